@@ -1,0 +1,54 @@
+// What the adapters observe on the Docker hosts, as plain data. The scheduler
+// and planner see only this, never a Docker client.
+
+import type { Resources } from "./spec.js";
+
+export type HostState = "up" | "down" | "unknown";
+
+export interface ObservedHost {
+  readonly name: string;
+  readonly state: HostState;
+  /** Total capacity: the spec override where given, else what `docker info` reports. */
+  readonly capacity: Resources;
+  /** True while a returning host is still proving it is stable: no new work. */
+  readonly probation?: boolean;
+}
+
+export type ContainerState = "created" | "running" | "restarting" | "paused" | "exited" | "dead" | "removing";
+export type Health = "healthy" | "unhealthy" | "starting" | "none";
+
+/** A managed container, rebuilt entirely from its labels and inspect data. */
+export interface ObservedReplica {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly service: string;
+  readonly slot: number;
+  readonly specHash: string;
+  readonly commit: string;
+  readonly state: ContainerState;
+  readonly health: Health;
+  /** ms since epoch, from Docker. */
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number;
+  readonly restartCount: number;
+  /** container port/proto → host port, for edge backends. */
+  readonly publishedPorts: Readonly<Record<string, number>>;
+}
+
+export interface ObservedCluster {
+  readonly hosts: readonly ObservedHost[];
+  readonly replicas: readonly ObservedReplica[];
+}
+
+/** Labels every managed container carries; the observed state is rebuilt from them. */
+export const LABELS = {
+  cluster: "gitfleet.cluster",
+  service: "gitfleet.service",
+  slot: "gitfleet.slot",
+  specHash: "gitfleet.spec-hash",
+  commit: "gitfleet.commit",
+  role: "gitfleet.role", // "replica" | "edge"
+} as const;

@@ -1,0 +1,67 @@
+// The ports (interfaces) through which the controller reaches the outside
+// world. Adapters implement them; tests wire real servers or fixtures.
+
+import type { DesiredState, RepoFiles, SpecError } from "./spec.js";
+
+export interface CommitInfo {
+  readonly commit: string;
+  readonly author: string;
+  readonly message: string;
+  /** ms since epoch */
+  readonly timestamp: number;
+}
+
+export type RejectReason = "invalid" | "unsigned" | "untrusted-signature" | "bad-signature";
+
+export interface RejectedCommit extends CommitInfo {
+  readonly reason: RejectReason;
+  readonly errors: readonly SpecError[];
+}
+
+/** What the Git source knows after a poll. */
+export interface SourceSnapshot {
+  /** The tip of the watched ref as last seen (valid or not). */
+  readonly tip?: CommitInfo;
+  /** The newest commit that passed every check: the desired state. */
+  readonly desired?: CommitInfo & { readonly state: DesiredState; readonly files: RepoFiles };
+  /** The tip, when it was rejected; cleared once a good commit follows. */
+  readonly rejected?: RejectedCommit;
+  /** True when the last move of the ref was not a fast-forward (force-push). */
+  readonly rewritten: boolean;
+  /** Set while the Git server cannot be reached; the desired state is then this old. */
+  readonly outage?: { readonly since: number; readonly error: string; readonly attempts: number };
+  /** Whether this poll found anything new (a fetch happened). */
+  readonly changed: boolean;
+}
+
+export interface DesiredSource {
+  /** Cheap when nothing moved: one ref advertisement, no fetch. Never throws for outages. */
+  poll(): Promise<SourceSnapshot>;
+  /** The last snapshot, without network. */
+  current(): SourceSnapshot;
+}
+
+export interface StatusWriteResult {
+  readonly committed: boolean;
+  readonly commit?: string;
+  readonly pushed: boolean;
+  readonly error?: string;
+}
+
+export interface StatusSink {
+  /**
+   * Make the status files on the status branch equal to `files` (path → content),
+   * committing only when something differs. Never force-pushes.
+   */
+  write(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult>;
+}
+
+/** Secret values never leave this port except into a container's environment or a TLS/registry client. */
+export interface SecretStore {
+  get(name: string): Promise<string | undefined>;
+  path(name: string): string;
+}
+
+export interface Clock {
+  now(): number;
+}

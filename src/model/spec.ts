@@ -1,0 +1,182 @@
+// The normalised, typed desired state. Everything the spec loader produces and
+// everything schedule/plan/status/edge consume. Units are fixed here so no
+// other layer parses strings: durations in ms, sizes in bytes, CPUs in
+// nano-CPUs (1 CPU = 1e9), as the Docker Engine API expects.
+
+/** Where a value came from in the repository, for messages that point at it. */
+export interface SourceRef {
+  readonly path: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface Resources {
+  readonly nanoCpus: number;
+  readonly memoryBytes: number;
+}
+
+export type Protocol = "tcp" | "udp";
+export type PortMode = "ingress" | "host";
+
+export interface PortSpec {
+  readonly target: number;
+  readonly protocol: Protocol;
+  /** Reachable from outside at this port (ingress: every host's edge; host: the replica's host). */
+  readonly published?: number;
+  readonly mode: PortMode;
+}
+
+export interface HealthcheckSpec {
+  /** Docker's form: ["CMD", ...], ["CMD-SHELL", "..."]. */
+  readonly test: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly startPeriodMs: number;
+}
+
+export interface VolumeSpec {
+  readonly type: "volume" | "bind" | "tmpfs";
+  readonly source?: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+export type FailureAction = "rollback" | "pause" | "continue";
+export type UpdateOrder = "start-first" | "stop-first";
+
+export interface UpdateConfig {
+  readonly parallelism: number; // 0 = all at once, as in Swarm
+  readonly delayMs: number;
+  readonly order: UpdateOrder;
+  readonly failureAction: FailureAction;
+  readonly monitorMs: number;
+  readonly maxFailureRatio: number;
+}
+
+export interface RestartPolicy {
+  readonly condition: "any" | "on-failure" | "none";
+  readonly delayMs: number;
+  readonly maxAttempts: number; // 0 = unlimited
+  readonly windowMs: number; // 0 = unbounded
+}
+
+export type ConstraintOp = "==" | "!=";
+
+export interface Constraint {
+  /** "node.hostname" | "node.labels.<key>" | "node.id" (same as hostname here). */
+  readonly key: string;
+  readonly op: ConstraintOp;
+  readonly value: string;
+  /** As written, for reasons: "node.labels.zone == eu-1". */
+  readonly raw: string;
+}
+
+export interface SpreadPreference {
+  /** e.g. "node.labels.zone" */
+  readonly spread: string;
+}
+
+export interface DeploySpec {
+  readonly mode: "replicated" | "global";
+  readonly replicas: number;
+  readonly limits: Resources; // 0 = unlimited
+  readonly reservations: Resources; // 0 = nothing reserved
+  readonly placement: {
+    readonly constraints: readonly Constraint[];
+    readonly preferences: readonly SpreadPreference[];
+    readonly maxReplicasPerNode: number; // 0 = unlimited
+  };
+  readonly updateConfig: UpdateConfig;
+  readonly rollbackConfig: UpdateConfig;
+  readonly restartPolicy: RestartPolicy;
+}
+
+export interface ServiceSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+  /** env var name → secret name in the operator's secret store. Never a value. */
+  readonly envSecrets: Readonly<Record<string, string>>;
+  readonly ports: readonly PortSpec[];
+  readonly healthcheck?: HealthcheckSpec;
+  readonly dependsOn: readonly string[];
+  readonly volumes: readonly VolumeSpec[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly stopGracePeriodMs: number;
+  readonly user?: string;
+  readonly readOnly: boolean;
+  readonly capAdd: readonly string[];
+  readonly capDrop: readonly string[];
+  readonly privileged: boolean;
+  readonly networkMode?: "host";
+  readonly deploy: DeploySpec;
+  /**
+   * Stable hash of everything that shapes a container (not deploy.replicas,
+   * placement or update_config): a change means replicas must be replaced.
+   */
+  readonly specHash: string;
+  readonly source: SourceRef;
+}
+
+export interface HostSpec {
+  readonly name: string;
+  /** unix:///path | tcp://host:port | ssh://user@host */
+  readonly docker: string;
+  /** Name of a cert directory in the operator's secret store. */
+  readonly tls?: string;
+  readonly address: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Overrides what the engine reports; a missing field means "as reported". */
+  readonly capacity: { readonly nanoCpus?: number; readonly memoryBytes?: number };
+  readonly drain: boolean;
+  readonly source: SourceRef;
+}
+
+export interface ClusterPolicy {
+  readonly allowPrivileged: boolean;
+  readonly allowHostNetwork: boolean;
+  readonly allowBindMounts: readonly string[];
+}
+
+export interface ClusterSettings {
+  /** Move replicas to restore even spread when hosts join or return. */
+  readonly rebalance: boolean;
+  /** A host missing heartbeats this long is down. */
+  readonly hostDownAfterMs: number;
+  /** A returning host must answer steadily this long before it gets work. */
+  readonly hostStableAfterMs: number;
+}
+
+export interface ClusterSpec {
+  readonly name: string;
+  readonly hosts: readonly HostSpec[];
+  readonly edge: { readonly image: string };
+  readonly policy: ClusterPolicy;
+  readonly settings: ClusterSettings;
+  readonly source: SourceRef;
+}
+
+/** The whole desired state of one commit. Services sorted by name. */
+export interface DesiredState {
+  readonly cluster: ClusterSpec;
+  readonly services: readonly ServiceSpec[];
+}
+
+export interface SpecError {
+  readonly path: string;
+  readonly line: number;
+  readonly col: number;
+  /** Stable machine code, e.g. "schema", "duplicate-service", "depends-on-cycle". */
+  readonly code: string;
+  readonly message: string;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly state: DesiredState }
+  | { readonly ok: false; readonly errors: readonly SpecError[] };
+
+/** Repository content as the loader sees it: path (posix, relative to repo root) → bytes or text. */
+export type RepoFiles = ReadonlyMap<string, string | Uint8Array>;
