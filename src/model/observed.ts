@@ -23,7 +23,8 @@ export interface ObservedReplica {
   readonly name: string;
   readonly host: string;
   readonly service: string;
-  readonly slot: number;
+  /** "1".."N" for replicated services; the host name for global ones. */
+  readonly slot: string;
   readonly specHash: string;
   readonly commit: string;
   readonly state: ContainerState;

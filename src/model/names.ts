@@ -1,0 +1,24 @@
+// Deterministic names for what gitfleet creates, so a restarted operator (or
+// a second pass) recognises its own work and Docker's 409 means "exists".
+
+/** A replica's identity within the cluster: one running container per key. */
+export function slotKey(service: string, slot: string): string {
+  return `${service}/${slot}`;
+}
+
+/**
+ * Container name for one replica of one spec version. The hash is in the name
+ * because a start-first update runs old and new side by side on one host.
+ */
+export function containerName(cluster: string, service: string, slot: string, specHash: string): string {
+  return `gf-${cluster}-${service}-${slot}-${specHash.slice(0, 8)}`;
+}
+
+export function edgeContainerName(cluster: string): string {
+  return `gf-${cluster}-edge`;
+}
+
+/** The per-host bridge network every managed container joins. */
+export function clusterNetworkName(cluster: string): string {
+  return `gf-${cluster}`;
+}
