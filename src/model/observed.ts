@@ -12,6 +12,8 @@ export interface ObservedHost {
   readonly capacity: Resources;
   /** True while a returning host is still proving it is stable: no new work. */
   readonly probation?: boolean;
+  /** Image references present on the host (as written in specs); absent = unknown, so always pull. */
+  readonly images?: readonly string[];
 }
 
 export type ContainerState = "created" | "running" | "restarting" | "paused" | "exited" | "dead" | "removing";
@@ -52,4 +54,6 @@ export const LABELS = {
   specHash: "gitfleet.spec-hash",
   commit: "gitfleet.commit",
   role: "gitfleet.role", // "replica" | "edge"
+  /** Restarts of this replica's slot so far, carried from the container it replaced. */
+  restarts: "gitfleet.restarts",
 } as const;

@@ -24,6 +24,13 @@ export interface PortSpec {
   /** Reachable from outside at this port (ingress: every host's edge; host: the replica's host). */
   readonly published?: number;
   readonly mode: PortMode;
+  /** `proxy_protocol: true`: the edge sends a PROXY v2 header (the client's address) on every connection. */
+  readonly proxyProtocol?: boolean;
+  /**
+   * `app_protocol` (Compose's key): "http" lets the edge route by Host and add X-Forwarded-For.
+   * Absent: HTTP when the healthcheck probes http:// on this port, else TCP.
+   */
+  readonly appProtocol?: "http" | "tcp";
 }
 
 export interface HealthcheckSpec {

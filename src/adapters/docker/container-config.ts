@@ -1,0 +1,157 @@
+// What Docker is asked to create for one replica: the Engine API body built
+// from a ServiceSpec, its slot, the commit and the resolved env secrets.
+// Every managed container carries the gitfleet.* labels from which the
+// observed state is rebuilt after an operator restart.
+
+import path from "node:path";
+import type { ContainerCreateOptions, MountSettings } from "dockerode";
+import { clusterNetworkName, containerName } from "../../model/names.js";
+import { LABELS } from "../../model/observed.js";
+import type { ClusterPolicy, ServiceSpec, VolumeSpec } from "../../model/spec.js";
+
+export interface ReplicaRequest {
+  readonly cluster: string;
+  readonly service: ServiceSpec;
+  readonly slot: string;
+  readonly commit: string;
+  /** env var name → value, resolved from the secret store; never logged. */
+  readonly secretEnv: Readonly<Record<string, string>>;
+  /** The host's address: published and edge-backend ports bind only there. */
+  readonly hostAddress: string;
+  readonly policy: ClusterPolicy;
+  /** Carried over from the replica this one replaces, so restarts are counted across containers. */
+  readonly restarts?: number;
+  /** Defaults to the cluster network. */
+  readonly network?: string;
+}
+
+export class PolicyError extends Error {
+  readonly code = "policy";
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyError";
+  }
+}
+
+const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+
+export function replicaName(req: ReplicaRequest): string {
+  return containerName(req.cluster, req.service.name, req.slot, req.service.specHash);
+}
+
+export function replicaLabels(req: ReplicaRequest): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.service.labels)) {
+    if (!k.startsWith("gitfleet.")) own[k] = v;
+  }
+  return {
+    ...own,
+    [LABELS.cluster]: req.cluster,
+    [LABELS.service]: req.service.name,
+    [LABELS.slot]: req.slot,
+    [LABELS.specHash]: req.service.specHash,
+    [LABELS.commit]: req.commit,
+    [LABELS.role]: "replica",
+    [LABELS.restarts]: String(req.restarts ?? 0),
+  };
+}
+
+export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions {
+  const s = req.service;
+  if (s.privileged && !req.policy.allowPrivileged)
+    throw new PolicyError(`${s.name}: privileged is not allowed`);
+  const hostNetwork = s.networkMode === "host";
+  if (hostNetwork && !req.policy.allowHostNetwork)
+    throw new PolicyError(`${s.name}: host network is not allowed`);
+  const network = req.network ?? clusterNetworkName(req.cluster);
+  const env = [...Object.entries(s.environment), ...Object.entries(req.secretEnv)].map(
+    ([k, v]) => `${k}=${v}`,
+  );
+
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of s.ports) {
+    const key = `${p.target}/${p.protocol}`;
+    exposed[key] = {};
+    // Ingress ports get an ephemeral host port (the edge's backend); host-mode
+    // published ports take their own number. Both bind to the host address only.
+    const hostPort = p.mode === "host" && p.published !== undefined ? String(p.published) : "";
+    (bindings[key] ??= []).push({ HostIp: req.hostAddress, HostPort: hostPort });
+  }
+
+  const opts: ContainerCreateOptions = {
+    name: replicaName(req),
+    Image: s.image,
+    Env: env,
+    Labels: replicaLabels(req),
+    ExposedPorts: exposed,
+    StopTimeout: Math.ceil(s.stopGracePeriodMs / 1000),
+    HostConfig: {
+      RestartPolicy: { Name: "no" }, // gitfleet heals itself: it counts restarts and may move replicas
+      ReadonlyRootfs: s.readOnly,
+      CapAdd: [...s.capAdd],
+      CapDrop: [...s.capDrop],
+      Privileged: s.privileged,
+      Mounts: s.volumes.map((v) => mount(req, v)),
+      NetworkMode: hostNetwork ? "host" : network,
+      ...(hostNetwork ? {} : { PortBindings: bindings }),
+      ...(s.deploy.limits.nanoCpus > 0 ? { NanoCpus: s.deploy.limits.nanoCpus } : {}),
+      ...(s.deploy.limits.memoryBytes > 0 ? { Memory: s.deploy.limits.memoryBytes } : {}),
+    },
+    ...(hostNetwork ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [s.name] } } } }),
+  };
+  if (s.command !== undefined) opts.Cmd = [...s.command];
+  if (s.entrypoint !== undefined) opts.Entrypoint = [...s.entrypoint];
+  if (s.user !== undefined) opts.User = s.user;
+  if (s.healthcheck !== undefined) {
+    const h = s.healthcheck;
+    const ns = 1_000_000;
+    opts.Healthcheck = {
+      Test: [...h.test],
+      Interval: h.intervalMs * ns,
+      Timeout: h.timeoutMs * ns,
+      Retries: h.retries,
+      StartPeriod: h.startPeriodMs * ns,
+    };
+  }
+  return opts;
+}
+
+/** Named volumes are host-local and prefixed by the cluster, so two clusters on a host never share one. */
+export function volumeName(cluster: string, source: string): string {
+  return `gf-${cluster}-${source}`;
+}
+
+function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {
+  const common = { Target: v.target, ReadOnly: v.readOnly };
+  if (v.type === "tmpfs") return { ...common, Type: "tmpfs", Source: "" };
+  if (v.type === "bind") {
+    const source = v.source ?? "";
+    if (!bindAllowed(source, req.policy.allowBindMounts)) {
+      throw new PolicyError(`${req.service.name}: bind mount ${JSON.stringify(source)} is outside policy`);
+    }
+    return { ...common, Type: "bind", Source: path.posix.normalize(source) };
+  }
+  if (v.source === undefined) return { ...common, Type: "volume", Source: "" };
+  return {
+    ...common,
+    Type: "volume",
+    Source: volumeName(req.cluster, v.source),
+    VolumeOptions: {
+      NoCopy: false,
+      Labels: { [LABELS.cluster]: req.cluster },
+      DriverConfig: { Name: "local", Options: {} },
+    },
+  };
+}
+
+/** Inside an allowed prefix (by path segments) and never the Docker socket. */
+export function bindAllowed(source: string, allowed: readonly string[]): boolean {
+  if (!source.startsWith("/")) return false;
+  const p = path.posix.normalize(source);
+  if (DOCKER_SOCKETS.some((sock) => p === sock || sock.startsWith(`${p}/`) || p === "/")) return false;
+  return allowed.some((prefix) => {
+    const a = path.posix.normalize(prefix).replace(/\/+$/, "");
+    return a !== "" && (p === a || p.startsWith(`${a}/`));
+  });
+}

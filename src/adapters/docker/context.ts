@@ -1,0 +1,21 @@
+// What every operation on one host needs: the clients, the call runner, the
+// logger and who we are. Built once by DockerHost.
+
+import type Docker from "dockerode";
+import type { Logger } from "pino";
+import type { SecretStore } from "../../model/ports.js";
+import type { HostCaller } from "./call.js";
+
+export interface HostContext {
+  readonly host: string;
+  readonly cluster: string;
+  /** For short calls: its socket idle timeout backs up the call deadline. */
+  readonly docker: Docker;
+  /** For long streams (events, pulls): no idle timeout. */
+  readonly streaming: Docker;
+  readonly calls: HostCaller;
+  readonly logger: Logger;
+  readonly secrets: SecretStore | undefined;
+  readonly callTimeoutMs: number;
+  readonly pullTimeoutMs: number;
+}

@@ -1,0 +1,249 @@
+// One Docker host as gitfleet sees it, and the only way to reach dockerode.
+// Every call goes through the host's HostCaller (bounded concurrency,
+// deadline, retries), so one frozen host never holds up the others.
+
+import Docker from "dockerode";
+import type { ContainerInfo } from "dockerode";
+import type { Logger } from "pino";
+import { log as rootLog } from "../../log.js";
+import { LABELS } from "../../model/observed.js";
+import type { ObservedReplica } from "../../model/observed.js";
+import type { SecretStore } from "../../model/ports.js";
+import type { Resources } from "../../model/spec.js";
+import { HostCaller } from "./call.js";
+import { connectionOptions, type Endpoint } from "./connection.js";
+import type { HostContext } from "./context.js";
+import { DockerError } from "./errors.js";
+import { EventWatcher, type EventCallback } from "./events.js";
+import { ensureImage, imageExists, pull } from "./images.js";
+import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
+import { ensureNetwork, type NetworkOptions } from "./network.js";
+import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
+import type { PullProgress } from "./pull.js";
+import { createReplica, type CreateResult, type ReplicaSpec } from "./replica.js";
+
+export interface DockerHostOptions extends Endpoint {
+  /** The cluster name: our containers carry gitfleet.cluster=<cluster>. */
+  readonly cluster: string;
+  readonly secrets?: SecretStore;
+  /** Calls in flight at once against this host (default 4: 2x the cores measured here). */
+  readonly concurrency?: number;
+  /** Deadline of one call attempt, queue wait included (default 30 s). */
+  readonly callTimeoutMs?: number;
+  /** Deadline of a heartbeat (default 2 s, never retried). */
+  readonly pingTimeoutMs?: number;
+  /** Deadline of an image pull (default 10 min). */
+  readonly pullTimeoutMs?: number;
+  /** Extra attempts after a transient error (default 2). */
+  readonly retries?: number;
+  readonly backoffMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface HostInfo {
+  readonly capacity: Resources;
+  /** Image references present, e.g. "registry:5000/web:1" (tags, then digests). */
+  readonly images: readonly string[];
+  readonly serverVersion: string;
+  readonly engineName: string;
+}
+
+/** A managed container of any role (replica, edge), for pruning and the edge. */
+export interface ManagedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export class DockerHost {
+  readonly name: string;
+  readonly cluster: string;
+  private readonly inspectCache = new InspectCache();
+  private readonly watchers = new Set<EventWatcher>();
+  private lastPingFailed = false;
+
+  private constructor(
+    private readonly ctx: HostContext,
+    private readonly pingTimeoutMs: number,
+  ) {
+    this.name = ctx.host;
+    this.cluster = ctx.cluster;
+  }
+
+  /** Builds the clients (reading TLS material from the secret store); does not contact the host. */
+  static async create(opts: DockerHostOptions): Promise<DockerHost> {
+    const conn = await connectionOptions(opts, opts.secrets);
+    const logger = (opts.logger ?? rootLog).child({ host: opts.name });
+    const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
+    const policy = { timeoutMs: callTimeoutMs, retries: opts.retries ?? 2, backoffMs: opts.backoffMs ?? 200 };
+    const ctx: HostContext = {
+      host: opts.name,
+      cluster: opts.cluster,
+      docker: new Docker({ ...conn, timeout: callTimeoutMs }),
+      streaming: new Docker(conn),
+      calls: new HostCaller(opts.name, opts.concurrency ?? 4, policy, logger),
+      logger,
+      secrets: opts.secrets,
+      callTimeoutMs,
+      pullTimeoutMs: opts.pullTimeoutMs ?? 600_000,
+    };
+    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000);
+  }
+
+  /** Heartbeat: resolves when the engine answers within the ping deadline. */
+  async ping(): Promise<void> {
+    try {
+      await this.ctx.calls.run("ping", () => this.ctx.docker.ping(), {
+        timeoutMs: this.pingTimeoutMs,
+        retries: 0,
+        lane: "ping",
+      });
+    } catch (err) {
+      this.lastPingFailed = true;
+      throw err;
+    }
+    // Back after a silence: an event stream may have died without telling us.
+    if (this.lastPingFailed) for (const w of this.watchers) w.kick();
+    this.lastPingFailed = false;
+  }
+
+  async info(): Promise<HostInfo> {
+    const { docker, calls } = this.ctx;
+    const [info, images] = await Promise.all([
+      calls.run("info", () => docker.info() as Promise<Record<string, unknown>>, { lane: "read" }),
+      calls.run("list-images", (abortSignal) => docker.listImages({ abortSignal }), { lane: "read" }),
+    ]);
+    const refs = new Set<string>();
+    for (const img of images) {
+      for (const t of img.RepoTags ?? []) if (t !== "<none>:<none>") refs.add(t);
+      for (const d of img.RepoDigests ?? []) if (!d.startsWith("<none>")) refs.add(d);
+    }
+    const num = (k: string): number => (typeof info[k] === "number" ? info[k] : 0);
+    const str = (k: string): string => (typeof info[k] === "string" ? info[k] : "");
+    return {
+      capacity: { nanoCpus: num("NCPU") * 1e9, memoryBytes: num("MemTotal") },
+      images: [...refs].sort(),
+      serverVersion: str("ServerVersion"),
+      engineName: str("Name"),
+    };
+  }
+
+  /** Every container with our cluster label, whatever its role. */
+  async listManaged(): Promise<ManagedContainer[]> {
+    return (await this.list()).map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      state: c.State,
+      labels: c.Labels,
+    }));
+  }
+
+  /** Our replicas on this host, rebuilt from labels (inspecting only what changed since last time). */
+  async observe(): Promise<ObservedReplica[]> {
+    const list = (await this.list()).filter((c) => isReplica(c.Labels));
+    this.inspectCache.retain(new Set(list.map((c) => c.Id)));
+    const replicas = await Promise.all(list.map((c) => this.observeOne(c)));
+    return replicas.filter((r): r is ObservedReplica => r !== undefined);
+  }
+
+  /**
+   * Subscribe to our containers' events. The callback gets "connected" after
+   * every (re)connect (resync then: events in between are lost) and must not
+   * block. Returns the unsubscribe function.
+   */
+  watchEvents(onEvent: EventCallback): () => void {
+    const filters = JSON.stringify({ type: ["container"], label: [`${LABELS.cluster}=${this.cluster}`] });
+    const watcher = new EventWatcher({
+      host: this.name,
+      logger: this.ctx.logger,
+      onEvent,
+      // Only the connect is bounded; the open stream lives as long as it must.
+      open: () =>
+        this.ctx.calls.run("events", () => this.ctx.streaming.getEvents({ filters }), {
+          retries: 0,
+          lane: "read",
+        }),
+    });
+    this.watchers.add(watcher);
+    watcher.start();
+    return () => {
+      watcher.stop();
+      this.watchers.delete(watcher);
+    };
+  }
+
+  imageExists(image: string): Promise<boolean> {
+    return imageExists(this.ctx, image);
+  }
+
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    return pull(this.ctx, image, onProgress);
+  }
+
+  /** Pull only when the host does not have the image already. */
+  ensureImage(image: string, onProgress?: (p: PullProgress) => void): Promise<"present" | "pulled"> {
+    return ensureImage(this.ctx, image, onProgress);
+  }
+
+  ensureNetwork(opts: NetworkOptions = {}): Promise<"unchanged" | "created"> {
+    return ensureNetwork(this.ctx, opts);
+  }
+
+  /** Create (not start) one replica; an existing container of that name and cluster is adopted. */
+  createReplica(spec: ReplicaSpec): Promise<CreateResult> {
+    return createReplica(this.ctx, spec);
+  }
+
+  start(id: string): Promise<"started" | "already-running"> {
+    return startContainer(this.ctx, id);
+  }
+
+  /** Stop with the grace period (default 10 s), then SIGKILL. Already stopped or gone counts as done. */
+  stop(id: string, graceMs = 10_000): Promise<"stopped" | "already-stopped" | "gone"> {
+    return stopContainer(this.ctx, id, graceMs);
+  }
+
+  /** Force-remove; gone already counts as done. */
+  remove(id: string): Promise<"removed" | "gone"> {
+    return removeContainer(this.ctx, id);
+  }
+
+  /** Stop every event subscription. */
+  close(): void {
+    for (const w of this.watchers) w.stop();
+    this.watchers.clear();
+  }
+
+  private list(): Promise<ContainerInfo[]> {
+    return this.ctx.calls.run(
+      "list",
+      (abortSignal) =>
+        this.ctx.docker.listContainers({
+          all: true,
+          filters: { label: [`${LABELS.cluster}=${this.cluster}`] },
+          abortSignal,
+        }),
+      { lane: "read" },
+    );
+  }
+
+  private async observeOne(c: ContainerInfo): Promise<ObservedReplica | undefined> {
+    let detail = this.inspectCache.get(c);
+    if (detail === undefined) {
+      try {
+        const i = await this.ctx.calls.run(
+          "inspect",
+          (abortSignal) => this.ctx.docker.getContainer(c.Id).inspect({ abortSignal }),
+          { lane: "read" },
+        );
+        detail = detailFromInspect(i);
+        this.inspectCache.set(c, detail);
+      } catch (err) {
+        if (err instanceof DockerError && err.code === "not-found") return undefined; // removed meanwhile
+        throw err;
+      }
+    }
+    return toReplica(this.name, c, detail);
+  }
+}

@@ -1,0 +1,48 @@
+// The per-host cluster network every managed container joins (a bridge; the
+// service name is each container's alias on it).
+
+import { clusterNetworkName } from "../../model/names.js";
+import { LABELS } from "../../model/observed.js";
+import type { HostContext } from "./context.js";
+import { DockerError } from "./errors.js";
+
+export interface NetworkOptions {
+  /** e.g. "10.210.1.0/24": daemons do not coordinate ranges, so give each host its own. */
+  readonly subnet?: string;
+  /** Default bind address for published ports on this network. */
+  readonly hostBindingIpv4?: string;
+}
+
+export async function ensureNetwork(
+  ctx: HostContext,
+  opts: NetworkOptions,
+): Promise<"unchanged" | "created"> {
+  const name = clusterNetworkName(ctx.cluster);
+  const existing = await ctx.calls.run(
+    "list-networks",
+    (abortSignal) => ctx.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
+    { lane: "read" },
+  );
+  // The name filter matches substrings: compare exactly.
+  if (existing.some((n) => n.Name === name)) return "unchanged";
+  try {
+    await ctx.calls.run("create-network", (abortSignal) =>
+      ctx.docker.createNetwork({
+        Name: name,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: { [LABELS.cluster]: ctx.cluster },
+        ...(opts.subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: opts.subnet }] } } : {}),
+        ...(opts.hostBindingIpv4
+          ? { Options: { "com.docker.network.bridge.host_binding_ipv4": opts.hostBindingIpv4 } }
+          : {}),
+        abortSignal,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof DockerError && err.code === "conflict") return "unchanged"; // created meanwhile
+    throw err;
+  }
+  ctx.logger.info({ network: name, subnet: opts.subnet }, "created cluster network");
+  return "created";
+}

@@ -1,0 +1,113 @@
+// Rebuild ObservedReplicas from what Docker reports: identity from labels
+// only (nothing is persisted by the operator), state from list + inspect.
+// Inspect is costly per container, so its result is cached and redone only
+// when the list shows a change of state or health for that container.
+
+import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
+import type { ContainerState, Health, ObservedReplica } from "../../model/observed.js";
+import { LABELS } from "../../model/observed.js";
+
+/** What only inspect tells us. */
+export interface InspectDetail {
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number;
+  readonly dockerRestarts: number;
+  readonly health: Health;
+}
+
+const STATES: ReadonlySet<string> = new Set([
+  "created",
+  "running",
+  "restarting",
+  "paused",
+  "exited",
+  "dead",
+  "removing",
+]);
+
+/** The list entry's state plus the health part of its status line: a change means inspect again. */
+export function listKey(info: ContainerInfo): string {
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(info.Status)?.[1] ?? "";
+  return `${info.State}|${health}`;
+}
+
+/** Is this one of our replicas (not the edge, not half-labelled)? */
+export function isReplica(labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (labels === undefined) return false;
+  const role = labels[LABELS.role];
+  return (
+    (role === undefined || role === "replica") &&
+    !!labels[LABELS.service] &&
+    !!labels[LABELS.slot] &&
+    !!labels[LABELS.specHash]
+  );
+}
+
+export function detailFromInspect(i: ContainerInspectInfo): InspectDetail {
+  const health = i.State.Health?.Status;
+  const startedAt = dockerTime(i.State.StartedAt);
+  const finishedAt = dockerTime(i.State.FinishedAt);
+  const stopped = i.State.Status === "exited" || i.State.Status === "dead";
+  return {
+    createdAt: dockerTime(i.Created) ?? 0,
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(stopped ? { exitCode: i.State.ExitCode } : {}),
+    dockerRestarts: i.RestartCount,
+    health: health === "healthy" || health === "unhealthy" || health === "starting" ? health : "none",
+  };
+}
+
+export function toReplica(host: string, info: ContainerInfo, detail: InspectDetail): ObservedReplica {
+  const labels = info.Labels;
+  const ports: Record<string, number> = {};
+  for (const p of info.Ports) {
+    const key = `${p.PrivatePort}/${p.Type}`;
+    if (p.PublicPort && ports[key] === undefined) ports[key] = p.PublicPort;
+  }
+  const carried = Number.parseInt(labels[LABELS.restarts] ?? "0", 10);
+  return {
+    id: info.Id,
+    name: (info.Names[0] ?? "").replace(/^\//, ""),
+    host,
+    service: labels[LABELS.service] ?? "",
+    slot: labels[LABELS.slot] ?? "",
+    specHash: labels[LABELS.specHash] ?? "",
+    commit: labels[LABELS.commit] ?? "",
+    state: (STATES.has(info.State) ? info.State : "dead") as ContainerState,
+    health: detail.health,
+    createdAt: detail.createdAt || info.Created * 1000,
+    ...(detail.startedAt !== undefined ? { startedAt: detail.startedAt } : {}),
+    ...(detail.finishedAt !== undefined ? { finishedAt: detail.finishedAt } : {}),
+    ...(detail.exitCode !== undefined ? { exitCode: detail.exitCode } : {}),
+    restartCount: (Number.isFinite(carried) ? carried : 0) + detail.dockerRestarts,
+    publishedPorts: ports,
+  };
+}
+
+/** Docker writes "0001-01-01T00:00:00Z" for "never". */
+function dockerTime(s: string | undefined): number | undefined {
+  if (s === undefined || s.startsWith("0001-")) return undefined;
+  const t = Date.parse(s);
+  return Number.isFinite(t) && t > 0 ? t : undefined;
+}
+
+export class InspectCache {
+  private entries = new Map<string, { key: string; detail: InspectDetail }>();
+
+  get(info: ContainerInfo): InspectDetail | undefined {
+    const e = this.entries.get(info.Id);
+    return e !== undefined && e.key === listKey(info) ? e.detail : undefined;
+  }
+
+  set(info: ContainerInfo, detail: InspectDetail): void {
+    this.entries.set(info.Id, { key: listKey(info), detail });
+  }
+
+  /** Forget containers that are gone. */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of [...this.entries.keys()]) if (!ids.has(id)) this.entries.delete(id);
+  }
+}

@@ -1,0 +1,91 @@
+// Creating one replica's container. A 409 means a container with that
+// deterministic name exists (an earlier pass, or an operator that died
+// mid-step): when it is ours, adopt it rather than fail.
+
+import { LABELS } from "../../model/observed.js";
+import type { SecretStore } from "../../model/ports.js";
+import type { ServiceSpec } from "../../model/spec.js";
+import type { HostContext } from "./context.js";
+import { buildCreateOptions, PolicyError, type ReplicaRequest } from "./container-config.js";
+import { DockerError } from "./errors.js";
+
+/** A replica request without the cluster, which the host already knows. */
+export type ReplicaSpec = Omit<ReplicaRequest, "cluster">;
+
+export interface CreateResult {
+  readonly id: string;
+  readonly name: string;
+  /** True when the container existed already and was adopted. */
+  readonly adopted: boolean;
+}
+
+export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promise<CreateResult> {
+  const req: ReplicaRequest = { ...spec, cluster: ctx.cluster };
+  let options;
+  try {
+    options = buildCreateOptions(req);
+  } catch (err) {
+    if (err instanceof PolicyError)
+      throw new DockerError("policy", err.message, { host: ctx.host, op: "create" });
+    throw err;
+  }
+  const name = options.name ?? "";
+  // Names of env vars only: values (above all secret ones) never reach the log.
+  ctx.logger.info(
+    {
+      container: name,
+      image: spec.service.image,
+      env: Object.keys(spec.service.environment),
+      secretEnv: Object.keys(spec.secretEnv),
+    },
+    "creating container",
+  );
+  try {
+    const c = await ctx.calls.run("create", (abortSignal) =>
+      ctx.docker.createContainer({ ...options, abortSignal }),
+    );
+    return { id: c.id, name, adopted: false };
+  } catch (err) {
+    if (!(err instanceof DockerError) || err.code !== "conflict") throw err;
+  }
+  const existing = await ctx.calls.run(
+    "inspect",
+    (abortSignal) => ctx.docker.getContainer(name).inspect({ abortSignal }),
+    { lane: "read" },
+  );
+  if (existing.Config.Labels?.[LABELS.cluster] !== ctx.cluster) {
+    throw new DockerError(
+      "conflict",
+      `container ${name} exists and is not managed by cluster ${ctx.cluster}`,
+      {
+        host: ctx.host,
+        op: "create",
+      },
+    );
+  }
+  ctx.logger.info({ container: name, id: existing.Id }, "adopted existing container");
+  return { id: existing.Id, name, adopted: true };
+}
+
+export class MissingSecretError extends Error {
+  readonly code = "secret-missing";
+  constructor(
+    readonly service: string,
+    readonly secrets: readonly string[],
+  ) {
+    super(`${service}: secret(s) not in the secret store: ${secrets.join(", ")}`);
+    this.name = "MissingSecretError";
+  }
+}
+
+/** env_secrets (env var → secret name) resolved to values; every missing secret is named. */
+export async function resolveSecretEnv(
+  service: ServiceSpec,
+  secrets: SecretStore,
+): Promise<Record<string, string>> {
+  const entries = Object.entries(service.envSecrets);
+  const values = await Promise.all(entries.map(([, secret]) => secrets.get(secret).catch(() => undefined)));
+  const missing = entries.filter((_, i) => values[i] === undefined).map(([, secret]) => secret);
+  if (missing.length > 0) throw new MissingSecretError(service.name, [...new Set(missing)].sort());
+  return Object.fromEntries(entries.map(([env], i) => [env, values[i] ?? ""]));
+}

@@ -1,0 +1,157 @@
+// GitStatusSink: writes the status files to the status branch. A commit is
+// made only when the resulting tree differs from the branch's tip, with a
+// fixed author and the caller's message. When the push is rejected because
+// someone else pushed meanwhile, it fetches their tip, re-applies the files on
+// top and retries with backoff: it never force-pushes, so nobody's commit is
+// ever lost. A missing branch is created as an orphan holding only status
+// files (small trees keep isomorphic-git's push cheap).
+
+import path from "node:path";
+import git from "isomorphic-git";
+import { log } from "../../log.js";
+import type { Clock, StatusSink, StatusWriteResult } from "../../model/ports.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { GitAdapterError, toGitError } from "./errors.js";
+import type { GitRemote } from "./remote.js";
+import { HttpRemote } from "./remote-http.js";
+import { LocalRemote } from "./remote-local.js";
+import type { RepositoryLocation } from "./source.js";
+import { buildStatusTree, checkStatusPaths } from "./status-tree.js";
+
+export interface GitStatusSinkOptions {
+  readonly repository: RepositoryLocation;
+  /** Default gitfleet/status. May be the watched branch: then only status/ and STATUS.md are touched. */
+  readonly branch?: string;
+  /** Directory of the operator's Git cache (required for a URL). */
+  readonly cacheDir?: string;
+  readonly author?: { readonly name: string; readonly email: string };
+  /** Push attempts before giving up on this write (default 5). */
+  readonly maxAttempts?: number;
+  /** Backoff between attempts after a rejected push (default 200 ms doubling, with jitter). */
+  readonly backoff?: BackoffOptions;
+  readonly timeoutMs?: number;
+  readonly clock?: Clock;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_STATUS_BRANCH = "gitfleet/status";
+export const STATUS_AUTHOR = { name: "gitfleet", email: "gitfleet@localhost" } as const;
+/** The sink's local copy of the status branch tip (the "have" of its fetches). */
+const LOCAL_REF = "refs/heads/gitfleet-status";
+
+export class GitStatusSink implements StatusSink {
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastWritten: { readonly files: ReadonlyMap<string, string>; readonly commit: string } | undefined;
+  private readonly remoteRef: string;
+
+  private constructor(
+    private readonly remote: GitRemote,
+    private readonly options: GitStatusSinkOptions,
+  ) {
+    this.remoteRef = `refs/heads/${options.branch ?? DEFAULT_STATUS_BRANCH}`;
+  }
+
+  static async create(options: GitStatusSinkOptions): Promise<GitStatusSink> {
+    const repo = options.repository;
+    if (!("url" in repo)) return new GitStatusSink(await LocalRemote.open(repo.path), options);
+    if (!options.cacheDir)
+      throw new GitAdapterError("git-config-invalid", "a Git URL needs a cache directory");
+    const remote = new HttpRemote({
+      url: repo.url,
+      // Apart from the source's cache: the two never race on one object store.
+      gitdir: path.join(options.cacheDir, "status.git"),
+      ...(repo.auth ? { auth: repo.auth } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    return new GitStatusSink(remote, options);
+  }
+
+  write(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult> {
+    const next = this.queue.then(() => this.writeOnce(files, message));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeOnce(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult> {
+    try {
+      checkStatusPaths(files);
+    } catch (err) {
+      return { committed: false, pushed: false, error: (err as Error).message };
+    }
+    // Same files as the last write that reached the server: nothing to do, no request.
+    if (this.lastWritten && sameFiles(this.lastWritten.files, files)) {
+      return { committed: false, pushed: false, commit: this.lastWritten.commit };
+    }
+    const attempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await this.attempt(files, message);
+        const commit = outcome.commit;
+        if (commit !== undefined) this.lastWritten = { files: new Map(files), commit };
+        if (!outcome.created || commit === undefined) {
+          return { committed: false, pushed: false, ...(commit ? { commit } : {}) };
+        }
+        log.info({ commit, branch: this.remoteRef }, "git: status pushed");
+        return { committed: true, commit, pushed: true };
+      } catch (err) {
+        const error = toGitError(err, this.remote.location, false);
+        if (error.code !== "git-push-rejected" || attempt >= attempts) {
+          log.warn({ code: error.code, attempt }, `git: status not pushed: ${error.message}`);
+          return { committed: false, pushed: false, error: `${error.code}: ${error.message}` };
+        }
+        const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000, ...this.options.backoff });
+        log.info(
+          { attempt, delay },
+          "git: status push rejected (someone else pushed); rebasing and retrying",
+        );
+        await (this.options.sleep ?? defaultSleep)(delay);
+      }
+    }
+  }
+
+  /** One round: learn the tip, build on it, push if different. */
+  private async attempt(
+    files: ReadonlyMap<string, string>,
+    message: string,
+  ): Promise<{ created: true; commit: string } | { created: false; commit: string | undefined }> {
+    const advertised = (await this.remote.listRefs(this.remoteRef)).find((r) => r.ref === this.remoteRef);
+    const tip = advertised
+      ? (await this.remote.fetch(this.remoteRef, advertised.oid, LOCAL_REF)).commit
+      : undefined;
+    const store = this.remote;
+    const baseTree = tip
+      ? (await git.readCommit({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid: tip })).commit
+          .tree
+      : undefined;
+    const tree = await buildStatusTree(store, baseTree, files);
+    if (tree === baseTree) return { commit: tip, created: false };
+    const seconds = Math.floor((this.options.clock?.now() ?? Date.now()) / 1000);
+    const who = { ...(this.options.author ?? STATUS_AUTHOR), timestamp: seconds, timezoneOffset: 0 };
+    const commit = await git.writeCommit({
+      fs: store.fs,
+      gitdir: store.gitdir,
+      commit: {
+        message: message.endsWith("\n") ? message : `${message}\n`,
+        tree,
+        parent: tip ? [tip] : [],
+        author: who,
+        committer: who,
+      },
+    });
+    await this.remote.push(commit, this.remoteRef, tip);
+    if (this.remote.ownsCache) {
+      await git.writeRef({ fs: store.fs, gitdir: store.gitdir, ref: LOCAL_REF, value: commit, force: true });
+    }
+    return { commit, created: true };
+  }
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,255 @@
+// GitSource: the desired state from a Git repository. A poll is one ref
+// advertisement; only when the watched ref moved does it fetch (just what is
+// new), pick the commit that counts (skipping the operator's own status-only
+// commits), verify its signature if configured, read its spec files from the
+// object store (reusing unchanged subtrees and blobs) and run the spec loader.
+// A commit is applied whole or rejected whole; the last good one stays. A
+// poll never throws: failures become `outage` and the last good state stays.
+
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { log } from "../../log.js";
+import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
+import type { DesiredState, LoadResult, RepoFiles, SpecError } from "../../model/spec.js";
+import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
+import type { GitAuth } from "./auth.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { effectiveCommit, readCommitDetails } from "./commits.js";
+import { GitAdapterError, toGitError } from "./errors.js";
+import { isAncestor } from "./objects.js";
+import {
+  DEFAULT_REF,
+  type RefSelector,
+  describeSelector,
+  refPrefix,
+  selectRef,
+  validateSelector,
+} from "./ref-selector.js";
+import type { GitRemote } from "./remote.js";
+import { HttpRemote } from "./remote-http.js";
+import { LocalRemote } from "./remote-local.js";
+import { consolidatePacks } from "./repack.js";
+import { CommitSignatureVerifier } from "./signature.js";
+import { SpecTreeReader } from "./spec-tree.js";
+
+export type RepositoryLocation =
+  { readonly url: string; readonly auth?: GitAuth } | { readonly path: string };
+
+export interface GitSourceOptions {
+  readonly repository: RepositoryLocation;
+  /** Branch (default main), tag, or semver range of tags. */
+  readonly ref?: RefSelector;
+  /** Directory of the operator's Git cache (required for a URL; unused for a local path). */
+  readonly cacheDir?: string;
+  /** Armored OpenPGP public keys; when given, only commits signed by one of them are applied. */
+  readonly trustedKeys?: readonly string[];
+  /** Deadline of every HTTP request (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Backoff after failed polls (default 1 s doubling up to 5 min, with jitter). */
+  readonly backoff?: BackoffOptions;
+  /** Repack the cache when it holds more packs than this (default 8). */
+  readonly maxPacks?: number;
+  readonly clock?: Clock;
+  readonly loadSpec?: (files: RepoFiles) => LoadResult;
+}
+
+type Desired = NonNullable<SourceSnapshot["desired"]>;
+type Outage = NonNullable<SourceSnapshot["outage"]>;
+
+/** The ref in the cache that always holds the last fetched tip (the "have" of the next fetch). */
+const TIP_REF = "refs/heads/gitfleet-tip";
+const systemClock: Clock = { now: () => Date.now() };
+
+export class GitSource implements DesiredSource {
+  private tipOid: string | undefined;
+  private tip: CommitInfo | undefined;
+  private evaluated: string | undefined;
+  private desired: Desired | undefined;
+  private rejected: RejectedCommit | undefined;
+  private rewritten = false;
+  private outage: Outage | undefined;
+  private lastLoad: { readonly key: string; readonly result: LoadResult } | undefined;
+  private reader: SpecTreeReader;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly clock: Clock;
+  /** Trees and blobs read by the last evaluation (to show that only changes are read). */
+  lastReadStats: { readonly treesRead: number; readonly blobsRead: number } | undefined;
+
+  private constructor(
+    private readonly remote: GitRemote,
+    private readonly options: GitSourceOptions,
+    private readonly verifier: CommitSignatureVerifier | undefined,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.reader = new SpecTreeReader(remote);
+  }
+
+  /** Check the configuration (ref, keys, repository) and open the source. No network. */
+  static async create(options: GitSourceOptions): Promise<GitSource> {
+    validateSelector(options.ref ?? DEFAULT_REF);
+    const verifier = options.trustedKeys
+      ? await CommitSignatureVerifier.fromArmoredKeys(options.trustedKeys)
+      : undefined;
+    const repo = options.repository;
+    let remote: GitRemote;
+    if ("url" in repo) {
+      if (!options.cacheDir)
+        throw new GitAdapterError("git-config-invalid", "a Git URL needs a cache directory");
+      remote = new HttpRemote({
+        url: repo.url,
+        gitdir: path.join(options.cacheDir, "source.git"),
+        ...(repo.auth ? { auth: repo.auth } : {}),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    } else {
+      remote = await LocalRemote.open(repo.path);
+    }
+    return new GitSource(remote, options, verifier);
+  }
+
+  poll(): Promise<SourceSnapshot> {
+    // One poll at a time: a webhook arriving mid-poll queues one more pass.
+    const next = this.queue.then(() => this.pollOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  current(): SourceSnapshot {
+    return this.snapshot(false);
+  }
+
+  /** How long to wait before the next attempt: 0 when healthy, else backoff with jitter. */
+  nextRetryDelayMs(): number {
+    return this.outage ? backoffDelay(this.outage.attempts, this.options.backoff) : 0;
+  }
+
+  private async pollOnce(): Promise<SourceSnapshot> {
+    const selector = this.options.ref ?? DEFAULT_REF;
+    try {
+      const refs = await this.remote.listRefs(refPrefix(selector));
+      const selected = selectRef(refs, selector);
+      if (!selected) {
+        throw new GitAdapterError(
+          "git-ref-not-found",
+          `${describeSelector(selector)} not found in ${this.remote.location}`,
+        );
+      }
+      if (selected.commit === this.tipOid) return this.healthy(false);
+      const { commit: tip, fetched } = await this.remote.fetch(selected.ref, selected.oid, TIP_REF);
+      if (tip === this.tipOid) return this.healthy(false);
+      const rewritten = this.tipOid !== undefined && !(await isAncestor(this.remote, this.tipOid, tip));
+      const effective = await effectiveCommit(this.remote, tip, this.evaluated);
+      const tipInfo = (await readCommitDetails(this.remote, tip)).info;
+      const changed = effective !== this.evaluated;
+      if (changed) await this.evaluate(effective);
+      this.tipOid = tip;
+      this.tip = tipInfo;
+      this.rewritten = rewritten;
+      if (fetched && this.remote.ownsCache) await this.repack();
+      return this.healthy(changed);
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  private async evaluate(commit: string): Promise<void> {
+    const details = await readCommitDetails(this.remote, commit);
+    if (this.verifier) {
+      const verdict = await this.verifier.verify(details);
+      if (!verdict.ok) {
+        const error: SpecError = {
+          path: "",
+          line: 0,
+          col: 0,
+          code: verdict.reason,
+          message: verdict.message,
+        };
+        this.reject({ ...details.info, reason: verdict.reason, errors: [error] });
+        this.evaluated = commit;
+        return;
+      }
+    }
+    const tree = await this.reader.read(details.tree);
+    this.lastReadStats = tree.stats;
+    const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : this.load(tree.files);
+    this.lastLoad = { key: tree.key, result };
+    this.evaluated = commit;
+    if (result.ok) {
+      this.apply({ ...details.info, state: result.state, files: tree.files });
+    } else {
+      this.reject({ ...details.info, reason: "invalid", errors: result.errors });
+    }
+  }
+
+  private load(files: RepoFiles): LoadResult {
+    try {
+      return (this.options.loadSpec ?? defaultLoadSpec)(files);
+    } catch (err) {
+      const message = `the spec loader failed: ${err instanceof Error ? err.message : String(err)}`;
+      return { ok: false, errors: [{ path: "", line: 0, col: 0, code: "loader-error", message }] };
+    }
+  }
+
+  private apply(desired: CommitInfo & { state: DesiredState; files: RepoFiles }): void {
+    this.desired = desired;
+    this.rejected = undefined;
+    log.info({ commit: desired.commit, author: desired.author }, "git: new desired state");
+  }
+
+  private reject(rejected: RejectedCommit): void {
+    this.rejected = rejected;
+    log.warn(
+      { commit: rejected.commit, reason: rejected.reason, errors: rejected.errors.length },
+      "git: commit rejected",
+    );
+  }
+
+  private async repack(): Promise<void> {
+    try {
+      const result = await consolidatePacks(this.remote, this.options.maxPacks);
+      if (result.merged > 0) log.debug(result, "git: cache repacked");
+    } catch (err) {
+      log.warn({ err: String(err) }, "git: repack failed (reads stay correct, only slower)");
+    }
+  }
+
+  private healthy(changed: boolean): SourceSnapshot {
+    if (this.outage) log.info({ attempts: this.outage.attempts }, "git: server reachable again");
+    this.outage = undefined;
+    return this.snapshot(changed);
+  }
+
+  private async failed(err: unknown): Promise<SourceSnapshot> {
+    const error = toGitError(err, this.remote.location, false);
+    const now = this.clock.now();
+    this.outage = {
+      since: this.outage?.since ?? now,
+      error: `${error.code}: ${error.message}`,
+      attempts: (this.outage?.attempts ?? 0) + 1,
+    };
+    log.warn({ code: error.code, attempts: this.outage.attempts }, `git: poll failed: ${error.message}`);
+    // Twice in a row a failure that is not the network's: the cache may be damaged.
+    if (error.code === "git-error" && this.outage.attempts >= 2 && this.remote.ownsCache)
+      await this.resetCache();
+    return this.snapshot(false);
+  }
+
+  /** A failure that is not the network's may be a damaged cache: start it afresh (the next poll re-fetches). */
+  private async resetCache(): Promise<void> {
+    await rm(this.remote.gitdir, { recursive: true, force: true }).catch(() => undefined);
+    if (this.remote instanceof HttpRemote) this.remote.forget();
+    this.reader = new SpecTreeReader(this.remote);
+    this.tipOid = undefined;
+  }
+
+  private snapshot(changed: boolean): SourceSnapshot {
+    return {
+      ...(this.tip ? { tip: this.tip } : {}),
+      ...(this.desired ? { desired: this.desired } : {}),
+      ...(this.rejected ? { rejected: this.rejected } : {}),
+      ...(this.outage ? { outage: this.outage } : {}),
+      rewritten: this.rewritten,
+      changed,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The gitfleet command line. Each command lives in commands/ and registers
+// itself with one line below; commands set process.exitCode, never exit.
+
+import { Command, CommanderError } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import { registerValidate } from "./commands/validate.js";
+import { EXIT_USAGE } from "./exit-codes.js";
+
+const program = new Command("gitfleet")
+  .description("GitOps operator for fleets of plain Docker hosts")
+  .version(pkg.version, "-V, --version")
+  .showHelpAfterError()
+  // Commander exits with 1 on usage errors; 1 means "invalid input" here, so take over.
+  .exitOverride();
+
+registerValidate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version end with code 0; every other Commander error is a usage error.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.stderr.write(`gitfleet: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}

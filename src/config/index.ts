@@ -1,0 +1,7 @@
+// Operator configuration: schemas/operator.schema.json plus GITFLEET_* overrides.
+
+export { loadOperatorConfig, type LoadOptions } from "./load.js";
+export { parseOperatorConfig, parseListen, type ParseOptions } from "./parse.js";
+export { ConfigError, formatIssue, type ConfigIssue } from "./errors.js";
+export { ENV_OVERRIDES, type Env } from "./env.js";
+export * from "./types.js";

@@ -1,0 +1,187 @@
+// The operator configuration from YAML text plus environment: every problem
+// found at once, as `file:line:col: message`, or a normalised OperatorConfig.
+// Pure: the caller reads the file and passes the environment.
+
+import path from "node:path";
+import { validate as validateCron } from "node-cron";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import { parseDuration } from "../spec/units.js";
+import { applyEnvOverrides, type Env } from "./env.js";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import { locate } from "./locate.js";
+import { schemaProblems } from "./schema.js";
+import { CONFIG_DEFAULTS, type ListenAddress, type OperatorConfig, type RefSelector } from "./types.js";
+
+export interface ParseOptions {
+  /** Shown in messages; relative paths in the file resolve against its directory. */
+  readonly file?: string;
+  /** Where relative paths resolve when there is no file (normally the working directory). */
+  readonly baseDir: string;
+  readonly env?: Env;
+}
+
+type Raw = Record<string, unknown>;
+
+export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const file = opts.file;
+  const issues: ConfigIssue[] = [];
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0];
+    // prettyErrors appends " at line L, column C:" and a code excerpt; we give line:col ourselves.
+    const message =
+      e.code === "MULTIPLE_DOCS"
+        ? "the configuration must be a single YAML document"
+        : (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, "");
+    issues.push({ ...fileRef(file), ...(pos ? { line: pos.line, col: pos.col } : {}), message });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const js: unknown = doc.toJS() ?? {};
+  if (typeof js !== "object" || js === null || Array.isArray(js)) {
+    throw new ConfigError([
+      { ...fileRef(file), line: 1, col: 1, message: "the configuration must be a mapping" },
+    ]);
+  }
+  const { value, sources } = applyEnvOverrides(js as Raw, opts.env ?? {});
+  // Where a pointer's value came from: an env var (itself or an ancestor) or the file.
+  const where = (pointer: string, atKey = false): Omit<ConfigIssue, "message"> => {
+    for (const [p, env] of sources) if (pointer === p || pointer.startsWith(`${p}/`)) return { env };
+    if (file === undefined) return {}; // nothing to point at: configured by environment only
+    const pos = locate(doc as Document, lines, pointer, atKey);
+    return { file, line: pos.line, col: pos.col };
+  };
+  // Checks below still run after schema problems (every problem at once), but
+  // say nothing more about a value the schema already refused.
+  const refused = new Set<string>();
+  for (const p of schemaProblems(value)) {
+    refused.add(p.pointer);
+    const hint =
+      file === undefined && p.pointer === "" && p.message.includes('"repository"')
+        ? " (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)"
+        : "";
+    issues.push({ ...where(p.pointer, p.atKey), message: p.message + hint });
+  }
+
+  const baseDir = file !== undefined ? path.dirname(path.resolve(opts.baseDir, file)) : opts.baseDir;
+  const resolve = (p: string): string => path.resolve(baseDir, p);
+  const problem = (pointer: string, message: string): void => {
+    if (!refused.has(pointer)) issues.push({ ...where(pointer), message });
+  };
+
+  const repo = (value["repository"] ?? {}) as Raw;
+  const refs = (["branch", "tag", "semver"] as const).filter((k) => typeof repo[k] === "string");
+  if (refs.length > 1) problem(`/repository/${refs[1]}`, `give at most one of "branch", "tag", "semver"`);
+  const refKind = refs[0] ?? "branch";
+  const ref = { kind: refKind, value: str(repo[refKind]) ?? CONFIG_DEFAULTS.branch } as RefSelector;
+
+  const poll = str(value["poll"]) ?? CONFIG_DEFAULTS.poll;
+  if (!validateCron(poll)) {
+    problem(
+      "/poll",
+      `not a valid cron schedule; write six fields with seconds, e.g. "${CONFIG_DEFAULTS.poll}"`,
+    );
+  }
+
+  const statusBranch = str((value["status"] as Raw | undefined)?.["branch"]) ?? CONFIG_DEFAULTS.statusBranch;
+  const sameBranch = statusBranch === "same";
+  if (sameBranch && ref.kind !== "branch") {
+    problem("/status/branch", `"same" needs the repository to follow a branch, not a ${ref.kind}`);
+  }
+
+  const webhookRaw = value["webhook"] as Raw | undefined;
+  if (webhookRaw?.["secret"] !== undefined && webhookRaw["secret_file"] !== undefined) {
+    problem("/webhook/secret_file", `give at most one of "secret" and "secret_file"`);
+  }
+  const listen = (pointer: string, text: string): ListenAddress => {
+    const parsed = parseListen(text);
+    if (typeof parsed === "string") {
+      problem(pointer, parsed);
+      return { host: "", port: 0, text };
+    }
+    return parsed;
+  };
+  const webhook =
+    webhookRaw === undefined
+      ? undefined
+      : {
+          listen: listen("/webhook/listen", str(webhookRaw["listen"]) ?? CONFIG_DEFAULTS.webhookListen),
+          ...(str(webhookRaw["secret"]) !== undefined ? { secret: str(webhookRaw["secret"]) ?? "" } : {}),
+          ...(str(webhookRaw["secret_file"]) !== undefined
+            ? { secretFile: resolve(str(webhookRaw["secret_file"]) ?? "") }
+            : {}),
+        };
+  const metricsRaw = value["metrics"] as Raw | undefined;
+
+  const dockerRaw = (value["docker"] ?? {}) as Raw;
+  const duration = (key: string, fallback: number): number => {
+    const text = str(dockerRaw[key]);
+    if (text === undefined) return fallback;
+    const d = parseDuration(text);
+    if (!d.ok) problem(`/docker/${key}`, d.reason);
+    else if (d.value <= 0) problem(`/docker/${key}`, "must be longer than 0");
+    return d.ok ? d.value : fallback;
+  };
+  const docker = {
+    concurrency:
+      typeof dockerRaw["concurrency"] === "number" ? dockerRaw["concurrency"] : CONFIG_DEFAULTS.concurrency,
+    callTimeoutMs: duration("call_timeout", CONFIG_DEFAULTS.callTimeoutMs),
+    pingTimeoutMs: duration("ping_timeout", CONFIG_DEFAULTS.pingTimeoutMs),
+    pullTimeoutMs: duration("pull_timeout", CONFIG_DEFAULTS.pullTimeoutMs),
+  };
+
+  const config: OperatorConfig = {
+    ...(file !== undefined ? { file: path.resolve(opts.baseDir, file) } : {}),
+    repository: {
+      ...(str(repo["url"]) !== undefined ? { url: str(repo["url"]) ?? "" } : {}),
+      ...(str(repo["path"]) !== undefined ? { path: resolve(str(repo["path"]) ?? "") } : {}),
+      ref,
+      ...(str(repo["credentials"]) !== undefined
+        ? { credentialsFile: resolve(str(repo["credentials"]) ?? "") }
+        : {}),
+    },
+    poll,
+    status: { branch: sameBranch ? ref.value : statusBranch, sameBranch },
+    secretsDir: resolve(str(value["secrets_dir"]) ?? CONFIG_DEFAULTS.secretsDir),
+    workDir: resolve(str(value["work_dir"]) ?? CONFIG_DEFAULTS.workDir),
+    ...(webhook !== undefined ? { webhook } : {}),
+    signature: {
+      trustedKeyFiles: (
+        ((value["signature"] as Raw | undefined)?.["trusted_keys"] as string[] | undefined) ?? []
+      ).map(resolve),
+    },
+    ...(metricsRaw !== undefined
+      ? { metrics: { listen: listen("/metrics/listen", str(metricsRaw["listen"]) ?? "") } }
+      : {}),
+    docker,
+  };
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return config;
+}
+
+/** Environment problems first (by variable), then file problems in reading order. */
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const key = (i: ConfigIssue): string =>
+    i.env !== undefined
+      ? `0 ${i.env}`
+      : `1 ${String(i.line ?? 0).padStart(6, "0")} ${String(i.col ?? 0).padStart(6, "0")}`;
+  return [...issues].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function fileRef(file: string | undefined): { file?: string } {
+  return file !== undefined ? { file } : {};
+}
+
+/** "host:port", ":port" or "port"; an empty host means every interface. */
+export function parseListen(text: string): ListenAddress | string {
+  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):)?([0-9]{1,5})$/.exec(text);
+  if (!m) return `not a listen address; write host:port, e.g. "0.0.0.0:9000"`;
+  const port = Number(m[2]);
+  if (port > 65535) return `port ${port} is out of range (0-65535)`;
+  const host = (m[1] ?? "").replace(/^\[(.*)\]$/, "$1");
+  return { host: host === "" ? "0.0.0.0" : host, port, text };
+}

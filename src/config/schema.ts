@@ -1,0 +1,77 @@
+// schemas/operator.schema.json compiled once, and ajv's errors turned into
+// one plain sentence each, addressed by JSON pointer.
+
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import schema from "../../schemas/operator.schema.json" with { type: "json" };
+
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+const validate = ajv.compile(schema);
+
+export interface SchemaProblem {
+  /** JSON pointer of the value at fault. */
+  readonly pointer: string;
+  /** Point at the key rather than the value (unknown keys). */
+  readonly atKey: boolean;
+  readonly message: string;
+}
+
+export function schemaProblems(value: unknown): SchemaProblem[] {
+  if (validate(value)) return [];
+  const errors = validate.errors ?? [];
+  // Errors inside a oneOf branch only explain why that branch failed; the
+  // oneOf error itself says what is wanted.
+  return errors.filter((e) => !e.schemaPath.includes("/oneOf/")).map(toProblem);
+}
+
+function toProblem(e: ErrorObject): SchemaProblem {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "additionalProperties":
+      return {
+        pointer: `${e.instancePath}/${String(p["additionalProperty"])}`,
+        atKey: true,
+        message: `unknown key "${String(p["additionalProperty"])}"${known(e.parentSchema)}`,
+      };
+    case "required":
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        message: `missing required key "${String(p["missingProperty"])}"`,
+      };
+    case "oneOf": {
+      const choices = oneOfKeys(e.parentSchema);
+      return { pointer: e.instancePath, atKey: false, message: `give exactly one of ${choices}` };
+    }
+    case "pattern":
+    case "format":
+    case "minLength":
+      return { pointer: e.instancePath, atKey: false, message: `invalid value${example(e.parentSchema)}` };
+    case "type":
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        message: `must be ${article(String(p["type"]))}${example(e.parentSchema)}`,
+      };
+    default:
+      return { pointer: e.instancePath, atKey: false, message: e.message ?? "invalid" };
+  }
+}
+
+function known(parent: unknown): string {
+  const props = (parent as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? ` (known: ${Object.keys(props).join(", ")})` : "";
+}
+
+function oneOfKeys(parent: unknown): string {
+  const branches = (parent as { oneOf?: Array<{ required?: string[] }> } | undefined)?.oneOf ?? [];
+  return branches.map((b) => `"${(b.required ?? []).join(", ")}"`).join(" or ");
+}
+
+function example(parent: unknown): string {
+  const ex = (parent as { examples?: unknown[] } | undefined)?.examples?.[0];
+  return ex !== undefined ? `, e.g. ${JSON.stringify(ex)}` : "";
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}

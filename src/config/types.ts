@@ -1,0 +1,70 @@
+// The operator's own configuration, normalised: absolute paths, durations in
+// ms, listen addresses split. Produced by parseOperatorConfig.
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+  /** As written, for messages. */
+  readonly text: string;
+}
+
+export type RefSelector =
+  | { readonly kind: "branch"; readonly value: string }
+  | { readonly kind: "tag"; readonly value: string }
+  | { readonly kind: "semver"; readonly value: string };
+
+export interface RepositoryConfig {
+  /** Exactly one of url and path is set. */
+  readonly url?: string;
+  readonly path?: string;
+  readonly ref: RefSelector;
+  readonly credentialsFile?: string;
+}
+
+export interface StatusConfig {
+  /** The branch status is committed to (the watched branch itself when sameBranch). */
+  readonly branch: string;
+  readonly sameBranch: boolean;
+}
+
+export interface WebhookConfig {
+  readonly listen: ListenAddress;
+  /** Filled from secret_file by loadOperatorConfig. Never logged. */
+  readonly secret?: string;
+  readonly secretFile?: string;
+}
+
+export interface DockerClientConfig {
+  readonly concurrency: number;
+  readonly callTimeoutMs: number;
+  readonly pingTimeoutMs: number;
+  readonly pullTimeoutMs: number;
+}
+
+export interface OperatorConfig {
+  /** The file it came from, absolute; undefined when configured by environment only. */
+  readonly file?: string;
+  readonly repository: RepositoryConfig;
+  /** node-cron expression with seconds. */
+  readonly poll: string;
+  readonly status: StatusConfig;
+  readonly secretsDir: string;
+  readonly workDir: string;
+  readonly webhook?: WebhookConfig;
+  readonly signature: { readonly trustedKeyFiles: readonly string[] };
+  readonly metrics?: { readonly listen: ListenAddress };
+  readonly docker: DockerClientConfig;
+}
+
+export const CONFIG_DEFAULTS = {
+  branch: "main",
+  poll: "*/5 * * * * *",
+  statusBranch: "gitfleet/status",
+  secretsDir: "secrets",
+  workDir: ".gitfleet",
+  webhookListen: "0.0.0.0:9000",
+  concurrency: 4,
+  callTimeoutMs: 30_000,
+  pingTimeoutMs: 2_000,
+  pullTimeoutMs: 600_000,
+} as const;

@@ -1,0 +1,152 @@
+// The HostDriver port on the real Docker adapter. Adds what the adapter leaves
+// to its caller: the cluster network before the first create, env_secrets
+// resolved from the secret store (values go to Docker only), the host's
+// address and the cluster policy, and a shared, short-lived list of the host's
+// replicas so that many wait-healthy gates cost one Docker list between them.
+
+import type { Logger } from "pino";
+import { DockerHost, resolveSecretEnv, type HostEvent } from "../adapters/docker/index.js";
+import type { ObservedReplica } from "../model/observed.js";
+import type { SecretStore } from "../model/ports.js";
+import type { ClusterSpec, HostSpec } from "../model/spec.js";
+import type {
+  ContainerStatus,
+  CreateRequest,
+  Created,
+  DriverEvent,
+  HostDriver,
+  HostFacts,
+} from "./host-driver.js";
+
+export interface DockerDriverOptions {
+  readonly host: HostSpec;
+  readonly cluster: ClusterSpec;
+  readonly secrets: SecretStore;
+  readonly logger: Logger;
+  readonly concurrency?: number;
+  readonly callTimeoutMs?: number;
+  readonly pingTimeoutMs?: number;
+  readonly pullTimeoutMs?: number;
+  /** How long one list of the host's replicas answers status() calls (default 200 ms). */
+  readonly statusCacheMs?: number;
+}
+
+export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDriver> {
+  const host = await DockerHost.create({
+    name: o.host.name,
+    docker: o.host.docker,
+    ...(o.host.tls !== undefined ? { tls: o.host.tls } : {}),
+    cluster: o.cluster.name,
+    secrets: o.secrets,
+    logger: o.logger,
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
+    ...(o.pingTimeoutMs !== undefined ? { pingTimeoutMs: o.pingTimeoutMs } : {}),
+    ...(o.pullTimeoutMs !== undefined ? { pullTimeoutMs: o.pullTimeoutMs } : {}),
+  });
+  return new DockerHostDriver(host, o);
+}
+
+class DockerHostDriver implements HostDriver {
+  readonly name: string;
+  private network: Promise<unknown> | undefined;
+  private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
+
+  constructor(
+    private readonly host: DockerHost,
+    private readonly o: DockerDriverOptions,
+  ) {
+    this.name = o.host.name;
+  }
+
+  ping(): Promise<void> {
+    return this.host.ping();
+  }
+
+  async facts(): Promise<HostFacts> {
+    const info = await this.host.info();
+    return { capacity: info.capacity, images: info.images };
+  }
+
+  observe(): Promise<readonly ObservedReplica[]> {
+    const replicas = this.host.observe();
+    this.listing = { at: Date.now(), replicas };
+    return replicas;
+  }
+
+  async status(ref: string): Promise<ContainerStatus | undefined> {
+    const fresh = this.listing !== undefined && Date.now() - this.listing.at < (this.o.statusCacheMs ?? 200);
+    const replicas = await (fresh && this.listing ? this.listing.replicas : this.observe()).catch(() =>
+      this.observe(),
+    );
+    const r = replicas.find((x) => x.id === ref || x.name === ref);
+    if (r === undefined) return undefined;
+    return {
+      id: r.id,
+      state: r.state,
+      health: r.health,
+      ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+    };
+  }
+
+  pull(image: string): Promise<"present" | "pulled"> {
+    return this.host.ensureImage(image, (p) =>
+      this.o.logger.debug({ host: this.name, image, progress: p }, "pulling"),
+    );
+  }
+
+  async create(req: CreateRequest): Promise<Created> {
+    // Once per driver; a failure is retried by the next create.
+    this.network ??= this.host.ensureNetwork().catch((err: unknown) => {
+      this.network = undefined;
+      throw err;
+    });
+    await this.network;
+    const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
+    const c = await this.host.createReplica({
+      service: req.service,
+      slot: req.slot,
+      commit: req.commit,
+      secretEnv,
+      hostAddress: this.o.host.address,
+      policy: this.o.cluster.policy,
+      restarts: req.restarts,
+    });
+    this.listing = undefined;
+    return c;
+  }
+
+  start(ref: string): Promise<"started" | "already-running"> {
+    this.listing = undefined;
+    return this.host.start(ref);
+  }
+
+  stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone"> {
+    this.listing = undefined;
+    return this.host.stop(ref, graceMs);
+  }
+
+  remove(ref: string): Promise<"removed" | "gone"> {
+    this.listing = undefined;
+    return this.host.remove(ref);
+  }
+
+  watch(onEvent: (e: DriverEvent) => void): () => void {
+    return this.host.watchEvents((e: HostEvent) => onEvent(toDriverEvent(e)));
+  }
+
+  close(): void {
+    this.host.close();
+  }
+}
+
+function toDriverEvent(e: HostEvent): DriverEvent {
+  if (e.kind === "connected") return { kind: "connected" };
+  if (e.kind === "disconnected") return { kind: "disconnected", error: e.error };
+  return {
+    kind: "container",
+    action: e.health !== undefined ? `health_status: ${e.health}` : e.action,
+    containerId: e.containerId,
+    ...(e.service !== undefined ? { service: e.service } : {}),
+  };
+}

@@ -1,0 +1,73 @@
+// A task's steps run in order; the first failure ends the task. Cancellation
+// is checked between steps: the step in flight finishes, the rest is left to
+// the next operator (or the next pass), which recomputes from the hosts.
+
+import type { Step, Task } from "../../plan/types.js";
+import { errorCode, errorMessage } from "../host-driver.js";
+import type { ExecContext, StepFailure, TaskResult } from "./context.js";
+import { runStep, type StepScope } from "./steps.js";
+
+const TASK_EVENT = {
+  create: undefined,
+  update: "updated",
+  move: "moved",
+  restart: "restarted",
+  remove: undefined,
+} as const;
+
+export async function runTask(
+  ctx: ExecContext,
+  task: Task,
+  pullFailed: ReadonlyMap<string, string>,
+): Promise<TaskResult> {
+  const out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed });
+  if (out.failure !== undefined) {
+    return { task, status: "failed", stepsRun: out.stepsRun, failure: out.failure };
+  }
+  if (out.cancelled) return { task, status: "cancelled", stepsRun: out.stepsRun };
+  const kind = TASK_EVENT[task.change];
+  if (kind !== undefined) {
+    const where = task.change === "move" ? `${task.from ?? "?"} → ${task.host}` : task.host;
+    ctx.events({
+      time: ctx.time.now(),
+      kind,
+      service: task.service,
+      slot: task.slot,
+      host: task.host,
+      ...(task.specHash !== undefined ? { specHash: task.specHash } : {}),
+      message: `${task.service}/${task.slot} ${kind} on ${where}: ${task.reason}`,
+    });
+  }
+  return { task, status: "ok", stepsRun: out.stepsRun };
+}
+
+export interface StepsOutcome {
+  readonly stepsRun: number;
+  readonly cancelled: boolean;
+  readonly failure?: StepFailure;
+}
+
+export async function runSteps(
+  ctx: ExecContext,
+  steps: readonly Step[],
+  scope: StepScope,
+): Promise<StepsOutcome> {
+  let stepsRun = 0;
+  for (const step of steps) {
+    if (ctx.signal.aborted) return { stepsRun, cancelled: true };
+    stepsRun++;
+    try {
+      await runStep(ctx, step, scope);
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === "cancelled") return { stepsRun, cancelled: true };
+      const failure: StepFailure = { step: step.kind, host: step.host, code, message: errorMessage(err) };
+      ctx.logger.warn(
+        { service: scope.task.service, slot: scope.task.slot, ...failure, undo: scope.undo },
+        "step failed",
+      );
+      return { stepsRun, cancelled: false, failure };
+    }
+  }
+  return { stepsRun, cancelled: false };
+}

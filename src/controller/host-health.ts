@@ -1,0 +1,125 @@
+// Host liveness from heartbeats (and from every successful observation):
+// a host is "up" once it answers, "down" once it has not answered for
+// hostDownAfterMs, "unknown" before it was ever heard from (for that long
+// since the operator started). A host that comes back after being down is on
+// probation for hostStableAfterMs (no new work), and a failed ping during
+// probation starts it over: the first line of flap protection.
+
+import type { HostState } from "../model/observed.js";
+
+export interface HealthSettings {
+  readonly downAfterMs: number;
+  readonly stableAfterMs: number;
+}
+
+export interface HostHealthView {
+  readonly state: HostState;
+  readonly probation: boolean;
+  /** Last successful answer, ms since epoch. */
+  readonly lastSeen?: number;
+  /** When the state last changed. */
+  readonly since: number;
+  /** Last failure's message, while not up. */
+  readonly error?: string;
+}
+
+interface Entry {
+  state: HostState;
+  since: number;
+  lastOk?: number;
+  firstFail?: number;
+  error?: string;
+  probationUntil?: number;
+}
+
+export interface HealthChange {
+  readonly host: string;
+  readonly from: HostState;
+  readonly to: HostState;
+  readonly probationEnded?: boolean;
+  readonly error?: string;
+}
+
+export class HostHealth {
+  private readonly hosts = new Map<string, Entry>();
+
+  constructor(
+    private settings: HealthSettings,
+    private readonly startedAt: number,
+  ) {}
+
+  configure(settings: HealthSettings): void {
+    this.settings = settings;
+  }
+
+  /** Keep exactly these hosts (new ones start unknown). */
+  retain(names: readonly string[]): void {
+    const keep = new Set(names);
+    for (const n of [...this.hosts.keys()]) if (!keep.has(n)) this.hosts.delete(n);
+    for (const n of names)
+      if (!this.hosts.has(n)) this.hosts.set(n, { state: "unknown", since: this.startedAt });
+  }
+
+  ok(host: string, now: number): HealthChange | undefined {
+    const e = this.entry(host, now);
+    e.lastOk = now;
+    delete e.firstFail;
+    delete e.error;
+    if (e.state === "up") return undefined;
+    const from = e.state;
+    if (from === "down") e.probationUntil = now + this.settings.stableAfterMs;
+    e.state = "up";
+    e.since = now;
+    return { host, from, to: "up" };
+  }
+
+  fail(host: string, now: number, error: string): HealthChange | undefined {
+    const e = this.entry(host, now);
+    e.firstFail ??= now;
+    e.error = error;
+    // A failure during probation: it must prove itself for the whole period again.
+    if (e.probationUntil !== undefined && now < e.probationUntil)
+      e.probationUntil = now + this.settings.stableAfterMs;
+    return this.evaluate(host, now);
+  }
+
+  /** Apply the clock: up → down after downAfterMs without an answer; ends probation. */
+  evaluate(host: string, now: number): HealthChange | undefined {
+    const e = this.entry(host, now);
+    const silentSince = e.lastOk ?? this.startedAt;
+    if (e.state !== "down" && e.firstFail !== undefined && now - silentSince >= this.settings.downAfterMs) {
+      const from = e.state;
+      e.state = "down";
+      e.since = now;
+      delete e.probationUntil;
+      return { host, from, to: "down", ...(e.error !== undefined ? { error: e.error } : {}) };
+    }
+    if (e.state === "up" && e.probationUntil !== undefined && now >= e.probationUntil) {
+      delete e.probationUntil;
+      return { host, from: "up", to: "up", probationEnded: true };
+    }
+    return undefined;
+  }
+
+  view(host: string, now: number): HostHealthView {
+    const e = this.entry(host, now);
+    return {
+      state: e.state,
+      probation: e.state === "up" && e.probationUntil !== undefined && now < e.probationUntil,
+      since: e.since,
+      ...(e.lastOk !== undefined ? { lastSeen: e.lastOk } : {}),
+      ...(e.error !== undefined && e.state !== "up" ? { error: e.error } : {}),
+    };
+  }
+
+  names(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  private entry(host: string, now: number): Entry {
+    let e = this.hosts.get(host);
+    if (e === undefined)
+      this.hosts.set(host, (e = { state: "unknown", since: Math.min(now, this.startedAt) }));
+    return e;
+  }
+}

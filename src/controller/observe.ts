@@ -1,0 +1,104 @@
+// Observing the fleet for one pass: every host in parallel, each under its own
+// deadline, so a hung host costs one timeout and never blocks the others. A
+// host that does not answer keeps the replicas last seen there (marked by its
+// state, "unknown" or "down"): the scheduler then keeps their slots (unknown)
+// or moves them (down), and the planner plans nothing on it.
+
+import type { Logger } from "pino";
+import type { ObservedCluster, ObservedHost, ObservedReplica } from "../model/observed.js";
+import type { ClusterSpec } from "../model/spec.js";
+import type { Fleet } from "./fleet.js";
+import { ControllerError, errorMessage, type HostFacts } from "./host-driver.js";
+import type { HealthChange, HostHealth } from "./host-health.js";
+import type { Time } from "./time.js";
+
+export interface FleetObservation {
+  readonly cluster: ObservedCluster;
+  /** Hosts read in this pass; the others' replicas are as last seen. */
+  readonly fresh: ReadonlySet<string>;
+  readonly errors: ReadonlyMap<string, string>;
+}
+
+export interface ObserverOptions {
+  readonly fleet: Fleet;
+  readonly health: HostHealth;
+  readonly time: Time;
+  readonly timeoutMs: number;
+  readonly onHealthChange: (c: HealthChange) => void;
+  readonly logger: Logger;
+}
+
+export class Observer {
+  private readonly replicas = new Map<string, readonly ObservedReplica[]>();
+  private readonly facts = new Map<string, HostFacts>();
+
+  constructor(private readonly o: ObserverOptions) {}
+
+  async observe(cluster: ClusterSpec): Promise<FleetObservation> {
+    const fresh = new Set<string>();
+    const errors = new Map<string, string>();
+    const hosts = await Promise.all(
+      cluster.hosts.map(async (spec): Promise<ObservedHost> => {
+        const name = spec.name;
+        const { health, time } = this.o;
+        if (health.view(name, time.now()).state !== "down") {
+          try {
+            await this.read(name);
+            fresh.add(name);
+            this.report(health.ok(name, time.now()));
+          } catch (err) {
+            errors.set(name, errorMessage(err));
+            this.o.logger.warn({ host: name, err: errorMessage(err) }, "host not observed");
+            this.report(health.fail(name, time.now(), errorMessage(err)));
+          }
+        }
+        const view = health.view(name, time.now());
+        const facts = this.facts.get(name);
+        const state = view.state === "up" && !fresh.has(name) ? "unknown" : view.state;
+        return {
+          name,
+          state,
+          capacity: facts?.capacity ?? { nanoCpus: 0, memoryBytes: 0 },
+          ...(view.probation ? { probation: true } : {}),
+          ...(facts !== undefined && fresh.has(name) ? { images: facts.images } : {}),
+        };
+      }),
+    );
+    const names = new Set(cluster.hosts.map((h) => h.name));
+    for (const n of [...this.replicas.keys()]) if (!names.has(n)) this.replicas.delete(n);
+    const replicas = cluster.hosts.flatMap((h) => this.replicas.get(h.name) ?? []);
+    return { cluster: { hosts, replicas }, fresh, errors };
+  }
+
+  private async read(name: string): Promise<void> {
+    const driver = this.o.fleet.driver(name);
+    if (driver === undefined) {
+      throw new ControllerError("host-unreachable", this.o.fleet.setupError(name) ?? "no Docker client");
+    }
+    const [facts, replicas] = await withTimeout(
+      Promise.all([driver.facts(), driver.observe()]),
+      this.o.timeoutMs,
+      this.o.time,
+      `${name} did not answer within ${this.o.timeoutMs} ms`,
+    );
+    this.facts.set(name, facts);
+    this.replicas.set(name, replicas);
+  }
+
+  private report(change: HealthChange | undefined): void {
+    if (change !== undefined) this.o.onHealthChange(change);
+  }
+}
+
+export async function withTimeout<T>(p: Promise<T>, ms: number, time: Time, message: string): Promise<T> {
+  const stop = new AbortController();
+  const timeout = time.sleep(ms, stop.signal).then(() => {
+    if (!stop.signal.aborted) throw new ControllerError("host-unreachable", message);
+    return undefined as never;
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    stop.abort();
+  }
+}

@@ -1,0 +1,86 @@
+// Assemble the status renderer's input from what one pass knows. Replicas are
+// reported only from hosts read in this pass: what was last seen on a host
+// that no longer answers is not reported as running.
+
+import type { SourceSnapshot } from "../model/ports.js";
+import type { DesiredState } from "../model/spec.js";
+import type { Placement } from "../schedule/types.js";
+import type { EventLog, HostInput, RolloutPhase, ServiceInput, StatusInput } from "../status/index.js";
+import type { HostHealth } from "./host-health.js";
+import type { FleetObservation } from "./observe.js";
+import type { RolloutHolds } from "./rollout-holds.js";
+
+export interface StatusFacts {
+  readonly snapshot: SourceSnapshot;
+  readonly desired?: DesiredState;
+  readonly observation?: FleetObservation;
+  readonly placement?: Placement;
+  readonly holds: RolloutHolds;
+  /** Services whose rollout is under way right now. */
+  readonly rolling: ReadonlySet<string>;
+  readonly health: HostHealth;
+  readonly events: EventLog;
+  readonly error?: string;
+  readonly now: number;
+}
+
+export function statusInput(f: StatusFacts): StatusInput {
+  const { snapshot, desired, observation } = f;
+  const observed = new Map((observation?.cluster.hosts ?? []).map((h) => [h.name, h]));
+  const hosts: HostInput[] = (desired?.cluster.hosts ?? []).map((spec) => {
+    const obs = observed.get(spec.name);
+    const view = f.health.view(spec.name, f.now);
+    return {
+      name: spec.name,
+      address: spec.address,
+      state: obs?.state ?? view.state,
+      drain: spec.drain,
+      capacity: {
+        nanoCpus: spec.capacity.nanoCpus ?? obs?.capacity.nanoCpus ?? 0,
+        memoryBytes: spec.capacity.memoryBytes ?? obs?.capacity.memoryBytes ?? 0,
+      },
+      ...(obs?.probation === true ? { probation: true } : {}),
+      ...(view.lastSeen !== undefined && view.state === "down" ? { lastSeen: view.lastSeen } : {}),
+    };
+  });
+  const services: ServiceInput[] = (desired?.services ?? []).map((spec) => {
+    const sp = f.placement?.services.get(spec.name);
+    const wanted =
+      spec.deploy.mode === "global"
+        ? (sp?.slots.size ?? 0) + (sp?.unschedulable?.slots.length ?? 0)
+        : spec.deploy.replicas;
+    const phase = phaseOf(spec.name, f);
+    return {
+      spec,
+      desired: wanted,
+      ...(phase !== undefined ? { phase } : {}),
+      ...(sp?.unschedulable !== undefined ? { unschedulable: [sp.unschedulable.message] } : {}),
+    };
+  });
+  const fresh = observation?.fresh ?? new Set<string>();
+  const replicas = (observation?.cluster.replicas ?? []).filter((r) => fresh.has(r.host));
+  // A host that does not answer shows as such in `hosts`; only a failed pass is an error.
+  const error = f.error;
+  return {
+    cluster: desired?.cluster.name ?? "",
+    ...(snapshot.desired !== undefined ? { desired: commitInfo(snapshot.desired) } : {}),
+    ...(snapshot.rejected !== undefined ? { rejected: snapshot.rejected } : {}),
+    ...(snapshot.outage !== undefined
+      ? { outage: { since: snapshot.outage.since, error: snapshot.outage.error } }
+      : {}),
+    ...(error !== undefined ? { error } : {}),
+    hosts,
+    services,
+    replicas,
+    events: f.events,
+  };
+}
+
+function phaseOf(service: string, f: StatusFacts): RolloutPhase | undefined {
+  if (f.rolling.has(service)) return "rolling-out";
+  return f.holds.get(service)?.phase;
+}
+
+function commitInfo(d: NonNullable<SourceSnapshot["desired"]>) {
+  return { commit: d.commit, author: d.author, message: d.message, timestamp: d.timestamp };
+}

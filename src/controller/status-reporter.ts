@@ -1,0 +1,45 @@
+// Writes status through the sink only when the rendered files differ from the
+// last ones that reached Git, with a message saying what changed. A failed
+// write is retried by the next pass (the files still differ then).
+
+import type { Logger } from "pino";
+import type { StatusSink } from "../model/ports.js";
+import { describeChange, render, type StatusInput } from "../status/index.js";
+import { errorMessage } from "./host-driver.js";
+
+export class StatusReporter {
+  private last: ReadonlyMap<string, string> = new Map();
+  /** The rendered files of the last write that reached Git. */
+  get lastFiles(): ReadonlyMap<string, string> {
+    return this.last;
+  }
+
+  constructor(
+    private readonly sink: StatusSink,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True when Git has the status now (written, or already equal). */
+  async write(input: StatusInput): Promise<boolean> {
+    const files = render(input);
+    if (same(files, this.last)) return true;
+    const message = describeChange(this.last, files);
+    try {
+      const r = await this.sink.write(files, message);
+      if (r.error !== undefined) {
+        this.logger.warn({ err: r.error }, "status not written");
+        return false;
+      }
+      this.last = files;
+      if (r.committed) this.logger.info({ commit: r.commit }, message.split("\n")[0] ?? message);
+      return true;
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, "status not written");
+      return false;
+    }
+  }
+}
+
+function same(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}

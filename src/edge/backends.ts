@@ -1,0 +1,157 @@
+// One backend per service TCP port, holding the replicas that may take traffic
+// now: running, and healthy (or running without a healthcheck), on a host
+// that is not down. A backend is hostAddress:hostPort, the ephemeral port
+// Docker published for the replica's target port, so the edge on any host
+// reaches replicas on every host over the hosts' own network.
+
+import type { ObservedReplica } from "../model/observed.js";
+import type { PortSpec, ServiceSpec } from "../model/spec.js";
+import { backendName, byString, serverName } from "./names.js";
+import { appMode, edgeCheck } from "./port-kind.js";
+import type { EdgeBackend, EdgeHostAddress, EdgeIssue, EdgeServer } from "./types.js";
+
+// IPv4, IPv6 or a DNS name: nothing that could break out of an HAProxy `server` line.
+const ADDRESS = /^[A-Za-z0-9.:-]+$/;
+
+export function inRotation(r: ObservedReplica): boolean {
+  return r.state === "running" && (r.health === "healthy" || r.health === "none");
+}
+
+/** The distinct TCP target ports of a service, each with the port entries that name it. */
+export function tcpTargets(service: ServiceSpec): Map<number, PortSpec[]> {
+  const out = new Map<number, PortSpec[]>();
+  const key = (p: PortSpec): string =>
+    [p.published ?? 0, p.mode, p.appProtocol ?? "", p.proxyProtocol === true].join(" ");
+  const sorted = [...service.ports].sort((a, b) => a.target - b.target || byString(key(a), key(b)));
+  for (const p of sorted) {
+    if (p.protocol !== "tcp") continue;
+    out.set(p.target, [...(out.get(p.target) ?? []), p]);
+  }
+  return out;
+}
+
+export function formatAddress(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+interface Context {
+  readonly hosts: ReadonlyMap<string, EdgeHostAddress>;
+  readonly replicas: ReadonlyMap<string, readonly ObservedReplica[]>;
+  readonly issues: EdgeIssue[];
+}
+
+function hostIndex(hosts: readonly EdgeHostAddress[], issues: EdgeIssue[]): Map<string, EdgeHostAddress> {
+  const out = new Map<string, EdgeHostAddress>();
+  const sorted = [...hosts].sort((a, b) => byString(a.name, b.name) || byString(a.address, b.address));
+  for (const h of sorted) {
+    if (out.has(h.name)) continue;
+    if (ADDRESS.test(h.address)) out.set(h.name, h);
+    else
+      issues.push({
+        code: "host-address-invalid",
+        host: h.name,
+        message: `host ${h.name}: address "${h.address}" is not an IP address or DNS name`,
+      });
+  }
+  return out;
+}
+
+/** Healthy replicas per service, each once, in a fixed order whatever the input order. */
+function replicaIndex(replicas: readonly ObservedReplica[]): Map<string, ObservedReplica[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, ObservedReplica[]>();
+  const sorted = [...replicas].sort(
+    (a, b) => byString(a.host, b.host) || byString(a.name, b.name) || byString(a.id, b.id),
+  );
+  for (const r of sorted) {
+    if (seen.has(r.id) || !inRotation(r)) continue;
+    seen.add(r.id);
+    out.set(r.service, [...(out.get(r.service) ?? []), r]);
+  }
+  return out;
+}
+
+function servers(ctx: Context, service: ServiceSpec, target: number): EdgeServer[] {
+  const out: EdgeServer[] = [];
+  for (const r of ctx.replicas.get(service.name) ?? []) {
+    const host = ctx.hosts.get(r.host);
+    if (host === undefined) {
+      ctx.issues.push({
+        code: "host-unknown",
+        service: service.name,
+        host: r.host,
+        message: `replica ${r.name} runs on ${r.host}, a host with no known address`,
+      });
+      continue;
+    }
+    if (host.state === "down") continue;
+    // With host networking the container's port is the host's port.
+    const port = service.networkMode === "host" ? target : r.publishedPorts[`${target}/tcp`];
+    if (port === undefined) {
+      ctx.issues.push({
+        code: "port-not-published",
+        service: service.name,
+        host: r.host,
+        port: target,
+        message: `replica ${r.name} on ${r.host} does not publish ${target}/tcp`,
+      });
+      continue;
+    }
+    out.push({
+      name: serverName(r.host, r.name),
+      host: r.host,
+      replica: r.name,
+      address: host.address,
+      port,
+    });
+  }
+  return out;
+}
+
+export function buildBackends(
+  input: {
+    readonly hosts: readonly EdgeHostAddress[];
+    readonly services: readonly ServiceSpec[];
+    readonly replicas: readonly ObservedReplica[];
+  },
+  maxCheckIntervalMs: number,
+  issues: EdgeIssue[],
+): EdgeBackend[] {
+  const ctx: Context = {
+    hosts: hostIndex(input.hosts, issues),
+    replicas: replicaIndex(input.replicas),
+    issues,
+  };
+  const out: EdgeBackend[] = [];
+  for (const service of [...input.services].sort((a, b) => byString(a.name, b.name))) {
+    for (const p of service.ports) {
+      if (p.protocol === "udp") {
+        issues.push({
+          code: "udp-unsupported",
+          service: service.name,
+          port: p.target,
+          message: `${service.name}: ${p.target}/udp is not served by the edge (HAProxy balances TCP only)`,
+        });
+      }
+    }
+    for (const [target, entries] of tcpTargets(service)) {
+      // Entries naming the same target disagree only by mistake; HTTP wins, as it is said explicitly.
+      const hinted =
+        entries.find((e) => e.appProtocol === "http") ??
+        entries.find((e) => e.appProtocol === "tcp") ??
+        entries[0];
+      if (hinted === undefined) continue;
+      out.push({
+        name: backendName(service.name, target),
+        service: service.name,
+        target,
+        mode: appMode(hinted, service.healthcheck),
+        // A replica that parses PROXY headers expects them on every connection to that port.
+        proxyProtocol: entries.some((e) => e.proxyProtocol === true),
+        check: edgeCheck(hinted, service.healthcheck, maxCheckIntervalMs),
+        servers: servers(ctx, service, target),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+// The edge: what each host's HAProxy serves, decided purely from the desired
+// services and the observed replicas. Applying it to a running HAProxy is the
+// job of src/adapters/edge.
+
+export { planEdge, EDGE_DEFAULTS } from "./plan.js";
+export { renderEdgeConfig, renderEdgePlan } from "./render.js";
+export { inRotation } from "./backends.js";
+export { appMode, edgeCheck, httpProbe } from "./port-kind.js";
+export { backendName, parseBackendName, serverName } from "./names.js";
+export {
+  endpointsFromStat,
+  parseShowProc,
+  parseShowStat,
+  takesTraffic,
+  type EdgeEndpoint,
+  type ProcInfo,
+  type StatRow,
+} from "./runtime-parse.js";
+export type * from "./types.js";

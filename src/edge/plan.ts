@@ -1,0 +1,45 @@
+// placement + observed replicas → what this host's edge serves. Pure: the same
+// input, in any order, yields the same plan, hence the same configuration text
+// (a reload happens only when something really changed).
+
+import { buildBackends } from "./backends.js";
+import { buildListeners } from "./listeners.js";
+import { byString } from "./names.js";
+import type { EdgeInput, EdgeIssue, EdgePlan } from "./types.js";
+
+export const EDGE_DEFAULTS = {
+  ingressBind: "*",
+  discoveryBind: "*",
+  statsSocket: "/var/run/haproxy.sock",
+  maxCheckIntervalMs: 2000,
+  hardStopAfterMs: 30 * 60_000,
+  idleCloseOnResponse: false,
+} as const;
+
+function issueKey(i: EdgeIssue): string {
+  return [i.code, i.service ?? "", i.host ?? "", String(i.port ?? 0).padStart(5, "0"), i.message].join(
+    "\u0000",
+  );
+}
+
+function uniqueIssues(issues: readonly EdgeIssue[]): EdgeIssue[] {
+  const byKey = new Map(issues.map((i) => [issueKey(i), i]));
+  return [...byKey.keys()].sort(byString).flatMap((k) => byKey.get(k) ?? []);
+}
+
+export function planEdge(input: EdgeInput): EdgePlan {
+  const { stats, ...rest } = input.options ?? {};
+  const options = { ...EDGE_DEFAULTS, ...rest, ...(stats !== undefined ? { stats } : {}) };
+  const issues: EdgeIssue[] = [];
+  const backends = buildBackends(input, options.maxCheckIntervalMs, issues);
+  const binds = { ingress: options.ingressBind, discovery: options.discoveryBind };
+  const listeners = buildListeners(input.services, backends, binds, issues);
+  return {
+    cluster: input.cluster,
+    host: { name: input.host.name, address: input.host.address },
+    listeners,
+    backends,
+    issues: uniqueIssues(issues),
+    options,
+  };
+}

@@ -1,0 +1,3 @@
+export { plan } from "./plan.js";
+export { explain, NO_CHANGES } from "./explain.js";
+export type * from "./types.js";

@@ -1,0 +1,128 @@
+// plan(): desired state + placement + observed containers → the ordered steps
+// that converge. Pure: the clock-dependent parts of restart_policy and the
+// memory of failed rollouts arrive through PlanOptions. A converged cluster
+// yields an empty plan.
+
+import type { ObservedCluster, ObservedHost, ObservedReplica } from "../model/observed.js";
+import { slotKey } from "../model/names.js";
+import type { DesiredState, ServiceSpec } from "../model/spec.js";
+import type { Placement, ServicePlacement } from "../schedule/types.js";
+import { compareSlots } from "../schedule/slots.js";
+import { planHeld } from "./held.js";
+import { orderRollouts } from "./order.js";
+import { buildRollout, type ServiceTasks } from "./rollout.js";
+import { planSlot, type ServiceCtx } from "./slot.js";
+import { removalTask, surplusTasks } from "./surplus.js";
+import type { HeldService, Plan, PlanOptions, RemoveStep, Rollout, Task } from "./types.js";
+
+export function plan(
+  desired: DesiredState,
+  placement: Placement,
+  observed: ObservedCluster,
+  options: PlanOptions = {},
+): Plan {
+  const hosts = new Map<string, ObservedHost>(observed.hosts.map((h) => [h.name, h]));
+  const reachable = (h: string): boolean => hosts.get(h)?.state === "up";
+  const byService = groupReplicas(observed.replicas);
+  const rollouts: Rollout[] = [];
+  const held: HeldService[] = [];
+  const holdRestart = options.holdRestart;
+  for (const spec of desired.services) {
+    const sp = placement.services.get(spec.name);
+    const bySlot = byService.get(spec.name) ?? new Map<string, ObservedReplica[]>();
+    if (sp === undefined) continue;
+    const sc: ServiceCtx = {
+      cluster: desired.cluster.name,
+      spec,
+      reachable,
+      restartHeld: (slot) => holdRestart?.has(slotKey(spec.name, slot)) ?? false,
+      moveReason: moveReasons(sp),
+    };
+    const heldHash = options.hold?.get(spec.name);
+    const tasks =
+      heldHash === spec.specHash
+        ? { immediate: planHeld(sc, bySlot), rolling: [], cleanup: [] }
+        : serviceTasks(sc, sp, bySlot);
+    if (heldHash === spec.specHash) {
+      held.push({
+        service: spec.name,
+        specHash: spec.specHash,
+        reason: "its rollout failed; waiting for a new spec",
+      });
+    }
+    const r = buildRollout(spec.name, spec, tasks, hosts);
+    if (r !== undefined) rollouts.push(r);
+  }
+  return {
+    rollouts: [...orderRollouts(rollouts), ...pruned(desired.services, byService, reachable, hosts)],
+    held,
+  };
+}
+
+function serviceTasks(
+  sc: ServiceCtx,
+  sp: ServicePlacement,
+  bySlot: ReadonlyMap<string, readonly ObservedReplica[]>,
+): ServiceTasks {
+  const immediate: Task[] = [];
+  const rolling: Task[] = [];
+  const cleanup: RemoveStep[] = [];
+  for (const [slot, host] of sp.slots) {
+    const out = planSlot(sc, slot, host, bySlot.get(slot) ?? []);
+    if (out === undefined) continue;
+    (out.rolling ? rolling : immediate).push(out.task);
+    cleanup.push(...out.cleanup);
+  }
+  immediate.push(...surplusTasks(sc, sp, bySlot));
+  return { immediate, rolling, cleanup };
+}
+
+/** Services with containers but no longer in the desired state: remove them (after everything else). */
+function pruned(
+  specs: readonly ServiceSpec[],
+  byService: ReadonlyMap<string, ReadonlyMap<string, readonly ObservedReplica[]>>,
+  reachable: (h: string) => boolean,
+  hosts: ReadonlyMap<string, ObservedHost>,
+): Rollout[] {
+  const desired = new Set(specs.map((s) => s.name));
+  const out: Rollout[] = [];
+  for (const name of [...byService.keys()].filter((n) => !desired.has(n)).sort()) {
+    const tasks: Task[] = [];
+    for (const list of byService.get(name)?.values() ?? []) {
+      for (const r of list)
+        if (reachable(r.host)) tasks.push(removalTask(undefined, r, "service no longer in the repository"));
+    }
+    tasks.sort((a, b) => compareSlots(a.slot, b.slot) || byText(a.host, b.host) || byText(idOf(a), idOf(b)));
+    const r = buildRollout(name, undefined, { immediate: tasks, rolling: [], cleanup: [] }, hosts);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}
+
+function groupReplicas(replicas: readonly ObservedReplica[]): Map<string, Map<string, ObservedReplica[]>> {
+  const out = new Map<string, Map<string, ObservedReplica[]>>();
+  for (const r of replicas) {
+    if (r.state === "removing") continue;
+    let bySlot = out.get(r.service);
+    if (bySlot === undefined) out.set(r.service, (bySlot = new Map()));
+    const list = bySlot.get(r.slot);
+    if (list === undefined) bySlot.set(r.slot, [r]);
+    else list.push(r);
+  }
+  return out;
+}
+
+function moveReasons(sp: ServicePlacement): (slot: string) => string | undefined {
+  if (sp.moves.length === 0) return () => undefined;
+  const m = new Map(sp.moves.map((mv) => [mv.slot, mv.reason]));
+  return (slot) => m.get(slot);
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function idOf(t: Task): string {
+  const s = t.steps[t.steps.length - 1];
+  return s?.kind === "remove" ? (s.container.id ?? s.container.name) : "";
+}

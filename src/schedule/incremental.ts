@@ -1,0 +1,190 @@
+// scheduleIncremental(): the same decisions as schedule() for a cluster that
+// changed a little, in time proportional to what changed. It keeps the previous
+// pass's per-host usage and per-service results, subtracts what the changed
+// services held and schedules only those again. A change of hosts (state,
+// labels, capacity), of the set of services or of options falls back to a full pass.
+//
+// Services are "changed" when their spec or their observed replicas differ,
+// or when they had unschedulable slots (freed capacity may now take them).
+// The result equals schedule() whenever schedule() would keep the unchanged
+// services where they are, which stability guarantees in all but capacity
+// contention between a changed and an unchanged service.
+//
+// Cheapest when the caller passes unchanged specs and an unchanged replica
+// list by reference (objects are then compared by identity, not by content).
+
+import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
+import type { ClusterSpec, DesiredState, ServiceSpec } from "../model/spec.js";
+import { indexHosts, sameHosts, type HostIndex } from "./hosts.js";
+import { groupByService, newCtx, runPhases, toServicePlacement, withUnschedulable } from "./schedule.js";
+import { sameSchedulingSpec } from "./same-spec.js";
+import type { Placement, ScheduleOptions, ServicePlacement } from "./types.js";
+import { hostPortKeys, Usage } from "./usage.js";
+import type { Ctx } from "./work.js";
+
+/** Opaque state carried from one pass to the next. */
+export interface ScheduleState {
+  readonly placement: Placement;
+  readonly hosts: HostIndex;
+  readonly usage: Usage;
+  readonly eligibleCache: Ctx["eligibleCache"];
+  /** desired.services of the pass, and per index the replicas seen and host per slot. */
+  readonly specs: readonly ServiceSpec[];
+  readonly replicas: readonly (readonly ObservedReplica[])[];
+  readonly hostIdx: readonly Int32Array[];
+  readonly clusterRef: ClusterSpec;
+  readonly hostsRef: ObservedCluster["hosts"];
+  readonly replicasRef: ObservedCluster["replicas"];
+  readonly byService: ReadonlyMap<string, readonly ObservedReplica[]>;
+  readonly rebalance: boolean;
+  readonly rebalanceLimit: number | undefined;
+}
+
+const EMPTY: readonly ObservedReplica[] = [];
+/** Beyond this share of changed services a full pass is as cheap and simpler. */
+const FULL_PASS_SHARE = 0.25;
+
+export function scheduleIncremental(
+  prev: ScheduleState | undefined,
+  desired: DesiredState,
+  observed: ObservedCluster,
+  options: ScheduleOptions = {},
+): ScheduleState {
+  const rebalance = options.rebalance ?? desired.cluster.settings.rebalance;
+  const sameRefs =
+    prev !== undefined && prev.clusterRef === desired.cluster && prev.hostsRef === observed.hosts;
+  const hosts = sameRefs ? prev.hosts : indexHosts(desired.cluster, observed.hosts);
+  const replicasSame = prev !== undefined && prev.replicasRef === observed.replicas;
+  const byService = replicasSame ? prev.byService : groupByService(observed.replicas);
+  if (
+    prev === undefined ||
+    prev.rebalance !== rebalance ||
+    prev.rebalanceLimit !== options.rebalanceLimit ||
+    prev.specs.length !== desired.services.length ||
+    (!sameRefs && !sameHosts(prev.hosts, hosts))
+  ) {
+    return fullPass(hosts, desired, observed, byService, options, rebalance);
+  }
+  const changed = changedIndexes(prev, desired.services, replicasSame ? undefined : byService);
+  if (changed === undefined || changed.length > desired.services.length * FULL_PASS_SHARE) {
+    return fullPass(hosts, desired, observed, byService, options, rebalance);
+  }
+  const usage = prev.usage.clone();
+  for (const i of changed) {
+    const old = prev.specs[i];
+    if (old === undefined) continue;
+    const ports = hostPortKeys(old);
+    for (const h of prev.hostIdx[i] ?? []) if (h >= 0) usage.remove(h, old, ports);
+  }
+  const ctx = newCtx(prev.hosts, usage, prev.eligibleCache);
+  const specs = changed.map((i) => desired.services[i]).filter((s) => s !== undefined);
+  const works = runPhases(ctx, specs, byService, desired, options);
+  const replicas = prev.replicas.slice();
+  const hostIdx = prev.hostIdx.slice();
+  const services = new Map<string, ServicePlacement>(prev.placement.services);
+  works.forEach((w, k) => {
+    const i = changed[k] ?? 0;
+    replicas[i] = byService.get(w.spec.name) ?? EMPTY;
+    hostIdx[i] = w.host;
+    services.set(w.spec.name, toServicePlacement(w, prev.hosts));
+  });
+  return {
+    ...prev,
+    placement: withUnschedulable(services),
+    hosts,
+    usage,
+    specs: desired.services,
+    replicas,
+    hostIdx,
+    clusterRef: desired.cluster,
+    hostsRef: observed.hosts,
+    replicasRef: observed.replicas,
+    byService,
+  };
+}
+
+function fullPass(
+  hosts: HostIndex,
+  desired: DesiredState,
+  observed: ObservedCluster,
+  byService: ReadonlyMap<string, readonly ObservedReplica[]>,
+  options: ScheduleOptions,
+  rebalance: boolean,
+): ScheduleState {
+  const ctx = newCtx(hosts, Usage.empty(hosts.hosts), new Map());
+  const works = runPhases(ctx, desired.services, byService, desired, options);
+  const services = new Map<string, ServicePlacement>();
+  for (const w of works) services.set(w.spec.name, toServicePlacement(w, hosts));
+  return {
+    placement: withUnschedulable(services),
+    hosts,
+    usage: ctx.usage,
+    eligibleCache: ctx.eligibleCache,
+    specs: desired.services,
+    replicas: desired.services.map((s) => byService.get(s.name) ?? EMPTY),
+    hostIdx: works.map((w) => w.host),
+    clusterRef: desired.cluster,
+    hostsRef: observed.hosts,
+    replicasRef: observed.replicas,
+    byService,
+    rebalance,
+    rebalanceLimit: options.rebalanceLimit,
+  };
+}
+
+/**
+ * Indexes of services to schedule again; undefined when services were added,
+ * removed or reordered (then a full pass). `byService` is given when the
+ * observed replicas may have changed.
+ */
+function changedIndexes(
+  prev: ScheduleState,
+  specs: readonly ServiceSpec[],
+  byService: ReadonlyMap<string, readonly ObservedReplica[]> | undefined,
+): number[] | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    const old = prev.specs[i];
+    if (spec === undefined || old === undefined) return undefined;
+    if (spec !== old) {
+      if (spec.name !== old.name) return undefined;
+      if (!sameSchedulingSpec(old, spec)) {
+        out.push(i);
+        continue;
+      }
+    }
+    if (
+      byService !== undefined &&
+      !sameReplicas(prev.replicas[i] ?? EMPTY, byService.get(spec.name) ?? EMPTY)
+    ) {
+      out.push(i);
+      continue;
+    }
+    if (prev.placement.services.get(spec.name)?.unschedulable !== undefined) out.push(i);
+  }
+  return out;
+}
+
+function sameReplicas(a: readonly ObservedReplica[], b: readonly ObservedReplica[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === undefined || y === undefined) return false;
+    if (
+      x.id !== y.id ||
+      x.host !== y.host ||
+      x.slot !== y.slot ||
+      x.specHash !== y.specHash ||
+      x.state !== y.state ||
+      x.health !== y.health ||
+      x.createdAt !== y.createdAt
+    ) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,87 @@
+// Stable error codes and the collector every check reports into. Codes are
+// the contract for tools and tests; messages are for people and may improve.
+
+import type { SourceRef, SpecError } from "../model/spec.js";
+
+export const SPEC_ERROR_CODES = [
+  // files and YAML
+  "file-too-large",
+  "binary-file",
+  "empty-file",
+  "yaml-syntax",
+  "not-a-mapping",
+  "missing-kind",
+  "unknown-kind",
+  "wrong-kind",
+  "missing-cluster",
+  "multiple-clusters",
+  // schema (shape of one document)
+  "schema",
+  "unknown-key",
+  "invalid-name",
+  "bad-duration",
+  "bad-size",
+  "bad-cpus",
+  "bad-port",
+  "bad-constraint",
+  "bad-command",
+  "bad-volume",
+  // meaning of one document
+  "duplicate-key",
+  "env-conflict",
+  "global-replicas",
+  "duplicate-mount",
+  "reservation-above-limit",
+  "reserved-label",
+  // across documents
+  "duplicate-service",
+  "duplicate-host",
+  "depends-on-unknown",
+  "depends-on-cycle",
+  "port-conflict",
+  "unsatisfiable-constraint",
+  "reservation-too-large",
+  "policy-privileged",
+  "policy-host-network",
+  "policy-bind-mount",
+  "policy-docker-socket",
+] as const;
+
+export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[number];
+
+/** Collects problems; nothing stops at the first one. */
+export class Problems {
+  private readonly list: SpecError[] = [];
+
+  add(at: SourceRef, code: SpecErrorCode, message: string): void {
+    this.list.push({ path: at.path, line: at.line, col: at.col, code, message });
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  sorted(): SpecError[] {
+    return sortErrors(this.list);
+  }
+}
+
+export function sortErrors(errors: readonly SpecError[]): SpecError[] {
+  return [...errors].sort(
+    (a, b) =>
+      compare(a.path, b.path) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      compare(a.code, b.code) ||
+      compare(a.message, b.message),
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The one-line form used on the command line and in status: `path:line:col: message`. */
+export function formatSpecError(e: SpecError): string {
+  return `${e.path}:${e.line}:${e.col}: ${e.message}`;
+}

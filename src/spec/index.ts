@@ -1,0 +1,24 @@
+// Public entry of the spec layer: repository files in, validated and
+// normalised desired state (or every problem found) out. Pure: no
+// filesystem, network or clock; the same code reads a directory, a Git tree
+// or a test fixture.
+
+import type { LoadResult, RepoFiles } from "../model/spec.js";
+import { loadRepo } from "./load.js";
+
+export function loadSpec(files: RepoFiles): LoadResult {
+  return loadRepo(files);
+}
+
+export { formatSpecError, sortErrors, SPEC_ERROR_CODES, type SpecErrorCode } from "./errors.js";
+export { CLUSTER_FILE, MAX_FILE_BYTES, SERVICES_DIR } from "./files.js";
+export { parseConstraint, satisfies, satisfiesAll } from "./constraints.js";
+export { parseCpus, parseDuration, parseSize, type Parsed } from "./units.js";
+export { canonicalJson, specHash } from "./spec-hash.js";
+export { SWARM_RESTART_DEFAULTS, SWARM_UPDATE_DEFAULTS } from "./normalise-deploy.js";
+export {
+  DEFAULT_EDGE_IMAGE,
+  DEFAULT_HOST_DOWN_AFTER_MS,
+  DEFAULT_HOST_STABLE_AFTER_MS,
+} from "./normalise-cluster.js";
+export { clusterSchema, serviceSchema } from "./schemas.js";

@@ -1,0 +1,118 @@
+// The whole pipeline for one commit's files: select and decode, parse YAML,
+// sort documents by kind, validate each against its schema, normalise the
+// valid ones, then run the checks that span documents. Every problem found
+// anywhere is reported; a state is returned only when there are none.
+
+import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
+import { Problems } from "./errors.js";
+import { CLUSTER_FILE, selectSpecFiles } from "./files.js";
+import { loadCluster } from "./load-cluster.js";
+import { reportSchemaErrors } from "./messages.js";
+import { normaliseService, type LoadedService } from "./normalise-service.js";
+import { parseFile, type YamlDoc } from "./parse.js";
+import { docStart, locate } from "./positions.js";
+import type { RawService } from "./raw.js";
+import { checkDependsOn } from "./rules-graph.js";
+import { checkPlacement } from "./rules-placement.js";
+import { checkPolicy } from "./rules-policy.js";
+import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules-unique.js";
+import { validateAgainstSchema } from "./schemas.js";
+import { didYouMean } from "./suggest.js";
+
+type Kind = "Service" | "Cluster";
+
+export function loadRepo(repo: RepoFiles): LoadResult {
+  const problems = new Problems();
+  const selected = selectSpecFiles(repo, problems);
+  const clusterDocs: YamlDoc[] = [];
+  const serviceDocs: YamlDoc[] = [];
+  for (const file of selected.files) {
+    const parsed = parseFile(file, problems);
+    if (!parsed.hasContent) {
+      problems.add(start(file.path), "empty-file", emptyMessage(file.role));
+      continue;
+    }
+    for (const d of parsed.docs) {
+      const kind = kindOf(d, problems);
+      if (kind === "Cluster") clusterDocs.push(d);
+      if (kind === "Service") serviceDocs.push(d);
+    }
+  }
+  if (!selected.clusterPresent) {
+    const hint = selected.clusterYml ? " (found cluster.yml: rename it to cluster.yaml)" : "";
+    problems.add(
+      start(CLUSTER_FILE),
+      "missing-cluster",
+      `the repository has no cluster.yaml at its root${hint}`,
+    );
+  }
+  for (const extra of clusterDocs.slice(1)) {
+    problems.add(
+      docStart(extra),
+      "multiple-clusters",
+      "cluster.yaml must hold exactly one kind: Cluster document",
+    );
+  }
+  const cluster = loadCluster(clusterDocs[0], problems);
+  const firsts = checkDuplicateServices(serviceDocs, problems);
+  const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
+  const services: LoadedService[] = [];
+  for (const d of serviceDocs) {
+    const errors = validateAgainstSchema("Service", d.value);
+    if (errors.length > 0) reportSchemaErrors(d, "Service", errors, problems);
+    else if (firsts.has(d))
+      services.push(normaliseService(d, d.value as RawService, cluster.defaults, problems));
+  }
+  checkDependsOn(services, known, problems);
+  checkPortConflicts(services, problems);
+  if (cluster.policy) checkPolicy(services, cluster.policy, problems);
+  if (cluster.hosts) checkPlacement(services, cluster.hosts, problems);
+  if (problems.count > 0 || cluster.spec === undefined) return { ok: false, errors: problems.sorted() };
+  const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ok: true, state: { cluster: cluster.spec, services: specs } };
+}
+
+/** The document's kind when it is the right one for its file; otherwise reports why not. */
+function kindOf(d: YamlDoc, problems: Problems): Kind | undefined {
+  const expected = d.file.role === "cluster" ? "Cluster" : "Service";
+  const value = d.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = Array.isArray(value) ? "a list" : `the value ${JSON.stringify(value)}`;
+    problems.add(
+      docStart(d),
+      "not-a-mapping",
+      `a document must be a mapping with kind: ${expected}, not ${got}`,
+    );
+    return undefined;
+  }
+  const kind = (value as Record<string, unknown>).kind;
+  if (kind === undefined) {
+    problems.add(docStart(d), "missing-kind", `document has no kind: add "kind: ${expected}"`);
+    return undefined;
+  }
+  if (kind === expected) return expected;
+  const at = locate(d, ["kind"]);
+  if (kind === "Cluster" || kind === "Service") {
+    const message =
+      kind === "Cluster"
+        ? "kind: Cluster belongs in cluster.yaml at the repository root, not under services/"
+        : "cluster.yaml holds only the kind: Cluster document; put services in services/*.yaml";
+    problems.add(at, "wrong-kind", message);
+    return undefined;
+  }
+  const close = typeof kind === "string" ? didYouMean(kind, [expected]) : undefined;
+  const hint =
+    close !== undefined ? `: did you mean "${close}"?` : `; ${d.file.path} must hold kind: ${expected}`;
+  problems.add(at, "unknown-kind", `unknown kind ${JSON.stringify(kind)}${hint}`);
+  return undefined;
+}
+
+function emptyMessage(role: "cluster" | "service"): string {
+  return role === "cluster"
+    ? "cluster.yaml is empty: it must hold the kind: Cluster document"
+    : "file is empty: a YAML file under services/ must hold at least one kind: Service document";
+}
+
+function start(path: string): SourceRef {
+  return { path, line: 1, col: 1 };
+}

@@ -1,0 +1,88 @@
+// The schema-valid Cluster document to the model's ClusterSpec. Its deploy
+// defaults are handed on, as a layer, to every service's normaliser.
+
+import type { ClusterPolicy, ClusterSpec, HostSpec } from "../model/spec.js";
+import { docLocator, durationMs, nanoCpus, sizeBytes, type Ctx, type Layer } from "./context.js";
+import type { Problems } from "./errors.js";
+import type { YamlDoc } from "./parse.js";
+import { docStart, locate } from "./positions.js";
+import type { RawCluster, RawDeploy, RawHost } from "./raw.js";
+
+export const DEFAULT_EDGE_IMAGE = "haproxy:2.8";
+export const DEFAULT_HOST_DOWN_AFTER_MS = 3_000;
+export const DEFAULT_HOST_STABLE_AFTER_MS = 10_000;
+
+export interface LoadedCluster {
+  readonly spec: ClusterSpec;
+  readonly doc: YamlDoc;
+  /** The defaults block, merged under each service's deploy. */
+  readonly defaults?: Layer;
+}
+
+export function normaliseCluster(doc: YamlDoc, raw: RawCluster, problems: Problems): LoadedCluster {
+  const ctx: Ctx = { at: docLocator(doc), problems };
+  const settings = raw.settings ?? {};
+  const spec: ClusterSpec = {
+    name: raw.name,
+    hosts: normaliseHosts(doc, raw.hosts, problems),
+    edge: { image: raw.edge?.image ?? DEFAULT_EDGE_IMAGE },
+    policy: normalisePolicy(raw.policy),
+    settings: {
+      rebalance: settings.rebalance ?? false,
+      hostDownAfterMs: durationMs(
+        ctx,
+        ["settings", "host_down_after"],
+        settings.host_down_after,
+        DEFAULT_HOST_DOWN_AFTER_MS,
+      ),
+      hostStableAfterMs: durationMs(
+        ctx,
+        ["settings", "host_stable_after"],
+        settings.host_stable_after,
+        DEFAULT_HOST_STABLE_AFTER_MS,
+      ),
+    },
+    source: docStart(doc),
+  };
+  const defaults = defaultsLayer(doc, raw.defaults);
+  return defaults ? { spec, doc, defaults } : { spec, doc };
+}
+
+export function normalisePolicy(raw: RawCluster["policy"]): ClusterPolicy {
+  return {
+    allowPrivileged: raw?.allow_privileged ?? false,
+    allowHostNetwork: raw?.allow_host_network ?? false,
+    allowBindMounts: [...(raw?.allow_bind_mounts ?? [])],
+  };
+}
+
+export function normaliseHosts(doc: YamlDoc, raw: readonly RawHost[], problems: Problems): HostSpec[] {
+  const ctx: Ctx = { at: docLocator(doc), problems };
+  return raw.map((h, i) => normaliseHost(ctx, doc, h, i));
+}
+
+export function defaultsLayer(doc: YamlDoc, raw: RawDeploy | undefined): Layer | undefined {
+  return raw && { doc, prefix: ["defaults"], value: raw };
+}
+
+function normaliseHost(ctx: Ctx, doc: YamlDoc, raw: RawHost, i: number): HostSpec {
+  const path = ["hosts", i, "capacity"];
+  const capacity = raw.capacity ?? {};
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.labels ?? {})) labels[k] = String(v);
+  return {
+    name: raw.name,
+    docker: raw.docker,
+    ...(raw.tls !== undefined && { tls: raw.tls }),
+    address: raw.address,
+    labels,
+    capacity: {
+      ...(capacity.cpus !== undefined && { nanoCpus: nanoCpus(ctx, [...path, "cpus"], capacity.cpus) }),
+      ...(capacity.memory !== undefined && {
+        memoryBytes: sizeBytes(ctx, [...path, "memory"], capacity.memory),
+      }),
+    },
+    drain: raw.drain ?? false,
+    source: locate(doc, ["hosts", i]),
+  };
+}

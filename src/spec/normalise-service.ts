@@ -1,0 +1,150 @@
+// One schema-valid Service document to the model's ServiceSpec: Compose's
+// alternative spellings unified, units converted, the cluster's deploy
+// defaults merged under its own, and the checks that need only this document.
+
+import type { HealthcheckSpec, ServiceSpec, SourceRef } from "../model/spec.js";
+import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
+import type { Problems } from "./errors.js";
+import { keyValueEntries, toRecord, type Entry } from "./key-values.js";
+import { mergeDeploy, normaliseDeploy } from "./normalise-deploy.js";
+import { normalisePorts, normaliseVolumes } from "./normalise-mounts.js";
+import type { YamlDoc } from "./parse.js";
+import { docStart, type PathSegment } from "./positions.js";
+import type { CommandLine, RawDeploy, RawHealthcheck, RawService } from "./raw.js";
+import { splitShellWords } from "./shell-words.js";
+import { specHash } from "./spec-hash.js";
+
+/** A normalised service plus what later cross-document checks need to point at its YAML. */
+export interface LoadedService {
+  readonly spec: ServiceSpec;
+  readonly doc: YamlDoc;
+  readonly at: Locator;
+  /** Paths inside the merged deploy block: into the service, or into the cluster's defaults. */
+  readonly deployAt: Locator;
+  readonly dependsOnAt: ReadonlyMap<string, SourceRef>;
+}
+
+// Docker's own defaults, made explicit so the model has no "unset".
+const HEALTHCHECK_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 };
+const STOP_GRACE_PERIOD_MS = 10_000;
+const RESERVED_LABEL_PREFIX = "gitfleet.";
+
+export function normaliseService(
+  doc: YamlDoc,
+  raw: RawService,
+  defaults: Layer | undefined,
+  problems: Problems,
+): LoadedService {
+  const ctx: Ctx = { at: docLocator(doc), problems };
+  const ownDeploy: Layer = { doc, prefix: ["deploy"], value: raw.deploy ?? {} };
+  const deployAt = layeredLocator(defaults ? [ownDeploy, defaults] : [ownDeploy]);
+  const deployCtx: Ctx = { at: deployAt, problems, label: ["deploy"] };
+  const environment = keyValueEntries(ctx, ["environment"], raw.environment);
+  const labels = keyValueEntries(ctx, ["labels"], raw.labels);
+  const envSecrets = raw.env_secrets ?? {};
+  checkEnvConflicts(ctx, environment, envSecrets);
+  checkReservedLabels(ctx, labels);
+  const dependsOnAt = dependsOn(ctx, raw.depends_on);
+  const command = commandLine(ctx, ["command"], raw.command);
+  const entrypoint = commandLine(ctx, ["entrypoint"], raw.entrypoint);
+  const healthcheck = normaliseHealthcheck(ctx, raw.healthcheck);
+  const body = {
+    name: raw.name,
+    image: raw.image,
+    ...(command && { command }),
+    ...(entrypoint && { entrypoint }),
+    environment: toRecord(environment),
+    envSecrets: { ...envSecrets },
+    ports: normalisePorts(ctx, raw.ports ?? []),
+    ...(healthcheck && { healthcheck }),
+    dependsOn: [...dependsOnAt.keys()],
+    volumes: normaliseVolumes(ctx, raw.volumes ?? []),
+    labels: toRecord(labels),
+    stopGracePeriodMs: durationMs(ctx, ["stop_grace_period"], raw.stop_grace_period, STOP_GRACE_PERIOD_MS),
+    ...(raw.user !== undefined && { user: String(raw.user) }),
+    readOnly: raw.read_only ?? false,
+    capAdd: [...(raw.cap_add ?? [])],
+    capDrop: [...(raw.cap_drop ?? [])],
+    privileged: raw.privileged ?? false,
+    ...(raw.network_mode && { networkMode: raw.network_mode }),
+    deploy: normaliseDeploy(
+      deployCtx,
+      mergeDeploy(defaults?.value as RawDeploy | undefined, raw.deploy),
+      raw.deploy,
+    ),
+    source: docStart(doc),
+  };
+  return { spec: { ...body, specHash: specHash(body) }, doc, at: ctx.at, deployAt, dependsOnAt };
+}
+
+function commandLine(
+  ctx: Ctx,
+  path: readonly PathSegment[],
+  raw: CommandLine | undefined,
+): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string") return [...raw];
+  const r = splitShellWords(raw);
+  if (r.ok) return r.words;
+  ctx.problems.add(ctx.at(path), "bad-command", `${String(path[0])} cannot be split into words: ${r.reason}`);
+  return [];
+}
+
+function normaliseHealthcheck(ctx: Ctx, raw: RawHealthcheck | undefined): HealthcheckSpec | undefined {
+  if (raw === undefined) return undefined;
+  const d = HEALTHCHECK_DEFAULTS;
+  // Docker's encoding: ["NONE"] turns off the image's check; [] inherits it.
+  const test = raw.disable
+    ? ["NONE"]
+    : typeof raw.test === "string"
+      ? ["CMD-SHELL", raw.test]
+      : [...(raw.test ?? [])];
+  const at = (key: string): PathSegment[] => ["healthcheck", key];
+  return {
+    test,
+    intervalMs: durationMs(ctx, at("interval"), raw.interval, d.intervalMs),
+    timeoutMs: durationMs(ctx, at("timeout"), raw.timeout, d.timeoutMs),
+    retries: raw.retries ?? d.retries,
+    startPeriodMs: durationMs(ctx, at("start_period"), raw.start_period, d.startPeriodMs),
+  };
+}
+
+function dependsOn(ctx: Ctx, raw: RawService["depends_on"]): Map<string, SourceRef> {
+  const out = new Map<string, SourceRef>();
+  if (raw === undefined) return out;
+  const names = Array.isArray(raw) ? (raw as readonly string[]) : Object.keys(raw);
+  names.forEach((name, i) => {
+    const at = Array.isArray(raw) ? ctx.at(["depends_on", i]) : ctx.at(["depends_on", name], { key: true });
+    if (!out.has(name)) out.set(name, at);
+  });
+  return out;
+}
+
+function checkEnvConflicts(
+  ctx: Ctx,
+  environment: readonly Entry[],
+  envSecrets: Readonly<Record<string, string>>,
+): void {
+  const plain = new Set(environment.map((e) => e.key));
+  for (const key of Object.keys(envSecrets)) {
+    if (plain.has(key)) {
+      ctx.problems.add(
+        ctx.at(["env_secrets", key], { key: true }),
+        "env-conflict",
+        `${key} is set both in environment and in env_secrets; keep it in one place`,
+      );
+    }
+  }
+}
+
+function checkReservedLabels(ctx: Ctx, labels: readonly Entry[]): void {
+  for (const label of labels) {
+    if (label.key.toLowerCase().startsWith(RESERVED_LABEL_PREFIX)) {
+      ctx.problems.add(
+        ctx.at(label.path, { key: label.isKey }),
+        "reserved-label",
+        `label "${label.key}" uses the reserved prefix "${RESERVED_LABEL_PREFIX}": gitfleet sets those labels itself`,
+      );
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// YAML text to documents that remember where every node is. Syntax errors
+// are reported with their position; a document with errors is not looked at
+// further, so one typo does not produce a cascade of schema complaints.
+
+import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
+import type { SourceRef } from "../model/spec.js";
+import type { Problems } from "./errors.js";
+import type { SpecFile } from "./files.js";
+
+export interface YamlDoc {
+  readonly file: SpecFile;
+  /** 0-based position of the document in its file. */
+  readonly index: number;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+  /** The plain value (toJS), for schema validation and normalisation. */
+  readonly value: unknown;
+}
+
+export interface ParsedFile {
+  readonly docs: readonly YamlDoc[];
+  /** False when the file holds no document with content at all (empty, or only comments). */
+  readonly hasContent: boolean;
+}
+
+// Compose files lean on anchors and merge keys (<<: *defaults); allow both but
+// bound alias expansion so a "billion laughs" file cannot blow up memory.
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true, strict: true } as const;
+const MAX_ALIAS_COUNT = 100;
+
+export function parseFile(file: SpecFile, problems: Problems): ParsedFile {
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter: lines });
+  // An empty stream (only comments/whitespace) comes back as a non-array.
+  if (!Array.isArray(parsed)) return { docs: [], hasContent: false };
+  const docs: YamlDoc[] = [];
+  let hasContent = false;
+  parsed.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      hasContent = true;
+      for (const err of doc.errors) {
+        problems.add(
+          at(file, lines, err.pos[0]),
+          "yaml-syntax",
+          `YAML syntax error: ${oneLine(err.message)}`,
+        );
+      }
+      return;
+    }
+    if (isEmpty(doc)) return;
+    hasContent = true;
+    try {
+      docs.push({ file, index, doc, lines, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) });
+    } catch (e) {
+      const offset = doc.contents?.range[0] ?? 0;
+      const reason = e instanceof Error ? oneLine(e.message) : "cannot be read";
+      problems.add(at(file, lines, offset), "yaml-syntax", `YAML document cannot be read: ${reason}`);
+    }
+  });
+  return { docs, hasContent };
+}
+
+/** No content at all: a bare "---", or a document of only comments (an implicit, zero-width null). */
+function isEmpty(doc: Document.Parsed): boolean {
+  const c = doc.contents;
+  return c === null || (isScalar(c) && c.value === null && c.range[0] === c.range[1]);
+}
+
+export function at(file: SpecFile, lines: LineCounter, offset: number): SourceRef {
+  const pos = lines.linePos(offset);
+  return { path: file.path, line: pos.line, col: pos.col };
+}
+
+function oneLine(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  // yaml appends " at line N, column M" when prettyErrors is on; keep messages position-free.
+  return first.replace(/ at line \d+, column \d+:?$/, "").trim();
+}

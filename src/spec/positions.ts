@@ -1,0 +1,62 @@
+// From a path inside a document's value (as ajv's instancePath or our own
+// normalisers name it) back to the YAML node, and so to line:col. When the
+// exact node does not exist (a missing key) the nearest ancestor is used.
+
+import { isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import type { SourceRef } from "../model/spec.js";
+import { at, type YamlDoc } from "./parse.js";
+
+export type PathSegment = string | number;
+
+export interface LocateOptions {
+  /** Point at the key of the last segment instead of its value (unknown keys, duplicates). */
+  readonly key?: boolean;
+}
+
+export function locate(d: YamlDoc, path: readonly PathSegment[], options: LocateOptions = {}): SourceRef {
+  let node: unknown = d.doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
+      if (pair === undefined) break;
+      if (last && options.key) {
+        offset = rangeStart(pair.key) ?? offset;
+        break;
+      }
+      // `key:` with nothing after it has no value node: point at the key.
+      next = pair.value ?? pair.key;
+    } else if (isSeq(node)) {
+      next = node.items[Number(segment)];
+    }
+    const start = rangeStart(next);
+    if (start === undefined) break;
+    node = next;
+    offset = start;
+  }
+  return at(d.file, d.lines, offset);
+}
+
+/** Start of the document's content: where a whole-document problem is reported. */
+export function docStart(d: YamlDoc): SourceRef {
+  return locate(d, []);
+}
+
+export function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node === null || typeof node !== "object" || !("range" in node)) return undefined;
+  const range = (node as Node).range;
+  return range ? range[0] : undefined;
+}

@@ -1,0 +1,27 @@
+// Status rendering (pure): observed + desired + outcome → the files the
+// status sink commits, and the commit message describing the change.
+
+export { render, renderStatus, type Rendered } from "./render.js";
+export { describeChange } from "./describe.js";
+export {
+  summarise,
+  syncState,
+  isHealthy,
+  type StatusModel,
+  type ServiceSummary,
+  type HostSummary,
+} from "./summarise.js";
+export {
+  emptyEventLog,
+  appendEvent,
+  appendEvents,
+  eventsOf,
+  recentEvents,
+  retainServices,
+  type EventLog,
+  type StatusEvent,
+  type StatusEventKind,
+} from "./event-log.js";
+export { CLUSTER_FILE, serviceFile } from "./yaml-files.js";
+export { MARKDOWN_FILE } from "./markdown.js";
+export type * from "./types.js";

@@ -1,0 +1,109 @@
+// STATUS.md: the same facts for people, as GitHub-flavoured Markdown tables
+// that render on any forge.
+
+import { recentEvents } from "./event-log.js";
+import { cpus, humanBytes, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
+import type { StatusModel } from "./summarise.js";
+import type { StatusInput } from "./types.js";
+
+export const MARKDOWN_FILE = "STATUS.md";
+
+export function renderMarkdown(input: StatusInput, model: StatusModel): string {
+  const out: string[] = [`# gitfleet status: ${cell(input.cluster)}`, ""];
+  out.push(`**Sync:** ${model.sync}`, "");
+  if (input.desired) {
+    out.push(
+      `**Desired commit:** \`${shortCommit(input.desired.commit)}\` ${cell(subject(input.desired.message))} (${cell(input.desired.author)})`,
+      "",
+    );
+  }
+  if (model.appliedCommit !== undefined)
+    out.push(`**Applied commit:** \`${shortCommit(model.appliedCommit)}\``, "");
+  if (input.rejected) {
+    const r = input.rejected;
+    out.push(`> **Rejected commit** \`${shortCommit(r.commit)}\` ${cell(subject(r.message))}: ${r.reason}`);
+    for (const e of r.errors) out.push(`> - \`${e.path}:${e.line}:${e.col}\` ${cell(e.message)}`);
+    out.push("");
+  }
+  if (input.outage) {
+    out.push(`> **Git unreachable** since ${isoTime(input.outage.since)}: ${cell(input.outage.error)}.`);
+    out.push("> The desired state shown is the last one fetched.", "");
+  }
+  if (input.error !== undefined) out.push(`> **Error:** ${cell(input.error)}`, "");
+
+  out.push("## Hosts", "");
+  out.push("| Host | State | Address | Replicas | CPUs reserved / total | Memory reserved / total |");
+  out.push("|---|---|---|---:|---:|---:|");
+  for (const h of model.hosts) {
+    const state = h.probation ? `${h.state} (probation)` : h.state;
+    out.push(
+      `| ${cell(h.name)} | ${state} | ${cell(h.address)} | ${h.replicas} | ${cpus(h.reserved.nanoCpus)} / ${cpus(h.total.nanoCpus)} | ${humanBytes(h.reserved.memoryBytes)} / ${humanBytes(h.total.memoryBytes)} |`,
+    );
+  }
+  out.push("");
+
+  out.push("## Services", "");
+  out.push("| Service | State | Desired | Running | Healthy | Updated | Image | Spec | Commit |");
+  out.push("|---|---|---:|---:|---:|---:|---|---|---|");
+  for (const s of model.services) {
+    out.push(
+      `| ${cell(s.name)} | ${s.state} | ${s.desired} | ${s.running} | ${s.healthy} | ${s.updated} | ${cell(s.image ?? "")} | ${code(shortHash(s.specHash ?? ""))} | ${code(shortCommit(s.appliedCommit ?? ""))} |`,
+    );
+  }
+  out.push("");
+
+  const unschedulable = model.services.filter((s) => s.unschedulable.length > 0);
+  if (unschedulable.length > 0) {
+    out.push("## Unschedulable", "");
+    for (const s of unschedulable)
+      for (const reason of s.unschedulable) out.push(`- **${cell(s.name)}**: ${cell(reason)}`);
+    out.push("");
+  }
+
+  for (const s of model.services) {
+    if (s.replicas.length === 0 && !s.endpoints?.length) continue;
+    out.push(`## ${cell(s.name)}`, "");
+    if (s.replicas.length > 0) {
+      out.push("| Slot | Host | Container | State | Health | Restarts | Spec | Commit |");
+      out.push("|---|---|---|---|---|---:|---|---|");
+      for (const r of s.replicas) {
+        const state =
+          r.exitCode !== undefined && r.state !== "running" ? `${r.state} (${r.exitCode})` : r.state;
+        out.push(
+          `| ${cell(r.slot)} | ${cell(r.host)} | ${code(shortId(r.id))} | ${state} | ${r.health} | ${r.restartCount} | ${code(shortHash(r.specHash))} | ${code(shortCommit(r.commit))} |`,
+        );
+      }
+      out.push("");
+    }
+    for (const e of s.endpoints ?? []) {
+      const backends = e.backends.length > 0 ? [...e.backends].sort().join(", ") : "none";
+      out.push(`- Published ${e.published}/${e.protocol}: in rotation ${cell(backends)}`);
+    }
+    if (s.endpoints?.length) out.push("");
+  }
+
+  const events = recentEvents(input.events, input.recentEvents ?? 20);
+  if (events.length > 0) {
+    out.push("## Recent events", "");
+    out.push("| Time (UTC) | Event | Service | Host | Details |");
+    out.push("|---|---|---|---|---|");
+    for (const e of events) {
+      const service =
+        e.service !== undefined ? (e.slot !== undefined ? `${e.service}/${e.slot}` : e.service) : "";
+      out.push(
+        `| ${isoTime(e.time)} | ${e.kind} | ${cell(service)} | ${cell(e.host ?? "")} | ${cell(e.message)} |`,
+      );
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/** Table-safe text: no pipes or newlines breaking the row. */
+function cell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function code(text: string): string {
+  return text === "" ? "" : `\`${text}\``;
+}

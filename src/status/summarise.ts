@@ -1,0 +1,170 @@
+// From the raw input to the facts every rendering shows: per-service counts
+// and state, per-host state and reservations, the cluster's sync state.
+
+import type { ObservedReplica } from "../model/observed.js";
+import type { Resources } from "../model/spec.js";
+import { byString, compareSlots } from "./format.js";
+import type {
+  EndpointInput,
+  HostStatusState,
+  ServiceInput,
+  ServiceState,
+  StatusInput,
+  SyncState,
+} from "./types.js";
+
+export interface ServiceSummary {
+  readonly name: string;
+  readonly image?: string;
+  readonly mode: "replicated" | "global";
+  readonly specHash?: string;
+  readonly desired: number;
+  /** Containers that exist and are not finished. */
+  readonly running: number;
+  /** Running and healthy (or running without a healthcheck). */
+  readonly healthy: number;
+  /** Healthy at the current spec hash. */
+  readonly updated: number;
+  readonly state: ServiceState;
+  /** The commit most up-to-date replicas carry. */
+  readonly appliedCommit?: string;
+  readonly unschedulable: readonly string[];
+  readonly endpoints?: readonly EndpointInput[];
+  readonly replicas: readonly ObservedReplica[];
+}
+
+export interface HostSummary {
+  readonly name: string;
+  readonly address: string;
+  readonly state: HostStatusState;
+  readonly probation: boolean;
+  readonly total: Resources;
+  readonly reserved: Resources;
+  readonly replicas: number;
+  readonly lastSeen?: number;
+}
+
+export interface StatusModel {
+  readonly sync: SyncState;
+  readonly appliedCommit?: string;
+  readonly hosts: readonly HostSummary[];
+  readonly services: readonly ServiceSummary[];
+}
+
+const LIVE = new Set(["created", "running", "restarting", "paused"]);
+
+export function isHealthy(r: ObservedReplica): boolean {
+  return r.state === "running" && (r.health === "healthy" || r.health === "none");
+}
+
+export function summarise(input: StatusInput): StatusModel {
+  const byService = new Map<string, ObservedReplica[]>();
+  for (const r of input.replicas) byService.set(r.service, [...(byService.get(r.service) ?? []), r]);
+  const wanted = new Map(input.services.map((s) => [s.spec.name, s]));
+  const names = [...new Set([...wanted.keys(), ...byService.keys()])].sort(byString);
+  const services = names.map((name) => serviceSummary(name, wanted.get(name), byService.get(name) ?? []));
+
+  const reservation = new Map(input.services.map((s) => [s.spec.name, s.spec.deploy.reservations]));
+  const hosts = [...input.hosts]
+    .sort((a, b) => byString(a.name, b.name))
+    .map((h): HostSummary => {
+      const live = input.replicas.filter((r) => r.host === h.name && LIVE.has(r.state));
+      const reserved = live.reduce(
+        (acc, r) => {
+          const res = reservation.get(r.service);
+          return res
+            ? { nanoCpus: acc.nanoCpus + res.nanoCpus, memoryBytes: acc.memoryBytes + res.memoryBytes }
+            : acc;
+        },
+        { nanoCpus: 0, memoryBytes: 0 },
+      );
+      const state: HostStatusState = h.state !== "up" ? "down" : h.drain ? "draining" : "up";
+      return {
+        name: h.name,
+        address: h.address,
+        state,
+        probation: h.probation ?? false,
+        total: h.capacity,
+        reserved,
+        replicas: live.length,
+        ...(state === "down" && h.lastSeen !== undefined ? { lastSeen: h.lastSeen } : {}),
+      };
+    });
+
+  const sync = syncState(input, services, hosts);
+  // Converged on the desired commit: it is applied (even while a newer tip is rejected).
+  const converged = services.every((s) => s.state === "converged");
+  const applied =
+    input.applied ?? (converged && input.error === undefined ? input.desired?.commit : undefined);
+  return { sync, ...(applied !== undefined ? { appliedCommit: applied } : {}), hosts, services };
+}
+
+function serviceSummary(
+  name: string,
+  input: ServiceInput | undefined,
+  replicas: ObservedReplica[],
+): ServiceSummary {
+  const sorted = [...replicas].sort(
+    (a, b) =>
+      compareSlots(a.slot, b.slot) ||
+      byString(a.host, b.host) ||
+      byString(a.specHash, b.specHash) ||
+      byString(a.id, b.id),
+  );
+  const specHash = input?.spec.specHash;
+  const live = sorted.filter((r) => LIVE.has(r.state));
+  const healthy = sorted.filter(isHealthy);
+  const updated = healthy.filter((r) => r.specHash === specHash);
+  const desired = input?.desired ?? 0;
+  const unschedulable = [...(input?.unschedulable ?? [])];
+  const commit = mostCommon(sorted.filter((r) => r.specHash === specHash).map((r) => r.commit));
+  let state: ServiceState;
+  if (input === undefined) state = "removing";
+  else if (input.phase === "paused") state = "paused";
+  else if (input.phase === "rolled-back") state = "rolled-back";
+  else if (input.phase === "rolling-out" || input.phase === "rolling-back") state = "progressing";
+  else if (updated.length === desired && live.length === desired) state = "converged";
+  else if (unschedulable.length > 0 || sorted.some((r) => r.health === "unhealthy" || !LIVE.has(r.state))) {
+    state = "degraded";
+  } else state = "progressing";
+  return {
+    name,
+    ...(input ? { image: input.spec.image, specHash: input.spec.specHash } : {}),
+    mode: input?.spec.deploy.mode ?? "replicated",
+    desired,
+    running: sorted.filter((r) => r.state === "running").length,
+    healthy: healthy.length,
+    updated: updated.length,
+    state,
+    ...(commit !== undefined ? { appliedCommit: commit } : {}),
+    unschedulable,
+    ...(input?.endpoints ? { endpoints: input.endpoints } : {}),
+    replicas: sorted,
+  };
+}
+
+/** Error > Rejected > Degraded > Progressing > Synced: the most urgent wins. */
+export function syncState(
+  input: StatusInput,
+  services: readonly ServiceSummary[],
+  hosts: readonly HostSummary[],
+): SyncState {
+  if (input.error !== undefined || (input.outage !== undefined && input.desired === undefined))
+    return "Error";
+  if (input.rejected !== undefined) return "Rejected";
+  const states = new Set(services.map((s) => s.state));
+  if (states.has("degraded") || states.has("paused") || states.has("rolled-back")) return "Degraded";
+  if (hosts.some((h) => h.state === "down")) return "Degraded";
+  if (states.has("progressing") || states.has("removing")) return "Progressing";
+  return "Synced";
+}
+
+function mostCommon(values: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [v, n] of [...counts].sort((a, b) => byString(a[0], b[0]))) {
+    if (best === undefined || n > (counts.get(best) ?? 0)) best = v;
+  }
+  return best;
+}

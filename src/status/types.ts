@@ -1,0 +1,67 @@
+// What the status renderer needs, as plain data the controller assembles each
+// pass. Rendering is pure: identical input gives byte-identical files, so a
+// pass in which nothing changed commits nothing.
+
+import type { HostState, ObservedReplica } from "../model/observed.js";
+import type { CommitInfo, RejectedCommit } from "../model/ports.js";
+import type { Resources, ServiceSpec } from "../model/spec.js";
+import type { EventLog } from "./event-log.js";
+
+export type SyncState = "Synced" | "Progressing" | "Degraded" | "Rejected" | "Error";
+
+export type HostStatusState = "up" | "down" | "draining";
+
+export type ServiceState = "converged" | "progressing" | "degraded" | "paused" | "rolled-back" | "removing";
+
+/** What the controller knows about a rollout that the replicas alone do not tell. */
+export type RolloutPhase = "rolling-out" | "rolling-back" | "paused" | "rolled-back";
+
+export interface HostInput {
+  readonly name: string;
+  readonly address: string;
+  /** As observed by heartbeats. */
+  readonly state: HostState;
+  readonly drain: boolean;
+  readonly capacity: Resources;
+  readonly probation?: boolean;
+  /** ms since epoch when it was last seen answering, for a down host. */
+  readonly lastSeen?: number;
+}
+
+export interface EndpointInput {
+  readonly published: number;
+  readonly protocol: "tcp" | "udp";
+  /** "host:port" of the replicas in rotation. */
+  readonly backends: readonly string[];
+}
+
+export interface ServiceInput {
+  readonly spec: ServiceSpec;
+  /** Replicas wanted now (for global services: the eligible hosts). */
+  readonly desired: number;
+  readonly phase?: RolloutPhase;
+  /** Why replicas could not be placed, as the scheduler says it. */
+  readonly unschedulable?: readonly string[];
+  /** Published ports and the backends the edge has in rotation (optional). */
+  readonly endpoints?: readonly EndpointInput[];
+}
+
+export interface StatusInput {
+  readonly cluster: string;
+  /** The commit whose desired state is in effect. */
+  readonly desired?: CommitInfo;
+  /** The last commit the cluster fully converged to; defaults to `desired` once Synced. */
+  readonly applied?: string;
+  readonly rejected?: RejectedCommit;
+  /** Git cannot be reached; the desired state is as old as `desired`. */
+  readonly outage?: { readonly since: number; readonly error: string };
+  /** The last pass failed for a reason other than Git (message without secrets). */
+  readonly error?: string;
+  readonly hosts: readonly HostInput[];
+  readonly services: readonly ServiceInput[];
+  /** Every managed replica observed, whatever its service. */
+  readonly replicas: readonly ObservedReplica[];
+  readonly events: EventLog;
+  /** Events listed in cluster.yaml and STATUS.md (default 20). */
+  readonly recentEvents?: number;
+}

@@ -1,0 +1,125 @@
+// status/cluster.yaml and status/services/<name>.yaml: machine-readable,
+// snake_case like the repository's own files. Objects are built in a fixed
+// key order and every collection is sorted, so equal input gives equal bytes.
+// Only spec data goes in: never environment values, never secrets.
+
+import { stringify } from "yaml";
+import type { ObservedReplica } from "../model/observed.js";
+import type { StatusEvent } from "./event-log.js";
+import { eventsOf, recentEvents } from "./event-log.js";
+import { cpus, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
+import type { ServiceSummary, StatusModel } from "./summarise.js";
+import type { StatusInput } from "./types.js";
+
+export const CLUSTER_FILE = "status/cluster.yaml";
+export const serviceFile = (name: string): string => `status/services/${name}.yaml`;
+
+const HEADER = "# Written by gitfleet. Do not edit: the next status commit replaces this file.\n";
+
+export function toYaml(value: unknown): string {
+  return HEADER + stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function clusterDoc(input: StatusInput, model: StatusModel): Record<string, unknown> {
+  const doc: Record<string, unknown> = { cluster: input.cluster, sync: model.sync };
+  if (input.desired) {
+    doc["desired_commit"] = {
+      commit: input.desired.commit,
+      author: input.desired.author,
+      message: subject(input.desired.message),
+      time: isoTime(input.desired.timestamp),
+    };
+  }
+  if (model.appliedCommit !== undefined) doc["applied_commit"] = model.appliedCommit;
+  if (input.rejected) {
+    doc["rejected_commit"] = {
+      commit: input.rejected.commit,
+      author: input.rejected.author,
+      message: subject(input.rejected.message),
+      reason: input.rejected.reason,
+      errors: input.rejected.errors.map((e) => `${e.path}:${e.line}:${e.col}: ${e.message}`),
+    };
+  }
+  if (input.outage) {
+    // `since` only: attempt counters would change every poll and force a commit.
+    doc["git"] = { reachable: false, since: isoTime(input.outage.since), error: input.outage.error };
+  }
+  if (input.error !== undefined) doc["error"] = input.error;
+  doc["hosts"] = Object.fromEntries(
+    model.hosts.map((h) => [
+      h.name,
+      {
+        state: h.state,
+        ...(h.probation ? { probation: true } : {}),
+        address: h.address,
+        replicas: h.replicas,
+        cpus: { reserved: cpus(h.reserved.nanoCpus), total: cpus(h.total.nanoCpus) },
+        memory_bytes: { reserved: h.reserved.memoryBytes, total: h.total.memoryBytes },
+        ...(h.lastSeen !== undefined ? { last_seen: isoTime(h.lastSeen) } : {}),
+      },
+    ]),
+  );
+  doc["services"] = Object.fromEntries(
+    model.services.map((s) => [
+      s.name,
+      { state: s.state, desired: s.desired, running: s.running, healthy: s.healthy, updated: s.updated },
+    ]),
+  );
+  const unschedulable = model.services.filter((s) => s.unschedulable.length > 0);
+  if (unschedulable.length > 0) {
+    doc["unschedulable"] = Object.fromEntries(unschedulable.map((s) => [s.name, [...s.unschedulable]]));
+  }
+  doc["events"] = recentEvents(input.events, input.recentEvents ?? 20).map(eventDoc);
+  return doc;
+}
+
+export function serviceDoc(input: StatusInput, s: ServiceSummary): Record<string, unknown> {
+  return {
+    name: s.name,
+    state: s.state,
+    mode: s.mode,
+    ...(s.image !== undefined ? { image: s.image } : {}),
+    ...(s.specHash !== undefined ? { spec_hash: s.specHash } : {}),
+    ...(s.appliedCommit !== undefined ? { applied_commit: s.appliedCommit } : {}),
+    desired: s.desired,
+    running: s.running,
+    healthy: s.healthy,
+    updated: s.updated,
+    ...(s.unschedulable.length > 0 ? { unschedulable: [...s.unschedulable] } : {}),
+    ...(s.endpoints
+      ? {
+          endpoints: [...s.endpoints]
+            .sort((a, b) => a.published - b.published || (a.protocol < b.protocol ? -1 : 1))
+            .map((e) => ({ published: e.published, protocol: e.protocol, backends: [...e.backends].sort() })),
+        }
+      : {}),
+    replicas: s.replicas.map(replicaDoc),
+    events: eventsOf(input.events, s.name).map(eventDoc),
+  };
+}
+
+function replicaDoc(r: ObservedReplica): Record<string, unknown> {
+  return {
+    slot: r.slot,
+    host: r.host,
+    container: shortId(r.id),
+    name: r.name,
+    state: r.state,
+    health: r.health,
+    restarts: r.restartCount,
+    spec_hash: shortHash(r.specHash),
+    commit: shortCommit(r.commit),
+    ...(r.exitCode !== undefined && r.state !== "running" ? { exit_code: r.exitCode } : {}),
+  };
+}
+
+function eventDoc(e: StatusEvent): Record<string, unknown> {
+  return {
+    time: isoTime(e.time),
+    kind: e.kind,
+    ...(e.service !== undefined ? { service: e.service } : {}),
+    ...(e.slot !== undefined ? { slot: e.slot } : {}),
+    ...(e.host !== undefined ? { host: e.host } : {}),
+    message: e.message,
+  };
+}

@@ -1,0 +1,73 @@
+// A real HAProxy 2.6 in master-worker mode for the edge tests, driven exactly
+// as the edge container will be: `haproxy -W -S <master socket> -f <file>`,
+// configuration applied through applyEdgeConfig and the local target.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { showProc } from "../../../src/adapters/edge/master.js";
+import { localEdgeTarget } from "../../../src/adapters/edge/local-target.js";
+import type { EdgeTarget } from "../../../src/adapters/edge/target.js";
+
+export interface RunningHaproxy {
+  readonly target: EdgeTarget;
+  readonly masterSocket: string;
+  readonly statsSocket: string;
+  /** Everything HAProxy printed (server state changes, alerts), for failure messages. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export const HAPROXY_BIN = "/usr/sbin/haproxy";
+
+export function edgePaths(dir: string): { configPath: string; masterSocket: string; statsSocket: string } {
+  return {
+    configPath: path.join(dir, "haproxy.cfg"),
+    masterSocket: path.join(dir, "master.sock"),
+    statsSocket: path.join(dir, "stats.sock"),
+  };
+}
+
+export function targetIn(dir: string): EdgeTarget {
+  return localEdgeTarget({ ...edgePaths(dir), haproxyBin: HAPROXY_BIN, timeoutMs: 10_000 });
+}
+
+async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Start HAProxy on the configuration already written in `dir`. */
+export async function startHaproxy(dir: string): Promise<RunningHaproxy> {
+  const paths = edgePaths(dir);
+  let output = "";
+  const child: ChildProcess = spawn(HAPROXY_BIN, ["-W", "-S", paths.masterSocket, "-f", paths.configPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const target = targetIn(dir);
+  await waitUntil(
+    "the HAProxy worker",
+    async () => (await showProc(paths.masterSocket)).workers.length > 0,
+    10_000,
+  );
+  await waitUntil(
+    "the stats socket",
+    async () => (await target.runtime("show info")).includes("Pid:"),
+    10_000,
+  );
+  return {
+    target,
+    masterSocket: paths.masterSocket,
+    statsSocket: paths.statsSocket,
+    logs: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { GitSource } from "../../../src/adapters/git/source.js";
+import { gitCli, serviceYaml, validRepo } from "../../support/git-fixtures.js";
+import { type Harness, auth, startHarness } from "./harness.js";
+
+describe("GitSource cache upkeep", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("keeps the number of packs bounded across many fetches, and every object readable", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({
+      repository: { url: h.url, auth },
+      cacheDir: h.cacheDir,
+      maxPacks: 4,
+    });
+    await source.poll();
+    const packsDir = path.join(h.cacheDir, "source.git", "objects", "pack");
+    const counts: number[] = [];
+    for (let i = 2; i <= 13; i++) {
+      await h.work.commitAndPush({ "services/web.yaml": serviceYaml("web", { replicas: i }) }, `web to ${i}`);
+      const snap = await source.poll();
+      expect(snap.desired?.state.services.find((s) => s.name === "web")?.deploy.replicas).toBe(i);
+      counts.push((await readdir(packsDir)).filter((f) => f.endsWith(".pack")).length);
+    }
+
+    expect(Math.max(...counts)).toBeLessThanOrEqual(4);
+    expect(counts).toContain(4); // it did grow to the limit, so repacking happened
+    // git itself agrees the cache is sound, and the latest tree is complete.
+    const gitdir = path.join(h.cacheDir, "source.git");
+    await gitCli(gitdir, ["fsck", "--no-dangling"]);
+    const files = await gitCli(gitdir, ["ls-tree", "-r", "--name-only", "refs/heads/gitfleet-tip"]);
+    expect(files.split("\n")).toContain("services/web.yaml");
+  });
+
+  it("serialises concurrent polls: one fetch for one new commit", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    await source.poll();
+    const next = await h.work.commitAndPush(
+      { "services/api.yaml": serviceYaml("api", { replicas: 3 }) },
+      "api to 3",
+    );
+    h.server.resetCounts();
+
+    const [a, b] = await Promise.all([source.poll(), source.poll()]);
+
+    expect(a.desired?.commit).toBe(next);
+    expect(b.desired?.commit).toBe(next);
+    expect([a.changed, b.changed]).toEqual([true, false]);
+    expect(h.server.count("upload-pack")).toBe(1);
+    expect(h.server.count("info-refs-upload")).toBe(3); // poll, fetch, poll
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { GitSource } from "../../../src/adapters/git/source.js";
+import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
+import { type Harness, auth, startHarness } from "./harness.js";
+
+describe("GitSource: whole commits, rewrites, tags", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("rejects an invalid commit whole, keeps the last good state, then applies the fix", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const good = await source.poll();
+    const bad = await h.work.commitAndPush(
+      {
+        "services/api.yaml": serviceYaml("api", { replicas: 4 }),
+        "services/web.yaml": "kind: Service\nname: web\nimage: web:1\ndeploy:\n  replicas: many\n",
+      },
+      "break web",
+      { author: { name: "Bob Broken", email: "bob@example.com" } },
+    );
+
+    const rejected = await source.poll();
+
+    expect(rejected.changed).toBe(true);
+    expect(rejected.tip?.commit).toBe(bad);
+    expect(rejected.desired).toBe(good.desired);
+    expect(rejected.rejected).toMatchObject({
+      commit: bad,
+      author: "Bob Broken <bob@example.com>",
+      message: "break web",
+      reason: "invalid",
+    });
+    const errors = rejected.rejected?.errors ?? [];
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ path: "services/web.yaml", line: 5 });
+    // Nothing of the bad commit applied, not even its valid part.
+    expect(rejected.desired?.state.services.find((s) => s.name === "api")?.deploy.replicas).toBe(1);
+
+    const fix = await h.work.commitAndPush(
+      { "services/web.yaml": serviceYaml("web", { replicas: 3 }) },
+      "fix web",
+    );
+    const fixed = await source.poll();
+
+    expect(fixed.desired?.commit).toBe(fix);
+    expect(fixed.rejected).toBeUndefined();
+    expect(fixed.desired?.state.services.map((s) => [s.name, s.deploy.replicas])).toEqual([
+      ["api", 4],
+      ["web", 3],
+    ]);
+  });
+
+  it("takes a force-pushed tip as the new desired state and says the branch was rewritten", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    await h.work.commitAndPush({ "services/web.yaml": serviceYaml("web", { replicas: 7 }) }, "web to 7");
+    const before = await source.poll();
+    expect(before.rewritten).toBe(false);
+
+    await h.work.git(["reset", "--quiet", "--hard", "HEAD~1"]);
+    await h.work.write({ "services/api.yaml": serviceYaml("api", { replicas: 2 }) });
+    const rewritten = await h.work.commit("api to 2, history rewritten");
+    await h.work.push("HEAD", { force: true });
+    const after = await source.poll();
+
+    expect(after.rewritten).toBe(true);
+    expect(after.desired?.commit).toBe(rewritten);
+    expect(after.desired?.state.services.map((s) => [s.name, s.deploy.replicas])).toEqual([
+      ["api", 2],
+      ["web", 2],
+    ]);
+
+    const next = await h.work.commitAndPush(
+      { "services/web.yaml": serviceYaml("web", { replicas: 1 }) },
+      "ff again",
+    );
+    const ff = await source.poll();
+    expect(ff.desired?.commit).toBe(next);
+    expect(ff.rewritten).toBe(false);
+  });
+
+  it("follows one tag (annotated), and the highest tag matching a semver range", async () => {
+    h = await startHarness(validRepo());
+    const v100 = await h.work.head();
+    await h.work.tag("v1.0.0", { annotated: true });
+    const v120 = await h.work.commitAndPush(
+      { "services/web.yaml": serviceYaml("web", { replicas: 3 }) },
+      "1.2.0",
+    );
+    await h.work.tag("v1.2.0");
+    const v200 = await h.work.commitAndPush(
+      { "services/web.yaml": serviceYaml("web", { replicas: 9 }) },
+      "2.0.0",
+    );
+    await h.work.tag("v2.0.0", { annotated: true });
+    await h.work.commitAndPush({ "services/web.yaml": serviceYaml("web", { replicas: 4 }) }, "1.3.0-rc.1");
+    await h.work.tag("v1.3.0-rc.1");
+
+    const pinned = await GitSource.create({
+      repository: { url: h.url, auth },
+      cacheDir: `${h.cacheDir}-tag`,
+      ref: { tag: "v1.0.0" },
+    });
+    const caret = await GitSource.create({
+      repository: { url: h.url, auth },
+      cacheDir: `${h.cacheDir}-caret`,
+      ref: { semver: "^1.0.0" },
+    });
+
+    expect((await pinned.poll()).desired?.commit).toBe(v100);
+    const one = await caret.poll();
+    expect(one.desired?.commit).toBe(v120);
+    expect(one.desired?.state.services.find((s) => s.name === "web")?.deploy.replicas).toBe(3);
+
+    // A new matching release moves the range; 2.0.0 is out of it.
+    await h.work.git(["checkout", "--quiet", "-b", "release-1", v120]);
+    const v131 = await h.work.commitAndPush(
+      { "services/api.yaml": serviceYaml("api", { replicas: 2 }) },
+      "1.3.1",
+    );
+    await h.work.tag("v1.3.1", { annotated: true });
+    const moved = await caret.poll();
+    expect(moved.desired?.commit).toBe(v131);
+    expect(moved.rewritten).toBe(false);
+    expect(v200).not.toBe(v131);
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadOperatorConfig } from "../../../src/config/index.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "gf-config-"));
+  await writeFile(path.join(dir, "hook-secret"), "  from-file\n");
+  await writeFile(path.join(dir, "empty-secret"), "\n");
+  await writeFile(
+    path.join(dir, "gitfleet.yaml"),
+    "repository: {path: ./repo}\nwebhook:\n  listen: 127.0.0.1:0\n  secret_file: hook-secret\n",
+  );
+  await writeFile(
+    path.join(dir, "missing-secret.yaml"),
+    "repository: {path: ./repo}\nwebhook: {secret_file: nope}\n",
+  );
+  await writeFile(
+    path.join(dir, "empty-secret.yaml"),
+    "repository: {path: ./repo}\nwebhook: {secret_file: empty-secret}\n",
+  );
+  await writeFile(path.join(dir, "bad.yaml"), "repository: {path: ./repo}\npoll: often\n");
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configError(p: Promise<unknown>): Promise<ConfigError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(err)}`);
+  return err;
+}
+
+describe("loadOperatorConfig", () => {
+  it("reads the file, resolves paths next to it and reads the webhook secret file", async () => {
+    const c = await loadOperatorConfig("gitfleet.yaml", { cwd: dir, env: {} });
+    expect(c.file).toBe(path.join(dir, "gitfleet.yaml"));
+    expect(c.repository.path).toBe(path.join(dir, "repo"));
+    expect(c.webhook).toEqual({
+      listen: { host: "127.0.0.1", port: 0, text: "127.0.0.1:0" },
+      secretFile: path.join(dir, "hook-secret"),
+      secret: "from-file",
+    });
+  });
+
+  it("works from the environment alone", async () => {
+    const c = await loadOperatorConfig(undefined, {
+      cwd: dir,
+      env: { GITFLEET_REPO_URL: "http://127.0.0.1/x.git" },
+    });
+    expect(c.repository.url).toBe("http://127.0.0.1/x.git");
+    expect(c.secretsDir).toBe(path.join(dir, "secrets"));
+  });
+
+  it("an unreadable config file is a ConfigError", async () => {
+    const err = await configError(loadOperatorConfig("absent.yaml", { cwd: dir, env: {} }));
+    expect(err.message).toBe("absent.yaml: cannot read the configuration: ENOENT");
+    expect(err.code).toBe("config-invalid");
+  });
+
+  it("a missing or empty webhook secret file is a ConfigError", async () => {
+    const missing = await configError(loadOperatorConfig("missing-secret.yaml", { cwd: dir, env: {} }));
+    expect(missing.message).toMatch(
+      /^missing-secret\.yaml: webhook\.secret_file: cannot read .*nope: ENOENT$/,
+    );
+    const empty = await configError(loadOperatorConfig("empty-secret.yaml", { cwd: dir, env: {} }));
+    expect(empty.message).toMatch(/empty-secret is empty$/);
+  });
+
+  it("names the file as given in line:col messages", async () => {
+    const err = await configError(loadOperatorConfig("bad.yaml", { cwd: dir, env: {} }));
+    expect(err.message).toBe(
+      'bad.yaml:2:7: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"',
+    );
+  });
+
+  it("without a file nor GITFLEET_REPO_*, says what is missing", async () => {
+    const err = await configError(loadOperatorConfig(undefined, { cwd: dir, env: {} }));
+    expect(err.message).toBe(
+      'configuration: missing required key "repository" (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)',
+    );
+  });
+});

@@ -1,0 +1,261 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseOperatorConfig, type ConfigIssue } from "../../../src/config/index.js";
+
+const FILE = "/etc/gitfleet/gitfleet.yaml";
+
+function parse(text: string, env: Record<string, string> = {}) {
+  return parseOperatorConfig(text, { file: FILE, baseDir: "/", env });
+}
+
+function issues(text: string, env: Record<string, string> = {}): ConfigIssue[] {
+  try {
+    parse(text, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+function messages(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parse(text, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split("\n");
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const FULL = `# yaml-language-server: $schema=../schemas/operator.schema.json
+repository:
+  url: https://git.example.com/ops/fleet.git
+  branch: release
+  credentials: creds/git
+poll: "*/10 * * * * *"
+status:
+  branch: ops/status
+secrets_dir: /srv/secrets
+work_dir: state
+webhook:
+  listen: 127.0.0.1:9000
+  secret: s3cr3t
+signature:
+  trusted_keys: [keys/a.asc, /abs/b.asc]
+metrics:
+  listen: ":9100"
+docker:
+  concurrency: 8
+  call_timeout: 45s
+  ping_timeout: 1500ms
+  pull_timeout: 5m
+`;
+
+describe("parseOperatorConfig: good files", () => {
+  it("normalises a complete file: absolute paths, ms durations, split listen addresses", () => {
+    expect(parse(FULL)).toEqual({
+      file: FILE,
+      repository: {
+        url: "https://git.example.com/ops/fleet.git",
+        ref: { kind: "branch", value: "release" },
+        credentialsFile: "/etc/gitfleet/creds/git",
+      },
+      poll: "*/10 * * * * *",
+      status: { branch: "ops/status", sameBranch: false },
+      secretsDir: "/srv/secrets",
+      workDir: "/etc/gitfleet/state",
+      webhook: { listen: { host: "127.0.0.1", port: 9000, text: "127.0.0.1:9000" }, secret: "s3cr3t" },
+      signature: { trustedKeyFiles: ["/etc/gitfleet/keys/a.asc", "/abs/b.asc"] },
+      metrics: { listen: { host: "0.0.0.0", port: 9100, text: ":9100" } },
+      docker: { concurrency: 8, callTimeoutMs: 45_000, pingTimeoutMs: 1500, pullTimeoutMs: 300_000 },
+    });
+  });
+
+  it("fills defaults around a minimal file", () => {
+    const c = parse("repository: {path: ../sample-repo}\n");
+    expect(c.repository).toEqual({ path: "/etc/sample-repo", ref: { kind: "branch", value: "main" } });
+    expect(c.poll).toBe("*/5 * * * * *");
+    expect(c.status).toEqual({ branch: "gitfleet/status", sameBranch: false });
+    expect(c.secretsDir).toBe("/etc/gitfleet/secrets");
+    expect(c.workDir).toBe("/etc/gitfleet/.gitfleet");
+    expect(c.webhook).toBeUndefined();
+    expect(c.metrics).toBeUndefined();
+    expect(c.signature.trustedKeyFiles).toEqual([]);
+    expect(c.docker).toEqual({
+      concurrency: 4,
+      callTimeoutMs: 30_000,
+      pingTimeoutMs: 2000,
+      pullTimeoutMs: 600_000,
+    });
+  });
+
+  it("status branch 'same' means the watched branch", () => {
+    const c = parse("repository: {path: /r, branch: prod}\nstatus: {branch: same}\n");
+    expect(c.status).toEqual({ branch: "prod", sameBranch: true });
+  });
+
+  it("follows a tag or a semver range", () => {
+    expect(parse("repository: {path: /r, tag: v1.2.0}\n").repository.ref).toEqual({
+      kind: "tag",
+      value: "v1.2.0",
+    });
+    expect(parse("repository: {path: /r, semver: ^1.2.0}\n").repository.ref).toEqual({
+      kind: "semver",
+      value: "^1.2.0",
+    });
+  });
+
+  it("is configured by the environment alone when there is no file", () => {
+    const c = parseOperatorConfig("", {
+      baseDir: "/work",
+      env: { GITFLEET_REPO_PATH: "repo", GITFLEET_LISTEN: "9001" },
+    });
+    expect(c.file).toBeUndefined();
+    expect(c.repository.path).toBe("/work/repo");
+    expect(c.webhook?.listen).toEqual({ host: "0.0.0.0", port: 9001, text: "9001" });
+  });
+});
+
+describe("parseOperatorConfig: environment overrides", () => {
+  it("every variable overrides its key, replacing exclusive siblings", () => {
+    const c = parse(FULL, {
+      GITFLEET_REPO_PATH: "/srv/repo",
+      GITFLEET_TAG: "v2",
+      GITFLEET_CREDENTIALS: "/run/creds",
+      GITFLEET_POLL: "*/1 * * * * *",
+      GITFLEET_STATUS_BRANCH: "other/status",
+      GITFLEET_SECRETS_DIR: "/run/secrets",
+      GITFLEET_WORK_DIR: "/var/lib/gf",
+      GITFLEET_WEBHOOK_SECRET: "from-env",
+      GITFLEET_LISTEN: "0.0.0.0:8088",
+      GITFLEET_METRICS_LISTEN: "127.0.0.1:9200",
+      GITFLEET_TRUSTED_KEYS: "/k/1.asc, /k/2.asc",
+      GITFLEET_CONCURRENCY: "2",
+    });
+    expect(c.repository).toEqual({
+      path: "/srv/repo",
+      ref: { kind: "tag", value: "v2" },
+      credentialsFile: "/run/creds",
+    });
+    expect(c.poll).toBe("*/1 * * * * *");
+    expect(c.status.branch).toBe("other/status");
+    expect(c.secretsDir).toBe("/run/secrets");
+    expect(c.workDir).toBe("/var/lib/gf");
+    expect(c.webhook).toEqual({
+      listen: { host: "0.0.0.0", port: 8088, text: "0.0.0.0:8088" },
+      secret: "from-env",
+    });
+    expect(c.metrics?.listen.port).toBe(9200);
+    expect(c.signature.trustedKeyFiles).toEqual(["/k/1.asc", "/k/2.asc"]);
+    expect(c.docker.concurrency).toBe(2);
+  });
+
+  it("GITFLEET_REPO_URL replaces a path and GITFLEET_BRANCH replaces a tag", () => {
+    const c = parse("repository: {path: /r, tag: v1}\n", {
+      GITFLEET_REPO_URL: "http://git.local/x.git",
+      GITFLEET_BRANCH: "dev",
+    });
+    expect(c.repository).toEqual({ url: "http://git.local/x.git", ref: { kind: "branch", value: "dev" } });
+  });
+
+  it("empty variables count as unset", () => {
+    expect(parse(FULL, { GITFLEET_POLL: "" }).poll).toBe("*/10 * * * * *");
+  });
+
+  it("a bad value from the environment is reported against the variable", () => {
+    expect(messages(FULL, { GITFLEET_POLL: "every minute", GITFLEET_CONCURRENCY: "many" })).toEqual([
+      "environment GITFLEET_CONCURRENCY: must be an integer",
+      'environment GITFLEET_POLL: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"',
+    ]);
+  });
+});
+
+describe("parseOperatorConfig: bad files, each with file:line:col", () => {
+  it("malformed YAML", () => {
+    const [i] = issues("repository:\n  url: [unclosed\n");
+    expect(i).toMatchObject({ file: FILE, line: expect.any(Number), col: expect.any(Number) });
+    expect(i?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a duplicate key", () => {
+    expect(issues("repository: {path: /r}\npoll: '*/5 * * * * *'\npoll: '*/6 * * * * *'\n")[0]).toMatchObject(
+      {
+        line: 3,
+        col: 1,
+        message: expect.stringMatching(/unique/i),
+      },
+    );
+  });
+
+  it("more than one YAML document", () => {
+    expect(messages("repository: {path: /r}\n---\npoll: x\n")).toEqual([
+      `${FILE}:2:1: the configuration must be a single YAML document`,
+    ]);
+  });
+
+  it("a document that is not a mapping", () => {
+    expect(messages("- a\n- b\n")).toEqual([`${FILE}:1:1: the configuration must be a mapping`]);
+  });
+
+  it("an unknown key, at the key, naming the known ones", () => {
+    expect(messages("repository: {path: /r}\ndocker:\n  concurrency: 2\n  timeout: 3s\n")).toEqual([
+      `${FILE}:4:3: unknown key "timeout" (known: concurrency, call_timeout, ping_timeout, pull_timeout)`,
+    ]);
+  });
+
+  it("a value of the wrong type", () => {
+    expect(messages("repository: {path: /r}\ndocker:\n  concurrency: four\n")).toEqual([
+      `${FILE}:3:16: must be an integer`,
+    ]);
+  });
+
+  it("no repository at all, and both url and path", () => {
+    expect(messages("poll: '*/5 * * * * *'\n")).toEqual([`${FILE}:1:1: missing required key "repository"`]);
+    expect(messages("repository:\n  url: https://x/y.git\n  path: /r\n")).toEqual([
+      `${FILE}:2:3: give exactly one of "url" or "path"`,
+    ]);
+  });
+
+  it("a URL that is not http(s)", () => {
+    expect(messages("repository:\n  url: git@github.com:a/b.git\n")).toEqual([
+      `${FILE}:2:8: invalid value, e.g. "https://git.example.com/ops/fleet.git"`,
+    ]);
+  });
+
+  it("a cron schedule that does not parse", () => {
+    expect(messages("repository: {path: /r}\npoll: '*/5 * * *'\n")).toEqual([
+      `${FILE}:2:7: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"`,
+    ]);
+  });
+
+  it("durations and listen addresses that do not parse", () => {
+    expect(
+      messages(
+        "repository: {path: /r}\nwebhook:\n  listen: 0.0.0.0:70000\nmetrics: {listen: nowhere}\ndocker:\n  call_timeout: 30\n",
+      ),
+    ).toEqual([
+      `${FILE}:3:11: port 70000 is out of range (0-65535)`,
+      `${FILE}:4:19: invalid value, e.g. "0.0.0.0:9000"`,
+      `${FILE}:6:17: must be a string, e.g. "30s"`,
+    ]);
+  });
+
+  it("exclusive choices: two refs, two webhook secrets, 'same' status branch on a tag", () => {
+    expect(
+      messages(
+        "repository:\n  path: /r\n  tag: v1\n  semver: ^1.0.0\nstatus: {branch: same}\nwebhook:\n  secret: a\n  secret_file: /f\n",
+      ),
+    ).toEqual([
+      `${FILE}:4:11: give at most one of "branch", "tag", "semver"`,
+      `${FILE}:5:18: "same" needs the repository to follow a branch, not a tag`,
+      `${FILE}:8:16: give at most one of "secret" and "secret_file"`,
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    const all = issues(
+      "repository: {path: /r, colour: red}\npoll: nope\ndocker: {concurrency: 0, ping_timeout: 1x}\n",
+    );
+    expect(all.map((i) => `${i.line}:${i.col}`)).toEqual(["1:24", "2:7", "3:23", "3:40"]);
+  });
+});
