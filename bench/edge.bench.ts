@@ -18,7 +18,7 @@ import { edgePaths, startHaproxy, targetIn } from "../test/integration/edge/hapr
 import { freePort } from "../test/integration/edge/http-backends.js";
 
 const ROUND_MS = Number(process.env.EDGE_BENCH_ROUND_MS ?? 1000);
-const ROUNDS = Number(process.env.EDGE_BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.EDGE_BENCH_ROUNDS ?? 5);
 const WARMUP_MS = 1500;
 const CONCURRENCY = Number(process.env.EDGE_BENCH_CONCURRENCY ?? 16);
 

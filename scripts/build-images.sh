@@ -148,6 +148,10 @@ main() {
     build_one $entry
   done
   if ((testbed)); then
+    bash "$ROOT/scripts/testbed.sh" status >/dev/null || {
+      log "the test bed is not (fully) up: run scripts/testbed.sh up first"
+      return 1
+    }
     load_into_testbed
     push_to_registry
   fi

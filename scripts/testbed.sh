@@ -109,7 +109,7 @@ launch_daemon() {
     --bip "10.24$n.0.1/24" --default-address-pool "base=10.24$n.128.0/17,size=24" \
     --insecure-registry "$REGISTRY" \
     --containerd-namespace "gf-$h" --containerd-plugins-namespace "gf-$h-plugins" \
-    --cgroup-parent "/gitfleet-testbed-$h" --shutdown-timeout 5 \
+    --shutdown-timeout 5 \
     --tls=false \
     >>"$DATA/logs/$h.log" 2>&1 </dev/null 9>&- &
   echo "$SECONDS" >"$STATE/$h.launched"
@@ -232,8 +232,6 @@ cmd_down() {
   local mounts
   mapfile -t mounts < <(awk -v a="$STATE" -v b="$DATA" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts | sort -r)
   for m in "${mounts[@]}"; do log "unmounting leftover $m"; umount -l "$m" || true; done
-  # The hosts' (now empty) cgroups; rmdir leaves any that still hold a process.
-  find /sys/fs/cgroup -maxdepth 2 -type d -name 'gitfleet-testbed-h*' -exec rmdir {} + 2>/dev/null || true
   rm -rf "$STATE"
   log "down (images stay cached in $DATA; 'purge' removes them too)"
 }

@@ -15,6 +15,8 @@ const program = new Command("gitfleet")
   .exitOverride();
 
 registerValidate(program);
+(await import("./commands/run.js")).registerRun(program);
+(await import("./commands/plan.js")).registerPlan(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { DockerHost, resolveSecretEnv, type HostEvent } from "../adapters/docker
 import type { ObservedReplica } from "../model/observed.js";
 import type { SecretStore } from "../model/ports.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
+import { errorMessage } from "./host-driver.js";
 import type {
   ContainerStatus,
   CreateRequest,
@@ -17,6 +18,8 @@ import type {
   HostDriver,
   HostFacts,
 } from "./host-driver.js";
+
+const NETWORK_CHECK_MS = 30_000;
 
 export interface DockerDriverOptions {
   readonly host: HostSpec;
@@ -49,7 +52,7 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
 
 class DockerHostDriver implements HostDriver {
   readonly name: string;
-  private network: Promise<unknown> | undefined;
+  private network: { at: number; done: Promise<unknown> } | undefined;
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
 
   constructor(
@@ -96,12 +99,7 @@ class DockerHostDriver implements HostDriver {
   }
 
   async create(req: CreateRequest): Promise<Created> {
-    // Once per driver; a failure is retried by the next create.
-    this.network ??= this.host.ensureNetwork().catch((err: unknown) => {
-      this.network = undefined;
-      throw err;
-    });
-    await this.network;
+    await this.ensureNetwork();
     const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
     const c = await this.host.createReplica({
       service: req.service,
@@ -118,7 +116,11 @@ class DockerHostDriver implements HostDriver {
 
   start(ref: string): Promise<"started" | "already-running"> {
     this.listing = undefined;
-    return this.host.start(ref);
+    return this.host.start(ref).catch((err: unknown) => {
+      // Someone removed the network under us: make sure the next create recreates it.
+      if (/network .*not found/i.test(errorMessage(err))) this.network = undefined;
+      throw err;
+    });
   }
 
   stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone"> {
@@ -129,6 +131,18 @@ class DockerHostDriver implements HostDriver {
   remove(ref: string): Promise<"removed" | "gone"> {
     this.listing = undefined;
     return this.host.remove(ref);
+  }
+
+  /** The cluster network, checked at most every NETWORK_CHECK_MS (it can be removed behind our back). */
+  private async ensureNetwork(): Promise<void> {
+    if (this.network === undefined || Date.now() - this.network.at > NETWORK_CHECK_MS) {
+      const done = this.host.ensureNetwork().catch((err: unknown) => {
+        this.network = undefined;
+        throw err;
+      });
+      this.network = { at: Date.now(), done };
+    }
+    await this.network.done;
   }
 
   watch(onEvent: (e: DriverEvent) => void): () => void {

@@ -23,6 +23,7 @@ export class Fleet {
     private readonly factory: DriverFactory,
     private readonly onEvent: (host: string, e: DriverEvent) => void,
     private readonly logger: Logger,
+    private readonly options: { readonly watch?: boolean } = {},
   ) {}
 
   /** Make the drivers match the cluster spec. A driver that cannot be built leaves the host unreachable. */
@@ -39,8 +40,12 @@ export class Fleet {
           const key = identity(h, cluster);
           try {
             const driver = await this.factory(h, cluster);
-            const unwatch = driver.watch((e) => this.onEvent(h.name, e));
-            this.slots.set(h.name, { key, driver, unwatch });
+            if (this.options.watch === false) {
+              this.slots.set(h.name, { key, driver });
+            } else {
+              const unwatch = driver.watch((e) => this.onEvent(h.name, e));
+              this.slots.set(h.name, { key, driver, unwatch });
+            }
           } catch (err) {
             this.logger.error({ host: h.name, err: errorMessage(err) }, "cannot set up the Docker client");
             this.slots.set(h.name, { key, error: errorMessage(err) });

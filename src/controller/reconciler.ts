@@ -179,8 +179,12 @@ export class Reconciler {
       }
       observation = await this.observe(desired);
     }
+    // Held services (a failed rollout) run an older spec: the commit is not applied.
     const converged =
-      plan.rollouts.length === 0 && observation.errors.size === 0 && placement.unschedulable.length === 0;
+      plan.rollouts.length === 0 &&
+      plan.held.length === 0 &&
+      observation.errors.size === 0 &&
+      placement.unschedulable.length === 0;
     this.noteApplied(snapshot, converged);
     const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
     return this.outcome({ snapshot, plan, result, observation, written, wakeAt: holds.wakeAt });
@@ -251,7 +255,7 @@ export class Reconciler {
     const ok = !failed && f.written && f.observation.errors.size === 0 && f.snapshot.outage === undefined;
     const base = {
       ok,
-      converged: f.plan.rollouts.length === 0,
+      converged: f.plan.rollouts.length === 0 && f.plan.held.length === 0,
       snapshot: f.snapshot,
       plan: f.plan,
       ...(result ? { result } : {}),

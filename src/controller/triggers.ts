@@ -1,7 +1,7 @@
 // Triggers only say "look again": the poll schedule (node-cron), the webhook,
 // Docker events. None of them carries what to do; the pass finds out.
 
-import cron from "node-cron";
+import cron, { type ScheduledTask } from "node-cron";
 import type { DriverEvent } from "./host-driver.js";
 
 export type MarkDue = (reason: string) => void;
@@ -14,12 +14,13 @@ export interface Trigger {
 
 /** A pass every time the cron expression (with seconds) fires. */
 export function cronTrigger(expression: string): Trigger {
-  let task: cron.ScheduledTask | undefined;
+  let task: ScheduledTask | undefined;
   return {
     name: `poll ${expression}`,
     async start(markDue) {
+      // schedule() starts the task; its callback only marks a pass as due, so runs never overlap.
       task = cron.schedule(expression, () => markDue("poll"), { name: "gitfleet-poll" });
-      await task.start();
+      await Promise.resolve();
     },
     async stop() {
       await task?.destroy();

@@ -76,7 +76,7 @@ function defaultsSection(): string {
 
 function frontend(l: EdgeListener): string {
   const served = l.routes.map((r) => `${r.service} (${r.kind})`).join(", ");
-  const lines = [comment(served), `bind ${l.bind}:${l.port}`, `mode ${l.mode}`];
+  const lines = [comment(served), `bind ${formatAddress(l.bind, l.port)}`, `mode ${l.mode}`];
   if (l.mode === "http") {
     lines.push("option httplog", "option forwardfor");
     for (const r of l.hostRoutes)
@@ -132,7 +132,7 @@ function statsSection(plan: EdgePlan): string | undefined {
   const stats = plan.options.stats;
   if (stats === undefined) return undefined;
   return section("frontend gf_stats", [
-    `bind ${stats.bind ?? "*"}:${stats.port}`,
+    `bind ${formatAddress(stats.bind ?? "*", stats.port)}`,
     "mode http",
     "no log",
     "http-request use-service prometheus-exporter if { path /metrics }",

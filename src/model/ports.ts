@@ -30,7 +30,10 @@ export interface SourceSnapshot {
   readonly rewritten: boolean;
   /** Set while the Git server cannot be reached; the desired state is then this old. */
   readonly outage?: { readonly since: number; readonly error: string; readonly attempts: number };
-  /** Whether this poll found anything new (a fetch happened). */
+  /**
+   * Whether this poll produced a new verdict: a new desired commit or a new rejection.
+   * A tip that moved only by commits touching status/ and STATUS.md does not count.
+   */
   readonly changed: boolean;
 }
 

@@ -67,14 +67,29 @@ function serviceTasks(
   const immediate: Task[] = [];
   const rolling: Task[] = [];
   const cleanup: RemoveStep[] = [];
+  let matched = 0;
   for (const [slot, host] of sp.slots) {
-    const out = planSlot(sc, slot, host, bySlot.get(slot) ?? []);
+    const cands = bySlot.get(slot);
+    if (cands !== undefined) matched++;
+    if (cands?.length === 1 && settled(cands[0], host, sc.spec.specHash)) continue; // the common case
+    const out = planSlot(sc, slot, host, cands ?? []);
     if (out === undefined) continue;
     (out.rolling ? rolling : immediate).push(out.task);
     cleanup.push(...out.cleanup);
   }
-  immediate.push(...surplusTasks(sc, sp, bySlot));
+  if (matched < bySlot.size) immediate.push(...surplusTasks(sc, sp, bySlot));
   return { immediate, rolling, cleanup };
+}
+
+/** The slot's only container runs the current spec on its host and is not unhealthy. */
+function settled(r: ObservedReplica | undefined, host: string, specHash: string): boolean {
+  return (
+    r !== undefined &&
+    r.host === host &&
+    r.specHash === specHash &&
+    r.state === "running" &&
+    r.health !== "unhealthy"
+  );
 }
 
 /** Services with containers but no longer in the desired state: remove them (after everything else). */

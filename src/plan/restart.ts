@@ -29,6 +29,11 @@ export function fixReplica(
   held: boolean,
   monitorMs: number,
 ): Fix | undefined {
+  const broken =
+    r.state === "exited" || r.state === "dead" || (r.state === "running" && r.health === "unhealthy");
+  if (r.state !== "created" && (!broken || held || !restartAllowed(spec.deploy.restartPolicy, r))) {
+    return undefined; // the common case: running fine, nothing to build
+  }
   const ref = refOf(r);
   const startSteps = (reason: string): Step[] => [
     { kind: "start", host: r.host, container: ref, reason },
@@ -37,10 +42,6 @@ export function fixReplica(
   if (r.state === "created") {
     return { change: "create", reason: "created but never started", steps: startSteps("start the replica") };
   }
-  const policy = spec.deploy.restartPolicy;
-  const broken =
-    r.state === "exited" || r.state === "dead" || (r.state === "running" && r.health === "unhealthy");
-  if (!broken || held || !restartAllowed(policy, r)) return undefined;
   if (r.state === "exited") {
     const reason = `exited with code ${r.exitCode ?? "?"}`;
     return { change: "restart", reason, steps: startSteps(`restart: ${reason}`) };

@@ -44,67 +44,98 @@ export function planSlot(
   host: string,
   cands: readonly ObservedReplica[],
 ): SlotOutcome | undefined {
-  const { spec } = sc;
   if (!sc.reachable(host)) return undefined; // the slot's host is not answering: wait for it
-  const sorted = [...cands].sort((a, b) => compareReplicas(a, b, spec.specHash));
+  const sorted = [...cands].sort((a, b) => compareReplicas(a, b, sc.spec.specHash));
   const keep = sorted.find((r) => r.host === host);
   const others = sorted.filter((r) => r !== keep);
-  const base = { service: spec.name, slot, host, specHash: spec.specHash };
+  return keep !== undefined && keep.specHash === sc.spec.specHash
+    ? keepCurrent(sc, slot, keep, others)
+    : replace(sc, slot, host, keep, others);
+}
+
+/** The slot runs the current spec on its host: restart it if it must, drop duplicates. */
+function keepCurrent(
+  sc: ServiceCtx,
+  slot: string,
+  keep: ObservedReplica,
+  others: readonly ObservedReplica[],
+): SlotOutcome | undefined {
+  const { spec } = sc;
   const monitorMs = spec.deploy.updateConfig.monitorMs;
-
-  if (keep !== undefined && keep.specHash === spec.specHash) {
-    const fix = fixReplica(sc.cluster, spec, keep, sc.restartHeld(slot), monitorMs);
-    const drop = dropDuplicates(sc, others, keep);
-    if (fix === undefined && drop.length === 0) return undefined;
-    // A duplicate may be the only healthy copy: it goes once the kept one, still starting, is healthy.
-    const starting = keep.state === "running" && keep.health === "starting";
-    const settle = fix === undefined && starting ? [waitStep(spec, host, refOf(keep), monitorMs)] : [];
-    // A duplicate-only task is shown where the duplicate goes.
-    const dupHost = drop[drop.length - 1]?.host ?? host;
-    const task: Task = {
-      ...base,
-      ...(fix === undefined ? { host: dupHost, fromSpecHash: others[0]?.specHash ?? spec.specHash } : {}),
-      change: fix?.change ?? "remove",
-      reason: fix?.reason ?? `duplicate of ${spec.name}/${slot} (keeping ${keep.name} on ${host})`,
-      steps: [...(fix?.steps ?? settle), ...drop],
-      undo: [],
-    };
-    return { task, rolling: false, cleanup: [] };
+  const fix = fixReplica(sc.cluster, spec, keep, sc.restartHeld(slot), monitorMs);
+  const drop = dropDuplicates(sc, others, keep);
+  if (fix === undefined && drop.length === 0) return undefined;
+  const base = { service: spec.name, slot, host: keep.host, specHash: spec.specHash, undo: [] };
+  if (fix !== undefined) {
+    return { task: { ...base, ...fix, steps: [...fix.steps, ...drop] }, rolling: false, cleanup: [] };
   }
+  // A duplicate may be the only healthy copy: it goes once the kept one, still starting, is healthy.
+  const starting = keep.state === "running" && keep.health === "starting";
+  const settle = starting ? [waitStep(spec, keep.host, refOf(keep), monitorMs)] : [];
+  const task: Task = {
+    ...base,
+    host: drop[drop.length - 1]?.host ?? keep.host, // shown where the duplicate goes
+    fromSpecHash: others[0]?.specHash ?? spec.specHash,
+    change: "remove",
+    reason: `duplicate of ${spec.name}/${slot} (keeping ${keep.name} on ${keep.host})`,
+    steps: [...settle, ...drop],
+  };
+  return { task, rolling: false, cleanup: [] };
+}
 
+/**
+ * The slot needs a new container on its host: an update (old spec there), a
+ * move (its replica is elsewhere) or a create. A live replica elsewhere or of the
+ * old spec is replaced as a rolling task in update_config's order; anything else
+ * at once, since nothing healthy is taken down.
+ */
+function replace(
+  sc: ServiceCtx,
+  slot: string,
+  host: string,
+  keep: ObservedReplica | undefined,
+  others: readonly ObservedReplica[],
+): SlotOutcome {
+  const { spec } = sc;
   const old = keep ?? others.find((r) => sc.reachable(r.host) && isLive(r));
-  const rest = others.filter((r) => r !== old);
-  const change: ChangeKind =
-    keep !== undefined ? "update" : old !== undefined || others.length > 0 ? "move" : "create";
+  const prior = old ?? others[0];
+  const change: ChangeKind = keep !== undefined ? "update" : prior !== undefined ? "move" : "create";
   const reason =
     change === "update"
       ? `spec ${short(keep?.specHash ?? "")} → ${short(spec.specHash)}`
       : (sc.moveReason(slot) ??
-        (change === "move" ? `replica on ${others[0]?.host ?? "?"} is gone` : "new replica"));
-  const from = change === "move" ? (old ?? others[0])?.host : undefined;
-  const fromHash = (old ?? others[0])?.specHash;
-  const meta = { ...base, change, reason, ...(from !== undefined ? { from } : {}) };
-  const withFrom = fromHash !== undefined ? { ...meta, fromSpecHash: fromHash } : meta;
+        (change === "move" ? `replica on ${prior?.host ?? "?"} is gone` : "new replica"));
+  const task = {
+    service: spec.name,
+    slot,
+    host,
+    specHash: spec.specHash,
+    change,
+    reason,
+    ...(change === "move" && prior !== undefined ? { from: prior.host } : {}),
+    ...(prior !== undefined ? { fromSpecHash: prior.specHash } : {}),
+  };
+  const monitorMs = spec.deploy.updateConfig.monitorMs;
   const up = bringUp(sc.cluster, spec, slot, host, monitorMs, reason);
-  const drop = dropDuplicates(sc, rest, undefined);
-
+  const drop = dropDuplicates(
+    sc,
+    others.filter((r) => r !== old),
+    undefined,
+  );
   if (old === undefined || !sc.reachable(old.host) || !isLive(old)) {
-    // Nothing healthy to protect: replace at once (the old one, if reachable, goes first to free its name).
+    // Nothing healthy to protect: replace at once; a stopped old container on a reachable host goes first.
     const first = old !== undefined && sc.reachable(old.host) ? takeDown(spec, old, "replaced") : [];
-    return {
-      task: { ...withFrom, steps: [...first, ...up, ...drop], undo: [] },
-      rolling: false,
-      cleanup: [],
-    };
+    return { task: { ...task, steps: [...first, ...up, ...drop], undo: [] }, rolling: false, cleanup: [] };
   }
-  const cfg = spec.deploy.updateConfig;
   const sameHostPorts = old.host === host && hasHostPorts(spec);
-  const stopOld = stopStep(spec, old.host, { id: old.id, name: old.name }, `superseded by the ${change}`);
+  const stopOld = stopStep(spec, old.host, refOf(old), `superseded by the ${change}`);
   const steps: Step[] =
-    cfg.order === "start-first" && !sameHostPorts ? [...up, stopOld, ...drop] : [stopOld, ...up, ...drop];
+    spec.deploy.updateConfig.order === "start-first" && !sameHostPorts
+      ? [...up, stopOld, ...drop]
+      : [stopOld, ...up, ...drop];
   const undo = undoSteps(spec, spec.deploy.rollbackConfig, old, host, newRef(sc.cluster, spec, slot));
   const cleanup = [removeStep(old, `superseded by the ${change} of ${spec.name}/${slot}`)];
-  return { task: { ...withFrom, steps, undo }, rolling: true, cleanup };
+  return { task: { ...task, steps, undo }, rolling: true, cleanup };
 }
 
 function dropDuplicates(

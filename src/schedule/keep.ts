@@ -58,50 +58,69 @@ export function keepService(ctx: Ctx, spec: ServiceSpec, replicas: readonly Obse
     anchor: new Array<ObservedReplica | undefined>(slots.length).fill(undefined),
     moves: new Map(),
   };
-  const max = spec.deploy.placement.maxReplicasPerNode;
   const touched: number[] = [];
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i] ?? "";
     let cands = bySlot.get(slot);
     if (cands === undefined) continue;
     if (global) cands = cands.filter((r) => r.host === slot);
-    if (cands.length === 0) continue;
     if (cands.length > 1) cands = [...cands].sort((a, b) => compareReplicas(a, b, spec.specHash));
-    let kept = false;
-    let firstMove: { from: string; code: MoveCode; extra?: string } | undefined;
-    for (const r of cands) {
-      const host = ctx.hosts.byName.get(r.host);
-      const reject = host === undefined ? { code: "host-not-in-cluster" as const } : stayReject(host, spec);
-      if (host === undefined || reject !== undefined) {
-        firstMove ??= { from: r.host, ...(reject ?? { code: "host-not-in-cluster" }) };
-        continue;
-      }
-      const h = host.index;
-      let dyn: { code: MoveCode; extra?: string } | undefined;
-      const port = ctx.usage.portTaken(h, work.ports);
-      if (max > 0 && (ctx.svcCount[h] ?? 0) >= max) dyn = { code: "max-replicas-per-node" };
-      else if (port !== undefined) dyn = { code: "port-in-use", extra: port };
-      if (dyn !== undefined) {
-        firstMove ??= { from: r.host, ...dyn };
-        continue;
-      }
-      assign(ctx, work, i, h);
-      work.anchor[i] = r;
-      if ((ctx.svcCount[h] = (ctx.svcCount[h] ?? 0) + 1) === 1) touched.push(h);
-      kept = true;
-      break;
-    }
-    if (!kept && firstMove !== undefined) {
+    const move = keepSlot(ctx, work, i, cands, touched);
+    if (move !== undefined) {
       work.moves.set(slot, {
-        from: firstMove.from,
-        code: firstMove.code,
-        reason: moveReason(firstMove.code, firstMove.from, firstMove.extra),
+        from: move.from,
+        code: move.code,
+        reason: moveReason(move.code, move.from, move.extra),
       });
     }
   }
   if (global) recordGlobalLeavers(ctx, spec, bySlot, work);
   for (const h of touched) ctx.svcCount[h] = 0;
   return work;
+}
+
+interface Leave {
+  readonly from: string;
+  readonly code: MoveCode;
+  readonly extra?: string;
+}
+
+/**
+ * Keeps the best candidate (best first) whose host may hold it; otherwise says
+ * why the best one must leave. Ports and max_replicas_per_node are first come,
+ * first served, in service and slot order.
+ */
+function keepSlot(
+  ctx: Ctx,
+  work: ServiceWork,
+  i: number,
+  cands: readonly ObservedReplica[],
+  touched: number[],
+): Leave | undefined {
+  const max = work.spec.deploy.placement.maxReplicasPerNode;
+  let first: Leave | undefined;
+  for (const r of cands) {
+    const host = ctx.hosts.byName.get(r.host);
+    const reject =
+      host === undefined ? { code: "host-not-in-cluster" as const } : stayReject(host, work.spec);
+    if (host === undefined || reject !== undefined) {
+      first ??= { from: r.host, ...(reject ?? { code: "host-not-in-cluster" }) };
+      continue;
+    }
+    const h = host.index;
+    const port = ctx.usage.portTaken(h, work.ports);
+    if (max > 0 && (ctx.svcCount[h] ?? 0) >= max) {
+      first ??= { from: r.host, code: "max-replicas-per-node" };
+    } else if (port !== undefined) {
+      first ??= { from: r.host, code: "port-in-use", extra: port };
+    } else {
+      assign(ctx, work, i, h);
+      work.anchor[i] = r;
+      if ((ctx.svcCount[h] = (ctx.svcCount[h] ?? 0) + 1) === 1) touched.push(h);
+      return undefined;
+    }
+  }
+  return first;
 }
 
 /** Global replicas on hosts that are no longer slots: they leave without a new host. */

@@ -69,7 +69,7 @@ const DEF_HINTS: Readonly<Record<string, Hint>> = {
   secretName: {
     code: "schema",
     what: "a secret name",
-    rule: 'use letters, digits, ".", "_" and "-", starting with a letter or digit',
+    rule: 'use letters, digits, ".", "_" and "-", starting with a letter or digit; "/" separates folders',
   },
   capability: {
     code: "schema",

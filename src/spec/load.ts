@@ -59,14 +59,20 @@ export function loadRepo(repo: RepoFiles): LoadResult {
   const services: LoadedService[] = [];
   for (const d of serviceDocs) {
     const errors = validateAgainstSchema("Service", d.value);
-    if (errors.length > 0) reportSchemaErrors(d, "Service", errors, problems);
-    else if (firsts.has(d))
+    if (errors.length > 0) {
+      reportSchemaErrors(d, "Service", errors, problems);
+    } else if (firsts.has(d)) {
       services.push(normaliseService(d, d.value as RawService, cluster.defaults, problems));
+    }
   }
   checkDependsOn(services, known, problems);
   checkPortConflicts(services, problems);
   if (cluster.policy) checkPolicy(services, cluster.policy, problems);
   if (cluster.hosts) checkPlacement(services, cluster.hosts, problems);
+  if (cluster.spec === undefined && problems.count === 0) {
+    // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
+    problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
+  }
   if (problems.count > 0 || cluster.spec === undefined) return { ok: false, errors: problems.sorted() };
   const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { ok: true, state: { cluster: cluster.spec, services: specs } };

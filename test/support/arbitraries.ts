@@ -15,7 +15,9 @@ const CONSTRAINTS = ["node.labels.zone == a", "node.labels.zone != b", "node.hos
 
 const hostArb = fc.record({
   zone: fc.constantFrom<string | undefined>(...ZONES, undefined),
-  state: fc.constantFrom("up", "up", "up", "up", "up", "up", "down", "unknown") as fc.Arbitrary<"up" | "down" | "unknown">,
+  state: fc.constantFrom("up", "up", "up", "up", "up", "up", "down", "unknown") as fc.Arbitrary<
+    "up" | "down" | "unknown"
+  >,
   probation: fc.constantFrom(false, false, false, false, true),
   cpus: fc.integer({ min: 1, max: 8 }),
   memGiB: fc.integer({ min: 1, max: 16 }),
@@ -114,7 +116,10 @@ export function buildObserved(
     if (seen.has(`${hostName}/${name}`)) return; // Docker names are unique per host
     seen.add(`${hostName}/${name}`);
     const state = s.state as ObservedReplica["state"];
-    const health = state === "running" && spec?.healthcheck !== undefined ? (s.health as ObservedReplica["health"]) : "none";
+    const health =
+      state === "running" && spec?.healthcheck !== undefined
+        ? (s.health as ObservedReplica["health"])
+        : "none";
     replicas.push({
       id: `c${i}`,
       name,

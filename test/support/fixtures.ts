@@ -229,7 +229,7 @@ export function replica(
     specHash,
     commit: "c0ffee",
     state,
-    health: o.health ?? (state === "running" ? "none" : "none"),
+    health: o.health ?? "none",
     createdAt: o.createdAt ?? 1_000,
     ...(state === "running" ? { startedAt: (o.createdAt ?? 1_000) + 1 } : {}),
     ...(o.exitCode !== undefined ? { exitCode: o.exitCode, finishedAt: (o.createdAt ?? 1_000) + 2 } : {}),

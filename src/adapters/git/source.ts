@@ -10,10 +10,11 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { log } from "../../log.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
-import type { DesiredState, LoadResult, RepoFiles, SpecError } from "../../model/spec.js";
+import type { LoadResult, RepoFiles } from "../../model/spec.js";
 import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
 import type { GitAuth } from "./auth.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { CommitEvaluator, type DesiredCommit } from "./commit-evaluator.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
 import { isAncestor } from "./objects.js";
@@ -30,7 +31,6 @@ import { HttpRemote } from "./remote-http.js";
 import { LocalRemote } from "./remote-local.js";
 import { consolidatePacks } from "./repack.js";
 import { CommitSignatureVerifier } from "./signature.js";
-import { SpecTreeReader } from "./spec-tree.js";
 
 export type RepositoryLocation =
   { readonly url: string; readonly auth?: GitAuth } | { readonly path: string };
@@ -53,7 +53,6 @@ export interface GitSourceOptions {
   readonly loadSpec?: (files: RepoFiles) => LoadResult;
 }
 
-type Desired = NonNullable<SourceSnapshot["desired"]>;
 type Outage = NonNullable<SourceSnapshot["outage"]>;
 
 /** The ref in the cache that always holds the last fetched tip (the "have" of the next fetch). */
@@ -64,24 +63,26 @@ export class GitSource implements DesiredSource {
   private tipOid: string | undefined;
   private tip: CommitInfo | undefined;
   private evaluated: string | undefined;
-  private desired: Desired | undefined;
+  private desired: DesiredCommit | undefined;
   private rejected: RejectedCommit | undefined;
   private rewritten = false;
   private outage: Outage | undefined;
-  private lastLoad: { readonly key: string; readonly result: LoadResult } | undefined;
-  private reader: SpecTreeReader;
+  private readonly evaluator: CommitEvaluator;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock: Clock;
-  /** Trees and blobs read by the last evaluation (to show that only changes are read). */
-  lastReadStats: { readonly treesRead: number; readonly blobsRead: number } | undefined;
 
   private constructor(
     private readonly remote: GitRemote,
     private readonly options: GitSourceOptions,
-    private readonly verifier: CommitSignatureVerifier | undefined,
+    verifier: CommitSignatureVerifier | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.reader = new SpecTreeReader(remote);
+    this.evaluator = new CommitEvaluator(remote, options.loadSpec ?? defaultLoadSpec, verifier);
+  }
+
+  /** Trees and blobs read by the last evaluation (to show that only changes are read). */
+  get lastReadStats(): { readonly treesRead: number; readonly blobsRead: number } | undefined {
+    return this.evaluator.lastReadStats;
   }
 
   /** Check the configuration (ref, keys, repository) and open the source. No network. */
@@ -153,55 +154,17 @@ export class GitSource implements DesiredSource {
   }
 
   private async evaluate(commit: string): Promise<void> {
-    const details = await readCommitDetails(this.remote, commit);
-    if (this.verifier) {
-      const verdict = await this.verifier.verify(details);
-      if (!verdict.ok) {
-        const error: SpecError = {
-          path: "",
-          line: 0,
-          col: 0,
-          code: verdict.reason,
-          message: verdict.message,
-        };
-        this.reject({ ...details.info, reason: verdict.reason, errors: [error] });
-        this.evaluated = commit;
-        return;
-      }
-    }
-    const tree = await this.reader.read(details.tree);
-    this.lastReadStats = tree.stats;
-    const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : this.load(tree.files);
-    this.lastLoad = { key: tree.key, result };
+    const verdict = await this.evaluator.evaluate(commit);
     this.evaluated = commit;
-    if (result.ok) {
-      this.apply({ ...details.info, state: result.state, files: tree.files });
+    if (verdict.ok) {
+      this.desired = verdict.desired;
+      this.rejected = undefined;
+      log.info({ commit, author: verdict.desired.author }, "git: new desired state");
     } else {
-      this.reject({ ...details.info, reason: "invalid", errors: result.errors });
+      this.rejected = verdict.rejected;
+      const { reason, errors } = verdict.rejected;
+      log.warn({ commit, reason, errors: errors.length }, "git: commit rejected");
     }
-  }
-
-  private load(files: RepoFiles): LoadResult {
-    try {
-      return (this.options.loadSpec ?? defaultLoadSpec)(files);
-    } catch (err) {
-      const message = `the spec loader failed: ${err instanceof Error ? err.message : String(err)}`;
-      return { ok: false, errors: [{ path: "", line: 0, col: 0, code: "loader-error", message }] };
-    }
-  }
-
-  private apply(desired: CommitInfo & { state: DesiredState; files: RepoFiles }): void {
-    this.desired = desired;
-    this.rejected = undefined;
-    log.info({ commit: desired.commit, author: desired.author }, "git: new desired state");
-  }
-
-  private reject(rejected: RejectedCommit): void {
-    this.rejected = rejected;
-    log.warn(
-      { commit: rejected.commit, reason: rejected.reason, errors: rejected.errors.length },
-      "git: commit rejected",
-    );
   }
 
   private async repack(): Promise<void> {
@@ -238,7 +201,6 @@ export class GitSource implements DesiredSource {
   private async resetCache(): Promise<void> {
     await rm(this.remote.gitdir, { recursive: true, force: true }).catch(() => undefined);
     if (this.remote instanceof HttpRemote) this.remote.forget();
-    this.reader = new SpecTreeReader(this.remote);
     this.tipOid = undefined;
   }
 

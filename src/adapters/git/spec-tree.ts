@@ -1,16 +1,18 @@
 // Reads the spec files of a commit (cluster.yaml and services/**) straight
-// from the object store, without a working tree. Successive reads diff against
-// the previous tree: a subtree whose id did not change is reused without being
-// read, and a blob already read is never read again. Reading every object of a
-// large tree costs about a millisecond each in isomorphic-git, so this is what
-// keeps an incremental sync proportional to what changed.
+// from the object store, without a working tree. Successive reads diff
+// against the previous tree: a subtree whose id did not change is skipped
+// without being read, only blobs whose id changed are read, and the file map
+// is the previous one patched, so an incremental read costs what changed, not
+// the size of the repository (reading every object of a large tree costs
+// about a millisecond each through isomorphic-git).
 
 import git from "isomorphic-git";
 import type { Store } from "./objects.js";
+import { PackReader, parseTree } from "./pack-reader.js";
 
 const CLUSTER_FILE = "cluster.yaml";
 const SERVICES_DIR = "services";
-/** Concurrent blob reads: inflation is asynchronous, so a few overlap usefully. */
+/** Concurrent blob reads (the isomorphic-git fallback inflates asynchronously). */
 const READ_CONCURRENCY = 8;
 
 interface TreeNode {
@@ -20,8 +22,15 @@ interface TreeNode {
   readonly trees: ReadonlyMap<string, TreeNode>;
 }
 
+interface Changes {
+  /** [path, blob id] of files added or modified, in path order. */
+  readonly changed: [string, string][];
+  readonly removed: string[];
+  treesRead: number;
+}
+
 export interface SpecTree {
-  /** path → content, only cluster.yaml and services/**, sorted by path. */
+  /** path → content, only cluster.yaml and services/**. */
   readonly files: ReadonlyMap<string, string>;
   /** Identifies the spec content: equal keys mean equal files. */
   readonly key: string;
@@ -29,78 +38,100 @@ export interface SpecTree {
 }
 
 export class SpecTreeReader {
-  private services: TreeNode | undefined;
-  private contents = new Map<string, string>();
+  private root: TreeNode | undefined;
+  private files = new Map<string, string>();
+  private readonly packs: PackReader;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.packs = new PackReader(store.gitdir);
+  }
 
   /** The spec files of the tree `rootTree` (a commit's tree id). */
   async read(rootTree: string): Promise<SpecTree> {
-    const stats = { treesRead: 1, blobsRead: 0 };
-    const root = await this.readTree(rootTree);
-    const clusterOid = root.find((e) => e.path === CLUSTER_FILE && isFile(e.mode))?.oid;
-    const servicesOid = root.find((e) => e.path === SERVICES_DIR && e.type === "tree")?.oid;
-    const services = servicesOid ? await this.node(servicesOid, this.services, stats) : undefined;
-
-    const wanted: [string, string][] = [];
-    if (clusterOid) wanted.push([CLUSTER_FILE, clusterOid]);
-    if (services) flatten(services, SERVICES_DIR, wanted);
-    wanted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    await this.packs.refresh();
+    const changes: Changes = { changed: [], removed: [], treesRead: 0 };
+    const root = await this.specRoot(rootTree, changes);
+    const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${root.trees.get(SERVICES_DIR)?.oid ?? "-"}`;
 
     const contents = new Map<string, string>();
-    const missing = [...new Set(wanted.map(([, oid]) => oid))].filter((oid) => {
-      const known = this.contents.get(oid);
-      if (known !== undefined) contents.set(oid, known);
-      return known === undefined;
-    });
-    await forEachLimited(missing, READ_CONCURRENCY, async (oid) => {
-      contents.set(oid, await this.readBlob(oid));
-      stats.blobsRead += 1;
-    });
+    const missing = [...new Set(changes.changed.map(([, oid]) => oid))];
+    await forEachLimited(missing, READ_CONCURRENCY, async (oid) =>
+      contents.set(oid, await this.readBlob(oid)),
+    );
 
-    this.services = services;
-    this.contents = contents;
-    const files = new Map(wanted.map(([p, oid]) => [p, contents.get(oid) ?? ""] as const));
-    return { files, key: `${clusterOid ?? "-"}:${servicesOid ?? "-"}`, stats };
+    // Patch the previous map; a new path is rare and rebuilds it so the order stays the path order.
+    const added = changes.changed.some(([p]) => !this.files.has(p));
+    const files = new Map(added ? [] : this.files);
+    for (const p of changes.removed) files.delete(p);
+    if (added) {
+      const previous = this.files;
+      const changedContent = new Map(changes.changed.map(([p, oid]) => [p, contents.get(oid) ?? ""]));
+      for (const p of listFiles(root)) files.set(p, changedContent.get(p) ?? previous.get(p) ?? "");
+    } else {
+      for (const [p, oid] of changes.changed) files.set(p, contents.get(oid) ?? "");
+    }
+    this.root = root;
+    this.files = files;
+    return { files, key, stats: { treesRead: changes.treesRead, blobsRead: missing.length } };
   }
 
-  /** Build the node for tree `oid`, reusing `previous` wherever ids match. */
-  private async node(
-    oid: string,
-    previous: TreeNode | undefined,
-    stats: { treesRead: number },
-  ): Promise<TreeNode> {
-    if (previous?.oid === oid) return previous;
-    stats.treesRead += 1;
+  /** The root reduced to what is read: cluster.yaml and the services/ subtree. */
+  private async specRoot(oid: string, changes: Changes): Promise<TreeNode> {
+    changes.treesRead += 1;
     const entries = await this.readTree(oid);
-    const blobs = new Map<string, string>();
+    const cluster = entries.find((e) => e.path === CLUSTER_FILE && isFile(e.mode));
+    const services = entries.find((e) => e.path === SERVICES_DIR && e.type === "tree");
+    const blobs = new Map(cluster ? [[CLUSTER_FILE, cluster.oid]] : []);
+    const previous = this.root;
+    diffBlobs("", blobs, previous?.blobs, changes);
     const trees = new Map<string, TreeNode>();
-    for (const e of entries) {
-      if (e.type === "blob" && isFile(e.mode)) blobs.set(e.path, e.oid);
-      else if (e.type === "tree")
-        trees.set(e.path, await this.node(e.oid, previous?.trees.get(e.path), stats));
-      // Submodules and symlinks are not spec files.
-    }
+    const before = previous?.trees.get(SERVICES_DIR);
+    if (services) trees.set(SERVICES_DIR, await this.node(services.oid, SERVICES_DIR, before, changes));
+    else if (before) removeAll(before, SERVICES_DIR, changes);
     return { oid, blobs, trees };
   }
 
+  /** The node for tree `oid` at `dir`, reusing `previous` wherever ids match, recording changes. */
+  private async node(
+    oid: string,
+    dir: string,
+    previous: TreeNode | undefined,
+    changes: Changes,
+  ): Promise<TreeNode> {
+    if (previous?.oid === oid) return previous;
+    changes.treesRead += 1;
+    const blobs = new Map<string, string>();
+    const subtrees: [string, string][] = [];
+    for (const e of await this.readTree(oid)) {
+      if (e.type === "blob" && isFile(e.mode)) blobs.set(e.path, e.oid);
+      else if (e.type === "tree") subtrees.push([e.path, e.oid]);
+      // Submodules and symlinks are not spec files.
+    }
+    diffBlobs(dir, blobs, previous?.blobs, changes);
+    const trees = new Map<string, TreeNode>();
+    for (const [name, childOid] of subtrees) {
+      trees.set(name, await this.node(childOid, `${dir}/${name}`, previous?.trees.get(name), changes));
+    }
+    for (const [name, gone] of previous?.trees ?? [])
+      if (!trees.has(name)) removeAll(gone, `${dir}/${name}`, changes);
+    return { oid, blobs, trees };
+  }
+
+  // Packed objects come from the native pack reader; anything else (loose objects) from isomorphic-git.
   private async readTree(oid: string): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
-    const { tree } = await git.readTree({
-      fs: this.store.fs,
-      gitdir: this.store.gitdir,
-      cache: this.store.cache,
-      oid,
-    });
-    return tree;
+    const packed = this.packs.read(oid);
+    if (packed?.type === "tree") return parseTree(packed.data);
+    const { store } = this;
+    return (await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).tree;
   }
 
   private async readBlob(oid: string): Promise<string> {
-    const { blob } = await git.readBlob({
-      fs: this.store.fs,
-      gitdir: this.store.gitdir,
-      cache: this.store.cache,
-      oid,
-    });
+    const packed = this.packs.read(oid);
+    const { store } = this;
+    const blob =
+      packed?.type === "blob"
+        ? packed.data
+        : (await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).blob;
     return new TextDecoder("utf-8").decode(blob);
   }
 }
@@ -109,15 +140,40 @@ function isFile(mode: string): boolean {
   return mode === "100644" || mode === "100755";
 }
 
-function flatten(node: TreeNode, prefix: string, out: [string, string][]): void {
-  for (const [name, oid] of node.blobs) out.push([`${prefix}/${name}`, oid]);
-  for (const [name, child] of node.trees) flatten(child, `${prefix}/${name}`, out);
+function join(dir: string, name: string): string {
+  return dir ? `${dir}/${name}` : name;
+}
+
+function diffBlobs(
+  dir: string,
+  now: ReadonlyMap<string, string>,
+  before: ReadonlyMap<string, string> | undefined,
+  changes: Changes,
+): void {
+  for (const [name, oid] of now) if (before?.get(name) !== oid) changes.changed.push([join(dir, name), oid]);
+  for (const name of before?.keys() ?? []) if (!now.has(name)) changes.removed.push(join(dir, name));
+}
+
+function removeAll(node: TreeNode, dir: string, changes: Changes): void {
+  for (const name of node.blobs.keys()) changes.removed.push(join(dir, name));
+  for (const [name, child] of node.trees) removeAll(child, join(dir, name), changes);
+}
+
+/** Every file path below `node`, in Git's order (a directory sorts as "name/"), which is path order. */
+function listFiles(node: TreeNode, dir = ""): string[] {
+  const entries: [string, TreeNode | undefined][] = [
+    ...[...node.blobs.keys()].map((name): [string, undefined] => [name, undefined]),
+    ...[...node.trees].map(([name, child]): [string, TreeNode] => [`${name}/`, child]),
+  ].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return entries.flatMap(([name, child]) =>
+    child ? listFiles(child, join(dir, name.slice(0, -1))) : [join(dir, name)],
+  );
 }
 
 async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<void>,
+  fn: (item: T) => Promise<unknown>,
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -52,7 +52,8 @@ export async function get(url: string, o: GetOptions = {}): Promise<Reply> {
     const e = err as NodeJS.ErrnoException & { reused?: boolean };
     if (e.reused !== true || (e.code !== "ECONNRESET" && e.message !== "socket hang up")) throw err;
     retried = true;
-    r = await once(url, o);
+    // Like curl: the retry goes out on a new connection, not on another pooled one that may be closing too.
+    r = await once(url, { ...o, agent: false });
   }
   const echo = r.status === 200 ? (JSON.parse(r.body) as Echo) : undefined;
   return { status: r.status, echo, retried };
@@ -86,7 +87,8 @@ export async function steadyLoad(url: string, stop: () => boolean, o: GetOptions
       }
     } catch (err) {
       failed++;
-      errors.push(String(err));
+      const e = err as Error & { reused?: boolean };
+      errors.push(`${String(err)} (${e.reused === true ? "reused" : "new"} connection)`);
     }
   }
   return { ok, failed, retried, errors, byBackend };

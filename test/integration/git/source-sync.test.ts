@@ -66,8 +66,8 @@ describe("GitSource over smart HTTP", () => {
 
   it("fetches only what is new: a shallow first fetch, then each fetch tells the server what the cache has", async () => {
     h = await startHarness(validRepo());
-    // History the operator should never download: 20 commits of an incompressible 20 kB file.
-    for (let i = 0; i < 20; i++) {
+    // History the operator should never download: 10 commits of an incompressible 20 kB file.
+    for (let i = 0; i < 10; i++) {
       await h.work.write({ "docs/notes.txt": randomBytes(10_000).toString("hex") });
       await h.work.commit(`notes ${i}`);
     }
@@ -86,7 +86,7 @@ describe("GitSource over smart HTTP", () => {
       perFetch.push(h.server.bytes("upload-pack"));
     }
 
-    // Depth 1: one version of the notes (about 11 kB packed), not twenty.
+    // Depth 1: one version of the notes (about 11 kB packed), not ten.
     expect(initial).toBeLessThan(30_000);
     // One commit, two trees, one small blob each time, and no growth from poll to poll.
     for (const bytes of perFetch) expect(bytes).toBeLessThan(1_500);

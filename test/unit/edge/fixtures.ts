@@ -126,9 +126,18 @@ export function splitBinds(): EdgeInput {
   };
 }
 
+/** An IPv6-only edge. */
+export function ipv6Binds(): EdgeInput {
+  return {
+    ...shop(),
+    options: { ingressBind: "::", discoveryBind: "fd00::2", stats: { bind: "::1", port: 8404 } },
+  };
+}
+
 export const SCENARIOS: Readonly<Record<string, () => EdgeInput>> = {
   shop,
   tcpCollision,
   nothingHealthy,
   splitBinds,
+  ipv6Binds,
 };

@@ -6,6 +6,7 @@ import type { ObservedReplica } from "../../../src/model/observed.js";
 import {
   HOSTS,
   httpHealth,
+  ipv6Binds,
   nothingHealthy,
   port,
   rep,
@@ -131,6 +132,13 @@ describe("listeners", () => {
       "frontend fe_172.30.0.2_9102",
       "backend be_stats_9102",
     ]);
+  });
+
+  it("writes IPv6 bind addresses in brackets", () => {
+    const config = renderEdgeConfig(ipv6Binds());
+    expect(section(config, "frontend fe_::_80")).toContain("bind [::]:80");
+    expect(section(config, "frontend fe_fd00::2_8080")).toContain("bind [fd00::2]:8080");
+    expect(section(config, "frontend gf_stats")).toContain("bind [::1]:8404");
   });
 
   it("routes services sharing a target port by Host, with or without the port", () => {

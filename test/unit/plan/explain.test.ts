@@ -70,7 +70,10 @@ describe("explain", () => {
 
   it("is deterministic", () => {
     const hosts = [host("a"), host("b"), host("c")];
-    const d = desiredState(hosts, [service("x", { replicas: 5 }), service("y", { replicas: 2, mode: "global" })]);
+    const d = desiredState(hosts, [
+      service("x", { replicas: 5 }),
+      service("y", { replicas: 2, mode: "global" }),
+    ]);
     const obs = observedCluster(hosts, []);
     const p1 = schedule(d, obs);
     const p2 = schedule(d, obs);

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { plan } from "../../../src/plan/index.js";
 import type { Plan, Rollout, Step } from "../../../src/plan/types.js";
 import { schedule } from "../../../src/schedule/index.js";
-import { desiredState, host, observedCluster, replica, service, type ServiceOptions } from "../../support/fixtures.js";
+import {
+  desiredState,
+  host,
+  observedCluster,
+  replica,
+  service,
+  type ServiceOptions,
+} from "../../support/fixtures.js";
 
 const hosts = [host("h1"), host("h2"), host("h3")];
 
@@ -57,19 +64,31 @@ describe("update_config.order", () => {
 
   it("start-first brings up the new replica and only then stops the old one", () => {
     const { rollout } = update(1, { update: { order: "start-first" } });
-    expect(kinds(rollout.batches[0]?.tasks[0]?.steps ?? [])).toEqual(["create", "start", "wait-healthy", "stop"]);
+    expect(kinds(rollout.batches[0]?.tasks[0]?.steps ?? [])).toEqual([
+      "create",
+      "start",
+      "wait-healthy",
+      "stop",
+    ]);
   });
 
   it("falls back to stop-first on the same host when a host-mode port would clash", () => {
     const { rollout } = update(1, { update: { order: "start-first" }, hostPorts: [80] });
-    expect(kinds(rollout.batches[0]?.tasks[0]?.steps ?? [])).toEqual(["stop", "create", "start", "wait-healthy"]);
+    expect(kinds(rollout.batches[0]?.tasks[0]?.steps ?? [])).toEqual([
+      "stop",
+      "create",
+      "start",
+      "wait-healthy",
+    ]);
   });
 });
 
 describe("update_config.monitor, failure_action, max_failure_ratio", () => {
   it("watches each new replica for the monitor period", () => {
     const { rollout } = update(2, { update: { monitorMs: 7000 } });
-    const waits = rollout.batches.flatMap((b) => b.tasks.flatMap((t) => t.steps.filter((s) => s.kind === "wait-healthy")));
+    const waits = rollout.batches.flatMap((b) =>
+      b.tasks.flatMap((t) => t.steps.filter((s) => s.kind === "wait-healthy")),
+    );
     expect(waits.map((s) => (s.kind === "wait-healthy" ? s.monitorMs : -1))).toEqual([7000, 7000]);
   });
 
@@ -99,14 +118,21 @@ describe("rollback_config", () => {
 
   it("start-first rollback starts the old replica before dropping the new one", () => {
     const { rollout } = update(1, { rollback: { order: "start-first" } });
-    expect(kinds(rollout.batches[0]?.tasks[0]?.undo ?? [])).toEqual(["start", "wait-healthy", "stop", "remove"]);
+    expect(kinds(rollout.batches[0]?.tasks[0]?.undo ?? [])).toEqual([
+      "start",
+      "wait-healthy",
+      "stop",
+      "remove",
+    ]);
   });
 });
 
 describe("stop_grace_period", () => {
   it("is the grace of every stop step", () => {
     const { rollout } = update(2, { stopGraceMs: 42_000 });
-    const stops = rollout.batches.flatMap((b) => b.tasks.flatMap((t) => t.steps.filter((s) => s.kind === "stop")));
+    const stops = rollout.batches.flatMap((b) =>
+      b.tasks.flatMap((t) => t.steps.filter((s) => s.kind === "stop")),
+    );
     expect(stops).toHaveLength(2);
     for (const s of stops) expect(s).toMatchObject({ graceMs: 42_000 });
   });

@@ -208,6 +208,19 @@ describe("values", () => {
     expect(e.message).toContain("write unix:///path, tcp://host:port or ssh://user@host");
   });
 
+  it("takes secret names with folders but never ones that climb out", () => {
+    const [s] = stateOf(
+      repo({ "services/a.yaml": service("api", "env_secrets: {DB: shop/db-password}") }),
+    ).services;
+    expect(s?.envSecrets).toEqual({ DB: "shop/db-password" });
+    const e = expectOnlyError(
+      repo({ "services/a.yaml": service("api", "env_secrets: {DB: ../etc/shadow}") }),
+      "services/a.yaml:4:19",
+      "schema",
+    );
+    expect(e.message).toContain("is not a secret name");
+  });
+
   it("explains ports and volumes in short form", () => {
     const errors = errorsOf(
       repo({ "services/a.yaml": service("api", 'ports: ["http"]', 'volumes: ["data"]') }),

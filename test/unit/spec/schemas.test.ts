@@ -4,6 +4,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parseAllDocuments } from "yaml";
@@ -53,6 +54,19 @@ describe("the schemas", () => {
     const ajv = freshAjv();
     expect(ajv.validateSchema(schema), ajv.errorsText(ajv.errors)).toBe(true);
     expect(() => ajv.compile(schema)).not.toThrow();
+  });
+
+  it.each([
+    ["service", serviceSchema],
+    ["cluster", clusterSchema],
+  ])("%s schema also passes the draft-07 meta-schema, as yaml-language-server checks it", (_, schema) => {
+    // yaml-language-server validates every schema it loads against draft-07's meta-schema
+    // and resolves only local "#/..." pointers, merging siblings of $ref: stay within that.
+    const ajv = new Ajv();
+    const validate = ajv.getSchema("http://json-schema.org/draft-07/schema");
+    expect(validate?.(schema), ajv.errorsText(validate?.errors)).toBe(true);
+    const refs = JSON.stringify(schema).match(/"\$ref":"[^"]*"/g) ?? [];
+    expect(refs.filter((r) => !r.startsWith('"$ref":"#/$defs/'))).toEqual([]);
   });
 
   it("shares the deploy definitions between both schemas, word for word", () => {

@@ -91,5 +91,5 @@ export class FakeTime implements Time {
 }
 
 async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+  await new Promise<void>((r) => setImmediate(r));
 }

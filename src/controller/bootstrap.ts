@@ -1,0 +1,122 @@
+// Production wiring: from the operator configuration to an Operator on the
+// real adapters (Git source and status sink, Docker hosts, secret store,
+// node-cron, webhook). Nothing here contacts a host or a Git server: that
+// starts with the first pass.
+
+import { readFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import {
+  credentialsFromEnv,
+  credentialsFromFile,
+  GitSource,
+  GitStatusSink,
+  type GitAuth,
+  type RefSelector,
+  type RepositoryLocation,
+} from "../adapters/git/index.js";
+import { WebhookServer } from "../adapters/http/webhook.js";
+import { DirectorySecretStore } from "../adapters/system/secret-store.js";
+import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
+import type { SecretStore } from "../model/ports.js";
+import { createDockerDriver } from "./docker-driver.js";
+import type { DriverFactory } from "./fleet.js";
+import { Operator, type OperatorOptions } from "./operator.js";
+import { cronTrigger, type Trigger } from "./triggers.js";
+
+export interface BootstrapOptions {
+  readonly logger: Logger;
+  /** --once: no poll schedule, no webhook, no heartbeat. */
+  readonly once?: boolean;
+}
+
+export async function buildOperator(config: OperatorConfig, o: BootstrapOptions): Promise<Operator> {
+  const secrets = new DirectorySecretStore(config.secretsDir);
+  const repository = repositoryOf(config);
+  const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
+  const source = await GitSource.create({
+    repository,
+    ref: refOf(config.repository.ref),
+    cacheDir: config.workDir,
+    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+  });
+  const sink = await GitStatusSink.create({
+    repository,
+    branch: config.status.branch,
+    cacheDir: config.workDir,
+  });
+  const triggers: Trigger[] =
+    o.once === true ? [] : [cronTrigger(config.poll), ...webhookTrigger(config, o.logger)];
+  const options: OperatorOptions = {
+    source,
+    sink,
+    drivers: dockerDrivers(config, secrets, o.logger),
+    triggers,
+    logger: o.logger,
+    heartbeat: o.once !== true,
+    observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
+  };
+  return new Operator(options);
+}
+
+export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {
+  return (host, cluster) =>
+    createDockerDriver({
+      host,
+      cluster,
+      secrets,
+      logger,
+      concurrency: config.docker.concurrency,
+      callTimeoutMs: config.docker.callTimeoutMs,
+      // A heartbeat must fail well within the down-after period to count.
+      pingTimeoutMs: Math.min(
+        config.docker.pingTimeoutMs,
+        Math.max(200, cluster.settings.hostDownAfterMs / 2),
+      ),
+      pullTimeoutMs: config.docker.pullTimeoutMs,
+    });
+}
+
+export function repositoryOf(config: OperatorConfig): RepositoryLocation {
+  const { url, path, credentialsFile } = config.repository;
+  if (url !== undefined) {
+    const auth: GitAuth | undefined =
+      credentialsFile !== undefined ? credentialsFromFile(credentialsFile) : credentialsFromEnv();
+    return auth !== undefined ? { url, auth } : { url };
+  }
+  return { path: path ?? "." };
+}
+
+export function refOf(ref: ConfigRef): RefSelector {
+  if (ref.kind === "tag") return { tag: ref.value };
+  if (ref.kind === "semver") return { semver: ref.value };
+  return { branch: ref.value };
+}
+
+function webhookTrigger(config: OperatorConfig, logger: Logger): Trigger[] {
+  const hook = config.webhook;
+  if (hook === undefined) return [];
+  if (hook.secret === undefined) {
+    logger.warn("webhook configured without a secret: not started");
+    return [];
+  }
+  const secret = hook.secret;
+  let server: WebhookServer | undefined;
+  return [
+    {
+      name: `webhook ${hook.listen.text}`,
+      async start(markDue) {
+        server = new WebhookServer({
+          secret,
+          onPush: () => markDue("webhook"),
+          host: hook.listen.host,
+          port: hook.listen.port,
+        });
+        const at = await server.start();
+        logger.info({ host: at.host, port: at.port }, "webhook listening");
+      },
+      async stop() {
+        await server?.stop();
+      },
+    },
+  ];
+}

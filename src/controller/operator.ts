@@ -1,0 +1,176 @@
+// The operator: triggers mark work as due, a single-flight loop runs
+// reconcile passes, the heartbeat watches the hosts on its own timer. Every
+// effect comes in through ports (source, sink, driver factory, time), so the
+// same object runs in production, in the e2e tests and with fakes.
+
+import type { Logger } from "pino";
+import { log as rootLog } from "../log.js";
+import type { DesiredSource, StatusSink } from "../model/ports.js";
+import { Fleet, type DriverFactory } from "./fleet.js";
+import { errorMessage } from "./host-driver.js";
+import { Heartbeat, heartbeatInterval } from "./heartbeat.js";
+import { HostHealth, type HealthChange } from "./host-health.js";
+import { Reconciler, type PassOutcome } from "./reconciler.js";
+import { systemTime, type Time } from "./time.js";
+import { eventReason, type Trigger } from "./triggers.js";
+import { WorkLoop } from "./work-loop.js";
+
+export interface OperatorOptions {
+  readonly source: DesiredSource;
+  readonly sink: StatusSink;
+  readonly drivers: DriverFactory;
+  readonly triggers?: readonly Trigger[];
+  readonly time?: Time;
+  readonly logger?: Logger;
+  /** Run the host heartbeat (default true; --once does without). */
+  readonly heartbeat?: boolean;
+  readonly observeTimeoutMs?: number;
+  readonly pollMs?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+/** Defaults until the first commit says otherwise (cluster.settings). */
+const INITIAL_HEALTH = { downAfterMs: 15_000, stableAfterMs: 30_000 };
+
+export class Operator {
+  readonly reconciler: Reconciler;
+  private readonly time: Time;
+  private readonly logger: Logger;
+  private readonly fleet: Fleet;
+  private readonly health: HostHealth;
+  private readonly loop: WorkLoop;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly listeners = new Set<(o: PassOutcome) => void>();
+  private started = false;
+  private lastOutcome: PassOutcome | undefined;
+
+  constructor(private readonly o: OperatorOptions) {
+    this.time = o.time ?? systemTime;
+    this.logger = o.logger ?? rootLog;
+    this.health = new HostHealth(INITIAL_HEALTH, this.time.now());
+    this.fleet = new Fleet(
+      o.drivers,
+      (host, e) => {
+        const reason = eventReason(host, e);
+        if (reason !== undefined) this.markDue(reason);
+      },
+      this.logger,
+    );
+    this.reconciler = new Reconciler({
+      source: o.source,
+      sink: o.sink,
+      fleet: this.fleet,
+      health: this.health,
+      time: this.time,
+      logger: this.logger,
+      ...(o.observeTimeoutMs !== undefined ? { observeTimeoutMs: o.observeTimeoutMs } : {}),
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+    });
+    this.loop = new WorkLoop({
+      time: this.time,
+      logger: this.logger,
+      pass: (signal, reasons) => this.pass(signal, reasons),
+      onError: (err) => this.reconciler.reportError(errorMessage(err)),
+      ...(o.backoffBaseMs !== undefined ? { backoffBaseMs: o.backoffBaseMs } : {}),
+      ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
+    });
+    if (o.heartbeat !== false) {
+      this.heartbeat = new Heartbeat({
+        fleet: this.fleet,
+        health: this.health,
+        time: this.time,
+        intervalMs: () => heartbeatInterval(this.healthSettingsDownAfter()),
+        onChange: (c) => this.hostChanged(c),
+        logger: this.logger,
+      });
+    }
+  }
+
+  get last(): PassOutcome | undefined {
+    return this.lastOutcome;
+  }
+
+  /** Start the triggers, the heartbeat and the loop; the first pass is due at once. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const t of this.o.triggers ?? []) {
+      await t.start((reason) => this.markDue(reason));
+      this.logger.info({ trigger: t.name }, "trigger started");
+    }
+    this.heartbeat?.start();
+    this.loop.start();
+    this.markDue("startup");
+  }
+
+  /** SIGTERM: the pass in flight finishes its current step and writes status; then everything stops. */
+  async stop(): Promise<void> {
+    for (const t of this.o.triggers ?? []) await t.stop().catch(() => undefined);
+    await this.loop.stop();
+    await this.heartbeat?.stop();
+    this.fleet.close();
+  }
+
+  markDue(reason: string): void {
+    this.loop.markDue(reason);
+  }
+
+  /** Called after every pass (tests, the CLI's progress). Returns unsubscribe. */
+  onPass(listener: (o: PassOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * --once: passes back to back until one finds nothing left to do (or one fails), at most
+   * maxPasses; no triggers, no heartbeat. The last outcome says whether the cluster converged.
+   */
+  async runOnce(maxPasses = 10, signal?: AbortSignal): Promise<PassOutcome> {
+    const abort = signal ?? new AbortController().signal;
+    let out: PassOutcome | undefined;
+    for (let i = 0; i < maxPasses; i++) {
+      try {
+        out = await this.pass(abort, [i === 0 ? "once" : "once: follow-up"]);
+      } catch (err) {
+        await this.reconciler.reportError(errorMessage(err)).catch(() => undefined);
+        out = { ok: false, converged: false, error: errorMessage(err) };
+      }
+      if (!out.ok || out.converged || out.followUpMs !== 0 || abort.aborted) break;
+    }
+    this.fleet.close();
+    return out ?? { ok: false, converged: false, error: "no pass ran" };
+  }
+
+  private async pass(signal: AbortSignal, reasons: readonly string[]): Promise<PassOutcome> {
+    const started = this.time.now();
+    this.logger.debug({ reasons }, "pass started");
+    const out = await this.reconciler.pass(signal);
+    this.lastOutcome = out;
+    const changed = out.plan?.rollouts.length ?? 0;
+    const level = changed > 0 || !out.ok ? "info" : "debug";
+    this.logger[level](
+      {
+        ms: this.time.now() - started,
+        ok: out.ok,
+        rollouts: changed,
+        commit: out.snapshot?.desired?.commit?.slice(0, 7),
+        reasons,
+      },
+      out.converged ? "pass: converged" : "pass done",
+    );
+    for (const l of this.listeners) l(out);
+    return out;
+  }
+
+  private hostChanged(c: HealthChange): void {
+    this.reconciler.healthChanged(c);
+    this.markDue(`host ${c.host}: ${c.probationEnded === true ? "probation over" : `${c.from} → ${c.to}`}`);
+  }
+
+  private healthSettingsDownAfter(): number {
+    return (
+      this.o.source.current().desired?.state.cluster.settings.hostDownAfterMs ?? INITIAL_HEALTH.downAfterMs
+    );
+  }
+}

@@ -1,0 +1,224 @@
+// Acceptance of the operator (issue 5) on the three-host test bed with a real
+// Git server: every scenario pushes a commit (or breaks something on a host)
+// and asserts on the hosts and on the status branch. The scenarios run in
+// order against one operator process, as a cluster lives through them.
+
+import { randomBytes } from "node:crypto";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
+import { apiYaml, cacheYaml, webYaml } from "./services.js";
+import { clusterYaml, managed, OperatorWorld, serving, waitFor, type Managed } from "./support.js";
+
+const SECRET = `s3cret-${randomBytes(8).toString("hex")}`;
+let world: OperatorWorld;
+
+const ids = (list: readonly Managed[]): string[] => list.map((c) => c.id).sort();
+
+async function webServing(image: string, count: number): Promise<Managed[] | undefined> {
+  const web = await managed("web");
+  const ok = serving(web).filter((c) => c.image === image);
+  return ok.length === count && web.length === count ? web : undefined;
+}
+
+async function statusSays(file: string, text: string): Promise<boolean> {
+  return (await world.status(file)).includes(text);
+}
+
+beforeAll(async () => {
+  await resetTestbed();
+  world = await OperatorWorld.create({ "api-token": SECRET });
+  await world.push(
+    {
+      "cluster.yaml": clusterYaml(),
+      "services/web.yaml": webYaml(),
+      "services/api.yaml": apiYaml(),
+      "services/cache.yaml": cacheYaml(),
+    },
+    "deploy web, api and cache",
+  );
+  world.startOperator();
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+describe("gitfleet run on three Docker hosts", () => {
+  it("deploys the services across the hosts and reports them Synced", async () => {
+    const web = await waitFor("web 3/3 healthy", () => webServing("gitfleet/web:1", 3), 90_000);
+    expect(new Set(web.map((c) => c.host))).toEqual(new Set(["h1", "h2", "h3"]));
+    const cache = await managed("cache");
+    expect(cache.map((c) => c.host).sort()).toEqual(["h1", "h2", "h3"]);
+    expect(serving(await managed("api"))).toHaveLength(2);
+    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"));
+    const md = await world.status("STATUS.md");
+    expect(md).toMatch(/\| web \| converged \| 3 \| 3 \| 3 \|/);
+  });
+
+  it("hands env_secrets to the container, from the secret store", async () => {
+    const [api] = await managed("api");
+    const host = hostNamed(api?.host ?? "h1");
+    const info = await dockerFor(host)
+      .getContainer(api?.id ?? "")
+      .inspect();
+    expect(info.Config.Env).toContain(`API_TOKEN=${SECRET}`);
+  });
+
+  it("scales up and down", async () => {
+    await world.push({ "services/web.yaml": webYaml({ replicas: 5 }) }, "web: 5 replicas");
+    const five = await waitFor("web 5/5", () => webServing("gitfleet/web:1", 5));
+    const perHost = TESTBED.hosts.map((h) => five.filter((c) => c.host === h.name).length).sort();
+    expect(perHost).toEqual([1, 2, 2]);
+    await world.push({ "services/web.yaml": webYaml({ replicas: 2 }) }, "web: 2 replicas");
+    const two = await waitFor("web 2/2", () => webServing("gitfleet/web:1", 2));
+    expect(two.map((c) => c.slot).sort()).toEqual(["1", "2"]);
+    await world.push({ "services/web.yaml": webYaml() }, "web: 3 replicas");
+    await waitFor("web 3/3", () => webServing("gitfleet/web:1", 3));
+  });
+
+  it("rolls out a new image start-first, never below the desired healthy count", async () => {
+    const before = await managed("web");
+    const samples: number[] = [];
+    let peakRunning = 0;
+    let done = false;
+    const sampler = (async () => {
+      while (!done) {
+        const web = await managed("web");
+        samples.push(serving(web).length);
+        peakRunning = Math.max(peakRunning, web.filter((c) => c.state === "running").length);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) }, "web: v2");
+    const after = await waitFor("web on v2", () => webServing("gitfleet/web:2", 3), 90_000);
+    done = true;
+    await sampler;
+    expect(Math.min(...samples)).toBeGreaterThanOrEqual(3);
+    expect(peakRunning).toBe(4); // one extra replica at a time (parallelism 1, start-first)
+    expect(after.map((c) => c.host).sort()).toEqual(before.map((c) => c.host).sort());
+    const endpoint = after[0]?.endpoints[0];
+    const body = await (await fetch(`http://${endpoint}/`, { signal: AbortSignal.timeout(3_000) })).text();
+    expect(body).toContain("v2");
+    await waitFor("status: update completed", () =>
+      statusSays("status/services/web.yaml", "update-completed"),
+    );
+  });
+
+  it("rolls back automatically when the new image cannot be pulled", async () => {
+    const before = ids(await managed("web"));
+    const commit = await world.push(
+      { "services/web.yaml": webYaml({ image: `${TESTBED.registry}/gitfleet/does-not-exist:1` }) },
+      "web: broken image",
+    );
+    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
+    await waitFor(
+      "status rolled-back",
+      () => statusSays("status/services/web.yaml", "state: rolled-back"),
+      60_000,
+    );
+    expect(await world.status("status/services/web.yaml")).toContain("kind: rolled-back");
+    expect(ids(await managed("web"))).toEqual(before);
+    expect(serving(await managed("web"))).toHaveLength(3);
+  });
+
+  it("rolls back automatically when the new replicas fail their healthcheck", async () => {
+    const before = ids(await managed("web"));
+    const commit = await world.push(
+      { "services/web.yaml": webYaml({ image: "gitfleet/web:2", healthTest: '["CMD", "false"]' }) },
+      "web: a healthcheck that fails",
+    );
+    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
+    const rolledBack = await waitFor(
+      "status: rolled back for the failing healthcheck",
+      async () =>
+        /rolled back: [^\n]*(unhealthy|not healthy)/.exec(await world.status("status/services/web.yaml")),
+      60_000,
+    );
+    expect(rolledBack[0]).toContain("1/3 rolling tasks failed");
+    expect(await world.status("status/services/web.yaml")).toContain("state: rolled-back");
+    await waitFor("the failed replica gone", async () => ids(await managed("web")).join() === before.join());
+    expect(serving(await managed("web")).every((c) => c.image === "gitfleet/web:2")).toBe(true);
+    // Back to the good spec: the hold is lifted, nothing has to change.
+    await world.push(
+      { "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) },
+      "web: good healthcheck again",
+    );
+    await waitFor("status Synced again", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+    expect(ids(await managed("web"))).toEqual(before);
+  });
+
+  it("rejects an invalid commit: nothing changes on any host, status lists the errors", async () => {
+    const before = ids(await managed());
+    await world.push(
+      { "services/web.yaml": webYaml({ image: "gitfleet/web:1", replicas: -1 }) },
+      "web: an invalid replica count",
+    );
+    await waitFor("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), 30_000);
+    const cluster = await world.status("status/cluster.yaml");
+    expect(cluster).toMatch(/services\/web\.yaml:\d+:\d+: /);
+    await new Promise((r) => setTimeout(r, 3_000)); // a few more polls
+    expect(ids(await managed())).toEqual(before);
+    expect((await managed("web")).every((c) => c.image === "gitfleet/web:2")).toBe(true);
+    await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) }, "web: valid again");
+    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+  });
+
+  it("restarts a killed container and counts the restart", async () => {
+    const victim = (await managed("web")).find((c) => c.host === "h2");
+    expect(victim).toBeDefined();
+    await dockerFor(hostNamed("h2"))
+      .getContainer(victim?.id ?? "")
+      .kill();
+    await waitFor("the killed replica serving again", async () =>
+      serving(await managed("web")).some((c) => c.id === victim?.id),
+    );
+    await waitFor("status counts the restart", async () => {
+      const doc = parse(await world.status("status/services/web.yaml")) as {
+        replicas?: Array<Record<string, unknown>>;
+      };
+      const replica = doc.replicas?.find((r) => r["slot"] === victim?.slot && r["host"] === "h2");
+      return replica?.["restarts"] === 1 && replica["state"] === "running";
+    });
+    expect(await world.status("STATUS.md")).toContain("restarted");
+  });
+
+  it("never touches containers without our labels, and prunes services removed from Git", async () => {
+    const h2 = dockerFor(hostNamed("h2"));
+    const foreign = await Promise.all(
+      [{}, { "gitfleet.cluster": "someone-else", "gitfleet.service": "api", "gitfleet.slot": "1" }].map(
+        async (labels, i) => {
+          const c = await h2.createContainer({
+            name: `foreign-${i}`,
+            Image: "gitfleet/busybox:1.35",
+            Cmd: ["sleep", "3600"],
+            Labels: labels,
+          });
+          await c.start();
+          return c.id;
+        },
+      ),
+    );
+    await world.push(
+      {
+        "services/api.yaml": null,
+        "services/web.yaml": webYaml({ image: "gitfleet/web:2" }).replace("depends_on: [api]\n", ""),
+      },
+      "remove api",
+    );
+    await waitFor("api pruned", async () => (await managed("api")).length === 0);
+    await new Promise((r) => setTimeout(r, 2_000));
+    for (const id of foreign) expect((await h2.getContainer(id).inspect()).State.Running).toBe(true);
+    expect(serving(await managed("web"))).toHaveLength(3);
+  });
+
+  it("keeps secrets out of Git and logs, and stops cleanly on SIGTERM", async () => {
+    expect(await world.everythingInGit()).not.toContain(SECRET);
+    const code = await world.stopOperator();
+    expect(code).toBe(0);
+    expect(world.output).toContain("stopped");
+    expect(world.output).not.toContain(SECRET);
+    // The hosts keep running what was deployed.
+    expect(serving(await managed("web"))).toHaveLength(3);
+  });
+});

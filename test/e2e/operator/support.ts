@@ -1,0 +1,208 @@
+// The world the operator e2e tests run in: the three-host test bed, a real
+// Git server (git http-backend behind basic auth) holding the GitOps
+// repository, a secret store, an operator configuration file, and the
+// operator itself as a child process (`gitfleet run`), whose logs are kept so
+// tests can check what it printed (and what it must never print).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createBareRepo, gitCli, removeDir, tempDir, WorkRepo } from "../../support/git-fixtures.js";
+import { GitTestServer } from "../../support/git-server.js";
+import { dockerFor, TESTBED, type TestbedHost } from "../../support/testbed.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const CLUSTER = "e2e";
+export const STATUS_BRANCH = "gitfleet/status";
+
+export interface Managed {
+  readonly host: string;
+  readonly id: string;
+  readonly name: string;
+  readonly service: string;
+  readonly slot: string;
+  readonly specHash: string;
+  readonly image: string;
+  readonly state: string;
+  /** From the status line: "healthy", "unhealthy", "starting" or "" (no healthcheck). */
+  readonly health: string;
+  /** Published host ports of the container, as "address:port". */
+  readonly endpoints: readonly string[];
+}
+
+export class OperatorWorld {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number | null> | undefined;
+  /** Everything the operator printed (stdout and stderr). */
+  output = "";
+
+  private constructor(
+    readonly dir: string,
+    readonly server: GitTestServer,
+    readonly bare: string,
+    readonly repo: WorkRepo,
+    readonly configFile: string,
+    readonly secretsDir: string,
+  ) {}
+
+  static async create(secrets: Readonly<Record<string, string>>): Promise<OperatorWorld> {
+    const dir = await tempDir("operator-e2e");
+    const root = path.join(dir, "git");
+    await mkdir(root);
+    const bare = await createBareRepo(root, "fleet.git");
+    const server = await GitTestServer.start({ root, users: { fleet: "fleet-pw" } });
+    const repo = await WorkRepo.clone(bare, path.join(dir, "work"));
+    const secretsDir = path.join(dir, "secrets");
+    await mkdir(secretsDir, { mode: 0o700 });
+    for (const [name, value] of Object.entries(secrets))
+      await writeFile(path.join(secretsDir, name), `${value}\n`);
+    const credentials = path.join(dir, "git-credentials.json");
+    await writeFile(credentials, JSON.stringify({ username: "fleet", password: "fleet-pw" }));
+    const configFile = path.join(dir, "gitfleet.yaml");
+    await writeFile(
+      configFile,
+      [
+        "repository:",
+        `  url: ${server.url("fleet.git")}`,
+        "  branch: main",
+        `  credentials: ${credentials}`,
+        'poll: "* * * * * *"',
+        `status: {branch: ${STATUS_BRANCH}}`,
+        `secrets_dir: ${secretsDir}`,
+        `work_dir: ${path.join(dir, "cache")}`,
+        "",
+      ].join("\n"),
+    );
+    return new OperatorWorld(dir, server, bare, repo, configFile, secretsDir);
+  }
+
+  /** Start `gitfleet run --config FILE` as a child process. */
+  startOperator(): void {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), "run", "--config", this.configFile],
+      {
+        cwd: ROOT,
+        env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
+    this.exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    this.child = child;
+  }
+
+  /** SIGTERM; resolves with the exit code. */
+  async stopOperator(): Promise<number | null> {
+    this.child?.kill("SIGTERM");
+    const code = await this.exit;
+    this.child = undefined;
+    return code ?? null;
+  }
+
+  async close(): Promise<void> {
+    if (this.child !== undefined) {
+      this.child.kill("SIGKILL");
+      await this.exit;
+    }
+    await this.server.stop();
+    // For debugging a failed run: GITFLEET_E2E_LOG=/tmp/operator.log keeps what the operator printed.
+    const keep = process.env["GITFLEET_E2E_LOG"];
+    if (keep !== undefined && keep !== "") await writeFile(keep, this.output);
+    await removeDir(this.dir);
+  }
+
+  push(files: Readonly<Record<string, string | null>>, message: string): Promise<string> {
+    return this.repo.commitAndPush(files, message);
+  }
+
+  /** A file of the status branch as the Git server has it ("" when absent). */
+  async status(file: string): Promise<string> {
+    try {
+      return await gitCli(this.bare, ["show", `${STATUS_BRANCH}:${file}`]);
+    } catch {
+      return "";
+    }
+  }
+
+  /** Every object of the repository (all refs, all history) as text: for "never in Git" checks. */
+  async everythingInGit(): Promise<string> {
+    const objects = await gitCli(this.bare, ["rev-list", "--objects", "--all"]);
+    const ids = objects
+      .split("\n")
+      .map((l) => l.split(" ")[0] ?? "")
+      .filter(Boolean);
+    const parts = await Promise.all(
+      ids.map((id) => gitCli(this.bare, ["cat-file", "-p", id]).catch(() => "")),
+    );
+    return parts.join("\n");
+  }
+}
+
+export function clusterYaml(): string {
+  const hosts = TESTBED.hosts.map(
+    (h, i) =>
+      `  - {name: ${h.name}, docker: "${h.dockerUrl}", address: ${h.address}, labels: {zone: z${i + 1}}}`,
+  );
+  return [
+    "kind: Cluster",
+    `name: ${CLUSTER}`,
+    "hosts:",
+    ...hosts,
+    "edge: {image: gitfleet/haproxy:2.6}",
+    "settings: {host_down_after: 3s}",
+    "",
+  ].join("\n");
+}
+
+/** Every container of our cluster on the host (any state). */
+export async function managedOn(h: TestbedHost): Promise<Managed[]> {
+  const list = await dockerFor(h, { timeoutMs: 5_000 }).listContainers({
+    all: true,
+    filters: { label: [`gitfleet.cluster=${CLUSTER}`] },
+  });
+  return list.map((c) => ({
+    host: h.name,
+    id: c.Id,
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    service: c.Labels["gitfleet.service"] ?? "",
+    slot: c.Labels["gitfleet.slot"] ?? "",
+    specHash: c.Labels["gitfleet.spec-hash"] ?? "",
+    image: c.Image,
+    state: c.State,
+    health: /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace("health: ", "") ?? "",
+    endpoints: c.Ports.filter((p) => p.PublicPort).map((p) => `${p.IP}:${p.PublicPort}`),
+  }));
+}
+
+export async function managed(service?: string): Promise<Managed[]> {
+  const all = (await Promise.all(TESTBED.hosts.map((h) => managedOn(h)))).flat();
+  return service === undefined ? all : all.filter((c) => c.service === service);
+}
+
+/** Running and healthy (or running without a healthcheck). */
+export function serving(list: readonly Managed[]): Managed[] {
+  return list.filter((c) => c.state === "running" && (c.health === "healthy" || c.health === ""));
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== null && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
