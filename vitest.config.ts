@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 // Three projects: pure units; integration tests against real local servers
-// (git http-backend, HAProxy) that need no Docker; end-to-end tests on the test
-// bed (three dockerd hosts in network namespaces plus a local registry).
+// (git http-backend, HAProxy, the local default dockerd, a registry); end-to-end
+// tests on the test bed (three dockerd hosts in network namespaces plus a local
+// registry), which its global setup brings up.
 export default defineConfig({
   test: {
     projects: [

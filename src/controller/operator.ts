@@ -164,7 +164,7 @@ export class Operator {
   }
 
   private hostChanged(c: HealthChange): void {
-    this.reconciler.healthChanged(c);
+    this.reconciler.journal.health(c);
     this.markDue(`host ${c.host}: ${c.probationEnded === true ? "probation over" : `${c.from} → ${c.to}`}`);
   }
 

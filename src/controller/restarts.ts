@@ -34,9 +34,12 @@ export class RestartBook implements RestartHooks {
     return out;
   }
 
-  /** Forget in-place counts of containers no longer seen (only call with a complete observation). */
-  retain(ids: ReadonlySet<string>): void {
+  /** Forget what belongs to containers and slots no longer seen (only call with a complete observation). */
+  retain(replicas: readonly ObservedReplica[]): void {
+    const ids = new Set(replicas.map((r) => r.id));
+    const slots = new Set(replicas.map((r) => slotKey(r.service, r.slot)));
     for (const id of [...this.inPlace.keys()]) if (!ids.has(id)) this.inPlace.delete(id);
+    for (const k of [...this.attempts.keys()]) if (!slots.has(k)) this.attempts.delete(k);
   }
 
   restartsOf(service: string, slot: string): number {

@@ -114,19 +114,19 @@ async function desiredState(
     }
   }
   if (config === undefined) return EXIT_USAGE;
-  const { url, path } = config.repository;
-  const ref = config.repository.ref;
-  const source = await GitSource.create({
-    repository: url !== undefined ? { url } : { path: path ?? "." },
-    ref:
-      ref.kind === "tag"
-        ? { tag: ref.value }
-        : ref.kind === "semver"
-          ? { semver: ref.value }
-          : { branch: ref.value },
-    cacheDir: config.workDir,
-  });
-  const snap = await source.poll();
+  // A cache of its own: never share the object store of an operator that may be running.
+  const cacheDir = await mkdtemp(join(tmpdir(), "gitfleet-plan-"));
+  let snap;
+  try {
+    const source = await GitSource.create({
+      repository: repositoryOf(config),
+      ref: refOf(config.repository.ref),
+      cacheDir,
+    });
+    snap = await source.poll();
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
   if (snap.rejected !== undefined) {
     io.err(`the newest commit ${snap.rejected.commit.slice(0, 7)} is rejected (${snap.rejected.reason}):\n`);
     printErrors(snap.rejected.errors, io);

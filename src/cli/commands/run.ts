@@ -64,7 +64,7 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
     "gitfleet starting",
   );
   if (options.once === true) return runOnce(operator);
-  return runForever(operator);
+  return runForever(operator, io);
 }
 
 async function runOnce(operator: Operator): Promise<number> {
@@ -86,8 +86,15 @@ async function runOnce(operator: Operator): Promise<number> {
   }
 }
 
-async function runForever(operator: Operator): Promise<number> {
-  await operator.start();
+async function runForever(operator: Operator, io: CommandIo): Promise<number> {
+  try {
+    await operator.start();
+  } catch (err) {
+    // e.g. the webhook's port is taken: nothing has been done to any host yet.
+    io.err(`gitfleet run: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    await operator.stop().catch(() => undefined);
+    return EXIT_USAGE;
+  }
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -65,7 +65,8 @@ describe("gitfleet run on three Docker hosts", () => {
     expect(info.Config.Env).toContain(`API_TOKEN=${SECRET}`);
   });
 
-  it("scales up and down", async () => {
+  it("scales up and down, each push announced by the webhook", async () => {
+    expect(await world.notify("0000000")).toBe(202);
     await world.push({ "services/web.yaml": webYaml({ replicas: 5 }) }, "web: 5 replicas");
     const five = await waitFor("web 5/5", () => webServing("gitfleet/web:1", 5));
     const perHost = TESTBED.hosts.map((h) => five.filter((c) => c.host === h.name).length).sort();
@@ -75,6 +76,8 @@ describe("gitfleet run on three Docker hosts", () => {
     expect(two.map((c) => c.slot).sort()).toEqual(["1", "2"]);
     await world.push({ "services/web.yaml": webYaml() }, "web: 3 replicas");
     await waitFor("web 3/3", () => webServing("gitfleet/web:1", 3));
+    // Passes ran because of the webhook, not only the (slow) poll.
+    expect(world.output).toMatch(/"reasons":\[[^\]]*"webhook"/);
   });
 
   it("rolls out a new image start-first, never below the desired healthy count", async () => {

@@ -30,7 +30,8 @@ export function apiYaml(): string {
   return `kind: Service
 name: api
 image: gitfleet/busybox:1.35
-command: ["sh", "-c", "echo ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]
+# sh as PID 1 traps TERM, so a stop takes no grace period (httpd alone would ignore it).
+command: ["sh", "-c", "trap 'exit 0' TERM; echo ok > /tmp/index.html; httpd -f -p 8080 -h /tmp & wait"]
 env_secrets: {API_TOKEN: api-token}
 environment: {LOG_LEVEL: info}
 depends_on: [cache]

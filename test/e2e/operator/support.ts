@@ -5,6 +5,8 @@
 // tests can check what it printed (and what it must never print).
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +46,8 @@ export class OperatorWorld {
     readonly repo: WorkRepo,
     readonly configFile: string,
     readonly secretsDir: string,
+    /** The operator's webhook: every push is announced there, as a forge would. */
+    readonly webhook: { readonly url: string; readonly secret: string },
   ) {}
 
   static async create(secrets: Readonly<Record<string, string>>): Promise<OperatorWorld> {
@@ -60,6 +64,10 @@ export class OperatorWorld {
     const credentials = path.join(dir, "git-credentials.json");
     await writeFile(credentials, JSON.stringify({ username: "fleet", password: "fleet-pw" }));
     const configFile = path.join(dir, "gitfleet.yaml");
+    const port = await freePort();
+    const webhook = { url: `http://127.0.0.1:${port}/webhook`, secret: randomBytes(16).toString("hex") };
+    const hookSecret = path.join(dir, "webhook-secret");
+    await writeFile(hookSecret, webhook.secret);
     await writeFile(
       configFile,
       [
@@ -67,14 +75,16 @@ export class OperatorWorld {
         `  url: ${server.url("fleet.git")}`,
         "  branch: main",
         `  credentials: ${credentials}`,
-        'poll: "* * * * * *"',
+        // Polls are slow on purpose: the webhook is what makes a push deploy at once.
+        'poll: "*/20 * * * * *"',
+        `webhook: {listen: "127.0.0.1:${port}", secret_file: ${hookSecret}}`,
         `status: {branch: ${STATUS_BRANCH}}`,
         `secrets_dir: ${secretsDir}`,
         `work_dir: ${path.join(dir, "cache")}`,
         "",
       ].join("\n"),
     );
-    return new OperatorWorld(dir, server, bare, repo, configFile, secretsDir);
+    return new OperatorWorld(dir, server, bare, repo, configFile, secretsDir, webhook);
   }
 
   /** Start `gitfleet run --config FILE` as a child process. */
@@ -114,8 +124,23 @@ export class OperatorWorld {
     await removeDir(this.dir);
   }
 
-  push(files: Readonly<Record<string, string | null>>, message: string): Promise<string> {
-    return this.repo.commitAndPush(files, message);
+  /** Commit and push, then call the webhook the way GitHub does (HMAC-SHA256 of the body). */
+  async push(files: Readonly<Record<string, string | null>>, message: string): Promise<string> {
+    const commit = await this.repo.commitAndPush(files, message);
+    if (this.child !== undefined) await this.notify(commit);
+    return commit;
+  }
+
+  async notify(commit: string): Promise<number> {
+    const body = JSON.stringify({ ref: "refs/heads/main", after: commit });
+    const signature = createHmac("sha256", this.webhook.secret).update(body).digest("hex");
+    const res = await fetch(this.webhook.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${signature}` },
+      body,
+      signal: AbortSignal.timeout(5_000),
+    });
+    return res.status;
   }
 
   /** A file of the status branch as the Git server has it ("" when absent). */
@@ -205,4 +230,16 @@ export async function waitFor<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
-import { FakeFleet } from "./support/fake-host.js";
+import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeTime } from "./support/fake-time.js";
 import { harness } from "./support/harness.js";
 

@@ -2,13 +2,17 @@ import { describe, expect, it } from "vitest";
 import { Operator } from "../../../src/controller/operator.js";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
-import { FakeFleet } from "./support/fake-host.js";
+import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeSink, FakeSource } from "./support/fake-ports.js";
 import { FakeTime } from "./support/fake-time.js";
 import { silent } from "./support/harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
-const state = (...services: ServiceSpec[]): DesiredState => desiredState(HOSTS.map((h) => host(h)), services);
+const state = (...services: ServiceSpec[]): DesiredState =>
+  desiredState(
+    HOSTS.map((h) => host(h)),
+    services,
+  );
 
 function web(version: number, o: ServiceOptions = {}): ServiceSpec {
   return service("web", {
@@ -63,11 +67,21 @@ describe("operator: the reconcile loop", () => {
   it("keeps the last good state when a commit is rejected, and reports its errors", async () => {
     const { fleet, source, sink, op, time } = setup(state(web(1)));
     await time.run(op.runOnce());
-    const before = fleet.containers().map((c) => c.id).sort();
-    source.reject("bad1234", [{ path: "services/web.yaml", line: 3, col: 8, code: "schema", message: "replicas must be >= 0" }]);
+    const before = fleet
+      .containers()
+      .map((c) => c.id)
+      .sort();
+    source.reject("bad1234", [
+      { path: "services/web.yaml", line: 3, col: 8, code: "schema", message: "replicas must be >= 0" },
+    ]);
     const out = await time.run(op.runOnce());
     expect(out.ok).toBe(true); // nothing failed on the hosts; the rejection is reported, not retried
-    expect(fleet.containers().map((c) => c.id).sort()).toEqual(before);
+    expect(
+      fleet
+        .containers()
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(before);
     const cluster = sink.last("status/cluster.yaml");
     expect(cluster).toContain("sync: Rejected");
     expect(cluster).toContain("services/web.yaml:3:8: replicas must be >= 0");
@@ -143,7 +157,9 @@ describe("operator: the reconcile loop", () => {
     op.markDue("die event");
     await until(() => fleet.host("h2").byService("web")[0]?.state === "running");
     const restartedAt = time.now();
-    await until(() => op.last?.converged === true && sink.last("status/services/web.yaml").includes("restarts: 1"));
+    await until(
+      () => op.last?.converged === true && sink.last("status/services/web.yaml").includes("restarts: 1"),
+    );
     await time.run(op.stop());
     expect(restartedAt - killedAt).toBeGreaterThanOrEqual(5000);
     expect(restartedAt - killedAt).toBeLessThan(7000);
@@ -155,7 +171,9 @@ describe("operator: the reconcile loop", () => {
     await until(() => op.last?.converged === true);
     const downAt = time.now();
     fleet.host("h3").down = true;
-    await until(() => fleet.host("h1").byService("web").length + fleet.host("h2").byService("web").length === 3);
+    await until(
+      () => fleet.host("h1").byService("web").length + fleet.host("h2").byService("web").length === 3,
+    );
     await until(() => fleet.serving("web") - fleet.host("h3").byService("web").length === 3);
     const movedAt = time.now();
     await time.run(op.stop());

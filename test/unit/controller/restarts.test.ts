@@ -66,7 +66,7 @@ describe("restart_policy holds", () => {
     book.restarted({ service: "web", slot: "1", containerId: "abc", inPlace: true });
     expect(book.apply([r])[0]?.restartCount).toBe(3);
     expect(book.restartsOf("web", "1")).toBe(3);
-    book.retain(new Set());
+    book.retain([]);
     expect(book.apply([r])[0]?.restartCount).toBe(2);
   });
 });

@@ -10,7 +10,7 @@ import type { DesiredState } from "../../../../src/model/spec.js";
 import { plan } from "../../../../src/plan/index.js";
 import type { Plan, PlanOptions } from "../../../../src/plan/index.js";
 import { schedule } from "../../../../src/schedule/index.js";
-import type { FakeFleet } from "./fake-host.js";
+import type { FakeFleet } from "./fake-fleet.js";
 
 export const silent = pino({ level: "silent" });
 

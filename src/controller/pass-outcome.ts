@@ -1,0 +1,49 @@
+// How a pass ended, and when the next one should run: at once after changes
+// (to confirm convergence), at the end of a restart delay, or only on a
+// trigger. A pass that did not fully succeed is retried by the loop's backoff.
+
+import type { SourceSnapshot } from "../model/ports.js";
+import type { Plan } from "../plan/index.js";
+import type { ExecutionResult } from "./execute/index.js";
+import type { FleetObservation } from "./observe.js";
+
+export interface PassOutcome {
+  /** Nothing failed: no failed rollout, no unreachable host, no Git or status error. */
+  readonly ok: boolean;
+  /** The hosts already matched the desired state (the plan was empty). */
+  readonly converged: boolean;
+  /** When another pass should run, in ms from now (0 = at once); undefined = only on a trigger. */
+  readonly followUpMs?: number;
+  readonly snapshot?: SourceSnapshot;
+  readonly plan?: Plan;
+  readonly result?: ExecutionResult;
+  readonly error?: string;
+}
+
+export function passOutcome(
+  now: number,
+  f: {
+    snapshot: SourceSnapshot;
+    plan: Plan;
+    result: ExecutionResult | undefined;
+    observation: FleetObservation;
+    written: boolean;
+    wakeAt: number | undefined;
+  },
+): PassOutcome {
+  const { result } = f;
+  const failed = result?.rollouts.some((r) => r.status === "failed" || r.status === "skipped") ?? false;
+  const ok = !failed && f.written && f.observation.errors.size === 0 && f.snapshot.outage === undefined;
+  const base = {
+    ok,
+    converged: f.plan.rollouts.length === 0 && f.plan.held.length === 0,
+    snapshot: f.snapshot,
+    plan: f.plan,
+    ...(result ? { result } : {}),
+  };
+  if (result?.cancelled === true) return base;
+  // After changes, look again at once: confirm convergence (or continue after holds).
+  if (result !== undefined && !failed) return { ...base, followUpMs: 0 };
+  if (f.wakeAt !== undefined) return { ...base, followUpMs: Math.max(0, f.wakeAt - now) };
+  return base;
+}
