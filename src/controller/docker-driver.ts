@@ -4,11 +4,14 @@
 // address and the cluster policy, and a shared, short-lived list of the host's
 // replicas so that many wait-healthy gates cost one Docker list between them.
 
+import Docker from "dockerode";
 import type { Logger } from "pino";
+import { connectionOptions } from "../adapters/docker/connection.js";
 import { DockerHost, resolveSecretEnv, type HostEvent } from "../adapters/docker/index.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { SecretStore } from "../model/ports.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
+import { DockerEdgeHost, type EdgeHost } from "./edge/edge-host.js";
 import { errorMessage } from "./host-driver.js";
 import type {
   ContainerStatus,
@@ -47,19 +50,31 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
     ...(o.pingTimeoutMs !== undefined ? { pingTimeoutMs: o.pingTimeoutMs } : {}),
     ...(o.pullTimeoutMs !== undefined ? { pullTimeoutMs: o.pullTimeoutMs } : {}),
   });
-  return new DockerHostDriver(host, o);
+  // The edge talks to the same daemon through its own client: exec and archive
+  // calls stream, and must not queue behind replica operations.
+  const edgeDocker = new Docker({ ...(await connectionOptions(o.host, o.secrets)), timeout: 15_000 });
+  return new DockerHostDriver(host, o, edgeDocker);
 }
 
 class DockerHostDriver implements HostDriver {
   readonly name: string;
   private network: { at: number; done: Promise<unknown> } | undefined;
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
+  readonly edge: EdgeHost;
 
   constructor(
     private readonly host: DockerHost,
     private readonly o: DockerDriverOptions,
+    edgeDocker: Docker,
   ) {
     this.name = o.host.name;
+    this.edge = new DockerEdgeHost({
+      host: o.host.name,
+      docker: edgeDocker,
+      ensureNetwork: () => this.ensureNetwork(),
+      logger: o.logger,
+      timeoutMs: 10_000,
+    });
   }
 
   ping(): Promise<void> {

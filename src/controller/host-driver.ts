@@ -5,6 +5,7 @@
 
 import type { ContainerState, Health, ObservedReplica } from "../model/observed.js";
 import type { Resources, ServiceSpec } from "../model/spec.js";
+import type { EdgeHost } from "./edge/edge-host.js";
 
 /** What `docker info` and the image list say; refreshed every pass. */
 export interface HostFacts {
@@ -67,6 +68,8 @@ export interface HostDriver {
   /** Subscribe to our containers' events; the callback must not block. Returns unsubscribe. */
   watch(onEvent: (e: DriverEvent) => void): () => void;
   close(): void;
+  /** The host's edge (HAProxy) container; absent in drivers that run no edge (fakes). */
+  readonly edge?: EdgeHost;
 }
 
 /** Error codes carried by errors the controller raises itself. */

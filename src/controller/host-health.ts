@@ -30,6 +30,8 @@ interface Entry {
   firstFail?: number;
   error?: string;
   probationUntil?: number;
+  /** Aborted when the host is declared down; replaced when it answers again. */
+  fence: AbortController;
 }
 
 export interface HealthChange {
@@ -57,7 +59,8 @@ export class HostHealth {
     const keep = new Set(names);
     for (const n of [...this.hosts.keys()]) if (!keep.has(n)) this.hosts.delete(n);
     for (const n of names)
-      if (!this.hosts.has(n)) this.hosts.set(n, { state: "unknown", since: this.startedAt });
+      if (!this.hosts.has(n))
+        this.hosts.set(n, { state: "unknown", since: this.startedAt, fence: new AbortController() });
   }
 
   ok(host: string, now: number): HealthChange | undefined {
@@ -67,7 +70,10 @@ export class HostHealth {
     delete e.error;
     if (e.state === "up") return undefined;
     const from = e.state;
-    if (from === "down") e.probationUntil = now + this.settings.stableAfterMs;
+    if (from === "down") {
+      e.probationUntil = now + this.settings.stableAfterMs;
+      e.fence = new AbortController();
+    }
     e.state = "up";
     e.since = now;
     return { host, from, to: "up" };
@@ -92,6 +98,7 @@ export class HostHealth {
       e.state = "down";
       e.since = now;
       delete e.probationUntil;
+      e.fence.abort();
       return { host, from, to: "down", ...(e.error !== undefined ? { error: e.error } : {}) };
     }
     if (e.state === "up" && e.probationUntil !== undefined && now >= e.probationUntil) {
@@ -112,6 +119,14 @@ export class HostHealth {
     };
   }
 
+  /**
+   * Aborted once the host is declared down (already aborted while it is down): calls to the host
+   * race it, so a frozen host cannot hold a pass until its Docker calls time out.
+   */
+  downSignal(host: string, now: number): AbortSignal {
+    return this.entry(host, now).fence.signal;
+  }
+
   names(): string[] {
     return [...this.hosts.keys()];
   }
@@ -119,7 +134,10 @@ export class HostHealth {
   private entry(host: string, now: number): Entry {
     let e = this.hosts.get(host);
     if (e === undefined)
-      this.hosts.set(host, (e = { state: "unknown", since: Math.min(now, this.startedAt) }));
+      this.hosts.set(
+        host,
+        (e = { state: "unknown", since: Math.min(now, this.startedAt), fence: new AbortController() }),
+      );
     return e;
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { ObservedCluster, ObservedHost, ObservedReplica } from "../model/observed.js";
 import type { ClusterSpec } from "../model/spec.js";
 import type { Fleet } from "./fleet.js";
+import { raceDown } from "./failover/fenced-driver.js";
 import { ControllerError, errorMessage, type HostFacts } from "./host-driver.js";
 import type { HealthChange, HostHealth } from "./host-health.js";
 import type { Time } from "./time.js";
@@ -75,8 +76,10 @@ export class Observer {
     if (driver === undefined) {
       throw new ControllerError("host-unreachable", this.o.fleet.setupError(name) ?? "no Docker client");
     }
+    // Raced with the host's down signal: a host declared down meanwhile costs this pass nothing more.
+    const down = this.o.health.downSignal(name, this.o.time.now());
     const [facts, replicas] = await withTimeout(
-      Promise.all([driver.facts(), driver.observe()]),
+      raceDown(Promise.all([driver.facts(), driver.observe()]), down, name),
       this.o.timeoutMs,
       this.o.time,
       `${name} did not answer within ${this.o.timeoutMs} ms`,

@@ -10,7 +10,10 @@ import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
 import type { Placement } from "../schedule/types.js";
+import { withDrainBeforeStop } from "./edge/drain.js";
+import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
+import { fenced } from "./failover/fenced-driver.js";
 import type { Fleet } from "./fleet.js";
 import type { HostHealth } from "./host-health.js";
 import { Journal } from "./journal.js";
@@ -41,6 +44,12 @@ export class Reconciler {
   private readonly observer: Observer;
   private readonly status: StatusReporter;
   readonly journal: Journal;
+  /** Replicas taken out of the edges' rotation before their stop (by name); reset every pass. */
+  private leaving = new Set<string>();
+  /** Edge steps run one at a time: a drain and the pass's own step must not interleave their reloads. */
+  private edgeQueue: Promise<unknown> = Promise.resolve();
+  /** Per service, the endpoints in rotation after the last edge step (for status). */
+  private endpoints: EdgePassResult["endpoints"] = new Map();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.restarts = new RestartBook(() => o.time.now());
@@ -76,6 +85,7 @@ export class Reconciler {
     this.holds.prune(desired);
     this.journal.retain(new Set(desired.services.map((s) => s.name)));
 
+    this.leaving = new Set();
     let observation = await this.observe(desired);
     const observed = {
       hosts: observation.cluster.hosts,
@@ -107,7 +117,12 @@ export class Reconciler {
         {
           desired,
           commit: snapshot.desired?.commit ?? "",
-          driver: (h) => this.o.fleet.driver(h),
+          // Fenced: a step on a host declared down is cancelled at once, even one in flight.
+          // Drained: a replica leaves every edge's rotation before it is stopped.
+          driver: (h) => {
+            const d = fenced(this.o.fleet.driver(h), this.o.health.downSignal(h, time.now()));
+            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => this.drain(desired, ref));
+          },
           time,
           signal,
           events: this.journal.record,
@@ -130,6 +145,8 @@ export class Reconciler {
       }
       observation = await this.observe(desired);
     }
+    // The edges follow the replicas: after them, from what this pass observed on all hosts.
+    await this.edges(desired, observation);
     // Held services (a failed rollout) run an older spec: the commit is not applied.
     const converged =
       plan.rollouts.length === 0 &&
@@ -157,6 +174,37 @@ export class Reconciler {
       rolling: new Set(),
       error,
     });
+  }
+
+  private edges(desired: DesiredState, observation: FleetObservation): Promise<EdgePassResult> {
+    const run = (): Promise<EdgePassResult> =>
+      reconcileEdges(
+        {
+          desired,
+          hosts: observation.cluster.hosts,
+          replicas: observation.cluster.replicas,
+          fresh: observation.fresh,
+          leaving: this.leaving,
+        },
+        (h) => this.o.fleet.driver(h)?.edge,
+        this.o.logger,
+      );
+    const result = this.edgeQueue.then(run, run).then((r) => {
+      this.endpoints = r.endpoints;
+      return r;
+    });
+    this.edgeQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Before a replica is stopped: out of every edge's rotation, from a fresh look at all hosts. */
+  private async drain(desired: DesiredState, ref: string): Promise<"drained" | "nothing-to-drain"> {
+    const observation = await this.observe(desired);
+    const replica = observation.cluster.replicas.find((r) => r.id === ref || r.name === ref);
+    if (replica === undefined) return "nothing-to-drain";
+    this.leaving.add(replica.name);
+    const result = await this.edges(desired, observation);
+    return [...result.outcomes.values()].some((o) => o !== "unchanged") ? "drained" : "nothing-to-drain";
   }
 
   private async observe(desired: DesiredState): Promise<FleetObservation> {
@@ -194,6 +242,7 @@ export class Reconciler {
       health: this.o.health,
       events: this.journal.events,
       now: this.o.time.now(),
+      endpoints: this.endpoints,
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
     return this.status.write(input);

@@ -5,7 +5,14 @@
 import type { SourceSnapshot } from "../model/ports.js";
 import type { DesiredState } from "../model/spec.js";
 import type { Placement } from "../schedule/types.js";
-import type { EventLog, HostInput, RolloutPhase, ServiceInput, StatusInput } from "../status/index.js";
+import type {
+  EndpointInput,
+  EventLog,
+  HostInput,
+  RolloutPhase,
+  ServiceInput,
+  StatusInput,
+} from "../status/index.js";
 import type { HostHealth } from "./host-health.js";
 import type { FleetObservation } from "./observe.js";
 import type { RolloutHolds } from "./rollout-holds.js";
@@ -22,6 +29,8 @@ export interface StatusFacts {
   readonly events: EventLog;
   readonly error?: string;
   readonly now: number;
+  /** Per service, published ports and the backends the edges have in rotation. */
+  readonly endpoints?: ReadonlyMap<string, readonly EndpointInput[]>;
 }
 
 export function statusInput(f: StatusFacts): StatusInput {
@@ -50,11 +59,13 @@ export function statusInput(f: StatusFacts): StatusInput {
         ? (sp?.slots.size ?? 0) + (sp?.unschedulable?.slots.length ?? 0)
         : spec.deploy.replicas;
     const phase = phaseOf(spec.name, f);
+    const endpoints = f.endpoints?.get(spec.name);
     return {
       spec,
       desired: wanted,
       ...(phase !== undefined ? { phase } : {}),
       ...(sp?.unschedulable !== undefined ? { unschedulable: [sp.unschedulable.message] } : {}),
+      ...(endpoints !== undefined ? { endpoints } : {}),
     };
   });
   const fresh = observation?.fresh ?? new Set<string>();

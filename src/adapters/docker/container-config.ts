@@ -98,7 +98,10 @@ export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions 
       ...(s.deploy.limits.nanoCpus > 0 ? { NanoCpus: s.deploy.limits.nanoCpus } : {}),
       ...(s.deploy.limits.memoryBytes > 0 ? { Memory: s.deploy.limits.memoryBytes } : {}),
     },
-    ...(hostNetwork ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [s.name] } } } }),
+    // No service-name alias: on the cluster network the service's name belongs to
+    // the host's edge, which balances over healthy replicas on every host. A
+    // replica stays reachable by its container name.
+    ...(hostNetwork ? {} : { NetworkingConfig: { EndpointsConfig: { [network]: {} } } }),
   };
   if (s.command !== undefined) opts.Cmd = [...s.command];
   if (s.entrypoint !== undefined) opts.Entrypoint = [...s.entrypoint];

@@ -4,6 +4,7 @@
 // of superseded containers only for tasks that went through.
 
 import type { RemoveStep, Rollout, Task } from "../../plan/types.js";
+import { isHostDown } from "../failover/fenced-driver.js";
 import { errorCode, errorMessage } from "../host-driver.js";
 import type { ExecContext, RolloutResult, RolloutStatus, StepFailure, TaskResult } from "./context.js";
 import { rollBack } from "./rollback.js";
@@ -91,6 +92,8 @@ async function prepare(ctx: ExecContext, rollout: Rollout): Promise<Map<string, 
       try {
         await runStep(ctx, step, { task: { ...fake, host: step.host }, undo: false, pullFailed: failed });
       } catch (err) {
+        // Not a pull failure: the host's own steps are cancelled by the fence when they run.
+        if (isHostDown(err)) return;
         const message = `pull of ${step.image} on ${step.host} failed: ${errorMessage(err)}`;
         ctx.events({
           time: ctx.time.now(),

@@ -3,6 +3,7 @@
 // the next operator (or the next pass), which recomputes from the hosts.
 
 import type { Step, Task } from "../../plan/types.js";
+import { isHostDown } from "../failover/fenced-driver.js";
 import { errorCode, errorMessage } from "../host-driver.js";
 import type { ExecContext, StepFailure, TaskResult } from "./context.js";
 import { runStep, type StepScope } from "./steps.js";
@@ -60,7 +61,12 @@ export async function runSteps(
       await runStep(ctx, step, scope);
     } catch (err) {
       const code = errorCode(err);
-      if (code === "cancelled") return { stepsRun, cancelled: true };
+      // A host declared down says nothing about the spec: the task is cancelled, not failed (no
+      // rollback, no held spec hash), and the next pass moves the slot to a survivor.
+      if (code === "cancelled" || isHostDown(err)) {
+        if (isHostDown(err)) ctx.logger.info({ service: scope.task.service, host: err.host }, err.message);
+        return { stepsRun, cancelled: true };
+      }
       const failure: StepFailure = { step: step.kind, host: step.host, code, message: errorMessage(err) };
       ctx.logger.warn(
         { service: scope.task.service, slot: scope.task.slot, ...failure, undo: scope.undo },

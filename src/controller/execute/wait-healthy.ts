@@ -4,6 +4,7 @@
 // It polls the driver (cheap on the real adapter: one shared list per host).
 
 import type { ContainerStatus, HostDriver } from "../host-driver.js";
+import { isHostDown } from "../failover/fenced-driver.js";
 import { ControllerError } from "../host-driver.js";
 import type { WaitHealthyStep } from "../../plan/types.js";
 import type { Time } from "../time.js";
@@ -54,7 +55,9 @@ const UNKNOWN = "unknown" as const;
 async function look(driver: HostDriver, ref: string): Promise<ContainerStatus | undefined | typeof UNKNOWN> {
   try {
     return await driver.status(ref);
-  } catch {
+  } catch (err) {
+    // A host declared down will not answer within the deadline either: give up at once.
+    if (isHostDown(err)) throw err;
     return UNKNOWN;
   }
 }

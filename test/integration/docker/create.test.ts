@@ -129,7 +129,8 @@ describe("DockerHost.createReplica", () => {
     expect(i.HostConfig.CapDrop).toEqual(["ALL"]);
     expect(i.HostConfig.RestartPolicy.Name).toBe("no");
     expect(i.HostConfig.NetworkMode).toBe(clusterNetworkName(cluster));
-    expect(i.NetworkSettings.Networks[clusterNetworkName(cluster)]?.Aliases).toContain("web");
+    // The service name is the edge's alias, never a replica's (DNS would mix them).
+    expect(i.NetworkSettings.Networks[clusterNetworkName(cluster)]?.Aliases ?? []).not.toContain("web");
     expect(i.HostConfig.PortBindings).toEqual({
       "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }],
       "8081/tcp": [{ HostIp: "127.0.0.1", HostPort: String(hostPort) }],

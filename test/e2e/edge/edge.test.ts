@@ -1,0 +1,226 @@
+// Acceptance of the edge (issue 7) on the three-host test bed: the operator
+// runs an HAProxy on every host; a published ingress port answers on every
+// host's address and balances over the healthy replicas of all hosts; a
+// service name reaches replicas anywhere from inside the cluster; a start-first
+// update under a steady stream loses no request; a frozen host's replicas
+// leave rotation. Run with the shared lock:
+//   flock /run/gitfleet-e2e.lock env GITFLEET_TESTBED_KEEP=1 npx vitest run --project e2e test/e2e/edge
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cutHost,
+  dockerFor,
+  freezeHost,
+  hostNamed,
+  resetTestbed,
+  restoreHost,
+  TESTBED,
+  thawHost,
+} from "../../support/testbed.js";
+import { clusterYaml, managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
+import { INGRESS_PORT, publishedWebYaml, toolboxYaml } from "./services.js";
+import { get, steadyStream } from "./traffic.js";
+
+let world: OperatorWorld;
+
+/** whoami answers the container's hostname: the first 12 characters of its id. */
+function replicaOf(web: readonly Managed[], hostname: string): Managed | undefined {
+  return web.find((c) => c.id.startsWith(hostname));
+}
+
+async function webServing(image: string): Promise<Managed[] | undefined> {
+  const web = await managed("web");
+  const ok = serving(web).filter((c) => c.image === image);
+  return ok.length === 3 && web.length === 3 ? web : undefined;
+}
+
+async function whoamiOnAllHosts(web: readonly Managed[]): Promise<Set<string> | undefined> {
+  const seen = new Set<string>();
+  for (const h of TESTBED.hosts) {
+    for (let i = 0; i < 6; i++) {
+      const a = await get(`http://${h.address}:${INGRESS_PORT}/cgi-bin/whoami`);
+      const r = a.status === 200 ? replicaOf(web, a.body) : undefined;
+      if (r !== undefined) seen.add(r.host);
+    }
+  }
+  return seen.size === 3 ? seen : undefined;
+}
+
+async function execOut(host: string, container: string, cmd: string[]): Promise<string> {
+  const c = dockerFor(hostNamed(host)).getContainer(container);
+  const exec = await c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  stream.on("data", (d: Buffer) => chunks.push(d));
+  await new Promise((r) => stream.on("end", r));
+  // Strip the 8-byte multiplexing headers.
+  const buf = Buffer.concat(chunks);
+  const out: Buffer[] = [];
+  for (let i = 0; i + 8 <= buf.length;) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(out).toString("utf8");
+}
+
+beforeAll(async () => {
+  await resetTestbed();
+  world = await OperatorWorld.create({});
+  await world.push(
+    {
+      "cluster.yaml": clusterYaml(),
+      "services/web.yaml": publishedWebYaml(),
+      "services/toolbox.yaml": toolboxYaml(),
+    },
+    "web published on 8080, toolbox everywhere",
+  );
+  world.startOperator();
+  const web = await waitFor("web 3/3 healthy", () => webServing("gitfleet/web:1"), 90_000);
+  await waitFor("the ingress port on every host reaching every host", () => whoamiOnAllHosts(web), 60_000);
+}, 180_000);
+
+afterAll(async () => {
+  for (const h of TESTBED.hosts) {
+    await thawHost(h).catch(() => undefined);
+    await restoreHost(h).catch(() => undefined);
+  }
+  await world?.close();
+});
+
+describe("the edge on three Docker hosts", () => {
+  it("runs one edge per host, owned by gitfleet, carrying the service names", async () => {
+    for (const h of TESTBED.hosts) {
+      const info = await dockerFor(h).getContainer("gf-e2e-edge").inspect();
+      expect(info.State.Running).toBe(true);
+      expect(info.Config.Labels["gitfleet.role"]).toBe("edge");
+      expect(info.Config.Image).toBe("gitfleet/haproxy:2.6");
+      const aliases = info.NetworkSettings.Networks["gf-e2e"]?.Aliases ?? [];
+      expect(aliases).toEqual(expect.arrayContaining(["web", "toolbox"]));
+      expect(info.HostConfig.PortBindings?.[`${INGRESS_PORT}/tcp`]).toEqual([
+        { HostIp: h.address, HostPort: String(INGRESS_PORT) },
+      ]);
+    }
+    // Replicas no longer carry the service name: it resolves to the edge only.
+    const [replica] = await managed("web");
+    const info = await dockerFor(hostNamed(replica?.host ?? "h1"))
+      .getContainer(replica?.id ?? "")
+      .inspect();
+    expect(info.NetworkSettings.Networks["gf-e2e"]?.Aliases ?? []).not.toContain("web");
+  });
+
+  it("balances 300 requests to the published port evenly over the replicas of all hosts", async () => {
+    const web = serving(await managed("web"));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const h = TESTBED.hosts[i % 3] ?? TESTBED.hosts[0];
+      const a = await get(`http://${h.address}:${INGRESS_PORT}/cgi-bin/whoami`);
+      expect(a.status).toBe(200);
+      const r = replicaOf(web, a.body);
+      expect(r, `answer ${a.body} from no known replica`).toBeDefined();
+      counts.set(r?.id ?? "", (counts.get(r?.id ?? "") ?? 0) + 1);
+    }
+    expect(counts.size).toBe(3);
+    for (const n of counts.values()) expect(Math.abs(n - 100)).toBeLessThanOrEqual(10);
+    expect(new Set(web.map((c) => c.host))).toEqual(new Set(["h1", "h2", "h3"]));
+  });
+
+  it("serves HTTP ports in HTTP mode with X-Forwarded-For (the image cannot echo headers)", async () => {
+    const a = await get(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/`);
+    expect(a.body).toContain("web v1");
+    const cfg = await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"]);
+    expect(cfg).toMatch(/frontend fe_any_8080\n(?: {4}.*\n)*? {4}mode http\n {4}option httplog\n {4}option forwardfor/);
+  });
+
+  it("reaches replicas on the other hosts by service name from a container on h1", async () => {
+    const web = serving(await managed("web"));
+    const [toolbox] = (await managed("toolbox")).filter((c) => c.host === "h1");
+    expect(toolbox).toBeDefined();
+    const hosts = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const out = await execOut("h1", toolbox?.id ?? "", [
+        "curl",
+        "-sS",
+        "--max-time",
+        "3",
+        `http://web:${INGRESS_PORT}/cgi-bin/whoami`,
+      ]);
+      const r = replicaOf(web, out.trim());
+      expect(r, `answer "${out.trim()}"`).toBeDefined();
+      hosts.add(r?.host ?? "");
+    }
+    expect(hosts).toEqual(new Set(["h1", "h2", "h3"]));
+  });
+
+  it("shows the endpoints in rotation in the service's status", async () => {
+    const web = serving(await managed("web"));
+    const text = await waitFor("endpoints in status", async () => {
+      const s = await world.status("status/services/web.yaml");
+      return web.every((c) => s.includes(c.endpoints[0] ?? "?")) ? s : undefined;
+    });
+    expect(text).toContain("endpoints:");
+  });
+
+  it("loses no request during a start-first rolling update", async () => {
+    const stream = steadyStream(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await world.push({ "services/web.yaml": publishedWebYaml("gitfleet/web:2") }, "web: v2");
+    await waitFor("web on v2", () => webServing("gitfleet/web:2"), 120_000);
+    // The edges learn the last change at the end of the pass: let it finish.
+    await waitFor("only v2 answers", async () => (await get(`http://10.231.0.12:8080/`)).body === "web v2");
+    await new Promise((r) => setTimeout(r, 2_000));
+    const report = await stream.stop();
+    console.log(`rolling update: ${report.ok} ok, ${report.retried} retried once, ${report.failed} failed`, [
+      ...report.bodies,
+    ]);
+    expect(report.failures).toEqual([]);
+    expect(report.bodies.get("web v1") ?? 0).toBeGreaterThan(0);
+    expect(report.bodies.get("web v2") ?? 0).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("keeps serving when a replica's host is frozen: its dockerd hangs, the edges drop it", async () => {
+    const stream = steadyStream(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/cgi-bin/whoami`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await freezeHost(hostNamed("h3"));
+    // Down after 3 s without heartbeat (cluster settings), then the next pass re-renders h1's edge.
+    const cfg = await waitFor(
+      "h1's edge without h3's replicas",
+      async () => {
+        const text = await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"]);
+        return text.includes(`${hostNamed("h3").address}:`) ? undefined : text;
+      },
+      30_000,
+    );
+    const report = await stream.stop();
+    await thawHost(hostNamed("h3"));
+    console.log(`frozen h3: ${report.ok} ok, ${report.failed} failed`, report.failures);
+    expect(cfg).toContain(`server h1:`);
+    // A frozen dockerd leaves its containers serving: nothing has to fail meanwhile.
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBeGreaterThan(50);
+    await waitFor("web 3/3 again", () => webServing("gitfleet/web:2"), 90_000);
+  }, 150_000);
+
+  it("loses at most the requests of the health-check window when a replica's host is cut off", async () => {
+    const web = await waitFor("a web replica on h3", async () =>
+      serving(await managed("web")).find((c) => c.host === "h3"),
+    );
+    await waitFor("h1's edge with the h3 replica", async () =>
+      (await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"])).includes(
+        web.endpoints[0] ?? "?",
+      ),
+    );
+    const stream = steadyStream(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/cgi-bin/whoami`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const cutAt = Date.now();
+    await cutHost(hostNamed("h3"));
+    await new Promise((r) => setTimeout(r, 12_000));
+    const report = await stream.stop();
+    await restoreHost(hostNamed("h3"));
+    console.log(`cut h3: ${report.ok} ok, ${report.failed} failed`, report.failures);
+    // HAProxy checks every 1 s and falls after 2 misses (the service's healthcheck), a connect
+    // times out after 2 s and is redispatched: past that window, nothing may fail.
+    expect(report.failures.filter((f) => f.at - cutAt > 5_000)).toEqual([]);
+    expect(report.ok).toBeGreaterThan(50);
+  }, 120_000);
+});

@@ -1,0 +1,29 @@
+// The services the edge e2e test deploys: web published in ingress mode on
+// 8080 (HTTP: its healthcheck probes http://…:8080), and a toolbox on every
+// host to call services by name from inside the cluster.
+
+export const INGRESS_PORT = 8080;
+
+export function publishedWebYaml(image = "gitfleet/web:1"): string {
+  return `kind: Service
+name: web
+image: ${image}
+ports: [{target: 8080, published: ${INGRESS_PORT}}]
+healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 1s, retries: 2}
+deploy:
+  replicas: 3
+  placement: {preferences: [{spread: node.labels.zone}]}
+  update_config: {parallelism: 1, order: start-first, monitor: 2s, failure_action: rollback}
+  restart_policy: {condition: any, delay: 1s}
+`;
+}
+
+export function toolboxYaml(): string {
+  return `kind: Service
+name: toolbox
+image: gitfleet/toolbox:1
+command: ["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]
+deploy:
+  mode: global
+`;
+}

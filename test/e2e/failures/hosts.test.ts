@@ -1,0 +1,103 @@
+// Host failure drills (issue 6) on the three-host test bed, one operator
+// living through them in order: a host's dockerd killed, frozen (SIGSTOP: its
+// API hangs) and cut off the network. Each time its replicas must serve on the
+// survivors within 10 s, status must say the host is down, and once the host
+// is back its stale containers are fenced off: exactly one container per slot,
+// never fewer serving than desired, status in Git naming the real containers.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cutHost,
+  freezeHost,
+  killHost,
+  resetTestbed,
+  restoreHost,
+  startHost,
+  thawHost,
+  type TestbedHost,
+} from "../../support/testbed.js";
+import { managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import {
+  busiest,
+  DESIRED,
+  failureCluster,
+  failureServices,
+  hostState,
+  others,
+  servingOn,
+  settled,
+} from "./support.js";
+
+const TARGET_MS = 10_000;
+let world: OperatorWorld;
+const measured: Record<string, number> = {};
+
+beforeAll(async () => {
+  await resetTestbed();
+  world = await OperatorWorld.create({});
+  await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "failure drills");
+  world.startOperator();
+  await waitFor("the drill services deployed", () => settled(world), 120_000);
+}, 180_000);
+
+afterAll(async () => {
+  process.stderr.write(`[failover] measured: ${JSON.stringify(measured)}\n`);
+  await world?.close();
+  await resetTestbed();
+});
+
+/** Fault, failover within the target, status says down; repair, fencing, status matches reality. */
+async function drill(
+  name: string,
+  fault: (h: TestbedHost) => Promise<void>,
+  repair: (h: TestbedHost) => Promise<void>,
+): Promise<void> {
+  const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+  const victim = busiest(before);
+  expect(before.some((c) => c.host === victim.name)).toBe(true);
+  const started = Date.now();
+  await fault(victim);
+  await waitFor("every replica serving on the survivors", () => servingOn(others(victim)), 30_000);
+  const ms = Date.now() - started;
+  measured[name] = ms;
+  expect(ms).toBeLessThan(TARGET_MS);
+  await waitFor(`status: ${victim.name} down`, async () => (await hostState(world, victim.name)) === "down");
+
+  // Back: sample what serves while the stale containers are fenced off.
+  let low = Infinity;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const all = await managed().catch(() => undefined);
+      if (all !== undefined)
+        for (const s of Object.keys(DESIRED))
+          low = Math.min(low, serving(all.filter((c) => c.service === s)).length);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  await repair(victim);
+  const after = await waitFor("one container per slot, status matching", () => settled(world), 60_000);
+  done = true;
+  await sampler;
+  expect(low).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
+  // The replicas stay where they moved (no rebalance): the returned host holds nothing stale.
+  expect(after.filter((c) => c.host === victim.name)).toEqual([]);
+  await waitFor(`status: ${victim.name} up again`, async () =>
+    (await hostState(world, victim.name)).startsWith("up"),
+  );
+  expect(world.output).toContain(`host ${victim.name}: up → down`);
+}
+
+describe("host failures", () => {
+  it("fails over a host whose dockerd is killed, and fences its containers when it restarts", async () => {
+    await drill("kill", killHost, startHost);
+  }, 180_000);
+
+  it("fails over a frozen host (its API hangs), and fences its containers after the thaw", async () => {
+    await drill("freeze", freezeHost, thawHost);
+  }, 180_000);
+
+  it("fails over a host cut off the network, and fences its containers when the link is back", async () => {
+    await drill("cut", cutHost, restoreHost);
+  }, 180_000);
+});

@@ -1,0 +1,155 @@
+// Drills of issue 6 that are not a host fault alone: draining a host from
+// Git, kill -9 of the operator in the middle of a rolling update, and a host
+// failure while the Git server is down. Same checks after each: exactly one
+// container per slot, the expected hosts, status in Git matching the hosts.
+
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostNamed, killHost, resetTestbed, startHost } from "../../support/testbed.js";
+import { managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
+import {
+  DESIRED,
+  failureCluster,
+  failureServices,
+  hostState,
+  others,
+  servingOn,
+  settled,
+} from "./support.js";
+
+const run = promisify(execFile);
+let world: OperatorWorld;
+
+beforeAll(async () => {
+  await resetTestbed();
+  world = await OperatorWorld.create({});
+  await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "operations drills");
+  world.startOperator();
+  await waitFor("the drill services deployed", () => settled(world), 120_000);
+}, 180_000);
+
+afterAll(async () => {
+  await world?.close();
+  await resetTestbed();
+});
+
+/** Samples the fewest serving replicas per service until stopped. */
+function lowWatermark(): { stop: () => Promise<number> } {
+  let low = Infinity;
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      const all = await managed().catch(() => undefined);
+      if (all !== undefined)
+        for (const s of Object.keys(DESIRED))
+          low = Math.min(low, serving(all.filter((c) => c.service === s)).length);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+  return {
+    stop: async () => {
+      done = true;
+      await loop;
+      return low;
+    },
+  };
+}
+
+const drained = (host: string) => failureCluster().replace(`{name: ${host},`, `{name: ${host}, drain: true,`);
+
+/** kill -9 of the operator process (found by its own, unique config file path; killed by pid). */
+async function killOperator(): Promise<void> {
+  const { stdout } = await run("pgrep", ["-f", `run --config ${world.configFile}`]);
+  const pids = stdout.split("\n").filter(Boolean).map(Number);
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) process.kill(pid, "SIGKILL");
+}
+
+describe("operations under failure", () => {
+  it("drains a host from Git start-first, then takes it back into placement", async () => {
+    const h2 = hostNamed("h2");
+    const watch = lowWatermark();
+    const commit = await world.push({ "cluster.yaml": drained("h2") }, "drain h2");
+    await waitFor("status: h2 draining", async () => (await hostState(world, "h2")) === "draining");
+    await waitFor("every replica off h2", () => servingOn(others(h2)), 60_000);
+    await waitFor("settled after the drain", () => settled(world), 60_000);
+    expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
+    expect((await managed()).filter((c) => c.host === "h2")).toEqual([]);
+    expect(await world.status("status/cluster.yaml")).toContain(commit.slice(0, 7));
+    // Undrain: h2 takes work again (a scale-up lands there, spread by zone).
+    await world.push({ "cluster.yaml": failureCluster() }, "undrain h2");
+    await waitFor("status: h2 up", async () => (await hostState(world, "h2")) === "up");
+    await world.push(
+      {
+        "services/web.yaml":
+          failureServices()["services/web.yaml"]?.replace("replicas: 3", "replicas: 4") ?? "",
+      },
+      "web: 4",
+    );
+    await waitFor("web/4 on h2", async () =>
+      serving(await managed("web")).some((c) => c.host === "h2" && c.slot === "4"),
+    );
+    await world.push({ "services/web.yaml": failureServices()["services/web.yaml"] ?? "" }, "web: 3");
+    await waitFor("settled after undrain", () => settled(world), 60_000);
+  }, 240_000);
+
+  it("survives kill -9 of the operator during a rolling update of three replicas", async () => {
+    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const watch = lowWatermark();
+    const v2 = failureServices()["services/web.yaml"]?.replace("gitfleet/web:1", "gitfleet/web:2") ?? "";
+    await world.push({ "services/web.yaml": v2 }, "web: v2");
+    // Kill it while the update is under way: one v2 replica exists, not all three.
+    await waitFor(
+      "the rolling update under way",
+      async () => {
+        const n = (await managed("web")).filter((c) => c.image === "gitfleet/web:2").length;
+        return n >= 1 && n < 3;
+      },
+      60_000,
+    );
+    await killOperator();
+    await new Promise((r) => setTimeout(r, 2_000));
+    world.startOperator();
+    const after = await waitFor(
+      "web all on v2, one container per slot",
+      async () => {
+        const all = await settled(world);
+        return all?.filter((c) => c.service === "web").every((c) => c.image === "gitfleet/web:2")
+          ? all
+          : undefined;
+      },
+      90_000,
+    );
+    expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
+    // No orphans: every container is a slot's one container, and the others are untouched.
+    expect(after).toHaveLength(before.length);
+    const api = (l: readonly Managed[]) =>
+      l
+        .filter((c) => c.service === "api")
+        .map((c) => c.id)
+        .sort();
+    expect(api(after)).toEqual(api(before));
+  }, 240_000);
+
+  it("fails over while the Git server is down, and commits status once Git is back", async () => {
+    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const victim = hostNamed(before.find((c) => c.service === "web")?.host ?? "h1");
+    await world.server.stop();
+    const started = Date.now();
+    await killHost(victim);
+    await waitFor("every replica serving on the survivors", () => servingOn(others(victim)), 30_000);
+    const ms = Date.now() - started;
+    process.stderr.write(`[failover] during a Git outage: ${ms} ms\n`);
+    expect(ms).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    await world.server.resume();
+    await waitFor(
+      `status: ${victim.name} down`,
+      async () => (await hostState(world, victim.name)) === "down",
+      90_000,
+    );
+    await startHost(victim);
+    await waitFor("settled after the outage", () => settled(world), 90_000);
+  }, 240_000);
+});

@@ -1,0 +1,104 @@
+// What the failure drills check after every fault: exactly one container per
+// slot across the cluster, all serving, on the expected hosts, and the status
+// branch naming the same containers. Listing a frozen host would hang, so the
+// "during the fault" checks list the survivors only.
+
+import { parse } from "yaml";
+import { TESTBED, type TestbedHost } from "../../support/testbed.js";
+import {
+  clusterYaml,
+  managed,
+  managedOn,
+  serving,
+  type Managed,
+  type OperatorWorld,
+} from "../operator/support.js";
+
+/** Replica counts of the drill services (see failureServices). */
+export const DESIRED: Readonly<Record<string, number>> = { web: 3, api: 2 };
+
+/** Fast health checks, no dependencies between the services: the drill measures failover, nothing else. */
+export function failureServices(): Record<string, string> {
+  return {
+    "services/web.yaml": `kind: Service
+name: web
+image: gitfleet/web:1
+ports: [{target: 8080}]
+healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 1s, retries: 2}
+deploy:
+  replicas: ${DESIRED["web"]}
+  placement: {preferences: [{spread: node.labels.zone}]}
+  update_config: {parallelism: 1, order: start-first, monitor: 1s}
+  restart_policy: {condition: any, delay: 1s}
+`,
+    "services/api.yaml": `kind: Service
+name: api
+image: gitfleet/busybox:1.35
+command: ["sh", "-c", "trap 'exit 0' TERM; echo ok > /tmp/index.html; httpd -f -p 8080 -h /tmp & wait"]
+deploy:
+  replicas: ${DESIRED["api"]}
+  restart_policy: {delay: 1s}
+`,
+  };
+}
+
+/** The e2e cluster with a short probation, so a returning host is trusted again within the drill. */
+export function failureCluster(stableAfter = "5s"): string {
+  const base = clusterYaml();
+  const settings = "settings: {host_down_after: 3s}";
+  if (!base.includes(settings)) throw new Error("clusterYaml() changed: update failureCluster()");
+  return base.replace(settings, `settings: {host_down_after: 3s, host_stable_after: ${stableAfter}}`);
+}
+
+export const others = (victim: TestbedHost): TestbedHost[] =>
+  TESTBED.hosts.filter((h) => h.name !== victim.name);
+
+/** Every drill service fully serving on these hosts only (undefined until then). */
+export async function servingOn(hosts: readonly TestbedHost[]): Promise<Managed[] | undefined> {
+  const all = (await Promise.all(hosts.map((h) => managedOn(h)))).flat();
+  return complete(all) ? all : undefined;
+}
+
+/** Exactly one container per slot, each serving, the desired count per service. */
+export function complete(list: readonly Managed[]): boolean {
+  for (const [service, n] of Object.entries(DESIRED)) {
+    const mine = list.filter((c) => c.service === service);
+    const slots = new Set(mine.map((c) => c.slot));
+    if (mine.length !== n || slots.size !== n || serving(mine).length !== n) return false;
+  }
+  return list.every((c) => c.service in DESIRED);
+}
+
+/** The whole cluster converged (every host listed) and the status branch names exactly those containers. */
+export async function settled(world: OperatorWorld): Promise<Managed[] | undefined> {
+  const all = await managed();
+  if (!complete(all)) return undefined;
+  for (const service of Object.keys(DESIRED)) {
+    const doc = parse(await world.status(`status/services/${service}.yaml`)) as {
+      replicas?: Array<Record<string, unknown>>;
+    } | null;
+    const said = (doc?.replicas ?? []).map(
+      (r) => `${String(r["slot"])}@${String(r["host"])}:${String(r["container"])}:${String(r["state"])}`,
+    );
+    const real = all
+      .filter((c) => c.service === service)
+      .map((c) => `${c.slot}@${c.host}:${c.id.slice(0, 12)}:${c.state}`);
+    if (said.sort().join() !== real.sort().join()) return undefined;
+  }
+  return all;
+}
+
+/** The host's state in status/cluster.yaml ("" when not there yet). */
+export async function hostState(world: OperatorWorld, host: string): Promise<string> {
+  const doc = parse(await world.status("status/cluster.yaml")) as {
+    hosts?: Record<string, { state?: string; probation?: boolean }>;
+  } | null;
+  const h = doc?.hosts?.[host];
+  return h === undefined ? "" : `${h.state ?? ""}${h.probation === true ? " (probation)" : ""}`;
+}
+
+/** The host holding the most replicas of the drill services: the one whose loss hurts most. */
+export function busiest(list: readonly Managed[]): TestbedHost {
+  const count = (h: TestbedHost) => list.filter((c) => c.host === h.name).length;
+  return [...TESTBED.hosts].sort((a, b) => count(b) - count(a))[0] ?? TESTBED.hosts[0];
+}

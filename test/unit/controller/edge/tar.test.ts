@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { singleFileTar } from "../../../../src/controller/edge/tar.js";
+
+function field(buf: Buffer, offset: number, length: number): string {
+  return buf
+    .subarray(offset, offset + length)
+    .toString("ascii")
+    .replace(/\0.*$/s, "");
+}
+
+describe("singleFileTar", () => {
+  it("is a ustar archive of one file with a valid checksum, padded to whole blocks", () => {
+    const content = "global\n    master-worker\n";
+    const tar = singleFileTar("haproxy.cfg", content);
+    expect(tar.length % 512).toBe(0);
+    expect(tar.length).toBe(512 + 512 + 1024);
+    expect(field(tar, 0, 100)).toBe("haproxy.cfg");
+    expect(Number.parseInt(field(tar, 124, 12), 8)).toBe(Buffer.byteLength(content));
+    expect(field(tar, 257, 6)).toBe("ustar");
+    const header = Buffer.from(tar.subarray(0, 512));
+    const stored = Number.parseInt(field(header, 148, 8), 8);
+    header.fill(0x20, 148, 156);
+    expect(header.reduce((s, b) => s + b, 0)).toBe(stored);
+    expect(tar.subarray(512, 512 + Buffer.byteLength(content)).toString("utf8")).toBe(content);
+  });
+
+  it("is the same bytes for the same content", () => {
+    expect(singleFileTar("a", "x").equals(singleFileTar("a", "x"))).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { fenced, isHostDown, raceDown } from "../../../src/controller/failover/fenced-driver.js";
+import type { HostDriver } from "../../../src/controller/host-driver.js";
+import { HostHealth } from "../../../src/controller/host-health.js";
+
+/** A frozen dockerd: every call hangs (until released). */
+function frozenDriver(name: string): { driver: HostDriver; calls: string[]; release: () => void } {
+  const calls: string[] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const hang = <T>(what: string, value: T) => {
+    calls.push(what);
+    return gate.then(() => value);
+  };
+  const driver: HostDriver = {
+    name,
+    ping: () => hang("ping", undefined),
+    facts: () => hang("facts", { capacity: { nanoCpus: 0, memoryBytes: 0 }, images: [] }),
+    observe: () => hang("observe", []),
+    status: () => hang("status", undefined),
+    pull: () => hang("pull", "present" as const),
+    create: () => hang("create", { id: "x", name: "x", adopted: false }),
+    start: () => hang("start", "started" as const),
+    stop: () => hang("stop", "stopped" as const),
+    remove: () => hang("remove", "removed" as const),
+    watch: () => () => undefined,
+    close: () => undefined,
+  };
+  return { driver, calls, release: () => release() };
+}
+
+const settings = { downAfterMs: 3000, stableAfterMs: 10_000 };
+
+describe("fencing a host declared down", () => {
+  it("abandons a call in flight the moment the heartbeat declares the host down", async () => {
+    const health = new HostHealth(settings, 0);
+    health.ok("h2", 0);
+    const { driver } = frozenDriver("h2");
+    const d = fenced(driver, health.downSignal("h2", 0));
+    const stop = d?.stop("c1", 10_000);
+    health.fail("h2", 2000, "ping timed out");
+    expect(health.view("h2", 2000).state).toBe("up");
+    health.fail("h2", 3000, "ping timed out");
+    expect(health.view("h2", 3000).state).toBe("down");
+    const err = await stop?.catch((e: unknown) => e);
+    expect(isHostDown(err)).toBe(true);
+    expect(String(err)).toContain("host h2 is down");
+  });
+
+  it("fails calls at once while the host is down, without reaching it", async () => {
+    const health = new HostHealth(settings, 0);
+    health.fail("h3", 0, "refused");
+    health.evaluate("h3", 3000);
+    const { driver, calls } = frozenDriver("h3");
+    const d = fenced(driver, health.downSignal("h3", 3000));
+    await expect(d?.create({} as never)).rejects.toThrow("host h3 is down");
+    expect(calls).toEqual([]);
+  });
+
+  it("lets calls through again once the host answers (a fresh fence)", async () => {
+    const health = new HostHealth(settings, 0);
+    health.fail("h1", 0, "refused");
+    health.evaluate("h1", 3000);
+    expect(health.downSignal("h1", 3000).aborted).toBe(true);
+    health.ok("h1", 5000);
+    const { driver, release } = frozenDriver("h1");
+    const d = fenced(driver, health.downSignal("h1", 5000));
+    const start = d?.start("c1");
+    release();
+    await expect(start).resolves.toBe("started");
+    expect(health.view("h1", 5000).probation).toBe(true);
+  });
+
+  it("passes results and errors of a healthy host through unchanged", async () => {
+    const down = new AbortController();
+    await expect(raceDown(Promise.resolve(7), down.signal, "h1")).resolves.toBe(7);
+    const boom = raceDown(Promise.reject(new Error("boom")), down.signal, "h1");
+    await expect(boom).rejects.toThrow("boom");
+    down.abort();
+    await expect(raceDown(new Promise(() => undefined), down.signal, "h1")).rejects.toThrow("h1 is down");
+  });
+});
