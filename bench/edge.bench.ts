@@ -3,6 +3,12 @@
 // to a replica's published port, in the same run, with the same client.
 // Replicas are plain Node HTTP servers in a child process; all on loopback.
 // Run alone: npx tsx bench/edge.bench.ts
+//
+// On the Docker test bed: GITFLEET_EDGE_BENCH=1 with test/e2e/edge runs
+// runOnUrls() against the deployed web service; or, with a service deployed
+// by hand, compare a host's ingress port with a replica's published port:
+//   EDGE_BENCH_EDGE_URL=http://10.231.0.11:8080/ EDGE_BENCH_DIRECT_URL=http://10.231.0.12:32771/ \
+//     flock /run/gitfleet-e2e.lock npx tsx bench/edge.bench.ts
 
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -137,7 +143,30 @@ function row(name: string, m: Measure): string {
   return `| ${name} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.errors} |`;
 }
 
+/** Two given URLs (the test bed's edge and one replica), instead of a local HAProxy. */
+export async function runOnUrls(edgeUrl: string, directUrl: string): Promise<string> {
+  const m = await compare(directUrl, edgeUrl);
+  return [
+    "## Edge on the test bed: through the host's edge container vs straight to a replica",
+    "",
+    `${CONCURRENCY} keep-alive clients, ${ROUNDS} alternating rounds of ${ROUND_MS / 1000} s per path; ` +
+      `edge ${edgeUrl} (round-robin over the replicas of all hosts), direct ${directUrl}.`,
+    "",
+    "| path | requests/s | p50 ms | p99 ms | errors |",
+    "|---|---:|---:|---:|---:|",
+    row("direct to a replica's published port", m.direct),
+    row("through the edge", m.edge),
+    "",
+    `- edge: ${((100 * m.edge.rps) / m.direct.rps).toFixed(0)}% of direct throughput, ` +
+      `p99 ${(m.edge.p99 / m.direct.p99).toFixed(2)}x direct`,
+    "",
+  ].join("\n");
+}
+
 export async function run(): Promise<string> {
+  const edgeUrl = process.env.EDGE_BENCH_EDGE_URL;
+  const directUrl = process.env.EDGE_BENCH_DIRECT_URL;
+  if (edgeUrl !== undefined && directUrl !== undefined) return runOnUrls(edgeUrl, directUrl);
   const dir = await mkdtemp(path.join(tmpdir(), "gf-edge-bench-"));
   const replicas = await startReplicas();
   const published = await freePort("127.0.0.1");

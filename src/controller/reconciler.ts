@@ -10,10 +10,11 @@ import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
 import type { Placement } from "../schedule/types.js";
+import type { StatusInput } from "../status/index.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
-import { fenced } from "./failover/fenced-driver.js";
+import { fenced, fencedCalls } from "./failover/fenced-driver.js";
 import type { Fleet } from "./fleet.js";
 import type { HostHealth } from "./host-health.js";
 import { Journal } from "./journal.js";
@@ -112,7 +113,9 @@ export class Reconciler {
           service: s,
           message: `rolling update of ${s} started`,
         });
-      if (rolling.size > 0) await this.report({ snapshot, desired, observation, placement, rolling });
+      // "Progressing" goes to Git in the background: the rollout does not wait on a push.
+      if (rolling.size > 0)
+        this.status.submit(this.statusFor({ snapshot, desired, observation, placement, rolling }));
       result = await executePlan(
         {
           desired,
@@ -186,7 +189,11 @@ export class Reconciler {
           fresh: observation.fresh,
           leaving: this.leaving,
         },
-        (h) => this.o.fleet.driver(h)?.edge,
+        // Fenced like the executor: a host frozen after this pass observed it must not hold the pass.
+        (h) => {
+          const edge = this.o.fleet.driver(h)?.edge;
+          return edge && fencedCalls(edge, this.o.health.downSignal(h, this.o.time.now()), h);
+        },
         this.o.logger,
       );
     const result = this.edgeQueue.then(run, run).then((r) => {
@@ -213,16 +220,13 @@ export class Reconciler {
     return obs;
   }
 
-  private async report(f: {
-    snapshot: SourceSnapshot;
-    desired?: DesiredState;
-    observation?: FleetObservation;
-    placement?: Placement;
-    rolling: ReadonlySet<string>;
-    error?: string;
-  }): Promise<boolean> {
+  private report(f: ReportFacts): Promise<boolean> {
+    return this.status.write(this.statusFor(f));
+  }
+
+  private statusFor(f: ReportFacts): StatusInput {
     const observation = f.observation;
-    const input = statusInput({
+    return statusInput({
       snapshot: f.snapshot,
       ...(f.desired !== undefined ? { desired: f.desired } : {}),
       ...(observation !== undefined
@@ -245,8 +249,16 @@ export class Reconciler {
       endpoints: this.endpoints,
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
-    return this.status.write(input);
   }
+}
+
+interface ReportFacts {
+  snapshot: SourceSnapshot;
+  desired?: DesiredState;
+  observation?: FleetObservation;
+  placement?: Placement;
+  rolling: ReadonlySet<string>;
+  error?: string;
 }
 
 export type { PassOutcome } from "./pass-outcome.js";

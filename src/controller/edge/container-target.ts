@@ -39,8 +39,10 @@ export function containerEdgeTarget(
   const exec = (cmd: readonly string[]) => execIn(docker, container, cmd, timeoutMs);
   const master = async (command: string): Promise<string> => {
     const r = await exec(["sh", "-c", `echo "$0" | nc ${MASTER_CLI.address} ${MASTER_CLI.port}`, command]);
+    // Not "edge-not-running": the container runs (the caller checked), so a silent
+    // master is a failure to retry next pass, never a config to count as applied.
     if (r.exitCode !== 0)
-      throw new EdgeError("edge-not-running", `${host}: master CLI does not answer`, { detail: r.stderr });
+      throw new EdgeError("edge-socket", `${host}: master CLI does not answer`, { detail: r.stderr });
     return r.stdout;
   };
   const showProc = async (): Promise<ProcInfo> => {

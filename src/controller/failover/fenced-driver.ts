@@ -52,3 +52,21 @@ export function fenced(driver: HostDriver | undefined, down: AbortSignal): HostD
     close: () => driver.close(),
   };
 }
+
+/**
+ * The same fence for any per-host client object (the edge's): every method whose call returns a
+ * promise races the host's down signal. The call itself is still made (a synchronous method must
+ * return its value); only the waiting for a host declared down is cut short.
+ */
+export function fencedCalls<T extends object>(target: T, down: AbortSignal, host: string): T {
+  return new Proxy(target, {
+    get(t, key, receiver): unknown {
+      const value: unknown = Reflect.get(t, key, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]): unknown => {
+        const out: unknown = Reflect.apply(value, t, args);
+        return out instanceof Promise ? raceDown(out, down, host) : out;
+      };
+    },
+  });
+}

@@ -27,3 +27,15 @@ deploy:
   mode: global
 `;
 }
+
+/** A second published service: adding it changes the edges' ports and aliases. */
+export function echoYaml(published: number): string {
+  return `kind: Service
+name: echo
+image: gitfleet/busybox:1.35
+command: ["sh", "-c", "trap 'exit 0' TERM; echo echo > /tmp/index.html; httpd -f -p 9000 -h /tmp & wait"]
+ports: [{target: 9000, published: ${published}}]
+deploy:
+  replicas: 1
+`;
+}

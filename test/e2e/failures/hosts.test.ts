@@ -88,6 +88,8 @@ async function drill(
   expect(world.output).toContain(`host ${victim.name}: up → down`);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe("host failures", () => {
   it("fails over a host whose dockerd is killed, and fences its containers when it restarts", async () => {
     await drill("kill", killHost, startHost);
@@ -99,5 +101,26 @@ describe("host failures", () => {
 
   it("fails over a host cut off the network, and fences its containers when the link is back", async () => {
     await drill("cut", cutHost, restoreHost);
+  }, 180_000);
+
+  it("moves a flapping host's replicas once, and gives it no work while it flaps", async () => {
+    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const victim = busiest(before);
+    const lost = before.filter((c) => c.host === victim.name).length;
+    const from = world.output.length;
+    for (let i = 0; i < 3; i++) {
+      await freezeHost(victim);
+      await sleep(4_500); // longer than host_down_after: declared down every time
+      await thawHost(victim);
+      await sleep(2_000); // shorter than host_stable_after: still on probation when it fails again
+    }
+    const after = await waitFor("one container per slot, status matching", () => settled(world), 60_000);
+    expect(after.filter((c) => c.host === victim.name)).toEqual([]);
+    const log = world.output.slice(from);
+    const moves = log.match(/"msg":"[^"]* moved on /g) ?? [];
+    expect(moves).toHaveLength(lost);
+    expect(log.match(new RegExp(`host ${victim.name}: up → down`, "g"))?.length ?? 0).toBeGreaterThanOrEqual(
+      3,
+    );
   }, 180_000);
 });

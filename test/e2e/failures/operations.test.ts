@@ -14,6 +14,7 @@ import {
   failureServices,
   hostState,
   others,
+  replicas,
   servingOn,
   settled,
 } from "./support.js";
@@ -42,8 +43,16 @@ function lowWatermark(): { stop: () => Promise<number> } {
     while (!done) {
       const all = await managed().catch(() => undefined);
       if (all !== undefined)
-        for (const s of Object.keys(DESIRED))
-          low = Math.min(low, serving(all.filter((c) => c.service === s)).length);
+        for (const s of Object.keys(DESIRED)) {
+          const n = serving(all.filter((c) => c.service === s)).length;
+          if (n < low) {
+            low = n;
+            // Which replicas were serving at the low point: says what a failed check is about.
+            process.stderr.write(
+              `[drill] low ${s}=${n}: ${all.map((c) => `${c.service}/${c.slot}@${c.host}:${c.state}:${c.health}`).join(" ")}\n`,
+            );
+          }
+        }
       await new Promise((r) => setTimeout(r, 150));
     }
   })();
@@ -75,7 +84,7 @@ describe("operations under failure", () => {
     await waitFor("every replica off h2", () => servingOn(others(h2)), 60_000);
     await waitFor("settled after the drain", () => settled(world), 60_000);
     expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
-    expect((await managed()).filter((c) => c.host === "h2")).toEqual([]);
+    expect(replicas(await managed()).filter((c) => c.host === "h2")).toEqual([]);
     expect(await world.status("status/cluster.yaml")).toContain(commit.slice(0, 7));
     // Undrain: h2 takes work again (a scale-up lands there, spread by zone).
     await world.push({ "cluster.yaml": failureCluster() }, "undrain h2");

@@ -37,6 +37,8 @@ image: gitfleet/busybox:1.35
 command: ["sh", "-c", "trap 'exit 0' TERM; echo ok > /tmp/index.html; httpd -f -p 8080 -h /tmp & wait"]
 deploy:
   replicas: ${DESIRED["api"]}
+  # start-first: a move (drain) follows update_config.order, and stop-first would leave 1 of 2 serving.
+  update_config: {order: start-first}
   restart_policy: {delay: 1s}
 `,
   };
@@ -54,26 +56,38 @@ export const others = (victim: TestbedHost): TestbedHost[] =>
   TESTBED.hosts.filter((h) => h.name !== victim.name);
 
 /** Every drill service fully serving on these hosts only (undefined until then). */
-export async function servingOn(hosts: readonly TestbedHost[]): Promise<Managed[] | undefined> {
-  const all = (await Promise.all(hosts.map((h) => managedOn(h)))).flat();
-  return complete(all) ? all : undefined;
+export async function servingOn(
+  hosts: readonly TestbedHost[],
+  desired: Readonly<Record<string, number>> = DESIRED,
+): Promise<Managed[] | undefined> {
+  const all = replicas((await Promise.all(hosts.map((h) => managedOn(h)))).flat());
+  return complete(all, desired) ? all : undefined;
 }
 
+/** Service replicas only: the edge's HAProxy containers carry the cluster label but no service. */
+export const replicas = (list: readonly Managed[]): Managed[] => list.filter((c) => c.service !== "");
+
 /** Exactly one container per slot, each serving, the desired count per service. */
-export function complete(list: readonly Managed[]): boolean {
-  for (const [service, n] of Object.entries(DESIRED)) {
+export function complete(
+  list: readonly Managed[],
+  desired: Readonly<Record<string, number>> = DESIRED,
+): boolean {
+  for (const [service, n] of Object.entries(desired)) {
     const mine = list.filter((c) => c.service === service);
     const slots = new Set(mine.map((c) => c.slot));
     if (mine.length !== n || slots.size !== n || serving(mine).length !== n) return false;
   }
-  return list.every((c) => c.service in DESIRED);
+  return list.every((c) => c.service in desired);
 }
 
 /** The whole cluster converged (every host listed) and the status branch names exactly those containers. */
-export async function settled(world: OperatorWorld): Promise<Managed[] | undefined> {
-  const all = await managed();
-  if (!complete(all)) return undefined;
-  for (const service of Object.keys(DESIRED)) {
+export async function settled(
+  world: OperatorWorld,
+  desired: Readonly<Record<string, number>> = DESIRED,
+): Promise<Managed[] | undefined> {
+  const all = replicas(await managed());
+  if (!complete(all, desired)) return undefined;
+  for (const service of Object.keys(desired)) {
     const doc = parse(await world.status(`status/services/${service}.yaml`)) as {
       replicas?: Array<Record<string, unknown>>;
     } | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fenced, isHostDown, raceDown } from "../../../src/controller/failover/fenced-driver.js";
+import { fenced, fencedCalls, isHostDown, raceDown } from "../../../src/controller/failover/fenced-driver.js";
 import type { HostDriver } from "../../../src/controller/host-driver.js";
 import { HostHealth } from "../../../src/controller/host-health.js";
 
@@ -78,5 +78,23 @@ describe("fencing a host declared down", () => {
     await expect(boom).rejects.toThrow("boom");
     down.abort();
     await expect(raceDown(new Promise(() => undefined), down.signal, "h1")).rejects.toThrow("h1 is down");
+  });
+
+  it("fences any per-host client object (the edge's), keeping its `this` and sync results", async () => {
+    class Edge {
+      private readonly name = "edge-h1";
+      label(): string {
+        return this.name;
+      }
+      apply(): Promise<string> {
+        return new Promise(() => undefined); // a frozen host: never answers
+      }
+    }
+    const down = new AbortController();
+    const edge = fencedCalls(new Edge(), down.signal, "h1");
+    expect(edge.label()).toBe("edge-h1");
+    const applying = edge.apply();
+    down.abort();
+    await expect(applying).rejects.toThrow("host h1 is down");
   });
 });
