@@ -129,10 +129,10 @@ function replace(
   }
   const sameHostPorts = old.host === host && hasHostPorts(spec);
   const stopOld = stopStep(spec, old.host, refOf(old), `superseded by the ${change}`);
-  const steps: Step[] =
-    spec.deploy.updateConfig.order === "start-first" && !sameHostPorts
-      ? [...up, stopOld, ...drop]
-      : [stopOld, ...up, ...drop];
+  // A move (drain, host leaving, rebalance) always starts the replacement first: the new
+  // host's capacity is already reserved, and the old replica keeps serving until then.
+  const startFirst = spec.deploy.updateConfig.order === "start-first" || change === "move";
+  const steps: Step[] = startFirst && !sameHostPorts ? [...up, stopOld, ...drop] : [stopOld, ...up, ...drop];
   const undo = undoSteps(spec, spec.deploy.rollbackConfig, old, host, newRef(sc.cluster, spec, slot));
   const cleanup = [removeStep(old, `superseded by the ${change} of ${spec.name}/${slot}`)];
   return { task: { ...task, steps, undo }, rolling: true, cleanup };

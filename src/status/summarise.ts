@@ -78,7 +78,10 @@ export function summarise(input: StatusInput): StatusModel {
         },
         { nanoCpus: 0, memoryBytes: 0 },
       );
-      const state: HostStatusState = h.state !== "up" ? "down" : h.drain ? "draining" : "up";
+      // Drained once not a single replica container (running or not) is left on it.
+      const empty = !input.replicas.some((r) => r.host === h.name);
+      const state: HostStatusState =
+        h.state !== "up" ? "down" : h.drain ? (empty ? "drained" : "draining") : "up";
       return {
         name: h.name,
         address: h.address,

@@ -9,7 +9,7 @@ import type { EventLog } from "./event-log.js";
 
 export type SyncState = "Synced" | "Progressing" | "Degraded" | "Rejected" | "Error";
 
-export type HostStatusState = "up" | "down" | "draining";
+export type HostStatusState = "up" | "down" | "draining" | "drained";
 
 export type ServiceState = "converged" | "progressing" | "degraded" | "paused" | "rolled-back" | "removing";
 

@@ -78,6 +78,21 @@ describe("move", () => {
     expect(p.rollouts[0]?.cleanup.map((s) => s.host)).toEqual(["h1"]);
   });
 
+  it("starts the replacement before stopping the old replica on a move, even for a stop-first service", () => {
+    const api = service("api", { update: { order: "stop-first" } });
+    const hs = [host("h1", { drain: true }), host("h2")];
+    const p = planFor(hs, [api], [replica(api, "1", "h1")]);
+    expect(brief(p)).toEqual([["move", "1", "h2", "create start wait-healthy stop"]]);
+  });
+
+  it("keeps stop-first for an update in place", () => {
+    const api = service("api", { update: { order: "stop-first" } });
+    const old = replica(api, "1", "h1", { specHash: "old00000" });
+    expect(brief(planFor(hosts, [api], [old]))).toEqual([
+      ["update", "1", "h1", "stop create start wait-healthy"],
+    ]);
+  });
+
   it("removes a replica that must leave when no host can take it", () => {
     const api = service("api", { constraints: ["node.labels.zone == a"] });
     const hs = [host("h1", { drain: true, labels: { zone: "a" } }), host("h2")];

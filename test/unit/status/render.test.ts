@@ -159,6 +159,16 @@ describe("render: files and cluster.yaml", () => {
     });
   });
 
+  it("a draining host with no replica container left is drained", () => {
+    const base = syncedInput();
+    const c = cluster({
+      ...base,
+      replicas: base.replicas.filter((r) => r.host !== "h2"),
+      hosts: [host("h1"), host("h2", { drain: true })],
+    });
+    expect(c["hosts"]).toMatchObject({ h2: { state: "drained", replicas: 0 } });
+  });
+
   it("lists unschedulable reasons per service", () => {
     const base = syncedInput();
     const services = [
