@@ -5,7 +5,9 @@
 // with update_config.delay between batches; cleanup at the end.
 
 import type { ObservedHost } from "../model/observed.js";
-import type { ServiceSpec, UpdateConfig } from "../model/spec.js";
+import type { ServiceSpec } from "../model/spec.js";
+// Services that are only being removed have no spec left: Swarm's defaults apply.
+import { SWARM_UPDATE_DEFAULTS } from "../spec/normalise-deploy.js";
 import type { Batch, PullStep, RemoveStep, Rollout, Task } from "./types.js";
 
 export interface ServiceTasks {
@@ -13,16 +15,6 @@ export interface ServiceTasks {
   readonly rolling: readonly Task[];
   readonly cleanup: readonly RemoveStep[];
 }
-
-/** Swarm's defaults, for services that are only being removed. */
-export const SWARM_UPDATE_DEFAULTS: UpdateConfig = {
-  parallelism: 1,
-  delayMs: 0,
-  order: "stop-first",
-  failureAction: "pause",
-  monitorMs: 5000,
-  maxFailureRatio: 0,
-};
 
 export function buildRollout(
   name: string,
