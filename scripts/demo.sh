@@ -28,7 +28,12 @@ case "${1:-}" in
 esac
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+die() {
+  printf '\033[31merror:\033[0m %s\n' "$*" >&2
+  # Never leave an operator behind: a second demo would then fight it over the containers.
+  [[ -z "${OPERATOR:-}" ]] || kill -TERM "$OPERATOR" 2>/dev/null || true
+  exit 1
+}
 
 ensure_docker() {
   docker info >/dev/null 2>&1 && return 0
@@ -86,9 +91,17 @@ YAML
 
 status_file() { git -C "$REPO" show "$STATUS_BRANCH:$1" 2>/dev/null; }
 
+# Converged means: this operator (not an earlier run) finished a pass with nothing left
+# to do, and the status branch says Synced.
+converged() {
+  tail -n +"$((LOG_START + 1))" "$DEMO/operator.log" 2>/dev/null |
+    grep -q '"msg":"pass: converged"' &&
+    status_file status/cluster.yaml | grep -q '^sync: Synced'
+}
+
 wait_synced() {
   local deadline=$((SECONDS + 180))
-  until status_file status/cluster.yaml | grep -q '^sync: Synced'; do
+  until converged; do
     kill -0 "$OPERATOR" 2>/dev/null || { tail -n 20 "$DEMO/operator.log" >&2; die "the operator stopped (log: $DEMO/operator.log)"; }
     ((SECONDS < deadline)) || die "not Synced after 3 minutes (log: $DEMO/operator.log)"
     sleep 1
@@ -126,6 +139,8 @@ stop_operator() {
 
 [[ "$MODE" == clean ]] && { ensure_docker; clean; exit 0; }
 cd "$ROOT"
+say "checking dependencies (scripts/install-deps.sh)"
+bash "$ROOT/scripts/install-deps.sh"
 ensure_docker
 say "building the images (scripts/build-images.sh)"
 bash "$ROOT/scripts/build-images.sh"
@@ -137,6 +152,7 @@ write_config
 say "starting gitfleet run --config .demo/gitfleet.yaml (log: .demo/operator.log)"
 # Its own session: Ctrl-C reaches only this script, which forwards exactly one SIGTERM
 # (a second signal would make gitfleet exit without finishing its current step).
+LOG_START=$(wc -l <"$DEMO/operator.log" 2>/dev/null || echo 0)
 setsid node --import tsx "$ROOT/src/cli/main.ts" run --config "$DEMO/gitfleet.yaml" >>"$DEMO/operator.log" 2>&1 &
 OPERATOR=$!
 trap 'stop_operator; exit 0' INT TERM

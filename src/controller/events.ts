@@ -25,7 +25,8 @@ export type EventKind =
   | "unschedulable"
   | "rejected" // a commit failed validation or signature checks
   | "host-down"
-  | "host-up";
+  | "host-up"
+  | "moves-throttled"; // flap protection deferred moves beyond the per-minute budget
 
 export interface ControllerEvent {
   /** ms since epoch */

@@ -41,6 +41,8 @@ export class Operator {
   private readonly health: HostHealth;
   private readonly loop: WorkLoop;
   private readonly heartbeat: Heartbeat | undefined;
+  /** Whether the last pass converged (for logging the moment it does). */
+  private converged = false;
   private readonly listeners = new Set<(o: PassOutcome) => void>();
   private started = false;
   private lastOutcome: PassOutcome | undefined;
@@ -148,7 +150,10 @@ export class Operator {
     const out = await this.reconciler.pass(signal);
     this.lastOutcome = out;
     const changed = out.plan?.rollouts.length ?? 0;
-    const level = changed > 0 || !out.ok ? "info" : "debug";
+    // Quiet while nothing happens, but the first converged pass after a change (or after start) is news.
+    const newlyConverged = out.converged && !this.converged;
+    this.converged = out.converged;
+    const level = changed > 0 || !out.ok || newlyConverged ? "info" : "debug";
     this.logger[level](
       {
         ms: this.time.now() - started,

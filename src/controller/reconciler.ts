@@ -9,12 +9,14 @@ import type { DesiredSource, SourceSnapshot, StatusSink } from "../model/ports.j
 import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
+import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../spec/index.js";
 import type { Placement } from "../schedule/types.js";
 import type { StatusInput } from "../status/index.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
 import { fenced, fencedCalls } from "./failover/fenced-driver.js";
+import { MoveBudget, type DeferredMove } from "./failover/move-budget.js";
 import type { Fleet } from "./fleet.js";
 import type { HostHealth } from "./host-health.js";
 import { Journal } from "./journal.js";
@@ -42,6 +44,10 @@ export interface ReconcilerOptions {
 export class Reconciler {
   readonly restarts: RestartBook;
   readonly holds = new RolloutHolds();
+  /** Flap protection: replica moves per rolling minute, cluster-wide. */
+  readonly moves = new MoveBudget(DEFAULT_MAX_MOVES_PER_MINUTE);
+  /** The moves deferred by the last pass, so an unchanged deferral is reported once. */
+  private lastDeferred = "";
   private readonly observer: Observer;
   private readonly status: StatusReporter;
   readonly journal: Journal;
@@ -92,7 +98,11 @@ export class Reconciler {
       hosts: observation.cluster.hosts,
       replicas: this.restarts.apply(observation.cluster.replicas),
     };
-    const placement = schedule(desired, observed);
+    // Moves beyond the budget stay where they run and are planned again by a later pass.
+    this.moves.configure(cluster.settings.maxMovesPerMinute ?? DEFAULT_MAX_MOVES_PER_MINUTE);
+    const throttled = this.moves.throttle(schedule(desired, observed), time.now());
+    const placement = throttled.placement;
+    this.reportThrottled(throttled.deferred, cluster.settings.maxMovesPerMinute);
     this.journal.unschedulable(placement);
     const holds = restartHolds(desired, observed.replicas, this.restarts, time.now());
     const plan = makePlan(desired, placement, observed, {
@@ -155,17 +165,20 @@ export class Reconciler {
       plan.rollouts.length === 0 &&
       plan.held.length === 0 &&
       observation.errors.size === 0 &&
-      placement.unschedulable.length === 0;
+      placement.unschedulable.length === 0 &&
+      throttled.deferred.length === 0;
     this.journal.applied(snapshot, converged);
     const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
-    return passOutcome(this.o.time.now(), {
+    const outcome = passOutcome(this.o.time.now(), {
       snapshot,
       plan,
       result,
       observation,
       written,
-      wakeAt: holds.wakeAt,
+      wakeAt: earliest(holds.wakeAt, throttled.releaseAt),
     });
+    // Deferred moves are work left: not converged, and the next pass comes when the budget has room.
+    return throttled.deferred.length > 0 ? { ...outcome, converged: false } : outcome;
   }
 
   /** Status after a pass that threw: the error is reported, the rest as last known. */
@@ -176,6 +189,25 @@ export class Reconciler {
       ...(snapshot.desired ? { desired: snapshot.desired.state } : {}),
       rolling: new Set(),
       error,
+    });
+  }
+
+  /** "moves throttled" in the journal (status events and the log), once per distinct deferral. */
+  private reportThrottled(deferred: readonly DeferredMove[], limit: number | undefined): void {
+    const key = deferred
+      .map((d) => `${d.service}/${d.move.slot}:${d.move.from}>${d.move.to ?? ""}`)
+      .join(",");
+    const changed = key !== this.lastDeferred;
+    this.lastDeferred = key;
+    if (deferred.length === 0 || !changed) return;
+    const list = deferred.map((d) => `${d.service}/${d.move.slot} ${d.move.from}→${d.move.to ?? "?"}`);
+    this.journal.record({
+      time: this.o.time.now(),
+      kind: "moves-throttled",
+      service: "",
+      message:
+        `moves throttled: ${deferred.length} deferred, at most ${limit ?? DEFAULT_MAX_MOVES_PER_MINUTE} ` +
+        `per minute (${list.join(", ")})`,
     });
   }
 
@@ -250,6 +282,11 @@ export class Reconciler {
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
   }
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 interface ReportFacts {

@@ -23,6 +23,7 @@ const KIND: Partial<Record<EventKind, StatusEventKind>> = {
   rejected: "rejected",
   "host-down": "host-down",
   "host-up": "host-up",
+  "moves-throttled": "moves-throttled",
 };
 
 export function toStatusEvent(e: ControllerEvent): StatusEvent | undefined {

@@ -155,6 +155,11 @@ export interface ClusterSettings {
   readonly hostDownAfterMs: number;
   /** A returning host must answer steadily this long before it gets work. */
   readonly hostStableAfterMs: number;
+  /**
+   * Flap protection: replica moves per rolling minute, cluster-wide (moves off a down host are never held).
+   * Optional so hand-built specs need not name it; the loader always sets it (default 30).
+   */
+  readonly maxMovesPerMinute?: number;
 }
 
 export interface ClusterSpec {

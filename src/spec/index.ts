@@ -20,5 +20,6 @@ export {
   DEFAULT_EDGE_IMAGE,
   DEFAULT_HOST_DOWN_AFTER_MS,
   DEFAULT_HOST_STABLE_AFTER_MS,
+  DEFAULT_MAX_MOVES_PER_MINUTE,
 } from "./normalise-cluster.js";
 export { clusterSchema, serviceSchema } from "./schemas.js";

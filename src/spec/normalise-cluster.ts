@@ -11,6 +11,7 @@ import type { RawCluster, RawDeploy, RawHost } from "./raw.js";
 export const DEFAULT_EDGE_IMAGE = "haproxy:2.8";
 export const DEFAULT_HOST_DOWN_AFTER_MS = 3_000;
 export const DEFAULT_HOST_STABLE_AFTER_MS = 10_000;
+export const DEFAULT_MAX_MOVES_PER_MINUTE = 30;
 
 export interface LoadedCluster {
   readonly spec: ClusterSpec;
@@ -41,6 +42,7 @@ export function normaliseCluster(doc: YamlDoc, raw: RawCluster, problems: Proble
         settings.host_stable_after,
         DEFAULT_HOST_STABLE_AFTER_MS,
       ),
+      maxMovesPerMinute: settings.max_moves_per_minute ?? DEFAULT_MAX_MOVES_PER_MINUTE,
     },
     source: docStart(doc),
   };

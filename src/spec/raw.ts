@@ -112,5 +112,6 @@ export interface RawCluster {
     readonly rebalance?: boolean;
     readonly host_down_after?: string;
     readonly host_stable_after?: string;
+    readonly max_moves_per_minute?: number;
   };
 }

@@ -17,6 +17,7 @@ export type StatusEventKind =
   | "host-down"
   | "host-up"
   | "rejected"
+  | "moves-throttled"
   | "applied";
 
 export interface StatusEvent {

@@ -336,7 +336,12 @@ describe("the cluster", () => {
       ],
       edge: { image: "haproxy:2.8" },
       policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] },
-      settings: { rebalance: true, hostDownAfterMs: 5_000, hostStableAfterMs: 10_000 },
+      settings: {
+        rebalance: true,
+        hostDownAfterMs: 5_000,
+        hostStableAfterMs: 10_000,
+        maxMovesPerMinute: 30,
+      },
       source: { path: "cluster.yaml", line: 1, col: 1 },
     });
   });

@@ -14,6 +14,7 @@ import {
   DEFAULT_EDGE_IMAGE,
   DEFAULT_HOST_DOWN_AFTER_MS,
   DEFAULT_HOST_STABLE_AFTER_MS,
+  DEFAULT_MAX_MOVES_PER_MINUTE,
   parseDuration,
   serviceSchema,
   SWARM_RESTART_DEFAULTS,
@@ -123,6 +124,7 @@ describe("the schemas", () => {
     const settings = obj(clusterSchema.properties.settings.properties);
     expect(ms(obj(settings.host_down_after).default)).toBe(DEFAULT_HOST_DOWN_AFTER_MS);
     expect(ms(obj(settings.host_stable_after).default)).toBe(DEFAULT_HOST_STABLE_AFTER_MS);
+    expect(obj(settings.max_moves_per_minute).default).toBe(DEFAULT_MAX_MOVES_PER_MINUTE);
     expect(obj(clusterSchema.properties.edge.properties.image).default).toBe(DEFAULT_EDGE_IMAGE);
   });
 });
