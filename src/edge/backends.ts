@@ -1,8 +1,12 @@
 // One backend per service TCP port, holding the replicas that may take traffic
 // now: running, and healthy (or running without a healthcheck), on a host
-// that is not down. A backend is hostAddress:hostPort, the ephemeral port
-// Docker published for the replica's target port, so the edge on any host
-// reaches replicas on every host over the hosts' own network.
+// that is not down. A replica on another host is hostAddress:hostPort, the
+// ephemeral port Docker published for the replica's target port, so the edge
+// on any host reaches replicas on every host over the hosts' own network. A
+// replica on the edge's own host is dialled on the cluster network
+// (containerAddress:targetPort): the host's address may be one the edge cannot
+// reach from inside its container (127.0.0.1 on a single-host setup is the
+// edge's own loopback), and it skips Docker's userland proxy.
 
 import type { ObservedReplica } from "../model/observed.js";
 import type { PortSpec, ServiceSpec } from "../model/spec.js";
@@ -35,6 +39,8 @@ export function formatAddress(address: string, port: number): string {
 }
 
 interface Context {
+  /** The host whose edge this is. */
+  readonly self: string;
   readonly hosts: ReadonlyMap<string, EdgeHostAddress>;
   readonly replicas: ReadonlyMap<string, readonly ObservedReplica[]>;
   readonly issues: EdgeIssue[];
@@ -86,8 +92,10 @@ function servers(ctx: Context, service: ServiceSpec, target: number): EdgeServer
     }
     if (host.state === "down") continue;
     // With host networking the container's port is the host's port.
-    const port = service.networkMode === "host" ? target : r.publishedPorts[`${target}/tcp`];
-    if (port === undefined) {
+    const hostNet = service.networkMode === "host";
+    const port = hostNet ? target : r.publishedPorts[`${target}/tcp`];
+    const local = hostNet ? undefined : localAddress(ctx, r);
+    if (port === undefined && local === undefined) {
       ctx.issues.push({
         code: "port-not-published",
         service: service.name,
@@ -101,15 +109,25 @@ function servers(ctx: Context, service: ServiceSpec, target: number): EdgeServer
       name: serverName(r.host, r.name),
       host: r.host,
       replica: r.name,
-      address: host.address,
-      port,
+      ...(local !== undefined
+        ? { address: local, port: target }
+        : { address: host.address, port: port ?? target }),
+      // A replica that publishes nothing is reachable only inside its host: named by its container then.
+      endpoint: port !== undefined ? formatAddress(host.address, port) : `${r.host}/${r.name}:${target}`,
     });
   }
   return out;
 }
 
+/** The replica's cluster-network address when it runs on this edge's own host. */
+function localAddress(ctx: Context, r: ObservedReplica): string | undefined {
+  if (r.host !== ctx.self || r.clusterAddress === undefined) return undefined;
+  return ADDRESS.test(r.clusterAddress) ? r.clusterAddress : undefined;
+}
+
 export function buildBackends(
   input: {
+    readonly host: { readonly name: string };
     readonly hosts: readonly EdgeHostAddress[];
     readonly services: readonly ServiceSpec[];
     readonly replicas: readonly ObservedReplica[];
@@ -118,6 +136,7 @@ export function buildBackends(
   issues: EdgeIssue[],
 ): EdgeBackend[] {
   const ctx: Context = {
+    self: input.host.name,
     hosts: hostIndex(input.hosts, issues),
     replicas: replicaIndex(input.replicas),
     issues,

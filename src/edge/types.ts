@@ -71,8 +71,11 @@ export interface EdgeServer {
   readonly name: string;
   readonly host: string;
   readonly replica: string;
+  /** Where this edge dials the replica: its cluster-network address when on the same host, else the host's. */
   readonly address: string;
   readonly port: number;
+  /** The replica as every host sees it, hostAddress:publishedPort (the same in every edge): for status. */
+  readonly endpoint: string;
 }
 
 /** One service port: the pool that both ingress and discovery listeners route to. */

@@ -36,9 +36,13 @@ export interface ObservedReplica {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly exitCode?: number;
+  /** The kernel killed it for exceeding its memory limit (inspect State.OOMKilled); set only when true. */
+  readonly oomKilled?: boolean;
   readonly restartCount: number;
   /** container port/proto → host port, for edge backends. */
   readonly publishedPorts: Readonly<Record<string, number>>;
+  /** The replica's address on its host's cluster network; absent when it is not attached. */
+  readonly clusterAddress?: string;
 }
 
 export interface ObservedCluster {

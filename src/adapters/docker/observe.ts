@@ -6,6 +6,7 @@
 import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
 import type { ContainerState, Health, ObservedReplica } from "../../model/observed.js";
 import { LABELS } from "../../model/observed.js";
+import { clusterNetworkName } from "../../model/names.js";
 
 /** What only inspect tells us. */
 export interface InspectDetail {
@@ -13,6 +14,7 @@ export interface InspectDetail {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly exitCode?: number;
+  readonly oomKilled?: boolean;
   readonly dockerRestarts: number;
   readonly health: Health;
 }
@@ -55,6 +57,7 @@ export function detailFromInspect(i: ContainerInspectInfo): InspectDetail {
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(stopped ? { exitCode: i.State.ExitCode } : {}),
+    ...(stopped && i.State.OOMKilled ? { oomKilled: true } : {}),
     dockerRestarts: i.RestartCount,
     health: health === "healthy" || health === "unhealthy" || health === "starting" ? health : "none",
   };
@@ -82,9 +85,21 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     ...(detail.startedAt !== undefined ? { startedAt: detail.startedAt } : {}),
     ...(detail.finishedAt !== undefined ? { finishedAt: detail.finishedAt } : {}),
     ...(detail.exitCode !== undefined ? { exitCode: detail.exitCode } : {}),
+    ...(detail.oomKilled === true ? { oomKilled: true } : {}),
     restartCount: (Number.isFinite(carried) ? carried : 0) + detail.dockerRestarts,
     publishedPorts: ports,
+    ...clusterAddressOf(info),
   };
+}
+
+/** The container's IPv4 address on its cluster's network (the edge on the same host dials it there). */
+function clusterAddressOf(info: ContainerInfo): { clusterAddress?: string } {
+  const cluster = info.Labels[LABELS.cluster];
+  if (cluster === undefined) return {};
+  // The list may leave NetworkSettings out for containers being removed.
+  const networks = (info.NetworkSettings as Partial<ContainerInfo["NetworkSettings"]> | undefined)?.Networks;
+  const ip = networks?.[clusterNetworkName(cluster)]?.IPAddress;
+  return ip !== undefined && ip !== "" ? { clusterAddress: ip } : {};
 }
 
 /** Docker writes "0001-01-01T00:00:00Z" for "never". */

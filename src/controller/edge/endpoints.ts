@@ -1,7 +1,8 @@
 // Status view of the edge: per service and published port, the replicas the
-// edges have in rotation ("address:port", the backends' servers). Taken from
-// the rendered plan rather than each edge's `show stat`: every edge renders
-// the same backends, and the plan needs no call to a host that may be slow.
+// edges have in rotation ("hostAddress:publishedPort", the servers' endpoints).
+// Taken from the rendered plan rather than each edge's `show stat`: every edge
+// has the same servers (only how it dials its own host's replicas differs, and
+// the endpoint hides that), and the plan needs no call to a host that may be slow.
 // HAProxy's own checks may have taken a server out meanwhile; that is the
 // runtime view (adapters/edge listEdgeEndpoints), not shown here.
 
@@ -22,9 +23,7 @@ export function serviceEndpoints(
       if (p.published === undefined || p.protocol !== "tcp" || seen.has(p.published)) continue;
       seen.add(p.published);
       const backend = plan.backends.find((b) => b.service === s.name && b.target === p.target);
-      const backends = (backend?.servers ?? []).map((sv) =>
-        sv.address.includes(":") ? `[${sv.address}]:${sv.port}` : `${sv.address}:${sv.port}`,
-      );
+      const backends = (backend?.servers ?? []).map((sv) => sv.endpoint);
       list.push({ published: p.published, protocol: "tcp", backends: [...new Set(backends)].sort() });
     }
     if (list.length > 0) out.set(s.name, list);

@@ -18,10 +18,40 @@ import {
   thawHost,
 } from "../../support/testbed.js";
 import { clusterYaml, managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
-import { echoYaml, INGRESS_PORT, publishedWebYaml, toolboxYaml } from "./services.js";
+import { connect } from "node:net";
+import {
+  echoYaml,
+  INGRESS_PORT,
+  PROXIED_PORT,
+  proxiedYaml,
+  publishedWebYaml,
+  toolboxYaml,
+} from "./services.js";
 import { get, steadyStream } from "./traffic.js";
 
 let world: OperatorWorld;
+
+/** The test process's address on the test bridge gfbr0: what every edge sees as the client. */
+const CLIENT_ADDRESS = "10.231.0.1";
+
+/** Connects, sends nothing, returns the first line the service answers (undefined on failure). */
+function firstLine(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 3_000 });
+    let data = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (d: string) => {
+      data += d;
+      if (data.includes("\n")) {
+        socket.destroy();
+        resolve(data.split("\n")[0]);
+      }
+    });
+    socket.on("timeout", () => socket.destroy());
+    socket.on("close", () => resolve(data.includes("\n") ? data.split("\n")[0] : undefined));
+    socket.on("error", () => resolve(undefined));
+  });
+}
 
 /** whoami answers the container's hostname: the first 12 characters of its id. */
 function replicaOf(web: readonly Managed[], hostname: string): Managed | undefined {
@@ -72,8 +102,9 @@ beforeAll(async () => {
       "cluster.yaml": clusterYaml(),
       "services/web.yaml": publishedWebYaml(),
       "services/toolbox.yaml": toolboxYaml(),
+      "services/proxied.yaml": proxiedYaml(),
     },
-    "web published on 8080, toolbox everywhere",
+    "web published on 8080, toolbox everywhere, a PROXY-protocol service on 9100",
   );
   world.startOperator();
   const web = await waitFor("web 3/3 healthy", () => webServing("gitfleet/web:1"), 90_000);
@@ -125,31 +156,35 @@ describe("the edge on three Docker hosts", () => {
     expect(new Set(web.map((c) => c.host))).toEqual(new Set(["h1", "h2", "h3"]));
   });
 
-  // Opt-in (GITFLEET_EDGE_BENCH=1): bench/edge.bench.ts on the test bed, edge vs direct, same run.
-  it.runIf(process.env["GITFLEET_EDGE_BENCH"] === "1")(
-    "benchmarks the edge against a replica's published port",
-    async () => {
-      const { runOnUrls } = await import("../../../bench/edge.bench.js");
-      const direct = serving(await managed("web")).find((c) => c.host === "h2")?.endpoints[0];
-      expect(direct).toBeDefined();
-      const table = await runOnUrls(
-        `http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/`,
-        `http://${direct ?? ""}/`,
-      );
-      console.log(table);
-      expect(table).toMatch(/\| through the edge \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
-      expect(table).toMatch(/\| direct to a replica's published port \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
-    },
-    60_000,
-  );
+  it("passes the client's address to HTTP replicas on every host in X-Forwarded-For", async () => {
+    const web = serving(await managed("web"));
+    const seen = new Set<string>();
+    for (let i = 0; i < 9; i++) {
+      const h = TESTBED.hosts[i % 3] ?? TESTBED.hosts[0];
+      const whoami = await get(`http://${h.address}:${INGRESS_PORT}/cgi-bin/whoami`);
+      seen.add(replicaOf(web, whoami.body)?.host ?? "?");
+      const a = await get(`http://${h.address}:${INGRESS_PORT}/cgi-bin/client`);
+      expect(a.status).toBe(200);
+      // The test runs in the root namespace: its address on the test bridge is the client's.
+      expect(a.body).toContain(`x-forwarded-for=${CLIENT_ADDRESS}\n`);
+      expect(a.body).not.toContain(`remote-addr=${CLIENT_ADDRESS}\n`);
+    }
+    expect(seen).toEqual(new Set(["h1", "h2", "h3"]));
+  });
 
-  it("serves HTTP ports in HTTP mode with X-Forwarded-For (the image cannot echo headers)", async () => {
-    const a = await get(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/`);
-    expect(a.body).toContain("web v1");
-    const cfg = await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"]);
-    expect(cfg).toMatch(
-      /frontend fe_any_8080\n(?: {4}.*\n)*? {4}mode http\n {4}option httplog\n {4}option forwardfor/,
-    );
+  it("passes the client's address to a TCP replica that opts into the PROXY protocol", async () => {
+    for (const h of TESTBED.hosts) {
+      const hex = await waitFor(`PROXY header through ${h.name}`, () => firstLine(h.address, PROXIED_PORT));
+      const bytes = hex.trim().split(/\s+/);
+      // PROXY v2 signature, version 2 + PROXY command, TCP over IPv4, 12 bytes of addresses.
+      expect(bytes.slice(0, 16).join(" ")).toBe("0d 0a 0d 0a 00 0d 0a 51 55 49 54 0a 21 11 00 0c");
+      expect(
+        bytes
+          .slice(16, 20)
+          .map((b) => parseInt(b, 16))
+          .join("."),
+      ).toBe(CLIENT_ADDRESS);
+    }
   });
 
   it("reaches replicas on the other hosts by service name from a container on h1", async () => {

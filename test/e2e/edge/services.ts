@@ -39,3 +39,17 @@ deploy:
   replicas: 1
 `;
 }
+
+export const PROXIED_PORT = 9100;
+
+/** A TCP service that opts into the PROXY protocol and echoes the header it receives, in hex. */
+export function proxiedYaml(): string {
+  return `kind: Service
+name: proxied
+image: gitfleet/web:1
+command: ["proxy-echo"]
+ports: [{target: ${PROXIED_PORT}, published: ${PROXIED_PORT}, proxy_protocol: true}]
+deploy:
+  replicas: 1
+`;
+}
