@@ -116,17 +116,11 @@ show() {
   say "published services answering"
   echo "\$ curl http://127.0.0.1:6380/health      # cache, port 6380 published in mode host"
   curl -fsS --max-time 3 http://127.0.0.1:6380/health || echo "(no answer)"
-  if curl -fsS --max-time 2 -o /dev/null http://127.0.0.1:8080/ 2>/dev/null; then
-    echo "\$ curl http://127.0.0.1:8080/             # web through the edge"
-    curl -fsS --max-time 3 http://127.0.0.1:8080/
-  fi
-  local web port
-  web=$(docker ps -q --filter "label=gitfleet.cluster=$CLUSTER" --filter "label=gitfleet.service=web" | head -n 1)
-  if [[ -n "$web" ]]; then
-    port=$(docker port "$web" 8080/tcp | head -n 1)
-    echo "\$ curl http://$port/                # one web replica directly"
-    curl -fsS --max-time 3 "http://$port/" || echo "(no answer)"
-  fi
+  echo "\$ curl http://127.0.0.1:8080/             # web through the edge"
+  curl -fsS --max-time 3 http://127.0.0.1:8080/ || echo "(no answer)"
+  echo "\$ curl http://127.0.0.1:8080/cgi-bin/whoami # x6: the edge balances over the replicas"
+  local i
+  for i in 1 2 3 4 5 6; do curl -fsS --max-time 3 http://127.0.0.1:8080/cgi-bin/whoami || echo "(no answer)"; done
 }
 
 stop_operator() {
