@@ -22,3 +22,9 @@ export function edgeContainerName(cluster: string): string {
 export function clusterNetworkName(cluster: string): string {
   return `gf-${cluster}`;
 }
+
+/**
+ * Ports the edge uses itself inside its container (HAProxy's master socket), so
+ * no ingress port may be published on them. Above Linux's ephemeral range.
+ */
+export const EDGE_RESERVED_PORTS: readonly number[] = [65001];

@@ -39,6 +39,7 @@ export const SPEC_ERROR_CODES = [
   "depends-on-unknown",
   "depends-on-cycle",
   "port-conflict",
+  "port-reserved",
   "unsatisfiable-constraint",
   "reservation-too-large",
   "policy-privileged",

@@ -5,6 +5,7 @@ import type { SourceRef } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { LoadedService } from "./normalise-service.js";
 import type { YamlDoc } from "./parse.js";
+import { EDGE_RESERVED_PORTS } from "../model/names.js";
 import { locate } from "./positions.js";
 
 /**
@@ -66,6 +67,14 @@ export function checkPortConflicts(services: readonly LoadedService[], problems:
       if (p.published === undefined) return;
       const key = `${p.published}/${p.protocol}`;
       const at = s.at(["ports", i, "published"]);
+      if (p.mode === "ingress" && p.protocol === "tcp" && EDGE_RESERVED_PORTS.includes(p.published)) {
+        problems.add(
+          at,
+          "port-reserved",
+          `port ${p.published} is used by the edge itself (HAProxy's master socket); publish another port, or use mode: host`,
+        );
+        return;
+      }
       const owner = owners.get(key);
       if (owner === undefined) {
         owners.set(key, { service: s.spec.name, at });

@@ -14,6 +14,7 @@ import { parseCheckOutput, type CheckResult } from "../../adapters/edge/check.js
 import { EdgeError } from "../../adapters/edge/errors.js";
 import type { EdgeTarget } from "../../adapters/edge/target.js";
 import { parseShowProc, type ProcInfo } from "../../edge/runtime-parse.js";
+import { EDGE_RESERVED_PORTS } from "../../model/names.js";
 import { execIn } from "./exec.js";
 import { singleFileTar } from "./tar.js";
 
@@ -21,8 +22,8 @@ export const EDGE_CONFIG_DIR = "/usr/local/etc/haproxy";
 export const EDGE_CONFIG_FILE = "haproxy.cfg";
 const CANDIDATE = "candidate.cfg";
 const MARKER = "haproxy.cfg.applied";
-/** Loopback of the edge container; a port no service should use (above Linux's ephemeral range). */
-export const MASTER_CLI = { address: "127.0.0.1", port: 65001 } as const;
+/** Loopback of the edge container, on a port the spec loader keeps services off. */
+export const MASTER_CLI = { address: "127.0.0.1", port: EDGE_RESERVED_PORTS[0] ?? 65001 } as const;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

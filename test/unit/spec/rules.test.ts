@@ -147,6 +147,19 @@ describe("published ports", () => {
     );
   });
 
+  it("keeps ingress ports off the port the edge uses itself", () => {
+    const e = expectOnlyError(
+      repo({ "services/api.yaml": service("api", 'ports: ["65001:80"]') }),
+      "services/api.yaml:4:9",
+      "port-reserved",
+    );
+    expect(e.message).toContain("port 65001 is used by the edge itself");
+    const hostMode = repo({
+      "services/api.yaml": service("api", "ports:", "  - {target: 80, published: 65001, mode: host}"),
+    });
+    expect(stateOf(hostMode).services[0]?.ports[0]?.published).toBe(65001);
+  });
+
   it("reports one service publishing a port twice", () => {
     expectOnlyError(
       repo({ "services/api.yaml": service("api", 'ports: ["8080:80", "8080:81"]') }),
