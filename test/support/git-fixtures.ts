@@ -69,8 +69,8 @@ export class WorkRepo {
     return gitCli(this.dir, args, env);
   }
 
-  /** Write (string) or delete (null) files, relative to the work tree. */
-  async write(files: Readonly<Record<string, string | null>>): Promise<void> {
+  /** Write (text or bytes) or delete (null) files, relative to the work tree. */
+  async write(files: Readonly<Record<string, string | Uint8Array | null>>): Promise<void> {
     for (const [rel, content] of Object.entries(files)) {
       const file = path.join(this.dir, rel);
       if (content === null) {
@@ -94,7 +94,7 @@ export class WorkRepo {
 
   /** Write files, commit and push the current branch; returns the commit id. */
   async commitAndPush(
-    files: Readonly<Record<string, string | null>>,
+    files: Readonly<Record<string, string | Uint8Array | null>>,
     message: string,
     options: CommitOptions = {},
   ): Promise<string> {

@@ -14,6 +14,9 @@ const CLUSTER_FILE = "cluster.yaml";
 const SERVICES_DIR = "services";
 /** Concurrent blob reads (the isomorphic-git fallback inflates asynchronously). */
 const READ_CONCURRENCY = 8;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+type FileContent = string | Uint8Array;
 
 interface TreeNode {
   readonly oid: string;
@@ -30,8 +33,8 @@ interface Changes {
 }
 
 export interface SpecTree {
-  /** path → content, only cluster.yaml and services/**. */
-  readonly files: ReadonlyMap<string, string>;
+  /** path → content, only cluster.yaml and services/**; bytes when they are not UTF-8 (the loader says so). */
+  readonly files: ReadonlyMap<string, FileContent>;
   /** Identifies the spec content: equal keys mean equal files. */
   readonly key: string;
   readonly stats: { readonly treesRead: number; readonly blobsRead: number };
@@ -39,7 +42,7 @@ export interface SpecTree {
 
 export class SpecTreeReader {
   private root: TreeNode | undefined;
-  private files = new Map<string, string>();
+  private files = new Map<string, FileContent>();
   private readonly packs: PackReader;
 
   constructor(private readonly store: Store) {
@@ -53,7 +56,7 @@ export class SpecTreeReader {
     const root = await this.specRoot(rootTree, changes);
     const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${root.trees.get(SERVICES_DIR)?.oid ?? "-"}`;
 
-    const contents = new Map<string, string>();
+    const contents = new Map<string, FileContent>();
     const missing = [...new Set(changes.changed.map(([, oid]) => oid))];
     await forEachLimited(missing, READ_CONCURRENCY, async (oid) =>
       contents.set(oid, await this.readBlob(oid)),
@@ -125,14 +128,18 @@ export class SpecTreeReader {
     return (await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).tree;
   }
 
-  private async readBlob(oid: string): Promise<string> {
+  private async readBlob(oid: string): Promise<FileContent> {
     const packed = this.packs.read(oid);
     const { store } = this;
     const blob =
       packed?.type === "blob"
         ? packed.data
         : (await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).blob;
-    return new TextDecoder("utf-8").decode(blob);
+    try {
+      return UTF8.decode(blob);
+    } catch {
+      return blob; // not UTF-8: the loader reports it as a binary file instead of reading replacement characters
+    }
   }
 }
 

@@ -7,6 +7,28 @@ describe("GitSource: whole commits, rewrites, tags", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
+  it("rejects a commit whose spec file is not UTF-8 as binary, at the file", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const good = await source.poll();
+    // Latin-1 "é" (0xE9) in a comment: valid YAML to a lax decoder, not UTF-8.
+    const latin1 = Uint8Array.from([
+      ...Buffer.from(serviceYaml("web", { replicas: 2 })),
+      ...Buffer.from("# caf"),
+      0xe9,
+      0x0a,
+    ]);
+    const bad = await h.work.commitAndPush({ "services/web.yaml": latin1 }, "latin-1 comment");
+
+    const rejected = await source.poll();
+
+    expect(rejected.rejected).toMatchObject({ commit: bad, reason: "invalid" });
+    expect(rejected.rejected?.errors).toEqual([
+      expect.objectContaining({ path: "services/web.yaml", line: 1, col: 1, code: "binary-file" }),
+    ]);
+    expect(rejected.desired).toBe(good.desired);
+  });
+
   it("rejects an invalid commit whole, keeps the last good state, then applies the fix", async () => {
     h = await startHarness(validRepo());
     const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
