@@ -83,16 +83,21 @@ export function thousands(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
-export function machine(): string {
-  const cpus = os.cpus();
-  const model = cpus[0]?.model.trim() ?? "unknown cpu";
-  const load = os
+export function loadAverage(): string {
+  return os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(", ");
+}
+
+/** The machine; with its load average now unless `withLoad` is false (run-all gives it per section). */
+export function machine(withLoad = true): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim() ?? "unknown cpu";
   return (
     `${model}, ${cpus.length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB memory, ` +
-    `Node ${process.version}, ${os.type()} ${os.release()}; load average at start ${load}`
+    `Node ${process.version}, ${os.type()} ${os.release()}` +
+    (withLoad ? `; load average at start ${loadAverage()}` : "")
   );
 }
 

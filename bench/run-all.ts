@@ -1,14 +1,15 @@
 // Runs every bench/*.bench.ts (or those whose name contains an argument:
 // `npm run bench -- planner`) one after the other and rewrites
-// bench/RESULTS.md: date, machine, then one section per benchmark. Sections
-// of benchmarks not run this time are kept from the previous file, so a
-// partial run never loses results. A benchmark whose prerequisites are
-// missing (say, the Docker test bed) gets a clear "skipped" line instead.
+// bench/RESULTS.md: date, machine, then one section per benchmark, each with
+// its own date and load average. Sections of benchmarks not run this time are
+// kept as they were in the previous file, so a partial run never loses
+// results. A benchmark whose prerequisites are missing (say, the Docker test
+// bed) gets a clear "skipped" line instead.
 
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type BenchContext, type BenchSection, machine } from "./harness.js";
+import { type BenchContext, type BenchSection, loadAverage, machine } from "./harness.js";
 
 type BenchFn = (ctx: BenchContext) => Promise<string | BenchSection | void>;
 
@@ -31,6 +32,8 @@ async function runOne(file: string, stamp: string): Promise<Outcome> {
   const name = path.basename(file, ".bench.ts");
   const ctx: BenchContext = { log: (line) => process.stderr.write(`[${name}] ${line}\n`) };
   const started = performance.now();
+  // Per section: sections from earlier partial runs keep their own date and load.
+  const load = loadAverage();
   try {
     const mod = (await import(pathToFileURL(file).href)) as BenchModule;
     const fn = mod.run ?? mod.default;
@@ -46,7 +49,11 @@ async function runOne(file: string, stamp: string): Promise<Outcome> {
         : result === undefined
           ? `## ${name}\n\n(printed its own output)\n`
           : `## ${result.title}\n\n${result.markdown}`;
-    return { name, markdown: `${markdown.trimEnd()}\n\n_Measured ${stamp}._\n`, failed: false };
+    return {
+      name,
+      markdown: `${markdown.trimEnd()}\n\n_Measured ${stamp}, load average at start ${load}._\n`,
+      failed: false,
+    };
   } catch (err: unknown) {
     if (err instanceof Error && (err as { code?: unknown }).code === "bench-skipped") {
       return { name, markdown: skipped(name, err.message), failed: false };
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
     "",
     `Written by \`npm run bench\` on ${now}${filters.length > 0 ? ` (this run: ${files.join(", ")})` : ""}.`,
     "",
-    `Machine: ${machine()}.`,
+    `Machine: ${machine(false)}.`,
     "",
     "Medians over several runs, with the spread; each section says what is compared and how.",
     "",
