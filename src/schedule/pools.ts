@@ -5,6 +5,7 @@
 // pool: placing k replicas costs O(k·log hosts) instead of a scan of all hosts.
 // Small pools are not kept (a scan is as fast), nor more than MAX_POOLS.
 
+import { IndexHeap } from "./heap.js";
 import type { Usage } from "./usage.js";
 
 const MIN_POOL = 32;
@@ -21,88 +22,10 @@ export function leastAllocatedLess(usage: Usage, a: number, b: number): boolean 
   return ta !== tb ? ta < tb : a < b;
 }
 
-export class Pool {
-  private readonly heap: number[];
-  /** Position in `heap` per host index; -1 while the host is out (popped). */
-  private readonly pos: Int32Array;
-
-  constructor(
-    members: Int32Array,
-    hostCount: number,
-    private readonly usage: Usage,
-  ) {
-    this.heap = Array.from(members);
-    this.pos = new Int32Array(hostCount).fill(-1);
-    this.heap.forEach((h, i) => (this.pos[h] = i));
-    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-
-  pop(): number | undefined {
-    const top = this.heap[0];
-    if (top === undefined) return undefined;
-    const last = this.heap.pop() ?? top;
-    this.pos[top] = -1;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.pos[last] = 0;
-      this.down(0);
-    }
-    return top;
-  }
-
-  push(h: number): void {
-    this.heap.push(h);
-    this.pos[h] = this.heap.length - 1;
-    this.up(this.heap.length - 1);
-  }
-
-  /** The host's usage changed: restore heap order. */
-  update(h: number): void {
-    const i = this.pos[h] ?? -1;
-    if (i < 0) return;
-    this.up(i);
-    this.down(this.pos[h] ?? i);
-  }
-
-  private less(a: number, b: number): boolean {
-    return leastAllocatedLess(this.usage, a, b);
-  }
-
-  private up(start: number): void {
-    const { heap, pos } = this;
-    const x = heap[start] ?? 0;
-    let i = start;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = heap[p] ?? 0;
-      if (!this.less(x, parent)) break;
-      heap[i] = parent;
-      pos[parent] = i;
-      i = p;
-    }
-    heap[i] = x;
-    pos[x] = i;
-  }
-
-  private down(start: number): void {
-    const { heap, pos } = this;
-    const n = heap.length;
-    const x = heap[start] ?? 0;
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.less(heap[r] ?? 0, heap[l] ?? 0)) c = r;
-      const child = heap[c] ?? 0;
-      if (!this.less(child, x)) break;
-      heap[i] = child;
-      pos[child] = i;
-      i = c;
-    }
-    heap[i] = x;
-    pos[x] = i;
+/** Hosts of one placement pool, least allocated first. */
+export class Pool extends IndexHeap {
+  constructor(members: Int32Array, hostCount: number, usage: Usage) {
+    super(Array.from(members), (a, b) => leastAllocatedLess(usage, a, b), hostCount);
   }
 }
 
