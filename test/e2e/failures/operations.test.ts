@@ -6,9 +6,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostNamed, killHost, resetTestbed, startHost } from "../../support/testbed.js";
+import { gitCli } from "../../support/git-fixtures.js";
+import { dockerFor, hostNamed, killHost, resetTestbed, startHost } from "../../support/testbed.js";
 import { managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
 import {
+  commitLabels,
   DESIRED,
   failureCluster,
   failureServices,
@@ -141,24 +143,74 @@ describe("operations under failure", () => {
     expect(api(after)).toEqual(api(before));
   }, 240_000);
 
-  it("fails over while the Git server is down, and commits status once Git is back", async () => {
+  it("fails over and heals through a one-minute Git outage, and commits status once Git is back", async () => {
+    const OUTAGE_MS = 60_000;
     const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    // The last good commit: what the operator applied before Git went away.
+    const tip = (await gitCli(world.bare, ["rev-parse", "main"])).trim();
+    const specs = new Set(before.map((c) => `${c.service}:${c.specHash}`));
     const victim = hostNamed(before.find((c) => c.service === "web")?.host ?? "h1");
+    const survivors = others(victim);
     await world.server.stop();
-    const started = Date.now();
+    const down = Date.now();
     await killHost(victim);
-    await waitFor("every replica serving on the survivors", () => servingOn(others(victim)), 30_000);
-    const ms = Date.now() - started;
+    const failedOver = await waitFor(
+      "every replica serving on the survivors",
+      () => servingOn(survivors),
+      30_000,
+    );
+    const ms = Date.now() - down;
     process.stderr.write(`[failover] during a Git outage: ${ms} ms\n`);
     expect(ms).toBeLessThan(10_000);
-    await new Promise((r) => setTimeout(r, 5_000));
+
+    // Healing without Git: a replica on a survivor is killed and must come back (a restart in
+    // place or a new container) while Git is still down. One that was there before the outage,
+    // so the kill does not land in the middle of the failover's own move.
+    const target = failedOver.find((c) => c.service === "web" && before.some((b) => b.id === c.id));
+    if (target === undefined) throw new Error("a web replica expected");
+    const docker = dockerFor(hostNamed(target.host), { timeoutMs: 5_000 });
+    const startedAt = (await docker.getContainer(target.id).inspect()).State.StartedAt;
+    await docker.getContainer(target.id).kill();
+    const killed = Date.now();
+    const healed = await waitFor(
+      `${target.service}/${target.slot} replaced`,
+      async () => {
+        const all = await servingOn(survivors);
+        const now = all?.find((c) => c.service === target.service && c.slot === target.slot);
+        if (all === undefined || now === undefined) return undefined;
+        if (now.id !== target.id) return all;
+        const again = (await docker.getContainer(now.id).inspect()).State.StartedAt;
+        return again !== startedAt ? all : undefined;
+      },
+      30_000,
+    );
+    process.stderr.write(`[healing] during a Git outage: ${Date.now() - killed} ms\n`);
+    expect(Date.now() - down).toBeLessThan(OUTAGE_MS);
+
+    // Still the last good commit: the same specs, and what was created during the outage was
+    // created for the commit applied before it.
+    const expectLastGood = async (list: readonly Managed[]) => {
+      const labels = await commitLabels(survivors);
+      for (const c of list) {
+        expect(specs).toContain(`${c.service}:${c.specHash}`);
+        if (!before.some((b) => b.id === c.id)) expect(labels.get(c.id)).toBe(tip);
+      }
+    };
+    await expectLastGood(healed);
+    // The rest of the minute; then the cluster must still be whole, on the same commit.
+    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - down))));
+    await expectLastGood(await waitFor("still serving at the end of the outage", () => servingOn(survivors)));
     await world.server.resume();
+    const back = Date.now();
+    process.stderr.write(`[git] down for ${back - down} ms\n`);
+    // The failed status write is retried by the next pass: the next poll (20 s here) at the latest.
     await waitFor(
       `status: ${victim.name} down`,
       async () => (await hostState(world, victim.name)) === "down",
-      90_000,
+      45_000,
     );
+    process.stderr.write(`[git] status committed ${Date.now() - back} ms after Git came back\n`);
     await startHost(victim);
     await waitFor("settled after the outage", () => settled(world), 90_000);
-  }, 240_000);
+  }, 330_000);
 });

@@ -4,8 +4,9 @@
 // "during the fault" checks list the survivors only.
 
 import { parse } from "yaml";
-import { TESTBED, type TestbedHost } from "../../support/testbed.js";
+import { dockerFor, TESTBED, type TestbedHost } from "../../support/testbed.js";
 import {
+  CLUSTER,
   clusterYaml,
   managed,
   managedOn,
@@ -115,4 +116,41 @@ export async function hostState(world: OperatorWorld, host: string): Promise<str
 export function busiest(list: readonly Managed[]): TestbedHost {
   const count = (h: TestbedHost) => list.filter((c) => c.host === h.name).length;
   return [...TESTBED.hosts].sort((a, b) => count(b) - count(a))[0] ?? TESTBED.hosts[0];
+}
+
+/**
+ * Samples, until stopped, the fewest serving replicas of a service across the whole
+ * cluster: a move that starts the replacement first never lets it drop below the
+ * replicas that were serving.
+ */
+export function servingLow(service: string): { stop: () => Promise<number> } {
+  let low = Infinity;
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      const list = await managed(service).catch(() => undefined);
+      if (list !== undefined) low = Math.min(low, serving(replicas(list)).length);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+  return {
+    stop: async () => {
+      done = true;
+      await loop;
+      return low;
+    },
+  };
+}
+
+/** Container id → its gitfleet.commit label (the commit it was created for), on these hosts. */
+export async function commitLabels(hosts: readonly TestbedHost[]): Promise<Map<string, string>> {
+  const lists = await Promise.all(
+    hosts.map((h) =>
+      dockerFor(h, { timeoutMs: 5_000 }).listContainers({
+        all: true,
+        filters: { label: [`gitfleet.cluster=${CLUSTER}`] },
+      }),
+    ),
+  );
+  return new Map(lists.flat().map((c) => [c.Id, c.Labels["gitfleet.commit"] ?? ""]));
 }
