@@ -22,6 +22,7 @@ import type { HostHealth } from "./host-health.js";
 import { Journal } from "./journal.js";
 import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "./observe.js";
+import { OomAvoidance } from "./oom-avoidance.js";
 import { RestartBook, restartHolds } from "./restarts.js";
 import { RolloutHolds } from "./rollout-holds.js";
 import { StatusReporter } from "./status-reporter.js";
@@ -44,6 +45,8 @@ export interface ReconcilerOptions {
 export class Reconciler {
   readonly restarts: RestartBook;
   readonly holds = new RolloutHolds();
+  /** Hosts a service's replacements avoid for a while after an OOM kill there. */
+  readonly oom = new OomAvoidance();
   /** Flap protection: replica moves per rolling minute, cluster-wide. */
   readonly moves = new MoveBudget(DEFAULT_MAX_MOVES_PER_MINUTE);
   /** The moves deferred by the last pass, so an unchanged deferral is reported once. */
@@ -100,7 +103,11 @@ export class Reconciler {
     };
     // Moves beyond the budget stay where they run and are planned again by a later pass.
     this.moves.configure(cluster.settings.maxMovesPerMinute ?? DEFAULT_MAX_MOVES_PER_MINUTE);
-    const throttled = this.moves.throttle(schedule(desired, observed), time.now());
+    for (const k of this.oom.note(observed.replicas, time.now())) {
+      logger.info(k, `${k.service}/${k.slot} was OOM-killed on ${k.host}: its replacement avoids the host`);
+    }
+    const avoid = this.oom.avoid(time.now());
+    const throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
     const placement = throttled.placement;
     this.reportThrottled(throttled.deferred, cluster.settings.maxMovesPerMinute);
     this.journal.unschedulable(placement);

@@ -1,8 +1,10 @@
 // Restart counting and restart_policy timing. Docker's own count is no help
 // (gitfleet sets RestartPolicy "no" and a manual start resets it), so:
-// - a replacement container carries the slot's count in the gitfleet.restarts
-//   label (stateless: rebuilt from labels after an operator restart);
-// - a restart in place (start of the same exited container) is counted here,
+// - a failed replica is replaced by a new container (plan/restart.ts), which
+//   carries the slot's count + 1 in the gitfleet.restarts label (stateless:
+//   rebuilt from labels after an operator restart);
+// - the one restart left in place, of a held service's stopped container (its
+//   spec may be an older one, which cannot be created again), is counted here,
 //   in memory, per container id, and added to what the labels say.
 // The times of restart attempts per slot (for max_attempts within window) are
 // in memory too: after an operator restart the window starts empty.

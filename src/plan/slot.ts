@@ -6,7 +6,7 @@
 import type { ObservedReplica } from "../model/observed.js";
 import type { ServiceSpec } from "../model/spec.js";
 import { compareReplicas } from "../schedule/replica-order.js";
-import { fixReplica } from "./restart.js";
+import { failureOf, fixReplica, isFailed, restartAllowed } from "./restart.js";
 import {
   bringUp,
   hasHostPorts,
@@ -87,7 +87,9 @@ function keepCurrent(
  * The slot needs a new container on its host: an update (old spec there), a
  * move (its replica is elsewhere) or a create. A live replica elsewhere or of the
  * old spec is replaced as a rolling task in update_config's order; anything else
- * at once, since nothing healthy is taken down.
+ * at once, since nothing healthy is taken down. A move whose replica failed
+ * (exited or died, current spec) is a restart elsewhere: restart_policy decides
+ * whether and when, and it counts as a restart.
  */
 function replace(
   sc: ServiceCtx,
@@ -95,16 +97,29 @@ function replace(
   host: string,
   keep: ObservedReplica | undefined,
   others: readonly ObservedReplica[],
-): SlotOutcome {
+): SlotOutcome | undefined {
   const { spec } = sc;
   const old = keep ?? others.find((r) => sc.reachable(r.host) && isLive(r));
   const prior = old ?? others[0];
   const change: ChangeKind = keep !== undefined ? "update" : prior !== undefined ? "move" : "create";
+  const failed =
+    old === undefined &&
+    prior !== undefined &&
+    sc.reachable(prior.host) &&
+    prior.specHash === spec.specHash &&
+    isFailed(prior);
+  if (failed && (sc.restartHeld(slot) || !restartAllowed(spec.deploy.restartPolicy, prior))) {
+    return undefined; // left as it is, as a restart in place would be
+  }
   const reason =
     change === "update"
       ? `spec ${short(keep?.specHash ?? "")} → ${short(spec.specHash)}`
       : (sc.moveReason(slot) ??
-        (change === "move" ? `replica on ${prior?.host ?? "?"} is gone` : "new replica"));
+        (change !== "move"
+          ? "new replica"
+          : failed
+            ? `replica on ${prior.host}: ${failureOf(prior)}`
+            : `replica on ${prior?.host ?? "?"} is gone`));
   const task = {
     service: spec.name,
     slot,
@@ -114,6 +129,7 @@ function replace(
     reason,
     ...(change === "move" && prior !== undefined ? { from: prior.host } : {}),
     ...(prior !== undefined ? { fromSpecHash: prior.specHash } : {}),
+    ...(failed ? { restart: true } : {}),
   };
   const monitorMs = spec.deploy.updateConfig.monitorMs;
   const up = bringUp(sc.cluster, spec, slot, host, monitorMs, reason);

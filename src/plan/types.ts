@@ -106,6 +106,11 @@ export interface Task {
   /** Spec hash of the resulting replica (absent for "remove"). */
   readonly specHash?: string;
   readonly reason: string;
+  /**
+   * A "move" that brings back a replica that failed (exited or died): like a "restart",
+   * restart_policy allowed it and the new container counts one restart more.
+   */
+  readonly restart?: boolean;
   readonly steps: readonly Step[];
   /** Steps that restore the previous replica (rolling tasks only; empty otherwise). */
   readonly undo: readonly Step[];

@@ -2,7 +2,7 @@
 // changed a little, in time proportional to what changed. It keeps the previous
 // pass's per-host usage and per-service results, subtracts what the changed
 // services held and schedules only those again. A change of hosts (state,
-// labels, capacity), of the set of services or of options falls back to a full pass.
+// labels, capacity), of the set of services or of options (hosts to avoid too) falls back to a full pass.
 //
 // Services are "changed" when their spec or their observed replicas differ,
 // or when they had unschedulable slots (freed capacity may now take them).
@@ -38,6 +38,8 @@ export interface ScheduleState {
   readonly byService: ReadonlyMap<string, readonly ObservedReplica[]>;
   readonly rebalance: boolean;
   readonly rebalanceLimit: number | undefined;
+  /** The pass had hosts to avoid: those change with time, so the next pass is a full one. */
+  readonly avoided: boolean;
 }
 
 const EMPTY: readonly ObservedReplica[] = [];
@@ -60,6 +62,8 @@ export function scheduleIncremental(
     prev === undefined ||
     prev.rebalance !== rebalance ||
     prev.rebalanceLimit !== options.rebalanceLimit ||
+    prev.avoided ||
+    (options.avoid?.size ?? 0) > 0 ||
     prev.specs.length !== desired.services.length ||
     (!sameRefs && !sameHosts(prev.hosts, hosts))
   ) {
@@ -129,6 +133,7 @@ function fullPass(
     byService,
     rebalance,
     rebalanceLimit: options.rebalanceLimit,
+    avoided: (options.avoid?.size ?? 0) > 0,
   };
 }
 

@@ -43,6 +43,8 @@ export function moveReason(code: MoveCode, host: string, extra?: string): string
       return `more replicas on ${host} than max_replicas_per_node allows`;
     case "rebalance":
       return `rebalance: ${extra ?? "restore even spread"}`;
+    case "oom-killed":
+      return extra ?? `its replica was OOM-killed on ${host}`;
   }
 }
 

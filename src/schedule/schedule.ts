@@ -1,10 +1,12 @@
 // schedule(): desired state + observed hosts and replicas → placement.
 // Phase 1 keeps valid replicas where they run (all services first, so new work
-// never displaces running work), phase 2 places what has no host, phase 3
+// never displaces running work), phase 2 places what has no host, then stopped
+// replicas leave hosts to avoid (OOM) where another host has room, phase 3
 // optionally rebalances. Pure and deterministic: ties go to the host name.
 
 import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
 import type { DesiredState, ServiceSpec } from "../model/spec.js";
+import { avoidHosts } from "./avoid.js";
 import { indexHosts, type HostIndex } from "./hosts.js";
 import { keepService } from "./keep.js";
 import { resolveOvercommit } from "./overcommit.js";
@@ -55,6 +57,7 @@ export function runPhases(
   const works = specs.map((s) => keepService(ctx, s, byService.get(s.name) ?? []));
   resolveOvercommit(ctx, works);
   for (const w of works) placeService(ctx, w);
+  if (options.avoid !== undefined) avoidHosts(ctx, works, options.avoid);
   if (options.rebalance ?? desired.cluster.settings.rebalance) {
     rebalance(ctx, works, options.rebalanceLimit ?? DEFAULT_REBALANCE_LIMIT);
   }

@@ -37,7 +37,7 @@ export interface Unschedulable {
 }
 
 /** Why a slot that had a replica is given a different host (or none). */
-export type MoveCode = Exclude<RejectCode, "host-unknown" | "host-probation"> | "rebalance";
+export type MoveCode = Exclude<RejectCode, "host-unknown" | "host-probation"> | "rebalance" | "oom-killed"; // its replica was OOM-killed there lately (ScheduleOptions.avoid)
 
 export interface Move {
   readonly slot: string;
@@ -71,4 +71,10 @@ export interface ScheduleOptions {
   readonly rebalance?: boolean;
   /** At most this many rebalancing moves per pass, over all services (default 5; at most 1 per service). */
   readonly rebalanceLimit?: number;
+  /**
+   * service → host → why (for the move's reason): hosts a service's stopped replicas
+   * should leave, e.g. "OOM-killed on h1 at 16:40:02Z". Such a slot goes to another
+   * feasible host when one has room, else stays; running replicas are never moved for it.
+   */
+  readonly avoid?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }

@@ -33,9 +33,11 @@ export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): P
       if (pullError !== undefined) throw new ControllerError("pull-failed", pullError);
       const spec = specFor(ctx, step.service, step.specHash);
       const carried = ctx.restarts.restartsOf(step.service, step.slot);
-      const restarts = carried + (task.change === "restart" && !scope.undo ? 1 : 0);
+      // A replacement for a failed replica (in place, or a move off the host it failed on) is a restart.
+      const restart = (task.change === "restart" || task.restart === true) && !scope.undo;
+      const restarts = carried + (restart ? 1 : 0);
       const c = await driver.create({ service: spec, slot: step.slot, commit: ctx.commit, restarts });
-      if (task.change === "restart" && !scope.undo) {
+      if (restart) {
         ctx.restarts.restarted({ service: task.service, slot: task.slot, containerId: c.id, inPlace: false });
       }
       const how = c.adopted ? "adopted existing" : "created";

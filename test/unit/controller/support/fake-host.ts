@@ -40,6 +40,8 @@ export interface FakeContainer {
   state: ContainerState;
   health: Health;
   exitCode?: number;
+  /** Killed by the kernel for its memory limit (see oomKill). */
+  oomKilled?: boolean;
   startedAt?: number;
   finishedAt?: number;
   cancel: Array<() => void>;
@@ -88,6 +90,13 @@ export class FakeHost implements HostDriver {
     this.exit(c, 137);
   }
 
+  /** The kernel's OOM killer: 137, and inspect says OOMKilled. */
+  oomKill(ref: string): void {
+    this.kill(ref);
+    const c = this.find(ref);
+    if (c !== undefined) c.oomKilled = true;
+  }
+
   byService(service: string): FakeContainer[] {
     return [...this.containers.values()].filter((c) => c.service === service);
   }
@@ -117,6 +126,7 @@ export class FakeHost implements HostDriver {
       ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
       ...(c.finishedAt !== undefined ? { finishedAt: c.finishedAt } : {}),
       ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.oomKilled === true ? { oomKilled: true } : {}),
       restartCount: c.restarts,
       publishedPorts: {},
     }));
