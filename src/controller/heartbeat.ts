@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Fleet } from "./fleet.js";
 import { errorMessage } from "./host-driver.js";
-import type { HealthChange, HostHealth } from "./host-health.js";
+import { logHealthChange, type HealthChange, type HostHealth } from "./host-health.js";
 import type { Time } from "./time.js";
 
 export interface HeartbeatOptions {
@@ -70,8 +70,7 @@ export class Heartbeat {
 
   private report(change: HealthChange | undefined): void {
     if (change === undefined) return;
-    const what = change.probationEnded === true ? "probation over" : `${change.from} → ${change.to}`;
-    this.o.logger.info({ host: change.host, error: change.error }, `host ${change.host}: ${what}`);
+    logHealthChange(this.o.logger, change);
     this.o.onChange(change);
   }
 }

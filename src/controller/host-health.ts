@@ -5,6 +5,7 @@
 // probation for hostStableAfterMs (no new work), and a failed ping during
 // probation starts it over: the first line of flap protection.
 
+import type { Logger } from "pino";
 import type { HostState } from "../model/observed.js";
 
 export interface HealthSettings {
@@ -40,6 +41,12 @@ export interface HealthChange {
   readonly to: HostState;
   readonly probationEnded?: boolean;
   readonly error?: string;
+}
+
+/** One log line per state change, whichever noticed it (heartbeat or a pass's observation). */
+export function logHealthChange(logger: Logger, change: HealthChange): void {
+  const what = change.probationEnded === true ? "probation over" : `${change.from} → ${change.to}`;
+  logger.info({ host: change.host, error: change.error }, `host ${change.host}: ${what}`);
 }
 
 export class HostHealth {

@@ -10,7 +10,7 @@ import type { ClusterSpec } from "../model/spec.js";
 import type { Fleet } from "./fleet.js";
 import { raceDown } from "./failover/fenced-driver.js";
 import { ControllerError, errorMessage, type HostFacts } from "./host-driver.js";
-import type { HealthChange, HostHealth } from "./host-health.js";
+import { logHealthChange, type HealthChange, type HostHealth } from "./host-health.js";
 import type { Time } from "./time.js";
 
 export interface FleetObservation {
@@ -89,7 +89,9 @@ export class Observer {
   }
 
   private report(change: HealthChange | undefined): void {
-    if (change !== undefined) this.o.onHealthChange(change);
+    if (change === undefined) return;
+    logHealthChange(this.o.logger, change);
+    this.o.onHealthChange(change);
   }
 }
 

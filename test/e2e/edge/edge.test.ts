@@ -24,6 +24,8 @@ import {
   INGRESS_PORT,
   PROXIED_PORT,
   proxiedYaml,
+  INTERNAL_PORT,
+  internalYaml,
   publishedWebYaml,
   toolboxYaml,
 } from "./services.js";
@@ -103,6 +105,7 @@ beforeAll(async () => {
       "services/web.yaml": publishedWebYaml(),
       "services/toolbox.yaml": toolboxYaml(),
       "services/proxied.yaml": proxiedYaml(),
+      "services/internal.yaml": internalYaml(),
     },
     "web published on 8080, toolbox everywhere, a PROXY-protocol service on 9100",
   );
@@ -205,6 +208,29 @@ describe("the edge on three Docker hosts", () => {
       hosts.add(r?.host ?? "");
     }
     expect(hosts).toEqual(new Set(["h1", "h2", "h3"]));
+  });
+
+  it("reaches a service that publishes nothing by name, on every host it runs on", async () => {
+    const internal = await waitFor("internal 2/2 running", async () => {
+      const list = serving(await managed("internal"));
+      return list.length === 2 ? list : undefined;
+    });
+    const [toolbox] = (await managed("toolbox")).filter((c) => c.host === "h1");
+    const answered = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const out = await execOut("h1", toolbox?.id ?? "", [
+        "curl",
+        "-sS",
+        "--max-time",
+        "3",
+        `http://internal:${INTERNAL_PORT}/cgi-bin/whoami`,
+      ]);
+      answered.add(replicaOf(internal, out.trim())?.id ?? `unknown answer "${out.trim()}"`);
+    }
+    expect(answered).toEqual(new Set(internal.map((c) => c.id)));
+    // Not exposed: no host listens on its port.
+    const outside = await get(`http://${TESTBED.hosts[0].address}:${INTERNAL_PORT}/`).catch(() => undefined);
+    expect(outside).toBeUndefined();
   });
 
   it("shows the endpoints in rotation in the service's status", async () => {

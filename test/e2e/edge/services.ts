@@ -53,3 +53,17 @@ deploy:
   replicas: 1
 `;
 }
+
+export const INTERNAL_PORT = 8081;
+
+/** A service that publishes nothing: reachable only by name from inside the cluster. */
+export function internalYaml(): string {
+  return `kind: Service
+name: internal
+image: gitfleet/web:1
+environment: [PORT=${INTERNAL_PORT}]
+ports: [{target: ${INTERNAL_PORT}}]
+deploy:
+  replicas: 2
+`;
+}
