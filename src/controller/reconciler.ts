@@ -12,6 +12,7 @@ import { schedule } from "../schedule/index.js";
 import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../spec/index.js";
 import type { Placement } from "../schedule/types.js";
 import type { StatusInput } from "../status/index.js";
+import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
@@ -19,6 +20,7 @@ import { fenced, fencedCalls } from "./failover/fenced-driver.js";
 import { MoveBudget, type DeferredMove } from "./failover/move-budget.js";
 import type { Fleet } from "./fleet.js";
 import type { HostHealth } from "./host-health.js";
+import { errorMessage } from "./host-driver.js";
 import { Journal } from "./journal.js";
 import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "./observe.js";
@@ -49,6 +51,12 @@ export class Reconciler {
   readonly oom = new OomAvoidance();
   /** Flap protection: replica moves per rolling minute, cluster-wide. */
   readonly moves = new MoveBudget(DEFAULT_MAX_MOVES_PER_MINUTE);
+  /**
+   * Held rollouts read back from the committed status: read before this process
+   * writes any status (which would replace it), taken by the first pass with a
+   * desired state. "pending" until a read succeeds.
+   */
+  private restoredHolds: readonly HoldRecord[] | "pending" | "done" = "pending";
   /** The moves deferred by the last pass, so an unchanged deferral is reported once. */
   private lastDeferred = "";
   private readonly observer: Observer;
@@ -77,6 +85,8 @@ export class Reconciler {
 
   async pass(signal: AbortSignal): Promise<PassOutcome> {
     const { time, logger } = this.o;
+    // Before this process writes status: its first write replaces what the last one committed.
+    if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
     const snapshot = await this.o.source.poll();
     this.journal.rejected(snapshot);
     const desired = snapshot.desired?.state;
@@ -92,6 +102,7 @@ export class Reconciler {
     });
     this.o.health.retain(cluster.hosts.map((h) => h.name));
     await this.o.fleet.sync(cluster);
+    if (this.restoredHolds !== "done") this.restoreHolds(desired);
     this.holds.prune(desired);
     this.journal.retain(new Set(desired.services.map((s) => s.name)));
 
@@ -197,6 +208,39 @@ export class Reconciler {
       rolling: new Set(),
       error,
     });
+  }
+
+  /** The held rollouts of the committed status; undefined when it cannot be read (soft: logged). */
+  private async readHolds(): Promise<HoldRecord[] | undefined> {
+    try {
+      const files = await this.o.sink.readStatus?.();
+      return files === undefined ? [] : parseHolds(files);
+    } catch (err) {
+      this.o.logger.warn({ err: errorMessage(err) }, "held rollouts not restored: status not readable");
+      return undefined;
+    }
+  }
+
+  /**
+   * After a restart: the rollouts the last committed status says were paused or
+   * rolled back stay held while their spec is still the desired one. Once: when
+   * the status could not be read by now, the operator goes on without them.
+   */
+  private restoreHolds(desired: DesiredState): void {
+    const records =
+      this.restoredHolds === "pending" || this.restoredHolds === "done" ? [] : this.restoredHolds;
+    this.restoredHolds = "done";
+    const specs = new Map(desired.services.map((s) => [s.name, s.specHash]));
+    // Records whose spec changed since are a new commit: not held, as if the hold had been pruned.
+    const current = records.filter((r) => specs.get(r.service) === r.specHash);
+    const { logger, time } = this.o;
+    for (const r of this.holds.restore(current, time.now())) {
+      logger.info(
+        { service: r.service, specHash: r.specHash, phase: r.phase },
+        `rollout of ${r.service} stays ${r.phase} (from the committed status)` +
+          (r.reason !== undefined ? `: ${r.reason}` : ""),
+      );
+    }
   }
 
   /** "moves throttled" in the journal (status events and the log), once per distinct deferral. */

@@ -57,6 +57,11 @@ export interface StatusSink {
    * committing only when something differs. Never force-pushes.
    */
   write(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult>;
+  /**
+   * The files under status/ on the status branch as last pushed (path → content);
+   * undefined when the branch does not exist yet. Throws when it cannot be read.
+   */
+  readStatus?(): Promise<ReadonlyMap<string, string> | undefined>;
 }
 
 /** Secret values never leave this port except into a container's environment or a TLS/registry client. */

@@ -4,19 +4,25 @@
 // someone else pushed meanwhile, it fetches their tip, re-applies the files on
 // top and retries with backoff: it never force-pushes, so nobody's commit is
 // ever lost. A missing branch is created as an orphan holding only status
-// files (small trees keep isomorphic-git's push cheap).
+// files (small trees keep isomorphic-git's push cheap). readStatus reads the
+// status/ files back (a restarted operator restores its held rollouts).
 
 import path from "node:path";
 import git from "isomorphic-git";
 import { log } from "../../log.js";
 import type { Clock, StatusSink, StatusWriteResult } from "../../model/ports.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { STATUS_DIR } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
+import type { Store } from "./objects.js";
 import type { GitRemote } from "./remote.js";
 import { HttpRemote } from "./remote-http.js";
 import { LocalRemote } from "./remote-local.js";
 import type { RepositoryLocation } from "./source.js";
 import { buildStatusTree, checkStatusPaths } from "./status-tree.js";
+
+/** Status files are text; a blob that is not UTF-8 decodes with replacement characters (the parser skips it). */
+const UTF8 = new TextDecoder("utf-8");
 
 export interface GitStatusSinkOptions {
   readonly repository: RepositoryLocation;
@@ -72,6 +78,41 @@ export class GitStatusSink implements StatusSink {
     return next;
   }
 
+  /** The status/ files on the branch's tip (fetched first, so a fresh cache works); undefined: no branch. */
+  readStatus(): Promise<ReadonlyMap<string, string> | undefined> {
+    // Queued with the writes: both move the local copy of the branch.
+    const next = this.queue.then(() => this.readOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readOnce(): Promise<ReadonlyMap<string, string> | undefined> {
+    try {
+      const tip = await this.fetchTip();
+      if (tip === undefined) return undefined;
+      const store = this.remote;
+      const { commit } = await git.readCommit({
+        fs: store.fs,
+        gitdir: store.gitdir,
+        cache: store.cache,
+        oid: tip,
+      });
+      const files = new Map<string, string>();
+      await readTreeFiles(store, commit.tree, "", files);
+      return files;
+    } catch (err) {
+      throw toGitError(err, this.remote.location, false);
+    }
+  }
+
+  /** The branch's tip made readable locally, or undefined when the branch does not exist. */
+  private async fetchTip(): Promise<string | undefined> {
+    const advertised = (await this.remote.listRefs(this.remoteRef)).find((r) => r.ref === this.remoteRef);
+    return advertised
+      ? (await this.remote.fetch(this.remoteRef, advertised.oid, LOCAL_REF)).commit
+      : undefined;
+  }
+
   private async writeOnce(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult> {
     try {
       checkStatusPaths(files);
@@ -114,10 +155,7 @@ export class GitStatusSink implements StatusSink {
     files: ReadonlyMap<string, string>,
     message: string,
   ): Promise<{ created: true; commit: string } | { created: false; commit: string | undefined }> {
-    const advertised = (await this.remote.listRefs(this.remoteRef)).find((r) => r.ref === this.remoteRef);
-    const tip = advertised
-      ? (await this.remote.fetch(this.remoteRef, advertised.oid, LOCAL_REF)).commit
-      : undefined;
+    const tip = await this.fetchTip();
     const store = this.remote;
     const baseTree = tip
       ? (await git.readCommit({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid: tip })).commit
@@ -143,6 +181,35 @@ export class GitStatusSink implements StatusSink {
       await git.writeRef({ fs: store.fs, gitdir: store.gitdir, ref: LOCAL_REF, value: commit, force: true });
     }
     return { commit, created: true };
+  }
+}
+
+/** The blobs under status/ of a tree, path → UTF-8 text (the sink writes nothing else there). */
+async function readTreeFiles(
+  store: Store,
+  tree: string,
+  prefix: string,
+  into: Map<string, string>,
+): Promise<void> {
+  const { tree: entries } = await git.readTree({
+    fs: store.fs,
+    gitdir: store.gitdir,
+    cache: store.cache,
+    oid: tree,
+  });
+  for (const e of entries) {
+    const p = prefix === "" ? e.path : `${prefix}/${e.path}`;
+    if (prefix === "" && e.path !== STATUS_DIR) continue;
+    if (e.type === "tree") await readTreeFiles(store, e.oid, p, into);
+    else if (e.type === "blob") {
+      const { blob } = await git.readBlob({
+        fs: store.fs,
+        gitdir: store.gitdir,
+        cache: store.cache,
+        oid: e.oid,
+      });
+      into.set(p, UTF8.decode(blob));
+    }
   }
 }
 

@@ -167,6 +167,54 @@ describe("gitfleet run on three Docker hosts", () => {
     await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
   });
 
+  it("keeps a rolled-back spec held across an operator restart; a new commit deploys", async () => {
+    const before = ids(await managed("web"));
+    const commit = await world.push(
+      { "services/web.yaml": webYaml({ image: "gitfleet/web:1", healthTest: '["CMD", "false"]' }) },
+      "web: a failing healthcheck again",
+    );
+    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
+    await waitFor(
+      "status rolled-back",
+      () => statusSays("status/services/web.yaml", "state: rolled-back"),
+      60_000,
+    );
+    const doc = parse(await world.status("status/services/web.yaml")) as { spec_hash?: string };
+    const broken = doc.spec_hash ?? "";
+    expect(broken).toMatch(/^[0-9a-f]{16,}$/);
+    await waitFor("the failed replica gone", async () => ids(await managed("web")).join() === before.join());
+
+    // The restarted process has no memory: only the status branch remembers the rollback.
+    expect(await world.stopOperator()).toBe(0);
+    const logFrom = world.output.length;
+    world.startOperator();
+    await waitFor(
+      "the hold restored from the status branch",
+      async () => world.output.slice(logFrom).includes("rollout of web stays rolled-back"),
+      30_000,
+    );
+    // Two poll intervals (20 s each), with webhook deliveries for extra passes in between.
+    const until = Date.now() + 40_000;
+    let nudged = Date.now();
+    while (Date.now() < until) {
+      const web = await managed("web");
+      expect(web.filter((c) => c.specHash === broken)).toEqual([]);
+      if (Date.now() - nudged > 5_000) {
+        nudged = Date.now();
+        await world.notify(commit);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(ids(await managed("web"))).toEqual(before);
+    expect(await world.status("status/services/web.yaml")).toContain("state: rolled-back");
+    expect(await world.status("status/cluster.yaml")).toContain("sync: Degraded");
+
+    // A new commit with a good spec lifts the hold and deploys.
+    await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:1" }) }, "web: back to web:1");
+    await waitFor("web:1 3/3 healthy", () => webServing("gitfleet/web:1", 3), 90_000);
+    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+  });
+
   it("replaces a killed container on its host and counts the restart", async () => {
     const victim = (await managed("web")).find((c) => c.host === "h2");
     expect(victim).toBeDefined();
@@ -215,6 +263,11 @@ describe("gitfleet run on three Docker hosts", () => {
     await waitFor("api pruned", async () => (await managed("api")).length === 0);
     await new Promise((r) => setTimeout(r, 2_000));
     for (const id of foreign) expect((await h2.getContainer(id).inspect()).State.Running).toBe(true);
+    // web's start-first update to v2 in the same commit may still run old and new side by side.
+    await waitFor("web 3/3 on v2, nothing else", async () => {
+      const web = await managed("web");
+      return web.length === 3 && serving(web).every((c) => c.image === "gitfleet/web:2") ? web : undefined;
+    });
     expect(serving(await managed("web"))).toHaveLength(3);
   });
 

@@ -55,8 +55,20 @@ export class FakeSource implements DesiredSource {
 
 export class FakeSink implements StatusSink {
   readonly writes: Array<{ files: ReadonlyMap<string, string>; message: string; time: number }> = [];
+  /** What readStatus finds on the branch before this sink wrote anything (a restart: the last status). */
+  branch: ReadonlyMap<string, string> | undefined;
+  /** readStatus throws this (the branch cannot be read). */
+  readError: Error | undefined;
+  reads = 0;
 
   constructor(private readonly time: FakeTime) {}
+
+  async readStatus(): Promise<ReadonlyMap<string, string> | undefined> {
+    this.reads++;
+    if (this.readError) throw this.readError;
+    const files = this.writes.at(-1)?.files ?? this.branch;
+    return files && new Map([...files].filter(([p]) => p.startsWith("status/")));
+  }
 
   async write(files: ReadonlyMap<string, string>, message: string): Promise<StatusWriteResult> {
     this.writes.push({ files: new Map(files), message, time: this.time.now() });
