@@ -43,10 +43,19 @@ export interface HealthChange {
   readonly error?: string;
 }
 
-/** One log line per state change, whichever noticed it (heartbeat or a pass's observation). */
+/**
+ * One log line per state change, whichever noticed it (heartbeat or a pass's
+ * observation). A host first heard from (unknown → up) is routine: debug, so
+ * `gitfleet plan` stays quiet; anything involving down or probation is info.
+ */
 export function logHealthChange(logger: Logger, change: HealthChange): void {
   const what = change.probationEnded === true ? "probation over" : `${change.from} → ${change.to}`;
-  logger.info({ host: change.host, error: change.error }, `host ${change.host}: ${what}`);
+  const routine = change.from === "unknown" && change.to === "up";
+  (routine ? logger.debug : logger.info).call(
+    logger,
+    { host: change.host, error: change.error },
+    `host ${change.host}: ${what}`,
+  );
 }
 
 export class HostHealth {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Fleet } from "../../../src/controller/fleet.js";
 import { Heartbeat } from "../../../src/controller/heartbeat.js";
-import { HostHealth, type HealthChange } from "../../../src/controller/host-health.js";
+import pino from "pino";
+import { HostHealth, logHealthChange, type HealthChange } from "../../../src/controller/host-health.js";
 import { cluster, hostSpec } from "../../support/fixtures.js";
 import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeTime } from "./support/fake-time.js";
@@ -86,5 +87,29 @@ describe("heartbeat", () => {
     expect((down?.at ?? 0) - cut).toBeLessThanOrEqual(SETTINGS.downAfterMs + 1000);
     expect(health.view("h1", time.now()).state).toBe("up");
     await time.run(beat.stop());
+  });
+});
+
+describe("host state change log lines", () => {
+  function linesFor(change: HealthChange): { level: number; msg: string }[] {
+    const out: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: "debug" },
+      { write: (line: string) => out.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    logHealthChange(logger, change);
+    return out.map(({ level, msg }) => ({ level, msg }));
+  }
+
+  it("says down and probation at info, a host first heard from at debug", () => {
+    expect(linesFor({ host: "h1", from: "up", to: "down", error: "timeout" })).toEqual([
+      { level: 30, msg: "host h1: up → down" },
+    ]);
+    expect(linesFor({ host: "h1", from: "down", to: "up", probationEnded: true })).toEqual([
+      { level: 30, msg: "host h1: probation over" },
+    ]);
+    expect(linesFor({ host: "h2", from: "unknown", to: "up" })).toEqual([
+      { level: 20, msg: "host h2: unknown → up" },
+    ]);
   });
 });
