@@ -4,7 +4,6 @@
 // is not 1, as the e2e global setup does), and the web service deployed by the
 // real operator from a real Git server, published in ingress mode on 8080.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { publishedWebYaml, INGRESS_PORT } from "../test/e2e/edge/services.js";
@@ -19,8 +18,8 @@ import {
   testbed,
 } from "../test/support/testbed.js";
 import type { BenchContext } from "./harness.js";
+import { runScript, takeLock } from "./testbed-lock.js";
 
-const LOCK = "/run/gitfleet-e2e.lock";
 const LEASES = "/run/gitfleet-testbed.leases";
 
 export interface Replica {
@@ -37,30 +36,6 @@ export interface EdgeWorld {
   /** The web replicas the edges balance over, one per host. */
   readonly replicas: readonly Replica[];
   close(): Promise<void>;
-}
-
-/** flock on the shared lock, held by a child until its stdin closes. */
-async function takeLock(ctx: BenchContext): Promise<ChildProcess> {
-  ctx.log(`waiting for ${LOCK}`);
-  const child = spawn("flock", [LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`flock exited with ${code ?? "?"}`)));
-  });
-  ctx.log("lock taken");
-  return child;
-}
-
-function runScript(script: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], { stdio: ["ignore", "ignore", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`)),
-    );
-  });
 }
 
 function otherLiveLeases(): number[] {

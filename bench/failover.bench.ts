@@ -7,7 +7,6 @@
 // Holds the shared test bed lock (/run/gitfleet-e2e.lock) for the whole run;
 // GITFLEET_BENCH_LOCK_HELD=1 when the caller already holds it.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import Docker from "dockerode";
 import { failureCluster, servingOn, settled, others, busiest } from "../test/e2e/failures/support.js";
@@ -23,9 +22,10 @@ import {
   type TestbedHost,
 } from "../test/support/testbed.js";
 import { type BenchContext, type BenchSection, ms, stats, spread } from "./harness.js";
+import { runScript, takeLock } from "./testbed-lock.js";
 
 const RUNS = Number(process.env["GITFLEET_FAILOVER_RUNS"] ?? 3);
-const LOCK = "/run/gitfleet-e2e.lock";
+
 const SWARM_SERVICE = "failover-web";
 const SWARM_IMAGE = `${TESTBED.registry}/gitfleet/web:1`;
 
@@ -230,28 +230,4 @@ async function swarmVersion(): Promise<string> {
     .version()
     .catch(() => undefined)) as { Version?: string } | undefined;
   return v?.Version ?? "?";
-}
-
-/** flock on the shared lock, held by a child until its stdin closes. */
-async function takeLock(ctx: BenchContext): Promise<ChildProcess> {
-  ctx.log(`waiting for ${LOCK}`);
-  const child = spawn("flock", [LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`flock exited with ${code ?? "?"}`)));
-  });
-  ctx.log("lock taken");
-  return child;
-}
-
-function runScript(script: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], { stdio: ["ignore", "ignore", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`)),
-    );
-  });
 }
