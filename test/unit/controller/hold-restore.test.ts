@@ -2,14 +2,13 @@
 // rolled-back rollout held: the hold is read back from the committed status.
 
 import { describe, expect, it } from "vitest";
-import { Operator } from "../../../src/controller/operator.js";
 import { RolloutHolds } from "../../../src/controller/rollout-holds.js";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
 import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeSink, FakeSource } from "./support/fake-ports.js";
+import { fakeOperator } from "./support/fake-operator.js";
 import { FakeTime } from "./support/fake-time.js";
-import { silent } from "./support/harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 const state = (...services: ServiceSpec[]): DesiredState =>
@@ -30,15 +29,7 @@ function web(version: number): ServiceSpec {
 
 /** The operator, and the rollout outcomes of all its passes. */
 function operator(time: FakeTime, fleet: FakeFleet, source: FakeSource, sink: FakeSink) {
-  const op = new Operator({
-    source,
-    sink,
-    drivers: async (h) => fleet.host(h.name),
-    time,
-    logger: silent,
-    pollMs: 100,
-    heartbeat: false,
-  });
+  const op = fakeOperator({ time, fleet, source, sink });
   const rollouts: string[] = [];
   op.onPass((o) => rollouts.push(...(o.result?.rollouts.map((r) => r.status) ?? [])));
   return { op, rollouts };

@@ -3,13 +3,12 @@
 // reports the rest as throttled, and moves them once the minute has passed.
 
 import { describe, expect, it } from "vitest";
-import { Operator } from "../../../src/controller/operator.js";
 import type { DesiredState } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
 import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeSink, FakeSource } from "./support/fake-ports.js";
+import { fakeOperator } from "./support/fake-operator.js";
 import { FakeTime } from "./support/fake-time.js";
-import { silent } from "./support/harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 
@@ -29,15 +28,7 @@ describe("reconciler: flap protection", () => {
     const source = new FakeSource(time);
     const sink = new FakeSink(time);
     source.set(state(false, 1));
-    const op = new Operator({
-      source,
-      sink,
-      drivers: async (h) => fleet.host(h.name),
-      time,
-      logger: silent,
-      pollMs: 100,
-      heartbeat: false,
-    });
+    const op = fakeOperator({ time, fleet, source, sink });
     const onH1 = (): number =>
       [...fleet.host("h1").containers.values()].filter((c) => c.state === "running").length;
     expect((await time.run(op.runOnce())).converged).toBe(true);

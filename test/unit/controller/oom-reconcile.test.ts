@@ -3,15 +3,14 @@
 // in place when no other host may take it, and the restart is counted.
 
 import { describe, expect, it } from "vitest";
-import { Operator } from "../../../src/controller/operator.js";
 import { OOM_AVOID_MS } from "../../../src/controller/oom-avoidance.js";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
 import { FakeFleet } from "./support/fake-fleet.js";
 import type { FakeContainer } from "./support/fake-host.js";
 import { FakeSink, FakeSource } from "./support/fake-ports.js";
+import { fakeOperator } from "./support/fake-operator.js";
 import { FakeTime } from "./support/fake-time.js";
-import { silent } from "./support/harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 
@@ -26,15 +25,7 @@ function world(hog: ServiceSpec, labels: Readonly<Record<string, Record<string, 
       [hog],
     ),
   );
-  const op = new Operator({
-    source,
-    sink,
-    drivers: async (h) => fleet.host(h.name),
-    time,
-    logger: silent,
-    pollMs: 100,
-    heartbeat: false,
-  });
+  const op = fakeOperator({ time, fleet, source, sink });
   /** The hog containers, with their hosts. */
   const hogs = (): Array<{ host: string; c: FakeContainer }> =>
     HOSTS.flatMap((h) =>

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Operator } from "../../../src/controller/operator.js";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
 import { FakeFleet } from "./support/fake-fleet.js";
 import { FakeSink, FakeSource } from "./support/fake-ports.js";
+import { fakeOperator } from "./support/fake-operator.js";
 import { FakeTime } from "./support/fake-time.js";
-import { silent } from "./support/harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 const state = (...services: ServiceSpec[]): DesiredState =>
@@ -31,15 +30,7 @@ function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
   const source = new FakeSource(time);
   source.set(desired);
   const sink = new FakeSink(time);
-  const op = new Operator({
-    source,
-    sink,
-    drivers: async (h) => fleet.host(h.name),
-    time,
-    logger: silent,
-    pollMs: 100,
-    heartbeat: o.heartbeat ?? false,
-  });
+  const op = fakeOperator({ time, fleet, source, sink }, o);
   /** Run fake time until cond holds (checked every 50 ms). */
   const until = async (cond: () => boolean, limitMs = 600_000): Promise<void> => {
     const wait = async (): Promise<void> => {
