@@ -209,14 +209,14 @@ async function busiestWorker(workers: readonly TestbedHost[]): Promise<TestbedHo
   return best > 0 ? workers[counts.indexOf(best)] : undefined;
 }
 
-/** Running and healthy containers of the Swarm service on these hosts. */
-async function swarmCount(hosts: readonly TestbedHost[], any = false): Promise<number[]> {
+/** Running and healthy containers of the Swarm service on these hosts (with anyState: all of them). */
+async function swarmCount(hosts: readonly TestbedHost[], anyState = false): Promise<number[]> {
   return Promise.all(
     hosts.map(async (h) => {
       const list = await dockerFor(h, { timeoutMs: 5_000 }).listContainers({
         filters: { label: [`com.docker.swarm.service.name=${SWARM_SERVICE}`] },
       });
-      return list.filter((c) => any || (c.State === "running" && c.Status.includes("(healthy)"))).length;
+      return list.filter((c) => anyState || (c.State === "running" && c.Status.includes("(healthy)"))).length;
     }),
   );
 }

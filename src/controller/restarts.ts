@@ -13,6 +13,7 @@ import { slotKey } from "../model/names.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { DesiredState, RestartPolicy } from "../model/spec.js";
 import type { RestartHooks } from "./execute/context.js";
+import { isBroken } from "../plan/restart.js";
 
 export class RestartBook implements RestartHooks {
   private readonly inPlace = new Map<string, number>();
@@ -94,7 +95,7 @@ export function restartHolds(
   };
   for (const r of replicas) {
     const spec = specs.get(r.service);
-    if (spec === undefined || r.specHash !== spec.specHash || !broken(r)) continue;
+    if (spec === undefined || r.specHash !== spec.specHash || !isBroken(r)) continue;
     const policy = spec.deploy.restartPolicy;
     const k = slotKey(r.service, r.slot);
     const why = holdReason(policy, r, book, now, wake);
@@ -104,10 +105,6 @@ export function restartHolds(
     }
   }
   return { held, reasons, ...(wakeAt !== undefined ? { wakeAt } : {}) };
-}
-
-function broken(r: ObservedReplica): boolean {
-  return r.state === "exited" || r.state === "dead" || (r.state === "running" && r.health === "unhealthy");
 }
 
 function holdReason(

@@ -45,6 +45,11 @@ export interface ObservedReplica {
   readonly clusterAddress?: string;
 }
 
+/** The container's process is there (running, restarting or paused): it holds its slot. */
+export function isLive(r: Pick<ObservedReplica, "state">): boolean {
+  return r.state === "running" || r.state === "restarting" || r.state === "paused";
+}
+
 export interface ObservedCluster {
   readonly hosts: readonly ObservedHost[];
   readonly replicas: readonly ObservedReplica[];

@@ -33,6 +33,11 @@ export function isFailed(r: ObservedReplica): boolean {
   return r.state === "exited" || r.state === "dead";
 }
 
+/** Failed or unhealthy: what restart_policy replaces. */
+export function isBroken(r: ObservedReplica): boolean {
+  return isFailed(r) || (r.state === "running" && r.health === "unhealthy");
+}
+
 /** Why a failed or unhealthy replica needs replacing, for the task's reason. */
 export function failureOf(r: ObservedReplica): string {
   if (r.state === "dead") return "container is dead";
@@ -57,8 +62,7 @@ export function fixReplica(
     ];
     return { change: "create", reason: "created but never started", steps };
   }
-  const broken = isFailed(r) || (r.state === "running" && r.health === "unhealthy");
-  if (!broken || held || !restartAllowed(spec.deploy.restartPolicy, r)) {
+  if (!isBroken(r) || held || !restartAllowed(spec.deploy.restartPolicy, r)) {
     return undefined; // the common case: running fine, nothing to build
   }
   const reason = failureOf(r);

@@ -1,7 +1,7 @@
 // Step builders: the few sequences every task is made of, so each reads the
 // same in the plan and in explain.
 
-import type { ObservedReplica } from "../model/observed.js";
+import { isLive, type ObservedReplica } from "../model/observed.js";
 import { containerName } from "../model/names.js";
 import type { ServiceSpec, UpdateConfig } from "../model/spec.js";
 import type { ContainerRef, CreateStep, RemoveStep, Step, WaitHealthyStep } from "./types.js";
@@ -17,9 +17,7 @@ export function short(hash: string): string {
   return hash.slice(0, 8);
 }
 
-export function isLive(r: ObservedReplica): boolean {
-  return r.state === "running" || r.state === "restarting" || r.state === "paused";
-}
+export { isLive };
 
 export function newRef(cluster: string, spec: ServiceSpec, slot: string): ContainerRef {
   return { name: containerName(cluster, spec.name, slot, spec.specHash) };

@@ -7,7 +7,7 @@
 // is a preference, never a reason to be unschedulable. A running replica is
 // never moved for it: the avoidance is about where its replacement starts.
 
-import type { ObservedReplica } from "../model/observed.js";
+import { isLive } from "../model/observed.js";
 import { dynamicReject, eligibleHosts } from "./filters.js";
 import { moveReason } from "./reasons.js";
 import { hostLess, PreferenceGroups } from "./spread.js";
@@ -89,8 +89,4 @@ function bestOther(
     }
   }
   return best < 0 ? undefined : best;
-}
-
-function isLive(r: ObservedReplica): boolean {
-  return r.state === "running" || r.state === "restarting" || r.state === "paused";
 }

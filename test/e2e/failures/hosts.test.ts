@@ -16,7 +16,7 @@ import {
   thawHost,
   type TestbedHost,
 } from "../../support/testbed.js";
-import { managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { OperatorWorld, waitFor } from "../operator/support.js";
 import {
   busiest,
   DESIRED,
@@ -24,6 +24,7 @@ import {
   failureServices,
   hostState,
   others,
+  servingLow,
   servingOn,
   settled,
 } from "./support.js";
@@ -64,22 +65,10 @@ async function drill(
   await waitFor(`status: ${victim.name} down`, async () => (await hostState(world, victim.name)) === "down");
 
   // Back: sample what serves while the stale containers are fenced off.
-  let low = Infinity;
-  let done = false;
-  const sampler = (async () => {
-    while (!done) {
-      const all = await managed().catch(() => undefined);
-      if (all !== undefined)
-        for (const s of Object.keys(DESIRED))
-          low = Math.min(low, serving(all.filter((c) => c.service === s)).length);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+  const watch = servingLow(Object.keys(DESIRED));
   await repair(victim);
   const after = await waitFor("one container per slot, status matching", () => settled(world), 60_000);
-  done = true;
-  await sampler;
-  expect(low).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
+  expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
   // The replicas stay where they moved (no rebalance): the returned host holds nothing stale.
   expect(after.filter((c) => c.host === victim.name)).toEqual([]);
   await waitFor(`status: ${victim.name} up again`, async () =>

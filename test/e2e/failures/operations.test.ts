@@ -17,6 +17,7 @@ import {
   hostState,
   others,
   replicas,
+  servingLow,
   servingOn,
   settled,
 } from "./support.js";
@@ -37,36 +38,6 @@ afterAll(async () => {
   await resetTestbed();
 });
 
-/** Samples the fewest serving replicas per service until stopped. */
-function lowWatermark(): { stop: () => Promise<number> } {
-  let low = Infinity;
-  let done = false;
-  const loop = (async () => {
-    while (!done) {
-      const all = await managed().catch(() => undefined);
-      if (all !== undefined)
-        for (const s of Object.keys(DESIRED)) {
-          const n = serving(all.filter((c) => c.service === s)).length;
-          if (n < low) {
-            low = n;
-            // Which replicas were serving at the low point: says what a failed check is about.
-            process.stderr.write(
-              `[drill] low ${s}=${n}: ${all.map((c) => `${c.service}/${c.slot}@${c.host}:${c.state}:${c.health}`).join(" ")}\n`,
-            );
-          }
-        }
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  })();
-  return {
-    stop: async () => {
-      done = true;
-      await loop;
-      return low;
-    },
-  };
-}
-
 const drained = (host: string) => failureCluster().replace(`{name: ${host},`, `{name: ${host}, drain: true,`);
 
 /** kill -9 of the operator process (found by its own, unique config file path; killed by pid). */
@@ -80,7 +51,7 @@ async function killOperator(): Promise<void> {
 describe("operations under failure", () => {
   it("drains a host from Git start-first, then takes it back into placement", async () => {
     const h2 = hostNamed("h2");
-    const watch = lowWatermark();
+    const watch = servingLow(Object.keys(DESIRED));
     const commit = await world.push({ "cluster.yaml": drained("h2") }, "drain h2");
     await waitFor("status: h2 draining", async () => (await hostState(world, "h2")) === "draining");
     await waitFor("every replica off h2", () => servingOn(others(h2)), 60_000);
@@ -107,7 +78,7 @@ describe("operations under failure", () => {
 
   it("survives kill -9 of the operator during a rolling update of three replicas", async () => {
     const before = await waitFor("a settled cluster", () => settled(world), 60_000);
-    const watch = lowWatermark();
+    const watch = servingLow(Object.keys(DESIRED));
     const v2 = failureServices()["services/web.yaml"]?.replace("gitfleet/web:1", "gitfleet/web:2") ?? "";
     await world.push({ "services/web.yaml": v2 }, "web: v2");
     // Kill it while the update is under way: one v2 replica exists, not all three.

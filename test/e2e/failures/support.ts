@@ -119,17 +119,25 @@ export function busiest(list: readonly Managed[]): TestbedHost {
 }
 
 /**
- * Samples, until stopped, the fewest serving replicas of a service across the whole
- * cluster: a move that starts the replacement first never lets it drop below the
- * replicas that were serving.
+ * Samples, until stopped, the fewest serving replicas of any of these services across
+ * the whole cluster: a move or update that starts the replacement first never lets a
+ * service drop below the replicas that were serving. Each new low is logged with what
+ * served then, which says what a failed check is about.
  */
-export function servingLow(service: string): { stop: () => Promise<number> } {
+export function servingLow(services: string | readonly string[]): { stop: () => Promise<number> } {
+  const names = typeof services === "string" ? [services] : services;
   let low = Infinity;
   let done = false;
   const loop = (async () => {
     while (!done) {
-      const list = await managed(service).catch(() => undefined);
-      if (list !== undefined) low = Math.min(low, serving(replicas(list)).length);
+      const all = await managed().catch(() => undefined);
+      for (const s of all === undefined ? [] : names) {
+        const n = serving(replicas(all ?? []).filter((c) => c.service === s)).length;
+        if (n >= low) continue;
+        low = n;
+        const what = (all ?? []).map((c) => `${c.service}/${c.slot}@${c.host}:${c.state}:${c.health}`);
+        process.stderr.write(`[drill] low ${s}=${n}: ${what.join(" ")}\n`);
+      }
       await new Promise((r) => setTimeout(r, 150));
     }
   })();
