@@ -25,8 +25,3 @@ export const systemTime: Time = {
       signal?.addEventListener("abort", done, { once: true });
     }),
 };
-
-/** Exponential backoff with a cap: 1, 2, 4, ... times base. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
-}

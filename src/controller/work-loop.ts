@@ -5,7 +5,13 @@
 // report, and return.
 
 import type { Logger } from "pino";
-import { backoffMs, type Time } from "./time.js";
+import { backoffDelay } from "../model/backoff.js";
+import type { Time } from "./time.js";
+
+/** The loop's delays have no jitter (one loop per process: nothing to spread), so no random source. */
+const NO_RANDOM = (): number => 0;
+/** Passes that keep asking for another at once slow down from 0.5 s to 30 s. */
+const SPIN_BACKOFF = { baseMs: 500, maxMs: 30_000, jitter: 0 } as const;
 
 export interface PassResult {
   readonly ok: boolean;
@@ -88,7 +94,7 @@ export class WorkLoop {
       this.streak = r.followUpMs === 0 ? this.streak + 1 : 0;
       if (!r.ok) this.retryLater("the last pass did not fully succeed");
       else if (r.followUpMs !== undefined) {
-        const spin = this.streak > 5 ? backoffMs(this.streak - 5, 500, 30_000) : 0;
+        const spin = this.streak > 5 ? backoffDelay(this.streak - 5, SPIN_BACKOFF, NO_RANDOM) : 0;
         this.markDue("follow-up", Math.max(r.followUpMs, spin));
       }
     } catch (err) {
@@ -101,7 +107,16 @@ export class WorkLoop {
 
   private retryLater(reason: string): void {
     if (this.stopping) return;
-    const delay = backoffMs(this.failures, this.o.backoffBaseMs ?? 1_000, this.o.backoffMaxMs ?? 60_000);
+    const delay = backoffDelay(
+      this.failures,
+      {
+        baseMs: this.o.backoffBaseMs ?? 1_000,
+        maxMs: this.o.backoffMaxMs ?? 60_000,
+        // One loop per process: nothing to spread, and the retry times stay predictable.
+        jitter: 0,
+      },
+      NO_RANDOM,
+    );
     this.o.logger.debug({ delay, failures: this.failures }, reason);
     this.markDue(reason, delay);
   }

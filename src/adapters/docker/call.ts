@@ -7,6 +7,7 @@
 // waiting out their grace periods must not delay a heartbeat or a list.
 
 import type { Logger } from "pino";
+import { backoffDelay } from "../../model/backoff.js";
 import { DockerError, toDockerError } from "./errors.js";
 import { Limiter } from "./limiter.js";
 
@@ -65,7 +66,7 @@ export class HostCaller {
       } catch (err) {
         const error = toDockerError(err, this.host, op);
         if (!error.transient || n >= retries) throw error;
-        const delay = this.policy.backoffMs * 2 ** n * (0.5 + Math.random());
+        const delay = backoffDelay(n + 1, { baseMs: this.policy.backoffMs, maxMs: 10_000 }, Math.random);
         this.logger.warn({ host: this.host, op, code: error.code, attempt: n + 1, delay }, "retrying");
         await sleep(delay);
       }

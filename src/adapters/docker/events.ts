@@ -5,6 +5,7 @@
 // callback must only note that work is due; it is never awaited.
 
 import type { Logger } from "pino";
+import { backoffDelay } from "../../model/backoff.js";
 import { LABELS } from "../../model/observed.js";
 
 export interface ContainerEvent {
@@ -45,12 +46,11 @@ export class EventWatcher {
   private stream: Stream | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private backoff: number;
+  /** Reconnection attempts since the stream was last up. */
+  private failures = 0;
   private generation = 0;
 
-  constructor(private readonly opts: EventWatcherOptions) {
-    this.backoff = opts.minBackoffMs ?? 250;
-  }
+  constructor(private readonly opts: EventWatcherOptions) {}
 
   start(): void {
     if (this.running) return;
@@ -90,7 +90,7 @@ export class EventWatcher {
       return;
     }
     this.stream = stream;
-    this.backoff = this.opts.minBackoffMs ?? 250;
+    this.failures = 0;
     this.emit({ kind: "connected", host: this.opts.host });
     let buffered = "";
     stream.on("data", (chunk: Buffer | string) => {
@@ -116,10 +116,17 @@ export class EventWatcher {
     this.stream = undefined;
     if (!this.running) return;
     const error = err instanceof Error ? err.message : String(err);
-    this.opts.logger.warn({ host: this.opts.host, error, retryInMs: this.backoff }, "docker events lost");
+    this.failures++;
+    const delay = backoffDelay(
+      this.failures,
+      {
+        baseMs: this.opts.minBackoffMs ?? 250,
+        maxMs: this.opts.maxBackoffMs ?? 10_000,
+      },
+      Math.random,
+    );
+    this.opts.logger.warn({ host: this.opts.host, error, retryInMs: delay }, "docker events lost");
     this.emit({ kind: "disconnected", host: this.opts.host, error });
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 10_000);
     this.timer = setTimeout(() => void this.connect(), delay);
   }
 

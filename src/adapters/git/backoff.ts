@@ -1,5 +1,7 @@
-// Exponential backoff with "equal jitter": half the delay is fixed, half is
-// random, so retries never spin and many operators do not retry in lockstep.
+// The Git adapter's retry settings over the one backoff (model/backoff.ts):
+// polls during an outage and rejected status pushes.
+
+import { backoffDelay as delay, type BackoffPolicy } from "../../model/backoff.js";
 
 export interface BackoffOptions {
   /** Delay after the first failure. */
@@ -12,12 +14,11 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF = { baseMs: 1_000, maxMs: 5 * 60_000 } as const;
 
-/** Delay before retry number `attempt` (1 = after the first failure). */
+/** Delay before retry number `attempt` (1 = after the first failure), with equal jitter. */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? DEFAULT_BACKOFF.baseMs;
-  const max = options.maxMs ?? DEFAULT_BACKOFF.maxMs;
-  const random = options.random ?? Math.random;
-  const exponent = Math.min(Math.max(attempt, 1) - 1, 30);
-  const ceiling = Math.min(max, base * 2 ** exponent);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  const policy: BackoffPolicy = {
+    baseMs: options.baseMs ?? DEFAULT_BACKOFF.baseMs,
+    maxMs: options.maxMs ?? DEFAULT_BACKOFF.maxMs,
+  };
+  return delay(attempt, policy, options.random ?? Math.random);
 }
