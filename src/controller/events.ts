@@ -26,7 +26,10 @@ export type EventKind =
   | "rejected" // a commit failed validation or signature checks
   | "host-down"
   | "host-up"
-  | "moves-throttled"; // flap protection deferred moves beyond the per-minute budget
+  | "moves-throttled" // flap protection deferred moves beyond the per-minute budget
+  | "resumed-from-cache" // restarted while Git is unreachable: the cached desired commit is in effect
+  | "host-removed" // a host left cluster.yaml: drained, then what gitfleet put there is removed
+  | "host-cleaned"; // a removed host no longer runs anything of this cluster
 
 export interface ControllerEvent {
   /** ms since epoch */

@@ -15,6 +15,7 @@ export class Journal {
   private log: EventLog = emptyEventLog(20);
   private lastRejected: string | undefined;
   private lastApplied: string | undefined;
+  private lastFromCache: string | undefined;
   private lastUnschedulable = new Map<string, string>();
 
   constructor(
@@ -51,6 +52,22 @@ export class Journal {
     } else if (c.to === "up" && c.from === "down") {
       this.record({ ...base, kind: "host-up", message: `host ${c.host} answers again` });
     }
+  }
+
+  /** Once per resume: the desired state in effect came from the cache, not from Git. */
+  fromCache(snapshot: SourceSnapshot): void {
+    const commit = snapshot.fromCache === true ? snapshot.desired?.commit : undefined;
+    if (commit === undefined || commit === this.lastFromCache) return;
+    this.lastFromCache = commit;
+    const since = snapshot.outage ? new Date(snapshot.outage.since).toISOString() : "start";
+    this.record({
+      time: this.now(),
+      kind: "resumed-from-cache",
+      service: "",
+      message:
+        `Git unreachable since ${since}: resumed commit ${commit.slice(0, 7)} from the operator's cache ` +
+        "(healing and failover go on; the desired state may be stale)",
+    });
   }
 
   rejected(snapshot: SourceSnapshot): void {

@@ -89,6 +89,7 @@ export class Reconciler {
     if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
     const snapshot = await this.o.source.poll();
     this.journal.rejected(snapshot);
+    this.journal.fromCache(snapshot);
     const desired = snapshot.desired?.state;
     if (desired === undefined) {
       const write = await this.report({ snapshot, rolling: new Set() });

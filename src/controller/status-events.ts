@@ -24,6 +24,9 @@ const KIND: Partial<Record<EventKind, StatusEventKind>> = {
   "host-down": "host-down",
   "host-up": "host-up",
   "moves-throttled": "moves-throttled",
+  "resumed-from-cache": "resumed-from-cache",
+  "host-removed": "host-removed",
+  "host-cleaned": "host-cleaned",
 };
 
 export function toStatusEvent(e: ControllerEvent): StatusEvent | undefined {

@@ -77,7 +77,13 @@ export function statusInput(f: StatusFacts): StatusInput {
     ...(snapshot.desired !== undefined ? { desired: commitInfo(snapshot.desired) } : {}),
     ...(snapshot.rejected !== undefined ? { rejected: snapshot.rejected } : {}),
     ...(snapshot.outage !== undefined
-      ? { outage: { since: snapshot.outage.since, error: snapshot.outage.error } }
+      ? {
+          outage: {
+            since: snapshot.outage.since,
+            error: snapshot.outage.error,
+            ...(snapshot.fromCache === true ? { fromCache: true } : {}),
+          },
+        }
       : {}),
     ...(error !== undefined ? { error } : {}),
     hosts,

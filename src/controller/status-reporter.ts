@@ -5,10 +5,13 @@
 import type { Logger } from "pino";
 import type { StatusSink } from "../model/ports.js";
 import { describeChange, render, type StatusInput } from "../status/index.js";
+import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "./host-driver.js";
 
 export class StatusReporter {
   private last: ReadonlyMap<string, string> = new Map();
+  /** Every pass fails to write during a Git outage: warned once a minute. */
+  private readonly warnings = new WarnThrottle();
   /** The rendered files of the last write that reached Git. */
   get lastFiles(): ReadonlyMap<string, string> {
     return this.last;
@@ -45,14 +48,15 @@ export class StatusReporter {
     try {
       const r = await this.sink.write(files, message);
       if (r.error !== undefined) {
-        this.logger.warn({ err: r.error }, "status not written");
+        this.warnings.warn(this.logger, "write", { err: r.error }, "status not written");
         return false;
       }
       this.last = files;
+      this.warnings.clear("write");
       if (r.committed) this.logger.info({ commit: r.commit }, message.split("\n")[0] ?? message);
       return true;
     } catch (err) {
-      this.logger.warn({ err: errorMessage(err) }, "status not written");
+      this.warnings.warn(this.logger, "write", { err: errorMessage(err) }, "status not written");
       return false;
     }
   }

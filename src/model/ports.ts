@@ -31,6 +31,11 @@ export interface SourceSnapshot {
   /** Set while the Git server cannot be reached; the desired state is then this old. */
   readonly outage?: { readonly since: number; readonly error: string; readonly attempts: number };
   /**
+   * The desired state was read from the operator's own cache (the last commit it accepted),
+   * not from the server: set after a restart while Git is unreachable, until a poll succeeds.
+   */
+  readonly fromCache?: boolean;
+  /**
    * Whether this poll produced a new verdict: a new desired commit or a new rejection.
    * A tip that moved only by commits touching status/ and STATUS.md does not count.
    */

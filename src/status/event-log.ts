@@ -18,7 +18,10 @@ export type StatusEventKind =
   | "host-up"
   | "rejected"
   | "moves-throttled"
-  | "applied";
+  | "applied"
+  | "resumed-from-cache"
+  | "host-removed"
+  | "host-cleaned";
 
 export interface StatusEvent {
   /** ms since epoch */

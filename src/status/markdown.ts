@@ -27,7 +27,12 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   }
   if (input.outage) {
     out.push(`> **Git unreachable** since ${isoTime(input.outage.since)}: ${cell(input.outage.error)}.`);
-    out.push("> The desired state shown is the last one fetched.", "");
+    out.push(
+      input.outage.fromCache === true
+        ? "> The desired state is the last commit this operator accepted, read from its own cache after a restart: it may be stale."
+        : "> The desired state shown is the last one fetched.",
+      "",
+    );
   }
   if (input.error !== undefined) out.push(`> **Error:** ${cell(input.error)}`, "");
 

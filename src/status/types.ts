@@ -54,7 +54,12 @@ export interface StatusInput {
   readonly applied?: string;
   readonly rejected?: RejectedCommit;
   /** Git cannot be reached; the desired state is as old as `desired`. */
-  readonly outage?: { readonly since: number; readonly error: string };
+  readonly outage?: {
+    readonly since: number;
+    readonly error: string;
+    /** The desired state was resumed from the operator's cache after a restart (it may be stale). */
+    readonly fromCache?: boolean;
+  };
   /** The last pass failed for a reason other than Git (message without secrets). */
   readonly error?: string;
   readonly hosts: readonly HostInput[];

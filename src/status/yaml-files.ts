@@ -42,7 +42,13 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
   }
   if (input.outage) {
     // `since` only: attempt counters would change every poll and force a commit.
-    doc["git"] = { reachable: false, since: isoTime(input.outage.since), error: input.outage.error };
+    doc["git"] = {
+      reachable: false,
+      since: isoTime(input.outage.since),
+      error: input.outage.error,
+      // After a restart during the outage: the last commit this operator accepted, from its cache.
+      ...(input.outage.fromCache === true ? { desired_from: "operator cache (may be stale)" } : {}),
+    };
   }
   if (input.error !== undefined) doc["error"] = input.error;
   doc["hosts"] = Object.fromEntries(

@@ -10,6 +10,7 @@
 import path from "node:path";
 import git from "isomorphic-git";
 import { log } from "../../log.js";
+import { WarnThrottle } from "../../log-throttle.js";
 import type { Clock, StatusSink, StatusWriteResult } from "../../model/ports.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { STATUS_DIR } from "./commits.js";
@@ -49,6 +50,8 @@ export class GitStatusSink implements StatusSink {
   private queue: Promise<unknown> = Promise.resolve();
   private lastWritten: { readonly files: ReadonlyMap<string, string>; readonly commit: string } | undefined;
   private readonly remoteRef: string;
+  /** A push fails on every pass during an outage: warned once a minute. */
+  private readonly warnings = new WarnThrottle();
 
   private constructor(
     private readonly remote: GitRemote,
@@ -132,12 +135,18 @@ export class GitStatusSink implements StatusSink {
         if (!outcome.created || commit === undefined) {
           return { committed: false, pushed: false, ...(commit ? { commit } : {}) };
         }
+        this.warnings.clear("push");
         log.info({ commit, branch: this.remoteRef }, "git: status pushed");
         return { committed: true, commit, pushed: true };
       } catch (err) {
         const error = toGitError(err, this.remote.location, false);
         if (error.code !== "git-push-rejected" || attempt >= attempts) {
-          log.warn({ code: error.code, attempt }, `git: status not pushed: ${error.message}`);
+          this.warnings.warn(
+            log,
+            "push",
+            { code: error.code, attempt },
+            `git: status not pushed: ${error.message}`,
+          );
           return { committed: false, pushed: false, error: `${error.code}: ${error.message}` };
         }
         const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000, ...this.options.backoff });

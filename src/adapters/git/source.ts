@@ -9,6 +9,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { log } from "../../log.js";
+import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
 import type { LoadResult, RepoFiles } from "../../model/spec.js";
 import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
@@ -17,7 +18,8 @@ import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { CommitEvaluator, type DesiredCommit } from "./commit-evaluator.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
-import { isAncestor } from "./objects.js";
+import git from "isomorphic-git";
+import { isAncestor, resolveRefOrUndefined } from "./objects.js";
 import {
   DEFAULT_REF,
   type RefSelector,
@@ -57,6 +59,12 @@ type Outage = NonNullable<SourceSnapshot["outage"]>;
 
 /** The ref in the cache that always holds the last fetched tip (the "have" of the next fetch). */
 const TIP_REF = "refs/heads/gitfleet-tip";
+/**
+ * The ref in the cache that names the last commit accepted as the desired state: after a
+ * restart while Git is unreachable, the operator resumes from it (checked again, signature
+ * included, so the cache is trusted no more than the server was).
+ */
+export const DESIRED_REF = "refs/gitfleet/desired";
 const systemClock: Clock = { now: () => Date.now() };
 
 export class GitSource implements DesiredSource {
@@ -67,6 +75,10 @@ export class GitSource implements DesiredSource {
   private rejected: RejectedCommit | undefined;
   private rewritten = false;
   private outage: Outage | undefined;
+  /** Set while the desired state comes from the cache (resumed after a restart, Git unreachable since). */
+  private fromCache = false;
+  private resumeTried = false;
+  private readonly warnings: WarnThrottle;
   private readonly evaluator: CommitEvaluator;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock: Clock;
@@ -77,6 +89,7 @@ export class GitSource implements DesiredSource {
     verifier: CommitSignatureVerifier | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.warnings = new WarnThrottle(DEFAULT_WARN_EVERY_MS, () => this.clock.now());
     this.evaluator = new CommitEvaluator(remote, options.loadSpec ?? defaultLoadSpec, verifier);
   }
 
@@ -158,12 +171,58 @@ export class GitSource implements DesiredSource {
     this.evaluated = commit;
     if (verdict.ok) {
       this.desired = verdict.desired;
+      this.fromCache = false;
       this.rejected = undefined;
       log.info({ commit, author: verdict.desired.author }, "git: new desired state");
+      await this.remember(commit);
     } else {
       this.rejected = verdict.rejected;
       const { reason, errors } = verdict.rejected;
       log.warn({ commit, reason, errors: errors.length }, "git: commit rejected");
+    }
+  }
+
+  /** Name the accepted commit in the cache, so a restart during an outage can resume from it. */
+  private async remember(commit: string): Promise<void> {
+    if (!this.remote.ownsCache) return;
+    try {
+      await git.writeRef({
+        fs: this.remote.fs,
+        gitdir: this.remote.gitdir,
+        ref: DESIRED_REF,
+        value: commit,
+        force: true,
+      });
+    } catch (err) {
+      log.warn({ err: String(err) }, "git: the desired commit is not recorded in the cache");
+    }
+  }
+
+  /**
+   * Once, when the first poll of this process fails: the last desired commit of the cache,
+   * evaluated again (signature and every rule), so healing and failover go on after a restart
+   * during a Git outage. The snapshot says the state is from the cache until Git answers.
+   */
+  private async resumeFromCache(): Promise<void> {
+    if (this.resumeTried || this.desired !== undefined || !this.remote.ownsCache) return;
+    this.resumeTried = true;
+    try {
+      const commit = await resolveRefOrUndefined(this.remote, DESIRED_REF);
+      if (commit === undefined) return;
+      const verdict = await this.evaluator.evaluate(commit);
+      if (!verdict.ok) {
+        log.warn(
+          { commit, reason: verdict.rejected.reason },
+          "git: the cached desired commit no longer passes",
+        );
+        return;
+      }
+      this.desired = verdict.desired;
+      this.evaluated = commit;
+      this.fromCache = true;
+      log.warn({ commit }, "git: unreachable at start; resumed the last desired commit from the cache");
+    } catch (err) {
+      log.warn({ err: String(err) }, "git: the cache holds no readable desired commit");
     }
   }
 
@@ -179,6 +238,8 @@ export class GitSource implements DesiredSource {
   private healthy(changed: boolean): SourceSnapshot {
     if (this.outage) log.info({ attempts: this.outage.attempts }, "git: server reachable again");
     this.outage = undefined;
+    this.fromCache = false;
+    this.warnings.clear("poll");
     return this.snapshot(changed);
   }
 
@@ -190,7 +251,14 @@ export class GitSource implements DesiredSource {
       error: `${error.code}: ${error.message}`,
       attempts: (this.outage?.attempts ?? 0) + 1,
     };
-    log.warn({ code: error.code, attempts: this.outage.attempts }, `git: poll failed: ${error.message}`);
+    // Rate-limited: a poll fails on every pass during an outage.
+    this.warnings.warn(
+      log,
+      "poll",
+      { code: error.code, attempts: this.outage.attempts, since: this.outage.since },
+      `git: poll failed: ${error.message}`,
+    );
+    await this.resumeFromCache();
     // Twice in a row a failure that is not the network's: the cache may be damaged.
     if (error.code === "git-error" && this.outage.attempts >= 2 && this.remote.ownsCache)
       await this.resetCache();
@@ -210,6 +278,7 @@ export class GitSource implements DesiredSource {
       ...(this.desired ? { desired: this.desired } : {}),
       ...(this.rejected ? { rejected: this.rejected } : {}),
       ...(this.outage ? { outage: this.outage } : {}),
+      ...(this.fromCache && this.desired ? { fromCache: true } : {}),
       rewritten: this.rewritten,
       changed,
     };

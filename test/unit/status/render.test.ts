@@ -140,6 +140,19 @@ describe("render: files and cluster.yaml", () => {
     });
   });
 
+  it("a desired state resumed from the operator's cache during an outage is called possibly stale", () => {
+    const outage = { since: 1_700_000_060_000, error: "git-unreachable: ECONNREFUSED", fromCache: true };
+    const input = syncedInput({ outage });
+    expect(cluster(input)).toMatchObject({
+      git: { reachable: false, desired_from: "operator cache (may be stale)" },
+    });
+    const md = render(input).get("STATUS.md") ?? "";
+    expect(md).toContain("read from its own cache after a restart: it may be stale");
+    expect(render(syncedInput({ outage: { since: 0, error: "x" } })).get("STATUS.md")).toContain(
+      "The desired state shown is the last one fetched.",
+    );
+  });
+
   it("host states: draining, down (Degraded), and reservations count live replicas only", () => {
     const base = syncedInput();
     const replicas = [...base.replicas, replica(spec("web"), "3", "h1", { state: "exited", exitCode: 137 })];
