@@ -85,6 +85,15 @@ status:
   branch: $STATUS_BRANCH
 secrets_dir: ./secrets
 work_dir: ./work
+# The trust root: what the repository may ask for. sample-repo needs nothing beyond
+# the baseline ceiling (no privileges, host namespaces or bind mounts); this pins
+# the cluster name and the one engine it may manage, and says which service may
+# read which application secret.
+ceiling:
+  cluster: $CLUSTER
+  endpoints: ["unix:///var/run/docker.sock"]
+  secrets:
+    - {secrets: [demo-api-token], services: [api]}
 YAML
   echo "$DEMO/gitfleet.yaml"
 }

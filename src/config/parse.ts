@@ -6,6 +6,7 @@ import path from "node:path";
 import { validate as validateCron } from "node-cron";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { parseDuration } from "../spec/units.js";
+import { parseCeiling } from "./ceiling.js";
 import { applyEnvOverrides, type Env } from "./env.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { locate } from "./locate.js";
@@ -154,6 +155,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       ? { metrics: { listen: listen("/metrics/listen", str(metricsRaw["listen"]) ?? "") } }
       : {}),
     docker,
+    ceiling: parseCeiling(value["ceiling"], problem),
   };
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return config;

@@ -1,6 +1,8 @@
 // The operator's own configuration, normalised: absolute paths, durations in
 // ms, listen addresses split. Produced by parseOperatorConfig.
 
+import type { Ceiling } from "../model/ceiling.js";
+
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
@@ -54,6 +56,8 @@ export interface OperatorConfig {
   readonly signature: { readonly trustedKeyFiles: readonly string[] };
   readonly metrics?: { readonly listen: ListenAddress };
   readonly docker: DockerClientConfig;
+  /** The most the watched repository may ask for (baseline profile when not configured). */
+  readonly ceiling: Ceiling;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -62,7 +66,7 @@ export const CONFIG_DEFAULTS = {
   statusBranch: "gitfleet/status",
   secretsDir: "secrets",
   workDir: ".gitfleet",
-  webhookListen: "0.0.0.0:9000",
+  webhookListen: "127.0.0.1:9000",
   concurrency: 4,
   callTimeoutMs: 30_000,
   pingTimeoutMs: 2_000,

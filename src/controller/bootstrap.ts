@@ -18,6 +18,8 @@ import { WebhookServer } from "../adapters/http/webhook.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../model/ports.js";
+import type { LoadResult, RepoFiles } from "../model/spec.js";
+import { loadSpec } from "../spec/index.js";
 import { createDockerDriver } from "./docker-driver.js";
 import type { DriverFactory } from "./fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
@@ -38,6 +40,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     ref: refOf(config.repository.ref),
     cacheDir: config.workDir,
     ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    loadSpec: specLoader(config),
   });
   const sink = await GitStatusSink.create({
     repository,
@@ -56,6 +59,11 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
   };
   return new Operator(options);
+}
+
+/** Every commit is judged against the operator's ceiling, never against what it says of itself. */
+export function specLoader(config: OperatorConfig): (files: RepoFiles) => LoadResult {
+  return (files) => loadSpec(files, { ceiling: config.ceiling });
 }
 
 export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {

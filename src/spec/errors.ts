@@ -46,6 +46,19 @@ export const SPEC_ERROR_CODES = [
   "policy-host-network",
   "policy-bind-mount",
   "policy-docker-socket",
+  // the operator's ceiling (src/model/ceiling.ts), never widened by cluster.yaml
+  "ceiling-cluster-name",
+  "ceiling-endpoint",
+  "ceiling-privileged",
+  "ceiling-host-network",
+  "ceiling-bind-mount",
+  "ceiling-cap-add",
+  "ceiling-replicas",
+  "ceiling-replicas-total",
+  "ceiling-memory",
+  "ceiling-cpus",
+  "ceiling-secret",
+  "secret-namespace",
 ] as const;
 
 export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[number];

@@ -4,11 +4,14 @@
 // or a test fixture.
 
 import type { LoadResult, RepoFiles } from "../model/spec.js";
-import { loadRepo } from "./load.js";
+import { loadRepo, type LoadOptions } from "./load.js";
 
-export function loadSpec(files: RepoFiles): LoadResult {
-  return loadRepo(files);
+/** `options.ceiling`: the operator's ceiling (default: the baseline profile). */
+export function loadSpec(files: RepoFiles, options: LoadOptions = {}): LoadResult {
+  return loadRepo(files, options);
 }
+
+export type { LoadOptions } from "./load.js";
 
 export { formatSpecError, sortErrors, SPEC_ERROR_CODES, type SpecErrorCode } from "./errors.js";
 export { CLUSTER_FILE, MAX_FILE_BYTES, SERVICES_DIR } from "./files.js";

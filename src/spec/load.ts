@@ -3,6 +3,7 @@
 // valid ones, then run the checks that span documents. Every problem found
 // anywhere is reported; a state is returned only when there are none.
 
+import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
 import { Problems } from "./errors.js";
 import { CLUSTER_FILE, selectSpecFiles } from "./files.js";
@@ -14,6 +15,7 @@ import { docStart, locate } from "./positions.js";
 import type { RawService } from "./raw.js";
 import { checkDependsOn } from "./rules-graph.js";
 import { checkPlacement } from "./rules-placement.js";
+import { checkServicesCeiling } from "./rules-ceiling-services.js";
 import { checkPolicy } from "./rules-policy.js";
 import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules-unique.js";
 import { validateAgainstSchema } from "./schemas.js";
@@ -21,7 +23,13 @@ import { didYouMean } from "./suggest.js";
 
 type Kind = "Service" | "Cluster";
 
-export function loadRepo(repo: RepoFiles): LoadResult {
+export interface LoadOptions {
+  /** The operator's ceiling; the baseline profile when not given. */
+  readonly ceiling?: Ceiling;
+}
+
+export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult {
+  const ceiling = options.ceiling ?? BASELINE_CEILING;
   const problems = new Problems();
   const selected = selectSpecFiles(repo, problems);
   const clusterDocs: YamlDoc[] = [];
@@ -53,7 +61,7 @@ export function loadRepo(repo: RepoFiles): LoadResult {
       "cluster.yaml must hold exactly one kind: Cluster document",
     );
   }
-  const cluster = loadCluster(clusterDocs[0], problems);
+  const cluster = loadCluster(clusterDocs[0], ceiling, problems);
   const firsts = checkDuplicateServices(serviceDocs, problems);
   const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
   const services: LoadedService[] = [];
@@ -67,7 +75,8 @@ export function loadRepo(repo: RepoFiles): LoadResult {
   }
   checkDependsOn(services, known, problems);
   checkPortConflicts(services, problems);
-  if (cluster.policy) checkPolicy(services, cluster.policy, problems);
+  if (cluster.policy) checkPolicy(services, cluster.policy, ceiling, problems);
+  checkServicesCeiling(services, cluster.hosts, ceiling, problems);
   if (cluster.hosts) checkPlacement(services, cluster.hosts, problems);
   if (cluster.spec === undefined && problems.count === 0) {
     // Every way to lose the cluster reports itself; this only guards against an error-free rejection.

@@ -1,10 +1,12 @@
 // The schema-valid Cluster document to the model's ClusterSpec. Its deploy
 // defaults are handed on, as a layer, to every service's normaliser.
 
+import type { Ceiling } from "../model/ceiling.js";
 import type { ClusterPolicy, ClusterSpec, HostSpec } from "../model/spec.js";
 import { docLocator, durationMs, nanoCpus, sizeBytes, type Ctx, type Layer } from "./context.js";
 import type { Problems } from "./errors.js";
 import type { YamlDoc } from "./parse.js";
+import { isUnder, normalisePath } from "./paths.js";
 import { docStart, locate } from "./positions.js";
 import type { RawCluster, RawDeploy, RawHost } from "./raw.js";
 
@@ -20,14 +22,19 @@ export interface LoadedCluster {
   readonly defaults?: Layer;
 }
 
-export function normaliseCluster(doc: YamlDoc, raw: RawCluster, problems: Problems): LoadedCluster {
+export function normaliseCluster(
+  doc: YamlDoc,
+  raw: RawCluster,
+  ceiling: Ceiling,
+  problems: Problems,
+): LoadedCluster {
   const ctx: Ctx = { at: docLocator(doc), problems };
   const settings = raw.settings ?? {};
   const spec: ClusterSpec = {
     name: raw.name,
     hosts: normaliseHosts(doc, raw.hosts, problems),
     edge: { image: raw.edge?.image ?? DEFAULT_EDGE_IMAGE },
-    policy: normalisePolicy(raw.policy),
+    policy: normalisePolicy(raw.policy, ceiling),
     settings: {
       rebalance: settings.rebalance ?? false,
       hostDownAfterMs: durationMs(
@@ -50,11 +57,21 @@ export function normaliseCluster(doc: YamlDoc, raw: RawCluster, problems: Proble
   return defaults ? { spec, doc, defaults } : { spec, doc };
 }
 
-export function normalisePolicy(raw: RawCluster["policy"]): ClusterPolicy {
+/**
+ * The policy in force: the operator's ceiling, narrowed by cluster.yaml's
+ * policy. A key cluster.yaml leaves out keeps the ceiling's value; one that
+ * asks for more is reported by rules-ceiling and does not widen anything here.
+ */
+export function normalisePolicy(raw: RawCluster["policy"], ceiling: Ceiling): ClusterPolicy {
+  const withinCeiling = (prefix: string): boolean =>
+    ceiling.allowBindMounts.some((c) => isUnder(normalisePath(prefix), normalisePath(c)));
   return {
-    allowPrivileged: raw?.allow_privileged ?? false,
-    allowHostNetwork: raw?.allow_host_network ?? false,
-    allowBindMounts: [...(raw?.allow_bind_mounts ?? [])],
+    allowPrivileged: ceiling.allowPrivileged && (raw?.allow_privileged ?? true),
+    allowHostNetwork: ceiling.allowHostNetwork && (raw?.allow_host_network ?? true),
+    allowBindMounts:
+      raw?.allow_bind_mounts === undefined
+        ? [...ceiling.allowBindMounts]
+        : raw.allow_bind_mounts.filter(withinCeiling),
   };
 }
 

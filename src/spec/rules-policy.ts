@@ -1,29 +1,44 @@
-// What the cluster policy forbids: privileged containers, host networking and
-// bind mounts outside the allowed prefixes. The Docker socket (and any
-// directory holding it) is refused whatever the policy says: mounting it
+// What a service may not ask for: privileged containers, host networking and
+// bind mounts outside the allowed prefixes. Two layers forbid them: the
+// operator's ceiling (reported as ceiling-*, naming the operator setting) and,
+// within it, cluster.yaml's policy (reported as policy-*). The Docker socket
+// (and any directory holding it) is refused whatever either says: mounting it
 // hands the container the whole host.
 
-import { posix } from "node:path";
+import type { Ceiling } from "../model/ceiling.js";
 import type { ClusterPolicy } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { LoadedService } from "./normalise-service.js";
-
-const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+import { exposesDockerSocket, isUnder, normalisePath } from "./paths.js";
+import { bindMountsAllowed, setting } from "./rules-ceiling.js";
 
 export function checkPolicy(
   services: readonly LoadedService[],
   policy: ClusterPolicy,
+  ceiling: Ceiling,
   problems: Problems,
 ): void {
   for (const s of services) {
-    if (s.spec.privileged && !policy.allowPrivileged) {
+    if (s.spec.privileged && !ceiling.allowPrivileged) {
+      problems.add(
+        s.at(["privileged"]),
+        "ceiling-privileged",
+        `privileged containers are forbidden by ${setting("allow_privileged")} (cluster.yaml cannot allow them)`,
+      );
+    } else if (s.spec.privileged && !policy.allowPrivileged) {
       problems.add(
         s.at(["privileged"]),
         "policy-privileged",
         "privileged containers are not allowed by the cluster policy (policy.allow_privileged in cluster.yaml)",
       );
     }
-    if (s.spec.networkMode === "host" && !policy.allowHostNetwork) {
+    if (s.spec.networkMode === "host" && !ceiling.allowHostNetwork) {
+      problems.add(
+        s.at(["network_mode"]),
+        "ceiling-host-network",
+        `network_mode: host is forbidden by ${setting("allow_host_network")} (cluster.yaml cannot allow it)`,
+      );
+    } else if (s.spec.networkMode === "host" && !policy.allowHostNetwork) {
       problems.add(
         s.at(["network_mode"]),
         "policy-host-network",
@@ -32,7 +47,7 @@ export function checkPolicy(
     }
     s.spec.volumes.forEach((v, i) => {
       if (v.type !== "bind" || v.source === undefined) return;
-      const source = normalise(v.source);
+      const source = normalisePath(v.source);
       const at = s.at(["volumes", i]);
       const shown = source === v.source ? source : `${v.source} (that is ${source})`;
       if (exposesDockerSocket(source)) {
@@ -41,7 +56,13 @@ export function checkPolicy(
           "policy-docker-socket",
           `bind mount of ${shown} is refused: it gives the container the Docker socket, and so control of the host`,
         );
-      } else if (!policy.allowBindMounts.some((prefix) => isUnder(source, normalise(prefix)))) {
+      } else if (!ceiling.allowBindMounts.some((prefix) => isUnder(source, normalisePath(prefix)))) {
+        problems.add(
+          at,
+          "ceiling-bind-mount",
+          `bind mount of ${shown} is forbidden: ${bindMountsAllowed(ceiling)}`,
+        );
+      } else if (!policy.allowBindMounts.some((prefix) => isUnder(source, normalisePath(prefix)))) {
         const allowed =
           policy.allowBindMounts.length > 0
             ? `allowed prefixes: ${policy.allowBindMounts.join(", ")}`
@@ -54,18 +75,4 @@ export function checkPolicy(
       }
     });
   }
-}
-
-/** Resolves "." and ".." so "/srv/data/../../etc" is judged as "/etc". */
-function normalise(path: string): string {
-  const n = posix.normalize(posix.join("/", path));
-  return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
-}
-
-function isUnder(path: string, prefix: string): boolean {
-  return prefix === "/" || path === prefix || path.startsWith(`${prefix}/`);
-}
-
-function exposesDockerSocket(source: string): boolean {
-  return posix.basename(source) === "docker.sock" || DOCKER_SOCKETS.some((sock) => isUnder(sock, source));
 }

@@ -12,9 +12,10 @@ import { GitSource } from "../../adapters/git/index.js";
 import { DirectorySecretStore } from "../../adapters/system/secret-store.js";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
 import { CONFIG_DEFAULTS, ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
-import { dockerDrivers, refOf, repositoryOf } from "../../controller/bootstrap.js";
+import { dockerDrivers, refOf, repositoryOf, specLoader } from "../../controller/bootstrap.js";
 import { preview } from "../../controller/preview.js";
 import { log } from "../../log.js";
+import { BASELINE_CEILING } from "../../model/ceiling.js";
 import type { DesiredState, SpecError } from "../../model/spec.js";
 import { explain } from "../../plan/index.js";
 import { formatSpecError, loadSpec } from "../../spec/index.js";
@@ -45,7 +46,10 @@ export function registerPlan(program: Command): void {
     .command("plan")
     .description("show what the operator would change on the live hosts now (read-only)")
     .argument("[dir]", "repository checkout to plan (default: the repository in --config)")
-    .option("-c, --config <file>", "operator configuration: repository, secrets, Docker client settings")
+    .option(
+      "-c, --config <file>",
+      "operator configuration: repository, ceiling, secrets, Docker client settings (without it: the baseline ceiling)",
+    )
     .option("--json", "print the plan as JSON on stdout")
     .option("--detailed-exitcode", "exit 3 when changes are pending (0 when none)")
     .addHelpText("after", HELP)
@@ -103,7 +107,8 @@ async function desiredState(
 ): Promise<DesiredState | number> {
   if (dir !== undefined) {
     try {
-      const result = loadSpec(await readRepoDir(resolve(io.cwd, dir)));
+      const ceiling = config?.ceiling ?? BASELINE_CEILING;
+      const result = loadSpec(await readRepoDir(resolve(io.cwd, dir)), { ceiling });
       if (result.ok) return result.state;
       printErrors(result.errors, io);
       return EXIT_INVALID;
@@ -122,6 +127,7 @@ async function desiredState(
       repository: repositoryOf(config),
       ref: refOf(config.repository.ref),
       cacheDir,
+      loadSpec: specLoader(config),
     });
     snap = await source.poll();
   } finally {
@@ -160,5 +166,6 @@ function defaultsConfig(cwd: string): OperatorConfig {
       pingTimeoutMs: CONFIG_DEFAULTS.pingTimeoutMs,
       pullTimeoutMs: CONFIG_DEFAULTS.pullTimeoutMs,
     },
+    ceiling: BASELINE_CEILING,
   };
 }

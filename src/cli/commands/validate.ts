@@ -5,6 +5,8 @@
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
+import { ConfigError, loadOperatorConfig } from "../../config/index.js";
+import { BASELINE_CEILING, type Ceiling } from "../../model/ceiling.js";
 import type { DesiredState, RepoFiles, SpecError } from "../../model/spec.js";
 import { formatSpecError, loadSpec } from "../../spec/index.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
@@ -12,6 +14,8 @@ import { processIo, type CommandIo } from "../io.js";
 
 export interface ValidateOptions {
   readonly json?: boolean;
+  /** Operator configuration whose ceiling applies (default: the baseline ceiling). */
+  readonly config?: string;
 }
 
 export function registerValidate(program: Command): void {
@@ -22,6 +26,10 @@ export function registerValidate(program: Command): void {
     )
     .argument("[dir]", "repository directory", ".")
     .option("--json", "print {valid, errors} as JSON on stdout")
+    .option(
+      "-c, --config <file>",
+      "operator configuration whose ceiling applies, as the operator applies it (default: the baseline ceiling)",
+    )
     .action(async (dir: string, options: ValidateOptions) => {
       process.exitCode = await validate(dir, options);
     });
@@ -33,6 +41,16 @@ export async function validate(
   options: ValidateOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
+  let ceiling: Ceiling = BASELINE_CEILING;
+  if (options.config !== undefined) {
+    try {
+      ceiling = (await loadOperatorConfig(options.config, { cwd: io.cwd })).ceiling;
+    } catch (err) {
+      const what = err instanceof ConfigError ? "invalid configuration" : "cannot read configuration";
+      io.err(`gitfleet validate: ${what}:\n${String((err as Error).message)}\n`);
+      return EXIT_USAGE;
+    }
+  }
   let files: RepoFiles;
   try {
     files = await readRepoDir(resolve(io.cwd, dir));
@@ -41,7 +59,7 @@ export async function validate(
     io.err(`gitfleet validate: ${e.message.replace(resolve(io.cwd, dir), dir)}\n`);
     return EXIT_USAGE;
   }
-  const result = loadSpec(files);
+  const result = loadSpec(files, { ceiling });
   const errors: readonly SpecError[] = result.ok ? [] : result.errors;
   if (options.json) {
     io.out(`${JSON.stringify({ valid: result.ok, errors }, null, 2)}\n`);

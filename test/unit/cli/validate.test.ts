@@ -21,7 +21,7 @@ const FIXTURE = "test/fixtures/spec/invalid-repo";
 const FIXTURE_LINES = [
   `${FIXTURE}/services/app.yaml:5:3: unknown key "replica" in deploy: did you mean "replicas"?`,
   `${FIXTURE}/services/db.yaml:4:14: depends_on names "ap", which is not a service in this repository: did you mean "app"?`,
-  `${FIXTURE}/services/db.yaml:5:13: privileged containers are not allowed by the cluster policy (policy.allow_privileged in cluster.yaml)`,
+  `${FIXTURE}/services/db.yaml:5:13: privileged containers are forbidden by ceiling.allow_privileged in the operator configuration (cluster.yaml cannot allow them)`,
 ];
 
 interface Run {
@@ -110,7 +110,7 @@ describe("validate (in-process)", () => {
     expect(parsed.errors.map((e) => `${e.path} ${e.code}`)).toEqual([
       "services/app.yaml unknown-key",
       "services/db.yaml depends-on-unknown",
-      "services/db.yaml policy-privileged",
+      "services/db.yaml ceiling-privileged",
     ]);
     expect(parsed.errors[0]).toEqual({
       path: "services/app.yaml",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseOperatorConfig, type ConfigIssue } from "../../../src/config/index.js";
+import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
 
 const FILE = "/etc/gitfleet/gitfleet.yaml";
 
@@ -68,6 +69,7 @@ describe("parseOperatorConfig: good files", () => {
       signature: { trustedKeyFiles: ["/etc/gitfleet/keys/a.asc", "/abs/b.asc"] },
       metrics: { listen: { host: "0.0.0.0", port: 9100, text: ":9100" } },
       docker: { concurrency: 8, callTimeoutMs: 45_000, pingTimeoutMs: 1500, pullTimeoutMs: 300_000 },
+      ceiling: BASELINE_CEILING,
     });
   });
 
@@ -81,6 +83,7 @@ describe("parseOperatorConfig: good files", () => {
     expect(c.webhook).toBeUndefined();
     expect(c.metrics).toBeUndefined();
     expect(c.signature.trustedKeyFiles).toEqual([]);
+    expect(c.ceiling).toEqual(BASELINE_CEILING);
     expect(c.docker).toEqual({
       concurrency: 4,
       callTimeoutMs: 30_000,
@@ -257,5 +260,72 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
       "repository: {path: /r, colour: red}\npoll: nope\ndocker: {concurrency: 0, ping_timeout: 1x}\n",
     );
     expect(all.map((i) => `${i.line}:${i.col}`)).toEqual(["1:24", "2:7", "3:23", "3:40"]);
+  });
+});
+
+describe("parseOperatorConfig: the ceiling", () => {
+  it("is the baseline profile when not configured: nothing privileged, no host namespaces, no bind mounts", () => {
+    const c = parse("repository: {path: /r}\n");
+    expect(c.ceiling.allowPrivileged).toBe(false);
+    expect(c.ceiling.allowHostNetwork).toBe(false);
+    expect(c.ceiling.allowHostPid).toBe(false);
+    expect(c.ceiling.allowHostIpc).toBe(false);
+    expect(c.ceiling.allowBindMounts).toEqual([]);
+    expect(c.ceiling.allowDevices).toEqual([]);
+    expect(c.ceiling.capAdd).toContain("NET_BIND_SERVICE");
+    for (const cap of ["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "ALL"])
+      expect(c.ceiling.capAdd).not.toContain(cap);
+    expect(c.ceiling.maxReplicasPerService).toBe(10_000);
+    expect(c.ceiling.endpoints).toBeUndefined();
+    expect(c.ceiling.cluster).toBeUndefined();
+  });
+
+  it("reads every setting, capability names upper case without CAP_", () => {
+    const c = parse(
+      [
+        "repository: {path: /r}",
+        "ceiling:",
+        "  cluster: prod",
+        '  endpoints: ["tcp://10.0.0.*:2376", "unix:///var/run/docker.sock"]',
+        "  allow_privileged: true",
+        "  allow_host_network: true",
+        "  allow_host_pid: true",
+        "  allow_host_ipc: true",
+        "  allow_bind_mounts: [/srv/data]",
+        "  allow_devices: [/dev/fuse]",
+        "  cap_add: [cap_net_admin, SYS_TIME]",
+        "  max_replicas_per_service: 50",
+        "  max_replicas_total: 200",
+        "  max_memory_per_replica: 2G",
+        '  max_cpus_per_replica: "1.5"',
+        "  secrets:",
+        '    - {secrets: ["shop-*"], services: [api]}',
+        "    - {secrets: [common]}",
+        "",
+      ].join("\n"),
+    );
+    expect(c.ceiling).toEqual({
+      cluster: "prod",
+      endpoints: ["tcp://10.0.0.*:2376", "unix:///var/run/docker.sock"],
+      allowPrivileged: true,
+      allowHostNetwork: true,
+      allowHostPid: true,
+      allowHostIpc: true,
+      allowBindMounts: ["/srv/data"],
+      allowDevices: ["/dev/fuse"],
+      capAdd: ["NET_ADMIN", "SYS_TIME"],
+      maxReplicasPerService: 50,
+      maxReplicasTotal: 200,
+      maxMemoryBytesPerReplica: 2 * 1024 ** 3,
+      maxNanoCpusPerReplica: 1_500_000_000,
+      secrets: [{ secrets: ["shop-*"], services: ["api"] }, { secrets: ["common"] }],
+    });
+  });
+
+  it("reports bad settings at their line", () => {
+    const found = issues(
+      "repository: {path: /r}\nceiling:\n  allow_privileged: yes please\n  max_memory_per_replica: lots\n  bogus: 1\n",
+    );
+    expect(found.map((i) => `${i.line}:${i.col}`)).toEqual(["3:21", "4:27", "5:3"]);
   });
 });

@@ -53,7 +53,7 @@ export async function brokenSample(sampleDir: string): Promise<BrokenRepo> {
   const expected: Expected[] = [
     { path: "cluster.yaml", code: "bad-duration", marker: "3 seconds" },
     { path: "services/api.yaml", code: "depends-on-cycle", marker: "  cache:", at: "cache" },
-    { path: "services/api.yaml", code: "policy-privileged", marker: "privileged: true", at: "true" },
+    { path: "services/api.yaml", code: "ceiling-privileged", marker: "privileged: true", at: "true" },
     { path: "services/cache.yaml", code: "unsatisfiable-constraint", marker: "node.labels.disk == hdd" },
     { path: "services/extra.yaml", code: "unknown-kind", marker: "Deployment" },
     { path: "services/logo.yaml", code: "binary-file" },

@@ -3,6 +3,7 @@
 // fail loudly with every error when a test expected the other outcome.
 
 import { expect } from "vitest";
+import { BASELINE_CEILING, type Ceiling } from "../../../src/model/ceiling.js";
 import type { DesiredState, LoadResult, SpecError } from "../../../src/model/spec.js";
 import { formatSpecError, loadSpec } from "../../../src/spec/index.js";
 
@@ -27,8 +28,14 @@ export const CLUSTER = lines(
 
 export type Files = Record<string, string | Uint8Array>;
 
-export function load(files: Files): LoadResult {
-  return loadSpec(new Map(Object.entries(files)));
+/** Loads under the ceiling given (default: the baseline profile, as with no operator configuration). */
+export function load(files: Files, ceiling: Ceiling = BASELINE_CEILING): LoadResult {
+  return loadSpec(new Map(Object.entries(files)), { ceiling });
+}
+
+/** The baseline ceiling with some settings changed, as an operator configuration would. */
+export function ceilingWith(changes: Partial<Ceiling>): Ceiling {
+  return { ...BASELINE_CEILING, ...changes };
 }
 
 /** Services plus the default two-host cluster. */
@@ -36,21 +43,21 @@ export function repo(services: Files, cluster: string = CLUSTER): Files {
   return { "cluster.yaml": cluster, ...services };
 }
 
-export function errorsOf(files: Files): SpecError[] {
-  const r = load(files);
+export function errorsOf(files: Files, ceiling?: Ceiling): SpecError[] {
+  const r = load(files, ceiling);
   if (r.ok) throw new Error("expected the repository to be rejected, but it loaded");
   return [...r.errors];
 }
 
-export function stateOf(files: Files): DesiredState {
-  const r = load(files);
+export function stateOf(files: Files, ceiling?: Ceiling): DesiredState {
+  const r = load(files, ceiling);
   if (!r.ok) throw new Error(`expected a valid repository:\n${r.errors.map(formatSpecError).join("\n")}`);
   return r.state;
 }
 
 /** The only error, checked to be at path:line:col with the code. */
-export function expectOnlyError(files: Files, where: string, code: string): SpecError {
-  const errors = errorsOf(files);
+export function expectOnlyError(files: Files, where: string, code: string, ceiling?: Ceiling): SpecError {
+  const errors = errorsOf(files, ceiling);
   expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([`${where} ${code}`]);
   return errors[0] as SpecError;
 }

@@ -3,11 +3,12 @@
 // under those.
 
 import { describe, expect, it } from "vitest";
+import type { Ceiling } from "../../../src/model/ceiling.js";
 import type { ServiceSpec } from "../../../src/model/spec.js";
-import { CLUSTER, expectOnlyError, lines, repo, service, stateOf } from "./helpers.js";
+import { ceilingWith, CLUSTER, expectOnlyError, lines, repo, service, stateOf } from "./helpers.js";
 
-const only = (text: string, cluster: string = CLUSTER): ServiceSpec => {
-  const [s] = stateOf(repo({ "services/s.yaml": text }, cluster)).services;
+const only = (text: string, cluster: string = CLUSTER, ceiling?: Ceiling): ServiceSpec => {
+  const [s] = stateOf(repo({ "services/s.yaml": text }, cluster), ceiling).services;
   if (!s) throw new Error("no service");
   return s;
 };
@@ -218,10 +219,10 @@ describe("Compose's alternative spellings", () => {
   });
 
   it("reads volumes in short form: anonymous, named, bind, read-only", () => {
-    const cluster = CLUSTER + lines("policy:", "  allow_bind_mounts: [/srv]");
     const s = only(
       service("api", 'volumes: ["/anon", "data:/data", "/srv/x:/x:ro", "tmp:/tmp:rw"]'),
-      cluster,
+      CLUSTER,
+      ceilingWith({ allowBindMounts: ["/srv"] }),
     );
     expect(s.volumes).toEqual([
       { type: "volume", target: "/anon", readOnly: false },

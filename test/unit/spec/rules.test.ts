@@ -2,7 +2,7 @@
 // documents, each asserting the exact place and code reported.
 
 import { describe, expect, it } from "vitest";
-import { CLUSTER, errorsOf, expectOnlyError, lines, repo, service, stateOf } from "./helpers.js";
+import { ceilingWith, CLUSTER, errorsOf, expectOnlyError, lines, repo, service, stateOf } from "./helpers.js";
 
 const CAPACITY_CLUSTER = lines(
   "kind: Cluster",
@@ -266,17 +266,25 @@ describe("reservations against declared capacity", () => {
   });
 });
 
-describe("cluster policy", () => {
-  it("refuses privileged containers unless allowed", () => {
-    const files = { "services/a.yaml": service("api", "privileged: true") };
-    expectOnlyError(repo(files), "services/a.yaml:4:13", "policy-privileged");
-    stateOf(repo(files, CLUSTER + lines("policy:", "  allow_privileged: true")));
+describe("cluster policy, within the operator's ceiling", () => {
+  const permissive = ceilingWith({
+    allowPrivileged: true,
+    allowHostNetwork: true,
+    allowBindMounts: ["/"],
   });
 
-  it("refuses network_mode host unless allowed", () => {
+  it("refuses privileged containers when cluster.yaml's policy narrows the ceiling", () => {
+    const files = { "services/a.yaml": service("api", "privileged: true") };
+    const narrowed = CLUSTER + lines("policy:", "  allow_privileged: false");
+    expectOnlyError(repo(files, narrowed), "services/a.yaml:4:13", "policy-privileged", permissive);
+    stateOf(repo(files), permissive);
+  });
+
+  it("refuses network_mode host when cluster.yaml's policy narrows the ceiling", () => {
     const files = { "services/a.yaml": service("api", "network_mode: host") };
-    expectOnlyError(repo(files), "services/a.yaml:4:15", "policy-host-network");
-    stateOf(repo(files, CLUSTER + lines("policy:", "  allow_host_network: true")));
+    const narrowed = CLUSTER + lines("policy:", "  allow_host_network: false");
+    expectOnlyError(repo(files, narrowed), "services/a.yaml:4:15", "policy-host-network", permissive);
+    stateOf(repo(files), permissive);
   });
 
   it("allows bind mounts only under the allowed prefixes, after resolving ..", () => {
@@ -291,7 +299,7 @@ describe("cluster policy", () => {
       "    source: /etc",
       "    target: /etc3",
     );
-    const errors = errorsOf(repo({ "services/a.yaml": spec }, cluster));
+    const errors = errorsOf(repo({ "services/a.yaml": spec }, cluster), permissive);
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "services/a.yaml:6:5 policy-bind-mount",
       "services/a.yaml:7:5 policy-bind-mount",
@@ -301,10 +309,12 @@ describe("cluster policy", () => {
   });
 
   it("refuses every bind mount when the policy names no prefix", () => {
+    const cluster = CLUSTER + lines("policy:", "  allow_bind_mounts: []");
     const e = expectOnlyError(
-      repo({ "services/a.yaml": service("api", 'volumes: ["/srv/x:/x"]') }),
+      repo({ "services/a.yaml": service("api", 'volumes: ["/srv/x:/x"]') }, cluster),
       "services/a.yaml:4:11",
       "policy-bind-mount",
+      permissive,
     );
     expect(e.message).toContain("allows none");
   });
@@ -318,7 +328,7 @@ describe("cluster policy", () => {
       "  - /run:/host-run",
       "  - /srv:/srv",
     );
-    const errors = errorsOf(repo({ "services/a.yaml": spec }, cluster));
+    const errors = errorsOf(repo({ "services/a.yaml": spec }, cluster), permissive);
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "services/a.yaml:5:5 policy-docker-socket",
       "services/a.yaml:6:5 policy-docker-socket",

@@ -1,0 +1,129 @@
+// The ceiling: the most a repository may ask for, set by the operator's admin
+// in the operator configuration (never in the watched repository). cluster.yaml's
+// `policy:` may only narrow it. With no configuration it is Kubernetes'
+// "baseline" Pod Security profile: no privileged containers, no host
+// namespaces, no bind mounts, no devices, and only capabilities Docker grants
+// by default.
+
+/** Grants application secrets to services: both lists hold exact names or globs (`*`, `?`). */
+export interface SecretGrant {
+  readonly secrets: readonly string[];
+  /** Service names (or globs) the grant applies to; undefined means every service. */
+  readonly services?: readonly string[];
+}
+
+export interface Ceiling {
+  /** Docker endpoints (exact or glob) the repository may name; undefined: any (not pinned). */
+  readonly endpoints?: readonly string[];
+  /** The only cluster name the repository may use; undefined: not pinned. */
+  readonly cluster?: string;
+  readonly allowPrivileged: boolean;
+  readonly allowHostNetwork: boolean;
+  readonly allowHostPid: boolean;
+  readonly allowHostIpc: boolean;
+  /** Host path prefixes bind mounts may use. The Docker socket is refused whatever this says. */
+  readonly allowBindMounts: readonly string[];
+  /** Device path prefixes (no service key asks for devices yet; kept so the ceiling is complete). */
+  readonly allowDevices: readonly string[];
+  /** Capabilities cap_add may name, upper case without CAP_; "ALL" allows every one. */
+  readonly capAdd: readonly string[];
+  readonly maxReplicasPerService: number;
+  /** undefined: no cap. */
+  readonly maxReplicasTotal?: number;
+  readonly maxMemoryBytesPerReplica?: number;
+  readonly maxNanoCpusPerReplica?: number;
+  /** Which application secrets env_secrets may name. */
+  readonly secrets: readonly SecretGrant[];
+}
+
+/**
+ * Docker's default capability set (moby's oci/caps/defaults.go): adding one of
+ * these back after cap_drop grants nothing Docker does not grant by default.
+ */
+export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "NET_RAW",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+];
+
+export const DEFAULT_MAX_REPLICAS_PER_SERVICE = 10_000;
+
+export const BASELINE_CEILING: Ceiling = {
+  allowPrivileged: false,
+  allowHostNetwork: false,
+  allowHostPid: false,
+  allowHostIpc: false,
+  allowBindMounts: [],
+  allowDevices: [],
+  capAdd: DOCKER_DEFAULT_CAPABILITIES,
+  maxReplicasPerService: DEFAULT_MAX_REPLICAS_PER_SERVICE,
+  secrets: [{ secrets: ["*"] }],
+};
+
+/** "cap_sys_admin", "CAP_SYS_ADMIN" and "sys_admin" are one capability: "SYS_ADMIN". */
+export function capabilityName(text: string): string {
+  const upper = text.trim().toUpperCase();
+  return upper.startsWith("CAP_") ? upper.slice(4) : upper;
+}
+
+export function capabilityAllowed(ceiling: Ceiling, cap: string): boolean {
+  const name = capabilityName(cap);
+  return ceiling.capAdd.some((c) => {
+    const allowed = capabilityName(c);
+    return allowed === "ALL" || allowed === name;
+  });
+}
+
+/** Whether `text` matches one of the patterns: exact, or a glob where `*` is any run and `?` one character. */
+export function matchesAny(patterns: readonly string[], text: string): boolean {
+  return patterns.some((p) => globMatch(p, text));
+}
+
+export function globMatch(pattern: string, text: string): boolean {
+  if (!pattern.includes("*") && !pattern.includes("?")) return pattern === text;
+  // Iterative matcher with one backtrack point: linear in practice, no regex built from input.
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    const c = pattern[p];
+    if (c === "?" || (c !== undefined && c !== "*" && c === text[t])) {
+      p++;
+      t++;
+    } else if (c === "*") {
+      star = p++;
+      mark = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
+}
+
+/** Whether the ceiling lets the endpoint be managed (and receive the secrets its replicas need). */
+export function endpointAllowed(ceiling: Ceiling, endpoint: string): boolean {
+  return ceiling.endpoints === undefined || matchesAny(ceiling.endpoints, endpoint);
+}
+
+/** Whether service `service` may read application secret `secret`. */
+export function secretGranted(ceiling: Ceiling, service: string, secret: string): boolean {
+  return ceiling.secrets.some(
+    (g) => matchesAny(g.secrets, secret) && (g.services === undefined || matchesAny(g.services, service)),
+  );
+}
