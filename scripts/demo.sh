@@ -71,10 +71,13 @@ make_repo() {
 }
 
 write_config() {
-  mkdir -p "$DEMO/secrets"
-  chmod 700 "$DEMO/secrets"
+  mkdir -p "$DEMO/secrets/env"
+  chmod 700 "$DEMO/secrets" "$DEMO/secrets/env"
   # The api service takes API_TOKEN from the secret store (env_secrets), never from Git.
-  [[ -f "$DEMO/secrets/demo-api-token" ]] || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DEMO/secrets/demo-api-token"
+  # Application secrets live in env/, apart from TLS material and registry credentials;
+  # gitfleet refuses secret files group or others can read (chmod 600).
+  [[ -f "$DEMO/secrets/env/demo-api-token" ]] || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DEMO/secrets/env/demo-api-token"
+  chmod 600 "$DEMO/secrets/env/demo-api-token"
   cat >"$DEMO/gitfleet.yaml" <<YAML
 # Written by scripts/demo.sh. See schemas/operator.schema.json for every setting.
 repository:

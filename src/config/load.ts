@@ -6,7 +6,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Env } from "./env.js";
 import { ConfigError } from "./errors.js";
-import { parseOperatorConfig } from "./parse.js";
+import { checkSecretMode, SecretModeError } from "../adapters/system/secret-files.js";
+import { MIN_WEBHOOK_SECRET_BYTES, parseOperatorConfig, webhookSecretTooShort } from "./parse.js";
 import type { OperatorConfig } from "./types.js";
 
 export interface LoadOptions {
@@ -31,8 +32,12 @@ export async function loadOperatorConfig(
     }
   }
   const config = parseOperatorConfig(text, { ...(file !== undefined ? { file } : {}), baseDir: cwd, env });
+  const at = file !== undefined ? { file } : {};
+  const credentials = config.repository.credentialsFile;
+  if (credentials !== undefined) await refuseReadableByOthers(credentials, "repository.credentials", at);
   const secretFile = config.webhook?.secretFile;
   if (config.webhook === undefined || secretFile === undefined) return config;
+  await refuseReadableByOthers(secretFile, "webhook.secret_file", at);
   let secret: string;
   try {
     secret = (await readFile(secretFile, "utf8")).trim();
@@ -48,7 +53,19 @@ export async function loadOperatorConfig(
     throw new ConfigError([
       { ...(file !== undefined ? { file } : {}), message: `webhook.secret_file: ${secretFile} is empty` },
     ]);
+  if (Buffer.byteLength(secret) < MIN_WEBHOOK_SECRET_BYTES)
+    throw new ConfigError([{ ...at, message: `webhook.secret_file: ${webhookSecretTooShort()}` }]);
   return { ...config, webhook: { ...config.webhook, secret } };
+}
+
+/** Like ssh with a private key: a credential others can read is refused (a missing file is left to its reader). */
+async function refuseReadableByOthers(path: string, setting: string, at: { file?: string }): Promise<void> {
+  try {
+    await checkSecretMode(path);
+  } catch (err) {
+    if (err instanceof SecretModeError)
+      throw new ConfigError([{ ...at, message: `${setting}: ${err.message}` }]);
+  }
 }
 
 function reason(err: unknown): string {

@@ -94,6 +94,10 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
   if (webhookRaw?.["secret"] !== undefined && webhookRaw["secret_file"] !== undefined) {
     problem("/webhook/secret_file", `give at most one of "secret" and "secret_file"`);
   }
+  const inlineSecret = str(webhookRaw?.["secret"]);
+  if (inlineSecret !== undefined && Buffer.byteLength(inlineSecret) < MIN_WEBHOOK_SECRET_BYTES) {
+    problem("/webhook/secret", webhookSecretTooShort());
+  }
   const listen = (pointer: string, text: string): ListenAddress => {
     const parsed = parseListen(text);
     if (typeof parsed === "string") {
@@ -186,4 +190,11 @@ export function parseListen(text: string): ListenAddress | string {
   if (port > 65535) return `port ${port} is out of range (0-65535)`;
   const host = (m[1] ?? "").replace(/^\[(.*)\]$/, "$1");
   return { host: host === "" ? "0.0.0.0" : host, port, text };
+}
+
+/** A shared secret guessable by brute force protects nothing: the forge's HMAC is only as strong as it. */
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+export function webhookSecretTooShort(): string {
+  return `the webhook secret is shorter than ${MIN_WEBHOOK_SECRET_BYTES} bytes: use a random one, e.g. \`openssl rand -hex 32\``;
 }

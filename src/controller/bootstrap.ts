@@ -32,7 +32,9 @@ export interface BootstrapOptions {
 }
 
 export async function buildOperator(config: OperatorConfig, o: BootstrapOptions): Promise<Operator> {
-  const secrets = new DirectorySecretStore(config.secretsDir);
+  const secrets = new DirectorySecretStore(config.secretsDir, {
+    onLegacyLayout: (message) => o.logger.warn(message),
+  });
   const repository = repositoryOf(config);
   const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
   const source = await GitSource.create({
@@ -72,6 +74,7 @@ export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logg
       host,
       cluster,
       secrets,
+      ceiling: config.ceiling,
       logger,
       concurrency: config.docker.concurrency,
       callTimeoutMs: config.docker.callTimeoutMs,

@@ -8,6 +8,7 @@ import Docker from "dockerode";
 import type { Logger } from "pino";
 import { connectionOptions } from "../adapters/docker/connection.js";
 import { DockerHost, resolveSecretEnv, type HostEvent } from "../adapters/docker/index.js";
+import { endpointAllowed, type Ceiling } from "../model/ceiling.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { SecretStore } from "../model/ports.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
@@ -28,6 +29,11 @@ export interface DockerDriverOptions {
   readonly host: HostSpec;
   readonly cluster: ClusterSpec;
   readonly secrets: SecretStore;
+  /**
+   * The operator's ceiling: no secret value (application secret or registry
+   * credential) is sent to an endpoint it does not list. Default: not pinned.
+   */
+  readonly ceiling?: Ceiling;
   readonly logger: Logger;
   readonly concurrency?: number;
   readonly callTimeoutMs?: number;
@@ -43,7 +49,7 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
     docker: o.host.docker,
     ...(o.host.tls !== undefined ? { tls: o.host.tls } : {}),
     cluster: o.cluster.name,
-    secrets: o.secrets,
+    secrets: mayReceiveSecrets(o) ? o.secrets : withoutSecretsToSend(o.secrets),
     logger: o.logger,
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
@@ -54,6 +60,19 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
   // calls stream, and must not queue behind replica operations.
   const edgeDocker = new Docker({ ...(await connectionOptions(o.host, o.secrets)), timeout: 15_000 });
   return new DockerHostDriver(host, o, edgeDocker);
+}
+
+function mayReceiveSecrets(o: DockerDriverOptions): boolean {
+  return o.ceiling === undefined || endpointAllowed(o.ceiling, o.host.docker);
+}
+
+/** The store as an endpoint outside the ceiling sees it: its own TLS material only, no registry credentials. */
+function withoutSecretsToSend(secrets: SecretStore): SecretStore {
+  return {
+    path: (name) => secrets.path(name),
+    get: async (name) => (name.startsWith("registry-auth/") ? undefined : secrets.get(name)),
+    getApplication: () => Promise.resolve(undefined),
+  };
 }
 
 class DockerHostDriver implements HostDriver {
@@ -115,6 +134,12 @@ class DockerHostDriver implements HostDriver {
 
   async create(req: CreateRequest): Promise<Created> {
     await this.ensureNetwork();
+    if (Object.keys(req.service.envSecrets).length > 0 && !mayReceiveSecrets(this.o)) {
+      // The loader already rejects such a commit; this holds even if a path around it existed.
+      throw new Error(
+        `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints`,
+      );
+    }
     const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
     const c = await this.host.createReplica({
       service: req.service,

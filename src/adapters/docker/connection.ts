@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { DockerOptions } from "dockerode";
 import type { SecretStore } from "../../model/ports.js";
+import { readSecretFile } from "../system/secret-files.js";
 import { DockerError } from "./errors.js";
 
 export interface Endpoint {
@@ -40,7 +41,7 @@ export async function connectionOptions(endpoint: Endpoint, secrets?: SecretStor
         throw fail("https needs a tls directory", "tls");
       const read = async (file: string): Promise<Buffer> => {
         try {
-          return await readFile(secrets.path(`${endpoint.tls}/${file}`));
+          return await readSecretFile(secrets.path(`${endpoint.tls}/${file}`));
         } catch (err) {
           throw fail(
             `cannot read ${file} of TLS directory ${JSON.stringify(endpoint.tls)}: ${String(err)}`,

@@ -84,7 +84,16 @@ export async function resolveSecretEnv(
   secrets: SecretStore,
 ): Promise<Record<string, string>> {
   const entries = Object.entries(service.envSecrets);
-  const values = await Promise.all(entries.map(([, secret]) => secrets.get(secret).catch(() => undefined)));
+  // An invalid name is as good as missing; other errors (a refused namespace, a
+  // group-readable file) pass through so they are reported as what they are.
+  const values = await Promise.all(
+    entries.map(([, secret]) =>
+      secrets.getApplication(secret).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === "secret-name") return undefined;
+        throw err;
+      }),
+    ),
+  );
   const missing = entries.filter((_, i) => values[i] === undefined).map(([, secret]) => secret);
   if (missing.length > 0) throw new MissingSecretError(service.name, [...new Set(missing)].sort());
   return Object.fromEntries(entries.map(([env], i) => [env, values[i] ?? ""]));

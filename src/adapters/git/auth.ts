@@ -4,8 +4,8 @@
 // Authorization header on the first request, so a poll stays one request
 // instead of a 401 round trip, and they are never logged.
 
-import { readFile } from "node:fs/promises";
 import type { SecretStore } from "../../model/ports.js";
+import { readSecretFile, SecretModeError } from "../system/secret-files.js";
 import { GitAdapterError } from "./errors.js";
 
 export interface GitCredentials {
@@ -34,8 +34,9 @@ export function credentialsFromFile(file: string): CredentialsProvider {
   return async () => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(file, "utf8"));
+      parsed = JSON.parse((await readSecretFile(file)).toString("utf8"));
     } catch (err) {
+      if (err instanceof SecretModeError) throw new GitAdapterError("git-credentials-invalid", err.message);
       const reason = (err as { code?: string }).code ?? "not valid JSON";
       throw new GitAdapterError(
         "git-credentials-invalid",

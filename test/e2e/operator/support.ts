@@ -50,7 +50,15 @@ export class OperatorWorld {
     readonly webhook: { readonly url: string; readonly secret: string },
   ) {}
 
-  static async create(secrets: Readonly<Record<string, string>>): Promise<OperatorWorld> {
+  /**
+   * `secrets` are application secrets (the store's env/ folder, mode 0600 as the
+   * operator requires). `ceiling` lines replace the default ceiling section, which
+   * pins the endpoints to the test bed's hosts.
+   */
+  static async create(
+    secrets: Readonly<Record<string, string>>,
+    options: { readonly ceiling?: readonly string[] } = {},
+  ): Promise<OperatorWorld> {
     const dir = await tempDir("operator-e2e");
     const root = path.join(dir, "git");
     await mkdir(root);
@@ -58,16 +66,18 @@ export class OperatorWorld {
     const server = await GitTestServer.start({ root, users: { fleet: "fleet-pw" } });
     const repo = await WorkRepo.clone(bare, path.join(dir, "work"));
     const secretsDir = path.join(dir, "secrets");
-    await mkdir(secretsDir, { mode: 0o700 });
+    await mkdir(path.join(secretsDir, "env"), { recursive: true, mode: 0o700 });
     for (const [name, value] of Object.entries(secrets))
-      await writeFile(path.join(secretsDir, name), `${value}\n`);
+      await writeFile(path.join(secretsDir, "env", name), `${value}\n`, { mode: 0o600 });
     const credentials = path.join(dir, "git-credentials.json");
-    await writeFile(credentials, JSON.stringify({ username: "fleet", password: "fleet-pw" }));
+    await writeFile(credentials, JSON.stringify({ username: "fleet", password: "fleet-pw" }), {
+      mode: 0o600,
+    });
     const configFile = path.join(dir, "gitfleet.yaml");
     const port = await freePort();
     const webhook = { url: `http://127.0.0.1:${port}/webhook`, secret: randomBytes(16).toString("hex") };
     const hookSecret = path.join(dir, "webhook-secret");
-    await writeFile(hookSecret, webhook.secret);
+    await writeFile(hookSecret, webhook.secret, { mode: 0o600 });
     await writeFile(
       configFile,
       [
@@ -81,6 +91,8 @@ export class OperatorWorld {
         `status: {branch: ${STATUS_BRANCH}}`,
         `secrets_dir: ${secretsDir}`,
         `work_dir: ${path.join(dir, "cache")}`,
+        "ceiling:",
+        ...(options.ceiling ?? defaultCeiling()).map((l) => `  ${l}`),
         "",
       ].join("\n"),
     );
@@ -164,6 +176,12 @@ export class OperatorWorld {
     );
     return parts.join("\n");
   }
+}
+
+/** The test bed's engines (and the same hosts over SSH), nothing else. */
+export function defaultCeiling(): string[] {
+  const endpoints = [...TESTBED.hosts.map((h) => h.dockerUrl), "ssh://*"];
+  return [`endpoints: ${JSON.stringify(endpoints)}`];
 }
 
 export function clusterYaml(): string {

@@ -275,7 +275,7 @@ describe("DockerHost.createReplica", () => {
   it("resolves env_secrets from the secret store, naming every missing secret", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "gf-envsecrets-"));
     try {
-      await writeFile(path.join(dir, "shop-db-password"), `${SECRET}\n`);
+      await writeFile(path.join(dir, "shop-db-password"), `${SECRET}\n`, { mode: 0o600 });
       const store = new DirectorySecretStore(dir);
       const ok = serviceSpec({ name: "s", envSecrets: { DB_PASSWORD: "shop-db-password" } });
       expect(await resolveSecretEnv(ok, store)).toEqual({ DB_PASSWORD: SECRET });

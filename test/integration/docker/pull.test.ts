@@ -94,6 +94,7 @@ describe("DockerHost.pull", () => {
     await writeFile(
       path.join(secrets, "registry-auth", authAddr),
       JSON.stringify({ username: "tester", password: PASSWORD }) + "\n",
+      { mode: 0o600 },
     );
     const image = `${authAddr}/gf-test/busybox:${tag}`;
     const { logger, log } = capturedLogger();

@@ -103,7 +103,7 @@ describe("GitSource during outages", () => {
   it("takes credentials from a file or the environment", async () => {
     h = await startHarness(validRepo());
     const file = path.join(h.dir, "git-credentials.json");
-    await writeFile(file, JSON.stringify({ username: USER, password: PASSWORD }));
+    await writeFile(file, JSON.stringify({ username: USER, password: PASSWORD }), { mode: 0o600 });
     const fromFile = await GitSource.create({
       repository: { url: h.url, auth: credentialsFromFile(file) },
       cacheDir: h.cacheDir,

@@ -8,8 +8,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "gf-config-"));
-  await writeFile(path.join(dir, "hook-secret"), "  from-file\n");
-  await writeFile(path.join(dir, "empty-secret"), "\n");
+  await writeFile(path.join(dir, "hook-secret"), "  from-file-0123456789\n", { mode: 0o600 });
+  await writeFile(path.join(dir, "empty-secret"), "\n", { mode: 0o600 });
   await writeFile(
     path.join(dir, "gitfleet.yaml"),
     "repository: {path: ./repo}\nwebhook:\n  listen: 127.0.0.1:0\n  secret_file: hook-secret\n",
@@ -23,6 +23,21 @@ beforeAll(async () => {
     "repository: {path: ./repo}\nwebhook: {secret_file: empty-secret}\n",
   );
   await writeFile(path.join(dir, "bad.yaml"), "repository: {path: ./repo}\npoll: often\n");
+  await writeFile(path.join(dir, "short-secret"), "0123456789abcde\n", { mode: 0o600 });
+  await writeFile(path.join(dir, "open-secret"), "0123456789abcdef0123\n", { mode: 0o644 });
+  await writeFile(path.join(dir, "open-creds.json"), '{"token": "t0k3n-value"}', { mode: 0o640 });
+  await writeFile(
+    path.join(dir, "short.yaml"),
+    "repository: {path: ./repo}\nwebhook: {secret_file: short-secret}\n",
+  );
+  await writeFile(
+    path.join(dir, "open.yaml"),
+    "repository: {path: ./repo}\nwebhook: {secret_file: open-secret}\n",
+  );
+  await writeFile(
+    path.join(dir, "open-creds.yaml"),
+    "repository: {url: http://127.0.0.1/x.git, credentials: open-creds.json}\n",
+  );
 });
 
 afterAll(async () => {
@@ -46,7 +61,7 @@ describe("loadOperatorConfig", () => {
     expect(c.webhook).toEqual({
       listen: { host: "127.0.0.1", port: 0, text: "127.0.0.1:0" },
       secretFile: path.join(dir, "hook-secret"),
-      secret: "from-file",
+      secret: "from-file-0123456789",
     });
   });
 
@@ -86,5 +101,24 @@ describe("loadOperatorConfig", () => {
     expect(err.message).toBe(
       'configuration: missing required key "repository" (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)',
     );
+  });
+
+  it("refuses a webhook secret file shorter than 16 bytes", async () => {
+    const err = await configError(loadOperatorConfig("short.yaml", { cwd: dir, env: {} }));
+    expect(err.message).toBe(
+      "short.yaml: webhook.secret_file: the webhook secret is shorter than 16 bytes: use a random one, e.g. `openssl rand -hex 32`",
+    );
+  });
+
+  it("refuses credentials and secret files group or others can read, saying to chmod 600, never their content", async () => {
+    const open = await configError(loadOperatorConfig("open.yaml", { cwd: dir, env: {} }));
+    expect(open.message).toBe(
+      `open.yaml: webhook.secret_file: ${path.join(dir, "open-secret")} is readable by group or others (mode 0644): it holds a secret; run chmod 600 ${path.join(dir, "open-secret")}`,
+    );
+    const creds = await configError(loadOperatorConfig("open-creds.yaml", { cwd: dir, env: {} }));
+    expect(creds.message).toContain("repository.credentials: ");
+    expect(creds.message).toContain("(mode 0640)");
+    expect(creds.message).toContain(`run chmod 600 ${path.join(dir, "open-creds.json")}`);
+    expect(open.message + creds.message).not.toMatch(/0123456789abcdef0123|t0k3n-value/);
   });
 });

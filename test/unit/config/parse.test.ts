@@ -40,7 +40,7 @@ secrets_dir: /srv/secrets
 work_dir: state
 webhook:
   listen: 127.0.0.1:9000
-  secret: s3cr3t
+  secret: s3cr3t-s3cr3t-s3cr3t
 signature:
   trusted_keys: [keys/a.asc, /abs/b.asc]
 metrics:
@@ -65,7 +65,10 @@ describe("parseOperatorConfig: good files", () => {
       status: { branch: "ops/status", sameBranch: false },
       secretsDir: "/srv/secrets",
       workDir: "/etc/gitfleet/state",
-      webhook: { listen: { host: "127.0.0.1", port: 9000, text: "127.0.0.1:9000" }, secret: "s3cr3t" },
+      webhook: {
+        listen: { host: "127.0.0.1", port: 9000, text: "127.0.0.1:9000" },
+        secret: "s3cr3t-s3cr3t-s3cr3t",
+      },
       signature: { trustedKeyFiles: ["/etc/gitfleet/keys/a.asc", "/abs/b.asc"] },
       metrics: { listen: { host: "0.0.0.0", port: 9100, text: ":9100" } },
       docker: { concurrency: 8, callTimeoutMs: 45_000, pingTimeoutMs: 1500, pullTimeoutMs: 300_000 },
@@ -129,7 +132,7 @@ describe("parseOperatorConfig: environment overrides", () => {
       GITFLEET_STATUS_BRANCH: "other/status",
       GITFLEET_SECRETS_DIR: "/run/secrets",
       GITFLEET_WORK_DIR: "/var/lib/gf",
-      GITFLEET_WEBHOOK_SECRET: "from-env",
+      GITFLEET_WEBHOOK_SECRET: "from-env-0123456789",
       GITFLEET_LISTEN: "0.0.0.0:8088",
       GITFLEET_METRICS_LISTEN: "127.0.0.1:9200",
       GITFLEET_TRUSTED_KEYS: "/k/1.asc, /k/2.asc",
@@ -146,7 +149,7 @@ describe("parseOperatorConfig: environment overrides", () => {
     expect(c.workDir).toBe("/var/lib/gf");
     expect(c.webhook).toEqual({
       listen: { host: "0.0.0.0", port: 8088, text: "0.0.0.0:8088" },
-      secret: "from-env",
+      secret: "from-env-0123456789",
     });
     expect(c.metrics?.listen.port).toBe(9200);
     expect(c.signature.trustedKeyFiles).toEqual(["/k/1.asc", "/k/2.asc"]);
@@ -246,7 +249,7 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
   it("exclusive choices: two refs, two webhook secrets, 'same' status branch on a tag", () => {
     expect(
       messages(
-        "repository:\n  path: /r\n  tag: v1\n  semver: ^1.0.0\nstatus: {branch: same}\nwebhook:\n  secret: a\n  secret_file: /f\n",
+        "repository:\n  path: /r\n  tag: v1\n  semver: ^1.0.0\nstatus: {branch: same}\nwebhook:\n  secret: aaaaaaaaaaaaaaaa\n  secret_file: /f\n",
       ),
     ).toEqual([
       `${FILE}:4:11: give at most one of "branch", "tag", "semver"`,
@@ -327,5 +330,19 @@ describe("parseOperatorConfig: the ceiling", () => {
       "repository: {path: /r}\nceiling:\n  allow_privileged: yes please\n  max_memory_per_replica: lots\n  bogus: 1\n",
     );
     expect(found.map((i) => `${i.line}:${i.col}`)).toEqual(["3:21", "4:27", "5:3"]);
+  });
+});
+
+describe("parseOperatorConfig: small doors", () => {
+  it("listens for webhooks on 127.0.0.1 by default", () => {
+    const c = parse("repository: {path: /r}\nwebhook: {secret: 0123456789abcdef}\n");
+    expect(c.webhook?.listen).toEqual({ host: "127.0.0.1", port: 9000, text: "127.0.0.1:9000" });
+  });
+
+  it("refuses a webhook secret shorter than 16 bytes, at its line", () => {
+    const found = issues("repository: {path: /r}\nwebhook:\n  secret: 0123456789abcde\n");
+    expect(found.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      "3:11 the webhook secret is shorter than 16 bytes: use a random one, e.g. `openssl rand -hex 32`",
+    ]);
   });
 });
