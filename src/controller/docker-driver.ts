@@ -14,6 +14,7 @@ import type { SecretStore } from "../model/ports.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
 import { DockerEdgeHost, type EdgeHost } from "./edge/edge-host.js";
 import { errorMessage } from "./host-driver.js";
+import type { VolumePort } from "./volumes/port.js";
 import type {
   ContainerStatus,
   CreateRequest,
@@ -80,6 +81,7 @@ class DockerHostDriver implements HostDriver {
   private network: { at: number; done: Promise<unknown> } | undefined;
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
   readonly edge: EdgeHost;
+  readonly volumes: VolumePort;
 
   constructor(
     private readonly host: DockerHost,
@@ -94,6 +96,13 @@ class DockerHostDriver implements HostDriver {
       logger: o.logger,
       timeoutMs: 10_000,
     });
+    this.volumes = {
+      list: () => host.listVolumes(),
+      sizes: () => host.volumeSizes(),
+      openHelper: (o) => host.openVolumeHelper(o),
+      prepareCopyTarget: (t) => host.prepareCopyTarget(t),
+      markSuperseded: (o) => host.markSuperseded(o),
+    };
   }
 
   ping(): Promise<void> {
@@ -149,6 +158,7 @@ class DockerHostDriver implements HostDriver {
       hostAddress: this.o.host.address,
       policy: this.o.cluster.policy,
       restarts: req.restarts,
+      ...(this.o.cluster.volumes !== undefined ? { volumes: this.o.cluster.volumes } : {}),
     });
     this.listing = undefined;
     return c;

@@ -80,5 +80,7 @@ export class Fleet {
 
 /** What, when it changes, needs a new client. */
 function identity(h: HostSpec, cluster: ClusterSpec): string {
-  return JSON.stringify([cluster.name, h.docker, h.tls ?? "", h.address, cluster.policy]);
+  // Volume drivers and options go into the volumes a driver creates: a change makes a new driver.
+  const volumes = Object.entries(cluster.volumes ?? {}).map(([k, d]) => [k, d.driver, d.driverOpts]);
+  return JSON.stringify([cluster.name, h.docker, h.tls ?? "", h.address, cluster.policy, volumes]);
 }

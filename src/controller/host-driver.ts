@@ -6,6 +6,7 @@
 import type { ContainerState, Health, ObservedReplica } from "../model/observed.js";
 import type { Resources, ServiceSpec } from "../model/spec.js";
 import type { EdgeHost } from "./edge/edge-host.js";
+import type { VolumePort } from "./volumes/port.js";
 
 /** What `docker info` and the image list say; refreshed every pass. */
 export interface HostFacts {
@@ -70,6 +71,8 @@ export interface HostDriver {
   close(): void;
   /** The host's edge (HAProxy) container; absent in drivers that run no edge (fakes). */
   readonly edge?: EdgeHost;
+  /** The host's named volumes; absent in drivers that have none (fakes). */
+  readonly volumes?: VolumePort;
 }
 
 /** Error codes carried by errors the controller raises itself. */

@@ -5,7 +5,7 @@
 // or moves them (down), and the planner plans nothing on it.
 
 import type { Logger } from "pino";
-import type { ObservedCluster, ObservedHost, ObservedReplica } from "../model/observed.js";
+import type { ObservedCluster, ObservedHost, ObservedReplica, ObservedVolume } from "../model/observed.js";
 import type { ClusterSpec } from "../model/spec.js";
 import type { Fleet } from "./fleet.js";
 import { raceDown } from "./failover/fenced-driver.js";
@@ -32,6 +32,8 @@ export interface ObserverOptions {
 export class Observer {
   private readonly replicas = new Map<string, readonly ObservedReplica[]>();
   private readonly facts = new Map<string, HostFacts>();
+  /** Volumes as last seen per host: a host that stops answering still holds them (and binds slots). */
+  private readonly volumes = new Map<string, readonly ObservedVolume[]>();
 
   constructor(private readonly o: ObserverOptions) {}
 
@@ -67,8 +69,14 @@ export class Observer {
     );
     const names = new Set(cluster.hosts.map((h) => h.name));
     for (const n of [...this.replicas.keys()]) if (!names.has(n)) this.replicas.delete(n);
+    for (const n of [...this.volumes.keys()]) if (!names.has(n)) this.volumes.delete(n);
     const replicas = cluster.hosts.flatMap((h) => this.replicas.get(h.name) ?? []);
-    return { cluster: { hosts, replicas }, fresh, errors };
+    const volumes = cluster.hosts.flatMap((h) => this.volumes.get(h.name) ?? []);
+    // Never read since this process started (a driver without volumes has none to know).
+    const volumesUnknown = cluster.hosts
+      .map((h) => h.name)
+      .filter((n) => !this.volumes.has(n) && this.o.fleet.driver(n)?.volumes !== undefined);
+    return { cluster: { hosts, replicas, volumes, volumesUnknown }, fresh, errors };
   }
 
   private async read(name: string): Promise<void> {
@@ -78,14 +86,15 @@ export class Observer {
     }
     // Raced with the host's down signal: a host declared down meanwhile costs this pass nothing more.
     const down = this.o.health.downSignal(name, this.o.time.now());
-    const [facts, replicas] = await withTimeout(
-      raceDown(Promise.all([driver.facts(), driver.observe()]), down, name),
+    const [facts, replicas, volumes] = await withTimeout(
+      raceDown(Promise.all([driver.facts(), driver.observe(), driver.volumes?.list()]), down, name),
       this.o.timeoutMs,
       this.o.time,
       `${name} did not answer within ${this.o.timeoutMs} ms`,
     );
     this.facts.set(name, facts);
     this.replicas.set(name, replicas);
+    if (volumes !== undefined) this.volumes.set(name, volumes);
   }
 
   private report(change: HealthChange | undefined): void {

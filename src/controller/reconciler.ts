@@ -30,6 +30,7 @@ import { RolloutHolds } from "./rollout-holds.js";
 import { StatusReporter } from "./status-reporter.js";
 import { statusInput } from "./status-input.js";
 import type { Time } from "./time.js";
+import { VolumeSizes } from "./volumes/sizes.js";
 
 export interface ReconcilerOptions {
   readonly source: DesiredSource;
@@ -68,6 +69,8 @@ export class Reconciler {
   private edgeQueue: Promise<unknown> = Promise.resolve();
   /** Per service, the endpoints in rotation after the last edge step (for status). */
   private endpoints: EdgePassResult["endpoints"] = new Map();
+  /** Sizes of volumes no replica uses, for status (measured in the background). */
+  private readonly volumeSizes: VolumeSizes;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.restarts = new RestartBook(() => o.time.now());
@@ -81,6 +84,7 @@ export class Reconciler {
       logger: o.logger,
     });
     this.status = new StatusReporter(o.sink, o.logger);
+    this.volumeSizes = new VolumeSizes(o.fleet, o.logger);
   }
 
   async pass(signal: AbortSignal): Promise<PassOutcome> {
@@ -310,7 +314,7 @@ export class Reconciler {
 
   private statusFor(f: ReportFacts): StatusInput {
     const observation = f.observation;
-    return statusInput({
+    const input = statusInput({
       snapshot: f.snapshot,
       ...(f.desired !== undefined ? { desired: f.desired } : {}),
       ...(observation !== undefined
@@ -331,8 +335,11 @@ export class Reconciler {
       events: this.journal.events,
       now: this.o.time.now(),
       endpoints: this.endpoints,
+      volumeSizes: this.volumeSizes.known,
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
+    this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());
+    return input;
   }
 }
 

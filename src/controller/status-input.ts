@@ -13,6 +13,7 @@ import type {
   ServiceInput,
   StatusInput,
 } from "../status/index.js";
+import { unusedVolumes } from "../status/unused-volumes.js";
 import type { HostHealth } from "./host-health.js";
 import type { FleetObservation } from "./observe.js";
 import type { RolloutHolds } from "./rollout-holds.js";
@@ -31,6 +32,8 @@ export interface StatusFacts {
   readonly now: number;
   /** Per service, published ports and the backends the edges have in rotation. */
   readonly endpoints?: ReadonlyMap<string, readonly EndpointInput[]>;
+  /** Bytes of volumes, by "host/volume" (measured for unused ones only). */
+  readonly volumeSizes?: ReadonlyMap<string, number>;
 }
 
 export function statusInput(f: StatusFacts): StatusInput {
@@ -65,11 +68,19 @@ export function statusInput(f: StatusFacts): StatusInput {
       desired: wanted,
       ...(phase !== undefined ? { phase } : {}),
       ...(sp?.unschedulable !== undefined ? { unschedulable: [sp.unschedulable.message] } : {}),
+      ...(sp?.notes !== undefined ? { notes: sp.notes } : {}),
       ...(endpoints !== undefined ? { endpoints } : {}),
     };
   });
   const fresh = observation?.fresh ?? new Set<string>();
   const replicas = (observation?.cluster.replicas ?? []).filter((r) => fresh.has(r.host));
+  const unused =
+    desired !== undefined && f.placement !== undefined
+      ? unusedVolumes(desired, f.placement, observation?.cluster.volumes ?? [], replicas).map((v) => {
+          const size = f.volumeSizes?.get(`${v.host}/${v.volume}`);
+          return size === undefined ? v : { ...v, sizeBytes: size };
+        })
+      : [];
   // A host that does not answer shows as such in `hosts`; only a failed pass is an error.
   const error = f.error;
   return {
@@ -90,6 +101,7 @@ export function statusInput(f: StatusFacts): StatusInput {
     services,
     replicas,
     events: f.events,
+    ...(unused.length > 0 ? { unusedVolumes: unused } : {}),
   };
 }
 

@@ -2,6 +2,9 @@
 // and planner see only this, never a Docker client.
 
 import type { Resources } from "./spec.js";
+import type { ObservedVolume } from "./volumes.js";
+
+export type { ObservedVolume } from "./volumes.js";
 
 export type HostState = "up" | "down" | "unknown";
 
@@ -53,6 +56,13 @@ export function isLive(r: Pick<ObservedReplica, "state">): boolean {
 export interface ObservedCluster {
   readonly hosts: readonly ObservedHost[];
   readonly replicas: readonly ObservedReplica[];
+  /**
+   * Our named volumes on every host (as last seen for hosts not answering now).
+   * Absent: not observed at all, and no replica is bound by its volumes.
+   */
+  readonly volumes?: readonly ObservedVolume[];
+  /** Hosts whose volumes have never been read since the operator started: bindings there are unknown. */
+  readonly volumesUnknown?: readonly string[];
 }
 
 /** Labels every managed container carries; the observed state is rebuilt from them. */

@@ -139,6 +139,20 @@ export interface HostSpec {
   /** Overrides what the engine reports; a missing field means "as reported". */
   readonly capacity: { readonly nanoCpus?: number; readonly memoryBytes?: number };
   readonly drain: boolean;
+  /**
+   * `move_data: true`: draining this host also moves replicas bound to it by
+   * their volumes, copying the data (off by default: such replicas stay).
+   */
+  readonly moveData?: boolean;
+  readonly source: SourceRef;
+}
+
+/** A named volume declared in cluster.yaml's `volumes:` (Compose's top-level volumes). */
+export interface VolumeDecl {
+  readonly driver: string;
+  readonly driverOpts: Readonly<Record<string, string>>;
+  /** `x-gitfleet-recreatable: true`: the data may be lost (a cache), so replicas are not bound to it. */
+  readonly recreatable: boolean;
   readonly source: SourceRef;
 }
 
@@ -160,6 +174,8 @@ export interface ClusterSettings {
    * Optional so hand-built specs need not name it; the loader always sets it (default 30).
    */
   readonly maxMovesPerMinute?: number;
+  /** The image of the helper containers that copy volumes when data moves (needs sh, find, sha256sum). */
+  readonly volumeHelperImage?: string;
 }
 
 export interface ClusterSpec {
@@ -168,6 +184,8 @@ export interface ClusterSpec {
   readonly edge: { readonly image: string };
   readonly policy: ClusterPolicy;
   readonly settings: ClusterSettings;
+  /** Declared named volumes by name; a volume not declared is host-local. Optional for hand-built specs. */
+  readonly volumes?: Readonly<Record<string, VolumeDecl>>;
   readonly source: SourceRef;
 }
 

@@ -11,7 +11,7 @@ import { isLive } from "../model/observed.js";
 import { dynamicReject, eligibleHosts } from "./filters.js";
 import { moveReason } from "./reasons.js";
 import { hostLess, PreferenceGroups } from "./spread.js";
-import { assign, unassign, type Ctx, type ServiceWork } from "./work.js";
+import { assign, isBound, unassign, type Ctx, type ServiceWork } from "./work.js";
 
 /** avoid: service → host → why (see ScheduleOptions.avoid). */
 export function avoidHosts(
@@ -47,6 +47,8 @@ function relocate(ctx: Ctx, work: ServiceWork, avoided: ReadonlyMap<string, stri
       const why = from === undefined ? undefined : avoided.get(from.name);
       const anchor = work.anchor[i];
       if (from === undefined || why === undefined || (anchor !== undefined && isLive(anchor))) continue;
+      if (isBound(work, i)) continue; // its data is on this host: it is replaced here
+
       unassign(ctx, work, i);
       count(h, -1);
       const target = bestOther(ctx, work, prefs, avoided) ?? h;

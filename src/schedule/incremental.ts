@@ -18,6 +18,7 @@ import type { ClusterSpec, DesiredState, ServiceSpec } from "../model/spec.js";
 import { indexHosts, sameHosts, type HostIndex } from "./hosts.js";
 import { groupByService, newCtx, runPhases, toServicePlacement, withUnschedulable } from "./schedule.js";
 import { sameSchedulingSpec } from "./same-spec.js";
+import { volumeView } from "./volume-affinity.js";
 import type { Placement, ScheduleOptions, ServicePlacement } from "./types.js";
 import { hostPortKeys, Usage } from "./usage.js";
 import type { Ctx } from "./work.js";
@@ -63,6 +64,9 @@ export function scheduleIncremental(
     prev.rebalance !== rebalance ||
     prev.rebalanceLimit !== options.rebalanceLimit ||
     prev.avoided ||
+    // Volumes bind replicas to hosts: their changes are not tracked per service, so schedule everything.
+    (observed.volumes?.length ?? 0) > 0 ||
+    (observed.volumesUnknown?.length ?? 0) > 0 ||
     (options.avoid?.size ?? 0) > 0 ||
     prev.specs.length !== desired.services.length ||
     (!sameRefs && !sameHosts(prev.hosts, hosts))
@@ -116,7 +120,8 @@ function fullPass(
   rebalance: boolean,
 ): ScheduleState {
   const ctx = newCtx(hosts, Usage.empty(hosts.hosts), new Map());
-  const works = runPhases(ctx, desired.services, byService, desired, options);
+  const view = volumeView(observed.volumes, observed.volumesUnknown);
+  const works = runPhases(ctx, desired.services, byService, desired, options, view);
   const services = new Map<string, ServicePlacement>();
   for (const w of works) services.set(w.spec.name, toServicePlacement(w, hosts));
   return {

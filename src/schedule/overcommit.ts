@@ -5,7 +5,7 @@
 
 import { moveReason } from "./reasons.js";
 import type { MoveCode } from "./types.js";
-import { unassign, type Ctx, type ServiceWork } from "./work.js";
+import { isBound, unassign, type Ctx, type ServiceWork } from "./work.js";
 
 interface Held {
   readonly work: ServiceWork;
@@ -21,7 +21,8 @@ export function resolveOvercommit(ctx: Ctx, works: readonly ServiceWork[]): void
   works.forEach((work, order) => {
     for (let i = 0; i < work.slots.length; i++) {
       const h = work.host[i] ?? -1;
-      if (!over.has(h)) continue;
+      // A slot bound by its volumes stays: its host's shortage is reported, its data is not left behind.
+      if (!over.has(h) || isBound(work, i)) continue;
       const list = held.get(h) ?? [];
       list.push({ work, order, slot: i });
       held.set(h, list);

@@ -17,7 +17,9 @@ interface Group {
 
 export function placeService(ctx: Ctx, work: ServiceWork): void {
   const unplaced: number[] = [];
-  for (let i = 0; i < work.slots.length; i++) if ((work.host[i] ?? -1) < 0) unplaced.push(i);
+  // Slots waiting for the host that holds their volumes are not placed elsewhere.
+  for (let i = 0; i < work.slots.length; i++)
+    if ((work.host[i] ?? -1) < 0 && work.waiting?.has(i) !== true) unplaced.push(i);
   if (unplaced.length === 0) return;
   if (work.spec.deploy.mode === "global") placeGlobal(ctx, work, unplaced);
   else placeReplicated(ctx, work, unplaced);

@@ -23,6 +23,8 @@ export function rebalance(ctx: Ctx, works: readonly ServiceWork[], limit: number
 function settled(work: ServiceWork): boolean {
   if (work.spec.deploy.mode !== "replicated" || work.moves.size > 0 || work.unschedulable !== undefined)
     return false;
+  // Replicas bound to their hosts by volumes are never moved to even out the spread.
+  if (work.bound?.some((h) => h !== undefined) === true || work.waiting !== undefined) return false;
   for (let i = 0; i < work.slots.length; i++) {
     const a = work.anchor[i];
     if (a === undefined || a.specHash !== work.spec.specHash || !isHealthy(a)) return false;

@@ -13,6 +13,14 @@ import { resolveOvercommit } from "./overcommit.js";
 import { placeService } from "./place.js";
 import { HostPools } from "./pools.js";
 import { rebalance } from "./rebalance.js";
+import { planDataMoves } from "./data-moves.js";
+import {
+  applyAffinity,
+  noteLeftBehind,
+  reportWaiting,
+  volumeView,
+  type VolumeView,
+} from "./volume-affinity.js";
 import { compareSlots } from "./slots.js";
 import type { Move, Placement, ScheduleOptions, ServicePlacement } from "./types.js";
 import { Usage } from "./usage.js";
@@ -27,7 +35,8 @@ export function schedule(
 ): Placement {
   const hosts = indexHosts(desired.cluster, observed.hosts);
   const ctx = newCtx(hosts, Usage.empty(hosts.hosts), new Map());
-  const works = runPhases(ctx, desired.services, groupByService(observed.replicas), desired, options);
+  const view = volumeView(observed.volumes, observed.volumesUnknown);
+  const works = runPhases(ctx, desired.services, groupByService(observed.replicas), desired, options, view);
   const services = new Map<string, ServicePlacement>();
   for (const w of works) services.set(w.spec.name, toServicePlacement(w, hosts));
   return withUnschedulable(services);
@@ -53,13 +62,20 @@ export function runPhases(
   byService: ReadonlyMap<string, readonly ObservedReplica[]>,
   desired: DesiredState,
   options: ScheduleOptions,
+  volumes?: VolumeView,
 ): ServiceWork[] {
   const works = specs.map((s) => keepService(ctx, s, byService.get(s.name) ?? []));
+  for (const w of works) applyAffinity(ctx, w, volumes, byService.get(w.spec.name) ?? [], desired.cluster);
   resolveOvercommit(ctx, works);
   for (const w of works) placeService(ctx, w);
   if (options.avoid !== undefined) avoidHosts(ctx, works, options.avoid);
+  planDataMoves(ctx, works, desired.cluster);
   if (options.rebalance ?? desired.cluster.settings.rebalance) {
     rebalance(ctx, works, options.rebalanceLimit ?? DEFAULT_REBALANCE_LIMIT);
+  }
+  for (const w of works) {
+    reportWaiting(w, ctx.hosts.hosts.length);
+    noteLeftBehind(w, volumes, desired.cluster);
   }
   return works;
 }
@@ -87,12 +103,23 @@ export function toServicePlacement(work: ServiceWork, hosts: HostIndex): Service
     moves.push(to === undefined ? { slot, ...m } : { slot, ...m, to });
   }
   const base = { service: work.spec.name, mode: work.spec.deploy.mode, slots, moves };
-  return work.unschedulable === undefined ? base : { ...base, unschedulable: work.unschedulable };
+  const bound = new Map<string, string>();
+  work.bound?.forEach((h, i) => h !== undefined && bound.set(work.slots[i] ?? "", h.name));
+  return {
+    ...base,
+    ...(work.unschedulable !== undefined ? { unschedulable: work.unschedulable } : {}),
+    ...(bound.size > 0 ? { bound } : {}),
+    ...(work.notes !== undefined ? { notes: work.notes } : {}),
+    ...(work.dataMoves !== undefined ? { dataMoves: work.dataMoves } : {}),
+  };
 }
 
 export function withUnschedulable(services: ReadonlyMap<string, ServicePlacement>): Placement {
   const unschedulable = [];
-  for (const sp of services.values())
+  const dataMoves = [];
+  for (const sp of services.values()) {
     if (sp.unschedulable !== undefined) unschedulable.push(sp.unschedulable);
-  return { services, unschedulable };
+    dataMoves.push(...(sp.dataMoves ?? []));
+  }
+  return dataMoves.length > 0 ? { services, unschedulable, dataMoves } : { services, unschedulable };
 }

@@ -49,6 +49,20 @@ export interface Move {
   readonly reason: string;
 }
 
+/**
+ * A replica bound to a draining host with `move_data: true`: its volumes are
+ * to be copied to `to` (stopped, copied, verified) before it moves there. Until
+ * then the slot stays on `from` in `slots`.
+ */
+export interface DataMove {
+  readonly service: string;
+  readonly slot: string;
+  readonly from: string;
+  readonly to: string;
+  /** The volume names the service mounts (sources, not Docker names), sorted. */
+  readonly volumes: readonly string[];
+}
+
 export interface ServicePlacement {
   readonly service: string;
   readonly mode: "replicated" | "global";
@@ -57,6 +71,11 @@ export interface ServicePlacement {
   /** Slots whose replica is placed on a different host than where it runs now (or evicted). Slot order. */
   readonly moves: readonly Move[];
   readonly unschedulable?: Unschedulable;
+  /** Slots bound to their host by volumes: slot → that host (see volume-affinity.ts). */
+  readonly bound?: ReadonlyMap<string, string>;
+  /** What the scheduler would have done but did not, for bound slots ("constraint ... no longer holds ..."). */
+  readonly notes?: readonly string[];
+  readonly dataMoves?: readonly DataMove[];
 }
 
 export interface Placement {
@@ -64,6 +83,8 @@ export interface Placement {
   readonly services: ReadonlyMap<string, ServicePlacement>;
   /** The same Unschedulable objects as in services, by service name. */
   readonly unschedulable: readonly Unschedulable[];
+  /** Every service's data moves, in service order. */
+  readonly dataMoves?: readonly DataMove[];
 }
 
 export interface ScheduleOptions {

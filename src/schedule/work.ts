@@ -6,7 +6,8 @@ import type { ServiceSpec } from "../model/spec.js";
 import type { HostIndex } from "./hosts.js";
 import type { HostPools } from "./pools.js";
 import type { PreferenceLayout } from "./spread.js";
-import type { MoveCode, Unschedulable } from "./types.js";
+import type { DataMove, MoveCode, Unschedulable } from "./types.js";
+import type { HostInfo } from "./hosts.js";
 import type { Usage } from "./usage.js";
 
 export interface SlotMove {
@@ -28,6 +29,18 @@ export interface ServiceWork {
   /** Slot → why its replica leaves its current host (may name slots no longer desired, for global). */
   readonly moves: Map<string, SlotMove>;
   unschedulable?: Unschedulable;
+  /** Per slot index: the host holding the slot's volumes (volume-affinity.ts); such a slot never moves. */
+  bound?: (HostInfo | undefined)[];
+  /** Slot index → why it waits for its host rather than being placed (its data is there). */
+  waiting?: Map<number, string>;
+  /** What was not done for bound slots, for status. */
+  notes?: string[];
+  dataMoves?: DataMove[];
+}
+
+/** Is slot i held on its host by its volumes? */
+export function isBound(work: ServiceWork, i: number): boolean {
+  return work.bound?.[i] !== undefined;
 }
 
 export interface Ctx {

@@ -2,13 +2,14 @@
 // defaults are handed on, as a layer, to every service's normaliser.
 
 import type { Ceiling } from "../model/ceiling.js";
-import type { ClusterPolicy, ClusterSpec, HostSpec } from "../model/spec.js";
+import type { ClusterPolicy, ClusterSpec, HostSpec, VolumeDecl } from "../model/spec.js";
+import { DEFAULT_VOLUME_HELPER_IMAGE } from "../model/volumes.js";
 import { docLocator, durationMs, nanoCpus, sizeBytes, type Ctx, type Layer } from "./context.js";
 import type { Problems } from "./errors.js";
 import type { YamlDoc } from "./parse.js";
 import { isUnder, normalisePath } from "./paths.js";
 import { docStart, locate } from "./positions.js";
-import type { RawCluster, RawDeploy, RawHost } from "./raw.js";
+import type { RawCluster, RawDeploy, RawHost, RawVolumeDecl } from "./raw.js";
 
 export const DEFAULT_EDGE_IMAGE = "haproxy:2.8";
 export const DEFAULT_HOST_DOWN_AFTER_MS = 3_000;
@@ -50,7 +51,9 @@ export function normaliseCluster(
         DEFAULT_HOST_STABLE_AFTER_MS,
       ),
       maxMovesPerMinute: settings.max_moves_per_minute ?? DEFAULT_MAX_MOVES_PER_MINUTE,
+      volumeHelperImage: settings.volume_helper_image ?? DEFAULT_VOLUME_HELPER_IMAGE,
     },
+    volumes: normaliseVolumeDecls(doc, raw.volumes),
     source: docStart(doc),
   };
   const defaults = defaultsLayer(doc, raw.defaults);
@@ -102,6 +105,27 @@ function normaliseHost(ctx: Ctx, doc: YamlDoc, raw: RawHost, i: number): HostSpe
       }),
     },
     drain: raw.drain ?? false,
+    ...(raw.move_data === true && { moveData: true }),
     source: locate(doc, ["hosts", i]),
   };
+}
+
+/** `volumes:` as in Compose's top level: `name: {}` or `name:` alone is a plain local volume. */
+function normaliseVolumeDecls(
+  doc: YamlDoc,
+  raw: RawCluster["volumes"],
+): Readonly<Record<string, VolumeDecl>> {
+  const out: Record<string, VolumeDecl> = {};
+  for (const [name, decl] of Object.entries(raw ?? {})) {
+    const d: RawVolumeDecl = decl ?? {};
+    const driverOpts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(d.driver_opts ?? {})) driverOpts[k] = String(v);
+    out[name] = {
+      driver: d.driver ?? "local",
+      driverOpts,
+      recreatable: d["x-gitfleet-recreatable"] ?? false,
+      source: locate(doc, ["volumes", name]),
+    };
+  }
+  return out;
 }

@@ -95,6 +95,13 @@ export interface RawHost {
   readonly labels?: Readonly<Record<string, Scalar>>;
   readonly capacity?: RawResourceSet;
   readonly drain?: boolean;
+  readonly move_data?: boolean;
+}
+
+export interface RawVolumeDecl {
+  readonly driver?: string;
+  readonly driver_opts?: Readonly<Record<string, Scalar>>;
+  readonly "x-gitfleet-recreatable"?: boolean;
 }
 
 export interface RawCluster {
@@ -113,5 +120,7 @@ export interface RawCluster {
     readonly host_down_after?: string;
     readonly host_stable_after?: string;
     readonly max_moves_per_minute?: number;
+    readonly volume_helper_image?: string;
   };
+  readonly volumes?: Readonly<Record<string, RawVolumeDecl | null>>;
 }

@@ -65,6 +65,25 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     out.push("");
   }
 
+  const notes = model.services.filter((s) => s.notes.length > 0);
+  if (notes.length > 0) {
+    out.push("## Held with their data", "");
+    for (const s of notes) for (const n of s.notes) out.push(`- **${cell(s.name)}**: ${cell(n)}`);
+    out.push("");
+  }
+
+  const unused = input.unusedVolumes ?? [];
+  if (unused.length > 0) {
+    out.push("## Volumes no replica uses", "", "gitfleet never deletes a named volume.", "");
+    out.push("| Host | Volume | Made for | Size | Why |");
+    out.push("|---|---|---|---:|---|");
+    for (const v of unused) {
+      const size = v.sizeBytes !== undefined ? humanBytes(v.sizeBytes) : "";
+      out.push(`| ${cell(v.host)} | ${code(v.volume)} | ${cell(v.owner ?? "")} | ${size} | ${cell(v.why)} |`);
+    }
+    out.push("");
+  }
+
   for (const s of model.services) {
     if (s.replicas.length === 0 && !s.endpoints?.length) continue;
     out.push(`## ${cell(s.name)}`, "");

@@ -29,6 +29,7 @@ export interface ServiceSummary {
   /** The commit most up-to-date replicas carry. */
   readonly appliedCommit?: string;
   readonly unschedulable: readonly string[];
+  readonly notes: readonly string[];
   readonly endpoints?: readonly EndpointInput[];
   readonly replicas: readonly ObservedReplica[];
 }
@@ -141,6 +142,7 @@ function serviceSummary(
     state,
     ...(commit !== undefined ? { appliedCommit: commit } : {}),
     unschedulable,
+    notes: [...(input?.notes ?? [])],
     ...(input?.endpoints ? { endpoints: input.endpoints } : {}),
     replicas: sorted,
   };

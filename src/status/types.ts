@@ -44,6 +44,20 @@ export interface ServiceInput {
   readonly unschedulable?: readonly string[];
   /** Published ports and the backends the edge has in rotation (optional). */
   readonly endpoints?: readonly EndpointInput[];
+  /** What the scheduler left undone for replicas bound by their volumes ("db/1 stays on h1: ..."). */
+  readonly notes?: readonly string[];
+}
+
+/** A named volume no replica uses (gitfleet never deletes one). */
+export interface UnusedVolume {
+  readonly host: string;
+  /** Docker's name. */
+  readonly volume: string;
+  /** "service/slot" it was made for, when labelled. */
+  readonly owner?: string;
+  readonly sizeBytes?: number;
+  /** "no replica uses it" | "data moved to h2" | "unfinished copy from h1" */
+  readonly why: string;
 }
 
 export interface StatusInput {
@@ -67,6 +81,8 @@ export interface StatusInput {
   /** Every managed replica observed, whatever its service. */
   readonly replicas: readonly ObservedReplica[];
   readonly events: EventLog;
+  /** Named volumes no replica uses, by host. */
+  readonly unusedVolumes?: readonly UnusedVolume[];
   /** Events listed in cluster.yaml and STATUS.md (default 20). */
   readonly recentEvents?: number;
 }

@@ -75,6 +75,15 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
   if (unschedulable.length > 0) {
     doc["unschedulable"] = Object.fromEntries(unschedulable.map((s) => [s.name, [...s.unschedulable]]));
   }
+  if ((input.unusedVolumes ?? []).length > 0) {
+    doc["unused_volumes"] = (input.unusedVolumes ?? []).map((v) => ({
+      host: v.host,
+      volume: v.volume,
+      ...(v.owner !== undefined ? { owner: v.owner } : {}),
+      ...(v.sizeBytes !== undefined ? { size_bytes: v.sizeBytes } : {}),
+      why: v.why,
+    }));
+  }
   doc["events"] = recentEvents(input.events, input.recentEvents ?? 20).map(eventDoc);
   return doc;
 }
@@ -92,6 +101,7 @@ export function serviceDoc(input: StatusInput, s: ServiceSummary): Record<string
     healthy: s.healthy,
     updated: s.updated,
     ...(s.unschedulable.length > 0 ? { unschedulable: [...s.unschedulable] } : {}),
+    ...(s.notes.length > 0 ? { notes: [...s.notes] } : {}),
     ...(s.endpoints
       ? {
           endpoints: [...s.endpoints]

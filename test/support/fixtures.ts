@@ -5,6 +5,7 @@
 
 import type { ObservedCluster, ObservedHost, ObservedReplica } from "../../src/model/observed.js";
 import { containerName } from "../../src/model/names.js";
+import { volumeName, type ObservedVolume } from "../../src/model/volumes.js";
 import type {
   ClusterSpec,
   Constraint,
@@ -65,6 +66,8 @@ export interface ServiceOptions {
   dependsOn?: readonly string[];
   healthcheck?: boolean | Partial<HealthcheckSpec>;
   stopGraceMs?: number;
+  /** Named volumes mounted at /<name>. */
+  volumes?: readonly string[];
 }
 
 export function service(name: string, o: ServiceOptions = {}): ServiceSpec {
@@ -111,7 +114,7 @@ export function service(name: string, o: ServiceOptions = {}): ServiceSpec {
     ports,
     ...(healthcheck !== undefined ? { healthcheck } : {}),
     dependsOn: o.dependsOn ?? [],
-    volumes: [],
+    volumes: (o.volumes ?? []).map((v) => ({ type: "volume", source: v, target: `/${v}`, readOnly: false })),
     labels: {},
     stopGracePeriodMs: o.stopGraceMs ?? 10_000,
     readOnly: false,
@@ -129,6 +132,8 @@ export interface HostOptions {
   cpus?: number;
   memory?: number;
   drain?: boolean;
+  /** move_data: true (drain moves replicas with their volumes). */
+  moveData?: boolean;
 }
 
 export function hostSpec(name: string, o: HostOptions = {}): HostSpec {
@@ -139,6 +144,7 @@ export function hostSpec(name: string, o: HostOptions = {}): HostSpec {
     labels: o.labels ?? {},
     capacity: {},
     drain: o.drain ?? false,
+    ...(o.moveData === true ? { moveData: true } : {}),
     source: { path: "cluster.yaml", line: 1, col: 1 },
   };
 }
@@ -243,4 +249,30 @@ export function observedCluster(
   replicas: readonly ObservedReplica[],
 ): ObservedCluster {
   return { hosts: hosts.map((h) => ("observed" in h ? h.observed : h)), replicas };
+}
+
+export interface VolumeOptions {
+  service?: string;
+  slot?: string;
+  createdAt?: number;
+  copyOf?: string;
+  supersededBy?: string;
+  sizeBytes?: number;
+  cluster?: string;
+}
+
+/** One of our named volumes as observed on a host. */
+export function observedVolume(hostName: string, source: string, o: VolumeOptions = {}): ObservedVolume {
+  return {
+    host: hostName,
+    name: volumeName(o.cluster ?? "test", source),
+    source,
+    driver: "local",
+    ...(o.service !== undefined ? { service: o.service } : {}),
+    ...(o.slot !== undefined ? { slot: o.slot } : {}),
+    createdAt: o.createdAt ?? 500,
+    ...(o.copyOf !== undefined ? { copyOf: o.copyOf } : {}),
+    ...(o.supersededBy !== undefined ? { supersededBy: o.supersededBy } : {}),
+    ...(o.sizeBytes !== undefined ? { sizeBytes: o.sizeBytes } : {}),
+  };
 }

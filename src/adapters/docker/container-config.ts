@@ -7,7 +7,10 @@ import path from "node:path";
 import type { ContainerCreateOptions, MountSettings } from "dockerode";
 import { clusterNetworkName, containerName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
-import type { ClusterPolicy, ServiceSpec, VolumeSpec } from "../../model/spec.js";
+import type { ClusterPolicy, ServiceSpec, VolumeDecl, VolumeSpec } from "../../model/spec.js";
+import { VOLUME_LABELS, volumeName } from "../../model/volumes.js";
+
+export { volumeName } from "../../model/volumes.js";
 
 export interface ReplicaRequest {
   readonly cluster: string;
@@ -23,6 +26,8 @@ export interface ReplicaRequest {
   readonly restarts?: number;
   /** Defaults to the cluster network. */
   readonly network?: string;
+  /** cluster.yaml's volume declarations (driver and options of volumes created for this replica). */
+  readonly volumes?: Readonly<Record<string, VolumeDecl>>;
 }
 
 export class PolicyError extends Error {
@@ -120,11 +125,6 @@ export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions 
   return opts;
 }
 
-/** Named volumes are host-local and prefixed by the cluster, so two clusters on a host never share one. */
-export function volumeName(cluster: string, source: string): string {
-  return `gf-${cluster}-${source}`;
-}
-
 function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {
   const common = { Target: v.target, ReadOnly: v.readOnly };
   if (v.type === "tmpfs") return { ...common, Type: "tmpfs", Source: "" };
@@ -136,14 +136,22 @@ function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {
     return { ...common, Type: "bind", Source: path.posix.normalize(source) };
   }
   if (v.source === undefined) return { ...common, Type: "volume", Source: "" };
+  const decl = req.volumes?.[v.source];
   return {
     ...common,
     Type: "volume",
     Source: volumeName(req.cluster, v.source),
+    // Used by Docker only when it creates the volume: the slot that first mounts it owns it,
+    // and that is what binds the slot to this host (see schedule/volume-affinity.ts).
     VolumeOptions: {
       NoCopy: false,
-      Labels: { [LABELS.cluster]: req.cluster },
-      DriverConfig: { Name: "local", Options: {} },
+      Labels: {
+        [LABELS.cluster]: req.cluster,
+        [LABELS.service]: req.service.name,
+        [LABELS.slot]: req.slot,
+        [VOLUME_LABELS.volume]: v.source,
+      },
+      DriverConfig: { Name: decl?.driver ?? "local", Options: { ...decl?.driverOpts } },
     },
   };
 }

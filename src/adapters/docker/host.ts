@@ -21,6 +21,15 @@ import { ensureNetwork, type NetworkOptions } from "./network.js";
 import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
 import type { PullProgress } from "./pull.js";
 import { createReplica, type CreateResult, type ReplicaSpec } from "./replica.js";
+import type { ObservedVolume } from "../../model/volumes.js";
+import {
+  markSuperseded,
+  prepareCopyTarget,
+  VolumeHelper,
+  type CopyTarget,
+  type HelperOptions,
+} from "./volume-helper.js";
+import { listVolumes, volumeSizes } from "./volumes.js";
 
 export interface DockerHostOptions extends Endpoint {
   /** The cluster name: our containers carry gitfleet.cluster=<cluster>. */
@@ -207,6 +216,28 @@ export class DockerHost {
   /** Force-remove; gone already counts as done. */
   remove(id: string): Promise<"removed" | "gone"> {
     return removeContainer(this.ctx, id);
+  }
+
+  /** Our named volumes, with the slot owning each and superseded marks. */
+  listVolumes(): Promise<ObservedVolume[]> {
+    return listVolumes(this.ctx);
+  }
+
+  /** Bytes per volume name (`docker system df`: costly, call rarely). */
+  volumeSizes(): Promise<Map<string, number>> {
+    return volumeSizes(this.ctx);
+  }
+
+  openVolumeHelper(o: HelperOptions): Promise<VolumeHelper> {
+    return VolumeHelper.open(this.ctx, o);
+  }
+
+  prepareCopyTarget(t: CopyTarget): Promise<"created" | "reused"> {
+    return prepareCopyTarget(this.ctx, t);
+  }
+
+  markSuperseded(o: { volume: string; by: string; image: string }): Promise<void> {
+    return markSuperseded(this.ctx, o);
   }
 
   /** Stop every event subscription. */

@@ -141,7 +141,13 @@ describe("DockerHost.createReplica", () => {
       expect.objectContaining({ Type: "bind", Source: "/tmp", Target: "/host-tmp", ReadOnly: true }),
     ]);
     const volLabels = await docker("volume", "inspect", "-f", "{{json .Labels}}", `gf-${cluster}-data`);
-    expect(JSON.parse(volLabels)).toEqual({ "gitfleet.cluster": cluster });
+    // The slot that made the volume owns it: that binds the slot to this host (volume affinity).
+    expect(JSON.parse(volLabels)).toEqual({
+      "gitfleet.cluster": cluster,
+      "gitfleet.service": "web",
+      "gitfleet.slot": "1",
+      "gitfleet.volume": "data",
+    });
 
     // The healthcheck only passes when the secret reached the process environment.
     const replica = await until("healthy replica", async () => {

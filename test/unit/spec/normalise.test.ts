@@ -342,7 +342,9 @@ describe("the cluster", () => {
         hostDownAfterMs: 5_000,
         hostStableAfterMs: 10_000,
         maxMovesPerMinute: 30,
+        volumeHelperImage: "busybox:1.36",
       },
+      volumes: {},
       source: { path: "cluster.yaml", line: 1, col: 1 },
     });
   });
