@@ -5,8 +5,11 @@ import { describe, expect, it } from "vitest";
 import { boundSources, recreatableSources } from "../../../src/model/volumes.js";
 import { CLUSTER, expectOnlyError, lines, repo, service, stateOf } from "./helpers.js";
 
-const DB = service("db", "volumes: [dbdata:/data, cache:/cache, uploads:/uploads, /srv/x:/x]");
-const BIND_POLICY = lines("policy: {allow_bind_mounts: [/srv]}");
+const DB = service(
+  "db",
+  "volumes: [dbdata:/data, cache:/cache, uploads:/uploads, {type: tmpfs, target: /x}]",
+);
+const BIND_POLICY = lines("policy: {allow_privileged: false}");
 
 describe("volume declarations", () => {
   it("normalises driver, driver_opts and x-gitfleet-recreatable; undeclared or empty is host-local", () => {
@@ -42,7 +45,7 @@ describe("volume declarations", () => {
     });
     const db = state.services[0];
     if (db === undefined) throw new Error("no db");
-    // Only the plain host-local volume binds; the bind mount is the host's own path, not a volume.
+    // Only the plain host-local volume binds; a tmpfs is no named volume.
     expect(boundSources(db, state.cluster)).toEqual(["dbdata"]);
     expect(recreatableSources(db, state.cluster)).toEqual(["cache"]);
     expect(
