@@ -110,8 +110,11 @@ class DockerHostDriver implements HostDriver {
   }
 
   async facts(): Promise<HostFacts> {
-    const info = await this.host.info();
-    return { capacity: info.capacity, images: info.images };
+    const [info, foreignPorts] = await Promise.all([
+      this.host.info(),
+      this.host.foreignPorts(this.o.host.address),
+    ]);
+    return { capacity: info.capacity, images: info.images, foreignPorts };
   }
 
   observe(): Promise<readonly ObservedReplica[]> {

@@ -3,7 +3,7 @@
 // logic is tested against a small in-memory fake; production wires it to the
 // Docker adapter (docker-driver.ts), which bounds concurrency and time per host.
 
-import type { ContainerState, Health, ObservedReplica } from "../model/observed.js";
+import type { ContainerState, ForeignPort, Health, ObservedReplica } from "../model/observed.js";
 import type { Resources, ServiceSpec } from "../model/spec.js";
 import type { EdgeHost } from "./edge/edge-host.js";
 import type { VolumePort } from "./volumes/port.js";
@@ -13,6 +13,8 @@ export interface HostFacts {
   readonly capacity: Resources;
   /** Image references present on the host. */
   readonly images: readonly string[];
+  /** Ports on the host's address held by containers that are not ours; absent = not known. */
+  readonly foreignPorts?: readonly ForeignPort[];
 }
 
 /** One container's state, as the wait-healthy gate polls it. */

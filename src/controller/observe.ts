@@ -64,6 +64,8 @@ export class Observer {
           capacity: facts?.capacity ?? { nanoCpus: 0, memoryBytes: 0 },
           ...(view.probation ? { probation: true } : {}),
           ...(facts !== undefined && fresh.has(name) ? { images: facts.images } : {}),
+          // Last known even when the host did not answer this pass: a squatter does not leave by itself.
+          ...(facts?.foreignPorts !== undefined ? { foreignPorts: facts.foreignPorts } : {}),
         };
       }),
     );

@@ -3,6 +3,7 @@
 // nothing is created, started, stopped or removed), schedule, plan.
 
 import type { Logger } from "pino";
+import { ingressConflicts, type PortConflict } from "../edge/index.js";
 import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan, type Plan } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
@@ -26,6 +27,8 @@ export interface Preview {
   readonly plan: Plan;
   readonly placement: Placement;
   readonly observation: FleetObservation;
+  /** Ingress ports a host's edge cannot serve: a container that is not ours holds them there. */
+  readonly portConflicts: readonly PortConflict[];
 }
 
 export async function preview(o: PreviewOptions): Promise<Preview> {
@@ -58,7 +61,10 @@ export async function preview(o: PreviewOptions): Promise<Preview> {
       time.now(),
     );
     const plan = makePlan(o.desired, placement, observation.cluster, { holdRestart: holds.held });
-    return { plan, placement, observation };
+    const portConflicts = observation.cluster.hosts.flatMap((h) =>
+      ingressConflicts(o.desired.services, h.name, h.foreignPorts),
+    );
+    return { plan, placement, observation, portConflicts };
   } finally {
     fleet.close();
   }

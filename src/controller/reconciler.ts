@@ -71,6 +71,8 @@ export class Reconciler {
   private endpoints: EdgePassResult["endpoints"] = new Map();
   /** Sizes of volumes no replica uses, for status (measured in the background). */
   private readonly volumeSizes: VolumeSizes;
+  /** Per service, published ports some host's edge cannot serve (for status). */
+  private portConflicts: EdgePassResult["conflicts"] = new Map();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.restarts = new RestartBook(() => o.time.now());
@@ -286,6 +288,7 @@ export class Reconciler {
       );
     const result = this.edgeQueue.then(run, run).then((r) => {
       this.endpoints = r.endpoints;
+      this.portConflicts = r.conflicts;
       return r;
     });
     this.edgeQueue = result.catch(() => undefined);
@@ -336,6 +339,7 @@ export class Reconciler {
       now: this.o.time.now(),
       endpoints: this.endpoints,
       volumeSizes: this.volumeSizes.known,
+      portConflicts: this.portConflicts,
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
     this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());

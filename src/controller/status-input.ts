@@ -34,6 +34,8 @@ export interface StatusFacts {
   readonly endpoints?: ReadonlyMap<string, readonly EndpointInput[]>;
   /** Bytes of volumes, by "host/volume" (measured for unused ones only). */
   readonly volumeSizes?: ReadonlyMap<string, number>;
+  /** Per service, published ports some host's edge cannot serve (held by a container not ours). */
+  readonly portConflicts?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function statusInput(f: StatusFacts): StatusInput {
@@ -63,6 +65,7 @@ export function statusInput(f: StatusFacts): StatusInput {
         : spec.deploy.replicas;
     const phase = phaseOf(spec.name, f);
     const endpoints = f.endpoints?.get(spec.name);
+    const portConflicts = f.portConflicts?.get(spec.name) ?? [];
     return {
       spec,
       desired: wanted,
@@ -70,6 +73,7 @@ export function statusInput(f: StatusFacts): StatusInput {
       ...(sp?.unschedulable !== undefined ? { unschedulable: [sp.unschedulable.message] } : {}),
       ...(sp?.notes !== undefined ? { notes: sp.notes } : {}),
       ...(endpoints !== undefined ? { endpoints } : {}),
+      ...(portConflicts.length > 0 ? { portConflicts } : {}),
     };
   });
   const fresh = observation?.fresh ?? new Set<string>();

@@ -4,6 +4,8 @@
 
 export { planEdge, EDGE_DEFAULTS } from "./plan.js";
 export { renderEdgeConfig, renderEdgePlan } from "./render.js";
+export { splitEdgePlan } from "./split.js";
+export { ingressConflicts, type PortConflict } from "./conflicts.js";
 export { inRotation } from "./backends.js";
 export { appMode, edgeCheck, httpProbe } from "./port-kind.js";
 export { backendName, parseBackendName, serverName } from "./names.js";

@@ -25,6 +25,13 @@ import { tcpTargets } from "./backends.js";
 import type { AppMode, EdgeBackend, EdgeIssue, EdgeListener, EdgeRoute } from "./types.js";
 import type { ServiceSpec } from "../model/spec.js";
 
+interface Binds {
+  readonly ingress: string;
+  readonly discovery: string;
+  /** Ingress ports held on this host by containers that are not ours. */
+  readonly blocked: ReadonlySet<number>;
+}
+
 interface Slot {
   readonly bind: string;
   readonly port: number;
@@ -34,7 +41,7 @@ interface Slot {
 function collectRoutes(
   services: readonly ServiceSpec[],
   backends: ReadonlyMap<string, EdgeBackend>,
-  binds: { readonly ingress: string; readonly discovery: string },
+  binds: Binds,
 ): Slot[] {
   const slots = new Map<string, Slot>();
   const add = (bind: string, port: number, route: EdgeRoute): void => {
@@ -49,7 +56,8 @@ function collectRoutes(
       if (backend === undefined) continue;
       add(binds.discovery, target, { kind: "discovery", service: service.name, backend: backend.name });
       for (const e of entries) {
-        if (e.published !== undefined && e.mode === "ingress") {
+        // A port someone else holds on this host is left out (reported by the caller), never bound.
+        if (e.published !== undefined && e.mode === "ingress" && !binds.blocked.has(e.published)) {
           add(binds.ingress, e.published, { kind: "ingress", service: service.name, backend: backend.name });
         }
       }
@@ -110,7 +118,7 @@ function listenerFor(
 export function buildListeners(
   services: readonly ServiceSpec[],
   backends: readonly EdgeBackend[],
-  binds: { readonly ingress: string; readonly discovery: string },
+  binds: Binds,
   issues: EdgeIssue[],
 ): EdgeListener[] {
   const byName = new Map(backends.map((b) => [b.name, b]));

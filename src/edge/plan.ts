@@ -3,6 +3,7 @@
 // (a reload happens only when something really changed).
 
 import { buildBackends } from "./backends.js";
+import { ingressConflicts } from "./conflicts.js";
 import { buildListeners } from "./listeners.js";
 import { byString } from "./names.js";
 import type { EdgeInput, EdgeIssue, EdgePlan } from "./types.js";
@@ -11,7 +12,7 @@ export const EDGE_DEFAULTS = {
   ingressBind: "*",
   discoveryBind: "*",
   statsSocket: "/var/run/haproxy.sock",
-  maxCheckIntervalMs: 2000,
+  maxCheckIntervalMs: 1000,
   hardStopAfterMs: 30 * 60_000,
   idleCloseOnResponse: false,
 } as const;
@@ -32,7 +33,14 @@ export function planEdge(input: EdgeInput): EdgePlan {
   const options = { ...EDGE_DEFAULTS, ...rest, ...(stats !== undefined ? { stats } : {}) };
   const issues: EdgeIssue[] = [];
   const backends = buildBackends(input, options.maxCheckIntervalMs, issues);
-  const binds = { ingress: options.ingressBind, discovery: options.discoveryBind };
+  const conflicts = ingressConflicts(input.services, input.host.name, input.foreignPorts);
+  for (const c of conflicts)
+    issues.push({ code: "port-in-use", service: c.service, host: c.host, port: c.port, message: c.message });
+  const binds = {
+    ingress: options.ingressBind,
+    discovery: options.discoveryBind,
+    blocked: new Set(conflicts.map((c) => c.port)),
+  };
   const listeners = buildListeners(input.services, backends, binds, issues);
   return {
     cluster: input.cluster,

@@ -9,7 +9,9 @@
 // HAProxy's checks run beside Docker's: Docker's verdict decides which replicas
 // are backends at each pass, HAProxy's takes a replica that stops answering
 // out of rotation between passes. Its interval is Docker's, capped (Docker's
-// default is 30 s), and it falls after at most 3 misses.
+// default is 30 s), its timeout at most 1 s, and it falls after at most 2
+// misses: a replica on a host cut off the network leaves rotation within
+// about 2 s, before the operator has even declared the host down.
 
 import type { HealthcheckSpec, PortSpec } from "../model/spec.js";
 import type { AppMode, EdgeCheck } from "./types.js";
@@ -39,6 +41,8 @@ export function appMode(port: PortSpec, healthcheck: HealthcheckSpec | undefined
 }
 
 const MIN_INTERVAL_MS = 100;
+/** A backend on the hosts' LAN that has not answered a check in this long is not coming. */
+const MAX_CHECK_TIMEOUT_MS = 1000;
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Math.round(n)));
@@ -53,8 +57,11 @@ export function edgeCheck(
   const interMs = active ? clamp(healthcheck.intervalMs, MIN_INTERVAL_MS, maxIntervalMs) : maxIntervalMs;
   const timing = {
     interMs,
-    timeoutMs: active ? clamp(healthcheck.timeoutMs, MIN_INTERVAL_MS, interMs) : interMs,
-    fall: active ? clamp(healthcheck.retries, 1, 3) : 3,
+    timeoutMs: Math.min(
+      active ? clamp(healthcheck.timeoutMs, MIN_INTERVAL_MS, interMs) : interMs,
+      MAX_CHECK_TIMEOUT_MS,
+    ),
+    fall: active ? clamp(healthcheck.retries, 1, 2) : 2,
     rise: 2,
   };
   const probe = httpProbe(healthcheck);

@@ -2,7 +2,7 @@
 // the decision (listeners, backends, problems); the HAProxy text is only its
 // rendering, so status can report endpoints without parsing configuration.
 
-import type { HostState, ObservedReplica } from "../model/observed.js";
+import type { ForeignPort, HostState, ObservedReplica } from "../model/observed.js";
 import type { ServiceSpec } from "../model/spec.js";
 
 export interface EdgeHostAddress {
@@ -22,7 +22,7 @@ export interface EdgeOptions {
   readonly statsSocket?: string;
   /** Stats page (/stats) and Prometheus metrics (/metrics); absent = no such listener. */
   readonly stats?: { readonly bind?: string; readonly port: number };
-  /** HAProxy probes at least this often, even when Docker's interval is longer. Default 2000 ms. */
+  /** HAProxy probes at least this often, even when Docker's interval is longer. Default 1000 ms. */
   readonly maxCheckIntervalMs?: number;
   /** Old workers left after a reload are stopped after this long. Default 30 min. */
   readonly hardStopAfterMs?: number;
@@ -43,6 +43,8 @@ export interface EdgeInput {
   readonly services: readonly ServiceSpec[];
   /** Observed replicas on all hosts; only running and healthy ones become backends. */
   readonly replicas: readonly ObservedReplica[];
+  /** Ports held on this host's address by containers gitfleet does not manage: no listener there. */
+  readonly foreignPorts?: readonly ForeignPort[];
   readonly options?: EdgeOptions;
 }
 
@@ -111,7 +113,12 @@ export interface EdgeListener {
 }
 
 export type EdgeIssueCode =
-  "port-shared" | "udp-unsupported" | "host-unknown" | "host-address-invalid" | "port-not-published";
+  | "port-shared"
+  | "port-in-use"
+  | "udp-unsupported"
+  | "host-unknown"
+  | "host-address-invalid"
+  | "port-not-published";
 
 /** Something the edge cannot serve as specified; reported in status, never fatal. */
 export interface EdgeIssue {

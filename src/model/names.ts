@@ -18,6 +18,11 @@ export function edgeContainerName(cluster: string): string {
   return `gf-${cluster}-edge`;
 }
 
+/** The edge's second container: on the cluster network, answering to the service names. */
+export function edgeNamesContainerName(cluster: string): string {
+  return `gf-${cluster}-edge-names`;
+}
+
 /** The per-host bridge network every managed container joins. */
 export function clusterNetworkName(cluster: string): string {
   return `gf-${cluster}`;

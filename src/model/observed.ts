@@ -17,6 +17,24 @@ export interface ObservedHost {
   readonly probation?: boolean;
   /** Image references present on the host (as written in specs); absent = unknown, so always pull. */
   readonly images?: readonly string[];
+  /**
+   * Ports bound on the host's address by containers gitfleet does not manage (a foreign
+   * container publishing it), as the Docker API shows them; absent = not read this pass.
+   */
+  readonly foreignPorts?: readonly ForeignPort[];
+}
+
+/** A published port held by someone else: no replica or edge listener of ours can bind it there. */
+export interface ForeignPort {
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+  /** The container holding it, by name. */
+  readonly owner: string;
+}
+
+/** "8080/tcp": the key host-mode ports are compared by. */
+export function portKey(p: Pick<ForeignPort, "port" | "protocol">): string {
+  return `${p.port}/${p.protocol}`;
 }
 
 export type ContainerState = "created" | "running" | "restarting" | "paused" | "exited" | "dead" | "removing";

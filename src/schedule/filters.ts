@@ -7,6 +7,7 @@ import { failingConstraint } from "./constraints.js";
 import type { HostInfo } from "./hosts.js";
 import { constraintRaw } from "./reasons.js";
 import type { RejectCode } from "./types.js";
+import { foreignContainer } from "./usage.js";
 import type { Ctx, ServiceWork } from "./work.js";
 
 export interface Reject {
@@ -28,10 +29,16 @@ export function dynamicReject(ctx: Ctx, work: ServiceWork, host: HostInfo): Reje
   if (max > 0 && (ctx.svcCount[host.index] ?? 0) >= max) return { code: "max-replicas-per-node" };
   if (work.ports.length > 0) {
     const port = ctx.usage.portTaken(host.index, work.ports);
-    if (port !== undefined) return { code: "port-in-use", extra: port };
+    if (port !== undefined) return { code: "port-in-use", extra: portHolder(ctx, host.index, port) };
   }
   const cap = ctx.usage.capacityReject(host, work.spec);
   return cap === undefined ? undefined : { code: cap };
+}
+
+/** "8080/tcp", or "8080/tcp (container squatter)" when a container that is not ours holds it. */
+export function portHolder(ctx: Ctx, h: number, port: string): string {
+  const container = foreignContainer(ctx.usage.portOwner(h, port));
+  return container === undefined ? port : `${port} (container ${container})`;
 }
 
 export function fullReject(ctx: Ctx, work: ServiceWork, host: HostInfo): Reject | undefined {

@@ -2,7 +2,7 @@
 // spec (labels, drain), sorted by name so that every tie is broken by name and
 // a host is addressed by its index in hot loops.
 
-import type { ObservedHost } from "../model/observed.js";
+import { portKey, type ObservedHost } from "../model/observed.js";
 import type { ClusterSpec } from "../model/spec.js";
 import type { MoveCode, RejectCode } from "./types.js";
 
@@ -16,6 +16,8 @@ export interface HostInfo {
   readonly blocked?: RejectCode;
   /** Why replicas already there must leave; absent when they may stay. */
   readonly evict?: MoveCode;
+  /** Port key ("8080/tcp") → container holding it that is not ours; absent when none. */
+  readonly foreignPorts?: ReadonlyMap<string, string>;
 }
 
 export interface HostIndex {
@@ -38,7 +40,15 @@ export function indexHosts(cluster: ClusterSpec, observed: readonly ObservedHost
     const obs = seen.get(name);
     const nanoCpus = spec?.capacity.nanoCpus ?? obs?.capacity.nanoCpus ?? 0;
     const memoryBytes = spec?.capacity.memoryBytes ?? obs?.capacity.memoryBytes ?? 0;
-    const base = { name, index, labels: spec?.labels ?? NO_LABELS, nanoCpus, memoryBytes };
+    const foreign = obs?.foreignPorts ?? [];
+    const base = {
+      name,
+      index,
+      labels: spec?.labels ?? NO_LABELS,
+      nanoCpus,
+      memoryBytes,
+      ...(foreign.length > 0 ? { foreignPorts: new Map(foreign.map((p) => [portKey(p), p.owner])) } : {}),
+    };
     if (spec === undefined) return { ...base, blocked: "host-not-in-cluster", evict: "host-not-in-cluster" };
     if (obs === undefined || obs.state === "unknown") return { ...base, blocked: "host-unknown" };
     if (obs.state === "down") return { ...base, blocked: "host-down", evict: "host-down" };
@@ -59,6 +69,8 @@ export function sameHosts(a: HostIndex, b: HostIndex): boolean {
     if (x.name !== y.name || x.blocked !== y.blocked || x.evict !== y.evict) return false;
     if (x.nanoCpus !== y.nanoCpus || x.memoryBytes !== y.memoryBytes) return false;
     if (x.labels !== y.labels && !sameRecord(x.labels, y.labels)) return false;
+    if (!sameRecord(Object.fromEntries(x.foreignPorts ?? []), Object.fromEntries(y.foreignPorts ?? [])))
+      return false;
   }
   return true;
 }

@@ -5,7 +5,7 @@
 
 import type { ObservedReplica } from "../model/observed.js";
 import type { ServiceSpec } from "../model/spec.js";
-import { staticReject } from "./filters.js";
+import { portHolder, staticReject } from "./filters.js";
 import { compareNames, type HostInfo } from "./hosts.js";
 import { failingConstraint } from "./constraints.js";
 import { constraintRaw, moveReason } from "./reasons.js";
@@ -112,7 +112,7 @@ function keepSlot(
     if (max > 0 && (ctx.svcCount[h] ?? 0) >= max) {
       first ??= { from: r.host, code: "max-replicas-per-node" };
     } else if (port !== undefined) {
-      first ??= { from: r.host, code: "port-in-use", extra: port };
+      first ??= { from: r.host, code: "port-in-use", extra: portHolder(ctx, h, port) };
     } else {
       assign(ctx, work, i, h);
       work.anchor[i] = r;

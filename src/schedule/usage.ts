@@ -6,6 +6,18 @@ import type { ServiceSpec } from "../model/spec.js";
 import type { HostInfo } from "./hosts.js";
 import type { RejectCode } from "./types.js";
 
+const FOREIGN = "\u0000foreign:";
+
+/** How a port held by a container gitfleet does not manage is owned in Usage (never a service name). */
+export function foreignOwner(container: string): string {
+  return FOREIGN + container;
+}
+
+/** The container name when the owner is foreign, else undefined. */
+export function foreignContainer(owner: string | undefined): string | undefined {
+  return owner?.startsWith(FOREIGN) === true ? owner.slice(FOREIGN.length) : undefined;
+}
+
 /** "8080/tcp" for every host-mode published port of a service. */
 export function hostPortKeys(spec: ServiceSpec): string[] {
   const keys: string[] = [];
@@ -38,6 +50,12 @@ export class Usage {
       invCpu[h.index] = h.nanoCpus > 0 ? 1 / h.nanoCpus : 0;
       invMem[h.index] = h.memoryBytes > 0 ? 1 / h.memoryBytes : 0;
     }
+    // Ports held by containers that are not ours are taken from the start, by nobody we could move.
+    const ports = new Map<number, Map<string, string>>();
+    for (const h of hosts) {
+      if (h.foreignPorts === undefined || h.foreignPorts.size === 0) continue;
+      ports.set(h.index, new Map([...h.foreignPorts].map(([k, owner]) => [k, foreignOwner(owner)])));
+    }
     return new Usage(
       new Float64Array(n),
       new Float64Array(n),
@@ -45,7 +63,7 @@ export class Usage {
       new Float64Array(n),
       invCpu,
       invMem,
-      new Map(),
+      ports,
       new Set(),
     );
   }

@@ -84,6 +84,13 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     out.push("");
   }
 
+  const conflicts = model.services.filter((s) => s.portConflicts.length > 0);
+  if (conflicts.length > 0) {
+    out.push("## Port conflicts", "");
+    for (const s of conflicts) for (const c of s.portConflicts) out.push(`- **${cell(s.name)}**: ${cell(c)}`);
+    out.push("");
+  }
+
   for (const s of model.services) {
     if (s.replicas.length === 0 && !s.endpoints?.length) continue;
     out.push(`## ${cell(s.name)}`, "");

@@ -30,6 +30,8 @@ export interface ServiceSummary {
   readonly appliedCommit?: string;
   readonly unschedulable: readonly string[];
   readonly notes: readonly string[];
+  /** Published ports some host's edge cannot serve (held by a container that is not ours). */
+  readonly portConflicts: readonly string[];
   readonly endpoints?: readonly EndpointInput[];
   readonly replicas: readonly ObservedReplica[];
 }
@@ -121,13 +123,17 @@ function serviceSummary(
   const updated = healthy.filter((r) => r.specHash === specHash);
   const desired = input?.desired ?? 0;
   const unschedulable = [...(input?.unschedulable ?? [])];
+  const portConflicts = [...(input?.portConflicts ?? [])];
   const commit = mostCommon(sorted.filter((r) => r.specHash === specHash).map((r) => r.commit));
   let state: ServiceState;
   if (input === undefined) state = "removing";
   else if (input.phase === "paused") state = "paused";
   else if (input.phase === "rolled-back") state = "rolled-back";
   else if (input.phase === "rolling-out" || input.phase === "rolling-back") state = "progressing";
-  else if (updated.length === desired && live.length === desired) state = "converged";
+  // A port that some host's edge cannot serve is not converged, however healthy the replicas are.
+  else if (updated.length === desired && live.length === desired && portConflicts.length === 0)
+    state = "converged";
+  else if (portConflicts.length > 0) state = "degraded";
   else if (unschedulable.length > 0 || sorted.some((r) => r.health === "unhealthy" || !LIVE.has(r.state))) {
     state = "degraded";
   } else state = "progressing";
@@ -143,6 +149,7 @@ function serviceSummary(
     ...(commit !== undefined ? { appliedCommit: commit } : {}),
     unschedulable,
     notes: [...(input?.notes ?? [])],
+    portConflicts,
     ...(input?.endpoints ? { endpoints: input.endpoints } : {}),
     replicas: sorted,
   };

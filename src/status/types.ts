@@ -46,6 +46,8 @@ export interface ServiceInput {
   readonly endpoints?: readonly EndpointInput[];
   /** What the scheduler left undone for replicas bound by their volumes ("db/1 stays on h1: ..."). */
   readonly notes?: readonly string[];
+  /** What the edges cannot serve as specified: a published port held by a container that is not ours. */
+  readonly portConflicts?: readonly string[];
 }
 
 /** A named volume no replica uses (gitfleet never deletes one). */

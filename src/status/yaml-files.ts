@@ -84,6 +84,10 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       why: v.why,
     }));
   }
+  const conflicts = model.services.filter((s) => s.portConflicts.length > 0);
+  if (conflicts.length > 0) {
+    doc["port_conflicts"] = Object.fromEntries(conflicts.map((s) => [s.name, [...s.portConflicts]]));
+  }
   doc["events"] = recentEvents(input.events, input.recentEvents ?? 20).map(eventDoc);
   return doc;
 }
@@ -102,6 +106,7 @@ export function serviceDoc(input: StatusInput, s: ServiceSummary): Record<string
     updated: s.updated,
     ...(s.unschedulable.length > 0 ? { unschedulable: [...s.unschedulable] } : {}),
     ...(s.notes.length > 0 ? { notes: [...s.notes] } : {}),
+    ...(s.portConflicts.length > 0 ? { port_conflicts: [...s.portConflicts] } : {}),
     ...(s.endpoints
       ? {
           endpoints: [...s.endpoints]

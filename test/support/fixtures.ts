@@ -169,6 +169,7 @@ export interface ObservedHostOptions {
   memory?: number;
   probation?: boolean;
   images?: readonly string[];
+  foreignPorts?: ObservedHost["foreignPorts"];
 }
 
 export function observedHost(name: string, o: ObservedHostOptions = {}): ObservedHost {
@@ -178,6 +179,7 @@ export function observedHost(name: string, o: ObservedHostOptions = {}): Observe
     capacity: { nanoCpus: Math.round((o.cpus ?? 4) * CPU), memoryBytes: o.memory ?? 8 * GiB },
     ...(o.probation !== undefined ? { probation: o.probation } : {}),
     ...(o.images !== undefined ? { images: o.images } : {}),
+    ...(o.foreignPorts !== undefined ? { foreignPorts: o.foreignPorts } : {}),
   };
 }
 

@@ -6,8 +6,8 @@ import Docker from "dockerode";
 import type { ContainerInfo } from "dockerode";
 import type { Logger } from "pino";
 import { log as rootLog } from "../../log.js";
-import { LABELS } from "../../model/observed.js";
-import type { ObservedReplica } from "../../model/observed.js";
+import { LABELS, portKey } from "../../model/observed.js";
+import type { ForeignPort, ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../model/ports.js";
 import type { Resources } from "../../model/spec.js";
 import { HostCaller } from "./call.js";
@@ -136,6 +136,31 @@ export class DockerHost {
       serverVersion: str("ServerVersion"),
       engineName: str("Name"),
     };
+  }
+
+  /**
+   * Ports published on `address` (or on every address) by running containers that are not
+   * this cluster's: they cannot be bound by our replicas or edge there.
+   */
+  async foreignPorts(address: string): Promise<ForeignPort[]> {
+    const all = await this.ctx.calls.run(
+      "list-containers",
+      (abortSignal) => this.ctx.docker.listContainers({ abortSignal }),
+      { lane: "read" },
+    );
+    const out = new Map<string, ForeignPort>();
+    for (const c of all) {
+      if (c.Labels?.[LABELS.cluster] === this.cluster) continue;
+      const owner = (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, "");
+      for (const p of c.Ports) {
+        const ip = p.IP ?? "";
+        if (p.PublicPort === undefined || p.PublicPort === 0) continue;
+        if (ip !== "" && ip !== "0.0.0.0" && ip !== "::" && ip !== address) continue;
+        const protocol = p.Type === "udp" ? "udp" : "tcp";
+        out.set(portKey({ port: p.PublicPort, protocol }), { port: p.PublicPort, protocol, owner });
+      }
+    }
+    return [...out.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1));
   }
 
   /** Every container with our cluster label, whatever its role. */

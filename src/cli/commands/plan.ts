@@ -17,7 +17,8 @@ import { preview } from "../../controller/preview.js";
 import { log } from "../../log.js";
 import { BASELINE_CEILING } from "../../model/ceiling.js";
 import type { DesiredState, SpecError } from "../../model/spec.js";
-import { explain } from "../../plan/index.js";
+import { explain, NO_CHANGES } from "../../plan/index.js";
+import type { PortConflict } from "../../edge/index.js";
 import { formatSpecError, loadSpec } from "../../spec/index.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
@@ -83,7 +84,7 @@ export async function planCommand(
   const unreachable = Object.fromEntries(p.observation.errors);
   for (const [host, error] of p.observation.errors) io.err(`warning: host ${host} not observed: ${error}\n`);
   const changes = p.plan.rollouts.length > 0;
-  const text = explain(p.plan, p.placement);
+  const text = withConflicts(explain(p.plan, p.placement), p.portConflicts);
   if (options.json === true) {
     const out = {
       changes,
@@ -91,6 +92,7 @@ export async function planCommand(
       rollouts: p.plan.rollouts,
       held: p.plan.held,
       unschedulable: p.placement.unschedulable,
+      portConflicts: p.portConflicts,
       unreachable,
     };
     io.out(`${JSON.stringify(out, null, 2)}\n`);
@@ -98,6 +100,14 @@ export async function planCommand(
     io.out(text);
   }
   return changes && options.detailedExitcode === true ? EXIT_CHANGES : EXIT_OK;
+}
+
+/** Ports the edges cannot serve are named: "No changes" would say the cluster matches the spec. */
+export function withConflicts(text: string, conflicts: readonly PortConflict[]): string {
+  if (conflicts.length === 0) return text;
+  const head = text === NO_CHANGES ? "No changes planned.\n" : text;
+  const lines = conflicts.map((c) => `  ${c.service}: ${c.message}`);
+  return `${head}\nPort conflicts (not served as specified):\n${lines.join("\n")}\n`;
 }
 
 async function desiredState(

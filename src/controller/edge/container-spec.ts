@@ -1,65 +1,62 @@
-// What the edge container of one host is made of: the image, the ingress
-// ports it publishes on the host address, and the service names it carries as
-// aliases on the cluster network. None of these can change on a running
-// container, so they are summed up in a "shape" label and a different shape
-// means re-creating the edge (stop, remove, create, start). That cannot be
-// start-first: the new container would need the very host ports the old one
-// holds, so the host's ingress ports are refused for the second or so it takes.
-// Service discovery through other hosts' edges is unaffected.
+// What the edge of one host is made of: two HAProxy containers of the edge
+// image, shaped so that what a commit usually changes never needs a new
+// container:
+// - the ingress edge (`gf-<cluster>-edge`) runs with host networking and binds
+//   the ingress listeners on the host's address itself, so a new ingress port
+//   is a new `bind` line and a seamless reload. Docker fixes a container's
+//   published ports at create time; publishing them would mean re-creating
+//   the edge (and refusing connections) for every new port.
+// - the names edge (`gf-<cluster>-edge-names`) sits on the cluster network and
+//   carries every service name as a network alias, for service discovery.
+//   Aliases cannot change on a running endpoint, but the endpoint can be
+//   re-attached (network disconnect + connect) without touching the
+//   container, its HAProxy or the ingress edge.
+// Only the image (and the cluster) is in the "shape" label; a different shape
+// means re-creating, which the keeper rolls one host at a time.
 
 import { createHash } from "node:crypto";
 import type { ContainerCreateOptions } from "dockerode";
-import { clusterNetworkName, edgeContainerName } from "../../model/names.js";
+import { clusterNetworkName, edgeContainerName, edgeNamesContainerName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
 import type { ServiceSpec } from "../../model/spec.js";
 import { EDGE_CONFIG_DIR, EDGE_CONFIG_FILE, MASTER_CLI } from "./container-target.js";
 
 export const EDGE_SHAPE_LABEL = "gitfleet.edge-shape";
+/** Which of a host's two edge containers: "ingress" or "names". */
+export const EDGE_PART_LABEL = "gitfleet.edge-part";
 
+export type EdgePart = "ingress" | "names";
+
+/** What cannot change on a running edge container. */
 export interface EdgeShape {
   readonly cluster: string;
   readonly image: string;
-  readonly hostAddress: string;
-  /** Published ingress ports, sorted, each once. */
-  readonly ports: readonly number[];
-  /** Service names (network aliases), sorted. */
-  readonly aliases: readonly string[];
 }
 
-export function edgeShape(
-  cluster: string,
-  image: string,
-  hostAddress: string,
-  services: readonly ServiceSpec[],
-): EdgeShape {
-  const ports = new Set<number>();
-  for (const s of services)
-    for (const p of s.ports)
-      if (p.protocol === "tcp" && p.mode === "ingress" && p.published !== undefined) ports.add(p.published);
-  const aliases = services.filter((s) => s.networkMode !== "host").map((s) => s.name);
+export function edgeShape(cluster: string, image: string): EdgeShape {
+  return { cluster, image };
+}
+
+/** Service names the names edge answers to on the cluster network, sorted, each once. */
+export function edgeAliases(services: readonly ServiceSpec[]): string[] {
+  const names = services.filter((s) => s.networkMode !== "host").map((s) => s.name);
+  return [...new Set(names)].sort();
+}
+
+export function shapeHash(shape: EdgeShape, part: EdgePart): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ ...shape, part }))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+export function edgePartName(cluster: string, part: EdgePart): string {
+  return part === "ingress" ? edgeContainerName(cluster) : edgeNamesContainerName(cluster);
+}
+
+function base(shape: EdgeShape, part: EdgePart): ContainerCreateOptions {
   return {
-    cluster,
-    image,
-    hostAddress,
-    ports: [...ports].sort((a, b) => a - b),
-    aliases: [...new Set(aliases)].sort(),
-  };
-}
-
-export function shapeHash(shape: EdgeShape): string {
-  return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 16);
-}
-
-export function edgeCreateOptions(shape: EdgeShape): ContainerCreateOptions {
-  const network = clusterNetworkName(shape.cluster);
-  const exposed: Record<string, object> = {};
-  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const p of shape.ports) {
-    exposed[`${p}/tcp`] = {};
-    bindings[`${p}/tcp`] = [{ HostIp: shape.hostAddress, HostPort: String(p) }];
-  }
-  return {
-    name: edgeContainerName(shape.cluster),
+    name: edgePartName(shape.cluster, part),
     Image: shape.image,
     // The image's own command plus the master CLI, on loopback only.
     Cmd: [
@@ -74,16 +71,29 @@ export function edgeCreateOptions(shape: EdgeShape): ContainerCreateOptions {
     Labels: {
       [LABELS.cluster]: shape.cluster,
       [LABELS.role]: "edge",
-      [EDGE_SHAPE_LABEL]: shapeHash(shape),
+      [EDGE_PART_LABEL]: part,
+      [EDGE_SHAPE_LABEL]: shapeHash(shape, part),
     },
-    ExposedPorts: exposed,
     StopTimeout: 2,
-    HostConfig: {
-      // Docker brings a crashed edge back at once; the next pass re-applies its configuration.
-      RestartPolicy: { Name: "unless-stopped" },
-      NetworkMode: network,
-      PortBindings: bindings,
-    },
-    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [...shape.aliases] } } },
+  };
+}
+
+/** The ingress edge: the host's network, no published ports (HAProxy binds the host address). */
+export function ingressCreateOptions(shape: EdgeShape): ContainerCreateOptions {
+  const o = base(shape, "ingress");
+  return {
+    ...o,
+    // Docker brings a crashed edge back at once; the next pass re-applies its configuration.
+    HostConfig: { RestartPolicy: { Name: "unless-stopped" }, NetworkMode: "host" },
+  };
+}
+
+/** The names edge: on the cluster network, carrying the service names as aliases. */
+export function namesCreateOptions(shape: EdgeShape, aliases: readonly string[]): ContainerCreateOptions {
+  const network = clusterNetworkName(shape.cluster);
+  return {
+    ...base(shape, "names"),
+    HostConfig: { RestartPolicy: { Name: "unless-stopped" }, NetworkMode: network },
+    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [...aliases] } } },
   };
 }

@@ -1,19 +1,24 @@
 // The edge step of a reconcile pass, after the replicas: every host that
-// answered this pass gets its edge container (shape) and the configuration
-// rendered for it from the desired services and the replicas observed on ALL
-// hosts (only running, healthy ones on hosts not down are backends). Hosts
-// that did not answer are skipped: their edge keeps serving what it had, and
-// its own health checks take dead backends out of rotation meanwhile.
+// answered this pass gets its edge containers and the configurations rendered
+// for them from the desired services and the replicas observed on ALL hosts
+// (only running, healthy ones on hosts not down are backends). Hosts that did
+// not answer are skipped: their edge keeps serving what it had, and its own
+// health checks take dead backends out of rotation meanwhile.
+//
+// Reloads are seamless and go to every host at once. A change that interrupts
+// a host's edge for a moment (re-creating a container for a new image,
+// re-attaching the names edge with new service names) is rolled: one host per
+// pass, the others get theirs in the following passes ("deferred").
 //
 // One host's failure never stops the others; errors are logged and retried
 // the next pass (the applied-config marker makes a retry cheap).
 
 import type { Logger } from "pino";
-import { planEdge, renderEdgePlan, type EdgePlan } from "../../edge/index.js";
+import { planEdge, renderEdgePlan, splitEdgePlan, type EdgePlan } from "../../edge/index.js";
 import type { ObservedHost, ObservedReplica } from "../../model/observed.js";
 import type { DesiredState } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
-import { edgeShape } from "./container-spec.js";
+import { edgeAliases, edgeShape } from "./container-spec.js";
 import type { EdgeHost, EdgeOutcome } from "./edge-host.js";
 import { serviceEndpoints } from "./endpoints.js";
 
@@ -32,6 +37,8 @@ export interface EdgePassResult {
   readonly errors: ReadonlyMap<string, string>;
   /** Per service, its published ports and the backends in rotation (the same on every edge). */
   readonly endpoints: ReadonlyMap<string, readonly EndpointInput[]>;
+  /** Per service, what the edges cannot serve as specified on some host (a port held by another container). */
+  readonly conflicts: ReadonlyMap<string, readonly string[]>;
 }
 
 export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
@@ -43,8 +50,10 @@ export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
     ...(down.has(h.name) ? { state: "down" as const } : {}),
   }));
   const replicas = input.replicas.filter((r) => !(input.leaving?.has(r.name) ?? false));
+  const observed = new Map(input.hosts.map((h) => [h.name, h]));
   const out = new Map<string, EdgePlan>();
   for (const h of desired.cluster.hosts) {
+    const foreignPorts = observed.get(h.name)?.foreignPorts;
     out.set(
       h.name,
       planEdge({
@@ -53,6 +62,9 @@ export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
         hosts,
         services: desired.services,
         replicas,
+        ...(foreignPorts !== undefined ? { foreignPorts } : {}),
+        // The ingress edge runs on the host's network: its listeners bind the host's address only.
+        options: { ingressBind: h.address },
       }),
     );
   }
@@ -69,20 +81,33 @@ export async function reconcileEdges(
   const outcomes = new Map<string, EdgeOutcome>();
   const errors = new Map<string, string>();
   const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
+  const shape = edgeShape(input.desired.cluster.name, input.desired.cluster.edge.image);
+  const aliases = edgeAliases(input.desired.services);
+  // One disruptive change per pass, cluster-wide: the first host (in cluster.yaml order) to ask gets it.
+  let turnTaken = false;
+  const mayDisrupt = (): boolean => {
+    if (turnTaken) return false;
+    turnTaken = true;
+    return true;
+  };
   await Promise.all(
     input.desired.cluster.hosts.map(async (h) => {
       const edge = edgeOf(h.name);
       const plan = plans.get(h.name);
       if (edge === undefined || plan === undefined || down.has(h.name) || !input.fresh.has(h.name)) return;
-      const shape = edgeShape(input.desired.cluster.name, input.desired.cluster.edge.image, h.address, [
-        ...input.desired.services,
-      ]);
+      const parts = splitEdgePlan(plan);
+      const want = {
+        shape,
+        aliases,
+        ingress: renderEdgePlan(parts.ingress),
+        names: renderEdgePlan(parts.names),
+      };
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`edge step timed out after ${deadlineMs} ms`)), deadlineMs);
       });
       try {
-        const outcome = await Promise.race([edge.ensure(shape, renderEdgePlan(plan)), deadline]);
+        const outcome = await Promise.race([edge.ensure(want, mayDisrupt), deadline]);
         outcomes.set(h.name, outcome);
         if (outcome !== "unchanged") logger.debug({ host: h.name, outcome }, "edge updated");
       } catch (err) {
@@ -96,5 +121,19 @@ export async function reconcileEdges(
   );
   const first = input.desired.cluster.hosts[0];
   const endpoints = serviceEndpoints(first ? plans.get(first.name) : undefined, input.desired.services);
-  return { outcomes, errors, endpoints };
+  return { outcomes, errors, endpoints, conflicts: portConflicts(plans) };
+}
+
+/** The edges' `port-in-use` issues, per service, each message once, in host order. */
+export function portConflicts(plans: ReadonlyMap<string, EdgePlan>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const plan of plans.values()) {
+    for (const i of plan.issues) {
+      if (i.code !== "port-in-use" || i.service === undefined) continue;
+      const list = out.get(i.service) ?? [];
+      if (!list.includes(i.message)) list.push(i.message);
+      out.set(i.service, list);
+    }
+  }
+  return out;
 }

@@ -67,3 +67,14 @@ deploy:
   replicas: 2
 `;
 }
+
+/** A service with no port at all: adding or removing it changes only the edges' names. */
+export function quietYaml(): string {
+  return `kind: Service
+name: quiet
+image: gitfleet/busybox:1.35
+command: ["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]
+deploy:
+  replicas: 1
+`;
+}

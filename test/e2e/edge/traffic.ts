@@ -32,6 +32,8 @@ export interface StreamReport {
   readonly retried: number;
   readonly failures: readonly { readonly at: number; readonly error: string }[];
   readonly bodies: ReadonlyMap<string, number>;
+  /** Successful requests that took longer than 500 ms: when each started, and how long it took. */
+  readonly slow: readonly { readonly at: number; readonly ms: number }[];
 }
 
 /** Sequential GETs over keep-alive until stop() is called. */
@@ -41,6 +43,7 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
   let ok = 0;
   let retried = 0;
   const failures: { at: number; error: string }[] = [];
+  const slow: { at: number; ms: number }[] = [];
   const bodies = new Map<string, number>();
   const attempt = async (): Promise<Answer> => {
     const a = await get(url, agent);
@@ -50,6 +53,7 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
   const loop = (async () => {
     while (running) {
       let answer: Answer | undefined;
+      const started = Date.now();
       try {
         answer = await attempt();
       } catch (first) {
@@ -64,6 +68,8 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
         }
       }
       if (answer !== undefined) {
+        const ms = Date.now() - started;
+        if (ms > 500) slow.push({ at: started, ms });
         ok++;
         bodies.set(answer.body, (bodies.get(answer.body) ?? 0) + 1);
       }
@@ -75,7 +81,7 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
       running = false;
       await loop;
       agent.destroy();
-      return { ok, failed: failures.length, retried, failures, bodies };
+      return { ok, failed: failures.length, retried, failures, bodies, slow };
     },
   };
 }

@@ -57,8 +57,8 @@ describe("edgeCheck", () => {
       kind: "http",
       path: "/health",
       interMs: 2000,
-      timeoutMs: 2000,
-      fall: 3,
+      timeoutMs: 1000,
+      fall: 2,
       rise: 2,
     });
   });
@@ -74,11 +74,11 @@ describe("edgeCheck", () => {
   });
 
   it("checks services without a healthcheck with defaults", () => {
-    expect(edgeCheck(port(80), undefined, 2000)).toEqual({
+    expect(edgeCheck(port(80), undefined, 1000)).toEqual({
       kind: "tcp",
-      interMs: 2000,
-      timeoutMs: 2000,
-      fall: 3,
+      interMs: 1000,
+      timeoutMs: 1000,
+      fall: 2,
       rise: 2,
     });
   });

@@ -199,15 +199,22 @@ describe("HTTP and TCP behaviour", () => {
     expect(be).toContain("http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost");
     expect(be).toContain("timeout check 500ms");
     expect(be).toContain(
-      "default-server inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down",
+      "default-server inter 1s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
     );
   });
 
-  it("probes TCP ports by connecting, at most every 2 s even when Docker checks every 5 s", () => {
+  it("gives up a connection after 500 ms and redispatches it, as backends are on the hosts' LAN", () => {
+    const defaults = section(renderEdgeConfig(shop()), "defaults");
+    expect(defaults).toEqual(
+      expect.arrayContaining(["timeout connect 500ms", "retries 3", "option redispatch 1"]),
+    );
+  });
+
+  it("probes TCP ports by connecting, at most every 1 s even when Docker checks every 5 s", () => {
     const be = section(renderEdgeConfig(shop()), "backend be_db_5432");
     expect(be).not.toContain("option httpchk");
     expect(be).toContain(
-      "default-server inter 2s fall 3 rise 2 observe layer4 error-limit 3 on-error mark-down",
+      "default-server inter 1s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
     );
   });
 

@@ -149,6 +149,28 @@ describe("filter: host-mode published ports", () => {
     expect(slotsOf(p, "b")).toEqual({ "1": "h2" });
   });
 
+  it("filters a host where a container gitfleet does not manage holds the port, naming it", () => {
+    const squatted = host("h2", { foreignPorts: [{ port: 9000, protocol: "tcp", owner: "squatter" }] });
+    const p = run([host("h1"), squatted, host("h3")], [service("api", { replicas: 3, hostPorts: [9000] })]);
+    expect(countsOf(p, "api")).toEqual({ h1: 1, h3: 1 });
+    expect(servicePlacement(p, "api").unschedulable?.message).toBe(
+      "0/3 hosts available: 2 port 9000/tcp in use, 1 port 9000/tcp (container squatter) in use",
+    );
+    // Another protocol or port is no conflict.
+    const udp = host("h2", { foreignPorts: [{ port: 9000, protocol: "udp", owner: "squatter" }] });
+    expect(countsOf(run([udp], [service("api", { hostPorts: [9000] })]), "api")).toEqual({ h2: 1 });
+  });
+
+  it("moves a replica off a host where its port was taken by a foreign container", () => {
+    const api = service("api", { hostPorts: [9000] });
+    const squatted = host("h1", { foreignPorts: [{ port: 9000, protocol: "tcp", owner: "squatter" }] });
+    const p = run([squatted, host("h2")], [api], [replica(api, "1", "h1", { state: "created" })]);
+    expect(slotsOf(p, "api")).toEqual({ "1": "h2" });
+    expect(servicePlacement(p, "api").moves[0]?.reason).toBe(
+      "port 9000/tcp (container squatter) on h1 is taken",
+    );
+  });
+
   it("ingress ports do not bind on the host and never conflict", () => {
     const p = run([host("h1")], [service("web", { replicas: 3, ingressPorts: [80] })]);
     expect(countsOf(p, "web")).toEqual({ h1: 3 });

@@ -193,6 +193,23 @@ describe("render: files and cluster.yaml", () => {
     expect(c["services"]).toMatchObject({ web: { state: "degraded", desired: 3, healthy: 2 } });
   });
 
+  it("a port some host's edge cannot serve makes the service degraded and the cluster not Synced", () => {
+    const base = syncedInput();
+    const conflict =
+      "ingress port 9090/tcp is not served on h2: container squatter (not managed by gitfleet) holds it";
+    const web = base.services.find((s) => s.spec.name === "web");
+    const services = base.services.map((s) => (s === web ? { ...s, portConflicts: [conflict] } : s));
+    const input = { ...base, services };
+    const c = cluster(input);
+    expect(c["sync"]).toBe("Degraded");
+    expect(c["port_conflicts"]).toEqual({ web: [conflict] });
+    expect(c["services"]).toMatchObject({ web: { state: "degraded" } });
+    expect(svc(input, "web")).toMatchObject({ state: "degraded", port_conflicts: [conflict] });
+    const md = render(input).get("STATUS.md") ?? "";
+    expect(md).toContain(`## Port conflicts\n\n- **web**: ${conflict}\n`);
+    expect(md).not.toContain("Synced");
+  });
+
   it("the newest events across services come first, bounded", () => {
     const events: StatusEvent[] = Array.from({ length: 30 }, (_, i) => ({
       time: 1_700_000_000_000 + i * 1000,

@@ -1,31 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { edgeCreateOptions, edgeShape, shapeHash } from "../../../../src/controller/edge/container-spec.js";
+import {
+  edgeAliases,
+  edgeShape,
+  ingressCreateOptions,
+  namesCreateOptions,
+  shapeHash,
+} from "../../../../src/controller/edge/container-spec.js";
 import { service } from "../../../support/fixtures.js";
 
-describe("the edge container's shape", () => {
+describe("the edge containers' shape", () => {
   const web = service("web", { ingressPorts: [8080] });
   const api = service("api", { hostPorts: [9000] });
   const db = service("db");
 
-  it("publishes only ingress ports, on the host address, and carries every service name", () => {
-    const shape = edgeShape("c1", "gitfleet/haproxy:2.6", "10.0.0.1", [web, api, db]);
-    expect(shape.ports).toEqual([8080]);
-    expect(shape.aliases).toEqual(["api", "db", "web"]);
-    const opts = edgeCreateOptions(shape);
+  it("runs the ingress edge on the host's network, publishing nothing: listeners are bound by HAProxy", () => {
+    const opts = ingressCreateOptions(edgeShape("c1", "gitfleet/haproxy:2.6"));
     expect(opts.name).toBe("gf-c1-edge");
     expect(opts.Labels?.["gitfleet.role"]).toBe("edge");
+    expect(opts.Labels?.["gitfleet.edge-part"]).toBe("ingress");
     expect(opts.Labels?.["gitfleet.cluster"]).toBe("c1");
-    expect(opts.HostConfig?.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "10.0.0.1", HostPort: "8080" }] });
-    expect(opts.NetworkingConfig?.EndpointsConfig?.["gf-c1"]?.Aliases).toEqual(["api", "db", "web"]);
+    expect(opts.HostConfig?.NetworkMode).toBe("host");
+    expect(opts.HostConfig?.PortBindings).toBeUndefined();
+    expect(opts.ExposedPorts).toBeUndefined();
     expect(opts.Cmd).toContain("-S");
   });
 
-  it("changes its hash when ports or names change, not when the input order does", () => {
-    const a = shapeHash(edgeShape("c1", "img", "10.0.0.1", [web, api, db]));
-    expect(shapeHash(edgeShape("c1", "img", "10.0.0.1", [db, web, api]))).toBe(a);
-    expect(shapeHash(edgeShape("c1", "img", "10.0.0.1", [web, api]))).not.toBe(a);
-    const moved = service("web", { ingressPorts: [8081] });
-    expect(shapeHash(edgeShape("c1", "img", "10.0.0.1", [moved, api, db]))).not.toBe(a);
-    expect(shapeHash(edgeShape("c1", "img2", "10.0.0.1", [web, api, db]))).not.toBe(a);
+  it("puts the names edge on the cluster network with every service name as an alias", () => {
+    const opts = namesCreateOptions(edgeShape("c1", "img"), edgeAliases([web, api, db]));
+    expect(opts.name).toBe("gf-c1-edge-names");
+    expect(opts.Labels?.["gitfleet.edge-part"]).toBe("names");
+    expect(opts.HostConfig?.NetworkMode).toBe("gf-c1");
+    expect(opts.NetworkingConfig?.EndpointsConfig?.["gf-c1"]?.Aliases).toEqual(["api", "db", "web"]);
+  });
+
+  it("leaves ports and names out of the shape: only the image (and cluster) mean a new container", () => {
+    const a = shapeHash(edgeShape("c1", "img"), "ingress");
+    expect(shapeHash(edgeShape("c1", "img"), "ingress")).toBe(a);
+    expect(shapeHash(edgeShape("c1", "img"), "names")).not.toBe(a);
+    expect(shapeHash(edgeShape("c1", "img2"), "ingress")).not.toBe(a);
+    expect(shapeHash(edgeShape("c2", "img"), "ingress")).not.toBe(a);
+  });
+
+  it("lists service names sorted and once, leaving out host-networked services", () => {
+    const hostNet = { ...service("metrics"), networkMode: "host" as const };
+    expect(edgeAliases([web, db, api, web, hostNet])).toEqual(["api", "db", "web"]);
   });
 });

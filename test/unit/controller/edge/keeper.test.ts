@@ -1,7 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { EdgeShape } from "../../../../src/controller/edge/container-spec.js";
-import type { EdgeHost, EdgeOutcome } from "../../../../src/controller/edge/edge-host.js";
+import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../../../src/controller/edge/edge-host.js";
 import { edgePlans, reconcileEdges } from "../../../../src/controller/edge/keeper.js";
 import type { EdgeTarget } from "../../../../src/adapters/edge/target.js";
 import type { ObservedReplica } from "../../../../src/model/observed.js";
@@ -17,11 +16,17 @@ function published(r: ObservedReplica, port: number): ObservedReplica {
 const replicas = [published(replica(web, "1", "h1"), 32001), published(replica(web, "2", "h22"), 32002)];
 
 class FakeEdge implements EdgeHost {
-  calls: { shape: EdgeShape; config: string }[] = [];
-  constructor(private readonly fail = false) {}
-  ensure(shape: EdgeShape, config: string): Promise<EdgeOutcome> {
-    this.calls.push({ shape, config });
-    return this.fail ? Promise.reject(new Error("boom")) : Promise.resolve("reloaded");
+  calls: EdgeWant[] = [];
+  constructor(
+    private readonly fail = false,
+    /** Wants a disruptive change (new image, new names): asks for the pass's turn. */
+    private readonly disruptive = false,
+  ) {}
+  ensure(want: EdgeWant, mayDisrupt: () => boolean): Promise<EdgeOutcome> {
+    this.calls.push(want);
+    if (this.fail) return Promise.reject(new Error("boom"));
+    if (this.disruptive) return Promise.resolve(mayDisrupt() ? "recreated" : "deferred");
+    return Promise.resolve("reloaded");
   }
   target(): EdgeTarget {
     throw new Error("not used");
@@ -72,10 +77,33 @@ describe("the edge step of a pass", () => {
     expect(result.errors.get("h1")).toBe("boom");
     expect(result.outcomes.get("h22")).toBe("reloaded");
     expect(edges.get("h333")?.calls).toHaveLength(0);
-    expect(edges.get("h22")?.calls[0]?.shape.ports).toEqual([8080]);
-    expect(edges.get("h22")?.calls[0]?.config).toContain("10.0.0.3:32002");
+    const want = edges.get("h22")?.calls[0];
+    expect(want?.shape).toEqual({ cluster: desired.cluster.name, image: desired.cluster.edge.image });
+    expect(want?.aliases).toEqual(["web"]);
+    // The ingress listener binds h22's own address; the names edge listens on the target port.
+    expect(want?.ingress).toContain("bind 10.0.0.3:8080");
+    expect(want?.ingress).toContain("10.0.0.3:32002");
+    expect(want?.ingress).not.toContain("bind *:");
+    expect(want?.names).toContain("bind *:80");
+    expect(want?.names).not.toContain("bind 10.0.0.3:8080");
     expect(result.endpoints.get("web")).toEqual([
       { published: 8080, protocol: "tcp", backends: ["10.0.0.2:32001", "10.0.0.3:32002"] },
     ]);
+  });
+
+  it("gives one host per pass a disruptive change; the others wait for theirs", async () => {
+    const edges = new Map(["h1", "h22", "h333"].map((h) => [h, new FakeEdge(false, true)]));
+    const fresh = new Set(["h1", "h22", "h333"]);
+    const outcomes: string[][] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const result = await reconcileEdges(
+        { desired, hosts: hosts.map((h) => h.observed), replicas, fresh },
+        (h) => edges.get(h),
+        logger,
+      );
+      outcomes.push([...result.outcomes.values()].sort());
+    }
+    expect(outcomes[0]).toEqual(["deferred", "deferred", "recreated"]);
+    expect(outcomes[1]).toEqual(["deferred", "deferred", "recreated"]);
   });
 });
