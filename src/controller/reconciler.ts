@@ -25,6 +25,7 @@ import { Journal } from "./journal.js";
 import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "./observe.js";
 import { OomAvoidance } from "./oom-avoidance.js";
+import { RemovalGuard } from "./removal-guard.js";
 import { RestartBook, restartHolds } from "./restarts.js";
 import { RolloutHolds } from "./rollout-holds.js";
 import { StatusReporter } from "./status-reporter.js";
@@ -63,6 +64,7 @@ export class Reconciler {
   private readonly observer: Observer;
   private readonly status: StatusReporter;
   readonly journal: Journal;
+  private readonly removals = new RemovalGuard();
   /** Replicas taken out of the edges' rotation before their stop (by name); reset every pass. */
   private leaving = new Set<string>();
   /** Edge steps run one at a time: a drain and the pass's own step must not interleave their reloads. */
@@ -93,28 +95,37 @@ export class Reconciler {
     const { time, logger } = this.o;
     // Before this process writes status: its first write replaces what the last one committed.
     if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
-    const snapshot = await this.o.source.poll();
-    this.journal.rejected(snapshot);
+    let snapshot = await this.o.source.poll();
     this.journal.fromCache(snapshot);
-    const desired = snapshot.desired?.state;
+    let desired = snapshot.desired?.state;
     if (desired === undefined) {
+      this.journal.rejected(snapshot);
       const write = await this.report({ snapshot, rolling: new Set() });
       const ok = write && snapshot.outage === undefined && snapshot.rejected === undefined;
       return { ok, converged: false, snapshot };
     }
+    await this.useCluster(desired);
+    this.leaving = new Set();
+    let observation = await this.observe(desired);
+    // Guarded deletions: judged against what runs, before anything is planned.
+    const guard = this.removals.check(snapshot, observation.cluster.replicas);
+    if (guard.kind !== "pass") snapshot = guard.snapshot;
+    this.journal.rejected(snapshot);
+    if (guard.kind === "hold") {
+      const write = await this.report({ snapshot, desired, observation, rolling: new Set() });
+      return { ok: write, converged: false, snapshot };
+    }
+    if (guard.kind === "previous") {
+      const hostsChanged =
+        JSON.stringify(guard.desired.cluster.hosts) !== JSON.stringify(desired.cluster.hosts);
+      desired = guard.desired;
+      await this.useCluster(desired);
+      if (hostsChanged) observation = await this.observe(desired);
+    }
     const cluster = desired.cluster;
-    this.o.health.configure({
-      downAfterMs: cluster.settings.hostDownAfterMs,
-      stableAfterMs: cluster.settings.hostStableAfterMs,
-    });
-    this.o.health.retain(cluster.hosts.map((h) => h.name));
-    await this.o.fleet.sync(cluster);
     if (this.restoredHolds !== "done") this.restoreHolds(desired);
     this.holds.prune(desired);
     this.journal.retain(new Set(desired.services.map((s) => s.name)));
-
-    this.leaving = new Set();
-    let observation = await this.observe(desired);
     const observed = {
       hosts: observation.cluster.hosts,
       replicas: this.restarts.apply(observation.cluster.replicas),
@@ -204,6 +215,17 @@ export class Reconciler {
     });
     // Deferred moves are work left: not converged, and the next pass comes when the budget has room.
     return throttled.deferred.length > 0 ? { ...outcome, converged: false } : outcome;
+  }
+
+  /** Hosts, health timing and drivers follow the cluster of the state this pass plans. */
+  private async useCluster(desired: DesiredState): Promise<void> {
+    const cluster = desired.cluster;
+    this.o.health.configure({
+      downAfterMs: cluster.settings.hostDownAfterMs,
+      stableAfterMs: cluster.settings.hostStableAfterMs,
+    });
+    this.o.health.retain(cluster.hosts.map((h) => h.name));
+    await this.o.fleet.sync(cluster);
   }
 
   /** Status after a pass that threw: the error is reported, the rest as last known. */

@@ -91,6 +91,9 @@ export function statusInput(f: StatusFacts): StatusInput {
     cluster: desired?.cluster.name ?? "",
     ...(snapshot.desired !== undefined ? { desired: commitInfo(snapshot.desired) } : {}),
     ...(snapshot.rejected !== undefined ? { rejected: snapshot.rejected } : {}),
+    ...(snapshot.desired?.warnings !== undefined && snapshot.desired.warnings.length > 0
+      ? { warnings: snapshot.desired.warnings }
+      : {}),
     ...(snapshot.outage !== undefined
       ? {
           outage: {

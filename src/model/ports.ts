@@ -1,7 +1,7 @@
 // The ports (interfaces) through which the controller reaches the outside
 // world. Adapters implement them; tests wire real servers or fixtures.
 
-import type { DesiredState, RepoFiles, SpecError } from "./spec.js";
+import type { DesiredState, RepoFiles, SpecError, SpecWarning } from "./spec.js";
 
 export interface CommitInfo {
   readonly commit: string;
@@ -11,7 +11,13 @@ export interface CommitInfo {
   readonly timestamp: number;
 }
 
-export type RejectReason = "invalid" | "unsigned" | "untrusted-signature" | "bad-signature";
+export type RejectReason =
+  | "invalid"
+  | "unsigned"
+  | "untrusted-signature"
+  | "bad-signature"
+  // guarded deletion: it would remove too much of what runs (held by the reconciler, not the source)
+  | "mass-removal";
 
 export interface RejectedCommit extends CommitInfo {
   readonly reason: RejectReason;
@@ -23,7 +29,12 @@ export interface SourceSnapshot {
   /** The tip of the watched ref as last seen (valid or not). */
   readonly tip?: CommitInfo;
   /** The newest commit that passed every check: the desired state. */
-  readonly desired?: CommitInfo & { readonly state: DesiredState; readonly files: RepoFiles };
+  readonly desired?: CommitInfo & {
+    readonly state: DesiredState;
+    readonly files: RepoFiles;
+    /** The loader's warnings for this commit (shown in status). */
+    readonly warnings?: readonly SpecWarning[];
+  };
   /** The tip, when it was rejected; cleared once a good commit follows. */
   readonly rejected?: RejectedCommit;
   /** True when the last move of the ref was not a fast-forward (force-push). */

@@ -176,6 +176,13 @@ export interface ClusterSettings {
   readonly maxMovesPerMinute?: number;
   /** The image of the helper containers that copy volumes when data moves (needs sh, find, sha256sum). */
   readonly volumeHelperImage?: string;
+  /**
+   * Guarded deletions: a commit may remove more than this share (0..1) of the running
+   * services or replicas, or every service, only when allowed. Loader default 0.5.
+   */
+  readonly maxRemovalShare?: number;
+  /** `settings.allow_mass_removal: true`: the guard is off for commits with this cluster.yaml. */
+  readonly allowMassRemoval?: boolean;
 }
 
 export interface ClusterSpec {
@@ -204,9 +211,17 @@ export interface SpecError {
   readonly message: string;
 }
 
+/**
+ * Something that loads but is probably not what was meant (a size without a unit,
+ * an ignored file, a setting that takes no effect): reported, never rejected,
+ * except by `--strict`. Same shape as an error; its codes are SPEC_WARNING_CODES.
+ */
+export type SpecWarning = SpecError;
+
+/** `warnings` is always set by the spec loader; optional for hand-built results. */
 export type LoadResult =
-  | { readonly ok: true; readonly state: DesiredState }
-  | { readonly ok: false; readonly errors: readonly SpecError[] };
+  | { readonly ok: true; readonly state: DesiredState; readonly warnings?: readonly SpecWarning[] }
+  | { readonly ok: false; readonly errors: readonly SpecError[]; readonly warnings?: readonly SpecWarning[] };
 
 /** Repository content as the loader sees it: path (posix, relative to repo root) → bytes or text. */
 export type RepoFiles = ReadonlyMap<string, string | Uint8Array>;

@@ -67,6 +67,9 @@ export function durationMs(
   return fallback;
 }
 
+/** Docker refuses a memory limit under 6 MiB; a bare number that small surely meant a unit. */
+const DOCKER_MIN_MEMORY = 6 * 1024 * 1024;
+
 export function sizeBytes(
   ctx: Ctx,
   path: readonly PathSegment[],
@@ -74,7 +77,16 @@ export function sizeBytes(
 ): number {
   if (value === undefined) return 0;
   const r = parseSize(value);
-  if (r.ok) return r.value;
+  if (r.ok) {
+    if (r.value < DOCKER_MIN_MEMORY && /^\s*[0-9.]+\s*$/.test(String(value))) {
+      ctx.problems.warn(
+        ctx.at(path),
+        "size-without-unit",
+        `${nameOf(ctx, path)} ${JSON.stringify(value)} has no unit, so it means ${r.value} bytes (Docker refuses memory under 6 MiB); write it with a unit, e.g. "${String(value).trim()}M"`,
+      );
+    }
+    return r.value;
+  }
   ctx.problems.add(
     ctx.at(path),
     "bad-size",

@@ -63,12 +63,32 @@ export const SPEC_ERROR_CODES = [
 
 export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[number];
 
+/** Warnings: the commit is applied, but something in it is probably not what was meant. */
+export const SPEC_WARNING_CODES = [
+  "ignored-file", // a YAML file outside cluster.yaml and services/: never read
+  "no-services", // nothing under services/: applying the commit removes every service
+  "size-without-unit", // a memory size written as a bare number is bytes
+  "plain-tcp-engine", // a Docker engine on tcp:// without tls
+  "no-effect", // a setting that the rest of the spec makes meaningless
+] as const;
+
+export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];
+
 /** Collects problems; nothing stops at the first one. */
 export class Problems {
   private readonly list: SpecError[] = [];
+  private readonly warningList: SpecError[] = [];
 
   add(at: SourceRef, code: SpecErrorCode, message: string): void {
     this.list.push({ path: at.path, line: at.line, col: at.col, code, message });
+  }
+
+  warn(at: SourceRef, code: SpecWarningCode, message: string): void {
+    this.warningList.push({ path: at.path, line: at.line, col: at.col, code, message });
+  }
+
+  warnings(): SpecError[] {
+    return sortErrors(this.warningList);
   }
 
   get count(): number {
@@ -98,4 +118,9 @@ function compare(a: string, b: string): number {
 /** The one-line form used on the command line and in status: `path:line:col: message`. */
 export function formatSpecError(e: SpecError): string {
   return `${e.path}:${e.line}:${e.col}: ${e.message}`;
+}
+
+/** A warning's line: `path:line:col: warning: message [code]`. */
+export function formatSpecWarning(w: SpecError): string {
+  return `${w.path}:${w.line}:${w.col}: warning: ${w.message} [${w.code}]`;
 }

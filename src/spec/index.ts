@@ -13,7 +13,15 @@ export function loadSpec(files: RepoFiles, options: LoadOptions = {}): LoadResul
 
 export type { LoadOptions } from "./load.js";
 
-export { formatSpecError, sortErrors, SPEC_ERROR_CODES, type SpecErrorCode } from "./errors.js";
+export {
+  formatSpecError,
+  formatSpecWarning,
+  sortErrors,
+  SPEC_ERROR_CODES,
+  SPEC_WARNING_CODES,
+  type SpecErrorCode,
+  type SpecWarningCode,
+} from "./errors.js";
 export { CLUSTER_FILE, MAX_FILE_BYTES, SERVICES_DIR } from "./files.js";
 export { parseConstraint, satisfies, satisfiesAll } from "./constraints.js";
 export { parseCpus, parseDuration, parseSize, type Parsed } from "./units.js";
@@ -24,5 +32,6 @@ export {
   DEFAULT_HOST_DOWN_AFTER_MS,
   DEFAULT_HOST_STABLE_AFTER_MS,
   DEFAULT_MAX_MOVES_PER_MINUTE,
+  DEFAULT_MAX_REMOVAL_SHARE,
 } from "./normalise-cluster.js";
 export { clusterSchema, serviceSchema } from "./schemas.js";

@@ -7,6 +7,7 @@ import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
 import { Problems } from "./errors.js";
 import { CLUSTER_FILE, selectSpecFiles } from "./files.js";
+import { warnIgnoredFiles } from "./ignored-files.js";
 import { loadCluster } from "./load-cluster.js";
 import { reportSchemaErrors } from "./messages.js";
 import { normaliseService, type LoadedService } from "./normalise-service.js";
@@ -16,6 +17,7 @@ import type { RawService } from "./raw.js";
 import { checkDependsOn } from "./rules-graph.js";
 import { checkPlacement } from "./rules-placement.js";
 import { checkServicesCeiling } from "./rules-ceiling-services.js";
+import { checkNoEffect } from "./rules-no-effect.js";
 import { checkPolicy } from "./rules-policy.js";
 import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules-unique.js";
 import { validateAgainstSchema } from "./schemas.js";
@@ -32,6 +34,7 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   const ceiling = options.ceiling ?? BASELINE_CEILING;
   const problems = new Problems();
   const selected = selectSpecFiles(repo, problems);
+  warnIgnoredFiles(repo, problems);
   const clusterDocs: YamlDoc[] = [];
   const serviceDocs: YamlDoc[] = [];
   for (const file of selected.files) {
@@ -73,6 +76,14 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
       services.push(normaliseService(d, d.value as RawService, cluster.defaults, problems));
     }
   }
+  checkNoEffect(services, problems);
+  if (serviceDocs.length === 0 && selected.clusterPresent) {
+    problems.warn(
+      start(CLUSTER_FILE),
+      "no-services",
+      "the repository declares no services (no kind: Service document under services/): applying it removes every running service",
+    );
+  }
   checkDependsOn(services, known, problems);
   checkPortConflicts(services, problems);
   if (cluster.policy) checkPolicy(services, cluster.policy, ceiling, problems);
@@ -82,9 +93,11 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
     // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
     problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
   }
-  if (problems.count > 0 || cluster.spec === undefined) return { ok: false, errors: problems.sorted() };
+  const warnings = problems.warnings();
+  if (problems.count > 0 || cluster.spec === undefined)
+    return { ok: false, errors: problems.sorted(), warnings };
   const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ok: true, state: { cluster: cluster.spec, services: specs } };
+  return { ok: true, state: { cluster: cluster.spec, services: specs }, warnings };
 }
 
 /** The document's kind when it is the right one for its file; otherwise reports why not. */

@@ -15,6 +15,7 @@ export const DEFAULT_EDGE_IMAGE = "haproxy:2.8";
 export const DEFAULT_HOST_DOWN_AFTER_MS = 3_000;
 export const DEFAULT_HOST_STABLE_AFTER_MS = 10_000;
 export const DEFAULT_MAX_MOVES_PER_MINUTE = 30;
+export const DEFAULT_MAX_REMOVAL_SHARE = 0.5;
 
 export interface LoadedCluster {
   readonly spec: ClusterSpec;
@@ -52,6 +53,8 @@ export function normaliseCluster(
       ),
       maxMovesPerMinute: settings.max_moves_per_minute ?? DEFAULT_MAX_MOVES_PER_MINUTE,
       volumeHelperImage: settings.volume_helper_image ?? DEFAULT_VOLUME_HELPER_IMAGE,
+      maxRemovalShare: settings.max_removal_share ?? DEFAULT_MAX_REMOVAL_SHARE,
+      allowMassRemoval: settings.allow_mass_removal ?? false,
     },
     volumes: normaliseVolumeDecls(doc, raw.volumes),
     source: docStart(doc),
@@ -90,6 +93,13 @@ export function defaultsLayer(doc: YamlDoc, raw: RawDeploy | undefined): Layer |
 function normaliseHost(ctx: Ctx, doc: YamlDoc, raw: RawHost, i: number): HostSpec {
   const path = ["hosts", i, "capacity"];
   const capacity = raw.capacity ?? {};
+  if (raw.docker.startsWith("tcp://") && raw.tls === undefined) {
+    ctx.problems.warn(
+      ctx.at(["hosts", i, "docker"]),
+      "plain-tcp-engine",
+      `host ${raw.name}: ${raw.docker} is a Docker engine on plain TCP without TLS: anyone who can reach it is root on the host; set tls: <cert directory in the secret store> (engines listen on 2376 with TLS), or use ssh://`,
+    );
+  }
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw.labels ?? {})) labels[k] = String(v);
   return {

@@ -121,6 +121,8 @@ export interface RawCluster {
     readonly host_stable_after?: string;
     readonly max_moves_per_minute?: number;
     readonly volume_helper_image?: string;
+    readonly max_removal_share?: number;
+    readonly allow_mass_removal?: boolean;
   };
   readonly volumes?: Readonly<Record<string, RawVolumeDecl | null>>;
 }

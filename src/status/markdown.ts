@@ -25,6 +25,12 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     for (const e of r.errors) out.push(`> - \`${e.path}:${e.line}:${e.col}\` ${cell(e.message)}`);
     out.push("");
   }
+  if (input.warnings !== undefined && input.warnings.length > 0) {
+    out.push(`> **Warnings** in the desired commit:`);
+    for (const w of input.warnings)
+      out.push(`> - \`${w.path}:${w.line}:${w.col}\` ${cell(w.message)} (\`${w.code}\`)`);
+    out.push("");
+  }
   if (input.outage) {
     out.push(`> **Git unreachable** since ${isoTime(input.outage.since)}: ${cell(input.outage.error)}.`);
     out.push(

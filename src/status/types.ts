@@ -4,7 +4,7 @@
 
 import type { HostState, ObservedReplica } from "../model/observed.js";
 import type { CommitInfo, RejectedCommit } from "../model/ports.js";
-import type { Resources, ServiceSpec } from "../model/spec.js";
+import type { Resources, ServiceSpec, SpecWarning } from "../model/spec.js";
 import type { EventLog } from "./event-log.js";
 
 export type SyncState = "Synced" | "Progressing" | "Degraded" | "Rejected" | "Error";
@@ -69,6 +69,8 @@ export interface StatusInput {
   /** The last commit the cluster fully converged to; defaults to `desired` once Synced. */
   readonly applied?: string;
   readonly rejected?: RejectedCommit;
+  /** The desired commit's warnings (path:line:col, code, message): applied, but worth a look. */
+  readonly warnings?: readonly SpecWarning[];
   /** Git cannot be reached; the desired state is as old as `desired`. */
   readonly outage?: {
     readonly since: number;

@@ -40,6 +40,9 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       errors: input.rejected.errors.map((e) => `${e.path}:${e.line}:${e.col}: ${e.message}`),
     };
   }
+  if (input.warnings !== undefined && input.warnings.length > 0) {
+    doc["warnings"] = input.warnings.map((w) => `${w.path}:${w.line}:${w.col}: ${w.message} [${w.code}]`);
+  }
   if (input.outage) {
     // `since` only: attempt counters would change every poll and force a commit.
     doc["git"] = {

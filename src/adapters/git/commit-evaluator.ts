@@ -3,13 +3,17 @@
 // complete desired state or a rejection listing every reason.
 
 import type { CommitInfo, RejectedCommit } from "../../model/ports.js";
-import type { DesiredState, LoadResult, RepoFiles, SpecError } from "../../model/spec.js";
+import type { DesiredState, LoadResult, RepoFiles, SpecError, SpecWarning } from "../../model/spec.js";
 import { readCommitDetails } from "./commits.js";
 import type { Store } from "./objects.js";
 import type { CommitSignatureVerifier } from "./signature.js";
 import { SpecTreeReader } from "./spec-tree.js";
 
-export type DesiredCommit = CommitInfo & { readonly state: DesiredState; readonly files: RepoFiles };
+export type DesiredCommit = CommitInfo & {
+  readonly state: DesiredState;
+  readonly files: RepoFiles;
+  readonly warnings: readonly SpecWarning[];
+};
 
 export type Verdict =
   | { readonly ok: true; readonly desired: DesiredCommit }
@@ -50,7 +54,15 @@ export class CommitEvaluator {
     const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : this.load(tree.files);
     this.lastLoad = { key: tree.key, result };
     return result.ok
-      ? { ok: true, desired: { ...details.info, state: result.state, files: tree.files } }
+      ? {
+          ok: true,
+          desired: {
+            ...details.info,
+            state: result.state,
+            files: tree.files,
+            warnings: result.warnings ?? [],
+          },
+        }
       : { ok: false, rejected: { ...details.info, reason: "invalid", errors: result.errors } };
   }
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { log } from "../../log.js";
 import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
-import type { LoadResult, RepoFiles } from "../../model/spec.js";
+import type { DesiredState, LoadResult, RepoFiles } from "../../model/spec.js";
 import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
 import type { GitAuth } from "./auth.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
@@ -130,6 +130,24 @@ export class GitSource implements DesiredSource {
 
   current(): SourceSnapshot {
     return this.snapshot(false);
+  }
+
+  /**
+   * The desired state of any commit this repository holds (for plan's
+   * field-level diffs against what runs); undefined when the commit is not
+   * here or does not load. No signature check: this only explains, never applies.
+   */
+  async stateAt(commit: string): Promise<DesiredState | undefined> {
+    try {
+      const verdict = await new CommitEvaluator(
+        this.remote,
+        this.options.loadSpec ?? defaultLoadSpec,
+        undefined,
+      ).evaluate(commit);
+      return verdict.ok ? verdict.desired.state : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** How long to wait before the next attempt: 0 when healthy, else backoff with jitter. */

@@ -26,7 +26,32 @@ export async function readRepoDir(dir: string): Promise<RepoFiles> {
     const content = await readCapped(join(dir, rel));
     if (content !== undefined) files.set(rel, content);
   }
+  // Other YAML files by name only (never read): the loader warns that they are ignored.
+  for (const rel of await strayYamlFiles(dir, "", 0)) if (!files.has(rel)) files.set(rel, EMPTY);
   return files;
+}
+
+const EMPTY = new Uint8Array(0);
+/** How deep stray YAML files are looked for: a misnamed folder sits near the top. */
+const STRAY_DEPTH = 3;
+/** Not the repository's specs: its own tooling, the operator's status output, vendored code. */
+const NOT_SPECS = new Set(["services", "status", "node_modules"]);
+
+/** YAML files outside cluster.yaml and services/, skipping hidden folders (.github, .git) and NOT_SPECS. */
+async function strayYamlFiles(root: string, sub: string, depth: number): Promise<string[]> {
+  const entries = await readdir(join(root, sub), { withFileTypes: true }).catch(() => []);
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue;
+    const rel = sub === "" ? entry.name : `${sub}/${entry.name}`;
+    if (entry.isDirectory()) {
+      if (depth + 1 < STRAY_DEPTH && !(sub === "" && NOT_SPECS.has(entry.name)))
+        out.push(...(await strayYamlFiles(root, rel, depth + 1)));
+    } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name) && rel !== "cluster.yaml") {
+      out.push(rel);
+    }
+  }
+  return out.sort();
 }
 
 /** Relative posix paths of *.yaml / *.yml files below `sub`; symlinked directories are not followed. */

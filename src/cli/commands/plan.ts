@@ -3,11 +3,14 @@
 // pull request's CI job) or, without DIR, from the repository in --config.
 // Hosts are those of that desired state's cluster.yaml; TLS material and
 // Docker client settings from --config (else GITFLEET_SECRETS_DIR or ./secrets).
+// A plan never claims more than it knows: a host that could not be observed
+// fails the command (exit 4) unless --allow-partial, and then every output
+// says the plan is partial.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { GitSource } from "../../adapters/git/index.js";
 import { DirectorySecretStore } from "../../adapters/system/secret-store.js";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
@@ -15,32 +18,39 @@ import { CONFIG_DEFAULTS, ConfigError, loadOperatorConfig, type OperatorConfig }
 import { dockerDrivers, refOf, repositoryOf, specLoader } from "../../controller/bootstrap.js";
 import { preview } from "../../controller/preview.js";
 import { log } from "../../log.js";
+import type { PortConflict } from "../../edge/index.js";
 import { BASELINE_CEILING } from "../../model/ceiling.js";
 import type { DesiredState, SpecError } from "../../model/spec.js";
+import { deletionGuard } from "../../plan/deletion-guard.js";
 import { explain, NO_CHANGES } from "../../plan/index.js";
-import type { PortConflict } from "../../edge/index.js";
-import { formatSpecError, loadSpec } from "../../spec/index.js";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
+import { EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
+import { baselines, type StateAt } from "../plan/baseline.js";
+import { renderMarkdown, renderText } from "../plan/render.js";
+import { PLAN_FORMAT_VERSION, diagnostic, planReport, type PlanReport } from "../plan/report.js";
 
-/** Changes are pending (only with --detailed-exitcode), as `terraform plan -detailed-exitcode` says with 2. */
-export const EXIT_CHANGES = 3;
+export type PlanFormat = "text" | "json" | "markdown";
 
 export interface PlanCommandOptions {
   readonly config?: string;
   readonly json?: boolean;
+  readonly format?: PlanFormat;
   readonly detailedExitcode?: boolean;
+  readonly allowPartial?: boolean;
+  readonly strict?: boolean;
 }
 
 const HELP = `
 Exit codes:
   0  the plan was computed (no changes; or changes, without --detailed-exitcode)
-  1  the desired state is invalid (every problem listed), or the watched commit was rejected
+  1  the desired state is invalid (every problem listed), the operator would reject the commit
+     (a guarded deletion, or the watched commit was rejected), or a warning under --strict
   2  bad usage, unreadable DIR or configuration
   3  with --detailed-exitcode: changes are pending
+  4  some hosts could not be observed (each listed once with the reason); --allow-partial plans anyway
 
-Hosts that do not answer within 5 s are listed on stderr (and under "unreachable" in --json);
-nothing is planned on them, so the plan is then incomplete.`;
+A partial plan (--allow-partial) says so first in every format ("partial": true in JSON).`;
 
 export function registerPlan(program: Command): void {
   program
@@ -51,12 +61,24 @@ export function registerPlan(program: Command): void {
       "-c, --config <file>",
       "operator configuration: repository, ceiling, secrets, Docker client settings (without it: the baseline ceiling)",
     )
-    .option("--json", "print the plan as JSON on stdout")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]))
+    .option("--json", "same as --format json")
     .option("--detailed-exitcode", "exit 3 when changes are pending (0 when none)")
+    .option("--allow-partial", "plan even when some hosts cannot be observed (marked partial)")
+    .option("--strict", "treat warnings as errors (exit 1)")
     .addHelpText("after", HELP)
     .action(async (dir: string | undefined, options: PlanCommandOptions) => {
       process.exitCode = await planCommand(dir, options);
     });
+}
+
+interface Desired {
+  readonly state: DesiredState;
+  readonly warnings: readonly SpecError[];
+  /** The watched branch's state (the operator's repository), to read what runs. */
+  readonly reference?: DesiredState;
+  readonly stateAt?: StateAt;
+  readonly message?: string;
 }
 
 export async function planCommand(
@@ -64,6 +86,7 @@ export async function planCommand(
   options: PlanCommandOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
+  const format: PlanFormat = options.format ?? (options.json === true ? "json" : "text");
   let config: OperatorConfig | undefined;
   try {
     if (options.config !== undefined || dir === undefined)
@@ -74,32 +97,132 @@ export async function planCommand(
     );
     return EXIT_USAGE;
   }
-  const desired = await desiredState(dir, config, io);
-  if (typeof desired === "number") return desired;
+  // A cache of its own: never share the object store of an operator that may be running.
+  const cacheDir = await mkdtemp(join(tmpdir(), "gitfleet-plan-"));
+  try {
+    const desired = await desiredState(dir, config, cacheDir, { io, format });
+    if (typeof desired === "number") return desired;
+    return await planAgainstHosts(desired, config, options, { io, format });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+async function planAgainstHosts(
+  desired: Desired,
+  config: OperatorConfig | undefined,
+  options: PlanCommandOptions,
+  { io, format }: { io: CommandIo; format: PlanFormat },
+): Promise<number> {
   const secrets = new DirectorySecretStore(
     config?.secretsDir ?? process.env["GITFLEET_SECRETS_DIR"] ?? resolve(io.cwd, "secrets"),
   );
-  const drivers = dockerDrivers(config ?? defaultsConfig(io.cwd), secrets, log);
-  const p = await preview({ desired, drivers, logger: log });
-  const unreachable = Object.fromEntries(p.observation.errors);
-  for (const [host, error] of p.observation.errors) io.err(`warning: host ${host} not observed: ${error}\n`);
-  const changes = p.plan.rollouts.length > 0;
-  const text = withConflicts(explain(p.plan, p.placement), p.portConflicts);
-  if (options.json === true) {
-    const out = {
-      changes,
-      summary: text,
-      rollouts: p.plan.rollouts,
-      held: p.plan.held,
-      unschedulable: p.placement.unschedulable,
-      portConflicts: p.portConflicts,
-      unreachable,
-    };
-    io.out(`${JSON.stringify(out, null, 2)}\n`);
-  } else {
-    io.out(text);
+  // Unobserved hosts are this command's output, listed once; the log stays quiet about them.
+  const quiet = log.child({}, { level: "silent" });
+  const drivers = dockerDrivers(config ?? defaultsConfig(io.cwd), secrets, quiet);
+  const p = await preview({ desired: desired.state, drivers, logger: quiet });
+  // Once per host, by name, without the host name the driver's message starts with.
+  const unobserved = new Map(
+    [...p.observation.errors]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([host, error]) => [host, error.startsWith(`${host}: `) ? error.slice(host.length + 2) : error]),
+  );
+  if (unobserved.size > 0 && options.allowPartial !== true) {
+    const list = [...unobserved].map(([host, error]) => ({ host, error }));
+    if (format === "json") {
+      io.out(`${JSON.stringify(failure({ unobserved_hosts: list, warnings: desired.warnings }), null, 2)}\n`);
+    } else printWarnings(desired.warnings, io);
+    io.err(
+      `gitfleet plan: ${list.length} of ${desired.state.cluster.hosts.length} hosts could not be observed; no plan (use --allow-partial to plan without them):\n` +
+        list.map((h) => `  ${h.host}: ${h.error}\n`).join(""),
+    );
+    return EXIT_UNOBSERVED;
   }
-  return changes && options.detailedExitcode === true ? EXIT_CHANGES : EXIT_OK;
+  const guard = deletionGuard({
+    desired: desired.state,
+    running: p.observation.cluster.replicas,
+    ...(desired.message !== undefined ? { commitMessage: desired.message } : {}),
+  });
+  const report = planReport({
+    desired: desired.state,
+    plan: p.plan,
+    placement: p.placement,
+    unobserved,
+    baselines: await baselines(p.observation.cluster.replicas, desired.reference, desired.stateAt),
+    warnings: desired.warnings,
+    ...(guard.ok ? {} : { rejected: { message: guard.message, removed_services: guard.removed } }),
+    summary: withConflicts(explain(p.plan, p.placement), p.portConflicts).split("\n")[0] ?? "",
+    portConflicts: p.portConflicts,
+  });
+  if (format === "json") io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    printWarnings(desired.warnings, io);
+    io.out(format === "markdown" ? renderMarkdown(report) : renderText(report));
+  }
+  if (!guard.ok) return EXIT_INVALID;
+  if (options.strict === true && desired.warnings.length > 0) return EXIT_INVALID;
+  return report.changes && options.detailedExitcode === true ? EXIT_CHANGES : EXIT_OK;
+}
+
+async function desiredState(
+  dir: string | undefined,
+  config: OperatorConfig | undefined,
+  cacheDir: string,
+  { io, format }: { io: CommandIo; format: PlanFormat },
+): Promise<Desired | number> {
+  const invalid = (errors: readonly SpecError[], warnings: readonly SpecError[], head?: string): number => {
+    if (format === "json") io.out(`${JSON.stringify(failure({ errors, warnings }), null, 2)}\n`);
+    else {
+      if (head !== undefined) io.err(head);
+      io.err(`${errors.map((e) => formatSpecError(e)).join("\n")}\n`);
+      printWarnings(warnings, io);
+    }
+    return EXIT_INVALID;
+  };
+  if (dir !== undefined) {
+    let files;
+    try {
+      files = await readRepoDir(resolve(io.cwd, dir));
+    } catch (err) {
+      if (!(err instanceof RepoDirError)) throw err;
+      io.err(`gitfleet plan: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    const result = loadSpec(files, { ceiling: config?.ceiling ?? BASELINE_CEILING });
+    if (!result.ok) return invalid(result.errors, result.warnings ?? []);
+    // What runs is read back from the operator's repository, else from DIR's own history.
+    const source = await openSource(config, cacheDir).catch(() => undefined);
+    const reference =
+      source !== undefined && config !== undefined ? (await source.poll()).desired?.state : undefined;
+    const history =
+      source ??
+      (await GitSource.create({ repository: { path: resolve(io.cwd, dir) } }).catch(() => undefined));
+    return {
+      state: result.state,
+      warnings: result.warnings ?? [],
+      ...(reference !== undefined ? { reference } : {}),
+      ...(history !== undefined ? { stateAt: (c: string) => history.stateAt(c) } : {}),
+    };
+  }
+  if (config === undefined) return EXIT_USAGE;
+  const source = await openSource(config, cacheDir);
+  const snap = await source.poll();
+  if (snap.rejected !== undefined) {
+    const head = `the newest commit ${snap.rejected.commit.slice(0, 7)} is rejected (${snap.rejected.reason}):\n`;
+    return invalid(snap.rejected.errors, [], head);
+  }
+  if (snap.desired === undefined) {
+    io.err(
+      `gitfleet plan: no desired state: ${snap.outage?.error ?? "the repository has no valid commit"}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  return {
+    state: snap.desired.state,
+    warnings: snap.desired.warnings ?? [],
+    stateAt: (c) => source.stateAt(c),
+    message: snap.desired.message,
+  };
 }
 
 /** Ports the edges cannot serve are named: "No changes" would say the cluster matches the spec. */
@@ -110,55 +233,38 @@ export function withConflicts(text: string, conflicts: readonly PortConflict[]):
   return `${head}\nPort conflicts (not served as specified):\n${lines.join("\n")}\n`;
 }
 
-async function desiredState(
-  dir: string | undefined,
-  config: OperatorConfig | undefined,
-  io: CommandIo,
-): Promise<DesiredState | number> {
-  if (dir !== undefined) {
-    try {
-      const ceiling = config?.ceiling ?? BASELINE_CEILING;
-      const result = loadSpec(await readRepoDir(resolve(io.cwd, dir)), { ceiling });
-      if (result.ok) return result.state;
-      printErrors(result.errors, io);
-      return EXIT_INVALID;
-    } catch (err) {
-      if (!(err instanceof RepoDirError)) throw err;
-      io.err(`gitfleet plan: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-  }
-  if (config === undefined) return EXIT_USAGE;
-  // A cache of its own: never share the object store of an operator that may be running.
-  const cacheDir = await mkdtemp(join(tmpdir(), "gitfleet-plan-"));
-  let snap;
-  try {
-    const source = await GitSource.create({
-      repository: repositoryOf(config),
-      ref: refOf(config.repository.ref),
-      cacheDir,
-      loadSpec: specLoader(config),
-    });
-    snap = await source.poll();
-  } finally {
-    await rm(cacheDir, { recursive: true, force: true });
-  }
-  if (snap.rejected !== undefined) {
-    io.err(`the newest commit ${snap.rejected.commit.slice(0, 7)} is rejected (${snap.rejected.reason}):\n`);
-    printErrors(snap.rejected.errors, io);
-    return EXIT_INVALID;
-  }
-  if (snap.desired === undefined) {
-    io.err(
-      `gitfleet plan: no desired state: ${snap.outage?.error ?? "the repository has no valid commit"}\n`,
-    );
-    return EXIT_USAGE;
-  }
-  return snap.desired.state;
+function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitSource> {
+  if (config === undefined) return Promise.reject(new Error("no configuration"));
+  return GitSource.create({
+    repository: repositoryOf(config),
+    ref: refOf(config.repository.ref),
+    cacheDir,
+    loadSpec: specLoader(config),
+  });
 }
 
-function printErrors(errors: readonly SpecError[], io: CommandIo): void {
-  io.err(`${errors.map((e) => formatSpecError(e)).join("\n")}\n`);
+/** The JSON document when there is no plan: the same contract, errors and warnings included. */
+function failure(
+  parts: Partial<Pick<PlanReport, "unobserved_hosts">> & {
+    errors?: readonly SpecError[];
+    warnings?: readonly SpecError[];
+  },
+): PlanReport {
+  return {
+    format_version: PLAN_FORMAT_VERSION,
+    partial: false,
+    changes: false,
+    unobserved_hosts: parts.unobserved_hosts ?? [],
+    services: [],
+    port_conflicts: [],
+    warnings: (parts.warnings ?? []).map(diagnostic),
+    errors: (parts.errors ?? []).map(diagnostic),
+    summary: "No plan.",
+  };
+}
+
+function printWarnings(warnings: readonly SpecError[], io: CommandIo): void {
+  if (warnings.length > 0) io.err(`${warnings.map((w) => formatSpecWarning(w)).join("\n")}\n`);
 }
 
 /** Docker client settings when there is no configuration file. */

@@ -1,21 +1,28 @@
 // `gitfleet validate [DIR]`: what a pull request's CI job runs. Exit 0 when
 // the repository would be applied, 1 with every problem listed when it would
-// be rejected, 2 when the directory cannot be read.
+// be rejected (or, with --strict, when it has warnings), 2 when the directory
+// cannot be read. Warnings never fail a run without --strict.
 
 import { join, relative, resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
 import { ConfigError, loadOperatorConfig } from "../../config/index.js";
 import { BASELINE_CEILING, type Ceiling } from "../../model/ceiling.js";
 import type { DesiredState, RepoFiles, SpecError } from "../../model/spec.js";
-import { formatSpecError, loadSpec } from "../../spec/index.js";
+import { formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
+
+export const VALIDATE_FORMAT_VERSION = 1;
+
+export type ValidateFormat = "text" | "json" | "github";
 
 export interface ValidateOptions {
   readonly json?: boolean;
   /** Operator configuration whose ceiling applies (default: the baseline ceiling). */
   readonly config?: string;
+  readonly format?: ValidateFormat;
+  readonly strict?: boolean;
 }
 
 export function registerValidate(program: Command): void {
@@ -25,7 +32,15 @@ export function registerValidate(program: Command): void {
       "check a GitOps repository (cluster.yaml and services/) against every rule, as the operator would",
     )
     .argument("[dir]", "repository directory", ".")
-    .option("--json", "print {valid, errors} as JSON on stdout")
+    .addOption(
+      new Option("--format <format>", "text, json, or github (workflow annotations)").choices([
+        "text",
+        "json",
+        "github",
+      ]),
+    )
+    .option("--json", "same as --format json: {format_version, valid, errors, warnings} on stdout")
+    .option("--strict", "treat warnings as errors (exit 1), for CI")
     .option(
       "-c, --config <file>",
       "operator configuration whose ceiling applies, as the operator applies it (default: the baseline ceiling)",
@@ -41,6 +56,7 @@ export async function validate(
   options: ValidateOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
+  const format: ValidateFormat = options.format ?? (options.json === true ? "json" : "text");
   let ceiling: Ceiling = BASELINE_CEILING;
   if (options.config !== undefined) {
     try {
@@ -56,24 +72,56 @@ export async function validate(
     files = await readRepoDir(resolve(io.cwd, dir));
   } catch (e) {
     if (!(e instanceof RepoDirError)) throw e;
-    io.err(`gitfleet validate: ${e.message.replace(resolve(io.cwd, dir), dir)}\n`);
+    const message = e.message.replace(resolve(io.cwd, dir), dir);
+    if (format === "json") io.out(`${JSON.stringify(document(false, [unreadable(message)], []), null, 2)}\n`);
+    io.err(`gitfleet validate: ${message}\n`);
     return EXIT_USAGE;
   }
   const result = loadSpec(files, { ceiling });
   const errors: readonly SpecError[] = result.ok ? [] : result.errors;
-  if (options.json) {
-    io.out(`${JSON.stringify({ valid: result.ok, errors }, null, 2)}\n`);
-  } else if (result.ok) {
-    io.out(`${dir}: valid: ${summary(result.state)}\n`);
+  const warnings = result.warnings ?? [];
+  const valid = result.ok && !(options.strict === true && warnings.length > 0);
+  // Paths relative to where the command runs, so editors and CI annotations can open them.
+  const base = relative(io.cwd, resolve(io.cwd, dir));
+  const here = (e: SpecError): SpecError => ({ ...e, path: base === "" ? e.path : join(base, e.path) });
+  if (format === "json") {
+    // Paths in JSON stay relative to the repository root: the same whatever the working directory.
+    io.out(`${JSON.stringify(document(valid, errors, warnings), null, 2)}\n`);
+  } else if (format === "github") {
+    for (const e of errors) io.out(annotation("error", here(e)));
+    for (const w of warnings) io.out(annotation(options.strict === true ? "error" : "warning", here(w)));
+    if (result.ok && errors.length === 0) io.out(`${dir}: valid: ${summary(result.state)}\n`);
   } else {
-    // Paths relative to where the command runs, so editors and CI annotations can open them.
-    const base = relative(io.cwd, resolve(io.cwd, dir));
-    const lines = errors.map((e) =>
-      formatSpecError({ ...e, path: base === "" ? e.path : join(base, e.path) }),
-    );
-    io.err(`${lines.join("\n")}\n`);
+    if (errors.length > 0) io.err(`${errors.map((e) => formatSpecError(here(e))).join("\n")}\n`);
+    if (warnings.length > 0) io.err(`${warnings.map((w) => formatSpecWarning(here(w))).join("\n")}\n`);
+    if (result.ok) {
+      const note =
+        warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
+      io.out(`${dir}: ${valid ? "valid" : "invalid under --strict"}: ${summary(result.state)}${note}\n`);
+    }
   }
-  return result.ok ? EXIT_OK : EXIT_INVALID;
+  return valid ? EXIT_OK : EXIT_INVALID;
+}
+
+function document(valid: boolean, errors: readonly SpecError[], warnings: readonly SpecError[]): object {
+  return { format_version: VALIDATE_FORMAT_VERSION, valid, errors, warnings };
+}
+
+function unreadable(message: string): SpecError {
+  return { path: "", line: 0, col: 0, code: "repo-dir-unreadable", message };
+}
+
+/** A GitHub Actions workflow command: shows on the changed line of a pull request. */
+function annotation(kind: "error" | "warning", e: SpecError): string {
+  const prop = (v: string): string =>
+    v
+      .replace(/%/g, "%25")
+      .replace(/\r/g, "%0D")
+      .replace(/\n/g, "%0A")
+      .replace(/:/g, "%3A")
+      .replace(/,/g, "%2C");
+  const data = (v: string): string => v.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return `::${kind} file=${prop(e.path)},line=${e.line},col=${e.col},title=${prop(`gitfleet ${e.code}`)}::${data(e.message)}\n`;
 }
 
 function summary({ cluster, services }: DesiredState): string {

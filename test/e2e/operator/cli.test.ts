@@ -2,12 +2,12 @@
 // exit codes, read-only planning against the live hosts, bad configuration.
 
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitCli, removeDir, tempDir } from "../../support/git-fixtures.js";
-import { resetTestbed } from "../../support/testbed.js";
+import { resetTestbed, TESTBED } from "../../support/testbed.js";
 import { cacheYaml } from "./services.js";
 import { clusterYaml, managed } from "./support.js";
 
@@ -53,14 +53,23 @@ afterAll(async () => {
 describe("gitfleet plan and run --once", () => {
   it("plan shows pending changes against the live hosts and exits 3 with --detailed-exitcode", async () => {
     const r = await gitfleet(["plan", repo, "--detailed-exitcode"]);
-    expect(r.stderr).toBe("");
+    // The test bed's engines are plain TCP: that warning, once per host, and nothing else.
+    expect(r.stderr.trimEnd().split("\n")).toEqual(
+      TESTBED.hosts.map(() => expect.stringMatching(/\[plain-tcp-engine\]$/)),
+    );
     expect(r.code).toBe(3);
     expect(r.stdout).toContain("1 service changes: 3 create.");
-    expect(r.stdout).toMatch(/create\s+cache\/h2/);
+    expect(r.stdout).toMatch(/create\s+cache\/h2 on h2/);
     expect(await managed()).toEqual([]); // read-only
     const json = await gitfleet(["plan", repo, "--json"]);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ changes: true, unreachable: {} });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      format_version: 1,
+      partial: false,
+      changes: true,
+      unobserved_hosts: [],
+      services: [{ name: "cache", action: "create" }],
+    });
   });
 
   it("run --once converges and exits 0; then plan says there is nothing to do", async () => {
@@ -75,6 +84,35 @@ describe("gitfleet plan and run --once", () => {
     const plan = await gitfleet(["plan", "--config", path.join(dir, "gitfleet.yaml"), "--detailed-exitcode"]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain("No changes.");
+  });
+
+  it("plan shows field-level changes against what runs, in text, JSON and markdown", async () => {
+    await writeFile(
+      path.join(repo, "services/cache.yaml"),
+      cacheYaml().replace(/^image: .*$/m, (line) => `${line}\nenvironment: {LOG_LEVEL: debug}`),
+    );
+    const text = await gitfleet(["plan", repo]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^cache {2}\(update\)\n {2}\+ environment\.LOG_LEVEL: "debug"\n/m);
+    expect(text.stdout).not.toMatch(/spec [0-9a-f]{8} -> /);
+    const json = JSON.parse((await gitfleet(["plan", repo, "--json"])).stdout) as {
+      services: { name: string; fields: unknown[] }[];
+    };
+    expect(json.services[0]?.fields).toEqual([{ op: "+", field: "environment.LOG_LEVEL", to: '"debug"' }]);
+    const md = await gitfleet(["plan", repo, "--format", "markdown"]);
+    expect(md.stdout).toContain('```diff\n+ environment.LOG_LEVEL: "debug"\n```');
+    await writeFile(path.join(repo, "services/cache.yaml"), cacheYaml());
+  });
+
+  it("plan flags a commit that would remove every service (exit 1), as the operator would hold it", async () => {
+    await rm(path.join(repo, "services/cache.yaml"));
+    const r = await gitfleet(["plan", repo]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^REJECTED: the operator would hold this commit: this commit would remove every running service \(1: cache\)/,
+    );
+    expect(r.stderr).toContain("no-services");
+    await writeFile(path.join(repo, "services/cache.yaml"), cacheYaml());
   });
 
   it("plan of an invalid checkout exits 1 and lists every problem with its position", async () => {

@@ -271,6 +271,49 @@ describe("gitfleet run on three Docker hosts", () => {
     expect(serving(await managed("web"))).toHaveLength(3);
   });
 
+  it("holds a commit that would remove every service as Rejected; the allow key lets it through", async () => {
+    const before = ids(await managed());
+    // The classic slip: services moved to a misnamed folder, so the commit declares none.
+    const slip = await world.push(
+      {
+        "services/web.yaml": null,
+        "services/cache.yaml": null,
+        "service/web.yaml": webYaml({ image: "gitfleet/web:2" }).replace("depends_on: [api]\n", ""),
+      },
+      "move specs (into the wrong folder)",
+    );
+    await waitFor("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), 30_000);
+    const cluster = parse(await world.status("status/cluster.yaml")) as {
+      rejected_commit?: { commit?: string; reason?: string; errors?: string[] };
+    };
+    expect(cluster.rejected_commit?.commit).toBe(slip);
+    expect(cluster.rejected_commit?.reason).toBe("mass-removal");
+    expect(cluster.rejected_commit?.errors?.[0]).toMatch(
+      /^cluster\.yaml:1:1: this commit would remove every running service \(2: cache, web\); nothing is removed/,
+    );
+    await new Promise((r) => setTimeout(r, 3_000)); // a few more passes
+    expect(ids(await managed())).toEqual(before);
+
+    // cluster.yaml says it is meant: the services go.
+    await world.push(
+      { "cluster.yaml": clusterYaml().replace("settings: {", "settings: {allow_mass_removal: true, ") },
+      "really remove everything",
+    );
+    await waitFor("every service removed", async () => (await managed()).length === 0, 60_000);
+    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+
+    // Back as it was, for the last scenario.
+    await world.push(
+      {
+        "cluster.yaml": clusterYaml(),
+        "service/web.yaml": null,
+        "services/web.yaml": webYaml({ image: "gitfleet/web:2" }).replace("depends_on: [api]\n", ""),
+      },
+      "web back",
+    );
+    await waitFor("web 3/3 on v2", () => webServing("gitfleet/web:2", 3), 90_000);
+  });
+
   it("keeps secrets out of Git and logs, and stops cleanly on SIGTERM", async () => {
     expect(await world.everythingInGit()).not.toContain(SECRET);
     const code = await world.stopOperator();

@@ -121,7 +121,7 @@ describe("validate (in-process)", () => {
     });
     const good = await inProcess({ dir: "sample-repo", json: true });
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.stdout)).toEqual({ valid: true, errors: [] });
+    expect(JSON.parse(good.stdout)).toEqual({ format_version: 1, valid: true, errors: [], warnings: [] });
   });
 
   it("returns 2 when the directory is missing or not a directory", async () => {
@@ -133,6 +133,74 @@ describe("validate (in-process)", () => {
       stdout: "",
       stderr: "gitfleet validate: package.json is not a directory\n",
     });
+  });
+});
+
+describe("validate warnings", () => {
+  let typo: string;
+
+  beforeAll(async () => {
+    // A misnamed folder: the services are ignored, the repository has none, and a size lacks its unit.
+    typo = await mkdtemp(join(tmpdir(), "gitfleet-typo-"));
+    await mkdir(join(typo, "service"), { recursive: true });
+    await writeFile(
+      join(typo, "cluster.yaml"),
+      "kind: Cluster\nname: t\nhosts:\n  - name: h1\n    docker: tcp://10.0.0.1:2375\n    address: 10.0.0.1\n",
+    );
+    await writeFile(join(typo, "service/web.yaml"), "kind: Service\nname: web\nimage: web:1\n");
+  });
+
+  afterAll(async () => {
+    await rm(typo, { recursive: true, force: true });
+  });
+
+  const EXPECTED = [
+    "cluster.yaml:1:1 no-services",
+    "cluster.yaml:5:13 plain-tcp-engine",
+    "service/web.yaml:1:1 ignored-file",
+  ];
+
+  it("prints each warning with its position and code on stderr, and still exits 0", async () => {
+    const r = await inProcess({ dir: ".", cwd: typo });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('.: valid: cluster "t", 1 host, 0 services (3 warnings)\n');
+    expect(
+      r.stderr
+        .trimEnd()
+        .split("\n")
+        .map((l) => /^(\S+:\d+:\d+): warning: .*\[([a-z-]+)\]$/.exec(l)?.slice(1).join(" ")),
+    ).toEqual(EXPECTED);
+    expect(r.stderr).toContain("service/web.yaml:1:1: warning: this file is ignored");
+    expect(r.stderr).toContain("move it to services/web.yaml");
+  });
+
+  it("fails under --strict, with errors and warnings in one JSON document", async () => {
+    let stdout = "";
+    const io: CommandIo = { out: (t) => void (stdout += t), err: () => undefined, cwd: typo };
+    expect(await validate(".", { strict: true, format: "json" }, io)).toBe(1);
+    const doc = JSON.parse(stdout) as {
+      format_version: number;
+      valid: boolean;
+      warnings: { path: string; line: number; col: number; code: string }[];
+    };
+    expect(doc.format_version).toBe(1);
+    expect(doc.valid).toBe(false);
+    expect(doc.warnings.map((w) => `${w.path}:${w.line}:${w.col} ${w.code}`)).toEqual(EXPECTED);
+  });
+
+  it("prints GitHub workflow annotations with --format github, paths from the working directory", async () => {
+    const r = await inProcess({ dir: FIXTURE, json: false });
+    expect(r.code).toBe(1);
+    let stdout = "";
+    const io: CommandIo = { out: (t) => void (stdout += t), err: () => undefined, cwd: root };
+    expect(await validate(FIXTURE, { format: "github" }, io)).toBe(1);
+    expect(stdout.split("\n")[0]).toBe(
+      `::error file=${FIXTURE}/services/app.yaml,line=5,col=3,title=gitfleet unknown-key::unknown key "replica" in deploy: did you mean "replicas"?`,
+    );
+    let typoOut = "";
+    const typoIo: CommandIo = { out: (t) => void (typoOut += t), err: () => undefined, cwd: typo };
+    expect(await validate(".", { format: "github", strict: true }, typoIo)).toBe(1);
+    expect(typoOut).toContain("::error file=service/web.yaml,line=1,col=1,title=gitfleet ignored-file::");
   });
 });
 
@@ -150,6 +218,31 @@ describe("gitfleet (spawned)", { timeout: 60_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(FIXTURE_LINES.length);
+  });
+
+  it("exits 1 under --strict when there are warnings, 0 without", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gitfleet-strict-"));
+    try {
+      await mkdir(join(dir, "services"), { recursive: true });
+      await writeFile(
+        join(dir, "cluster.yaml"),
+        "kind: Cluster\nname: t\nhosts:\n  - name: h1\n    docker: unix:///var/run/docker.sock\n    address: 10.0.0.1\n",
+      );
+      await writeFile(
+        join(dir, "services/web.yaml"),
+        "kind: Service\nname: web\nimage: web:1\ndeploy:\n  resources:\n    limits: {memory: 256}\n",
+      );
+      const lax = await spawned(["validate", dir]);
+      expect(lax.code).toBe(0);
+      const strict = await spawned(["validate", "--strict", dir]);
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(
+        /services\/web\.yaml:6:22: warning: deploy\.resources\.limits\.memory 256 has no unit.*\[size-without-unit\]/,
+      );
+      expect(strict.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 when the directory cannot be read", async () => {

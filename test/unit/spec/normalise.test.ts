@@ -343,6 +343,8 @@ describe("the cluster", () => {
         hostStableAfterMs: 10_000,
         maxMovesPerMinute: 30,
         volumeHelperImage: "busybox:1.36",
+        maxRemovalShare: 0.5,
+        allowMassRemoval: false,
       },
       volumes: {},
       source: { path: "cluster.yaml", line: 1, col: 1 },
