@@ -8,7 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # busybox-static, not busybox: the two conflict, and the image recipes want the static one.
-PACKAGES=(docker.io iproute2 busybox-static haproxy docker-registry git curl iptables gnupg openssl procps)
+# openssh-server: the test bed's sshd and the Git-over-SSH tests run their own sshd
+# (own config and keys); the machine's own ssh service is left as Debian sets it up.
+PACKAGES=(docker.io iproute2 busybox-static haproxy docker-registry git curl iptables gnupg openssl procps
+  openssh-server openssh-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

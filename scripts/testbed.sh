@@ -20,6 +20,8 @@ BRIDGE_ADDR=10.231.0.1
 REGISTRY="$BRIDGE_ADDR:5000"
 HOSTS=(h1 h2 h3)
 FW_TAG=gitfleet-testbed
+SSH_HOST=h1                        # the host whose engine is also reachable over SSH
+SSH_DIR="$STATE/ssh"               # its sshd's config, host key, client key, known_hosts
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -154,6 +156,53 @@ EOF
   done
 }
 
+sshd_pid() {
+  local pid
+  pid=$(cat "$SSH_DIR/sshd.pid" 2>/dev/null) || return 0
+  [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == sshd ]] && echo "$pid" || true
+}
+
+# Debian's OpenSSH server in SSH_HOST's namespace, with keys of its own: generated here,
+# never the machine's /etc/ssh keys. Logging in as root (key only) runs commands with
+# DOCKER_HOST set to that host's daemon. Tests read client_key and known_hosts from here.
+ensure_sshd() {
+  local h=$SSH_HOST addr
+  addr=$(host_addr "$h")
+  mkdir -p "$SSH_DIR" "$DATA/logs" /run/sshd
+  chmod 700 "$SSH_DIR"
+  [[ -f "$SSH_DIR/host_ed25519_key" ]] ||
+    ssh-keygen -q -t ed25519 -N '' -C "gitfleet-testbed-$h" -f "$SSH_DIR/host_ed25519_key"
+  [[ -f "$SSH_DIR/client_key" ]] ||
+    ssh-keygen -q -t ed25519 -N '' -C gitfleet-testbed-client -f "$SSH_DIR/client_key"
+  cp "$SSH_DIR/client_key.pub" "$SSH_DIR/authorized_keys"
+  echo "$addr $(cut -d' ' -f1,2 "$SSH_DIR/host_ed25519_key.pub")" >"$SSH_DIR/known_hosts"
+  cat >"$SSH_DIR/sshd_config" <<EOF
+ListenAddress $addr:22
+HostKey $SSH_DIR/host_ed25519_key
+PidFile $SSH_DIR/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+X11Forwarding no
+AllowTcpForwarding no
+PrintMotd no
+MaxStartups 50
+SetEnv DOCKER_HOST=unix://$(sock_of "$h")
+EOF
+  [[ -z "$(sshd_pid)" ]] || return 0
+  log "starting sshd on $h ($addr:22)"
+  nsenter --net="/var/run/netns/$(netns_of "$h")" /usr/sbin/sshd -f "$SSH_DIR/sshd_config" \
+    -E "$DATA/logs/sshd-$h.log" 9>&-
+  local deadline=$((SECONDS + 10))
+  until [[ -n "$(sshd_pid)" ]]; do
+    ((SECONDS < deadline)) || die "sshd on $h did not start (see $DATA/logs/sshd-$h.log)"
+    sleep 0.1
+  done
+}
+
 thaw() { local pid; pid=$(daemon_pid "$1"); [[ -z "$pid" ]] || kill -CONT "$pid"; }
 
 # SIGKILL, like a crash: its containers' shims live on. Returns once it is gone, so a
@@ -182,6 +231,7 @@ cmd_up() {
     fi
   done
   ensure_registry
+  ensure_sshd
   # The daemons start in parallel (each takes seconds); wait for all of them here.
   for h in "${pending[@]}"; do wait_daemon "$h"; done
 }
@@ -220,6 +270,8 @@ cmd_down() {
   wait
   pid=$(cat "$STATE/registry.pid" 2>/dev/null || true)
   if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
+  pid=$(sshd_pid)
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
   for h in "${HOSTS[@]}"; do
     ip link del "$(veth_of "$h")" 2>/dev/null || true
     ip netns del "$(netns_of "$h")" 2>/dev/null || true
@@ -248,6 +300,7 @@ cmd_status() {
     printf '%s %s %s %s tcp://%s:2375\n' "$h" "$state" "$link" "$(sock_of "$h")" "$(host_addr "$h")"
   done
   if registry_ok; then echo "registry running $REGISTRY"; else echo "registry stopped $REGISTRY"; rc=1; fi
+  if [[ -n "$(sshd_pid)" ]]; then echo "sshd running ssh://root@$(host_addr "$SSH_HOST")"; else echo "sshd stopped ssh://root@$(host_addr "$SSH_HOST")"; rc=1; fi
   return $rc
 }
 

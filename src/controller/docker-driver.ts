@@ -4,6 +4,7 @@
 // address and the cluster policy, and a shared, short-lived list of the host's
 // replicas so that many wait-healthy gates cost one Docker list between them.
 
+import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { connectionOptions } from "../adapters/docker/connection.js";
@@ -59,8 +60,9 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
   });
   // The edge talks to the same daemon through its own client: exec and archive
   // calls stream, and must not queue behind replica operations.
-  const edgeDocker = new Docker({ ...(await connectionOptions(o.host, o.secrets)), timeout: 15_000 });
-  return new DockerHostDriver(host, o, edgeDocker);
+  const edgeConn = await connectionOptions(o.host, o.secrets);
+  const edgeDocker = new Docker({ ...edgeConn, timeout: 15_000 });
+  return new DockerHostDriver(host, o, edgeDocker, edgeConn.agent);
 }
 
 function mayReceiveSecrets(o: DockerDriverOptions): boolean {
@@ -87,6 +89,8 @@ class DockerHostDriver implements HostDriver {
     private readonly host: DockerHost,
     private readonly o: DockerDriverOptions,
     edgeDocker: Docker,
+    /** The edge client's SSH channels (undefined unless the host is reached over SSH). */
+    private readonly edgeAgent: Agent | undefined,
   ) {
     this.name = o.host.name;
     this.edge = new DockerEdgeHost({
@@ -204,6 +208,7 @@ class DockerHostDriver implements HostDriver {
 
   close(): void {
     this.host.close();
+    this.edgeAgent?.destroy();
   }
 }
 

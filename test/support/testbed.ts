@@ -96,3 +96,20 @@ export const cutHost = (h: TestbedHost) => testbed("cut", h.name).then(() => und
 export const restoreHost = (h: TestbedHost) => testbed("restore", h.name).then(() => undefined);
 /** Every host up, thawed and connected, with no containers and no unused networks. */
 export const resetTestbed = () => testbed("reset").then(() => undefined);
+
+const SSH_DIR = "/run/gitfleet-testbed/ssh";
+
+/**
+ * The test bed's OpenSSH server (testbed.sh `ensure_sshd`): in h1's network
+ * namespace, logging root in by key only, with DOCKER_HOST set to h1's daemon.
+ * Its host key and a client key are generated under the test bed's directory.
+ */
+export const TESTBED_SSH = {
+  host: "h1",
+  url: "ssh://root@10.231.0.11",
+  address: "10.231.0.11",
+  clientKey: `${SSH_DIR}/client_key`,
+  /** "10.231.0.11 ssh-ed25519 AAAA...": the right pin. */
+  knownHosts: `${SSH_DIR}/known_hosts`,
+  hostKeyPub: `${SSH_DIR}/host_ed25519_key.pub`,
+} as const;

@@ -1,22 +1,33 @@
 // From a host's `docker:` address (and `tls:` directory name) to dockerode's
 // connection options. TLS material comes from the operator's secret store,
-// never from Git: <tls>/ca.pem, <tls>/cert.pem, <tls>/key.pem.
+// never from Git: <tls>/ca.pem, <tls>/cert.pem, <tls>/key.pem; for SSH the
+// pinned host keys and the client key (see ../ssh/material.ts).
 
 import { readFile } from "node:fs/promises";
+import type { Agent } from "node:http";
 import type { DockerOptions } from "dockerode";
 import type { SecretStore } from "../../model/ports.js";
 import { readSecretFile } from "../system/secret-files.js";
+import { SshClient } from "../ssh/client.js";
+import { secretStoreMaterial, SSH_SECRETS } from "../ssh/material.js";
 import { DockerError } from "./errors.js";
+import { DialStdioAgent } from "./ssh-agent.js";
 
 export interface Endpoint {
   readonly name: string;
   /** unix:///path | tcp://host:port | ssh://user@host[:port] */
   readonly docker: string;
-  /** Name of a directory in the secret store holding ca.pem, cert.pem, key.pem (ssh: id_key). */
+  /** Name of a directory in the secret store holding ca.pem, cert.pem, key.pem (ssh: id_key, optional). */
   readonly tls?: string;
 }
 
-export async function connectionOptions(endpoint: Endpoint, secrets?: SecretStore): Promise<DockerOptions> {
+/** dockerode passes `agent` on to docker-modem, which gives it to every request. */
+export type ConnectionOptions = DockerOptions & { readonly agent?: Agent };
+
+export async function connectionOptions(
+  endpoint: Endpoint,
+  secrets?: SecretStore,
+): Promise<ConnectionOptions> {
   const fail = (message: string, code: "tls" | "bad-request" = "bad-request"): DockerError =>
     new DockerError(code, message, { host: endpoint.name, op: "connect" });
   let url: URL;
@@ -27,7 +38,7 @@ export async function connectionOptions(endpoint: Endpoint, secrets?: SecretStor
   }
   // Every field is set explicitly: docker-modem merges DOCKER_HOST & co. from
   // the environment under what we pass, and that must not leak in.
-  const base: DockerOptions = { host: undefined, port: undefined, socketPath: undefined };
+  const base: ConnectionOptions = { host: undefined, port: undefined, socketPath: undefined };
   switch (url.protocol) {
     case "unix:":
       return { ...base, socketPath: decodeURIComponent(url.pathname) };
@@ -53,23 +64,28 @@ export async function connectionOptions(endpoint: Endpoint, secrets?: SecretStor
       return { ...base, protocol: "https", host: url.hostname, port, ca, cert, key };
     }
     case "ssh:": {
-      // Untested here (no sshd on the test bed): docker-modem runs
-      // `docker system dial-stdio` over ssh2 on the remote host.
-      const privateKey =
-        endpoint.tls !== undefined && secrets !== undefined
-          ? await readFile(secrets.path(`${endpoint.tls}/id_key`)).catch(() => undefined)
-          : undefined;
-      const agent = process.env["SSH_AUTH_SOCK"];
+      // The host key is checked against ssh/known_hosts before anything is
+      // sent; the client key is the host's own <tls>/id_key, else ssh/id_key.
+      const keyNames = [
+        ...(endpoint.tls !== undefined ? [`${endpoint.tls}/id_key`] : []),
+        SSH_SECRETS.engineKey,
+      ];
+      const ssh = new SshClient({
+        target: {
+          host: url.hostname,
+          port: url.port ? Number(url.port) : 22,
+          username: decodeURIComponent(url.username) || "root",
+        },
+        material: secretStoreMaterial({ secrets, keyNames, agent: process.env["SSH_AUTH_SOCK"] }),
+      });
+      // Plain HTTP over channels that the agent opens: docker-modem's own
+      // ssh mode would skip the host key check.
       return {
         ...base,
-        protocol: "ssh",
+        protocol: "http",
         host: url.hostname,
         port: url.port || "22",
-        username: decodeURIComponent(url.username) || "root",
-        sshOptions: {
-          ...(agent !== undefined ? { agent } : {}),
-          ...(privateKey !== undefined ? { privateKey } : {}),
-        },
+        agent: new DialStdioAgent(ssh),
       };
     }
     default:

@@ -2,10 +2,14 @@
 // the controller decides by code (retry later, adopt, report) and never by
 // message text.
 
+import { SshError, type SshErrorCode } from "../ssh/errors.js";
+
 export type DockerErrorCode =
   | "host-unreachable" // connection refused, no route, socket missing
   | "timeout" // no answer in time (a frozen or partitioned host)
   | "tls" // certificate problems, or TLS files missing from the secret store
+  | "host-key" // SSH: the engine's host key is unknown, changed or revoked (known_hosts)
+  | "ssh-auth" // SSH: our key was refused, or there is none
   | "image-not-found"
   | "not-found" // no such container / network
   | "conflict" // 409: a container with that name exists
@@ -42,6 +46,18 @@ export class DockerError extends Error {
   }
 }
 
+const SSH_CODES: Readonly<Record<SshErrorCode, DockerErrorCode>> = {
+  "ssh-host-key-unknown": "host-key",
+  "ssh-host-key-changed": "host-key",
+  "ssh-host-key-revoked": "host-key",
+  "ssh-auth-failed": "ssh-auth",
+  "ssh-key-invalid": "ssh-auth",
+  "ssh-unreachable": "host-unreachable",
+  "ssh-timeout": "timeout",
+  "ssh-exec-failed": "connection-reset",
+  "ssh-closed": "connection-reset",
+};
+
 const UNREACHABLE = new Set([
   "ECONNREFUSED",
   "EHOSTUNREACH",
@@ -57,6 +73,8 @@ const TIMEOUTS = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "ABORT_ERR"]);
 /** Turn whatever dockerode threw into a DockerError. */
 export function toDockerError(err: unknown, host: string, op: string): DockerError {
   if (err instanceof DockerError) return err;
+  if (err instanceof SshError)
+    return new DockerError(SSH_CODES[err.code], err.message, { host, op, cause: err });
   const e = (typeof err === "object" && err !== null ? err : {}) as {
     code?: unknown;
     statusCode?: unknown;

@@ -2,6 +2,7 @@
 // Every call goes through the host's HostCaller (bounded concurrency,
 // deadline, retries), so one frozen host never holds up the others.
 
+import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { ContainerInfo } from "dockerode";
 import type { Logger } from "pino";
@@ -75,6 +76,8 @@ export class DockerHost {
   private constructor(
     private readonly ctx: HostContext,
     private readonly pingTimeoutMs: number,
+    /** The SSH channels' agent, closed with the host (undefined for unix and TCP). */
+    private readonly agent: Agent | undefined,
   ) {
     this.name = ctx.host;
     this.cluster = ctx.cluster;
@@ -97,7 +100,7 @@ export class DockerHost {
       callTimeoutMs,
       pullTimeoutMs: opts.pullTimeoutMs ?? 600_000,
     };
-    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000);
+    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, conn.agent);
   }
 
   /** Heartbeat: resolves when the engine answers within the ping deadline. */
@@ -265,10 +268,11 @@ export class DockerHost {
     return markSuperseded(this.ctx, o);
   }
 
-  /** Stop every event subscription. */
+  /** Stop every event subscription (and close the SSH connection, if any). */
   close(): void {
     for (const w of this.watchers) w.stop();
     this.watchers.clear();
+    this.agent?.destroy();
   }
 
   private list(): Promise<ContainerInfo[]> {

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectionOptions } from "../../../src/adapters/docker/connection.js";
 import { DockerError, DockerHost } from "../../../src/adapters/docker/index.js";
+import { DialStdioAgent } from "../../../src/adapters/docker/ssh-agent.js";
 import { DirectorySecretStore } from "../../../src/adapters/system/secret-store.js";
 import { capturedLogger } from "./support.js";
 
@@ -18,6 +19,9 @@ const sh = promisify(execFile);
 let dir: string;
 let server: Server;
 let port = 0;
+/** Same CA, but a certificate for another name: must be refused too. */
+let wrongName: Server;
+let wrongNamePort = 0;
 let pings = 0;
 
 beforeAll(async () => {
@@ -40,7 +44,8 @@ beforeAll(async () => {
   const sign = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1"];
   await writeFile(path.join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1\n");
   await writeFile(path.join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const name of ["server", "client"]) {
+  await writeFile(path.join(dir, "elsewhere.ext"), "subjectAltName=DNS:elsewhere.example\n");
+  for (const name of ["server", "client", "elsewhere"]) {
     await ssl("req", ...key(name), "-out", `${name}.csr`);
     await ssl(
       "x509",
@@ -80,10 +85,28 @@ beforeAll(async () => {
   const a = server.address();
   if (a === null || typeof a === "string") throw new Error("no port");
   port = a.port;
+  wrongName = createServer(
+    {
+      key: await readFile(path.join(dir, "elsewhere.key")),
+      cert: await readFile(path.join(dir, "elsewhere.pem")),
+      ca: await readFile(path.join(dir, "ca.pem")),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (req, res) => {
+      if (req.url?.endsWith("/_ping")) pings++;
+      res.writeHead(200, { "content-type": "text/plain" }).end("OK");
+    },
+  );
+  await new Promise<void>((r) => wrongName.listen(0, "127.0.0.1", r));
+  const b = wrongName.address();
+  if (b === null || typeof b === "string") throw new Error("no port");
+  wrongNamePort = b.port;
 });
 
 afterAll(async () => {
   if (server) await new Promise((r) => server.close(r));
+  if (wrongName) await new Promise((r) => wrongName.close(r));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -115,12 +138,12 @@ describe("connectionOptions", () => {
       host: "10.0.0.1",
       port: "2375",
     });
-    expect(await connectionOptions({ name: "a", docker: "ssh://deploy@10.0.0.2:2222" })).toMatchObject({
-      protocol: "ssh",
-      host: "10.0.0.2",
-      port: "2222",
-      username: "deploy",
-    });
+    // SSH: plain HTTP over channels of gitfleet's own host-key-checked connection (see test/e2e/ssh).
+    const ssh = await connectionOptions({ name: "a", docker: "ssh://deploy@10.0.0.2:2222" });
+    expect(ssh).toMatchObject({ protocol: "http", host: "10.0.0.2", port: "2222" });
+    expect(ssh.agent).toBeInstanceOf(DialStdioAgent);
+    expect((ssh.agent as DialStdioAgent).ssh.where).toBe("deploy@10.0.0.2:2222");
+    ssh.agent?.destroy();
   });
 
   it("rejects a bad address and missing TLS files with stable codes", async () => {
@@ -162,5 +185,22 @@ describe("TCP with TLS", () => {
     const err = await host.ping().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerError);
     expect((err as DockerError).code).toBe("tls");
+  });
+
+  it("a server certificate from the right CA but for another name is refused with code tls", async () => {
+    const host = await DockerHost.create({
+      name: "h1",
+      docker: `tcp://127.0.0.1:${wrongNamePort}`,
+      tls: "h1",
+      cluster: "x",
+      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
+      logger: capturedLogger().logger,
+    });
+    const before = pings;
+    const err = await host.ping().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerError);
+    expect((err as DockerError).code).toBe("tls");
+    expect((err as DockerError).message).toMatch(/127\.0\.0\.1.*(altnames|cert)/i);
+    expect(pings).toBe(before);
   });
 });
