@@ -3,7 +3,6 @@
 // never from Git: <tls>/ca.pem, <tls>/cert.pem, <tls>/key.pem; for SSH the
 // pinned host keys and the client key (see ../ssh/material.ts).
 
-import { readFile } from "node:fs/promises";
 import type { Agent } from "node:http";
 import type { DockerOptions } from "dockerode";
 import type { SecretStore } from "../../model/ports.js";
