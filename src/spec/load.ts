@@ -21,6 +21,7 @@ import { checkNoEffect } from "./rules-no-effect.js";
 import { checkPolicy } from "./rules-policy.js";
 import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules-unique.js";
 import { validateAgainstSchema } from "./schemas.js";
+import { soundPart } from "./sound-parts.js";
 import { didYouMean } from "./suggest.js";
 
 type Kind = "Service" | "Cluster";
@@ -72,6 +73,10 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
     const errors = validateAgainstSchema("Service", d.value);
     if (errors.length > 0) {
       reportSchemaErrors(d, "Service", errors, problems);
+      // Its sound parts still meet every other rule: all problems of a commit in one run.
+      const sound = firsts.has(d) ? soundPart("Service", d.value, errors) : undefined;
+      if (sound !== undefined)
+        services.push(normaliseService(d, sound as RawService, cluster.defaults, problems));
     } else if (firsts.has(d)) {
       services.push(normaliseService(d, d.value as RawService, cluster.defaults, problems));
     }

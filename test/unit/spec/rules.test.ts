@@ -353,3 +353,31 @@ describe("reserved labels", () => {
     );
   });
 });
+
+describe("every problem in one run", () => {
+  it("checks the sound parts of a document that fails its schema against every other rule", () => {
+    const errors = errorsOf(
+      repo({
+        "services/a.yaml": service(
+          "a",
+          "replica: 3", // 4: schema (unknown key)
+          "depends_on: [nope]", // 5: a rule across documents
+          "stop_grace_period: 10 s", // 6: schema (duration)
+          'ports: ["80:80"]', // 7
+        ),
+        "services/b.yaml": service("b", 'ports: ["80:80"]'), // 4: conflicts with a's port
+      }),
+    );
+    expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "services/a.yaml:4:1 unknown-key",
+      "services/a.yaml:5:14 depends-on-unknown",
+      "services/a.yaml:6:20 bad-duration",
+      "services/b.yaml:4:9 port-conflict",
+    ]);
+  });
+
+  it("does not guess at a document without its required keys", () => {
+    const errors = errorsOf(repo({ "services/a.yaml": "kind: Service\nname: a\ndepends_on: [nope]\n" }));
+    expect(errors.map((e) => e.code)).toEqual(["schema"]);
+  });
+});
