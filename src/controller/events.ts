@@ -18,7 +18,7 @@ export type EventKind =
   | "rollback-failed"
   | "paused"
   | "skipped" // a rollout not started because a dependency failed
-  | "pull-failed"
+  | "image-pull-failed"
   | "update-started" // a rollout with rolling batches begins
   | "update-completed"
   | "applied" // the cluster converged on a commit

@@ -81,7 +81,7 @@ export interface HostDriver {
 export type ControllerErrorCode =
   | "host-unreachable" // no driver for the host, or it did not answer in time
   | "spec-mismatch" // a create step names a spec hash the desired state does not have
-  | "pull-failed"
+  | "image-pull-failed" // the image of a new container could not be pulled on its host
   | "not-healthy" // wait-healthy: exited, unhealthy, gone, or timed out
   | "cancelled";
 

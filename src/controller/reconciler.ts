@@ -11,7 +11,8 @@ import { plan as makePlan } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
 import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../spec/index.js";
 import type { Placement } from "../schedule/types.js";
-import type { StatusInput } from "../status/index.js";
+import type { StatusInput, WaitNote } from "../status/index.js";
+import type { WaitingSlot } from "../plan/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
@@ -26,8 +27,10 @@ import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "./observe.js";
 import { OomAvoidance } from "./oom-avoidance.js";
 import { RemovalGuard } from "./removal-guard.js";
+import { ReplicaBackoff } from "./replica-backoff.js";
 import { RestartBook, restartHolds } from "./restarts.js";
 import { RolloutHolds } from "./rollout-holds.js";
+import { SpecLibrary } from "./spec-library.js";
 import { StatusReporter } from "./status-reporter.js";
 import { statusInput } from "./status-input.js";
 import type { Time } from "./time.js";
@@ -44,6 +47,8 @@ export interface ReconcilerOptions {
   readonly observeTimeoutMs?: number;
   /** wait-healthy poll interval (default 250 ms). */
   readonly pollMs?: number;
+  /** Random source for backoff jitter (default Math.random). */
+  readonly random?: () => number;
 }
 
 export class Reconciler {
@@ -53,6 +58,14 @@ export class Reconciler {
   readonly oom = new OomAvoidance();
   /** Flap protection: replica moves per rolling minute, cluster-wide. */
   readonly moves = new MoveBudget(DEFAULT_MAX_MOVES_PER_MINUTE);
+  /** Specs of earlier commits: a held service's failover uses the last healthy spec of each slot. */
+  readonly specs = new SpecLibrary();
+  /** Per held service, the older spec its failover and healing use (for status). */
+  private lastHealthy = new Map<string, string>();
+  /** Pulls, creates and starts that keep failing are retried with backoff. */
+  readonly backoff: ReplicaBackoff;
+  /** Per service, the slots waiting for a retry as the last pass saw them (for status). */
+  private waiting = new Map<string, WaitNote[]>();
   /**
    * Held rollouts read back from the committed status: read before this process
    * writes any status (which would replace it), taken by the first pass with a
@@ -78,6 +91,7 @@ export class Reconciler {
 
   constructor(private readonly o: ReconcilerOptions) {
     this.restarts = new RestartBook(() => o.time.now());
+    this.backoff = new ReplicaBackoff(o.random ?? Math.random);
     this.journal = new Journal(o.logger, () => o.time.now());
     this.observer = new Observer({
       fleet: o.fleet,
@@ -125,6 +139,8 @@ export class Reconciler {
     const cluster = desired.cluster;
     if (this.restoredHolds !== "done") this.restoreHolds(desired);
     this.holds.prune(desired);
+    this.backoff.retain(desired);
+    this.specs.remember(desired);
     this.journal.retain(new Set(desired.services.map((s) => s.name)));
     const observed = {
       hosts: observation.cluster.hosts,
@@ -142,9 +158,15 @@ export class Reconciler {
     this.journal.unschedulable(placement);
     const holds = restartHolds(desired, observed.replicas, this.restarts, time.now());
     const plan = makePlan(desired, placement, observed, {
-      holdRestart: holds.held,
+      holdRestart: new Set([...holds.held, ...this.backoff.startsWaiting(time.now())]),
       hold: this.holds.asPlanOption(),
+      pullWaiting: this.backoff.pullWaiting(time.now()),
+      specOf: this.specs.specOf,
     });
+    this.lastHealthy = new Map(
+      plan.held.flatMap((h) => (h.lastHealthy !== undefined ? [[h.service, h.lastHealthy] as const] : [])),
+    );
+    this.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
     for (const [slot, why] of holds.reasons) logger.debug({ slot }, `restart held: ${why}`);
 
     let result: ExecutionResult | undefined;
@@ -166,6 +188,7 @@ export class Reconciler {
         {
           desired,
           commit: snapshot.desired?.commit ?? "",
+          specOf: this.specs.specOf,
           // Fenced: a step on a host declared down is cancelled at once, even one in flight.
           // Drained: a replica leaves every edge's rotation before it is stopped.
           driver: (h) => {
@@ -182,6 +205,8 @@ export class Reconciler {
         plan,
       );
       this.holds.record(desired, result, time.now());
+      this.backoff.record(desired, result.rollouts, time.now());
+      this.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
       for (const r of result.rollouts) {
         if (r.status === "completed" && rolling.has(r.rollout.service)) {
           this.journal.record({
@@ -202,7 +227,8 @@ export class Reconciler {
       plan.held.length === 0 &&
       observation.errors.size === 0 &&
       placement.unschedulable.length === 0 &&
-      throttled.deferred.length === 0;
+      throttled.deferred.length === 0 &&
+      this.waiting.size === 0;
     this.journal.applied(snapshot, converged);
     const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
     const outcome = passOutcome(this.o.time.now(), {
@@ -211,10 +237,22 @@ export class Reconciler {
       result,
       observation,
       written,
-      wakeAt: earliest(holds.wakeAt, throttled.releaseAt),
+      wakeAt: earliest(earliest(holds.wakeAt, throttled.releaseAt), this.backoff.nextRetryAt(time.now())),
     });
-    // Deferred moves are work left: not converged, and the next pass comes when the budget has room.
-    return throttled.deferred.length > 0 ? { ...outcome, converged: false } : outcome;
+    // Deferred moves and slots waiting for a retry are work left: not converged, and the next pass
+    // comes when the budget has room or the retry is due.
+    const left = throttled.deferred.length > 0 || this.waiting.size > 0;
+    return left ? { ...outcome, converged: false } : outcome;
+  }
+
+  /** Per service: image pulls and starts waiting for their retry, and crash loops backing off. */
+  private waitNotes(
+    pulls: readonly WaitingSlot[],
+    crashLoops: ReadonlyMap<string, readonly WaitNote[]>,
+  ): Map<string, WaitNote[]> {
+    const out = this.backoff.notes(pulls, this.o.time.now());
+    for (const [service, notes] of crashLoops) out.set(service, [...(out.get(service) ?? []), ...notes]);
+    return out;
   }
 
   /** Hosts, health timing and drivers follow the cluster of the state this pass plans. */
@@ -329,7 +367,10 @@ export class Reconciler {
 
   private async observe(desired: DesiredState): Promise<FleetObservation> {
     const obs = await this.observer.observe(desired.cluster);
-    if (obs.fresh.size === desired.cluster.hosts.length) this.restarts.retain(obs.cluster.replicas);
+    if (obs.fresh.size === desired.cluster.hosts.length) {
+      this.restarts.retain(obs.cluster.replicas);
+      this.specs.retain(desired, obs.cluster.replicas);
+    }
     return obs;
   }
 
@@ -362,6 +403,8 @@ export class Reconciler {
       endpoints: this.endpoints,
       volumeSizes: this.volumeSizes.known,
       portConflicts: this.portConflicts,
+      waiting: this.waiting,
+      lastHealthy: this.lastHealthy,
       ...(f.error !== undefined ? { error: f.error } : {}),
     });
     this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());

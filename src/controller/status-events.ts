@@ -15,7 +15,7 @@ const KIND: Partial<Record<EventKind, StatusEventKind>> = {
   skipped: "failed",
   "rolled-back": "rolled-back",
   paused: "paused",
-  "pull-failed": "pull-failed",
+  "image-pull-failed": "image-pull-failed",
   "update-started": "update-started",
   "update-completed": "update-completed",
   applied: "applied",

@@ -12,6 +12,7 @@ import type {
   RolloutPhase,
   ServiceInput,
   StatusInput,
+  WaitNote,
 } from "../status/index.js";
 import { unusedVolumes } from "../status/unused-volumes.js";
 import type { HostHealth } from "./host-health.js";
@@ -36,6 +37,10 @@ export interface StatusFacts {
   readonly volumeSizes?: ReadonlyMap<string, number>;
   /** Per service, published ports some host's edge cannot serve (held by a container not ours). */
   readonly portConflicts?: ReadonlyMap<string, readonly string[]>;
+  /** Per held service, the older spec its failover and healing use. */
+  readonly lastHealthy?: ReadonlyMap<string, string>;
+  /** Per service, the slots waiting for a retry (backoff). */
+  readonly waiting?: ReadonlyMap<string, readonly WaitNote[]>;
 }
 
 export function statusInput(f: StatusFacts): StatusInput {
@@ -66,6 +71,9 @@ export function statusInput(f: StatusFacts): StatusInput {
     const phase = phaseOf(spec.name, f);
     const endpoints = f.endpoints?.get(spec.name);
     const portConflicts = f.portConflicts?.get(spec.name) ?? [];
+    const waiting = f.waiting?.get(spec.name);
+    const lastHealthy =
+      phase === "paused" || phase === "rolled-back" ? f.lastHealthy?.get(spec.name) : undefined;
     return {
       spec,
       desired: wanted,
@@ -74,6 +82,8 @@ export function statusInput(f: StatusFacts): StatusInput {
       ...(sp?.notes !== undefined ? { notes: sp.notes } : {}),
       ...(endpoints !== undefined ? { endpoints } : {}),
       ...(portConflicts.length > 0 ? { portConflicts } : {}),
+      ...(waiting !== undefined && waiting.length > 0 ? { waiting } : {}),
+      ...(lastHealthy !== undefined ? { lastHealthySpec: lastHealthy } : {}),
     };
   });
   const fresh = observation?.fresh ?? new Set<string>();

@@ -7,6 +7,16 @@ export function slotKey(service: string, slot: string): string {
 }
 
 /**
+ * A spec version's identity: the service and its spec hash. The hash is a fingerprint of the
+ * container's shape only (two services with identical specs share it), so a spec is never
+ * looked up, held or reported by its hash alone. Folding the name in here rather than into the
+ * hash keeps every existing hash, so an upgrade replaces no running replica.
+ */
+export function specKey(service: string, specHash: string): string {
+  return `${service}@${specHash}`;
+}
+
+/**
  * Container name for one replica of one spec version. The hash is in the name
  * because a start-first update runs old and new side by side on one host.
  */

@@ -49,6 +49,8 @@ export interface ObservedReplica {
   /** "1".."N" for replicated services; the host name for global ones. */
   readonly slot: string;
   readonly specHash: string;
+  /** The image reference it was created from (absent when not known). */
+  readonly image?: string;
   readonly commit: string;
   readonly state: ContainerState;
   readonly health: Health;
@@ -60,6 +62,12 @@ export interface ObservedReplica {
   /** The kernel killed it for exceeding its memory limit (inspect State.OOMKilled); set only when true. */
   readonly oomKilled?: boolean;
   readonly restartCount: number;
+  /**
+   * Not running because gitfleet stopped it (a stop-first update that did not go through, a
+   * rollback): bringing it back is the operator's own repair, not a restart of the replica, so
+   * restart_policy does not hold it and the restart count does not grow. Controller memory.
+   */
+  readonly stoppedByOperator?: boolean;
   /** container port/proto → host port, for edge backends. */
   readonly publishedPorts: Readonly<Record<string, number>>;
   /** The replica's address on its host's cluster network; absent when it is not attached. */

@@ -11,9 +11,9 @@ import { compareSlots } from "../schedule/slots.js";
 import { planHeld } from "./held.js";
 import { orderRollouts } from "./order.js";
 import { buildRollout, type ServiceTasks } from "./rollout.js";
-import { planSlot, type ServiceCtx } from "./slot.js";
+import { planSlot, type ServiceCtx, type SlotOutcome } from "./slot.js";
 import { removalTask, surplusTasks } from "./surplus.js";
-import type { HeldService, Plan, PlanOptions, RemoveStep, Rollout, Task } from "./types.js";
+import type { HeldService, Plan, PlanOptions, RemoveStep, Rollout, Task, WaitingSlot } from "./types.js";
 
 export function plan(
   desired: DesiredState,
@@ -26,6 +26,7 @@ export function plan(
   const byService = groupReplicas(observed.replicas);
   const rollouts: Rollout[] = [];
   const held: HeldService[] = [];
+  const waiting: WaitingSlot[] = [];
   const holdRestart = options.holdRestart;
   for (const spec of desired.services) {
     const sp = placement.services.get(spec.name);
@@ -39,23 +40,51 @@ export function plan(
       moveReason: moveReasons(sp),
     };
     const heldHash = options.hold?.get(spec.name);
-    const tasks =
-      heldHash === spec.specHash
-        ? { immediate: planHeld(sc, bySlot), rolling: [], cleanup: [] }
-        : serviceTasks(sc, sp, bySlot);
+    const admit = waitForPull(spec.name, options.pullWaiting, waiting);
+    let tasks: ServiceTasks;
     if (heldHash === spec.specHash) {
+      const h = planHeld(sc, sp, bySlot, options.specOf ?? (() => undefined), admit);
+      tasks = h;
       held.push({
         service: spec.name,
         specHash: spec.specHash,
-        reason: "its rollout failed; waiting for a new spec",
+        reason:
+          h.lastHealthy === undefined
+            ? "its rollout failed; waiting for a new spec"
+            : `its rollout failed; waiting for a new spec (failover and healing use the last healthy spec ${h.lastHealthy.slice(0, 8)})`,
+        ...(h.lastHealthy !== undefined ? { lastHealthy: h.lastHealthy } : {}),
       });
-    }
+    } else tasks = serviceTasks(sc, sp, bySlot, admit);
     const r = buildRollout(spec.name, spec, tasks, hosts);
     if (r !== undefined) rollouts.push(r);
   }
   return {
     rollouts: [...orderRollouts(rollouts), ...pruned(desired.services, byService, reachable, hosts)],
     held,
+    ...(waiting.length > 0 ? { waiting } : {}),
+  };
+}
+
+/** A filter of slot outcomes: one that creates a container whose image pull is backed off waits. */
+function waitForPull(
+  service: string,
+  pullWaiting: PlanOptions["pullWaiting"],
+  waiting: WaitingSlot[],
+): (out: SlotOutcome) => boolean {
+  if (pullWaiting === undefined) return () => true;
+  return (out) => {
+    for (const s of out.task.steps) {
+      if (s.kind !== "create" || !pullWaiting(s.host, s.image)) continue;
+      waiting.push({
+        service,
+        slot: out.task.slot,
+        host: s.host,
+        image: s.image,
+        reason: "image-pull-failed",
+      });
+      return false;
+    }
+    return true;
   };
 }
 
@@ -63,6 +92,7 @@ function serviceTasks(
   sc: ServiceCtx,
   sp: ServicePlacement,
   bySlot: ReadonlyMap<string, readonly ObservedReplica[]>,
+  admit: (out: SlotOutcome) => boolean,
 ): ServiceTasks {
   const immediate: Task[] = [];
   const rolling: Task[] = [];
@@ -73,7 +103,7 @@ function serviceTasks(
     if (cands !== undefined) matched++;
     if (cands?.length === 1 && settled(cands[0], host, sc.spec.specHash)) continue; // the common case
     const out = planSlot(sc, slot, host, cands ?? []);
-    if (out === undefined) continue;
+    if (out === undefined || !admit(out)) continue;
     (out.rolling ? rolling : immediate).push(out.task);
     cleanup.push(...out.cleanup);
   }

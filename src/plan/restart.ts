@@ -20,9 +20,12 @@ export interface Fix {
   readonly change: ChangeKind;
   readonly reason: string;
   readonly steps: readonly Step[];
+  /** Brings back a replica gitfleet stopped itself: not counted as a restart. */
+  readonly operatorCaused?: true;
 }
 
 export function restartAllowed(policy: RestartPolicy, r: ObservedReplica): boolean {
+  if (r.stoppedByOperator === true) return true; // not a failure of the replica
   if (policy.condition === "none") return false;
   if (policy.condition === "any") return true;
   return !(r.state === "exited" && r.exitCode === 0);
@@ -40,6 +43,7 @@ export function isBroken(r: ObservedReplica): boolean {
 
 /** Why a failed or unhealthy replica needs replacing, for the task's reason. */
 export function failureOf(r: ObservedReplica): string {
+  if (r.stoppedByOperator === true && isFailed(r)) return "stopped by gitfleet";
   if (r.state === "dead") return "container is dead";
   if (r.state !== "exited") return "unhealthy";
   const code = r.exitCode ?? "?";
@@ -70,5 +74,10 @@ export function fixReplica(
     ...takeDown(spec, r, `replace: ${reason}`),
     ...bringUp(cluster, spec, r.slot, r.host, monitorMs, `replace: ${reason}`),
   ];
-  return { change: "restart", reason, steps };
+  return {
+    change: "restart",
+    reason,
+    steps,
+    ...(r.stoppedByOperator === true ? { operatorCaused: true } : {}),
+  };
 }

@@ -52,34 +52,32 @@ export function buildRollout(
     rollbackConfig: spec?.deploy.rollbackConfig ?? SWARM_UPDATE_DEFAULTS,
     dependsOn: spec?.dependsOn ?? [],
     waitFor: [],
-    prepare: spec === undefined ? [] : pulls(spec, batches, hosts),
+    prepare: spec === undefined ? [] : pulls(batches, hosts),
     batches,
     cleanup,
   };
 }
 
-/** One pull per host that gets a new container and does not have the image (or does not say). */
-function pulls(
-  spec: ServiceSpec,
-  batches: readonly Batch[],
-  hosts: ReadonlyMap<string, ObservedHost>,
-): PullStep[] {
-  const need = new Set<string>();
+/** One pull per host and image of a new container, where the host does not have it (or does not say). */
+function pulls(batches: readonly Batch[], hosts: ReadonlyMap<string, ObservedHost>): PullStep[] {
+  const need = new Map<string, { host: string; image: string }>();
   for (const b of batches) {
     for (const t of b.tasks) {
       for (const s of t.steps) {
         if (s.kind !== "create") continue;
         const images = hosts.get(s.host)?.images;
-        if (images === undefined || !images.includes(spec.image)) need.add(s.host);
+        if (images === undefined || !images.includes(s.image))
+          need.set(`${s.host}\u0000${s.image}`, { host: s.host, image: s.image });
       }
     }
   }
-  return [...need].sort().map((host) => ({
-    kind: "pull",
-    host,
-    image: spec.image,
-    reason: hosts.get(host)?.images === undefined ? "images on host unknown" : `image not present on ${host}`,
-  }));
+  return [...need.keys()].sort().flatMap((k) => {
+    const n = need.get(k);
+    if (n === undefined) return [];
+    const known = hosts.get(n.host)?.images !== undefined;
+    const reason = known ? `image not present on ${n.host}` : "images on host unknown";
+    return [{ kind: "pull" as const, host: n.host, image: n.image, reason }];
+  });
 }
 
 function summarize(tasks: readonly Task[]): string {

@@ -130,6 +130,7 @@ function replace(
     ...(change === "move" && prior !== undefined ? { from: prior.host } : {}),
     ...(prior !== undefined ? { fromSpecHash: prior.specHash } : {}),
     ...(failed ? { restart: true } : {}),
+    ...(failed && prior.stoppedByOperator === true ? { operatorCaused: true as const } : {}),
   };
   const monitorMs = spec.deploy.updateConfig.monitorMs;
   const up = bringUp(sc.cluster, spec, slot, host, monitorMs, reason);

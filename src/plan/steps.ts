@@ -31,7 +31,16 @@ export function createStep(
   reason: string,
 ): CreateStep {
   const name = containerName(cluster, spec.name, slot, spec.specHash);
-  return { kind: "create", host, service: spec.name, slot, specHash: spec.specHash, name, reason };
+  return {
+    kind: "create",
+    host,
+    service: spec.name,
+    slot,
+    specHash: spec.specHash,
+    name,
+    image: spec.image,
+    reason,
+  };
 }
 
 export function waitStep(

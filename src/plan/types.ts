@@ -26,7 +26,7 @@
 //   the deterministic `name` given to the create step (Docker accepts either).
 // - Steps are idempotent: 409 on create = exists, 304 on stop and 404 on remove = done.
 
-import type { UpdateConfig } from "../model/spec.js";
+import type { ServiceSpec, UpdateConfig } from "../model/spec.js";
 
 export type ChangeKind =
   | "create" // a new slot (scale up, new service, new host for a global service)
@@ -58,6 +58,8 @@ export interface CreateStep extends StepBase {
   readonly slot: string;
   readonly specHash: string;
   readonly name: string;
+  /** The image of that spec (pulled in the rollout's prepare step when the host lacks it). */
+  readonly image: string;
 }
 
 export interface StartStep extends StepBase {
@@ -111,6 +113,11 @@ export interface Task {
    * restart_policy allowed it and the new container counts one restart more.
    */
   readonly restart?: boolean;
+  /**
+   * The task brings back a replica gitfleet stopped itself (ObservedReplica.stoppedByOperator):
+   * like rollouts, moves and fencing, it is not counted as a restart of the replica.
+   */
+  readonly operatorCaused?: true;
   readonly steps: readonly Step[];
   /** Steps that restore the previous replica (rolling tasks only; empty otherwise). */
   readonly undo: readonly Step[];
@@ -144,6 +151,17 @@ export interface HeldService {
   readonly service: string;
   readonly specHash: string;
   readonly reason: string;
+  /** The older spec its failover and healing use (absent when none is known). */
+  readonly lastHealthy?: string;
+}
+
+/** A slot left as it is until its image can be pulled on its host (PlanOptions.pullWaiting). */
+export interface WaitingSlot {
+  readonly service: string;
+  readonly slot: string;
+  readonly host: string;
+  readonly image: string;
+  readonly reason: "image-pull-failed";
 }
 
 export interface Plan {
@@ -151,6 +169,8 @@ export interface Plan {
   readonly rollouts: readonly Rollout[];
   /** Services left alone because PlanOptions.hold names their current spec hash. */
   readonly held: readonly HeldService[];
+  /** Slots whose change waits for an image pull to be retried (nothing running is touched). */
+  readonly waiting?: readonly WaitingSlot[];
 }
 
 export interface PlanOptions {
@@ -164,4 +184,15 @@ export interface PlanOptions {
    * (only exited replicas are restarted) until the desired spec hash changes.
    */
   readonly hold?: ReadonlyMap<string, string>;
+  /**
+   * Whether the pull of `image` on `host` failed and its retry time has not come (backoff, kept
+   * by the controller): a change that needs a new container of that image there waits, and the
+   * slot's running replica is left alone.
+   */
+  readonly pullWaiting?: (host: string, image: string) => boolean;
+  /**
+   * Specs of earlier commits, by service and spec hash (the controller's memory): a held
+   * service's failover and healing create replicas of the last healthy spec of each slot.
+   */
+  readonly specOf?: (service: string, specHash: string) => ServiceSpec | undefined;
 }

@@ -12,7 +12,7 @@ export type StatusEventKind =
   | "rolled-back"
   | "paused"
   | "unschedulable"
-  | "pull-failed"
+  | "image-pull-failed"
   | "failed"
   | "host-down"
   | "host-up"

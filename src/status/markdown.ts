@@ -58,7 +58,7 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   out.push("|---|---|---:|---:|---:|---:|---|---|---|");
   for (const s of model.services) {
     out.push(
-      `| ${cell(s.name)} | ${s.state} | ${s.desired} | ${s.running} | ${s.healthy} | ${s.updated} | ${cell(s.image ?? "")} | ${code(shortHash(s.specHash ?? ""))} | ${code(shortCommit(s.appliedCommit ?? ""))} |`,
+      `| ${cell(s.name)} | ${s.state} | ${s.desired} | ${s.running} | ${s.healthy} | ${s.updated} | ${cell(imageCell(s))} | ${code(shortHash(s.specHash ?? ""))} | ${code(shortCommit(s.appliedCommit ?? ""))} |`,
     );
   }
   out.push("");
@@ -97,6 +97,29 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     out.push("");
   }
 
+  const held = model.services.filter((s) => s.lastHealthySpec !== undefined);
+  if (held.length > 0) {
+    out.push("## Held rollouts", "");
+    for (const s of held) {
+      out.push(
+        `- **${cell(s.name)}** ${s.state} at spec ${code(shortHash(s.specHash ?? ""))}: failover and healing use the last healthy spec ${code(shortHash(s.lastHealthySpec ?? ""))}`,
+      );
+    }
+    out.push("");
+  }
+
+  const waiting = model.services.flatMap((s) => s.waiting.map((w) => ({ service: s.name, w })));
+  if (waiting.length > 0) {
+    out.push("## Waiting for a retry", "");
+    for (const { service, w } of waiting) {
+      const image = w.image !== undefined ? ` ${code(w.image)}` : "";
+      out.push(
+        `- **${cell(service)}/${cell(w.slot)}** on ${cell(w.host)}: ${w.reason}${image}, ${w.attempts} ${w.attempts === 1 ? "failure" : "failures"} in a row, next retry ${isoTime(w.retryAt)}: ${cell(w.error)}`,
+      );
+    }
+    out.push("");
+  }
+
   for (const s of model.services) {
     if (s.replicas.length === 0 && !s.endpoints?.length) continue;
     out.push(`## ${cell(s.name)}`, "");
@@ -104,8 +127,12 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
       out.push("| Slot | Host | Container | State | Health | Restarts | Spec | Commit |");
       out.push("|---|---|---|---|---|---:|---|---|");
       for (const r of s.replicas) {
-        const state =
-          r.exitCode !== undefined && r.state !== "running" ? `${r.state} (${r.exitCode})` : r.state;
+        const why = [
+          ...(r.exitCode !== undefined && r.state !== "running" ? [String(r.exitCode)] : []),
+          ...(r.oomKilled === true && r.state !== "running" ? ["OOM-killed"] : []),
+          ...(r.stoppedByOperator === true ? ["stopped by gitfleet"] : []),
+        ];
+        const state = why.length > 0 ? `${r.state} (${why.join(", ")})` : r.state;
         out.push(
           `| ${cell(r.slot)} | ${cell(r.host)} | ${code(shortId(r.id))} | ${state} | ${r.health} | ${r.restartCount} | ${code(shortHash(r.specHash))} | ${code(shortCommit(r.commit))} |`,
         );
@@ -134,6 +161,15 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     out.push("");
   }
   return out.join("\n");
+}
+
+/** The desired image, and the images the replicas really run when those differ (a pull that failed). */
+function imageCell(s: StatusModel["services"][number]): string {
+  const desired = s.image ?? "";
+  const running = [...new Set(s.replicas.flatMap((r) => (r.image !== undefined ? [r.image] : [])))]
+    .filter((i) => i !== desired)
+    .sort();
+  return running.length === 0 ? desired : `${desired} (running ${running.join(", ")})`;
 }
 
 /** Table-safe text: no pipes or newlines breaking the row. */

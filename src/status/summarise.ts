@@ -11,6 +11,8 @@ import type {
   ServiceState,
   StatusInput,
   SyncState,
+  WaitNote,
+  WaitReason,
 } from "./types.js";
 
 export interface ServiceSummary {
@@ -33,6 +35,9 @@ export interface ServiceSummary {
   /** Published ports some host's edge cannot serve (held by a container that is not ours). */
   readonly portConflicts: readonly string[];
   readonly endpoints?: readonly EndpointInput[];
+  readonly waiting: readonly WaitNote[];
+  /** Held: the older spec failover and healing use. */
+  readonly lastHealthySpec?: string;
   readonly replicas: readonly ObservedReplica[];
 }
 
@@ -124,12 +129,16 @@ function serviceSummary(
   const desired = input?.desired ?? 0;
   const unschedulable = [...(input?.unschedulable ?? [])];
   const portConflicts = [...(input?.portConflicts ?? [])];
+  const waiting = [...(input?.waiting ?? [])].sort(
+    (a, b) => compareSlots(a.slot, b.slot) || byString(a.host, b.host) || byString(a.reason, b.reason),
+  );
   const commit = mostCommon(sorted.filter((r) => r.specHash === specHash).map((r) => r.commit));
   let state: ServiceState;
   if (input === undefined) state = "removing";
   else if (input.phase === "paused") state = "paused";
   else if (input.phase === "rolled-back") state = "rolled-back";
   else if (input.phase === "rolling-out" || input.phase === "rolling-back") state = "progressing";
+  else if (waiting.length > 0) state = worstWait(waiting);
   // A port that some host's edge cannot serve is not converged, however healthy the replicas are.
   else if (updated.length === desired && live.length === desired && portConflicts.length === 0)
     state = "converged";
@@ -151,6 +160,8 @@ function serviceSummary(
     notes: [...(input?.notes ?? [])],
     portConflicts,
     ...(input?.endpoints ? { endpoints: input.endpoints } : {}),
+    waiting,
+    ...(input?.lastHealthySpec !== undefined ? { lastHealthySpec: input.lastHealthySpec } : {}),
     replicas: sorted,
   };
 }
@@ -165,10 +176,19 @@ export function syncState(
     return "Error";
   if (input.rejected !== undefined) return "Rejected";
   const states = new Set(services.map((s) => s.state));
-  if (states.has("degraded") || states.has("paused") || states.has("rolled-back")) return "Degraded";
+  const bad: readonly ServiceState[] = ["degraded", "paused", "rolled-back", ...WAIT_ORDER];
+  if (bad.some((b) => states.has(b))) return "Degraded";
   if (hosts.some((h) => h.state === "down")) return "Degraded";
   if (states.has("progressing") || states.has("removing")) return "Progressing";
   return "Synced";
+}
+
+/** The reason a service is shown with when several slots wait: the one that needs a person most. */
+const WAIT_ORDER: readonly WaitReason[] = ["image-pull-failed", "start-failed", "oom-killed", "crash-loop"];
+
+function worstWait(waiting: readonly WaitNote[]): WaitReason {
+  const reasons = new Set(waiting.map((w) => w.reason));
+  return WAIT_ORDER.find((r) => reasons.has(r)) ?? "crash-loop";
 }
 
 function mostCommon(values: readonly string[]): string | undefined {

@@ -11,7 +11,38 @@ export type SyncState = "Synced" | "Progressing" | "Degraded" | "Rejected" | "Er
 
 export type HostStatusState = "up" | "down" | "draining" | "drained";
 
-export type ServiceState = "converged" | "progressing" | "degraded" | "paused" | "rolled-back" | "removing";
+export type ServiceState =
+  | "converged"
+  | "progressing"
+  | "degraded"
+  | "paused"
+  | "rolled-back"
+  | "removing"
+  // A replica waits for a retry (backoff), named after the reason as Kubernetes does:
+  | WaitReason;
+
+/**
+ * Why a replica waits for a retry: its image cannot be pulled on its host, its container cannot
+ * be created or started there, or it keeps crashing (crash-loop; oom-killed when the kernel killed
+ * it for its memory limit).
+ */
+export type WaitReason = "image-pull-failed" | "start-failed" | "oom-killed" | "crash-loop";
+
+/** A slot held back until its retry time (exponential backoff, up to 5 minutes). */
+export interface WaitNote {
+  readonly reason: WaitReason;
+  readonly slot: string;
+  readonly host: string;
+  readonly image?: string;
+  /** Failures in a row. */
+  readonly attempts: number;
+  /** ms since epoch of the first failure in this row. */
+  readonly since?: number;
+  /** ms since epoch of the next attempt. */
+  readonly retryAt: number;
+  /** The last error, as Docker or the pull said it (no secrets). */
+  readonly error: string;
+}
 
 /** What the controller knows about a rollout that the replicas alone do not tell. */
 export type RolloutPhase = "rolling-out" | "rolling-back" | "paused" | "rolled-back";
@@ -48,6 +79,10 @@ export interface ServiceInput {
   readonly notes?: readonly string[];
   /** What the edges cannot serve as specified: a published port held by a container that is not ours. */
   readonly portConflicts?: readonly string[];
+  /** Slots waiting for a retry after failures (backoff). */
+  readonly waiting?: readonly WaitNote[];
+  /** A held service (paused, rolled back): the older spec its failover and healing use. */
+  readonly lastHealthySpec?: string;
 }
 
 /** A named volume no replica uses (gitfleet never deletes one). */

@@ -9,7 +9,7 @@ import type { StatusEvent } from "./event-log.js";
 import { eventsOf, recentEvents } from "./event-log.js";
 import { cpus, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
 import type { ServiceSummary, StatusModel } from "./summarise.js";
-import type { StatusInput } from "./types.js";
+import type { StatusInput, WaitNote } from "./types.js";
 
 export const CLUSTER_FILE = "status/cluster.yaml";
 export const serviceFile = (name: string): string => `status/services/${name}.yaml`;
@@ -103,6 +103,14 @@ export function serviceDoc(input: StatusInput, s: ServiceSummary): Record<string
     ...(s.image !== undefined ? { image: s.image } : {}),
     ...(s.specHash !== undefined ? { spec_hash: s.specHash } : {}),
     ...(s.appliedCommit !== undefined ? { applied_commit: s.appliedCommit } : {}),
+    ...(s.lastHealthySpec !== undefined
+      ? {
+          failover: {
+            spec_hash: shortHash(s.lastHealthySpec),
+            note: `rollout held: failover and healing use the last healthy spec ${shortHash(s.lastHealthySpec)}`,
+          },
+        }
+      : {}),
     desired: s.desired,
     running: s.running,
     healthy: s.healthy,
@@ -110,6 +118,7 @@ export function serviceDoc(input: StatusInput, s: ServiceSummary): Record<string
     ...(s.unschedulable.length > 0 ? { unschedulable: [...s.unschedulable] } : {}),
     ...(s.notes.length > 0 ? { notes: [...s.notes] } : {}),
     ...(s.portConflicts.length > 0 ? { port_conflicts: [...s.portConflicts] } : {}),
+    ...(s.waiting.length > 0 ? { waiting: s.waiting.map(waitDoc) } : {}),
     ...(s.endpoints
       ? {
           endpoints: [...s.endpoints]
@@ -132,8 +141,25 @@ function replicaDoc(r: ObservedReplica): Record<string, unknown> {
     health: r.health,
     restarts: r.restartCount,
     spec_hash: shortHash(r.specHash),
+    ...(r.image !== undefined ? { image: r.image } : {}),
     commit: shortCommit(r.commit),
     ...(r.exitCode !== undefined && r.state !== "running" ? { exit_code: r.exitCode } : {}),
+    ...(r.oomKilled === true && r.state !== "running" ? { oom_killed: true } : {}),
+    ...(r.stoppedByOperator === true ? { stopped_by: "gitfleet" } : {}),
+  };
+}
+
+/** A slot waiting for its retry: why, what, how often it failed, and when it is tried next. */
+export function waitDoc(w: WaitNote): Record<string, unknown> {
+  return {
+    reason: w.reason,
+    slot: w.slot,
+    host: w.host,
+    ...(w.image !== undefined ? { image: w.image } : {}),
+    attempts: w.attempts,
+    ...(w.since !== undefined ? { since: isoTime(w.since) } : {}),
+    next_retry: isoTime(w.retryAt),
+    error: w.error,
   };
 }
 

@@ -78,6 +78,7 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     service: labels[LABELS.service] ?? "",
     slot: labels[LABELS.slot] ?? "",
     specHash: labels[LABELS.specHash] ?? "",
+    ...(info.Image !== "" ? { image: info.Image } : {}),
     commit: labels[LABELS.commit] ?? "",
     state: (STATES.has(info.State) ? info.State : "dead") as ContainerState,
     health: detail.health,

@@ -3,7 +3,7 @@
 // failed spec hashes, retry, and report.
 
 import type { Logger } from "pino";
-import type { DesiredState } from "../../model/spec.js";
+import type { DesiredState, ServiceSpec } from "../../model/spec.js";
 import type { Rollout, StepKind, Task } from "../../plan/types.js";
 import type { EventSink } from "../events.js";
 import type { HostDriver } from "../host-driver.js";
@@ -15,10 +15,19 @@ export interface RestartHooks {
   restartsOf(service: string, slot: string): number;
   /** A restart task brought the slot back: in place (same container) or by a new container. */
   restarted(e: { service: string; slot: string; containerId?: string; inPlace: boolean }): void;
+  /** gitfleet stopped this container itself (so its exit is no failure of the replica). */
+  stopped?(container: { readonly id?: string; readonly name: string }): void;
+  /** gitfleet started this container (again). */
+  running?(container: { readonly id?: string; readonly name: string }): void;
 }
 
 export interface ExecContext {
   readonly desired: DesiredState;
+  /**
+   * Specs of earlier commits by service and hash: a held service's replacements use the last
+   * healthy spec of their slot, which the desired state no longer has.
+   */
+  readonly specOf?: (service: string, specHash: string) => ServiceSpec | undefined;
   /** The commit new containers are labelled with. */
   readonly commit: string;
   readonly driver: (host: string) => HostDriver | undefined;
@@ -57,6 +66,13 @@ export type RolloutStatus =
   | "skipped" // a rollout it waits for did not complete healthy
   | "cancelled";
 
+/** One image pull of a rollout's prepare step; `error` when it failed. */
+export interface PullOutcome {
+  readonly host: string;
+  readonly image: string;
+  readonly error?: string;
+}
+
 export interface RolloutResult {
   readonly rollout: Rollout;
   readonly status: RolloutStatus;
@@ -64,6 +80,8 @@ export interface RolloutResult {
   /** Undo steps that failed during a rollback. */
   readonly undoFailures: readonly StepFailure[];
   readonly message: string;
+  /** The image pulls it tried before its tasks (none when every host had the image). */
+  readonly pulls?: readonly PullOutcome[];
 }
 
 export interface ExecutionResult {

@@ -6,13 +6,21 @@
 import type { RemoveStep, Rollout, Task } from "../../plan/types.js";
 import { isHostDown } from "../failover/fenced-driver.js";
 import { errorCode, errorMessage } from "../host-driver.js";
-import type { ExecContext, RolloutResult, RolloutStatus, StepFailure, TaskResult } from "./context.js";
+import type {
+  ExecContext,
+  PullOutcome,
+  RolloutResult,
+  RolloutStatus,
+  StepFailure,
+  TaskResult,
+} from "./context.js";
 import { rollBack } from "./rollback.js";
 import { runStep } from "./steps.js";
-import { runTask } from "./task.js";
+import { isPullBlocked, runTask } from "./task.js";
 
 export async function runRollout(ctx: ExecContext, rollout: Rollout): Promise<RolloutResult> {
   const results: TaskResult[] = [];
+  const pulls: PullOutcome[] = [];
   const done = (
     status: RolloutStatus,
     message: string,
@@ -23,9 +31,10 @@ export async function runRollout(ctx: ExecContext, rollout: Rollout): Promise<Ro
     tasks: results,
     undoFailures,
     message,
+    pulls,
   });
   if (ctx.signal.aborted) return done("cancelled", "stopping before it started");
-  const pullFailed = await prepare(ctx, rollout);
+  const pullFailed = await prepare(ctx, rollout, pulls);
   const rollingTotal = rollout.batches.filter((b) => b.rolling).reduce((n, b) => n + b.tasks.length, 0);
   const started: TaskResult[] = [];
   let failedRolling = 0;
@@ -37,7 +46,9 @@ export async function runRollout(ctx: ExecContext, rollout: Rollout): Promise<Ro
     results.push(...outs);
     for (const o of outs) {
       if (batch.rolling && o.stepsRun > 0) started.push(o);
-      if (o.status !== "failed") continue;
+      // A task held back by a failed pull is reported with the pull and retried with backoff:
+      // nothing was started, so it does not judge the spec (no pause, no rollback).
+      if (o.status !== "failed" || isPullBlocked(o)) continue;
       if (batch.rolling) failedRolling++;
       reportFailure(ctx, o, batch.rolling);
     }
@@ -75,8 +86,12 @@ export async function runRollout(ctx: ExecContext, rollout: Rollout): Promise<Ro
     : done("failed", `${failed} task(s) failed: ${firstFailure(results)}`);
 }
 
-/** Pull in parallel; a host whose pull failed makes every create there fail (and count). */
-async function prepare(ctx: ExecContext, rollout: Rollout): Promise<Map<string, string>> {
+/** Pull in parallel; the tasks that create a container on a host whose pull failed do not start. */
+async function prepare(
+  ctx: ExecContext,
+  rollout: Rollout,
+  pulls: PullOutcome[],
+): Promise<Map<string, string>> {
   const failed = new Map<string, string>();
   const fake: Task = {
     service: rollout.service,
@@ -91,13 +106,16 @@ async function prepare(ctx: ExecContext, rollout: Rollout): Promise<Map<string, 
     rollout.prepare.map(async (step) => {
       try {
         await runStep(ctx, step, { task: { ...fake, host: step.host }, undo: false, pullFailed: failed });
+        pulls.push({ host: step.host, image: step.image });
       } catch (err) {
         // Not a pull failure: the host's own steps are cancelled by the fence when they run.
         if (isHostDown(err)) return;
-        const message = `pull of ${step.image} on ${step.host} failed: ${errorMessage(err)}`;
+        const error = errorMessage(err);
+        const message = `image-pull-failed: ${step.image} on ${step.host}: ${error}`;
+        pulls.push({ host: step.host, image: step.image, error });
         ctx.events({
           time: ctx.time.now(),
-          kind: "pull-failed",
+          kind: "image-pull-failed",
           service: rollout.service,
           host: step.host,
           message,

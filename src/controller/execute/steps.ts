@@ -30,11 +30,13 @@ export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): P
     }
     case "create": {
       const pullError = scope.pullFailed.get(step.host);
-      if (pullError !== undefined) throw new ControllerError("pull-failed", pullError);
+      if (pullError !== undefined) throw new ControllerError("image-pull-failed", pullError);
       const spec = specFor(ctx, step.service, step.specHash);
       const carried = ctx.restarts.restartsOf(step.service, step.slot);
       // A replacement for a failed replica (in place, or a move off the host it failed on) is a restart.
-      const restart = (task.change === "restart" || task.restart === true) && !scope.undo;
+      // Bringing back what gitfleet stopped itself (rollout, move, fencing) is no restart of the replica.
+      const restart =
+        (task.change === "restart" || task.restart === true) && task.operatorCaused !== true && !scope.undo;
       const restarts = carried + (restart ? 1 : 0);
       const c = await driver.create({ service: spec, slot: step.slot, commit: ctx.commit, restarts });
       if (restart) {
@@ -54,7 +56,14 @@ export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): P
     case "start": {
       const ref = step.container.id ?? step.container.name;
       const r = await driver.start(ref);
-      if (r === "started" && task.change === "restart" && !scope.undo && step.container.id !== undefined) {
+      ctx.restarts.running?.(step.container);
+      if (
+        r === "started" &&
+        task.change === "restart" &&
+        task.operatorCaused !== true &&
+        !scope.undo &&
+        step.container.id !== undefined
+      ) {
         ctx.restarts.restarted({
           service: task.service,
           slot: task.slot,
@@ -89,6 +98,7 @@ export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): P
     }
     case "stop": {
       const r = await driver.stop(step.container.id ?? step.container.name, step.graceMs);
+      ctx.restarts.stopped?.(step.container);
       ctx.logger.info({ ...base, container: step.container.name, result: r }, step.reason);
       return;
     }
@@ -109,11 +119,12 @@ export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): P
 }
 
 function specFor(ctx: ExecContext, service: string, specHash: string): ServiceSpec {
-  const spec = ctx.desired.services.find((s) => s.name === service);
-  if (spec === undefined || spec.specHash !== specHash) {
+  const desired = ctx.desired.services.find((s) => s.name === service);
+  const spec = desired?.specHash === specHash ? desired : ctx.specOf?.(service, specHash);
+  if (spec === undefined) {
     throw new ControllerError(
       "spec-mismatch",
-      `the plan wants ${service} at spec ${specHash.slice(0, 8)}, which is not the desired state`,
+      `the plan wants ${service} at spec ${specHash.slice(0, 8)}, which is neither desired nor remembered`,
     );
   }
   return spec;

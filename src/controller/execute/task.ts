@@ -21,6 +21,14 @@ export async function runTask(
   task: Task,
   pullFailed: ReadonlyMap<string, string>,
 ): Promise<TaskResult> {
+  // The image is checked before anything runs: a task whose new container's image could not be
+  // pulled stops nothing (a stop-first update would otherwise take the running replica down).
+  const blocked = task.steps.find((s) => s.kind === "create" && pullFailed.has(s.host));
+  if (blocked !== undefined) {
+    const message = pullFailed.get(blocked.host) ?? "image pull failed";
+    const failure: StepFailure = { step: "pull", host: blocked.host, code: IMAGE_PULL_FAILED, message };
+    return { task, status: "failed", stepsRun: 0, failure };
+  }
   const out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed });
   if (out.failure !== undefined) {
     return { task, status: "failed", stepsRun: out.stepsRun, failure: out.failure };
@@ -40,6 +48,13 @@ export async function runTask(
     });
   }
   return { task, status: "ok", stepsRun: out.stepsRun };
+}
+
+export const IMAGE_PULL_FAILED = "image-pull-failed";
+
+/** The task never started because its image could not be pulled: it says nothing about the spec. */
+export function isPullBlocked(r: TaskResult): boolean {
+  return r.stepsRun === 0 && r.failure?.code === IMAGE_PULL_FAILED;
 }
 
 export interface StepsOutcome {

@@ -64,23 +64,43 @@ describe("executor: failed rolling updates", () => {
     expect(fleet.containers("web")).toHaveLength(3);
   });
 
-  it("rolls back when the new image cannot be pulled, without touching the running replicas", async () => {
-    const { fleet, h } = await deployed(updateWith("rollback"));
-    fleet.behaviours.set("web:2", { pullFails: true });
-    const before = fleet
-      .containers("web")
-      .map((c) => c.id)
-      .sort();
-    const { result } = await h.pass(state(web(2, updateWith("rollback"))));
-    expect(result.rollouts[0]?.status).toBe("rolled-back");
-    expect(result.rollouts[0]?.tasks[0]?.failure?.code).toBe("pull-failed");
-    expect(
-      fleet
+  it("stops nothing when the new image cannot be pulled, and neither rolls back nor pauses", async () => {
+    for (const order of ["start-first", "stop-first"] as const) {
+      const opts: ServiceOptions = { update: { failureAction: "rollback", order } };
+      const { fleet, h } = await deployed(opts);
+      fleet.behaviours.set("web:2", { pullFails: true });
+      const before = fleet
         .containers("web")
         .map((c) => c.id)
-        .sort(),
-    ).toEqual(before);
-    expect(fleet.serving("web")).toBe(3);
+        .sort();
+      fleet.ops.length = 0;
+      const { result } = await h.pass(state(web(2, opts)));
+      const r = result.rollouts[0];
+      // Nothing started: the spec is not judged; the pull is retried with backoff by the controller.
+      expect(r?.status).toBe("failed");
+      expect(r?.tasks.map((t) => [t.status, t.stepsRun, t.failure?.code])).toEqual([
+        ["failed", 0, "image-pull-failed"],
+        ["failed", 0, "image-pull-failed"],
+        ["failed", 0, "image-pull-failed"],
+      ]);
+      expect(r?.pulls?.map((p) => [p.host, p.image, p.error !== undefined])).toEqual([
+        ["h1", "web:2", true],
+        ["h2", "web:2", true],
+        ["h3", "web:2", true],
+      ]);
+      expect(fleet.ops.filter((o) => o.op !== "pull").map((o) => o.op)).toEqual([]);
+      expect(
+        fleet
+          .containers("web")
+          .map((c) => c.id)
+          .sort(),
+      ).toEqual(before);
+      expect(fleet.serving("web", web(1).specHash)).toBe(3);
+      const kinds = h.events.of("web").map((e) => e.kind);
+      expect(kinds.filter((k) => k === "image-pull-failed")).toHaveLength(3);
+      expect(kinds).not.toContain("update-failed");
+      expect(kinds).not.toContain("rolled-back");
+    }
   });
 
   it("pauses after the first failure and leaves the remaining batches alone", async () => {

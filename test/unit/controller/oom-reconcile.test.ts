@@ -1,6 +1,7 @@
 // OOM kills inside the reconcile loop, on fake hosts and fake time: the killed
 // replica is replaced on another host while its host is avoided (10 minutes),
-// in place when no other host may take it, and the restart is counted.
+// in place when no other host may take it, and the restart is counted; a
+// replica killed again soon after its restart backs off (crash loop).
 
 import { describe, expect, it } from "vitest";
 import { OOM_AVOID_MS } from "../../../src/controller/oom-avoidance.js";
@@ -65,6 +66,13 @@ describe("reconciler: OOM-killed replicas", () => {
     // Killed again a minute later: both earlier hosts are avoided now.
     await w.time.run(w.time.sleep(60_000));
     w.fleet.host(second.host).oomKill(second.c.id);
+    await w.pass();
+    // Killed again a minute after its restart: a crash loop, so the replacement waits out a
+    // backoff (5 to 10 s for the second failure in a row), named OOM in status.
+    expect(w.only().c.state).toBe("exited");
+    expect(w.sink.last("status/services/hog.yaml")).toMatch(/reason: oom-killed\n\s+slot: "?1"?\n/);
+    expect(w.sink.last("status/cluster.yaml")).toMatch(/hog:\n\s+state: oom-killed/);
+    await w.time.run(w.time.sleep(20_000));
     await w.pass();
     const third = w.only();
     expect([first.host, second.host]).not.toContain(third.host);

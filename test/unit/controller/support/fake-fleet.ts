@@ -33,6 +33,11 @@ export class FakeFleet {
     return service === undefined ? all : all.filter((c) => c.service === service);
   }
 
+  /** The host a container is on ("" when none has it). */
+  hostOf(id: string): string {
+    return [...this.hosts.values()].find((h) => h.containers.has(id))?.name ?? "";
+  }
+
   /** Replicas of a service that serve now: running, and healthy when they have a healthcheck. */
   serving(service: string, specHash?: string): number {
     return this.containers(service).filter(

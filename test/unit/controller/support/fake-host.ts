@@ -119,6 +119,7 @@ export class FakeHost implements HostDriver {
       service: c.service,
       slot: c.slot,
       specHash: c.specHash,
+      image: c.image,
       commit: "c0ffee",
       state: c.state,
       health: c.health,
