@@ -17,6 +17,7 @@ import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
+import { isPullBlocked } from "./execute/task.js";
 import { fenced, fencedCalls } from "./failover/fenced-driver.js";
 import { MoveBudget, type DeferredMove } from "./failover/move-budget.js";
 import type { Fleet } from "./fleet.js";
@@ -206,7 +207,7 @@ export class Reconciler {
       );
       this.holds.record(desired, result, time.now());
       this.backoff.record(desired, result.rollouts, time.now());
-      this.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
+      this.waiting = this.waitNotes([...(plan.waiting ?? []), ...pullBlocked(result)], holds.crashLoops);
       for (const r of result.rollouts) {
         if (r.status === "completed" && rolling.has(r.rollout.service)) {
           this.journal.record({
@@ -410,6 +411,20 @@ export class Reconciler {
     this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());
     return input;
   }
+}
+
+/** The slots this execution left alone because their image could not be pulled. */
+function pullBlocked(result: ExecutionResult): WaitingSlot[] {
+  return result.rollouts.flatMap((r) =>
+    r.tasks.filter(isPullBlocked).flatMap((t) => {
+      const create = t.task.steps.find((s) => s.kind === "create" && s.host === t.failure?.host);
+      if (create?.kind !== "create") return [];
+      const { service, slot } = t.task;
+      return [
+        { service, slot, host: create.host, image: create.image, reason: "image-pull-failed" as const },
+      ];
+    }),
+  );
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
