@@ -25,23 +25,25 @@ export function ingressConflicts(
   foreign: readonly ForeignPort[] | undefined,
 ): PortConflict[] {
   if (foreign === undefined || foreign.length === 0) return [];
-  const held = new Map(foreign.filter((p) => p.protocol === "tcp").map((p) => [p.port, p.owner]));
+  const held = new Map(foreign.filter((p) => p.protocol === "tcp").map((p) => [p.port, p]));
   const out: PortConflict[] = [];
   for (const s of [...services].sort((a, b) => byString(a.name, b.name))) {
     const seen = new Set<number>();
     for (const p of s.ports) {
       if (p.mode !== "ingress" || p.protocol !== "tcp" || p.published === undefined) continue;
-      const owner = held.get(p.published);
-      if (owner === undefined || seen.has(p.published)) continue;
+      const holder = held.get(p.published);
+      if (holder === undefined || seen.has(p.published)) continue;
       seen.add(p.published);
       out.push({
         service: s.name,
         host,
         port: p.published,
-        owner,
+        owner: holder.owner,
         message:
           `ingress port ${p.published}/tcp is not served on ${host}: ` +
-          `container ${owner} (not managed by gitfleet) holds it`,
+          (holder.outsideDocker === true
+            ? "the edge cannot bind it (held outside Docker or by a host-networked container)"
+            : `container ${holder.owner} (not managed by gitfleet) holds it`),
       });
     }
   }

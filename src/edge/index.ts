@@ -13,6 +13,7 @@ export {
   endpointsFromStat,
   parseShowProc,
   parseShowStat,
+  unbindablePorts,
   takesTraffic,
   type EdgeEndpoint,
   type ProcInfo,

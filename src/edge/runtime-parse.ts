@@ -120,3 +120,19 @@ export function parseShowProc(text: string): ProcInfo | undefined {
     oldWorkers,
   };
 }
+
+// "[ALERT] (4152) : Binding [/…/haproxy.cfg:10] for frontend fe_x: cannot bind socket (Address already
+// in use) for [10.0.0.12:9090]" (2.6); older releases write "… cannot bind socket … [10.0.0.12:9090]".
+// The port ends the line's last bracketed address ("[[::1]:80]" for IPv6).
+const BOUND_PORT = /:(\d{1,5})\]\s*$/;
+
+/** The ports HAProxy says it could not bind, from its log (the master's stderr), each once, ascending. */
+export function unbindablePorts(log: string): number[] {
+  const ports = new Set<number>();
+  for (const line of log.split("\n")) {
+    if (!line.includes("cannot bind socket")) continue;
+    const m = BOUND_PORT.exec(line);
+    if (m !== null) ports.add(Number(m[1]));
+  }
+  return [...ports].sort((a, b) => a - b);
+}

@@ -30,6 +30,11 @@ export interface ForeignPort {
   readonly protocol: "tcp" | "udp";
   /** The container holding it, by name. */
   readonly owner: string;
+  /**
+   * No container publishes it: HAProxy could not bind it (a process outside Docker, or a
+   * host-networked container, holds it). Learned from the edge's own log.
+   */
+  readonly outsideDocker?: true;
 }
 
 /** "8080/tcp": the key host-mode ports are compared by. */

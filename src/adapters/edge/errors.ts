@@ -7,7 +7,8 @@ export type EdgeErrorCode =
   | "edge-reload-failed" // the master reported a failed reload: the old workers keep serving
   | "edge-socket" // a runtime or master socket answered with an error
   | "edge-timeout" // no answer in time
-  | "edge-runtime-command"; // the runtime API refused a command
+  | "edge-runtime-command" // the runtime API refused a command
+  | "edge-bind-failed"; // HAProxy could not bind some listeners: they are left out and the rest applied
 
 export class EdgeError extends Error {
   readonly code: EdgeErrorCode;

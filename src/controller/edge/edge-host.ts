@@ -12,11 +12,21 @@
 // hands out one per pass, so the fleet's edges change one host at a time.
 // An edge whose HAProxy exited is started again as it is, never re-created
 // in a loop.
+//
+// A listener the ingress edge cannot bind (the port is held outside Docker,
+// where the Docker API cannot show it) makes HAProxy refuse the whole new
+// configuration (the old workers keep serving) or exit at start. Its log
+// names the port: it is remembered for a minute as held (`heldPorts`), the
+// keeper renders this host's edge without it and applies again, so the other
+// listeners keep serving and the conflict is reported.
 
 import type Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
 import type { Logger } from "pino";
 import { applyEdgeConfig, configHash } from "../../adapters/edge/apply.js";
+import { EdgeError } from "../../adapters/edge/errors.js";
+import { unbindablePorts } from "../../edge/index.js";
+import type { ForeignPort } from "../../model/observed.js";
 import type { EdgeTarget } from "../../adapters/edge/target.js";
 import { clusterNetworkName } from "../../model/names.js";
 import { containerEdgeTarget, EDGE_CONFIG_FILE, putFile } from "./container-target.js";
@@ -67,8 +77,14 @@ export interface EdgeWant {
 
 /** What the controller needs of a host to run its edge. */
 export interface EdgeHost {
-  /** `mayDisrupt()` claims the one turn of this pass for a change that interrupts the host's edge. */
+  /**
+   * `mayDisrupt()` claims the one turn of this pass for a change that interrupts the host's edge.
+   * Rejects with EdgeError "edge-bind-failed" when HAProxy could not bind some ingress ports:
+   * they are in heldPorts() from then on, and the caller renders again without them.
+   */
   ensure(want: EdgeWant, mayDisrupt: () => boolean): Promise<EdgeOutcome>;
+  /** Ingress ports this host's edge found it cannot bind (for a minute after each failure). */
+  heldPorts?(): readonly ForeignPort[];
   /** The runtime API of one running edge container (for `show stat`, drains). */
   target(cluster: string, part?: EdgePart): EdgeTarget;
 }
@@ -94,8 +110,48 @@ function sameAliases(info: ContainerInspectInfo, network: string, want: readonly
   return have.length === want.length && [...have].sort().every((a, i) => a === want[i]);
 }
 
+/** How long a port HAProxy could not bind is left out before it is tried again. */
+export const HELD_PORT_RETRY_MS = 60_000;
+
 export class DockerEdgeHost implements EdgeHost {
+  /** Port → when to try binding it again. */
+  private readonly unbindable = new Map<number, number>();
+
   constructor(private readonly o: DockerEdgeHostOptions) {}
+
+  heldPorts(): readonly ForeignPort[] {
+    const now = Date.now();
+    const out: ForeignPort[] = [];
+    for (const [port, until] of [...this.unbindable].sort((a, b) => a[0] - b[0])) {
+      if (until <= now) this.unbindable.delete(port);
+      else out.push({ port, protocol: "tcp", owner: "", outsideDocker: true });
+    }
+    return out;
+  }
+
+  /** The ports HAProxy's log (since `sinceMs`) says it could not bind; remembered, then reported. */
+  private async learnUnbindable(name: string, sinceMs: number): Promise<void> {
+    const raw = await this.o.docker
+      .getContainer(name)
+      .logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        since: Math.max(0, Math.floor(sinceMs / 1000) - 1),
+        tail: 200,
+      })
+      .catch(() => Buffer.alloc(0));
+    // Multiplexed frames: each log line is its own frame, so the text survives the 8-byte headers.
+    const ports = unbindablePorts(Buffer.isBuffer(raw) ? raw.toString("latin1") : String(raw));
+    const fresh = ports.filter((p) => !this.unbindable.has(p));
+    if (fresh.length === 0) return;
+    for (const p of ports) this.unbindable.set(p, Date.now() + HELD_PORT_RETRY_MS);
+    this.o.logger.warn({ host: this.o.host, container: name, ports }, "edge cannot bind ports: left out");
+    throw new EdgeError(
+      "edge-bind-failed",
+      `${this.o.host}: the edge cannot bind port(s) ${ports.join(", ")}`,
+    );
+  }
 
   target(cluster: string, part: EdgePart = "ingress"): EdgeTarget {
     return containerEdgeTarget(this.o.docker, this.o.host, edgePartName(cluster, part), this.o.timeoutMs);
@@ -129,14 +185,26 @@ export class DockerEdgeHost implements EdgeHost {
     const current = await this.inspect(name);
     const sameShape = current?.Config.Labels?.[EDGE_SHAPE_LABEL] === shapeHash(want.shape, part);
     if (current !== undefined && sameShape) {
-      if (!current.State.Running) {
-        // Never re-created in a loop for what its configuration did: started with the current one.
+      if (!current.State.Running || current.State.Restarting) {
+        // Never re-created in a loop for what its configuration did: started with the current one,
+        // unless its log says which listeners it could not bind (then rendered without them first).
+        if (part === "ingress") await this.learnUnbindable(name, Date.parse(current.State.StartedAt) || 0);
+        const container = this.o.docker.getContainer(name);
+        if (current.State.Restarting) await container.stop({ t: 0 }).catch(() => undefined);
         await this.install(name, config);
-        await this.o.docker.getContainer(name).start();
+        await container.start();
         this.o.logger.warn({ host: this.o.host, container: name }, "edge was not running: started again");
         return "started";
       }
-      const applied = await applyEdgeConfig(this.target(cluster, part), config);
+      const before = Date.now();
+      const applied = await applyEdgeConfig(this.target(cluster, part), config).catch(
+        async (err: unknown) => {
+          // The old workers keep serving; the log says whether a listener could not be bound.
+          if (part === "ingress" && err instanceof EdgeError && err.code === "edge-reload-failed")
+            await this.learnUnbindable(name, before);
+          throw err;
+        },
+      );
       const reloaded = applied.outcome === "unchanged" ? "unchanged" : "reloaded";
       if (part === "names")
         return worstOutcome(reloaded, await this.rename(current, cluster, want.aliases, mayDisrupt));

@@ -15,11 +15,12 @@
 
 import type { Logger } from "pino";
 import { planEdge, renderEdgePlan, splitEdgePlan, type EdgePlan } from "../../edge/index.js";
-import type { ObservedHost, ObservedReplica } from "../../model/observed.js";
+import type { ForeignPort, ObservedHost, ObservedReplica } from "../../model/observed.js";
 import type { DesiredState } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
 import { edgeAliases, edgeShape } from "./container-spec.js";
-import type { EdgeHost, EdgeOutcome } from "./edge-host.js";
+import type { EdgeHost, EdgeOutcome, EdgeWant } from "./edge-host.js";
+import { EdgeError } from "../../adapters/edge/errors.js";
 import { serviceEndpoints } from "./endpoints.js";
 
 export interface EdgePassInput {
@@ -41,7 +42,10 @@ export interface EdgePassResult {
   readonly conflicts: ReadonlyMap<string, readonly string[]>;
 }
 
-export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
+export function edgePlans(
+  input: EdgePassInput,
+  held?: (host: string) => readonly ForeignPort[],
+): Map<string, EdgePlan> {
   const { desired } = input;
   const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
   const hosts = desired.cluster.hosts.map((h) => ({
@@ -53,7 +57,8 @@ export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
   const observed = new Map(input.hosts.map((h) => [h.name, h]));
   const out = new Map<string, EdgePlan>();
   for (const h of desired.cluster.hosts) {
-    const foreignPorts = observed.get(h.name)?.foreignPorts;
+    // Held by containers that are not ours (Docker API), or found unbindable by this host's edge.
+    const foreignPorts = [...(observed.get(h.name)?.foreignPorts ?? []), ...(held?.(h.name) ?? [])];
     out.set(
       h.name,
       planEdge({
@@ -62,7 +67,7 @@ export function edgePlans(input: EdgePassInput): Map<string, EdgePlan> {
         hosts,
         services: desired.services,
         replicas,
-        ...(foreignPorts !== undefined ? { foreignPorts } : {}),
+        ...(foreignPorts.length > 0 ? { foreignPorts } : {}),
         // The ingress edge runs on the host's network: its listeners bind the host's address only.
         options: { ingressBind: h.address },
       }),
@@ -77,7 +82,8 @@ export async function reconcileEdges(
   logger: Logger,
   deadlineMs = 20_000,
 ): Promise<EdgePassResult> {
-  const plans = edgePlans(input);
+  const heldOf = (h: string): readonly ForeignPort[] => edgeOf(h)?.heldPorts?.() ?? [];
+  const plans = edgePlans(input, heldOf);
   const outcomes = new Map<string, EdgeOutcome>();
   const errors = new Map<string, string>();
   const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
@@ -93,21 +99,32 @@ export async function reconcileEdges(
   await Promise.all(
     input.desired.cluster.hosts.map(async (h) => {
       const edge = edgeOf(h.name);
-      const plan = plans.get(h.name);
-      if (edge === undefined || plan === undefined || down.has(h.name) || !input.fresh.has(h.name)) return;
-      const parts = splitEdgePlan(plan);
-      const want = {
-        shape,
-        aliases,
-        ingress: renderEdgePlan(parts.ingress),
-        names: renderEdgePlan(parts.names),
+      if (edge === undefined || !plans.has(h.name) || down.has(h.name) || !input.fresh.has(h.name)) return;
+      const want = (): EdgeWant => {
+        const parts = splitEdgePlan(plans.get(h.name) ?? planOf(h.name));
+        return { shape, aliases, ingress: renderEdgePlan(parts.ingress), names: renderEdgePlan(parts.names) };
+      };
+      const planOf = (host: string): EdgePlan => {
+        const fresh = edgePlans(input, heldOf).get(host);
+        if (fresh === undefined) throw new Error(`no edge plan for ${host}`);
+        return fresh;
+      };
+      const ensure = async (): Promise<EdgeOutcome> => {
+        try {
+          return await edge.ensure(want(), mayDisrupt);
+        } catch (err) {
+          // Some listeners cannot be bound on this host: rendered again without them, applied once more.
+          if (!(err instanceof EdgeError) || err.code !== "edge-bind-failed") throw err;
+          plans.set(h.name, planOf(h.name));
+          return edge.ensure(want(), mayDisrupt);
+        }
       };
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`edge step timed out after ${deadlineMs} ms`)), deadlineMs);
       });
       try {
-        const outcome = await Promise.race([edge.ensure(want, mayDisrupt), deadline]);
+        const outcome = await Promise.race([ensure(), deadline]);
         outcomes.set(h.name, outcome);
         if (outcome !== "unchanged") logger.debug({ host: h.name, outcome }, "edge updated");
       } catch (err) {

@@ -326,6 +326,13 @@ describe("the edge on three Docker hosts", () => {
   it("adds and removes a port-less service without re-creating any edge and without a failed request", async () => {
     const before = await edgeIds();
     const streams = TESTBED.hosts.map((h) => steadyStream(`http://${h.address}:${INGRESS_PORT}/`));
+    // Service discovery through h2's names edge while its names change: measured, reported.
+    const [h2toolbox] = (await managed("toolbox")).filter((c) => c.host === "h2");
+    const byName = execOut("h2", h2toolbox?.id ?? "", [
+      "sh",
+      "-c",
+      `for i in $(seq 1 200); do curl -s -o /dev/null -w "%{http_code}\\n" --max-time 3 http://web:${INGRESS_PORT}/; sleep 0.05; done`,
+    ]);
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/quiet.yaml": quietYaml() }, "quiet: a service with no port");
     for (const h of TESTBED.hosts)
@@ -357,6 +364,11 @@ describe("the edge on three Docker hosts", () => {
       expect(r.failures).toEqual([]);
       expect(r.ok).toBeGreaterThan(50);
     }
+    const codes = (await byName).trim().split("\n");
+    console.log(
+      `by name from h2 while names changed: ${codes.filter((c) => c === "200").length}/${codes.length} ok`,
+    );
+    expect(codes.length).toBe(200);
     expect(await edgeIds()).toEqual(before);
     expect(world.output).toContain("edge names changed");
   }, 180_000);

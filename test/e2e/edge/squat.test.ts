@@ -8,7 +8,7 @@
 // instead of "No changes". Run with the shared lock:
 //   flock /run/gitfleet-e2e.lock env GITFLEET_TESTBED_KEEP=1 npx vitest run --project e2e test/e2e/edge/squat.test.ts
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -186,4 +186,83 @@ describe("a port held on one host by a container gitfleet does not manage", () =
     expect(plan.stdout).toContain("1 replica cannot be scheduled.");
     expect(plan.stdout).toContain("port 9300/tcp (container squatter-host) in use");
   }, 120_000);
+
+  it("leaves out a port held outside Docker, which only HAProxy's bind failure reveals, and says so", async () => {
+    // A plain process in h2's network namespace: the Docker API shows nothing of it.
+    const outside = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        `gf-${H2.name}`,
+        "busybox",
+        "httpd",
+        "-f",
+        "-p",
+        `${H2.address}:${OUTSIDE_PORT}`,
+        "-h",
+        "/tmp",
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      await waitFor("the outside listener", async () =>
+        (await get(`http://${H2.address}:${OUTSIDE_PORT}/`).catch(() => undefined)) !== undefined
+          ? true
+          : undefined,
+      );
+      const before = await edgeIds();
+      const stream = steadyStream(`http://${H2.address}:${INGRESS_PORT}/`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      await world.push({ "services/outside.yaml": outsideYaml() }, `outside on ingress ${OUTSIDE_PORT}`);
+      for (const h of TESTBED.hosts.filter((x) => x.name !== "h2"))
+        await waitFor(
+          `outside on ${h.name}:${OUTSIDE_PORT}`,
+          async () =>
+            (await get(`http://${h.address}:${OUTSIDE_PORT}/`).catch(() => undefined))?.body === "outside",
+          60_000,
+        );
+      const md = await waitFor(
+        "status naming the port held outside Docker",
+        async () => {
+          const text = await world.status("STATUS.md");
+          return text.includes(`ingress port ${OUTSIDE_PORT}/tcp is not served on h2`) ? text : undefined;
+        },
+        60_000,
+      );
+      expect(md).toContain(
+        `- **outside**: ingress port ${OUTSIDE_PORT}/tcp is not served on h2: the edge cannot bind it (held outside Docker or by a host-networked container)`,
+      );
+      // h2's edge keeps serving its other ports and applies later changes: web moves to v2 there too.
+      await world.push({ "services/web.yaml": publishedWebYaml("gitfleet/web:2") }, "web: v2");
+      await waitFor(
+        "web v2 through h2's edge",
+        async () =>
+          (await get(`http://${H2.address}:${INGRESS_PORT}/`).catch(() => undefined))?.body === "web v2",
+        120_000,
+      );
+      const report = await stream.stop();
+      console.log(
+        `web via h2 with ${OUTSIDE_PORT} held outside Docker: ${report.ok} ok, ${report.failed} failed`,
+      );
+      expect(report.failures).toEqual([]);
+      expect(await edgeIds()).toEqual(before);
+      expect(world.output).toContain("edge cannot bind ports: left out");
+    } finally {
+      outside.kill();
+    }
+  }, 240_000);
 });
+
+const OUTSIDE_PORT = 9095;
+
+function outsideYaml(): string {
+  return `kind: Service
+name: outside
+image: gitfleet/busybox:1.35
+command: ["sh", "-c", "trap 'exit 0' TERM; echo outside > /tmp/index.html; httpd -f -p 9000 -h /tmp & wait"]
+ports: [{target: 9000, published: ${OUTSIDE_PORT}}]
+deploy:
+  replicas: 1
+`;
+}

@@ -8,6 +8,7 @@ import {
   parseShowStat,
   serverName,
   takesTraffic,
+  unbindablePorts,
 } from "../../../src/edge/index.js";
 
 // Captured from HAProxy 2.6.12 on this machine: one server up, one refused, one drained, one unchecked.
@@ -110,5 +111,21 @@ describe("parseShowProc", () => {
 
   it("returns undefined when there is no master line", () => {
     expect(parseShowProc("Unknown command.\n")).toBeUndefined();
+  });
+});
+
+describe("unbindablePorts", () => {
+  it("reads the ports HAProxy 2.6 could not bind from its log, each once", () => {
+    // Captured from HAProxy 2.6.12 on this machine: a reload adding a bind on a port in use.
+    const log = [
+      "[ALERT]    (4152) : Binding [/tmp/hp/cur.cfg:10] for frontend a: cannot bind socket (Address already in use) for [127.0.0.1:18082]",
+      "[ALERT]    (4152) : [haproxy.main()] Some protocols failed to start their listeners! Exiting.",
+      "[WARNING]  (4152) : Loading failure!",
+      "[WARNING]  (4192) : Resumed frontend a.",
+      "[ALERT]    (4160) : Starting frontend fe_10.0.0.12_80: cannot bind socket (Permission denied) [10.0.0.12:80]",
+      "[ALERT]    (4170) : Binding [x.cfg:3] for frontend b: cannot bind socket (Address already in use) for [[::1]:18082]",
+    ].join("\n");
+    expect(unbindablePorts(log)).toEqual([80, 18082]);
+    expect(unbindablePorts("[WARNING]  (4192) : Resumed frontend a.")).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../../../src/controller/edge/edge-host.js";
 import { edgePlans, reconcileEdges } from "../../../../src/controller/edge/keeper.js";
 import type { EdgeTarget } from "../../../../src/adapters/edge/target.js";
-import type { ObservedReplica } from "../../../../src/model/observed.js";
+import type { ForeignPort, ObservedReplica } from "../../../../src/model/observed.js";
+import { EdgeError } from "../../../../src/adapters/edge/errors.js";
 import { desiredState, host, observedHost, replica, service } from "../../../support/fixtures.js";
 
 const web = service("web", { ingressPorts: [8080], replicas: 2 });
@@ -105,5 +106,36 @@ describe("the edge step of a pass", () => {
     }
     expect(outcomes[0]).toEqual(["deferred", "deferred", "recreated"]);
     expect(outcomes[1]).toEqual(["deferred", "deferred", "recreated"]);
+  });
+
+  it("renders a host's edge again without a port HAProxy could not bind there, and applies it", async () => {
+    const wants: EdgeWant[] = [];
+    const held: ForeignPort[] = [];
+    const edge: EdgeHost = {
+      ensure(want) {
+        wants.push(want);
+        if (wants.length === 1) {
+          held.push({ port: 8080, protocol: "tcp", owner: "", outsideDocker: true });
+          return Promise.reject(new EdgeError("edge-bind-failed", "h22: cannot bind 8080"));
+        }
+        return Promise.resolve("reloaded");
+      },
+      heldPorts: () => held,
+      target: () => {
+        throw new Error("not used");
+      },
+    };
+    const result = await reconcileEdges(
+      { desired, hosts: hosts.map((h) => h.observed), replicas, fresh: new Set(["h22"]) },
+      (h) => (h === "h22" ? edge : undefined),
+      logger,
+    );
+    expect(result.errors.size).toBe(0);
+    expect(result.outcomes.get("h22")).toBe("reloaded");
+    expect(wants[0]?.ingress).toContain("bind 10.0.0.3:8080");
+    expect(wants[1]?.ingress).not.toContain("bind 10.0.0.3:8080");
+    expect(result.conflicts.get("web")).toEqual([
+      "ingress port 8080/tcp is not served on h22: the edge cannot bind it (held outside Docker or by a host-networked container)",
+    ]);
   });
 });
