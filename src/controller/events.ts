@@ -29,7 +29,10 @@ export type EventKind =
   | "moves-throttled" // flap protection deferred moves beyond the per-minute budget
   | "resumed-from-cache" // restarted while Git is unreachable: the cached desired commit is in effect
   | "host-removed" // a host left cluster.yaml: drained, then what gitfleet put there is removed
-  | "host-cleaned"; // a removed host no longer runs anything of this cluster
+  | "host-cleaned" // a removed host no longer runs anything of this cluster
+  | "data-move-started" // a bound replica stopped for its volumes to be copied (drain with move_data)
+  | "data-moved" // its volumes were copied and verified on the target; the source is kept, superseded
+  | "data-move-failed"; // the copy failed: the replica runs again on its source host
 
 export interface ControllerEvent {
   /** ms since epoch */

@@ -36,6 +36,8 @@ import { StatusReporter } from "./status-reporter.js";
 import { statusInput } from "./status-input.js";
 import type { Time } from "./time.js";
 import { VolumeSizes } from "./volumes/sizes.js";
+import { DataMover } from "./volumes/data-mover.js";
+import type { ObservedCluster } from "../model/observed.js";
 
 export interface ReconcilerOptions {
   readonly source: DesiredSource;
@@ -89,6 +91,8 @@ export class Reconciler {
   private readonly volumeSizes: VolumeSizes;
   /** Per service, published ports some host's edge cannot serve (for status). */
   private portConflicts: EdgePassResult["conflicts"] = new Map();
+  /** Drain with move_data: copies bound replicas' volumes before they move. */
+  private readonly dataMover: DataMover;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.restarts = new RestartBook(() => o.time.now());
@@ -104,6 +108,13 @@ export class Reconciler {
     });
     this.status = new StatusReporter(o.sink, o.logger);
     this.volumeSizes = new VolumeSizes(o.fleet, o.logger);
+    this.dataMover = new DataMover({
+      fleet: o.fleet,
+      health: o.health,
+      time: o.time,
+      logger: o.logger,
+      events: this.journal.record,
+    });
   }
 
   async pass(signal: AbortSignal): Promise<PassOutcome> {
@@ -143,17 +154,23 @@ export class Reconciler {
     this.backoff.retain(desired);
     this.specs.remember(desired);
     this.journal.retain(new Set(desired.services.map((s) => s.name)));
-    const observed = {
-      hosts: observation.cluster.hosts,
-      replicas: this.restarts.apply(observation.cluster.replicas),
-    };
+    let observed = this.observedFor(observation);
     // Moves beyond the budget stay where they run and are planned again by a later pass.
     this.moves.configure(cluster.settings.maxMovesPerMinute ?? DEFAULT_MAX_MOVES_PER_MINUTE);
     for (const k of this.oom.note(observed.replicas, time.now())) {
       logger.info(k, `${k.service}/${k.slot} was OOM-killed on ${k.host}: its replacement avoids the host`);
     }
     const avoid = this.oom.avoid(time.now());
-    const throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
+    let throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
+    if (
+      (throttled.placement.dataMoves?.length ?? 0) > 0 &&
+      (await this.dataMover.run(desired, throttled.placement, observed.replicas))
+    ) {
+      // Data moved: the binding follows it, so schedule again from what the hosts say now.
+      observation = await this.observe(desired);
+      observed = this.observedFor(observation);
+      throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
+    }
     const placement = throttled.placement;
     this.reportThrottled(throttled.deferred, cluster.settings.maxMovesPerMinute);
     this.journal.unschedulable(placement);
@@ -364,6 +381,17 @@ export class Reconciler {
     this.leaving.add(replica.name);
     const result = await this.edges(desired, observation);
     return [...result.outcomes.values()].some((o) => o !== "unchanged") ? "drained" : "nothing-to-drain";
+  }
+
+  /** What the scheduler and planner see: restart counts carried, volumes as observed. */
+  private observedFor(observation: FleetObservation): ObservedCluster {
+    const c = observation.cluster;
+    return {
+      hosts: c.hosts,
+      replicas: this.restarts.apply(c.replicas),
+      ...(c.volumes !== undefined ? { volumes: c.volumes } : {}),
+      ...(c.volumesUnknown !== undefined ? { volumesUnknown: c.volumesUnknown } : {}),
+    };
   }
 
   private async observe(desired: DesiredState): Promise<FleetObservation> {

@@ -27,6 +27,8 @@ const KIND: Partial<Record<EventKind, StatusEventKind>> = {
   "resumed-from-cache": "resumed-from-cache",
   "host-removed": "host-removed",
   "host-cleaned": "host-cleaned",
+  "data-moved": "data-moved",
+  "data-move-failed": "data-move-failed",
 };
 
 export function toStatusEvent(e: ControllerEvent): StatusEvent | undefined {

@@ -10,9 +10,38 @@ import type { ClusterSpec } from "../model/spec.js";
 import { dynamicReject, eligibleHosts } from "./filters.js";
 import { hostLess, PreferenceGroups } from "./spread.js";
 import { boundSources } from "../model/volumes.js";
+import type { VolumeView } from "./volume-affinity.js";
 import type { Ctx, ServiceWork } from "./work.js";
 
-export function planDataMoves(ctx: Ctx, works: readonly ServiceWork[], cluster: ClusterSpec): void {
+/**
+ * Hosts that already hold a volume of one of these names: a copy would have
+ * to overwrite someone's data (an older, superseded copy too), so they are no
+ * target. Only an unfinished copy of this very move may be copied over.
+ */
+function occupied(
+  view: VolumeView | undefined,
+  sources: readonly string[],
+  service: string,
+  slot: string,
+  from: string,
+): Set<string> {
+  const wanted = new Set(sources);
+  const out = new Set<string>();
+  for (const v of view?.all ?? []) {
+    if (!wanted.has(v.source)) continue;
+    const ownCopy =
+      v.copyOf === from && v.service === service && v.slot === slot && v.supersededBy === undefined;
+    if (!ownCopy) out.add(v.host);
+  }
+  return out;
+}
+
+export function planDataMoves(
+  ctx: Ctx,
+  works: readonly ServiceWork[],
+  cluster: ClusterSpec,
+  view: VolumeView | undefined,
+): void {
   const moving = new Set(cluster.hosts.filter((h) => h.drain && h.moveData === true).map((h) => h.name));
   if (moving.size === 0) return;
   for (const work of works) {
@@ -22,7 +51,8 @@ export function planDataMoves(ctx: Ctx, works: readonly ServiceWork[], cluster: 
       const from = work.bound[i];
       if (from === undefined || !moving.has(from.name) || (work.host[i] ?? -1) !== from.index) continue;
       const slot = work.slots[i] ?? "";
-      const h = target(ctx, work, from.index);
+      const taken = occupied(view, sources, work.spec.name, slot, from.name);
+      const h = target(ctx, work, from.index, taken);
       const to = ctx.hosts.hosts[h ?? -1];
       if (h === undefined || to === undefined) {
         (work.notes ??= []).push(
@@ -44,7 +74,7 @@ export function planDataMoves(ctx: Ctx, works: readonly ServiceWork[], cluster: 
 }
 
 /** The host placement would pick for one more replica, other than `from`; undefined when none fits. */
-function target(ctx: Ctx, work: ServiceWork, from: number): number | undefined {
+function target(ctx: Ctx, work: ServiceWork, from: number, taken: ReadonlySet<string>): number | undefined {
   const { svcCount } = ctx;
   const prefs = PreferenceGroups.of(ctx, work.spec);
   const touched: number[] = [];
@@ -59,7 +89,8 @@ function target(ctx: Ctx, work: ServiceWork, from: number): number | undefined {
     let best = -1;
     for (const h of eligibleHosts(ctx, work.spec)) {
       const host = ctx.hosts.hosts[h];
-      if (h === from || host === undefined || dynamicReject(ctx, work, host) !== undefined) continue;
+      if (h === from || host === undefined || taken.has(host.name)) continue;
+      if (dynamicReject(ctx, work, host) !== undefined) continue;
       if (best < 0) best = h;
       else {
         const d = prefs.compare(h, best);

@@ -69,7 +69,7 @@ export function runPhases(
   resolveOvercommit(ctx, works);
   for (const w of works) placeService(ctx, w);
   if (options.avoid !== undefined) avoidHosts(ctx, works, options.avoid);
-  planDataMoves(ctx, works, desired.cluster);
+  planDataMoves(ctx, works, desired.cluster, volumes);
   if (options.rebalance ?? desired.cluster.settings.rebalance) {
     rebalance(ctx, works, options.rebalanceLimit ?? DEFAULT_REBALANCE_LIMIT);
   }

@@ -32,6 +32,7 @@ export interface VolumeView {
   readonly anywhere: ReadonlyMap<string, ReadonlySet<string>>;
   /** Hosts whose volumes were never read: a slot with no known binding may be bound there. */
   readonly unknown: readonly string[];
+  readonly all: readonly ObservedVolume[];
 }
 
 export function volumeView(
@@ -63,7 +64,7 @@ export function volumeView(
       hosts.set(v.host, { host: v.host, sources: new Set([v.source]), createdAt: v.createdAt });
     else h.sources.add(v.source);
   }
-  return { bySlot, unlabelled, anywhere, unknown };
+  return { bySlot, unlabelled, anywhere, unknown, all: volumes };
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
@@ -131,20 +132,28 @@ function holdersOf(
   return [...out.values()];
 }
 
-/** Several hosts hold the slot's volumes: the one its replica runs on, else the oldest data. */
+/**
+ * Several hosts hold the slot's volumes (an older copy left behind when the
+ * volume was recreatable, say): the one its replica runs on, else where its
+ * latest container is, else the newest volume. A slot's volume is made where
+ * its replica lands, so the newest is where it ran last.
+ */
 function pickHolder(
   holders: readonly Holder[],
   work: ServiceWork,
   i: number,
   mine: readonly ObservedReplica[],
 ): Holder {
-  const anchor = work.anchor[i];
+  const anchor = work.anchor[i]?.host;
   const running = new Set(mine.filter((r) => r.state === "running").map((r) => r.host));
+  const latest = new Map<string, number>();
+  for (const r of mine) latest.set(r.host, Math.max(latest.get(r.host) ?? 0, r.createdAt));
   const sorted = [...holders].sort(
     (a, b) =>
-      Number(b.host === anchor?.host) - Number(a.host === anchor?.host) ||
+      Number(b.host === anchor) - Number(a.host === anchor) ||
       Number(running.has(b.host)) - Number(running.has(a.host)) ||
-      a.createdAt - b.createdAt ||
+      (latest.get(b.host) ?? 0) - (latest.get(a.host) ?? 0) ||
+      b.createdAt - a.createdAt ||
       (a.host < b.host ? -1 : a.host > b.host ? 1 : 0),
   );
   return sorted[0] ?? (holders[0] as Holder);

@@ -21,7 +21,9 @@ export type StatusEventKind =
   | "applied"
   | "resumed-from-cache"
   | "host-removed"
-  | "host-cleaned";
+  | "host-cleaned"
+  | "data-moved"
+  | "data-move-failed";
 
 export interface StatusEvent {
   /** ms since epoch */

@@ -94,7 +94,7 @@ export class VolumeHelper {
 
   /** Empties the volume: only ever done to a copy target gitfleet made itself, before copying again. */
   async clear(): Promise<void> {
-    const r = await this.exec(["sh", "-c", `find ${MOUNT} -mindepth 1 -delete`]);
+    const r = await this.exec(["sh", "-c", `find ${MOUNT} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`]);
     if (r.exitCode !== 0)
       throw this.fail("clear-volume", `clearing the copy target failed: ${r.stderr.trim()}`);
   }

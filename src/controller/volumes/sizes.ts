@@ -14,7 +14,7 @@ export class VolumeSizes {
   private readonly running = new Set<string>();
 
   constructor(
-    private readonly fleet: Fleet,
+    private readonly fleet: Pick<Fleet, "driver">,
     private readonly logger: Logger,
     private readonly intervalMs = 60_000,
   ) {}

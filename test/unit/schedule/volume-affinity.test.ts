@@ -209,6 +209,22 @@ describe("a slot bound by its volume", () => {
     expect(moving.notes).toBeUndefined();
   });
 
+  it("never copies onto a host holding a volume of that name (an older superseded copy too)", () => {
+    const sp = run({
+      hosts: three({ h1: { drain: true, moveData: true } }),
+      replicas: (db) => [replica(db, "1", "h1")],
+      volumes: [dbdata("h1", "1", { copyOf: "h2" }), dbdata("h2", "1", { supersededBy: "h1" })],
+    });
+    expect(sp.dataMoves?.map((m) => m.to)).toEqual(["h3"]);
+    const retry = run({
+      hosts: three({ h1: { drain: true, moveData: true } }),
+      replicas: (db) => [replica(db, "1", "h1")],
+      // An unfinished copy of this same move may be copied over.
+      volumes: [dbdata("h1"), dbdata("h2", "1", { copyOf: "h1" })],
+    });
+    expect(retry.dataMoves?.map((m) => m.to)).toEqual(["h2"]);
+  });
+
   it("follows its data once the copy is verified (source superseded), not before", () => {
     const hosts = three({ h1: { drain: true, moveData: true } });
     const stopped = (db: ReturnType<typeof service>) => [
@@ -227,6 +243,27 @@ describe("a slot bound by its volume", () => {
     });
     expect(done.slots.get("1")).toBe("h2");
     expect(done.dataMoves).toBeUndefined();
+  });
+
+  it("with an older copy elsewhere, follows the newest data (a finished move), not the oldest volume", () => {
+    const sp = run({
+      hosts: three({ h2: { drain: true, moveData: true } }),
+      replicas: (db) => [replica(db, "1", "h2", { state: "exited", exitCode: 0, createdAt: 800 })],
+      volumes: [
+        dbdata("h1", "1", { createdAt: 100 }), // left behind long ago (it was recreatable then)
+        dbdata("h2", "1", { createdAt: 700, supersededBy: "h3" }),
+        dbdata("h3", "1", { createdAt: 900, copyOf: "h2" }),
+      ],
+    });
+    expect(sp.slots.get("1")).toBe("h3");
+    expect(sp.notes).toEqual(["db/1: volumes also on h1; using h3"]);
+    // Where its latest container is wins over a newer volume elsewhere.
+    const back = run({
+      hosts: three(),
+      replicas: (db) => [replica(db, "1", "h1", { state: "exited", exitCode: 1, createdAt: 950 })],
+      volumes: [dbdata("h1", "1", { createdAt: 100 }), dbdata("h3", "1", { createdAt: 900 })],
+    });
+    expect(back.slots.get("1")).toBe("h1");
   });
 
   it("waits while a host's volumes were never seen, for a slot with no known volume", () => {
