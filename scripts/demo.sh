@@ -52,6 +52,9 @@ clean() {
   local ids
   ids=$(docker ps -aq --filter "label=gitfleet.cluster=$CLUSTER")
   [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
+  # The cluster lock's record (a never-started container), left behind when the operator was killed.
+  ids=$(docker ps -aq --filter "label=gitfleet.lock=$CLUSTER")
+  [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
   docker network rm "gf-$CLUSTER" >/dev/null 2>&1 || true
   rm -rf "$DEMO"
   echo "done"

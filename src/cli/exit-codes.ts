@@ -9,3 +9,5 @@ export const EXIT_USAGE = 2;
 export const EXIT_CHANGES = 3;
 /** `plan`: some hosts could not be observed, so the plan would be a guess (unless --allow-partial). */
 export const EXIT_UNOBSERVED = 4;
+/** `run`: another operator holds the cluster lock (it is named on stderr); nothing was changed. */
+export const EXIT_LOCKED = 5;

@@ -20,9 +20,12 @@ import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.j
 import type { SecretStore } from "../model/ports.js";
 import type { LoadResult, RepoFiles } from "../model/spec.js";
 import { loadSpec } from "../spec/index.js";
+import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
+import { ClusterLock } from "./cluster-lock.js";
 import { createDockerDriver } from "./docker-driver.js";
 import type { DriverFactory } from "./fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
+import { systemTime } from "./time.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 
 export interface BootstrapOptions {
@@ -59,6 +62,12 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     logger: o.logger,
     heartbeat: o.once !== true,
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
+    lock: new ClusterLock({
+      me: await operatorIdentity(config.workDir),
+      time: systemTime,
+      logger: o.logger,
+      pidAlive,
+    }),
   };
   return new Operator(options);
 }

@@ -23,6 +23,7 @@ import type {
   DriverEvent,
   HostDriver,
   HostFacts,
+  HostLock,
 } from "./host-driver.js";
 
 const NETWORK_CHECK_MS = 30_000;
@@ -84,6 +85,7 @@ class DockerHostDriver implements HostDriver {
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
   readonly edge: EdgeHost;
   readonly volumes: VolumePort;
+  readonly lock: HostLock;
 
   constructor(
     private readonly host: DockerHost,
@@ -106,6 +108,14 @@ class DockerHostDriver implements HostDriver {
       openHelper: (o) => host.openVolumeHelper(o),
       prepareCopyTarget: (t) => host.prepareCopyTarget(t),
       markSuperseded: (o) => host.markSuperseded(o),
+    };
+    // The lock record is a never-started container of the edge's image, which every host needs anyway.
+    const image = o.cluster.edge.image;
+    this.lock = {
+      read: () => host.readLock(),
+      create: (holder, lease) => host.createLock(image, holder, lease),
+      renew: (id, lease) => host.renewLock(id, lease),
+      remove: (id) => host.removeLock(id),
     };
   }
 

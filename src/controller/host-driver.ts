@@ -4,6 +4,7 @@
 // Docker adapter (docker-driver.ts), which bounds concurrency and time per host.
 
 import type { ContainerState, ForeignPort, Health, ObservedReplica } from "../model/observed.js";
+import type { LockIdentity, LockLease, LockRecord } from "../model/lock.js";
 import type { Resources, ServiceSpec } from "../model/spec.js";
 import type { EdgeHost } from "./edge/edge-host.js";
 import type { VolumePort } from "./volumes/port.js";
@@ -75,6 +76,18 @@ export interface HostDriver {
   readonly edge?: EdgeHost;
   /** The host's named volumes; absent in drivers that have none (fakes). */
   readonly volumes?: VolumePort;
+  /** The cluster lock's record on this host; absent in drivers that keep none (fakes). */
+  readonly lock?: HostLock;
+}
+
+/** The cluster lock's record on one host (see cluster-lock.ts). */
+export interface HostLock {
+  read(): Promise<LockRecord | undefined>;
+  /** "exists" when someone else created the record first. */
+  create(holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists">;
+  renew(id: string, lease: LockLease): Promise<void>;
+  /** Remove exactly the record with this id, never a newer one. */
+  remove(id: string): Promise<void>;
 }
 
 /** Error codes carried by errors the controller raises itself. */

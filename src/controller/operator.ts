@@ -6,6 +6,9 @@
 import type { Logger } from "pino";
 import { log as rootLog } from "../log.js";
 import type { DesiredSource, StatusSink } from "../model/ports.js";
+import { WarnThrottle } from "../log-throttle.js";
+import type { LockIdentity } from "../model/lock.js";
+import { describeVerdict, type ClusterLock } from "./cluster-lock.js";
 import { Fleet, type DriverFactory } from "./fleet.js";
 import { errorMessage } from "./host-driver.js";
 import { Heartbeat, heartbeatInterval } from "./heartbeat.js";
@@ -28,6 +31,8 @@ export interface OperatorOptions {
   readonly pollMs?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** The single-instance guard (production always has one; fakes may do without). */
+  readonly lock?: ClusterLock;
 }
 
 /** Defaults until the first commit says otherwise (cluster.settings). */
@@ -46,6 +51,11 @@ export class Operator {
   private readonly listeners = new Set<(o: PassOutcome) => void>();
   private started = false;
   private lastOutcome: PassOutcome | undefined;
+  /** Set once this operator must not act any more (another one holds the cluster). */
+  private refusal: string | undefined;
+  private readonly fatalListeners = new Set<(why: string) => void>();
+  private renewer: { stop: AbortController; done: Promise<void> } | undefined;
+  private readonly lockWarnings = new WarnThrottle(30_000, () => this.time.now());
 
   constructor(private readonly o: OperatorOptions) {
     this.time = o.time ?? systemTime;
@@ -68,6 +78,7 @@ export class Operator {
       logger: this.logger,
       ...(o.observeTimeoutMs !== undefined ? { observeTimeoutMs: o.observeTimeoutMs } : {}),
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.lock !== undefined ? { lock: o.lock } : {}),
     });
     this.loop = new WorkLoop({
       time: this.time,
@@ -102,6 +113,7 @@ export class Operator {
       this.logger.info({ trigger: t.name }, "trigger started");
     }
     this.heartbeat?.start();
+    this.startRenewer();
     this.loop.start();
     this.markDue("startup");
   }
@@ -111,11 +123,23 @@ export class Operator {
     for (const t of this.o.triggers ?? []) await t.stop().catch(() => undefined);
     await this.loop.stop();
     await this.heartbeat?.stop();
+    this.renewer?.stop.abort();
+    await this.renewer?.done;
+    if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
     this.fleet.close();
   }
 
-  markDue(reason: string): void {
-    this.loop.markDue(reason);
+  /**
+   * Called once when this operator must stop acting: another operator holds the cluster lock
+   * (alive: it renews its lease), or took it from this one. The CLI exits then.
+   */
+  onFatal(listener: (why: string) => void): () => void {
+    this.fatalListeners.add(listener);
+    return () => this.fatalListeners.delete(listener);
+  }
+
+  markDue(reason: string, inMs = 0): void {
+    this.loop.markDue(reason, inMs);
   }
 
   /** Called after every pass (tests, the CLI's progress). Returns unsubscribe. */
@@ -134,21 +158,34 @@ export class Operator {
     for (let i = 0; i < maxPasses; i++) {
       try {
         out = await this.pass(abort, [i === 0 ? "once" : "once: follow-up"]);
+        // A lock whose holder was not seen alive yet: wait for its lease to tell, then try again.
+        if (out.locked !== undefined && !out.locked.alive && !out.locked.lost && this.refusal === undefined) {
+          await this.time.sleep(out.locked.expiresInMs + 100, abort);
+          continue;
+        }
       } catch (err) {
         await this.reconciler.reportError(errorMessage(err)).catch(() => undefined);
         out = { ok: false, converged: false, error: errorMessage(err) };
       }
       if (!out.ok || out.converged || out.followUpMs !== 0 || abort.aborted) break;
     }
+    if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
     this.fleet.close();
     return out ?? { ok: false, converged: false, error: "no pass ran" };
   }
 
   private async pass(signal: AbortSignal, reasons: readonly string[]): Promise<PassOutcome> {
+    if (this.refusal !== undefined) return { ok: false, converged: false, error: this.refusal };
     const started = this.time.now();
     this.logger.debug({ reasons }, "pass started");
     const out = await this.reconciler.pass(signal);
     this.lastOutcome = out;
+    if (out.locked !== undefined) {
+      this.locked(out.locked);
+      const refused = { ...out, error: `refusing to act: ${describeVerdict(out.locked)}` };
+      for (const l of this.listeners) l(refused);
+      return refused;
+    }
     const changed = out.plan?.rollouts.length ?? 0;
     // Quiet while nothing happens, but the first converged pass after a change (or after start) is news.
     const newlyConverged = out.converged && !this.converged;
@@ -166,6 +203,48 @@ export class Operator {
     );
     for (const l of this.listeners) l(out);
     return out;
+  }
+
+  /** Another operator's record: refuse for good when it is alive (or took ours), else wait for its lease. */
+  private locked(v: NonNullable<PassOutcome["locked"]>): void {
+    const why = describeVerdict(v);
+    if (v.alive || v.lost) {
+      this.fatal(`refusing to act: ${why}`, v.holder);
+      return;
+    }
+    this.lockWarnings.warn(this.logger, "wait", { holder: v.holder, host: v.host }, `not acting yet: ${why}`);
+    this.markDue("cluster lock: lease check", Math.min(v.expiresInMs, this.renewEveryMs()) + 100);
+  }
+
+  private fatal(why: string, holder?: LockIdentity): void {
+    if (this.refusal !== undefined) return;
+    this.refusal = why;
+    this.logger.error(holder !== undefined ? { holder } : {}, why);
+    for (const l of this.fatalListeners) l(why);
+  }
+
+  private renewEveryMs(): number {
+    return Math.max(200, Math.floor((this.o.lock?.leaseMs ?? 15_000) / 3));
+  }
+
+  /** Renew the lock on its own timer (a rollout can outlast the lease); losing it is fatal. */
+  private startRenewer(): void {
+    const lock = this.o.lock;
+    if (lock === undefined || this.renewer !== undefined) return;
+    const stop = new AbortController();
+    const done = (async () => {
+      while (!stop.signal.aborted) {
+        await this.time.sleep(this.renewEveryMs(), stop.signal);
+        if (stop.signal.aborted || this.refusal !== undefined || !lock.held) continue;
+        try {
+          const v = await this.reconciler.renewLock();
+          if (v !== undefined && !v.held) this.fatal(`stopping: ${describeVerdict(v)}`, v.holder);
+        } catch (err) {
+          this.logger.warn({ err: errorMessage(err) }, "cluster lock not renewed; retrying");
+        }
+      }
+    })();
+    this.renewer = { stop, done };
   }
 
   private hostChanged(c: HealthChange): void {

@@ -3,6 +3,7 @@
 // trigger. A pass that did not fully succeed is retried by the loop's backoff.
 
 import type { SourceSnapshot } from "../model/ports.js";
+import type { LockVerdict } from "./cluster-lock.js";
 import type { Plan } from "../plan/index.js";
 import type { ExecutionResult } from "./execute/index.js";
 import type { FleetObservation } from "./observe.js";
@@ -18,6 +19,8 @@ export interface PassOutcome {
   readonly plan?: Plan;
   readonly result?: ExecutionResult;
   readonly error?: string;
+  /** The pass did nothing: another operator holds the cluster lock. */
+  readonly locked?: Exclude<LockVerdict, { held: true }>;
 }
 
 export function passOutcome(

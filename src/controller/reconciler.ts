@@ -14,6 +14,7 @@ import type { Placement } from "../schedule/types.js";
 import type { StatusInput, WaitNote } from "../status/index.js";
 import type { WaitingSlot } from "../plan/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
+import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
@@ -52,6 +53,8 @@ export interface ReconcilerOptions {
   readonly pollMs?: number;
   /** Random source for backoff jitter (default Math.random). */
   readonly random?: () => number;
+  /** The single-instance guard: no pass acts unless this operator holds it. */
+  readonly lock?: ClusterLock;
 }
 
 export class Reconciler {
@@ -131,6 +134,9 @@ export class Reconciler {
       return { ok, converged: false, snapshot };
     }
     await this.useCluster(desired);
+    // Nothing is observed, planned, changed or reported while another operator holds the cluster.
+    const lock = await this.o.lock?.ensure(this.lockHosts(desired.cluster));
+    if (lock !== undefined && !lock.held) return { ok: false, converged: false, snapshot, locked: lock };
     this.leaving = new Set();
     let observation = await this.observe(desired);
     // Guarded deletions: judged against what runs, before anything is planned.
@@ -282,6 +288,30 @@ export class Reconciler {
     });
     this.o.health.retain(cluster.hosts.map((h) => h.name));
     await this.o.fleet.sync(cluster);
+  }
+
+  /** Renew the cluster lock between passes (a pass may last longer than the lease). */
+  async renewLock(): Promise<LockVerdict | undefined> {
+    const cluster = this.o.source.current().desired?.state.cluster;
+    if (this.o.lock === undefined || cluster === undefined) return undefined;
+    return this.o.lock.ensure(this.lockHosts(cluster));
+  }
+
+  /** On a clean stop: the lock is given back, so the next operator need not wait for its lease. */
+  async releaseLock(): Promise<void> {
+    const cluster = this.o.source.current().desired?.state.cluster;
+    if (this.o.lock === undefined || cluster === undefined) return;
+    await this.o.lock.release(this.lockHosts(cluster));
+  }
+
+  /** The lock records of the hosts not known to be down (a down host would only cost a timeout). */
+  private lockHosts(cluster: DesiredState["cluster"]): LockHost[] {
+    const now = this.o.time.now();
+    return cluster.hosts.flatMap((h) => {
+      const lock = this.o.fleet.driver(h.name)?.lock;
+      const down = this.o.health.view(h.name, now).state === "down";
+      return lock === undefined || down ? [] : [{ name: h.name, lock }];
+    });
   }
 
   /** Status after a pass that threw: the error is reported, the rest as last known. */

@@ -11,6 +11,7 @@ import { LABELS, portKey } from "../../model/observed.js";
 import type { ForeignPort, ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../model/ports.js";
 import type { Resources } from "../../model/spec.js";
+import type { LockIdentity, LockLease, LockRecord } from "../../model/lock.js";
 import { HostCaller } from "./call.js";
 import { connectionOptions, type Endpoint } from "./connection.js";
 import type { HostContext } from "./context.js";
@@ -18,6 +19,7 @@ import { DockerError } from "./errors.js";
 import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
+import { createLock, readLock, removeLock, writeLease } from "./lock-container.js";
 import { ensureNetwork, type NetworkOptions } from "./network.js";
 import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
 import type { PullProgress } from "./pull.js";
@@ -266,6 +268,25 @@ export class DockerHost {
 
   markSuperseded(o: { volume: string; by: string; image: string }): Promise<void> {
     return markSuperseded(this.ctx, o);
+  }
+
+  /** The cluster lock's record on this host (undefined: nobody holds it here). */
+  readLock(): Promise<LockRecord | undefined> {
+    return readLock(this.ctx);
+  }
+
+  /** Take the lock on this host; "exists" when someone holds it already. */
+  createLock(image: string, holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists"> {
+    return createLock(this.ctx, image, holder, lease);
+  }
+
+  renewLock(id: string, lease: LockLease): Promise<void> {
+    return writeLease(this.ctx, id, lease);
+  }
+
+  /** Remove exactly this lock record (by id). */
+  removeLock(id: string): Promise<void> {
+    return removeLock(this.ctx, id);
   }
 
   /** Stop every event subscription (and close the SSH connection, if any). */

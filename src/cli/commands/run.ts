@@ -8,7 +8,7 @@ import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../../conf
 import { buildOperator } from "../../controller/bootstrap.js";
 import type { Operator } from "../../controller/operator.js";
 import { log } from "../../log.js";
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 
 export interface RunOptions {
@@ -23,6 +23,9 @@ Exit codes:
   1  with --once: not converged (a rollout failed, a host did not answer, the newest
      commit was rejected, or Git / the status branch could not be reached)
   2  the configuration is invalid or unreadable (nothing was touched)
+  5  another operator holds the cluster lock (its host, pid and start time are printed);
+     nothing was changed. A crashed operator's lock is taken over once its lease (15 s)
+     runs out without renewal; the same operator restarted takes its own lock back at once
 
 Logs are JSON lines on stderr (pino); GITFLEET_LOG_LEVEL=debug shows every pass.
 Every setting can also come from GITFLEET_* environment variables (see schemas/operator.schema.json).`;
@@ -63,17 +66,21 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
     },
     "gitfleet starting",
   );
-  if (options.once === true) return runOnce(operator);
+  if (options.once === true) return runOnce(operator, io);
   return runForever(operator, io);
 }
 
-async function runOnce(operator: Operator): Promise<number> {
+async function runOnce(operator: Operator, io: CommandIo): Promise<number> {
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
   try {
     const out = await operator.runOnce(10, abort.signal);
+    if (out.locked !== undefined) {
+      io.err(`gitfleet run: ${out.error ?? "the cluster is locked by another operator"}\n`);
+      return EXIT_LOCKED;
+    }
     const done = out.ok && out.converged && out.snapshot?.rejected === undefined;
     log.info(
       { ok: out.ok, converged: out.converged, commit: out.snapshot?.desired?.commit },
@@ -95,8 +102,17 @@ async function runForever(operator: Operator, io: CommandIo): Promise<number> {
     await operator.stop().catch(() => undefined);
     return EXIT_USAGE;
   }
+  let refused: string | undefined;
   await new Promise<void>((resolve) => {
     let stopping = false;
+    // Another operator holds the cluster: say who, stop without touching anything, exit 4.
+    operator.onFatal((why) => {
+      refused = why;
+      io.err(`gitfleet run: ${why}\n`);
+      if (stopping) return;
+      stopping = true;
+      void operator.stop().then(resolve, () => resolve());
+    });
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
         // A second signal: the user does not want to wait for the current step.
@@ -114,9 +130,10 @@ async function runForever(operator: Operator, io: CommandIo): Promise<number> {
     process.on("SIGINT", onSignal);
   });
   log.info("stopped");
+  const code = refused !== undefined ? EXIT_LOCKED : EXIT_OK;
   // Keep-alive sockets of the Docker and Git clients must not hold the process open.
-  setTimeout(() => process.exit(process.exitCode ?? EXIT_OK), 2_000).unref();
-  return EXIT_OK;
+  setTimeout(() => process.exit(process.exitCode ?? code), 2_000).unref();
+  return code;
 }
 
 function indent(text: string): string {

@@ -16,7 +16,7 @@ import type { EdgeTarget } from "../../adapters/edge/target.js";
 import { parseShowProc, type ProcInfo } from "../../edge/runtime-parse.js";
 import { EDGE_RESERVED_PORTS } from "../../model/names.js";
 import { execIn } from "./exec.js";
-import { singleFileTar } from "./tar.js";
+import { singleFileTar } from "../../adapters/docker/tar.js";
 
 export const EDGE_CONFIG_DIR = "/usr/local/etc/haproxy";
 export const EDGE_CONFIG_FILE = "haproxy.cfg";

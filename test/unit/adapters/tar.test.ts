@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { singleFileTar } from "../../../../src/controller/edge/tar.js";
+import { firstFileOfTar, singleFileTar } from "../../../src/adapters/docker/tar.js";
 
 function field(buf: Buffer, offset: number, length: number): string {
   return buf
@@ -26,5 +26,14 @@ describe("singleFileTar", () => {
 
   it("is the same bytes for the same content", () => {
     expect(singleFileTar("a", "x").equals(singleFileTar("a", "x"))).toBe(true);
+  });
+
+  it("reads back the file it wrote (what getArchive of one file returns), skipping a directory entry", () => {
+    const content = '{"renewals":3}\n'.repeat(40);
+    expect(firstFileOfTar(singleFileTar("lease.json", content))).toBe(content);
+    const dir = Buffer.from(singleFileTar("d/", "").subarray(0, 512));
+    dir.write("5", 156, 1, "ascii");
+    expect(firstFileOfTar(Buffer.concat([dir, singleFileTar("f", "x")]))).toBe("x");
+    expect(firstFileOfTar(Buffer.alloc(1024, 0))).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
-// A one-file ustar archive: what Docker's putArchive takes to place a file in
-// a container. Written here (30 lines) rather than pulling in a tar package.
+// One-file ustar archives: what Docker's putArchive takes to place a file in a
+// container, and what getArchive gives back. Written here (40 lines) rather
+// than pulling in a tar package.
 
 function field(buf: Buffer, offset: number, length: number, value: string): void {
   buf.write(value.slice(0, length), offset, length, "ascii");
@@ -28,4 +29,17 @@ export function singleFileTar(name: string, content: string, mode = 0o644): Buff
   field(header, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
   const padding = Buffer.alloc((512 - (data.length % 512)) % 512, 0);
   return Buffer.concat([header, data, padding, Buffer.alloc(1024, 0)]);
+}
+
+/** The content of the first regular file of a ustar archive (getArchive of one file). */
+export function firstFileOfTar(tar: Buffer): string | undefined {
+  for (let at = 0; at + 512 <= tar.length;) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) return undefined;
+    const size = parseInt(header.subarray(124, 136).toString("ascii").replace(/\0.*$/s, "").trim() || "0", 8);
+    const type = header[156] ?? 0;
+    if (type === 0x30 || type === 0) return tar.subarray(at + 512, at + 512 + size).toString("utf8");
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return undefined;
 }

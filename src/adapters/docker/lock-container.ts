@@ -1,0 +1,127 @@
+// The cluster lock's record on one Docker host: a container that is created and
+// never started, named per cluster, so Docker's 409 on its name makes taking it
+// atomic. Who holds it is in its labels (readable with `docker ps -a`); the
+// lease, renewed every few seconds, is a small file put into the container's
+// filesystem (the Docker API lets one write into a container that never ran).
+
+import { Readable } from "node:stream";
+import type { LockIdentity, LockLease, LockRecord } from "../../model/lock.js";
+import type { HostContext } from "./context.js";
+import { DockerError } from "./errors.js";
+import { ensureImage } from "./images.js";
+import { firstFileOfTar, singleFileTar } from "./tar.js";
+
+/** Label keys of the lock container (not gitfleet.cluster: it is no replica and no edge). */
+export const LOCK_LABELS = {
+  cluster: "gitfleet.lock",
+  instance: "gitfleet.lock.instance",
+  host: "gitfleet.lock.host",
+  pid: "gitfleet.lock.pid",
+  started: "gitfleet.lock.started",
+} as const;
+
+const LEASE_FILE = "gitfleet-lease.json";
+
+export const lockContainerName = (cluster: string): string => `gf-${cluster}-lock`;
+
+const isCode = (err: unknown, ...codes: string[]): boolean =>
+  err instanceof DockerError && codes.includes(err.code);
+
+export async function readLock(ctx: HostContext): Promise<LockRecord | undefined> {
+  const name = lockContainerName(ctx.cluster);
+  let info;
+  try {
+    info = await ctx.calls.run("inspect-lock", () => ctx.docker.getContainer(name).inspect(), {
+      lane: "read",
+    });
+  } catch (err) {
+    if (isCode(err, "not-found")) return undefined;
+    throw err;
+  }
+  const l = info.Config.Labels ?? {};
+  const holder: LockIdentity = {
+    instance: l[LOCK_LABELS.instance] ?? "",
+    host: l[LOCK_LABELS.host] ?? "",
+    pid: Number(l[LOCK_LABELS.pid] ?? 0),
+    started: Number(l[LOCK_LABELS.started] ?? 0),
+  };
+  let lease: LockLease | undefined;
+  try {
+    const stream = await ctx.calls.run(
+      "read-lease",
+      () => ctx.docker.getContainer(info.Id).getArchive({ path: `/${LEASE_FILE}` }),
+      { lane: "read" },
+    );
+    lease = parseLease(firstFileOfTar(await readAll(stream)));
+  } catch (err) {
+    // Created but not written yet (a contender between its two calls): no lease yet.
+    if (!isCode(err, "not-found")) throw err;
+  }
+  return { id: info.Id, holder, lease };
+}
+
+/** Create the lock container holding `holder`'s identity; "exists" when someone has it. */
+export async function createLock(
+  ctx: HostContext,
+  image: string,
+  holder: LockIdentity,
+  lease: LockLease,
+): Promise<{ id: string } | "exists"> {
+  await ensureImage(ctx, image);
+  try {
+    const c = await ctx.calls.run("create-lock", () =>
+      ctx.docker.createContainer({
+        name: lockContainerName(ctx.cluster),
+        Image: image,
+        Entrypoint: ["true"],
+        Cmd: [],
+        NetworkDisabled: true,
+        Labels: {
+          [LOCK_LABELS.cluster]: ctx.cluster,
+          [LOCK_LABELS.instance]: holder.instance,
+          [LOCK_LABELS.host]: holder.host,
+          [LOCK_LABELS.pid]: String(holder.pid),
+          [LOCK_LABELS.started]: String(holder.started),
+        },
+      }),
+    );
+    await writeLease(ctx, c.id, lease);
+    return { id: c.id };
+  } catch (err) {
+    if (isCode(err, "conflict")) return "exists";
+    throw err;
+  }
+}
+
+export async function writeLease(ctx: HostContext, id: string, lease: LockLease): Promise<void> {
+  const text = `${JSON.stringify({ renewals: lease.renewals, lease_ms: lease.leaseMs })}\n`;
+  await ctx.calls.run("write-lease", () =>
+    ctx.docker.getContainer(id).putArchive(singleFileTar(LEASE_FILE, text), { path: "/" }),
+  );
+}
+
+/** Remove the lock container with this id (never by name: that could be a newer holder's). */
+export async function removeLock(ctx: HostContext, id: string): Promise<void> {
+  try {
+    await ctx.calls.run("remove-lock", () => ctx.docker.getContainer(id).remove({ force: true }));
+  } catch (err) {
+    if (!isCode(err, "not-found", "conflict")) throw err;
+  }
+}
+
+function parseLease(text: string | undefined): LockLease | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as { renewals?: unknown; lease_ms?: unknown };
+    if (typeof v.renewals !== "number" || typeof v.lease_ms !== "number") return undefined;
+    return { renewals: v.renewals, leaseMs: v.lease_ms };
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as Readable) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
