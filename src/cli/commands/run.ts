@@ -105,7 +105,7 @@ async function runForever(operator: Operator, io: CommandIo): Promise<number> {
   let refused: string | undefined;
   await new Promise<void>((resolve) => {
     let stopping = false;
-    // Another operator holds the cluster: say who, stop without touching anything, exit 4.
+    // Another operator holds the cluster: say who, stop without touching anything, exit 5.
     operator.onFatal((why) => {
       refused = why;
       io.err(`gitfleet run: ${why}\n`);
