@@ -43,6 +43,15 @@ function toProblem(e: ErrorObject): SchemaProblem {
       return { pointer: e.instancePath, atKey: false, message: `give exactly one of ${choices}` };
     }
     case "pattern":
+      if (e.instancePath === "/repository/url") {
+        // Says every accepted form: SSH addresses too, not only the first example.
+        return {
+          pointer: e.instancePath,
+          atKey: false,
+          message: `not a Git URL: write https://host/path.git, ssh://[user@]host[:port]/path.git or user@host:path.git`,
+        };
+      }
+      return { pointer: e.instancePath, atKey: false, message: `invalid value${example(e.parentSchema)}` };
     case "format":
     case "minLength":
       return { pointer: e.instancePath, atKey: false, message: `invalid value${example(e.parentSchema)}` };

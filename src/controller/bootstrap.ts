@@ -15,6 +15,8 @@ import {
   type RepositoryLocation,
 } from "../adapters/git/index.js";
 import { WebhookServer } from "../adapters/http/webhook.js";
+import { isSshRepoUrl } from "../adapters/git/ssh-url.js";
+import { secretStoreMaterial, SSH_SECRETS } from "../adapters/ssh/material.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../model/ports.js";
@@ -98,6 +100,11 @@ export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logg
 
 export function repositoryOf(config: OperatorConfig): RepositoryLocation {
   const { url, path, credentialsFile } = config.repository;
+  if (url !== undefined && isSshRepoUrl(url)) {
+    // The deploy key and the pinned host keys: host material of the secret store.
+    const secrets = new DirectorySecretStore(config.secretsDir);
+    return { url, ssh: secretStoreMaterial({ secrets, keyNames: [SSH_SECRETS.deployKey] }) };
+  }
   if (url !== undefined) {
     const auth: GitAuth | undefined =
       credentialsFile !== undefined ? credentialsFromFile(credentialsFile) : credentialsFromEnv();

@@ -2,8 +2,11 @@
 // whatever isomorphic-git or the network throws into one of them with a
 // message an operator can act on. Credentials never appear in a message.
 
+import { SshError, type SshErrorCode } from "../ssh/errors.js";
+
 export type GitErrorCode =
   | "git-auth-failed"
+  | "git-host-key" // SSH: the server's host key is not pinned, or differs from the pin
   | "git-timeout"
   | "git-unreachable"
   | "git-http-error"
@@ -60,6 +63,7 @@ const NETWORK_CODES = new Set([
 /** Translate any failure talking to `url` into a GitAdapterError. */
 export function toGitError(err: unknown, url: string, hasCredentials: boolean): GitAdapterError {
   if (err instanceof GitAdapterError) return err;
+  if (err instanceof SshError) return fromSshError(err);
   const e = (typeof err === "object" && err !== null ? err : {}) as ErrorLike;
   const where = redactUrl(url);
   const code = typeof e.code === "string" ? e.code : "";
@@ -105,4 +109,20 @@ export function toGitError(err: unknown, url: string, hasCredentials: boolean): 
 /** Remove anything that looks like credentials embedded in a URL inside free text. */
 function redactText(text: string): string {
   return text.replace(/(\w+:\/\/)[^\s/@]+@/g, "$1");
+}
+
+const SSH_CODES: Readonly<Record<SshErrorCode, GitErrorCode>> = {
+  "ssh-host-key-unknown": "git-host-key",
+  "ssh-host-key-changed": "git-host-key",
+  "ssh-host-key-revoked": "git-host-key",
+  "ssh-auth-failed": "git-auth-failed",
+  "ssh-key-invalid": "git-credentials-invalid",
+  "ssh-unreachable": "git-unreachable",
+  "ssh-timeout": "git-timeout",
+  "ssh-exec-failed": "git-unreachable",
+  "ssh-closed": "git-unreachable",
+};
+
+function fromSshError(err: SshError): GitAdapterError {
+  return new GitAdapterError(SSH_CODES[err.code], `Git server: ${err.message}`, { cause: err });
 }

@@ -46,7 +46,7 @@ export function createGitHttpClient(options: GitHttpClientOptions): HttpClient {
 }
 
 /** Re-yield the body, failing (instead of hanging) when the deadline passes. */
-async function* guardBody(
+export async function* guardBody(
   body: AsyncIterableIterator<Uint8Array>,
   signal: AbortSignal,
   timeout: Error,

@@ -1,4 +1,6 @@
-// A repository over smart HTTP(S), with its objects in a local bare cache.
+// A repository over smart HTTP(S) (or over SSH, through a transport that
+// serves isomorphic-git's HTTP client: ssh-transport.ts), with its objects in
+// a local bare cache.
 // Polls are one ref advertisement (protocol v1: `fetch` only speaks v1 anyway,
 // and a v2 ls-refs would cost a second request). Fetches name exactly one ref
 // and tell the server the last fetched commit: isomorphic-git only sends the
@@ -26,6 +28,16 @@ export interface HttpRemoteOptions {
   readonly timeoutMs?: number;
   /** History depth of the first fetch into an empty cache (default 1). */
   readonly initialDepth?: number;
+  /**
+   * Another transport behind isomorphic-git's HTTP client (Git over SSH):
+   * `url` is then only what isomorphic-git is handed, `location` names the
+   * repository in messages, and `release` runs after every operation.
+   */
+  readonly transport?: {
+    readonly http: HttpClient;
+    readonly location: string;
+    release(): void;
+  };
 }
 
 const PUSH_REF = "refs/gitfleet/push";
@@ -42,10 +54,10 @@ export class HttpRemote implements GitRemote {
 
   constructor(private readonly options: HttpRemoteOptions) {
     this.gitdir = options.gitdir;
-    this.location = redactUrl(options.url);
+    this.location = options.transport?.location ?? redactUrl(options.url);
     this.storeFs = createStoreFs(options.gitdir);
     this.fs = this.storeFs.client;
-    this.http = createGitHttpClient({ timeoutMs: options.timeoutMs ?? 10_000 });
+    this.http = options.transport?.http ?? createGitHttpClient({ timeoutMs: options.timeoutMs ?? 10_000 });
   }
 
   async listRefs(prefix: string): Promise<AdvertisedRef[]> {
@@ -159,7 +171,9 @@ export class HttpRemote implements GitRemote {
     try {
       return await op(authHeaders(creds));
     } catch (err) {
-      throw toGitError(err, this.options.url, creds !== undefined);
+      throw toGitError(err, this.options.transport?.location ?? this.options.url, creds !== undefined);
+    } finally {
+      this.options.transport?.release();
     }
   }
 }

@@ -17,8 +17,8 @@ import { STATUS_DIR } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
 import type { Store } from "./objects.js";
 import type { GitRemote } from "./remote.js";
-import { HttpRemote } from "./remote-http.js";
 import { LocalRemote } from "./remote-local.js";
+import { urlRemote } from "./remote-url.js";
 import type { RepositoryLocation } from "./source.js";
 import { buildStatusTree, checkStatusPaths } from "./status-tree.js";
 
@@ -65,11 +65,9 @@ export class GitStatusSink implements StatusSink {
     if (!("url" in repo)) return new GitStatusSink(await LocalRemote.open(repo.path), options);
     if (!options.cacheDir)
       throw new GitAdapterError("git-config-invalid", "a Git URL needs a cache directory");
-    const remote = new HttpRemote({
-      url: repo.url,
+    const remote = urlRemote(repo, {
       // Apart from the source's cache: the two never race on one object store.
       gitdir: path.join(options.cacheDir, "status.git"),
-      ...(repo.auth ? { auth: repo.auth } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     return new GitStatusSink(remote, options);

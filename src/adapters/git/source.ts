@@ -13,7 +13,6 @@ import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
 import type { DesiredState, LoadResult, RepoFiles } from "../../model/spec.js";
 import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
-import type { GitAuth } from "./auth.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { CommitEvaluator, type DesiredCommit } from "./commit-evaluator.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
@@ -31,11 +30,11 @@ import {
 import type { GitRemote } from "./remote.js";
 import { HttpRemote } from "./remote-http.js";
 import { LocalRemote } from "./remote-local.js";
+import { type UrlLocation, urlRemote } from "./remote-url.js";
 import { consolidatePacks } from "./repack.js";
 import { CommitSignatureVerifier } from "./signature.js";
 
-export type RepositoryLocation =
-  { readonly url: string; readonly auth?: GitAuth } | { readonly path: string };
+export type RepositoryLocation = UrlLocation | { readonly path: string };
 
 export interface GitSourceOptions {
   readonly repository: RepositoryLocation;
@@ -109,10 +108,8 @@ export class GitSource implements DesiredSource {
     if ("url" in repo) {
       if (!options.cacheDir)
         throw new GitAdapterError("git-config-invalid", "a Git URL needs a cache directory");
-      remote = new HttpRemote({
-        url: repo.url,
+      remote = urlRemote(repo, {
         gitdir: path.join(options.cacheDir, "source.git"),
-        ...(repo.auth ? { auth: repo.auth } : {}),
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       });
     } else {

@@ -222,10 +222,20 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
     ]);
   });
 
-  it("a URL that is not http(s)", () => {
-    expect(messages("repository:\n  url: git@github.com:a/b.git\n")).toEqual([
-      `${FILE}:2:8: invalid value, e.g. "https://git.example.com/ops/fleet.git"`,
-    ]);
+  it("a URL that is neither HTTP(S) nor SSH, with a message naming every accepted form", () => {
+    const hint =
+      "not a Git URL: write https://host/path.git, ssh://[user@]host[:port]/path.git or user@host:path.git";
+    expect(messages("repository:\n  url: ftp://git.example.com/a/b.git\n")).toEqual([`${FILE}:2:8: ${hint}`]);
+    expect(messages("repository:\n  url: github.com:a/b.git\n")).toEqual([`${FILE}:2:8: ${hint}`]);
+  });
+
+  it("SSH URLs, scp-like and ssh://, are accepted (Git over SSH)", () => {
+    for (const url of ["git@github.com:acme/fleet.git", "ssh://git@git.example.com:2222/ops/fleet.git"]) {
+      expect(parse(`repository:\n  url: "${url}"\n`).repository.url).toBe(url);
+    }
+    expect(
+      parse("repository: {path: /r}\n", { GITFLEET_REPO_URL: "deploy@10.0.0.9:fleet" }).repository.url,
+    ).toBe("deploy@10.0.0.9:fleet");
   });
 
   it("a cron schedule that does not parse", () => {
