@@ -369,6 +369,9 @@ describe("the edge on three Docker hosts", () => {
       `by name from h2 while names changed: ${codes.filter((c) => c === "200").length}/${codes.length} ok`,
     );
     expect(codes.length).toBe(200);
+    // Re-attaching h2's names edge (once for the add, once for the removal) leaves a gap of a few
+    // milliseconds in which its names do not resolve: at most one request by name each.
+    expect(codes.filter((c) => c !== "200").length).toBeLessThanOrEqual(2);
     expect(await edgeIds()).toEqual(before);
     expect(world.output).toContain("edge names changed");
   }, 180_000);
