@@ -4,6 +4,7 @@
 
 import type { Logger } from "pino";
 import type { StatusSink } from "../model/ports.js";
+import { redactCredentials } from "../redact.js";
 import { describeChange, render, type StatusInput } from "../status/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "./host-driver.js";
@@ -28,7 +29,8 @@ export class StatusReporter {
   /** True when Git has the status now (written, or already equal). */
   write(input: StatusInput): Promise<boolean> {
     // Rendered now, so the files say what was true when asked, not when the queue drains.
-    const files = render(input);
+    // No status line carries a URL's credentials, whatever error text it quotes.
+    const files = new Map([...render(input)].map(([p, text]) => [p, redactCredentials(text)]));
     const done = this.queue.then(() => this.writeFiles(files));
     this.queue = done;
     return done;

@@ -9,7 +9,7 @@ export {
   credentialsFromSecretStore,
 } from "./auth.js";
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
-export { GitAdapterError, type GitErrorCode } from "./errors.js";
+export { GitAdapterError, type GitErrorCode, redactUrl } from "./errors.js";
 export { DEFAULT_REF, type RefSelector } from "./ref-selector.js";
 export { DEFAULT_STATUS_BRANCH, GitStatusSink, type GitStatusSinkOptions, STATUS_AUTHOR } from "./sink.js";
 export { GitSource, type GitSourceOptions, type RepositoryLocation } from "./source.js";

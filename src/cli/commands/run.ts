@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
 import { buildOperator } from "../../controller/bootstrap.js";
 import type { Operator } from "../../controller/operator.js";
+import { redactUrl } from "../../adapters/git/index.js";
 import { log } from "../../log.js";
 import { EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
@@ -56,7 +57,8 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
     io.err(`${indent(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT_USAGE;
   }
-  const where = config.repository.url ?? config.repository.path ?? "";
+  const url = config.repository.url;
+  const where = url !== undefined ? redactUrl(url) : (config.repository.path ?? "");
   log.info(
     {
       repository: where,
