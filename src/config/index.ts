@@ -5,3 +5,4 @@ export { parseOperatorConfig, parseListen, type ParseOptions } from "./parse.js"
 export { ConfigError, formatIssue, type ConfigIssue } from "./errors.js";
 export { ENV_OVERRIDES, type Env } from "./env.js";
 export * from "./types.js";
+export { DEFAULT_LIMITS, DEFAULT_LOAD_TIMEOUT_MS, type LimitsConfig } from "./limits.js";

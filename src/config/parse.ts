@@ -7,6 +7,7 @@ import { validate as validateCron } from "node-cron";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { parseDuration } from "../spec/units.js";
 import { parseCeiling } from "./ceiling.js";
+import { parseLimits } from "./limits.js";
 import { applyEnvOverrides, type Env } from "./env.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { locate } from "./locate.js";
@@ -144,6 +145,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       ...(str(repo["credentials"]) !== undefined
         ? { credentialsFile: resolve(str(repo["credentials"]) ?? "") }
         : {}),
+      ...(repo["allow_force_push"] === true ? { allowForcePush: true } : {}),
     },
     poll,
     status: { branch: sameBranch ? ref.value : statusBranch, sameBranch },
@@ -160,6 +162,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       : {}),
     docker,
     ceiling: parseCeiling(value["ceiling"], problem),
+    limits: parseLimits(value["limits"], problem),
   };
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return config;

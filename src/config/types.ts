@@ -2,6 +2,7 @@
 // ms, listen addresses split. Produced by parseOperatorConfig.
 
 import type { Ceiling } from "../model/ceiling.js";
+import type { LimitsConfig } from "./limits.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -21,6 +22,8 @@ export interface RepositoryConfig {
   readonly path?: string;
   readonly ref: RefSelector;
   readonly credentialsFile?: string;
+  /** Apply a commit that does not descend from the applied one (never with signature verification). */
+  readonly allowForcePush?: boolean;
 }
 
 export interface StatusConfig {
@@ -58,6 +61,7 @@ export interface OperatorConfig {
   readonly docker: DockerClientConfig;
   /** The most the watched repository may ask for (baseline profile when not configured). */
   readonly ceiling: Ceiling;
+  readonly limits: LimitsConfig;
 }
 
 export const CONFIG_DEFAULTS = {

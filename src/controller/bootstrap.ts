@@ -11,6 +11,7 @@ import {
   GitSource,
   GitStatusSink,
   type GitAuth,
+  type GitSourceOptions,
   type RefSelector,
   type RepositoryLocation,
 } from "../adapters/git/index.js";
@@ -20,8 +21,6 @@ import { secretStoreMaterial, SSH_SECRETS } from "../adapters/ssh/material.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../model/ports.js";
-import type { LoadResult, RepoFiles } from "../model/spec.js";
-import { loadSpec } from "../spec/index.js";
 import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
 import { ClusterLock } from "./cluster-lock.js";
 import { createDockerDriver } from "./docker-driver.js";
@@ -41,13 +40,11 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     onLegacyLayout: (message) => o.logger.warn(message),
   });
   const repository = repositoryOf(config);
-  const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
   const source = await GitSource.create({
     repository,
     ref: refOf(config.repository.ref),
     cacheDir: config.workDir,
-    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
-    loadSpec: specLoader(config),
+    ...(await trustOptions(config)),
   });
   const sink = await GitStatusSink.create({
     repository,
@@ -74,9 +71,24 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
   return new Operator(options);
 }
 
-/** Every commit is judged against the operator's ceiling, never against what it says of itself. */
-export function specLoader(config: OperatorConfig): (files: RepoFiles) => LoadResult {
-  return (files) => loadSpec(files, { ceiling: config.ceiling });
+/**
+ * How every reader of the repository judges a commit, the operator and `plan`
+ * alike: against the operator's ceiling (never what the commit says of
+ * itself), within its limits (in a worker thread, with a time budget), signed
+ * by a trusted key when keys are configured.
+ */
+export async function trustOptions(
+  config: OperatorConfig,
+): Promise<
+  Partial<Pick<GitSourceOptions, "trustedKeys" | "loadOptions" | "loadTimeoutMs" | "allowForcePush">>
+> {
+  const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
+  return {
+    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    loadOptions: { ceiling: config.ceiling, limits: config.limits.spec },
+    loadTimeoutMs: config.limits.loadTimeoutMs,
+    allowForcePush: config.repository.allowForcePush === true,
+  };
 }
 
 export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {

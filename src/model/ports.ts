@@ -17,7 +17,9 @@ export type RejectReason =
   | "untrusted-signature"
   | "bad-signature"
   // guarded deletion: it would remove too much of what runs (held by the reconciler, not the source)
-  | "mass-removal";
+  | "mass-removal"
+  // the branch moved to a commit that does not descend from the applied one
+  | "history-rewound";
 
 export interface RejectedCommit extends CommitInfo {
   readonly reason: RejectReason;

@@ -223,5 +223,18 @@ export type LoadResult =
   | { readonly ok: true; readonly state: DesiredState; readonly warnings?: readonly SpecWarning[] }
   | { readonly ok: false; readonly errors: readonly SpecError[]; readonly warnings?: readonly SpecWarning[] };
 
-/** Repository content as the loader sees it: path (posix, relative to repo root) → bytes or text. */
-export type RepoFiles = ReadonlyMap<string, string | Uint8Array>;
+/**
+ * A file a reader saw but did not read, and why: larger than the per-file
+ * limit, past the per-commit budget, or a symbolic link (never followed). The
+ * loader reports each at its path; nothing of its content is known.
+ */
+export interface UnreadFile {
+  readonly unread: "too-large" | "over-budget" | "symlink";
+  /** Bytes the file would take (0 for a symlink). */
+  readonly size: number;
+}
+
+export type RepoFile = string | Uint8Array | UnreadFile;
+
+/** Repository content as the loader sees it: path (posix, relative to repo root) → bytes, text, or why it was not read. */
+export type RepoFiles = ReadonlyMap<string, RepoFile>;

@@ -5,6 +5,7 @@
 import type { SourceRef } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { YamlDoc } from "./parse.js";
+import { MAX_DURATION_MS } from "./limits.js";
 import { locate, type LocateOptions, type PathSegment } from "./positions.js";
 import { parseCpus, parseDuration, parseSize } from "./units.js";
 
@@ -58,6 +59,14 @@ export function durationMs(
 ): number {
   if (text === undefined) return fallback;
   const r = parseDuration(text);
+  if (r.ok && r.value > MAX_DURATION_MS) {
+    ctx.problems.add(
+      ctx.at(path),
+      "bad-duration",
+      `${nameOf(ctx, path)} "${text}" is too long: durations may be at most 24h`,
+    );
+    return fallback;
+  }
   if (r.ok) return r.value;
   ctx.problems.add(
     ctx.at(path),

@@ -6,6 +6,10 @@ import type { SourceRef, SpecError } from "../model/spec.js";
 export const SPEC_ERROR_CODES = [
   // files and YAML
   "file-too-large",
+  "commit-too-large",
+  "symlink",
+  "nesting-too-deep",
+  "number-too-large",
   "binary-file",
   "empty-file",
   "yaml-syntax",
@@ -40,6 +44,8 @@ export const SPEC_ERROR_CODES = [
   "depends-on-cycle",
   "port-conflict",
   "port-reserved",
+  "too-many-replicas",
+  "too-many-errors",
   "unsatisfiable-constraint",
   "reservation-too-large",
   "policy-privileged",
@@ -74,16 +80,27 @@ export const SPEC_WARNING_CODES = [
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];
 
-/** Collects problems; nothing stops at the first one. */
+/** Problems (and warnings) kept per commit: enough to fix a broken repository, bounded for status and logs. */
+export const MAX_PROBLEMS = 500;
+
+/** Collects problems; nothing stops at the first one, but at most MAX_PROBLEMS are kept. */
 export class Problems {
   private readonly list: SpecError[] = [];
   private readonly warningList: SpecError[] = [];
+  private dropped = 0;
+  private firstDropped: SourceRef | undefined;
 
   add(at: SourceRef, code: SpecErrorCode, message: string): void {
+    if (this.list.length >= MAX_PROBLEMS) {
+      this.dropped += 1;
+      this.firstDropped ??= at;
+      return;
+    }
     this.list.push({ path: at.path, line: at.line, col: at.col, code, message });
   }
 
   warn(at: SourceRef, code: SpecWarningCode, message: string): void {
+    if (this.warningList.length >= MAX_PROBLEMS) return;
     this.warningList.push({ path: at.path, line: at.line, col: at.col, code, message });
   }
 
@@ -92,11 +109,21 @@ export class Problems {
   }
 
   get count(): number {
-    return this.list.length;
+    return this.list.length + this.dropped;
   }
 
   sorted(): SpecError[] {
-    return sortErrors(this.list);
+    const sorted = sortErrors(this.list);
+    if (this.firstDropped === undefined) return sorted;
+    const at = this.firstDropped;
+    const more: SpecError = {
+      path: at.path,
+      line: at.line,
+      col: at.col,
+      code: "too-many-errors",
+      message: `${this.dropped} more problems not listed (only the first ${MAX_PROBLEMS} are)`,
+    };
+    return [...sorted, more];
   }
 }
 

@@ -1,17 +1,13 @@
 // Which repository files are specs, and turning their bytes into text.
-// Everything outside cluster.yaml and services/ is ignored; what is inside
-// must be readable UTF-8 text of a sane size, or it is an error.
+// Everything outside cluster.yaml and services/**/*.y(a)ml is ignored; what is
+// inside must be readable UTF-8 text within the size limits, and a regular
+// file: a reader reports a symbolic link instead of following it.
 
-import type { RepoFiles, SourceRef } from "../model/spec.js";
+import type { RepoFile, RepoFiles, SourceRef, UnreadFile } from "../model/spec.js";
 import type { Problems } from "./errors.js";
+import { budgetFiles, formatBytes, roleOf, SERVICES_DIR, type FileRole, type SpecLimits } from "./limits.js";
 
-/** Larger spec files are refused: no hand-written spec is this big. */
-export const MAX_FILE_BYTES = 1024 * 1024;
-
-export const CLUSTER_FILE = "cluster.yaml";
-export const SERVICES_DIR = "services/";
-
-export type FileRole = "cluster" | "service";
+export { CLUSTER_FILE, SERVICES_DIR, type FileRole } from "./limits.js";
 
 export interface SpecFile {
   readonly path: string;
@@ -21,51 +17,84 @@ export interface SpecFile {
 
 export interface SelectedFiles {
   readonly files: readonly SpecFile[];
-  /** cluster.yaml exists (even when it could not be decoded). */
+  /** cluster.yaml exists (even when it could not be read or decoded). */
   readonly clusterPresent: boolean;
   /** Present but misnamed: worth a hint when cluster.yaml is missing. */
   readonly clusterYml: boolean;
 }
 
-export function selectSpecFiles(repo: RepoFiles, problems: Problems): SelectedFiles {
-  const files: SpecFile[] = [];
+export function selectSpecFiles(repo: RepoFiles, problems: Problems, limits: SpecLimits): SelectedFiles {
   let clusterYml = false;
   let clusterPresent = false;
-  const paths = [...repo.keys()].sort();
-  for (const rawPath of paths) {
+  const specs: [path: string, role: FileRole, content: RepoFile][] = [];
+  for (const [rawPath, content] of repo) {
     const path = normalisePath(rawPath);
     if (path === "cluster.yml") clusterYml = true;
     const role = roleOf(path);
     if (role === "cluster") clusterPresent = true;
-    const content = repo.get(rawPath);
-    if (role === undefined || content === undefined) continue;
+    if (role !== undefined) specs.push([path, role, content]);
+    // A link to a directory of specs (services/, services/sub) is refused like a link to a file.
+    else if (isUnread(content) && content.unread === "symlink" && underServices(path))
+      specs.push([path, "service", content]);
+  }
+  specs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const verdicts = budgetFiles(
+    specs.map(([path, , content]) => [path, sizeOf(content)] as const),
+    limits,
+  );
+  const files: SpecFile[] = [];
+  for (const [path, role, content] of specs) {
+    const start: SourceRef = { path, line: 1, col: 1 };
+    if (isUnread(content) && content.unread === "symlink") {
+      problems.add(
+        start,
+        "symlink",
+        "is a symbolic link; gitfleet never follows links: commit the file itself",
+      );
+      continue;
+    }
+    const verdict = verdicts.get(path);
+    if (verdict === "too-large" || (isUnread(content) && content.unread === "too-large")) {
+      const size = sizeOf(content);
+      problems.add(
+        start,
+        "file-too-large",
+        `file is ${formatBytes(size)}; spec files may be at most ${formatBytes(limits.maxFileBytes)} (split it, or move data out of Git)`,
+      );
+      continue;
+    }
+    if (verdict === "over-budget" || isUnread(content)) {
+      problems.add(
+        start,
+        "commit-too-large",
+        `the spec files of this commit pass ${formatBytes(limits.maxCommitBytes)} with this file (${formatBytes(sizeOf(content))}); a commit may hold at most that much`,
+      );
+      continue;
+    }
     const text = decode(path, content, problems);
     if (text !== undefined) files.push({ path, role, text });
   }
   return { files, clusterPresent, clusterYml };
 }
 
+function isUnread(content: RepoFile): content is UnreadFile {
+  return typeof content === "object" && !(content instanceof Uint8Array);
+}
+
+function sizeOf(content: RepoFile): number {
+  if (typeof content === "string") return Buffer.byteLength(content, "utf8");
+  return content instanceof Uint8Array ? content.byteLength : content.size;
+}
+
+function underServices(path: string): boolean {
+  return path === SERVICES_DIR.slice(0, -1) || path.startsWith(SERVICES_DIR);
+}
+
 function normalisePath(p: string): string {
   return p.replace(/^(?:\.\/|\/)+/, "");
 }
 
-function roleOf(path: string): FileRole | undefined {
-  if (path === CLUSTER_FILE) return "cluster";
-  if (path.startsWith(SERVICES_DIR) && /\.ya?ml$/i.test(path)) return "service";
-  return undefined;
-}
-
 function decode(path: string, content: string | Uint8Array, problems: Problems): string | undefined {
-  const start: SourceRef = { path, line: 1, col: 1 };
-  const size = typeof content === "string" ? Buffer.byteLength(content, "utf8") : content.byteLength;
-  if (size > MAX_FILE_BYTES) {
-    problems.add(
-      start,
-      "file-too-large",
-      `file is ${formatBytes(size)}; spec files may be at most ${formatBytes(MAX_FILE_BYTES)} (split it, or move data out of Git)`,
-    );
-    return undefined;
-  }
   let text: string;
   if (typeof content === "string") {
     text = content;
@@ -74,7 +103,7 @@ function decode(path: string, content: string | Uint8Array, problems: Problems):
       text = new TextDecoder("utf-8", { fatal: true }).decode(content);
     } catch {
       problems.add(
-        start,
+        { path, line: 1, col: 1 },
         "binary-file",
         "file is not UTF-8 text (is it a binary file?); spec files must be YAML",
       );
@@ -97,10 +126,4 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
   return { line, col: offset - before.lastIndexOf("\n") };
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, "")} KiB`;
-  return `${n} bytes`;
 }

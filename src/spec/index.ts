@@ -4,9 +4,10 @@
 // or a test fixture.
 
 import type { LoadResult, RepoFiles } from "../model/spec.js";
+import { DEFAULT_SPEC_LIMITS } from "./limits.js";
 import { loadRepo, type LoadOptions } from "./load.js";
 
-/** `options.ceiling`: the operator's ceiling (default: the baseline profile). */
+/** `options.ceiling`: the operator's ceiling (default: the baseline profile); `options.limits`: sizes and depths. */
 export function loadSpec(files: RepoFiles, options: LoadOptions = {}): LoadResult {
   return loadRepo(files, options);
 }
@@ -22,7 +23,19 @@ export {
   type SpecErrorCode,
   type SpecWarningCode,
 } from "./errors.js";
-export { CLUSTER_FILE, MAX_FILE_BYTES, SERVICES_DIR } from "./files.js";
+export {
+  budgetFiles,
+  CLUSTER_FILE,
+  DEFAULT_SPEC_LIMITS,
+  MAX_DURATION_MS,
+  MAX_TOTAL_REPLICAS,
+  roleOf,
+  SERVICES_DIR,
+  type SizeVerdict,
+  type SpecLimits,
+} from "./limits.js";
+/** The default per-file limit (the operator configuration may change it). */
+export const MAX_FILE_BYTES = DEFAULT_SPEC_LIMITS.maxFileBytes;
 export { parseConstraint, satisfies, satisfiesAll } from "./constraints.js";
 export { parseCpus, parseDuration, parseSize, type Parsed } from "./units.js";
 export { canonicalJson, specHash } from "./spec-hash.js";

@@ -8,6 +8,7 @@ import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
 import { Problems } from "./errors.js";
 import { CLUSTER_FILE, selectSpecFiles } from "./files.js";
 import { warnIgnoredFiles } from "./ignored-files.js";
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "./limits.js";
 import { loadCluster } from "./load-cluster.js";
 import { reportSchemaErrors } from "./messages.js";
 import { normaliseService, type LoadedService } from "./normalise-service.js";
@@ -15,6 +16,7 @@ import { parseFile, type YamlDoc } from "./parse.js";
 import { docStart, locate } from "./positions.js";
 import type { RawService } from "./raw.js";
 import { checkDependsOn } from "./rules-graph.js";
+import { checkTotalReplicas } from "./rules-bounds.js";
 import { checkPlacement } from "./rules-placement.js";
 import { checkServicesCeiling } from "./rules-ceiling-services.js";
 import { checkNoEffect } from "./rules-no-effect.js";
@@ -29,17 +31,20 @@ type Kind = "Service" | "Cluster";
 export interface LoadOptions {
   /** The operator's ceiling; the baseline profile when not given. */
   readonly ceiling?: Ceiling;
+  /** Sizes, depths and alias counts; DEFAULT_SPEC_LIMITS when not given. */
+  readonly limits?: SpecLimits;
 }
 
 export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult {
   const ceiling = options.ceiling ?? BASELINE_CEILING;
+  const limits = options.limits ?? DEFAULT_SPEC_LIMITS;
   const problems = new Problems();
-  const selected = selectSpecFiles(repo, problems);
+  const selected = selectSpecFiles(repo, problems, limits);
   warnIgnoredFiles(repo, problems);
   const clusterDocs: YamlDoc[] = [];
   const serviceDocs: YamlDoc[] = [];
   for (const file of selected.files) {
-    const parsed = parseFile(file, problems);
+    const parsed = parseFile(file, problems, limits);
     if (!parsed.hasContent) {
       problems.add(start(file.path), "empty-file", emptyMessage(file.role));
       continue;
@@ -91,6 +96,7 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   }
   checkDependsOn(services, known, problems);
   checkPortConflicts(services, problems);
+  checkTotalReplicas(services, cluster.hosts?.length ?? 0, problems);
   if (cluster.policy) checkPolicy(services, cluster.policy, ceiling, problems);
   checkServicesCeiling(services, cluster.hosts, ceiling, problems);
   if (cluster.hosts) checkPlacement(services, cluster.hosts, problems);

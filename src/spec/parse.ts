@@ -1,11 +1,15 @@
 // YAML text to documents that remember where every node is. Syntax errors
 // are reported with their position; a document with errors is not looked at
 // further, so one typo does not produce a cascade of schema complaints.
+// Bounded: nesting depth and alias expansion are limited, duplicate keys are
+// found in linear time (yaml's own check is quadratic), integers must be exact.
 
 import { isScalar, LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { SourceRef } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { SpecFile } from "./files.js";
+import type { SpecLimits } from "./limits.js";
+import { guardDocument } from "./yaml-guards.js";
 
 export interface YamlDoc {
   readonly file: SpecFile;
@@ -25,10 +29,12 @@ export interface ParsedFile {
 
 // Compose files lean on anchors and merge keys (<<: *defaults); allow both but
 // bound alias expansion so a "billion laughs" file cannot blow up memory.
-const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: true, merge: true, strict: true } as const;
-const MAX_ALIAS_COUNT = 100;
+// Duplicate keys are checked by guardDocument, in linear time.
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true } as const;
+/** Guard problems reported per file; past this the file is certainly broken and the rest is noise. */
+const MAX_GUARD_PROBLEMS = 20;
 
-export function parseFile(file: SpecFile, problems: Problems): ParsedFile {
+export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits): ParsedFile {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter: lines });
   // An empty stream (only comments/whitespace) comes back as a non-array.
@@ -49,8 +55,16 @@ export function parseFile(file: SpecFile, problems: Problems): ParsedFile {
     }
     if (isEmpty(doc)) return;
     hasContent = true;
+    const guarded = guardDocument(doc, {
+      maxDepth: limits.maxDepth,
+      merge: true,
+      lineOf: (offset) => lines.linePos(offset).line,
+    });
+    for (const g of guarded.slice(0, MAX_GUARD_PROBLEMS))
+      problems.add(at(file, lines, g.offset), g.code, g.message);
+    if (guarded.length > 0) return;
     try {
-      docs.push({ file, index, doc, lines, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) });
+      docs.push({ file, index, doc, lines, value: doc.toJS({ maxAliasCount: limits.maxAliasCount }) });
     } catch (e) {
       const offset = doc.contents?.range[0] ?? 0;
       const reason = e instanceof Error ? oneLine(e.message) : "cannot be read";

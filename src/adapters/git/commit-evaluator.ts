@@ -4,6 +4,7 @@
 
 import type { CommitInfo, RejectedCommit } from "../../model/ports.js";
 import type { DesiredState, LoadResult, RepoFiles, SpecError, SpecWarning } from "../../model/spec.js";
+import type { SpecLimits } from "../../spec/index.js";
 import { readCommitDetails } from "./commits.js";
 import type { Store } from "./objects.js";
 import type { CommitSignatureVerifier } from "./signature.js";
@@ -14,6 +15,9 @@ export type DesiredCommit = CommitInfo & {
   readonly files: RepoFiles;
   readonly warnings: readonly SpecWarning[];
 };
+
+/** The spec loader as the evaluator calls it: possibly in another thread, with its own time budget. */
+export type SpecLoadFn = (files: RepoFiles) => LoadResult | Promise<LoadResult>;
 
 export type Verdict =
   | { readonly ok: true; readonly desired: DesiredCommit }
@@ -28,10 +32,11 @@ export class CommitEvaluator {
 
   constructor(
     private readonly store: Store,
-    private readonly loadSpec: (files: RepoFiles) => LoadResult,
+    private readonly loadSpec: SpecLoadFn,
     private readonly verifier: CommitSignatureVerifier | undefined,
+    limits?: SpecLimits,
   ) {
-    this.reader = new SpecTreeReader(store);
+    this.reader = new SpecTreeReader(store, limits);
   }
 
   async evaluate(commit: string): Promise<Verdict> {
@@ -51,7 +56,7 @@ export class CommitEvaluator {
     }
     const tree = await this.reader.read(details.tree);
     this.lastReadStats = tree.stats;
-    const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : this.load(tree.files);
+    const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : await this.load(tree.files);
     this.lastLoad = { key: tree.key, result };
     return result.ok
       ? {
@@ -66,9 +71,9 @@ export class CommitEvaluator {
       : { ok: false, rejected: { ...details.info, reason: "invalid", errors: result.errors } };
   }
 
-  private load(files: RepoFiles): LoadResult {
+  private async load(files: RepoFiles): Promise<LoadResult> {
     try {
-      return this.loadSpec(files);
+      return await this.loadSpec(files);
     } catch (err) {
       // A loader bug must not take the operator down: the commit is rejected with the reason.
       const message = `the spec loader failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -7,7 +7,7 @@
 
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { inflateSync } from "node:zlib";
+import { constants as zlib, inflateSync } from "node:zlib";
 
 export type ObjectType = "commit" | "tree" | "blob" | "tag";
 export interface RawObject {
@@ -65,6 +65,36 @@ export class PackReader {
       const pack = await loadPack(path.join(dir, name)).catch(() => undefined);
       if (pack) this.packs.set(name, pack);
     }
+  }
+
+  /**
+   * The size of a packed object without inflating it: from the entry's header,
+   * or for a delta from the target size at the start of the delta (a few
+   * bytes inflated). Undefined when no known pack holds it.
+   */
+  size(oid: string): number | undefined {
+    for (const pack of this.packs.values()) {
+      const offset = pack.offsets.get(oid);
+      if (offset === undefined) continue;
+      const buf = pack.data;
+      let p = offset;
+      let c = buf[p++] ?? 0;
+      const type = (c >> 4) & 7;
+      let size = c & 0x0f;
+      let shift = 4;
+      while (c & 0x80) {
+        c = buf[p++] ?? 0;
+        size += (c & 0x7f) * 2 ** shift;
+        shift += 7;
+      }
+      if (type !== OFS_DELTA && type !== REF_DELTA) return size;
+      if (type === OFS_DELTA) while ((buf[p++] ?? 0) & 0x80);
+      else p += 20;
+      const head = inflatePrefix(buf.subarray(p, pack.ends.get(offset) ?? buf.length - 20), 20);
+      const [, afterSource] = varint(head, 0);
+      return varint(head, afterSource)[0];
+    }
+    return undefined;
   }
 
   read(oid: string): RawObject | undefined {
@@ -138,6 +168,24 @@ async function loadPack(base: string): Promise<Pack | undefined> {
   const ends = new Map<number, number>();
   for (let i = 0; i < sorted.length; i++) ends.set(sorted[i] as number, sorted[i + 1] ?? data.length - 20);
   return { data, offsets, ends };
+}
+
+/**
+ * At least `want` bytes from the start of a zlib stream (fewer only when the
+ * stream is shorter), inflating as little of it as it takes: the input is
+ * widened step by step, so the output stays small whatever the object's size.
+ */
+export function inflatePrefix(compressed: Buffer, want: number): Buffer {
+  let out = Buffer.alloc(0);
+  for (let take = 64; ; take *= 8) {
+    const input = compressed.subarray(0, take);
+    try {
+      out = inflateSync(input, { finishFlush: zlib.Z_SYNC_FLUSH });
+    } catch {
+      // a truncated input may end mid-block; a wider one will not
+    }
+    if (out.length >= want || input.length === compressed.length) return out;
+  }
 }
 
 function varint(buf: Buffer, start: number): [number, number] {

@@ -11,10 +11,12 @@ import path from "node:path";
 import { log } from "../../log.js";
 import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../model/ports.js";
-import type { DesiredState, LoadResult, RepoFiles } from "../../model/spec.js";
-import { loadSpec as defaultLoadSpec } from "../../spec/index.js";
+import type { DesiredState } from "../../model/spec.js";
+import { DEFAULT_SPEC_LIMITS, type LoadOptions } from "../../spec/index.js";
+import { IsolatedSpecLoader } from "../system/isolated-loader.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
-import { CommitEvaluator, type DesiredCommit } from "./commit-evaluator.js";
+import { CommitEvaluator, type DesiredCommit, type SpecLoadFn } from "./commit-evaluator.js";
+import { rewindRejection } from "./history.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
 import git from "isomorphic-git";
@@ -51,7 +53,18 @@ export interface GitSourceOptions {
   /** Repack the cache when it holds more packs than this (default 8). */
   readonly maxPacks?: number;
   readonly clock?: Clock;
-  readonly loadSpec?: (files: RepoFiles) => LoadResult;
+  /** The operator's ceiling and the sizes and depths a commit may reach (defaults: baseline, DEFAULT_SPEC_LIMITS). */
+  readonly loadOptions?: LoadOptions;
+  /** Wall-clock budget of loading one commit's specs (default 20 s). */
+  readonly loadTimeoutMs?: number;
+  /** Default: the spec loader in a worker thread, within limits and loadTimeoutMs. */
+  readonly loadSpec?: SpecLoadFn;
+  /**
+   * Apply a watched branch that moved to a commit which does not descend from
+   * the applied one (a force-push). Default false: refused and reported.
+   * Never with signature verification: a rewind is then always refused.
+   */
+  readonly allowForcePush?: boolean;
 }
 
 type Outage = NonNullable<SourceSnapshot["outage"]>;
@@ -89,7 +102,27 @@ export class GitSource implements DesiredSource {
   ) {
     this.clock = options.clock ?? systemClock;
     this.warnings = new WarnThrottle(DEFAULT_WARN_EVERY_MS, () => this.clock.now());
-    this.evaluator = new CommitEvaluator(remote, options.loadSpec ?? defaultLoadSpec, verifier);
+    const limits = options.loadOptions?.limits ?? DEFAULT_SPEC_LIMITS;
+    this.load = options.loadSpec ?? ((files) => this.isolated().load(files));
+    this.evaluator = new CommitEvaluator(remote, this.load, verifier, limits);
+    this.verifying = verifier !== undefined;
+  }
+
+  private readonly load: SpecLoadFn;
+  private loader: IsolatedSpecLoader | undefined;
+  private readonly verifying: boolean;
+
+  private isolated(): IsolatedSpecLoader {
+    this.loader ??= new IsolatedSpecLoader({
+      ...(this.options.loadOptions !== undefined ? { options: this.options.loadOptions } : {}),
+      ...(this.options.loadTimeoutMs !== undefined ? { timeoutMs: this.options.loadTimeoutMs } : {}),
+    });
+    return this.loader;
+  }
+
+  /** Stop the loader's worker thread (it never keeps the process alive, but tests end cleanly). */
+  async close(): Promise<void> {
+    await this.loader?.close();
   }
 
   /** Trees and blobs read by the last evaluation (to show that only changes are read). */
@@ -136,11 +169,8 @@ export class GitSource implements DesiredSource {
    */
   async stateAt(commit: string): Promise<DesiredState | undefined> {
     try {
-      const verdict = await new CommitEvaluator(
-        this.remote,
-        this.options.loadSpec ?? defaultLoadSpec,
-        undefined,
-      ).evaluate(commit);
+      const limits = this.options.loadOptions?.limits;
+      const verdict = await new CommitEvaluator(this.remote, this.load, undefined, limits).evaluate(commit);
       return verdict.ok ? verdict.desired.state : undefined;
     } catch {
       return undefined;
@@ -170,7 +200,9 @@ export class GitSource implements DesiredSource {
       const effective = await effectiveCommit(this.remote, tip, this.evaluated);
       const tipInfo = (await readCommitDetails(this.remote, tip)).info;
       const changed = effective !== this.evaluated;
-      if (changed) await this.evaluate(effective);
+      const rewind = changed ? await this.rewind(effective) : undefined;
+      if (rewind) await this.refuse(effective, rewind);
+      else if (changed) await this.evaluate(effective);
       this.tipOid = tip;
       this.tip = tipInfo;
       this.rewritten = rewritten;
@@ -179,6 +211,37 @@ export class GitSource implements DesiredSource {
     } catch (err) {
       return this.failed(err);
     }
+  }
+
+  /** The refusal when `commit` does not descend from the applied commit and that is not allowed. */
+  private async rewind(
+    commit: string,
+  ): Promise<{ readonly rejected: RejectedCommit; readonly applied: string } | undefined> {
+    if (!("branch" in (this.options.ref ?? DEFAULT_REF))) return undefined;
+    if (this.options.allowForcePush === true && !this.verifying) return undefined;
+    // After a restart the cache still names the last accepted commit: a rewind while the
+    // operator was down is refused too.
+    const applied =
+      this.desired?.commit ??
+      (this.remote.ownsCache ? await resolveRefOrUndefined(this.remote, DESIRED_REF) : undefined);
+    if (applied === undefined) return undefined;
+    if (await isAncestor(this.remote, applied, commit)) return undefined;
+    const info = (await readCommitDetails(this.remote, commit)).info;
+    return { rejected: rewindRejection(info, applied, this.verifying), applied };
+  }
+
+  private async refuse(
+    commit: string,
+    { rejected, applied }: { readonly rejected: RejectedCommit; readonly applied: string },
+  ): Promise<void> {
+    // Restarted since: the applied commit (from the cache) is the desired state again, checked anew.
+    if (this.desired === undefined) {
+      const verdict = await this.evaluator.evaluate(applied);
+      if (verdict.ok) this.desired = verdict.desired;
+    }
+    this.evaluated = commit;
+    this.rejected = rejected;
+    log.warn({ commit, reason: rejected.reason }, "git: commit refused: the branch was rewound");
   }
 
   private async evaluate(commit: string): Promise<void> {

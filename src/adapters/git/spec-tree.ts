@@ -1,17 +1,22 @@
-// Reads the spec files of a commit (cluster.yaml and services/**) straight
-// from the object store, without a working tree. Successive reads diff
-// against the previous tree: a subtree whose id did not change is skipped
-// without being read, only blobs whose id changed are read, and the file map
-// is the previous one patched, so an incremental read costs what changed, not
-// the size of the repository (reading every object of a large tree costs
-// about a millisecond each through isomorphic-git).
+// Reads the spec files of a commit (cluster.yaml and services/**/*.y(a)ml)
+// straight from the object store, without a working tree. Git content is
+// untrusted input: every blob's size is learnt from its header before it is
+// read, the per-file and per-commit budgets decide what is read at all,
+// symbolic links are reported and never followed, and nothing else in the
+// tree is looked at. Successive reads reuse what did not change: a subtree
+// whose id is the same is not read again, and only blobs with new ids are
+// read (reading every object of a large tree costs about a millisecond each
+// through isomorphic-git).
 
 import git from "isomorphic-git";
+import type { RepoFile } from "../../model/spec.js";
+import { budgetFiles, CLUSTER_FILE, DEFAULT_SPEC_LIMITS, roleOf, type SpecLimits } from "../../spec/index.js";
+import { looseObjectSize } from "./loose-size.js";
 import type { Store } from "./objects.js";
 import { PackReader, parseTree } from "./pack-reader.js";
 
-const CLUSTER_FILE = "cluster.yaml";
 const SERVICES_DIR = "services";
+const SYMLINK_MODE = "120000";
 /** Concurrent blob reads (the isomorphic-git fallback inflates asynchronously). */
 const READ_CONCURRENCY = 8;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
@@ -20,21 +25,16 @@ type FileContent = string | Uint8Array;
 
 interface TreeNode {
   readonly oid: string;
-  /** name → blob id */
+  /** name → blob id, of spec files only */
   readonly blobs: ReadonlyMap<string, string>;
+  /** Names of symbolic links (refused, never followed). */
+  readonly links: ReadonlySet<string>;
   readonly trees: ReadonlyMap<string, TreeNode>;
 }
 
-interface Changes {
-  /** [path, blob id] of files added or modified, in path order. */
-  readonly changed: [string, string][];
-  readonly removed: string[];
-  treesRead: number;
-}
-
 export interface SpecTree {
-  /** path → content, only cluster.yaml and services/**; bytes when they are not UTF-8 (the loader says so). */
-  readonly files: ReadonlyMap<string, FileContent>;
+  /** path → content, only cluster.yaml and services/**: text, bytes when not UTF-8, or why it was not read. */
+  readonly files: ReadonlyMap<string, RepoFile>;
   /** Identifies the spec content: equal keys mean equal files. */
   readonly key: string;
   readonly stats: { readonly treesRead: number; readonly blobsRead: number };
@@ -42,82 +42,104 @@ export interface SpecTree {
 
 export class SpecTreeReader {
   private root: TreeNode | undefined;
-  private files = new Map<string, FileContent>();
+  /** Contents of the blobs of the last read, by id: what an unchanged file reuses. */
+  private contents = new Map<string, FileContent>();
+  private sizes = new Map<string, number>();
   private readonly packs: PackReader;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly limits: SpecLimits = DEFAULT_SPEC_LIMITS,
+  ) {
     this.packs = new PackReader(store.gitdir);
   }
 
   /** The spec files of the tree `rootTree` (a commit's tree id). */
   async read(rootTree: string): Promise<SpecTree> {
     await this.packs.refresh();
-    const changes: Changes = { changed: [], removed: [], treesRead: 0 };
-    const root = await this.specRoot(rootTree, changes);
-    const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${root.trees.get(SERVICES_DIR)?.oid ?? "-"}`;
+    const counter = { treesRead: 0 };
+    const root = await this.specRoot(rootTree, counter);
+    const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${root.trees.get(SERVICES_DIR)?.oid ?? "-"}:${[...root.links].join(",")}`;
 
-    const contents = new Map<string, FileContent>();
-    const missing = [...new Set(changes.changed.map(([, oid]) => oid))];
-    await forEachLimited(missing, READ_CONCURRENCY, async (oid) =>
-      contents.set(oid, await this.readBlob(oid)),
+    const entries = listEntries(root);
+    const blobs = entries.filter((e): e is BlobEntry => e.oid !== undefined);
+    const sizes = new Map<string, number>();
+    for (const { oid } of blobs) sizes.set(oid, this.sizes.get(oid) ?? (await this.blobSize(oid)));
+    const verdicts = budgetFiles(
+      blobs.map((e) => [e.path, sizes.get(e.oid) ?? 0] as const),
+      this.limits,
     );
+    const toRead = [
+      ...new Set(
+        blobs.filter((e) => verdicts.get(e.path) === "read" && !this.contents.has(e.oid)).map((e) => e.oid),
+      ),
+    ];
+    const fresh = new Map<string, FileContent>();
+    await forEachLimited(toRead, READ_CONCURRENCY, async (oid) => fresh.set(oid, await this.readBlob(oid)));
 
-    // Patch the previous map; a new path is rare and rebuilds it so the order stays the path order.
-    const added = changes.changed.some(([p]) => !this.files.has(p));
-    const files = new Map(added ? [] : this.files);
-    for (const p of changes.removed) files.delete(p);
-    if (added) {
-      const previous = this.files;
-      const changedContent = new Map(changes.changed.map(([p, oid]) => [p, contents.get(oid) ?? ""]));
-      for (const p of listFiles(root)) files.set(p, changedContent.get(p) ?? previous.get(p) ?? "");
-    } else {
-      for (const [p, oid] of changes.changed) files.set(p, contents.get(oid) ?? "");
+    const files = new Map<string, RepoFile>();
+    const contents = new Map<string, FileContent>();
+    for (const e of entries) {
+      if (e.oid === undefined) {
+        files.set(e.path, { unread: "symlink", size: 0 });
+        continue;
+      }
+      const verdict = verdicts.get(e.path) ?? "read";
+      const size = sizes.get(e.oid) ?? 0;
+      const content = verdict === "read" ? (fresh.get(e.oid) ?? this.contents.get(e.oid)) : undefined;
+      if (content === undefined) {
+        files.set(e.path, { unread: verdict === "read" ? "over-budget" : verdict, size });
+        continue;
+      }
+      files.set(e.path, content);
+      contents.set(e.oid, content);
     }
     this.root = root;
-    this.files = files;
-    return { files, key, stats: { treesRead: changes.treesRead, blobsRead: missing.length } };
+    this.contents = contents;
+    this.sizes = sizes;
+    return { files, key, stats: { treesRead: counter.treesRead, blobsRead: toRead.length } };
   }
 
   /** The root reduced to what is read: cluster.yaml and the services/ subtree. */
-  private async specRoot(oid: string, changes: Changes): Promise<TreeNode> {
-    changes.treesRead += 1;
+  private async specRoot(oid: string, counter: { treesRead: number }): Promise<TreeNode> {
+    counter.treesRead += 1;
     const entries = await this.readTree(oid);
-    const cluster = entries.find((e) => e.path === CLUSTER_FILE && isFile(e.mode));
-    const services = entries.find((e) => e.path === SERVICES_DIR && e.type === "tree");
-    const blobs = new Map(cluster ? [[CLUSTER_FILE, cluster.oid]] : []);
-    const previous = this.root;
-    diffBlobs("", blobs, previous?.blobs, changes);
+    const blobs = new Map<string, string>();
+    const links = new Set<string>();
     const trees = new Map<string, TreeNode>();
-    const before = previous?.trees.get(SERVICES_DIR);
-    if (services) trees.set(SERVICES_DIR, await this.node(services.oid, SERVICES_DIR, before, changes));
-    else if (before) removeAll(before, SERVICES_DIR, changes);
-    return { oid, blobs, trees };
+    for (const e of entries) {
+      if (e.path !== CLUSTER_FILE && e.path !== SERVICES_DIR) continue;
+      if (e.mode === SYMLINK_MODE) links.add(e.path);
+      else if (e.path === CLUSTER_FILE && isFile(e.mode)) blobs.set(e.path, e.oid);
+      else if (e.path === SERVICES_DIR && e.type === "tree") {
+        const before = this.root?.trees.get(SERVICES_DIR);
+        trees.set(SERVICES_DIR, await this.node(e.oid, SERVICES_DIR, before, counter));
+      }
+    }
+    return { oid, blobs, links, trees };
   }
 
-  /** The node for tree `oid` at `dir`, reusing `previous` wherever ids match, recording changes. */
+  /** The node for tree `oid` at `dir`, reusing `previous` wherever ids match. */
   private async node(
     oid: string,
     dir: string,
     previous: TreeNode | undefined,
-    changes: Changes,
+    counter: { treesRead: number },
   ): Promise<TreeNode> {
     if (previous?.oid === oid) return previous;
-    changes.treesRead += 1;
+    counter.treesRead += 1;
     const blobs = new Map<string, string>();
-    const subtrees: [string, string][] = [];
-    for (const e of await this.readTree(oid)) {
-      if (e.type === "blob" && isFile(e.mode)) blobs.set(e.path, e.oid);
-      else if (e.type === "tree") subtrees.push([e.path, e.oid]);
-      // Submodules and symlinks are not spec files.
-    }
-    diffBlobs(dir, blobs, previous?.blobs, changes);
+    const links = new Set<string>();
     const trees = new Map<string, TreeNode>();
-    for (const [name, childOid] of subtrees) {
-      trees.set(name, await this.node(childOid, `${dir}/${name}`, previous?.trees.get(name), changes));
+    for (const e of await this.readTree(oid)) {
+      const path = `${dir}/${e.path}`;
+      if (e.mode === SYMLINK_MODE) links.add(e.path);
+      else if (e.type === "blob" && isFile(e.mode) && roleOf(path) !== undefined) blobs.set(e.path, e.oid);
+      else if (e.type === "tree")
+        trees.set(e.path, await this.node(e.oid, path, previous?.trees.get(e.path), counter));
+      // Submodules, and files that are not *.yaml / *.yml, are not spec files.
     }
-    for (const [name, gone] of previous?.trees ?? [])
-      if (!trees.has(name)) removeAll(gone, `${dir}/${name}`, changes);
-    return { oid, blobs, trees };
+    return { oid, blobs, links, trees };
   }
 
   // Packed objects come from the native pack reader; anything else (loose objects) from isomorphic-git.
@@ -128,13 +150,23 @@ export class SpecTreeReader {
     return (await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).tree;
   }
 
-  private async readBlob(oid: string): Promise<FileContent> {
+  /** From the object's header: never inflates the object itself. */
+  private async blobSize(oid: string): Promise<number> {
+    const size = this.packs.size(oid) ?? (await looseObjectSize(this.store.gitdir, oid));
+    if (size !== undefined) return size;
+    // Neither in a pack the native reader knows nor loose: only isomorphic-git can tell.
+    return (await this.readBytes(oid)).byteLength;
+  }
+
+  private async readBytes(oid: string): Promise<Uint8Array> {
     const packed = this.packs.read(oid);
+    if (packed?.type === "blob") return packed.data;
     const { store } = this;
-    const blob =
-      packed?.type === "blob"
-        ? packed.data
-        : (await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).blob;
+    return (await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).blob;
+  }
+
+  private async readBlob(oid: string): Promise<FileContent> {
+    const blob = await this.readBytes(oid);
     try {
       return UTF8.decode(blob);
     } catch {
@@ -151,30 +183,20 @@ function join(dir: string, name: string): string {
   return dir ? `${dir}/${name}` : name;
 }
 
-function diffBlobs(
-  dir: string,
-  now: ReadonlyMap<string, string>,
-  before: ReadonlyMap<string, string> | undefined,
-  changes: Changes,
-): void {
-  for (const [name, oid] of now) if (before?.get(name) !== oid) changes.changed.push([join(dir, name), oid]);
-  for (const name of before?.keys() ?? []) if (!now.has(name)) changes.removed.push(join(dir, name));
+interface BlobEntry {
+  readonly path: string;
+  readonly oid: string;
 }
+/** A spec file (with its blob id) or a symbolic link (no id: never read). */
+type Entry = BlobEntry | { readonly path: string; readonly oid?: undefined };
 
-function removeAll(node: TreeNode, dir: string, changes: Changes): void {
-  for (const name of node.blobs.keys()) changes.removed.push(join(dir, name));
-  for (const [name, child] of node.trees) removeAll(child, join(dir, name), changes);
-}
-
-/** Every file path below `node`, in Git's order (a directory sorts as "name/"), which is path order. */
-function listFiles(node: TreeNode, dir = ""): string[] {
-  const entries: [string, TreeNode | undefined][] = [
-    ...[...node.blobs.keys()].map((name): [string, undefined] => [name, undefined]),
-    ...[...node.trees].map(([name, child]): [string, TreeNode] => [`${name}/`, child]),
-  ].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return entries.flatMap(([name, child]) =>
-    child ? listFiles(child, join(dir, name.slice(0, -1))) : [join(dir, name)],
-  );
+/** Every file and link below `node`, in path order. */
+function listEntries(node: TreeNode, dir = ""): Entry[] {
+  const out: Entry[] = [];
+  for (const [name, oid] of node.blobs) out.push({ path: join(dir, name), oid });
+  for (const name of node.links) out.push({ path: join(dir, name) });
+  for (const [name, child] of node.trees) out.push(...listEntries(child, join(dir, name)));
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 async function forEachLimited<T>(

@@ -14,8 +14,14 @@ import { Option, type Command } from "commander";
 import { GitSource } from "../../adapters/git/index.js";
 import { DirectorySecretStore } from "../../adapters/system/secret-store.js";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
-import { CONFIG_DEFAULTS, ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
-import { dockerDrivers, refOf, repositoryOf, specLoader } from "../../controller/bootstrap.js";
+import {
+  CONFIG_DEFAULTS,
+  ConfigError,
+  DEFAULT_LIMITS,
+  loadOperatorConfig,
+  type OperatorConfig,
+} from "../../config/index.js";
+import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../controller/bootstrap.js";
 import { preview } from "../../controller/preview.js";
 import { log } from "../../log.js";
 import type { PortConflict } from "../../edge/index.js";
@@ -23,7 +29,7 @@ import { BASELINE_CEILING } from "../../model/ceiling.js";
 import type { DesiredState, SpecError } from "../../model/spec.js";
 import { deletionGuard } from "../../plan/deletion-guard.js";
 import { explain, NO_CHANGES } from "../../plan/index.js";
-import { formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
+import { DEFAULT_SPEC_LIMITS, formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
 import { EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 import { baselines, type StateAt } from "../plan/baseline.js";
@@ -181,14 +187,15 @@ async function desiredState(
   };
   if (dir !== undefined) {
     let files;
+    const limits = config?.limits.spec ?? DEFAULT_SPEC_LIMITS;
     try {
-      files = await readRepoDir(resolve(io.cwd, dir));
+      files = await readRepoDir(resolve(io.cwd, dir), limits);
     } catch (err) {
       if (!(err instanceof RepoDirError)) throw err;
       io.err(`gitfleet plan: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    const result = loadSpec(files, { ceiling: config?.ceiling ?? BASELINE_CEILING });
+    const result = loadSpec(files, { ceiling: config?.ceiling ?? BASELINE_CEILING, limits });
     if (!result.ok) return invalid(result.errors, result.warnings ?? []);
     // What runs is read back from the operator's repository, else from DIR's own history.
     const source = await openSource(config, cacheDir).catch(() => undefined);
@@ -233,13 +240,14 @@ export function withConflicts(text: string, conflicts: readonly PortConflict[]):
   return `${head}\nPort conflicts (not served as specified):\n${lines.join("\n")}\n`;
 }
 
-function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitSource> {
-  if (config === undefined) return Promise.reject(new Error("no configuration"));
+/** The operator's repository, judged as the operator judges it: ceiling, limits, trusted keys. */
+async function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitSource> {
+  if (config === undefined) throw new Error("no configuration");
   return GitSource.create({
     repository: repositoryOf(config),
     ref: refOf(config.repository.ref),
     cacheDir,
-    loadSpec: specLoader(config),
+    ...(await trustOptions(config)),
   });
 }
 
@@ -283,5 +291,6 @@ function defaultsConfig(cwd: string): OperatorConfig {
       pullTimeoutMs: CONFIG_DEFAULTS.pullTimeoutMs,
     },
     ceiling: BASELINE_CEILING,
+    limits: DEFAULT_LIMITS,
   };
 }

@@ -9,7 +9,13 @@ import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
 import { ConfigError, loadOperatorConfig } from "../../config/index.js";
 import { BASELINE_CEILING, type Ceiling } from "../../model/ceiling.js";
 import type { DesiredState, RepoFiles, SpecError } from "../../model/spec.js";
-import { formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
+import {
+  DEFAULT_SPEC_LIMITS,
+  formatSpecError,
+  formatSpecWarning,
+  loadSpec,
+  type SpecLimits,
+} from "../../spec/index.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 
@@ -58,9 +64,12 @@ export async function validate(
 ): Promise<number> {
   const format: ValidateFormat = options.format ?? (options.json === true ? "json" : "text");
   let ceiling: Ceiling = BASELINE_CEILING;
+  let limits: SpecLimits = DEFAULT_SPEC_LIMITS;
   if (options.config !== undefined) {
     try {
-      ceiling = (await loadOperatorConfig(options.config, { cwd: io.cwd })).ceiling;
+      const config = await loadOperatorConfig(options.config, { cwd: io.cwd });
+      ceiling = config.ceiling;
+      limits = config.limits.spec;
     } catch (err) {
       const what = err instanceof ConfigError ? "invalid configuration" : "cannot read configuration";
       io.err(`gitfleet validate: ${what}:\n${String((err as Error).message)}\n`);
@@ -69,7 +78,7 @@ export async function validate(
   }
   let files: RepoFiles;
   try {
-    files = await readRepoDir(resolve(io.cwd, dir));
+    files = await readRepoDir(resolve(io.cwd, dir), limits);
   } catch (e) {
     if (!(e instanceof RepoDirError)) throw e;
     const message = e.message.replace(resolve(io.cwd, dir), dir);
@@ -77,7 +86,7 @@ export async function validate(
     io.err(`gitfleet validate: ${message}\n`);
     return EXIT_USAGE;
   }
-  const result = loadSpec(files, { ceiling });
+  const result = loadSpec(files, { ceiling, limits });
   const errors: readonly SpecError[] = result.ok ? [] : result.errors;
   const warnings = result.warnings ?? [];
   const valid = result.ok && !(options.strict === true && warnings.length > 0);

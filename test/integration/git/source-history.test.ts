@@ -73,9 +73,57 @@ describe("GitSource: whole commits, rewrites, tags", () => {
     ]);
   });
 
-  it("takes a force-pushed tip as the new desired state and says the branch was rewritten", async () => {
+  it("refuses a force-push back to an older commit, keeps the applied one and says why", async () => {
     h = await startHarness(validRepo());
     const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const older = await h.work.head();
+    const applied = await h.work.commitAndPush(
+      { "services/web.yaml": serviceYaml("web", { replicas: 7 }) },
+      "web to 7",
+    );
+    const before = await source.poll();
+    expect(before.desired?.commit).toBe(applied);
+
+    await h.work.git(["reset", "--quiet", "--hard", older]);
+    await h.work.push("HEAD", { force: true });
+    const after = await source.poll();
+
+    expect(after.rewritten).toBe(true);
+    expect(after.changed).toBe(true);
+    expect(after.desired?.commit).toBe(applied);
+    expect(after.rejected).toMatchObject({ commit: older, reason: "history-rewound" });
+    expect(after.rejected?.errors).toEqual([
+      expect.objectContaining({ code: "history-rewound", path: "", line: 0 }),
+    ]);
+    expect(after.rejected?.errors[0]?.message).toContain(
+      `does not descend from the applied commit ${applied.slice(0, 12)}`,
+    );
+    expect(after.rejected?.errors[0]?.message).toContain("repository.allow_force_push");
+
+    // A restarted operator (a new source on the same cache) still knows what was applied.
+    const restarted = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const afterRestart = await restarted.poll();
+    expect(afterRestart.rejected).toMatchObject({ commit: older, reason: "history-rewound" });
+    expect(afterRestart.desired?.commit).toBe(applied);
+    expect(afterRestart.desired?.state.services.find((s) => s.name === "web")?.deploy.replicas).toBe(7);
+
+    // New work on top of the rewound branch is still not a descendant of what runs.
+    const onTop = await h.work.commitAndPush(
+      { "services/api.yaml": serviceYaml("api", { replicas: 2 }) },
+      "api to 2",
+    );
+    const still = await source.poll();
+    expect(still.desired?.commit).toBe(applied);
+    expect(still.rejected).toMatchObject({ commit: onTop, reason: "history-rewound" });
+  });
+
+  it("takes a force-pushed tip when the operator allows it, and says the branch was rewritten", async () => {
+    h = await startHarness(validRepo());
+    const source = await GitSource.create({
+      repository: { url: h.url, auth },
+      cacheDir: h.cacheDir,
+      allowForcePush: true,
+    });
     await h.work.commitAndPush({ "services/web.yaml": serviceYaml("web", { replicas: 7 }) }, "web to 7");
     const before = await source.poll();
     expect(before.rewritten).toBe(false);
@@ -87,6 +135,7 @@ describe("GitSource: whole commits, rewrites, tags", () => {
     const after = await source.poll();
 
     expect(after.rewritten).toBe(true);
+    expect(after.rejected).toBeUndefined();
     expect(after.desired?.commit).toBe(rewritten);
     expect(after.desired?.state.services.map((s) => [s.name, s.deploy.replicas])).toEqual([
       ["api", 2],

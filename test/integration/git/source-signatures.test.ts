@@ -54,7 +54,7 @@ describe("GitSource with commit signature verification", () => {
   });
   afterEach(async () => h?.close());
 
-  async function signedStart(): Promise<{ source: GitSource; first: string }> {
+  async function signedStart(allowForcePush = false): Promise<{ source: GitSource; first: string }> {
     h = await startHarness();
     await h.work.write(validRepo());
     const first = await h.work.commitWithSignature("signed initial specs", signer(trusted));
@@ -63,9 +63,30 @@ describe("GitSource with commit signature verification", () => {
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       trustedKeys: [trusted.armoredPublic],
+      allowForcePush,
     });
     return { source, first };
   }
+
+  it("refuses a force-push back to an older signed commit, even where force-pushes are allowed", async () => {
+    const { source, first } = await signedStart(true);
+    await source.poll();
+    await h.work.write({ "services/web.yaml": serviceYaml("web", { replicas: 5 }) });
+    const newer = await h.work.commitWithSignature("signed: web to 5", signer(trusted));
+    await h.work.push();
+    expect((await source.poll()).desired?.commit).toBe(newer);
+
+    // The old commit is still validly signed: replaying it is what verification must stop.
+    await h.work.git(["reset", "--quiet", "--hard", first]);
+    await h.work.push("HEAD", { force: true });
+    const snap = await source.poll();
+
+    expect(snap.desired?.commit).toBe(newer);
+    expect(snap.rejected).toMatchObject({ commit: first, reason: "history-rewound" });
+    expect(snap.rejected?.errors[0]?.message).toContain(
+      "with signature verification on, a rewound branch is always refused",
+    );
+  });
 
   it("applies commits signed by a trusted key and rejects unsigned, untrusted and bad signatures", async () => {
     const { source, first } = await signedStart();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseOperatorConfig, type ConfigIssue } from "../../../src/config/index.js";
 import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
+import { DEFAULT_SPEC_LIMITS } from "../../../src/spec/index.js";
 
 const FILE = "/etc/gitfleet/gitfleet.yaml";
 
@@ -50,6 +51,10 @@ docker:
   call_timeout: 45s
   ping_timeout: 1500ms
   pull_timeout: 5m
+limits:
+  max_file_size: 512K
+  max_commit_size: 8M
+  load_timeout: 5s
 `;
 
 describe("parseOperatorConfig: good files", () => {
@@ -73,6 +78,10 @@ describe("parseOperatorConfig: good files", () => {
       metrics: { listen: { host: "0.0.0.0", port: 9100, text: ":9100" } },
       docker: { concurrency: 8, callTimeoutMs: 45_000, pingTimeoutMs: 1500, pullTimeoutMs: 300_000 },
       ceiling: BASELINE_CEILING,
+      limits: {
+        spec: { ...DEFAULT_SPEC_LIMITS, maxFileBytes: 512 * 1024, maxCommitBytes: 8 * 1024 * 1024 },
+        loadTimeoutMs: 5_000,
+      },
     });
   });
 
@@ -354,5 +363,33 @@ describe("parseOperatorConfig: small doors", () => {
     expect(found.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
       "3:11 the webhook secret is shorter than 16 bytes: use a random one, e.g. `openssl rand -hex 32`",
     ]);
+  });
+});
+
+describe("parseOperatorConfig: limits and history", () => {
+  it("defaults to 1 MiB a file, 32 MiB a commit, 20 s to load, force-pushes refused", () => {
+    const c = parse("repository: {path: /r}\n");
+    expect(c.limits).toEqual({ spec: DEFAULT_SPEC_LIMITS, loadTimeoutMs: 20_000 });
+    expect(DEFAULT_SPEC_LIMITS.maxFileBytes).toBe(1024 * 1024);
+    expect(DEFAULT_SPEC_LIMITS.maxCommitBytes).toBe(32 * 1024 * 1024);
+    expect(c.repository.allowForcePush).toBeUndefined();
+  });
+
+  it("allows force-pushes only when asked", () => {
+    expect(parse("repository: {path: /r, allow_force_push: true}\n").repository.allowForcePush).toBe(true);
+  });
+
+  it("reports bad limits at their line", () => {
+    expect(
+      messages(
+        "repository: {path: /r}\nlimits:\n  max_file_size: 2M\n  max_commit_size: 1M\n  load_timeout: 1h\n",
+      ),
+    ).toEqual([
+      `${FILE}:4:20: must be at least max_file_size`,
+      `${FILE}:5:17: must be between 100ms and 10m`,
+    ]);
+    expect(messages("repository: {path: /r}\nlimits: {max_file_size: lots}\n")[0]).toContain(
+      `${FILE}:2:25: invalid value`,
+    );
   });
 });

@@ -3,6 +3,7 @@
 // the live sample so the two never drift apart.
 
 import { readRepoDir } from "../../../src/adapters/system/read-dir.js";
+import type { RepoFile } from "../../../src/model/spec.js";
 
 export interface Expected {
   readonly path: string;
@@ -19,7 +20,8 @@ export interface BrokenRepo {
 }
 
 export async function brokenSample(sampleDir: string): Promise<BrokenRepo> {
-  const files = new Map(await readRepoDir(sampleDir));
+  const files = new Map<string, string | Uint8Array>();
+  for (const [path, content] of await readRepoDir(sampleDir)) files.set(path, wholeFile(content));
   const edit = (path: string, from: string, to: string): void => {
     const text = textOf(files.get(path));
     if (text.split(from).length !== 2) throw new Error(`${path}: "${from}" must occur exactly once`);
@@ -88,6 +90,11 @@ function byPosition(a: string, b: string): number {
     : (pa ?? "") > (pb ?? "")
       ? 1
       : Number(la) - Number(lb) || Number(ca) - Number(cb);
+}
+
+function wholeFile(content: RepoFile): string | Uint8Array {
+  if (typeof content === "string" || content instanceof Uint8Array) return content;
+  throw new Error("the sample repository must be read whole");
 }
 
 function textOf(content: string | Uint8Array | undefined): string {

@@ -95,9 +95,9 @@ describe("malformed YAML", () => {
     const e = expectOnlyError(
       repo({ "services/a.yaml": lines("kind: Service", "name: a", "name: b", "image: x") }),
       "services/a.yaml:3:1",
-      "yaml-syntax",
+      "duplicate-key",
     );
-    expect(e.message).toBe("YAML syntax error: Map keys must be unique");
+    expect(e.message).toBe('key "name" is set twice in this mapping (first on line 2)');
   });
 
   it("reports tabs used for indentation", () => {

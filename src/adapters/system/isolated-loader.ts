@@ -1,0 +1,140 @@
+// The spec loader in a worker thread, with a time budget and a memory bound.
+// Loading a commit is CPU work on input from whoever can push (a 1 MiB file
+// of 80,000 keys takes a second or more): on the main thread it would stall
+// host heartbeats long enough to declare healthy hosts down. Here it runs
+// beside the event loop; a commit that takes longer than the budget, or
+// more memory than the bound, is rejected with a clear error and the worker
+// is replaced. One worker, one load at a time (commits are evaluated in turn).
+
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { LoadResult, RepoFiles, SpecError } from "../../model/spec.js";
+import type { LoadOptions } from "../../spec/index.js";
+import type { LoadReply, LoadRequest } from "./spec-worker.js";
+
+export interface IsolatedLoaderOptions {
+  /** The ceiling and limits every load is judged by (plain data: it is copied to the worker). */
+  readonly options?: LoadOptions;
+  /** Wall-clock budget of one load (default 20 s). */
+  readonly timeoutMs?: number;
+  /** Heap of the worker, in MiB (default 512): far above what 32 MiB of YAML needs. */
+  readonly maxHeapMb?: number;
+}
+
+export const DEFAULT_LOAD_TIMEOUT_MS = 20_000;
+
+const TS_BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry); });
+`;
+
+function tsxApi(): string {
+  // tsx's ESM api (its "import" export; require.resolve names the CommonJS twin).
+  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
+  return pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
+}
+const DEFAULT_MAX_HEAP_MB = 512;
+
+export class IsolatedSpecLoader {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly options: LoadOptions;
+  private readonly timeoutMs: number;
+  private readonly maxHeapMb: number;
+
+  constructor(options: IsolatedLoaderOptions = {}) {
+    this.options = options.options ?? {};
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+    this.maxHeapMb = options.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
+  }
+
+  /** Never rejects: a timeout, an exhausted heap or a dead worker is a rejected load. */
+  load(files: RepoFiles): Promise<LoadResult> {
+    const next = this.queue.then(() => this.loadNow(files));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.terminate();
+  }
+
+  private loadNow(files: RepoFiles): Promise<LoadResult> {
+    const worker = this.ensureWorker();
+    const id = ++this.nextId;
+    return new Promise<LoadResult>((resolve) => {
+      const finish = (result: LoadResult, broken: boolean): void => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+        if (broken) this.discard(worker);
+        resolve(result);
+      };
+      const onMessage = (reply: LoadReply): void => {
+        if (reply.id === id) finish(reply.result, false);
+      };
+      const onError = (err: Error): void => {
+        const oom = (err as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY";
+        finish(
+          oom
+            ? failed(
+                "load-memory",
+                `loading the spec files needed more than ${this.maxHeapMb} MiB; the commit is refused`,
+              )
+            : failed("loader-error", `the spec loader failed: ${err.message}`),
+          true,
+        );
+      };
+      const onExit = (): void => finish(failed("loader-error", "the spec loader stopped unexpectedly"), true);
+      const timer = setTimeout(
+        () =>
+          finish(
+            failed(
+              "load-timeout",
+              `loading the spec files took longer than ${this.timeoutMs / 1000} s; the commit is refused (make it smaller or simpler)`,
+            ),
+            true,
+          ),
+        this.timeoutMs,
+      );
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
+      worker.postMessage({ id, files, options: this.options } satisfies LoadRequest);
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const resourceLimits = { maxOldGenerationSizeMb: this.maxHeapMb };
+    const typescript = import.meta.url.endsWith(".ts");
+    const entry = new URL(`./spec-worker${typescript ? ".ts" : ".js"}`, import.meta.url);
+    // From source (tests, `npm run gitfleet`) the worker registers tsx before importing its
+    // entry; the build is plain JavaScript.
+    const worker = typescript
+      ? new Worker(TS_BOOTSTRAP, {
+          eval: true,
+          workerData: { tsx: tsxApi(), entry: entry.href },
+          resourceLimits,
+        })
+      : new Worker(entry, { resourceLimits });
+    worker.unref(); // an idle loader never keeps the process alive
+    this.worker = worker;
+    return worker;
+  }
+
+  private discard(worker: Worker): void {
+    if (this.worker === worker) this.worker = undefined;
+    void worker.terminate();
+  }
+}
+
+function failed(code: string, message: string): LoadResult {
+  const error: SpecError = { path: "", line: 0, col: 0, code, message };
+  return { ok: false, errors: [error] };
+}
