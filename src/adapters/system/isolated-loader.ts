@@ -35,9 +35,11 @@ function tsxApi(): string {
   return pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
 }
 const DEFAULT_MAX_HEAP_MB = 512;
+/** Starting the worker (loading the loader and compiling the schemas); not part of a commit's budget. */
+const START_TIMEOUT_MS = 60_000;
 
 export class IsolatedSpecLoader {
-  private worker: Worker | undefined;
+  private worker: Promise<Worker> | undefined;
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly options: LoadOptions;
@@ -60,11 +62,25 @@ export class IsolatedSpecLoader {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    await w?.terminate();
+    await (await w?.catch(() => undefined))?.terminate();
   }
 
-  private loadNow(files: RepoFiles): Promise<LoadResult> {
-    const worker = this.ensureWorker();
+  private async loadNow(files: RepoFiles): Promise<LoadResult> {
+    let worker: Worker;
+    try {
+      worker = await this.ensureWorker();
+    } catch (err) {
+      this.worker = undefined;
+      return failed(
+        "loader-error",
+        `the spec loader did not start: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    return this.run(worker, files);
+  }
+
+  /** One load on a started worker; the budget counts from here, not from the worker's start. */
+  private run(worker: Worker, files: RepoFiles): Promise<LoadResult> {
     const id = ++this.nextId;
     return new Promise<LoadResult>((resolve) => {
       const finish = (result: LoadResult, broken: boolean): void => {
@@ -109,27 +125,40 @@ export class IsolatedSpecLoader {
     });
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const resourceLimits = { maxOldGenerationSizeMb: this.maxHeapMb };
-    const typescript = import.meta.url.endsWith(".ts");
-    const entry = new URL(`./spec-worker${typescript ? ".ts" : ".js"}`, import.meta.url);
-    // From source (tests, `npm run gitfleet`) the worker registers tsx before importing its
-    // entry; the build is plain JavaScript.
-    const worker = typescript
-      ? new Worker(TS_BOOTSTRAP, {
-          eval: true,
-          workerData: { tsx: tsxApi(), entry: entry.href },
-          resourceLimits,
-        })
-      : new Worker(entry, { resourceLimits });
-    worker.unref(); // an idle loader never keeps the process alive
-    this.worker = worker;
-    return worker;
+  /** The worker, once it has loaded the loader (starting it costs as much as a small commit). */
+  private ensureWorker(): Promise<Worker> {
+    this.worker ??= new Promise<Worker>((resolve, reject) => {
+      const resourceLimits = { maxOldGenerationSizeMb: this.maxHeapMb };
+      const typescript = import.meta.url.endsWith(".ts");
+      const entry = new URL(`./spec-worker${typescript ? ".ts" : ".js"}`, import.meta.url);
+      // From source (tests, `npm run gitfleet`) the worker registers tsx before importing its
+      // entry; the build is plain JavaScript.
+      const worker = typescript
+        ? new Worker(TS_BOOTSTRAP, {
+            eval: true,
+            workerData: { tsx: tsxApi(), entry: entry.href },
+            resourceLimits,
+          })
+        : new Worker(entry, { resourceLimits });
+      worker.unref(); // an idle loader never keeps the process alive
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
+      worker.once("message", () => {
+        clearTimeout(timer);
+        resolve(worker);
+      });
+      worker.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    return this.worker;
   }
 
   private discard(worker: Worker): void {
-    if (this.worker === worker) this.worker = undefined;
+    this.worker = undefined;
     void worker.terminate();
   }
 }

@@ -28,3 +28,6 @@ parentPort?.on("message", (request: LoadRequest) => {
   }
   parentPort?.postMessage({ id: request.id, result } satisfies LoadReply);
 });
+
+// Loaded and ready (schemas compiled): the host starts counting a commit's budget from here.
+parentPort?.postMessage("ready");
