@@ -33,6 +33,8 @@ export interface OperatorOptions {
   readonly backoffMaxMs?: number;
   /** The single-instance guard (production always has one; fakes may do without). */
   readonly lock?: ClusterLock;
+  /** At most one status commit per this many ms (default 5 s; 0: every change at once). */
+  readonly statusIntervalMs?: number;
 }
 
 /** Defaults until the first commit says otherwise (cluster.settings). */
@@ -79,6 +81,7 @@ export class Operator {
       ...(o.observeTimeoutMs !== undefined ? { observeTimeoutMs: o.observeTimeoutMs } : {}),
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
       ...(o.lock !== undefined ? { lock: o.lock } : {}),
+      ...(o.statusIntervalMs !== undefined ? { statusIntervalMs: o.statusIntervalMs } : {}),
     });
     this.loop = new WorkLoop({
       time: this.time,
@@ -122,6 +125,7 @@ export class Operator {
   async stop(): Promise<void> {
     for (const t of this.o.triggers ?? []) await t.stop().catch(() => undefined);
     await this.loop.stop();
+    await this.reconciler.flushStatus().catch(() => undefined);
     await this.heartbeat?.stop();
     this.renewer?.stop.abort();
     await this.renewer?.done;
@@ -169,6 +173,7 @@ export class Operator {
       }
       if (!out.ok || out.converged || out.followUpMs !== 0 || abort.aborted) break;
     }
+    await this.reconciler.flushStatus().catch(() => undefined);
     if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
     this.fleet.close();
     return out ?? { ok: false, converged: false, error: "no pass ran" };

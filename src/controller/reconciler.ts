@@ -51,11 +51,16 @@ export interface ReconcilerOptions {
   readonly observeTimeoutMs?: number;
   /** wait-healthy poll interval (default 250 ms). */
   readonly pollMs?: number;
+  /** At most one status commit per this many ms; later writes are coalesced (default 5 s). */
+  readonly statusIntervalMs?: number;
   /** Random source for backoff jitter (default Math.random). */
   readonly random?: () => number;
   /** The single-instance guard: no pass acts unless this operator holds it. */
   readonly lock?: ClusterLock;
 }
+
+/** Status commits are paced to at most one per 5 s (issue 15: 72 commits in 80 s before). */
+export const DEFAULT_STATUS_INTERVAL_MS = 5_000;
 
 export class Reconciler {
   readonly restarts: RestartBook;
@@ -109,7 +114,10 @@ export class Reconciler {
       onHealthChange: (c) => this.journal.health(c),
       logger: o.logger,
     });
-    this.status = new StatusReporter(o.sink, o.logger);
+    this.status = new StatusReporter(o.sink, o.logger, {
+      time: o.time,
+      minIntervalMs: o.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS,
+    });
     this.volumeSizes = new VolumeSizes(o.fleet, o.logger);
     this.dataMover = new DataMover({
       fleet: o.fleet,
@@ -312,6 +320,11 @@ export class Reconciler {
       const down = this.o.health.view(h.name, now).state === "down";
       return lock === undefined || down ? [] : [{ name: h.name, lock }];
     });
+  }
+
+  /** Write the status that waits for its commit interval now (shutdown). */
+  flushStatus(): Promise<boolean> {
+    return this.status.flush();
   }
 
   /** Status after a pass that threw: the error is reported, the rest as last known. */

@@ -1,6 +1,9 @@
 // Writes status through the sink only when the rendered files differ from the
 // last ones that reached Git, with a message saying what changed. A failed
-// write is retried by the next pass (the files still differ then).
+// write is retried by the next pass (the files still differ then). Commits are
+// paced: within minIntervalMs of the last one, a write waits and is coalesced
+// with any that follow, so the newest files go in one commit when the interval
+// is over: a failing service cannot spam the status branch.
 
 import type { Logger } from "pino";
 import type { StatusSink } from "../model/ports.js";
@@ -8,6 +11,13 @@ import { redactCredentials } from "../redact.js";
 import { describeChange, render, type StatusInput } from "../status/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "./host-driver.js";
+import type { Time } from "./time.js";
+
+export interface StatusPace {
+  readonly time: Time;
+  /** At most one status commit per this many ms (0: no pacing). */
+  readonly minIntervalMs: number;
+}
 
 export class StatusReporter {
   private last: ReadonlyMap<string, string> = new Map();
@@ -18,9 +28,16 @@ export class StatusReporter {
     return this.last;
   }
 
+  /** When the last commit reached Git (ms since epoch); undefined before the first. */
+  private lastAt: number | undefined;
+  /** Files waiting for the interval to pass (the newest wins), and whether a flush is scheduled. */
+  private pending: ReadonlyMap<string, string> | undefined;
+  private scheduled = false;
+
   constructor(
     private readonly sink: StatusSink,
     private readonly logger: Logger,
+    private readonly pace?: StatusPace,
   ) {}
 
   /** Writes go one at a time and in the order they were asked for. */
@@ -31,9 +48,41 @@ export class StatusReporter {
     // Rendered now, so the files say what was true when asked, not when the queue drains.
     // No status line carries a URL's credentials, whatever error text it quotes.
     const files = new Map([...render(input)].map(([p, text]) => [p, redactCredentials(text)]));
+    const wait = this.waitMs();
+    if (wait > 0 && !same(files, this.last)) {
+      this.pending = files;
+      this.schedule(wait);
+      return Promise.resolve(true); // coalesced: it reaches Git when the interval is over
+    }
+    this.pending = undefined;
+    return this.enqueue(files);
+  }
+
+  /** Write what waits for the interval now (on shutdown). */
+  flush(): Promise<boolean> {
+    const files = this.pending;
+    this.pending = undefined;
+    return files === undefined ? this.queue.then(() => true) : this.enqueue(files);
+  }
+
+  private enqueue(files: ReadonlyMap<string, string>): Promise<boolean> {
     const done = this.queue.then(() => this.writeFiles(files));
     this.queue = done;
     return done;
+  }
+
+  private waitMs(): number {
+    if (this.pace === undefined || this.pace.minIntervalMs <= 0 || this.lastAt === undefined) return 0;
+    return Math.max(0, this.lastAt + this.pace.minIntervalMs - this.pace.time.now());
+  }
+
+  private schedule(wait: number): void {
+    if (this.scheduled || this.pace === undefined) return;
+    this.scheduled = true;
+    void this.pace.time.sleep(wait).then(async () => {
+      this.scheduled = false;
+      await this.flush();
+    });
   }
 
   /**
@@ -54,6 +103,7 @@ export class StatusReporter {
         return false;
       }
       this.last = files;
+      if (r.committed) this.lastAt = this.pace?.time.now();
       this.warnings.clear("write");
       if (r.committed) this.logger.info({ commit: r.commit }, message.split("\n")[0] ?? message);
       return true;

@@ -1,5 +1,10 @@
-// Recent events, kept per service in a bounded ring (oldest dropped first),
-// immutable so a pass can build the next log from the previous one.
+// Recent events, kept per service in a bounded ring, immutable so a pass can
+// build the next log from the previous one. The ring keeps the most telling
+// events rather than the latest repeats: an event that repeats an earlier one
+// (same kind, replica, host and message but for its numbers: a pull retried, a
+// crash loop) replaces it and counts the repeats, and when the ring is full
+// the oldest routine event (created, removed, restarted, ...) goes before any
+// failure, pause, rollback or host event.
 
 export type StatusEventKind =
   | "created"
@@ -34,7 +39,21 @@ export interface StatusEvent {
   readonly slot?: string;
   readonly host?: string;
   readonly message: string;
+  /** How many times it happened in a row (absent: once). */
+  readonly count?: number;
 }
+
+/** Kinds that only say the fleet did its job: the first to go when a ring is full. */
+const ROUTINE: ReadonlySet<StatusEventKind> = new Set([
+  "created",
+  "removed",
+  "moved",
+  "replaced",
+  "restarted",
+  "update-started",
+  "update-completed",
+  "applied",
+]);
 
 export interface EventLog {
   readonly limit: number;
@@ -48,11 +67,25 @@ export function emptyEventLog(limit = 20): EventLog {
 
 export function appendEvent(log: EventLog, event: StatusEvent): EventLog {
   const key = event.service ?? "";
-  const ring = [...(log.rings[key] ?? []), event];
-  return {
-    limit: log.limit,
-    rings: { ...log.rings, [key]: ring.slice(Math.max(0, ring.length - log.limit)) },
-  };
+  let ring = [...(log.rings[key] ?? [])];
+  const shape = shapeOf(event);
+  const same = ring.findIndex((e) => shapeOf(e) === shape);
+  if (same >= 0) {
+    const count = (ring[same]?.count ?? 1) + (event.count ?? 1);
+    ring.splice(same, 1);
+    ring.push({ ...event, count });
+  } else ring.push(event);
+  while (ring.length > log.limit) {
+    const routine = ring.findIndex((e) => ROUTINE.has(e.kind));
+    ring = ring.filter((_, i) => i !== (routine >= 0 ? routine : 0));
+  }
+  return { limit: log.limit, rings: { ...log.rings, [key]: ring } };
+}
+
+/** What makes two events repeats of each other: all but the numbers (times, attempts, ids). */
+function shapeOf(e: StatusEvent): string {
+  const message = e.message.replace(/[0-9a-f]{12,}/g, "#").replace(/\d+/g, "#");
+  return [e.kind, e.slot ?? "", e.host ?? "", message].join("\u0000");
 }
 
 export function appendEvents(log: EventLog, events: readonly StatusEvent[]): EventLog {

@@ -155,7 +155,7 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
       const service =
         e.service !== undefined ? (e.slot !== undefined ? `${e.service}/${e.slot}` : e.service) : "";
       out.push(
-        `| ${isoTime(e.time)} | ${e.kind} | ${cell(service)} | ${cell(e.host ?? "")} | ${cell(e.message)} |`,
+        `| ${isoTime(e.time)} | ${e.kind} | ${cell(service)} | ${cell(e.host ?? "")} | ${cell(e.message)}${e.count !== undefined && e.count > 1 ? ` (×${e.count})` : ""} |`,
       );
     }
     out.push("");

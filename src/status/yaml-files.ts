@@ -171,5 +171,6 @@ function eventDoc(e: StatusEvent): Record<string, unknown> {
     ...(e.slot !== undefined ? { slot: e.slot } : {}),
     ...(e.host !== undefined ? { host: e.host } : {}),
     message: e.message,
+    ...(e.count !== undefined && e.count > 1 ? { count: e.count } : {}),
   };
 }

@@ -21,6 +21,8 @@ function yamlOf(files: Map<string, string>, path: string): Doc {
 const cluster = (input: StatusInput): Doc => yamlOf(render(input), "status/cluster.yaml");
 const svc = (input: StatusInput, name: string): Doc => yamlOf(render(input), `status/services/${name}.yaml`);
 
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCD";
+
 describe("render: files and cluster.yaml", () => {
   it("writes cluster.yaml, one file per service and STATUS.md", () => {
     expect([...render(syncedInput()).keys()].sort()).toEqual([
@@ -217,15 +219,16 @@ describe("render: files and cluster.yaml", () => {
       service: i % 2 ? "web" : "api",
       slot: "1",
       host: "h1",
-      message: `event ${i}`,
+      // Letters, not numbers: events that differ only in numbers are repeats of one another.
+      message: `event ${LETTERS[i] ?? ""}`,
     }));
     const c = cluster(syncedInput({ events: appendEvents(emptyEventLog(50), events), recentEvents: 5 }));
     expect((c["events"] as Doc[]).map((e) => e["message"])).toEqual([
-      "event 29",
-      "event 28",
-      "event 27",
-      "event 26",
-      "event 25",
+      "event D",
+      "event C",
+      "event B",
+      "event A",
+      "event z",
     ]);
     expect((c["events"] as Doc[])[0]).toEqual({
       time: "2023-11-14T22:13:49Z",
@@ -233,7 +236,7 @@ describe("render: files and cluster.yaml", () => {
       service: "web",
       slot: "1",
       host: "h1",
-      message: "event 29",
+      message: "event D",
     });
   });
 });
