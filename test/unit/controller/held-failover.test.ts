@@ -40,7 +40,8 @@ function setup(first: ServiceSpec) {
       while (!cond()) await time.sleep(50);
     };
     await time.run(wait(), limitMs).catch(() => {
-      throw new Error(`timed out waiting for ${what}`);
+      const seen = fleet.containers("web").map((c) => `${fleet.hostOf(c.id)}:${c.image}:${c.state}`);
+      throw new Error(`timed out waiting for ${what} (${seen.join(", ")})`);
     });
   };
   const running = (spec: ServiceSpec) =>
@@ -97,6 +98,7 @@ describe("held rollouts: failover and healing go on", () => {
     // A v1 replica crashes: it comes back as v1 (not v2, whose rollout failed), v2 stays where it runs.
     const victim = w.fleet.containers("web").find((c) => c.specHash === v1.specHash && c.state === "running");
     w.fleet.host(w.fleet.hostOf(victim?.id ?? "")).kill(victim?.id ?? "");
+    w.op.markDue("container died"); // what Docker's die event does (the fake hosts send no events)
     await w.until("healed", () => w.running(v1).length === 2 && w.fleet.serving("web") === 3);
     expect(w.running(v2)).toHaveLength(1);
     await w.time.run(w.op.stop());
