@@ -22,6 +22,8 @@ import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../model/ports.js";
 import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
+import { fileHostBook } from "../adapters/system/host-book.js";
+import { endpointAllowed } from "../model/ceiling.js";
 import { ClusterLock } from "./cluster-lock.js";
 import { createDockerDriver } from "./docker-driver.js";
 import type { DriverFactory } from "./fleet.js";
@@ -61,6 +63,8 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     logger: o.logger,
     heartbeat: o.once !== true,
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
+    hostBook: fileHostBook(config.workDir),
+    endpointAllowed: (docker) => endpointAllowed(config.ceiling, docker),
     lock: new ClusterLock({
       me: await operatorIdentity(config.workDir),
       time: systemTime,

@@ -117,6 +117,15 @@ export class ClusterLock {
     this.heldNow = false;
   }
 
+  /** Remove this operator's record on one host (a host leaving the cluster); the lock stays held. */
+  async releaseOn(h: LockHost): Promise<void> {
+    const id = this.mine.get(h.name);
+    if (id === undefined) return;
+    await h.lock.remove(id);
+    this.mine.delete(h.name);
+    this.watching.delete(h.name);
+  }
+
   private async ensureOn(h: LockHost, lease: LockLease): Promise<LockVerdict> {
     const { logger, me } = this.o;
     let record: LockRecord | undefined = await h.lock.read();

@@ -195,6 +195,11 @@ class DockerHostDriver implements HostDriver {
     return this.host.stop(ref, graceMs);
   }
 
+  removeNetwork(): Promise<"removed" | "gone"> {
+    this.network = undefined;
+    return this.host.removeNetwork();
+  }
+
   remove(ref: string): Promise<"removed" | "gone"> {
     this.listing = undefined;
     return this.host.remove(ref);

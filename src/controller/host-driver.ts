@@ -69,6 +69,8 @@ export interface HostDriver {
   start(ref: string): Promise<"started" | "already-running">;
   stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone">;
   remove(ref: string): Promise<"removed" | "gone">;
+  /** Remove the cluster network (a host removed from the cluster); absent in fakes. */
+  removeNetwork?(): Promise<"removed" | "gone">;
   /** Subscribe to our containers' events; the callback must not block. Returns unsubscribe. */
   watch(onEvent: (e: DriverEvent) => void): () => void;
   close(): void;

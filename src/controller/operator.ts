@@ -10,6 +10,7 @@ import { WarnThrottle } from "../log-throttle.js";
 import type { LockIdentity } from "../model/lock.js";
 import { describeVerdict, type ClusterLock } from "./cluster-lock.js";
 import { Fleet, type DriverFactory } from "./fleet.js";
+import type { HostBook } from "./retired-hosts.js";
 import { errorMessage } from "./host-driver.js";
 import { Heartbeat, heartbeatInterval } from "./heartbeat.js";
 import { HostHealth, type HealthChange } from "./host-health.js";
@@ -35,6 +36,8 @@ export interface OperatorOptions {
   readonly lock?: ClusterLock;
   /** At most one status commit per this many ms (default 5 s; 0: every change at once). */
   readonly statusIntervalMs?: number;
+  readonly hostBook?: HostBook;
+  readonly endpointAllowed?: (docker: string) => boolean;
 }
 
 /** Defaults until the first commit says otherwise (cluster.settings). */
@@ -82,6 +85,8 @@ export class Operator {
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
       ...(o.lock !== undefined ? { lock: o.lock } : {}),
       ...(o.statusIntervalMs !== undefined ? { statusIntervalMs: o.statusIntervalMs } : {}),
+      ...(o.hostBook !== undefined ? { hostBook: o.hostBook } : {}),
+      ...(o.endpointAllowed !== undefined ? { endpointAllowed: o.endpointAllowed } : {}),
     });
     this.loop = new WorkLoop({
       time: this.time,

@@ -16,6 +16,7 @@ import type { WaitingSlot } from "../plan/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
 import { withDrainBeforeStop } from "./edge/drain.js";
+import { RetiredHosts, type HostBook } from "./retired-hosts.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
 import { isPullBlocked } from "./execute/task.js";
@@ -57,6 +58,10 @@ export interface ReconcilerOptions {
   readonly random?: () => number;
   /** The single-instance guard: no pass acts unless this operator holds it. */
   readonly lock?: ClusterLock;
+  /** Where the hosts ever applied are remembered (to clean up a host removed from cluster.yaml). */
+  readonly hostBook?: HostBook;
+  /** The operator's ceiling still allows this Docker endpoint (a remembered host's is checked again). */
+  readonly endpointAllowed?: (docker: string) => boolean;
 }
 
 /** Status commits are paced to at most one per 5 s (issue 15: 72 commits in 80 s before). */
@@ -88,6 +93,8 @@ export class Reconciler {
   private readonly observer: Observer;
   private readonly status: StatusReporter;
   readonly journal: Journal;
+  /** Hosts removed from cluster.yaml, kept draining until cleaned up. */
+  private readonly retired: RetiredHosts;
   private readonly removals = new RemovalGuard();
   /** Replicas taken out of the edges' rotation before their stop (by name); reset every pass. */
   private leaving = new Set<string>();
@@ -106,6 +113,13 @@ export class Reconciler {
     this.restarts = new RestartBook(() => o.time.now());
     this.backoff = new ReplicaBackoff(o.random ?? Math.random);
     this.journal = new Journal(o.logger, () => o.time.now());
+    this.retired = new RetiredHosts({
+      ...(o.hostBook !== undefined ? { book: o.hostBook } : {}),
+      ...(o.endpointAllowed !== undefined ? { endpointAllowed: o.endpointAllowed } : {}),
+      logger: o.logger,
+      events: this.journal.record,
+      now: () => o.time.now(),
+    });
     this.observer = new Observer({
       fleet: o.fleet,
       health: o.health,
@@ -141,6 +155,8 @@ export class Reconciler {
       const ok = write && snapshot.outage === undefined && snapshot.rejected === undefined;
       return { ok, converged: false, snapshot };
     }
+    // Hosts removed from cluster.yaml stay, draining, until nothing of the cluster is left on them.
+    desired = await this.retired.widen(desired);
     await this.useCluster(desired);
     // Nothing is observed, planned, changed or reported while another operator holds the cluster.
     const lock = await this.o.lock?.ensure(this.lockHosts(desired.cluster));
@@ -158,7 +174,7 @@ export class Reconciler {
     if (guard.kind === "previous") {
       const hostsChanged =
         JSON.stringify(guard.desired.cluster.hosts) !== JSON.stringify(desired.cluster.hosts);
-      desired = guard.desired;
+      desired = await this.retired.widen(guard.desired);
       await this.useCluster(desired);
       if (hostsChanged) observation = await this.observe(desired);
     }
@@ -253,6 +269,15 @@ export class Reconciler {
     }
     // The edges follow the replicas: after them, from what this pass observed on all hosts.
     await this.edges(desired, observation);
+    await this.retired.cleanup(
+      observation,
+      desired.cluster.name,
+      (h) => this.o.fleet.driver(h),
+      async (h) => {
+        const lock = this.o.fleet.driver(h)?.lock;
+        if (lock !== undefined) await this.o.lock?.releaseOn({ name: h, lock });
+      },
+    );
     // Held services (a failed rollout) run an older spec: the commit is not applied.
     const converged =
       plan.rollouts.length === 0 &&
@@ -260,6 +285,7 @@ export class Reconciler {
       observation.errors.size === 0 &&
       placement.unschedulable.length === 0 &&
       throttled.deferred.length === 0 &&
+      this.retired.names.size === 0 &&
       this.waiting.size === 0;
     this.journal.applied(snapshot, converged);
     const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
@@ -454,6 +480,7 @@ export class Reconciler {
     const observation = f.observation;
     const input = statusInput({
       snapshot: f.snapshot,
+      removedHosts: this.retired.names,
       ...(f.desired !== undefined ? { desired: f.desired } : {}),
       ...(observation !== undefined
         ? {

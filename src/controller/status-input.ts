@@ -21,6 +21,8 @@ import type { RolloutHolds } from "./rollout-holds.js";
 
 export interface StatusFacts {
   readonly snapshot: SourceSnapshot;
+  /** Hosts removed from cluster.yaml that still hold something of the cluster. */
+  readonly removedHosts?: ReadonlySet<string>;
   readonly desired?: DesiredState;
   readonly observation?: FleetObservation;
   readonly placement?: Placement;
@@ -54,6 +56,7 @@ export function statusInput(f: StatusFacts): StatusInput {
       address: spec.address,
       state: obs?.state ?? view.state,
       drain: spec.drain,
+      ...(f.removedHosts?.has(spec.name) === true ? { removed: true } : {}),
       capacity: {
         nanoCpus: spec.capacity.nanoCpus ?? obs?.capacity.nanoCpus ?? 0,
         memoryBytes: spec.capacity.memoryBytes ?? obs?.capacity.memoryBytes ?? 0,

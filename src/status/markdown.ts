@@ -46,7 +46,8 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   out.push("| Host | State | Address | Replicas | CPUs reserved / total | Memory reserved / total |");
   out.push("|---|---|---|---:|---:|---:|");
   for (const h of model.hosts) {
-    const state = h.probation ? `${h.state} (probation)` : h.state;
+    const state =
+      (h.probation ? `${h.state} (probation)` : h.state) + (h.removed ? " (removed from cluster.yaml)" : "");
     out.push(
       `| ${cell(h.name)} | ${state} | ${cell(h.address)} | ${h.replicas} | ${cpus(h.reserved.nanoCpus)} / ${cpus(h.total.nanoCpus)} | ${humanBytes(h.reserved.memoryBytes)} / ${humanBytes(h.total.memoryBytes)} |`,
     );

@@ -46,6 +46,8 @@ export interface HostSummary {
   readonly address: string;
   readonly state: HostStatusState;
   readonly probation: boolean;
+  /** Removed from cluster.yaml, not cleaned up yet. */
+  readonly removed: boolean;
   readonly total: Resources;
   readonly reserved: Resources;
   readonly replicas: number;
@@ -95,6 +97,7 @@ export function summarise(input: StatusInput): StatusModel {
         address: h.address,
         state,
         probation: h.probation ?? false,
+        removed: h.removed ?? false,
         total: h.capacity,
         reserved,
         replicas: live.length,

@@ -53,6 +53,8 @@ export interface HostInput {
   /** As observed by heartbeats. */
   readonly state: HostState;
   readonly drain: boolean;
+  /** Removed from cluster.yaml: drained, then cleaned up once it answers. */
+  readonly removed?: boolean;
   readonly capacity: Resources;
   readonly probation?: boolean;
   /** ms since epoch when it was last seen answering, for a down host. */

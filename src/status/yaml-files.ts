@@ -60,6 +60,7 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       {
         state: h.state,
         ...(h.probation ? { probation: true } : {}),
+        ...(h.removed ? { removed_from_cluster_yaml: true } : {}),
         address: h.address,
         replicas: h.replicas,
         cpus: { reserved: cpus(h.reserved.nanoCpus), total: cpus(h.total.nanoCpus) },

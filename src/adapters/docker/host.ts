@@ -20,7 +20,7 @@ import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
 import { createLock, readLock, removeLock, writeLease } from "./lock-container.js";
-import { ensureNetwork, type NetworkOptions } from "./network.js";
+import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
 import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
 import type { PullProgress } from "./pull.js";
 import { createReplica, type CreateResult, type ReplicaSpec } from "./replica.js";
@@ -268,6 +268,11 @@ export class DockerHost {
 
   markSuperseded(o: { volume: string; by: string; image: string }): Promise<void> {
     return markSuperseded(this.ctx, o);
+  }
+
+  /** Remove the cluster network (after the host left the cluster and its containers are gone). */
+  removeNetwork(): Promise<"removed" | "gone"> {
+    return removeNetwork(this.ctx);
   }
 
   /** The cluster lock's record on this host (undefined: nobody holds it here). */

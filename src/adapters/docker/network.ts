@@ -46,3 +46,15 @@ export async function ensureNetwork(
   ctx.logger.info({ network: name, subnet: opts.subnet }, "created cluster network");
   return "created";
 }
+
+/** Remove the cluster network (a host that left the cluster); absent already counts as done. */
+export async function removeNetwork(ctx: HostContext): Promise<"removed" | "gone"> {
+  const name = clusterNetworkName(ctx.cluster);
+  try {
+    await ctx.calls.run("remove-network", () => ctx.docker.getNetwork(name).remove());
+    return "removed";
+  } catch (err) {
+    if (err instanceof DockerError && err.code === "not-found") return "gone";
+    throw err;
+  }
+}
