@@ -56,8 +56,10 @@ function rolloutLines(r: Rollout): string[] {
     );
     for (const t of tasks) lines.push(`    ${t.change.padEnd(8)}${r.service}/${t.slot}  ${taskDetail(t)}`);
   }
-  if (r.prepare.length > 0) {
-    lines.push(`  pull ${r.prepare[0]?.image ?? ""} on ${r.prepare.map((p) => p.host).join(", ")}`);
+  // One line per image: a held service's failover may pull the last healthy spec's image.
+  for (const image of [...new Set(r.prepare.map((p) => p.image))].sort()) {
+    const hosts = r.prepare.filter((p) => p.image === image).map((p) => p.host);
+    lines.push(`  pull ${image} on ${hosts.join(", ")}`);
   }
   return lines;
 }

@@ -123,6 +123,39 @@ describe("failed replicas", () => {
     expect(world.output).toMatch(/hog\/1 was OOM-killed on h\d/);
   }, 120_000);
 
+  it("backs off a replica OOM-killed again soon after its restart, and names OOM in status", async () => {
+    const before = await waitFor("settled", () => settled(world, DESIRED), 60_000);
+    const victim = before.find((c) => c.service === "hog");
+    if (victim === undefined) throw new Error("a hog replica expected");
+    const killedAt = Date.now();
+    expect(await execIn(victim, ["touch", "/tmp/hog"])).toBe(0);
+    // Its second failure within minutes of a restart: a crash loop, so the restart waits out a
+    // backoff (5-10 s; restart_policy.delay alone is 1 s), and status says why and until when.
+    const waiting = await waitFor(
+      "status: hog waits as oom-killed",
+      async () => {
+        const s = (parse(await world.status("status/services/hog.yaml")) ?? {}) as {
+          state?: string;
+          waiting?: Array<{ reason?: string; slot?: string; attempts?: number; next_retry?: string }>;
+          replicas?: Array<{ oom_killed?: boolean; state?: string }>;
+        };
+        return s.state === "oom-killed" ? s : undefined;
+      },
+      30_000,
+    );
+    expect(waiting.waiting?.[0]).toMatchObject({ reason: "oom-killed", slot: victim.slot, attempts: 2 });
+    expect(waiting.waiting?.[0]?.next_retry).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(waiting.replicas?.some((r) => r.oom_killed === true && r.state === "exited")).toBe(true);
+    expect(await world.status("STATUS.md")).toMatch(
+      /## Waiting for a retry\n\n- \*\*hog\/1\*\* on h\d: oom-killed/,
+    );
+    const moved = await waitFor("hog replaced after its backoff", () => replacementOf(victim), 40_000);
+    const ms = Date.now() - killedAt;
+    process.stderr.write(`[oom] second kill → serving again after ${ms} ms (backoff)\n`);
+    expect(ms).toBeGreaterThan(4_000);
+    expect((await managed("hog")).map((c) => c.id)).toEqual([moved.id]);
+  }, 120_000);
+
   it("replaces a killed non-root replica with a new container whose tmpfs it can write", async () => {
     const before = await waitFor("settled", () => settled(world, DESIRED), 60_000);
     const victim = before.find((c) => c.service === "scratch");
