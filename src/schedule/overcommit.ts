@@ -21,8 +21,19 @@ export function resolveOvercommit(ctx: Ctx, works: readonly ServiceWork[]): void
   works.forEach((work, order) => {
     for (let i = 0; i < work.slots.length; i++) {
       const h = work.host[i] ?? -1;
+      if (!over.has(h)) continue;
       // A slot bound by its volumes stays: its host's shortage is reported, its data is not left behind.
-      if (!over.has(h) || isBound(work, i)) continue;
+      if (isBound(work, i)) {
+        const r = work.spec.deploy.reservations;
+        if (r.nanoCpus > 0 || r.memoryBytes > 0) {
+          const name = ctx.hosts.hosts[h]?.name ?? "";
+          (work.notes ??= []).push(
+            `${work.spec.name}/${work.slots[i] ?? ""} stays on ${name}: it holds its volumes there, ` +
+              `though ${name} has less room than its replicas reserve`,
+          );
+        }
+        continue;
+      }
       const list = held.get(h) ?? [];
       list.push({ work, order, slot: i });
       held.set(h, list);

@@ -36,6 +36,7 @@ volumes: [dbdata:/data]
 stop_grace_period: 1s
 deploy:
   replicas: 1
+  resources: {reservations: {cpus: "0.25"}}
   restart_policy: {delay: 1s}
 `;
 let world: OperatorWorld;
@@ -129,8 +130,18 @@ async function clusterDoc(): Promise<Record<string, unknown>> {
   return (parse(await world.status("status/cluster.yaml")) ?? {}) as Record<string, unknown>;
 }
 
+/** The test bed's reset removes containers only: the volumes of earlier runs go too (data of this file's drills). */
+async function removeVolumes(): Promise<void> {
+  for (const h of TESTBED.hosts) {
+    const docker = dockerFor(h, { timeoutMs: 10_000 });
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`gitfleet.cluster=e2e`] } });
+    for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove();
+  }
+}
+
 beforeAll(async () => {
   await resetTestbed();
+  await removeVolumes();
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": cluster(), "services/db.yaml": DB }, "db with a named volume");
   world.startOperator();
@@ -140,6 +151,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
   await resetTestbed();
+  await removeVolumes();
 });
 
 describe("data stays with its volume", () => {
@@ -314,4 +326,19 @@ describe("data stays with its volume", () => {
     expect(await checksumOfVolume(from)).toBe(sum);
     expect((await dbOn()).length).toBe(1);
   }, 240_000);
+
+  it("stays with its data when its host's capacity shrinks below what it reserves (status says so)", async () => {
+    const [db] = await dbOn();
+    if (db === undefined) throw new Error("no db");
+    const shrunk = cluster({ hosts: { [db.host.name]: "capacity: {cpus: 0.1}" } });
+    await world.push({ "cluster.yaml": shrunk }, `${db.host.name}: capacity 0.1 CPU`);
+    await waitFor("status: db stays, and says why", async () =>
+      JSON.stringify((await serviceDoc())["notes"] ?? []).includes(
+        `db/1 stays on ${db.host.name}: it holds its volumes there`,
+      ),
+    );
+    await sleep(3_000);
+    expect(await dbOn()).toEqual([db]);
+    await world.push({ "cluster.yaml": cluster() }, "capacity restored");
+  }, 120_000);
 });

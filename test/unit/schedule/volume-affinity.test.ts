@@ -169,6 +169,10 @@ describe("a slot bound by its volume", () => {
     const sp = run(world);
     expect(sp.moves).toEqual([]);
     expect([...sp.slots.values()]).toEqual(["h1", "h1"]);
+    expect(sp.notes).toEqual([
+      "db/1 stays on h1: it holds its volumes there, though h1 has less room than its replicas reserve",
+      "db/2 stays on h1: it holds its volumes there, though h1 has less room than its replicas reserve",
+    ]);
     expect(run({ ...world, volumes: [] }).moves.map((m) => m.code)).toEqual(["insufficient-cpu"]);
   });
 
