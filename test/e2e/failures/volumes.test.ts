@@ -21,7 +21,7 @@ import {
   thawHost,
   type TestbedHost,
 } from "../../support/testbed.js";
-import { managedOn, OperatorWorld, waitFor } from "../operator/support.js";
+import { managed, managedOn, OperatorWorld, waitFor } from "../operator/support.js";
 import { failureCluster, others } from "./support.js";
 
 const run = promisify(execFile);
@@ -113,8 +113,9 @@ async function checksumOfVolume(h: TestbedHost, volume = MOVED): Promise<string>
 /** Writes a random file of `mb` MiB into db's /data; returns where db runs and the file's checksum. */
 async function writeFile(mb: number): Promise<{ host: TestbedHost; sum: string }> {
   const [db] = await waitFor(
-    "db running",
-    async () => ((await dbOn()).length === 1 ? dbOn() : undefined),
+    // Exactly one db container on the whole cluster (a flapping host's duplicate is gone), running.
+    "one db container, running",
+    async () => ((await managed("db")).length === 1 && (await dbOn()).length === 1 ? dbOn() : undefined),
     60_000,
   );
   if (db === undefined) throw new Error("no db");
