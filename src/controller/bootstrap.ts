@@ -18,6 +18,7 @@ import {
 import { WebhookServer } from "../adapters/http/webhook.js";
 import { isSshRepoUrl } from "../adapters/git/ssh-url.js";
 import { secretStoreMaterial, SSH_SECRETS } from "../adapters/ssh/material.js";
+import { ensureLabelKey } from "../adapters/system/label-key.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../model/ports.js";
@@ -29,6 +30,7 @@ import { createDockerDriver } from "./docker-driver.js";
 import type { DriverFactory } from "./fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "./time.js";
+import { secretDigestingSource } from "./secret-digests.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 
 export interface BootstrapOptions {
@@ -42,12 +44,13 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     onLegacyLayout: (message) => o.logger.warn(message),
   });
   const repository = repositoryOf(config);
-  const source = await GitSource.create({
+  const gitSource = await GitSource.create({
     repository,
     ref: refOf(config.repository.ref),
     cacheDir: config.workDir,
     ...(await trustOptions(config)),
   });
+  const source = secretDigestingSource(gitSource, secrets, await ensureLabelKey(secrets));
   const sink = await GitStatusSink.create({
     repository,
     branch: config.status.branch,

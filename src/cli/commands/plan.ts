@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { GitSource } from "../../adapters/git/index.js";
 import { DirectorySecretStore } from "../../adapters/system/secret-store.js";
+import { LABEL_KEY_SECRET, readLabelKey } from "../../adapters/system/label-key.js";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
 import {
   CONFIG_DEFAULTS,
@@ -23,6 +24,7 @@ import {
 } from "../../config/index.js";
 import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../controller/bootstrap.js";
 import { preview } from "../../controller/preview.js";
+import { withSecretDigests } from "../../controller/secret-digests.js";
 import { log } from "../../log.js";
 import type { PortConflict } from "../../edge/index.js";
 import { BASELINE_CEILING } from "../../model/ceiling.js";
@@ -126,7 +128,7 @@ async function planAgainstHosts(
   // Unobserved hosts are this command's output, listed once; the log stays quiet about them.
   const quiet = log.child({}, { level: "silent" });
   const drivers = dockerDrivers(config ?? defaultsConfig(io.cwd), secrets, quiet);
-  const p = await preview({ desired: desired.state, drivers, logger: quiet });
+  const p = await preview({ desired: await digested(desired.state, secrets, io), drivers, logger: quiet });
   // Once per host, by name, without the host name the driver's message starts with.
   const unobserved = new Map(
     [...p.observation.errors]
@@ -273,6 +275,22 @@ function failure(
 
 function printWarnings(warnings: readonly SpecError[], io: CommandIo): void {
   if (warnings.length > 0) io.err(`${warnings.map((w) => formatSpecWarning(w)).join("\n")}\n`);
+}
+
+/** Keyed with the operator's label key, as the operator does, so a rotated secret shows as a change. */
+async function digested(
+  desired: DesiredState,
+  secrets: DirectorySecretStore,
+  io: CommandIo,
+): Promise<DesiredState> {
+  const key = await readLabelKey(secrets).catch(() => undefined);
+  if (key !== undefined) return withSecretDigests(desired, secrets, key);
+  if (desired.services.some((s) => Object.keys(s.envSecrets).length > 0)) {
+    io.err(
+      `warning: no ${LABEL_KEY_SECRET} in the secret store: services with env_secrets may show as changed\n`,
+    );
+  }
+  return desired;
 }
 
 /** Docker client settings when there is no configuration file. */

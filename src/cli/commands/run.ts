@@ -68,6 +68,11 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
     },
     "gitfleet starting",
   );
+  if (config.ceiling.endpoints === undefined) {
+    log.warn(
+      "ceiling.endpoints is not set: cluster.yaml may name any Docker endpoint, and its replicas' secrets go there; list the engines this operator may manage (SECURITY.md)",
+    );
+  }
   if (options.once === true) return runOnce(operator, io);
   return runForever(operator, io);
 }

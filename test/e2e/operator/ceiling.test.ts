@@ -9,7 +9,7 @@
 // is accepted. No secret value appears in any output.
 
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,8 @@ import {
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const APP_SECRET = `app-${randomBytes(12).toString("hex")}`;
 const TLS_KEY = `-----BEGIN PRIVATE KEY-----\n${randomBytes(24).toString("base64")}\n-----END PRIVATE KEY-----`;
-const SECRETS = [APP_SECRET, TLS_KEY.split("\n")[1] ?? TLS_KEY];
+const ROTATED = `rotated-${randomBytes(12).toString("hex")}`;
+const SECRETS = [APP_SECRET, ROTATED, TLS_KEY.split("\n")[1] ?? TLS_KEY];
 const PINNED = [...defaultCeiling(), `cluster: ${CLUSTER}`];
 
 let world: OperatorWorld;
@@ -297,6 +298,30 @@ describe("the operator configuration is the root of trust", () => {
     await restoreGood();
     expect(serving(await managed("calm"))).toHaveLength(2);
   }, 180_000);
+
+  it("replaces the replicas using a secret when it rotates; their label is a keyed hash of it", async () => {
+    const before = serving(await managed("calm"));
+    expect(before).toHaveLength(2);
+    await writeFile(path.join(world.secretsDir, "env", "api-token"), `${ROTATED}\n`, { mode: 0o600 });
+    expect(await world.notify("0000000")).toBe(202); // no commit: only the store changed
+    const after = await waitFor(
+      "calm replaced after the rotation",
+      async () => {
+        const list = serving(await managed("calm"));
+        return list.length === 2 && list.every((c) => !before.some((b) => b.id === c.id)) ? list : undefined;
+      },
+      90_000,
+    );
+    const sha = (t: string): string => createHash("sha256").update(t).digest("hex");
+    for (const c of after) {
+      const info = await dockerFor(hostNamed(c.host)).getContainer(c.id).inspect();
+      expect(info.Config.Env).toContain(`API_TOKEN=${ROTATED}`);
+      expect(c.specHash).not.toBe(before[0]?.specHash);
+      const labels = JSON.stringify(info.Config.Labels);
+      for (const leak of [ROTATED, sha(ROTATED), APP_SECRET, sha(APP_SECRET)])
+        expect(labels).not.toContain(leak);
+    }
+  }, 120_000);
 
   it("never shows a secret value in the operator's log, the CLI's output or Git", async () => {
     const everything = [world.output, cliOutput.join("\n"), await world.everythingInGit()].join("\n");

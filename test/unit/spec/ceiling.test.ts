@@ -88,6 +88,12 @@ describe("cap_add", () => {
       ceilingWith({ capAdd: ["ALL"] }),
     );
     expect(capabilityName("cap_sys_admin")).toBe("SYS_ADMIN");
+    stateOf(repo({ "services/a.yaml": service("api", "cap_add: [cap_net_bind_service, chown]") }));
+    expectOnlyError(
+      repo({ "services/a.yaml": service("api", "cap_add: [cap_sys_admin]") }),
+      "services/a.yaml:4:11",
+      "ceiling-cap-add",
+    );
   });
 });
 
