@@ -30,3 +30,13 @@ export class ConfigError extends Error {
     this.issues = issues;
   }
 }
+
+/** A configuration that loads but surely does not do what was meant: shown at start, never fatal. */
+export interface ConfigWarning extends ConfigIssue {
+  /** Stable: "webhook-without-secret". */
+  readonly code: string;
+}
+
+export function formatConfigWarning(w: ConfigWarning): string {
+  return `${formatIssue({ ...w, message: `warning: ${w.message} [${w.code}]` })}`;
+}

@@ -2,7 +2,13 @@
 
 export { loadOperatorConfig, type LoadOptions } from "./load.js";
 export { parseOperatorConfig, parseListen, type ParseOptions } from "./parse.js";
-export { ConfigError, formatIssue, type ConfigIssue } from "./errors.js";
+export {
+  ConfigError,
+  formatConfigWarning,
+  formatIssue,
+  type ConfigIssue,
+  type ConfigWarning,
+} from "./errors.js";
 export { ENV_OVERRIDES, type Env } from "./env.js";
 export * from "./types.js";
 export { DEFAULT_LIMITS, DEFAULT_LOAD_TIMEOUT_MS, type LimitsConfig } from "./limits.js";

@@ -9,7 +9,7 @@ import { parseDuration } from "../spec/units.js";
 import { parseCeiling } from "./ceiling.js";
 import { parseLimits } from "./limits.js";
 import { applyEnvOverrides, type Env } from "./env.js";
-import { ConfigError, type ConfigIssue } from "./errors.js";
+import { ConfigError, type ConfigIssue, type ConfigWarning } from "./errors.js";
 import { locate } from "./locate.js";
 import { schemaProblems } from "./schema.js";
 import { CONFIG_DEFAULTS, type ListenAddress, type OperatorConfig, type RefSelector } from "./types.js";
@@ -117,6 +117,20 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
             ? { secretFile: resolve(str(webhookRaw["secret_file"]) ?? "") }
             : {}),
         };
+  const warnings: ConfigWarning[] = [];
+  if (
+    webhookRaw !== undefined &&
+    webhookRaw["secret"] === undefined &&
+    webhookRaw["secret_file"] === undefined
+  ) {
+    warnings.push({
+      ...where("/webhook", true),
+      code: "webhook-without-secret",
+      message:
+        "the webhook has no secret, so it is not started and pushes wait for the next poll; " +
+        "add secret_file: <a file holding `openssl rand -hex 32`> (or GITFLEET_WEBHOOK_SECRET), and the same secret at the forge",
+    });
+  }
   const metricsRaw = value["metrics"] as Raw | undefined;
 
   const dockerRaw = (value["docker"] ?? {}) as Raw;
@@ -163,6 +177,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     docker,
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return config;

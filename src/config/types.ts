@@ -1,6 +1,7 @@
 // The operator's own configuration, normalised: absolute paths, durations in
 // ms, listen addresses split. Produced by parseOperatorConfig.
 
+import type { ConfigWarning } from "./errors.js";
 import type { Ceiling } from "../model/ceiling.js";
 import type { LimitsConfig } from "./limits.js";
 
@@ -49,6 +50,8 @@ export interface DockerClientConfig {
 export interface OperatorConfig {
   /** The file it came from, absolute; undefined when configured by environment only. */
   readonly file?: string;
+  /** What loads but takes no effect (a webhook without a secret is not started). */
+  readonly warnings?: readonly ConfigWarning[];
   readonly repository: RepositoryConfig;
   /** node-cron expression with seconds. */
   readonly poll: string;

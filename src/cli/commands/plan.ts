@@ -19,6 +19,7 @@ import {
   CONFIG_DEFAULTS,
   ConfigError,
   DEFAULT_LIMITS,
+  formatConfigWarning,
   loadOperatorConfig,
   type OperatorConfig,
 } from "../../config/index.js";
@@ -105,6 +106,7 @@ export async function planCommand(
     );
     return EXIT_USAGE;
   }
+  for (const w of config?.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
   // A cache of its own: never share the object store of an operator that may be running.
   const cacheDir = await mkdtemp(join(tmpdir(), "gitfleet-plan-"));
   try {

@@ -4,7 +4,12 @@
 // --once converges once and exits: for CI, scripts and tests.
 
 import type { Command } from "commander";
-import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
+import {
+  ConfigError,
+  formatConfigWarning,
+  loadOperatorConfig,
+  type OperatorConfig,
+} from "../../config/index.js";
 import { buildOperator } from "../../controller/bootstrap.js";
 import type { Operator } from "../../controller/operator.js";
 import { redactUrl } from "../../adapters/git/index.js";
@@ -57,6 +62,7 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
     io.err(`${indent(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT_USAGE;
   }
+  for (const w of config.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
   const url = config.repository.url;
   const where = url !== undefined ? redactUrl(url) : (config.repository.path ?? "");
   log.info(

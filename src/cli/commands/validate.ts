@@ -6,7 +6,7 @@
 import { join, relative, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
-import { ConfigError, loadOperatorConfig } from "../../config/index.js";
+import { ConfigError, formatConfigWarning, loadOperatorConfig } from "../../config/index.js";
 import { BASELINE_CEILING, type Ceiling } from "../../model/ceiling.js";
 import type { DesiredState, RepoFiles, SpecError } from "../../model/spec.js";
 import {
@@ -70,6 +70,7 @@ export async function validate(
       const config = await loadOperatorConfig(options.config, { cwd: io.cwd });
       ceiling = config.ceiling;
       limits = config.limits.spec;
+      for (const w of config.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
     } catch (err) {
       const what = err instanceof ConfigError ? "invalid configuration" : "cannot read configuration";
       io.err(`gitfleet validate: ${what}:\n${String((err as Error).message)}\n`);

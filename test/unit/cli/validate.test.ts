@@ -174,6 +174,16 @@ describe("validate warnings", () => {
     expect(r.stderr).toContain("move it to services/web.yaml");
   });
 
+  it("shows warnings of the operator configuration given with -c (a webhook without a secret)", async () => {
+    await writeFile(join(typo, "op.yaml"), "repository: {path: .}\nwebhook:\n  listen: 127.0.0.1:9000\n");
+    let stderr = "";
+    const io: CommandIo = { out: () => undefined, err: (t) => void (stderr += t), cwd: typo };
+    expect(await validate(".", { config: "op.yaml" }, io)).toBe(0);
+    expect(stderr).toMatch(
+      /op\.yaml:2:1: warning: the webhook has no secret, so it is not started.*\[webhook-without-secret\]\n/,
+    );
+  });
+
   it("fails under --strict, with errors and warnings in one JSON document", async () => {
     let stdout = "";
     const io: CommandIo = { out: (t) => void (stdout += t), err: () => undefined, cwd: typo };

@@ -393,3 +393,23 @@ describe("parseOperatorConfig: limits and history", () => {
     );
   });
 });
+
+describe("configuration warnings", () => {
+  it("warns at the webhook key when it has no secret (it would not be started)", () => {
+    const c = parse("repository: {path: /srv/fleet}\nwebhook:\n  listen: 127.0.0.1:9000\n");
+    expect(c.warnings).toEqual([
+      {
+        file: FILE,
+        line: 2,
+        col: 1,
+        code: "webhook-without-secret",
+        message: expect.stringContaining("not started") as unknown as string,
+      },
+    ]);
+    expect(parse("repository: {path: /srv/fleet}\n").warnings).toBeUndefined();
+    const withSecret = parse(
+      "repository: {path: /srv/fleet}\nwebhook: {listen: 127.0.0.1:9000, secret_file: /run/hook}\n",
+    );
+    expect(withSecret.warnings).toBeUndefined();
+  });
+});
