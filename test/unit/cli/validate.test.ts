@@ -175,10 +175,13 @@ describe("validate warnings", () => {
   });
 
   it("shows warnings of the operator configuration given with -c (a webhook without a secret)", async () => {
-    await writeFile(join(typo, "op.yaml"), "repository: {path: .}\nwebhook:\n  listen: 127.0.0.1:9000\n");
+    // Outside the repository: a YAML file in it would be an ignored-file warning of its own.
+    const op = join(tmpdir(), `gitfleet-${process.pid}-op.yaml`);
+    await writeFile(op, "repository: {path: .}\nwebhook:\n  listen: 127.0.0.1:9000\n");
     let stderr = "";
     const io: CommandIo = { out: () => undefined, err: (t) => void (stderr += t), cwd: typo };
-    expect(await validate(".", { config: "op.yaml" }, io)).toBe(0);
+    expect(await validate(".", { config: op }, io)).toBe(0);
+    await rm(op);
     expect(stderr).toMatch(
       /op\.yaml:2:1: warning: the webhook has no secret, so it is not started.*\[webhook-without-secret\]\n/,
     );
