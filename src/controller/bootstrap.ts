@@ -37,6 +37,11 @@ export interface BootstrapOptions {
   readonly logger: Logger;
   /** --once: no poll schedule, no webhook, no heartbeat. */
   readonly once?: boolean;
+  /**
+   * Wraps the Docker drivers (the fleet-scale bench runs them without the HAProxy edge,
+   * which cannot run on simulated hosts); production passes nothing.
+   */
+  readonly wrapDrivers?: (drivers: DriverFactory) => DriverFactory;
 }
 
 export async function buildOperator(config: OperatorConfig, o: BootstrapOptions): Promise<Operator> {
@@ -61,7 +66,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
   const options: OperatorOptions = {
     source,
     sink,
-    drivers: dockerDrivers(config, secrets, o.logger),
+    drivers: (o.wrapDrivers ?? ((d) => d))(dockerDrivers(config, secrets, o.logger)),
     triggers,
     logger: o.logger,
     heartbeat: o.once !== true,

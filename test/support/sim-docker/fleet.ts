@@ -1,0 +1,134 @@
+// The real operator, wired as `gitfleet run` wires it (loadOperatorConfig +
+// buildOperator: Git source and status sink, Docker drivers, cluster lock,
+// heartbeat, poll), against simulated Docker hosts, with a local Git
+// repository as the source (`repository.path`).
+//
+// What is NOT real: the HAProxy edge. It cannot run on a simulated host, so
+// every driver is handed to the operator without its `edge` (as the fakes do):
+// the edge step of each pass still plans the edges of every host (pure), but
+// no edge container, config upload or reload is issued.
+
+import { writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { loadOperatorConfig } from "../../../src/config/index.js";
+import { buildOperator } from "../../../src/controller/bootstrap.js";
+import type { DriverFactory } from "../../../src/controller/fleet.js";
+import type { HostDriver } from "../../../src/controller/host-driver.js";
+import type { Operator } from "../../../src/controller/operator.js";
+import { gitCli, removeDir, tempDir } from "../git-fixtures.js";
+
+export interface SimFleetOptions {
+  /** `docker:` addresses of the simulated hosts (tcp://127.0.0.1:PORT). */
+  readonly endpoints: readonly string[];
+  readonly services: number;
+  readonly replicasPerService: number;
+  readonly hostDownAfter?: string;
+  readonly logger?: Logger;
+}
+
+export const SIM_CLUSTER = "sim";
+
+export class SimFleet {
+  private constructor(
+    readonly dir: string,
+    readonly repo: string,
+    readonly operator: Operator,
+    private readonly o: SimFleetOptions,
+  ) {}
+
+  static async create(o: SimFleetOptions): Promise<SimFleet> {
+    const dir = await tempDir("sim-fleet");
+    const repo = path.join(dir, "repo");
+    await mkdir(repo);
+    await gitCli(repo, ["init", "-q", "-b", "main"]);
+    await gitCli(repo, ["config", "user.email", "bench@example.invalid"]);
+    await gitCli(repo, ["config", "user.name", "bench"]);
+    await mkdir(path.join(repo, "services"));
+    await writeFile(path.join(repo, "cluster.yaml"), clusterYaml(o));
+    for (let s = 1; s <= o.services; s++)
+      await writeFile(
+        path.join(repo, "services", `s${s}.yaml`),
+        serviceYaml(`s${s}`, o.replicasPerService, 1),
+      );
+    await gitCli(repo, ["add", "-A"]);
+    await gitCli(repo, ["commit", "-q", "-m", "fleet"]);
+    await mkdir(path.join(dir, "secrets"), { mode: 0o700 });
+    const config = path.join(dir, "gitfleet.yaml");
+    await writeFile(
+      config,
+      [
+        `repository: {path: ${repo}, branch: main}`,
+        `status: {branch: gitfleet/status}`,
+        `secrets_dir: ${path.join(dir, "secrets")}`,
+        `work_dir: ${path.join(dir, "work")}`,
+        `ceiling: {endpoints: ["tcp://127.0.0.1:*"]}`,
+        "",
+      ].join("\n"),
+    );
+    const logger = o.logger ?? pino({ level: "warn" });
+    const operator = await buildOperator(await loadOperatorConfig(config, { cwd: dir, env: {} }), {
+      logger,
+      wrapDrivers: withoutEdge,
+    });
+    return new SimFleet(dir, repo, operator, o);
+  }
+
+  /** Commit a new version (image tag) of one service; returns when committed. */
+  async changeService(name: string, version: number): Promise<void> {
+    await writeFile(
+      path.join(this.repo, "services", `${name}.yaml`),
+      serviceYaml(name, this.o.replicasPerService, version),
+    );
+    await gitCli(this.repo, ["commit", "-q", "-am", `${name} v${version}`]);
+  }
+
+  async close(): Promise<void> {
+    await this.operator.stop();
+    await removeDir(this.dir);
+  }
+}
+
+/** The production drivers without their HAProxy edge (see the header). */
+export const withoutEdge = (drivers: DriverFactory): DriverFactory => {
+  return async (host, cluster) => {
+    const d = await drivers(host, cluster);
+    return new Proxy(d, {
+      get(target, prop) {
+        if (prop === "edge") return undefined;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) satisfies HostDriver;
+  };
+};
+
+function clusterYaml(o: SimFleetOptions): string {
+  const hosts = o.endpoints.map(
+    (docker, i) =>
+      `  - {name: h${i + 1}, docker: "${docker}", address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}, ` +
+      `labels: {zone: z${i % 3}}}`,
+  );
+  return [
+    "kind: Cluster",
+    `name: ${SIM_CLUSTER}`,
+    "hosts:",
+    ...hosts,
+    "edge: {image: gitfleet/haproxy:2.6}",
+    `settings: {host_down_after: ${o.hostDownAfter ?? "3s"}, max_moves_per_minute: 100000}`,
+    "",
+  ].join("\n");
+}
+
+function serviceYaml(name: string, replicas: number, version: number): string {
+  return [
+    "kind: Service",
+    `name: ${name}`,
+    `image: registry.invalid/${name}:${version}`,
+    "ports: [{target: 8080}]",
+    "deploy:",
+    `  replicas: ${replicas}`,
+    "  placement: {preferences: [{spread: node.labels.zone}]}",
+    "",
+  ].join("\n");
+}
