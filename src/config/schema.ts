@@ -1,10 +1,17 @@
 // schemas/operator.schema.json compiled once, and ajv's errors turned into
 // one plain sentence each, addressed by JSON pointer.
 
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { Ajv, type ErrorObject } from "ajv";
+import { EDITOR_KEYWORDS } from "../spec/editor-keywords.js";
 import schema from "../../schemas/operator.schema.json" with { type: "json" };
 
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+  keywords: [...EDITOR_KEYWORDS],
+});
 const validate = ajv.compile(schema);
 
 export interface SchemaProblem {

@@ -92,16 +92,16 @@ function register(defs: Readonly<Record<string, object>>): void {
   }
 }
 
-register(serviceSchema.$defs);
-register(clusterSchema.$defs);
-hintsBySchemaNode.set(clusterSchema.$defs.host.properties.docker, {
+register(serviceSchema.definitions);
+register(clusterSchema.definitions);
+hintsBySchemaNode.set(clusterSchema.definitions.host.properties.docker, {
   code: "schema",
   what: "a Docker endpoint",
   rule: "write unix:///path, tcp://host:port or ssh://user@host",
 });
-hintsBySchemaNode.set(clusterSchema.$defs.host.properties.tls, DEF_HINTS.secretName as Hint);
+hintsBySchemaNode.set(clusterSchema.definitions.host.properties.tls, DEF_HINTS.secretName as Hint);
 hintsBySchemaNode.set(
-  serviceSchema.$defs.deploy.properties.placement.properties.preferences.items.properties.spread,
+  serviceSchema.definitions.deploy.properties.placement.properties.preferences.items.properties.spread,
   {
     code: "schema",
     what: "a spread preference",

@@ -3,7 +3,7 @@
 // allowed", with "did you mean" for near misses. Noise ajv emits for
 // alternatives (anyOf branches, if/then) is folded away.
 
-import type { ErrorObject } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
 import type { SourceRef } from "../model/spec.js";
 import { dotted } from "./context.js";
 import type { Problems, SpecErrorCode } from "./errors.js";
@@ -20,7 +20,7 @@ interface Problem {
 }
 
 const HINTED_KEYWORDS = new Set(["type", "pattern", "minimum", "maximum", "anyOf", "format", "minLength"]);
-const DEPLOY_KEYS = Object.keys(serviceSchema.$defs.deploy.properties);
+const DEPLOY_KEYS = Object.keys(serviceSchema.definitions.deploy.properties);
 
 export function reportSchemaErrors(
   d: YamlDoc,

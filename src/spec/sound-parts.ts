@@ -5,7 +5,7 @@
 // A failing part is cut at the key that holds it; inside a list the whole list
 // goes, so the indexes that positions are found by stay those of the file.
 
-import type { ErrorObject } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv";
 import { pointerToPath } from "./positions.js";
 import { validateAgainstSchema, type SpecKind } from "./schemas.js";
 

@@ -1,11 +1,10 @@
 // The JSON Schemas are a product of their own: editors load them, so they must
-// be valid 2020-12, describe every key, agree with the loader's defaults, and
+// be valid draft-07 (the dialect yaml-language-server implements), describe every key, agree with the loader's defaults, and
 // accept the sample repository as it is.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Ajv } from "ajv";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -20,18 +19,20 @@ import {
   SWARM_RESTART_DEFAULTS,
   SWARM_UPDATE_DEFAULTS,
 } from "../../../src/spec/index.js";
+import { EDITOR_KEYWORDS } from "../../../src/spec/editor-keywords.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 const sample = join(root, "sample-repo");
-const addFormats = (addFormatsModule as unknown as { default: (ajv: Ajv2020) => Ajv2020 }).default;
+const addFormats = (addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
 
-function freshAjv(): Ajv2020 {
-  const ajv = new Ajv2020({
+function freshAjv(): Ajv {
+  const ajv = new Ajv({
     allErrors: true,
     strict: true,
     allowUnionTypes: true,
     strictTuples: false,
     strictRequired: false,
+    keywords: [...EDITOR_KEYWORDS],
   });
   addFormats(ajv);
   return ajv;
@@ -50,8 +51,8 @@ describe("the schemas", () => {
   it.each([
     ["service", serviceSchema],
     ["cluster", clusterSchema],
-  ])("%s schema is valid JSON Schema 2020-12", (_, schema) => {
-    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+  ])("%s schema is valid JSON Schema draft-07", (_, schema) => {
+    expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
     const ajv = freshAjv();
     expect(ajv.validateSchema(schema), ajv.errorsText(ajv.errors)).toBe(true);
     expect(() => ajv.compile(schema)).not.toThrow();
@@ -67,15 +68,15 @@ describe("the schemas", () => {
     const validate = ajv.getSchema("http://json-schema.org/draft-07/schema");
     expect(validate?.(schema), ajv.errorsText(validate?.errors)).toBe(true);
     const refs = JSON.stringify(schema).match(/"\$ref":"[^"]*"/g) ?? [];
-    expect(refs.filter((r) => !r.startsWith('"$ref":"#/$defs/'))).toEqual([]);
+    expect(refs.filter((r) => !r.startsWith('"$ref":"#/definitions/'))).toEqual([]);
   });
 
   it("shares the deploy definitions between both schemas, word for word", () => {
-    for (const [name, def] of Object.entries(clusterSchema.$defs)) {
-      const same = (serviceSchema.$defs as Record<string, unknown>)[name];
-      if (same !== undefined) expect(def, `$defs/${name}`).toEqual(same);
+    for (const [name, def] of Object.entries(clusterSchema.definitions)) {
+      const same = (serviceSchema.definitions as Record<string, unknown>)[name];
+      if (same !== undefined) expect(def, `definitions/${name}`).toEqual(same);
     }
-    expect(clusterSchema.$defs.deploy).toEqual(serviceSchema.$defs.deploy);
+    expect(clusterSchema.definitions.deploy).toEqual(serviceSchema.definitions.deploy);
   });
 
   it.each([
@@ -83,10 +84,10 @@ describe("the schemas", () => {
     ["cluster", clusterSchema],
   ])("%s schema gives every key a title or description for editors", (_, schema) => {
     const missing: string[] = [];
-    const defs = obj(schema.$defs);
+    const defs = obj(schema.definitions);
     const described = (s: Json): boolean => {
       if (s.title !== undefined || s.description !== undefined) return true;
-      const ref = typeof s.$ref === "string" ? defs[s.$ref.replace("#/$defs/", "")] : undefined;
+      const ref = typeof s.$ref === "string" ? defs[s.$ref.replace("#/definitions/", "")] : undefined;
       return ref !== undefined && described(obj(ref));
     };
     const visit = (node: unknown, at: string): void => {
@@ -105,7 +106,7 @@ describe("the schemas", () => {
   });
 
   it("states the same defaults the loader applies", () => {
-    const update = obj(serviceSchema.$defs.updateConfig.properties);
+    const update = obj(serviceSchema.definitions.updateConfig.properties);
     expect({
       parallelism: obj(update.parallelism).default,
       delayMs: ms(obj(update.delay).default),
@@ -114,7 +115,7 @@ describe("the schemas", () => {
       monitorMs: ms(obj(update.monitor).default),
       maxFailureRatio: obj(update.max_failure_ratio).default,
     }).toEqual(SWARM_UPDATE_DEFAULTS);
-    const restart = obj(obj(serviceSchema.$defs.deploy.properties.restart_policy).properties);
+    const restart = obj(obj(serviceSchema.definitions.deploy.properties.restart_policy).properties);
     expect({
       condition: obj(restart.condition).default,
       delayMs: ms(obj(restart.delay).default),
