@@ -6,13 +6,32 @@ import { Command, CommanderError } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { registerValidate } from "./commands/validate.js";
 import { EXIT_USAGE } from "./exit-codes.js";
+import { logSettings } from "./log-options.js";
+import { configureLog } from "../log.js";
 
 const program = new Command("gitfleet")
   .description("GitOps operator for fleets of plain Docker hosts")
   .version(pkg.version, "-V, --version")
   .showHelpAfterError()
   // Commander exits with 1 on usage errors; 1 means "invalid input" here, so take over.
-  .exitOverride();
+  .exitOverride()
+  .option(
+    "--log-level <level>",
+    "trace, debug, info, warn, error, fatal or silent (env GITFLEET_LOG_LEVEL; default info)",
+  )
+  .option(
+    "--log-format <format>",
+    "json or text (env GITFLEET_LOG_FORMAT; default text on a terminal, else json)",
+  )
+  // Checked before any command runs (never for --help): a bad level is a usage error.
+  .hook("preAction", () => {
+    const opts = program.opts<{ logLevel?: string; logFormat?: string }>();
+    const settings = logSettings(opts, process.env, process.stderr.isTTY);
+    if ("error" in settings) {
+      throw new Error(settings.error);
+    }
+    configureLog(settings);
+  });
 
 registerValidate(program);
 (await import("./commands/run.js")).registerRun(program);

@@ -69,7 +69,8 @@ export interface OperatorConfig {
 
 export const CONFIG_DEFAULTS = {
   branch: "main",
-  poll: "*/5 * * * * *",
+  // Once a minute, like Flux (Argo CD: 3 min); a webhook is the fast path.
+  poll: "0 * * * * *",
   statusBranch: "gitfleet/status",
   secretsDir: "secrets",
   workDir: ".gitfleet",

@@ -33,7 +33,8 @@ Exit codes:
      nothing was changed. A crashed operator's lock is taken over once its lease (15 s)
      runs out without renewal; the same operator restarted takes its own lock back at once
 
-Logs are JSON lines on stderr (pino); GITFLEET_LOG_LEVEL=debug shows every pass.
+Logs go to stderr: text lines on a terminal, JSON lines otherwise (--log-format);
+--log-level debug (or GITFLEET_LOG_LEVEL=debug) shows every pass.
 Every setting can also come from GITFLEET_* environment variables (see schemas/operator.schema.json).`;
 
 export function registerRun(program: Command): void {

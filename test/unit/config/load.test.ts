@@ -92,7 +92,7 @@ describe("loadOperatorConfig", () => {
   it("names the file as given in line:col messages", async () => {
     const err = await configError(loadOperatorConfig("bad.yaml", { cwd: dir, env: {} }));
     expect(err.message).toBe(
-      'bad.yaml:2:7: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"',
+      'bad.yaml:2:7: not a valid cron schedule; write six fields with seconds, e.g. "0 * * * * *"',
     );
   });
 

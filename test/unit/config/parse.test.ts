@@ -88,7 +88,7 @@ describe("parseOperatorConfig: good files", () => {
   it("fills defaults around a minimal file", () => {
     const c = parse("repository: {path: ../sample-repo}\n");
     expect(c.repository).toEqual({ path: "/etc/sample-repo", ref: { kind: "branch", value: "main" } });
-    expect(c.poll).toBe("*/5 * * * * *");
+    expect(c.poll).toBe("0 * * * * *");
     expect(c.status).toEqual({ branch: "gitfleet/status", sameBranch: false });
     expect(c.secretsDir).toBe("/etc/gitfleet/secrets");
     expect(c.workDir).toBe("/etc/gitfleet/.gitfleet");
@@ -180,7 +180,7 @@ describe("parseOperatorConfig: environment overrides", () => {
   it("a bad value from the environment is reported against the variable", () => {
     expect(messages(FULL, { GITFLEET_POLL: "every minute", GITFLEET_CONCURRENCY: "many" })).toEqual([
       "environment GITFLEET_CONCURRENCY: must be an integer",
-      'environment GITFLEET_POLL: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"',
+      'environment GITFLEET_POLL: not a valid cron schedule; write six fields with seconds, e.g. "0 * * * * *"',
     ]);
   });
 });
@@ -249,7 +249,7 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
 
   it("a cron schedule that does not parse", () => {
     expect(messages("repository: {path: /r}\npoll: '*/5 * * *'\n")).toEqual([
-      `${FILE}:2:7: not a valid cron schedule; write six fields with seconds, e.g. "*/5 * * * * *"`,
+      `${FILE}:2:7: not a valid cron schedule; write six fields with seconds, e.g. "0 * * * * *"`,
     ]);
   });
 
