@@ -37,7 +37,7 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       author: input.rejected.author,
       message: subject(input.rejected.message),
       reason: input.rejected.reason,
-      errors: input.rejected.errors.map((e) => `${e.path}:${e.line}:${e.col}: ${e.message}`),
+      errors: input.rejected.errors.map((e) => `${e.path}:${e.line}:${e.col}: ${e.message} [${e.code}]`),
     };
   }
   if (input.warnings !== undefined && input.warnings.length > 0) {

@@ -122,7 +122,10 @@ describe("render: files and cluster.yaml", () => {
       rejected_commit: {
         commit: "bad0000000000000000000000000000000000000",
         reason: "invalid",
-        errors: ['services/web.yaml:3:5: unknown key "imgae"', "cluster.yaml:1:1: missing hosts"],
+        errors: [
+          'services/web.yaml:3:5: unknown key "imgae" [schema]',
+          "cluster.yaml:1:1: missing hosts [schema]",
+        ],
       },
     });
   });
