@@ -1,5 +1,9 @@
 # gitfleet operator image. Build: docker build -t gitfleet .
-# Run:   docker run -d -e GITFLEET_REPO_URL=https://git.example/ops.git gitfleet
+# Run (see "Installing" in the README):
+#   docker run -d --name gitfleet -p 8080:8080 \
+#     -v /etc/gitfleet:/etc/gitfleet:ro -v gitfleet-work:/var/lib/gitfleet gitfleet
+# /etc/gitfleet holds operator.yaml (start from examples/operator.yaml), the Git credentials,
+# the webhook secret and the secret store (secrets/, files mode 0600 owned by uid 1000).
 # It reaches Docker hosts over TCP/TLS or SSH as configured; to manage the local host
 # instead, mount the socket and join its group:
 #   -v /var/run/docker.sock:/var/run/docker.sock --group-add "$(stat -c %g /var/run/docker.sock)"
@@ -23,9 +27,17 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schemas ./schemas
-# The operator's working directory (Git caches, config) lives outside the program.
-RUN mkdir -p /var/lib/gitfleet && chown node:node /var/lib/gitfleet
+# Config and secrets (read-only mount) and the work dir (Git cache, hosts.json) live
+# outside the program. The operator runs as the image's non-root user node (uid 1000).
+RUN mkdir -p /etc/gitfleet /var/lib/gitfleet && chown node:node /var/lib/gitfleet
+VOLUME ["/var/lib/gitfleet"]
 WORKDIR /var/lib/gitfleet
 USER node
+# The webhook listener of examples/operator.yaml (webhook.listen 0.0.0.0:8080).
+EXPOSE 8080
+# The webhook answers GET /healthz while the operator runs. Without a webhook, run the
+# container with --no-healthcheck (or override this with a check of your own).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]
-CMD ["run"]
+CMD ["run", "--config", "/etc/gitfleet/operator.yaml"]
