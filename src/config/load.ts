@@ -28,7 +28,11 @@ export async function loadOperatorConfig(
     try {
       text = await readFile(path.resolve(cwd, file), "utf8");
     } catch (err) {
-      throw new ConfigError([{ file, message: `cannot read the configuration: ${reason(err)}` }]);
+      const message =
+        reason(err) === "ENOENT"
+          ? "configuration file not found; write one (start from examples/operator.yaml) or pass --config"
+          : `cannot read the configuration: ${reason(err)}`;
+      throw new ConfigError([{ file, message }]);
     }
   }
   const config = parseOperatorConfig(text, { ...(file !== undefined ? { file } : {}), baseDir: cwd, env });

@@ -76,7 +76,9 @@ describe("loadOperatorConfig", () => {
 
   it("an unreadable config file is a ConfigError", async () => {
     const err = await configError(loadOperatorConfig("absent.yaml", { cwd: dir, env: {} }));
-    expect(err.message).toBe("absent.yaml: cannot read the configuration: ENOENT");
+    expect(err.message).toBe(
+      "absent.yaml: configuration file not found; write one (start from examples/operator.yaml) or pass --config",
+    );
     expect(err.code).toBe("config-invalid");
   });
 
