@@ -9,7 +9,7 @@ import Docker from "dockerode";
 import type { Logger } from "pino";
 import { connectionOptions } from "../adapters/docker/connection.js";
 import { DockerHost, resolveSecretEnv, type HostEvent } from "../adapters/docker/index.js";
-import { endpointAllowed, type Ceiling } from "../model/ceiling.js";
+import { secretsMayGoTo, type Ceiling } from "../model/ceiling.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { SecretStore } from "../model/ports.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
@@ -67,7 +67,7 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
 }
 
 function mayReceiveSecrets(o: DockerDriverOptions): boolean {
-  return o.ceiling === undefined || endpointAllowed(o.ceiling, o.host.docker);
+  return o.ceiling === undefined || secretsMayGoTo(o.ceiling, o.host.docker);
 }
 
 /** The store as an endpoint outside the ceiling sees it: its own TLS material only, no registry credentials. */
@@ -163,7 +163,7 @@ class DockerHostDriver implements HostDriver {
     if (Object.keys(req.service.envSecrets).length > 0 && !mayReceiveSecrets(this.o)) {
       // The loader already rejects such a commit; this holds even if a path around it existed.
       throw new Error(
-        `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints`,
+        `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints (secrets go only to engines the operator lists)`,
       );
     }
     const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);

@@ -121,6 +121,16 @@ export function endpointAllowed(ceiling: Ceiling, endpoint: string): boolean {
   return ceiling.endpoints === undefined || matchesAny(ceiling.endpoints, endpoint);
 }
 
+/**
+ * Whether secret values (application secrets, registry credentials) may be sent to
+ * the endpoint: only to engines the operator listed. With `endpoints` unset any
+ * engine may be managed, but none receives a secret: a commit could otherwise add
+ * an engine it controls and collect them.
+ */
+export function secretsMayGoTo(ceiling: Ceiling, endpoint: string): boolean {
+  return ceiling.endpoints !== undefined && matchesAny(ceiling.endpoints, endpoint);
+}
+
 /** Whether service `service` may read application secret `secret`. */
 export function secretGranted(ceiling: Ceiling, service: string, secret: string): boolean {
   return ceiling.secrets.some(

@@ -77,7 +77,7 @@ export async function run(options: RunOptions, io: CommandIo = processIo): Promi
   );
   if (config.ceiling.endpoints === undefined) {
     log.warn(
-      "ceiling.endpoints is not set: cluster.yaml may name any Docker endpoint, and its replicas' secrets go there; list the engines this operator may manage (SECURITY.md)",
+      "ceiling.endpoints is not set: cluster.yaml may name any Docker endpoint, and no replica receives a secret (env_secrets, registry credentials) until the engines this operator may manage are listed (SECURITY.md)",
     );
   }
   if (options.once === true) return runOnce(operator, io);
