@@ -129,6 +129,8 @@ function serviceYaml(name: string, replicas: number, version: number): string {
     "deploy:",
     `  replicas: ${replicas}`,
     "  placement: {preferences: [{spread: node.labels.zone}]}",
+    // All at once and no watch period: the change's time is then the operator's, not the policy's.
+    "  update_config: {parallelism: 0, monitor: 0s}",
     "",
   ].join("\n");
 }

@@ -47,6 +47,8 @@ export class SimDockerEngine {
   private readonly servers: Server[] = [];
   /** Hosts made to hang (a frozen dockerd): requests are accepted and never answered. */
   readonly frozen = new Set<string>();
+  /** Told of every call as it arrives (before its latency), e.g. to time when creates are issued. */
+  onCall: ((host: SimHost, route: string) => void) | undefined;
 
   private constructor(private readonly latency: Latency) {}
 
@@ -89,6 +91,7 @@ export class SimDockerEngine {
     if (this.frozen.has(host.name)) return; // never answered: the caller's timeout decides
     const route = routeOf(method, path);
     host.calls.set(route.name, (host.calls.get(route.name) ?? 0) + 1);
+    this.onCall?.(host, route.name);
     const delay = this.delayOf(route.name, host);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     try {
