@@ -6,7 +6,7 @@
 // operator's. The HAProxy edge is not run (see test/support/sim-docker/fleet.ts).
 //
 // Measured per fleet size: the initial deploy, a no-change pass (trigger →
-// pass done), idle CPU between passes (heartbeats, 5 s Git poll, open event
+// pass done), idle CPU between passes (heartbeats, the Git poll, open event
 // streams), a one-service change (commit → first pass done, and → converged),
 // failover of one host (host declared down → all its replicas' creates issued
 // on the others), peak RSS. GITFLEET_FLEET_SIZES=30,300 picks other sizes.
@@ -239,7 +239,7 @@ function report(all: readonly Figures[]): string {
   return [
     `Each host holds 10 replicas (10 services × one replica per host, spread by zone); the operator`,
     `runs in this process with production wiring (\`buildOperator\`, local Git repository, heartbeat,`,
-    `5 s Git poll, cluster lock, status to Git) minus the HAProxy edge, which cannot run on a simulated`,
+    `the default Git poll, cluster lock, status to Git) minus the HAProxy edge, which cannot run on a simulated`,
     `host: the edge step still plans every host's edge config (pure) but issues no Docker call.`,
     `The simulated engine runs in a child process; latencies from architecture.md's Docker facts: create`,
     `15 ms, list by label 1/17/54 ms at 0/100/500 containers, inspect 2 ms; start scaled down 10× (40 ms`,
