@@ -6,12 +6,13 @@
 
 import type { Logger } from "pino";
 import type { ObservedCluster, ObservedHost, ObservedReplica, ObservedVolume } from "../model/observed.js";
-import type { ClusterSpec } from "../model/spec.js";
+import type { ClusterSpec, ServiceSpec } from "../model/spec.js";
 import type { Fleet } from "./fleet.js";
 import { raceDown } from "./failover/fenced-driver.js";
 import { ControllerError, errorMessage, type HostFacts } from "./host-driver.js";
 import { logHealthChange, type HealthChange, type HostHealth } from "./host-health.js";
 import type { Time } from "./time.js";
+import { CreatedVolumes } from "./volumes/created-volumes.js";
 
 export interface FleetObservation {
   readonly cluster: ObservedCluster;
@@ -34,6 +35,8 @@ export class Observer {
   private readonly facts = new Map<string, HostFacts>();
   /** Volumes as last seen per host: a host that stops answering still holds them (and binds slots). */
   private readonly volumes = new Map<string, readonly ObservedVolume[]>();
+  /** Volumes our creates made that no listing has shown yet: they bind their slot all the same. */
+  private readonly created = new CreatedVolumes();
 
   constructor(private readonly o: ObserverOptions) {}
 
@@ -72,8 +75,9 @@ export class Observer {
     const names = new Set(cluster.hosts.map((h) => h.name));
     for (const n of [...this.replicas.keys()]) if (!names.has(n)) this.replicas.delete(n);
     for (const n of [...this.volumes.keys()]) if (!names.has(n)) this.volumes.delete(n);
+    this.created.retain(names);
     const replicas = cluster.hosts.flatMap((h) => this.replicas.get(h.name) ?? []);
-    const volumes = cluster.hosts.flatMap((h) => this.volumes.get(h.name) ?? []);
+    const volumes = cluster.hosts.flatMap((h) => this.created.merge(h.name, this.volumes.get(h.name) ?? []));
     // Never read since this process started (a driver without volumes has none to know).
     const volumesUnknown = cluster.hosts
       .map((h) => h.name)
@@ -88,6 +92,7 @@ export class Observer {
     }
     // Raced with the host's down signal: a host declared down meanwhile costs this pass nothing more.
     const down = this.o.health.downSignal(name, this.o.time.now());
+    const mark = this.created.mark();
     const [facts, replicas, volumes] = await withTimeout(
       raceDown(Promise.all([driver.facts(), driver.observe(), driver.volumes?.list()]), down, name),
       this.o.timeoutMs,
@@ -96,7 +101,20 @@ export class Observer {
     );
     this.facts.set(name, facts);
     this.replicas.set(name, replicas);
-    if (volumes !== undefined) this.volumes.set(name, volumes);
+    if (volumes !== undefined) {
+      this.volumes.set(name, volumes);
+      this.created.seen(name, mark);
+    }
+  }
+
+  /**
+   * A replica of service is about to be created on host (cluster named
+   * cluster): until a listing of the host shows the truth, its named volumes
+   * are taken to be there. Returns what to call once the create has settled.
+   */
+  creating(cluster: string, host: string, service: ServiceSpec, slot: string): () => void {
+    if (this.o.fleet.driver(host)?.volumes === undefined) return () => undefined;
+    return this.created.creating({ cluster, host, service, slot, at: this.o.time.now() });
   }
 
   private report(change: HealthChange | undefined): void {

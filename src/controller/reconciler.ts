@@ -24,7 +24,7 @@ import { fenced, fencedCalls } from "./failover/fenced-driver.js";
 import { MoveBudget, type DeferredMove } from "./failover/move-budget.js";
 import type { Fleet } from "./fleet.js";
 import type { HostHealth } from "./host-health.js";
-import { errorMessage } from "./host-driver.js";
+import { errorMessage, type HostDriver } from "./host-driver.js";
 import { Journal } from "./journal.js";
 import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "./observe.js";
@@ -240,7 +240,11 @@ export class Reconciler {
           // Fenced: a step on a host declared down is cancelled at once, even one in flight.
           // Drained: a replica leaves every edge's rotation before it is stopped.
           driver: (h) => {
-            const d = fenced(this.o.fleet.driver(h), this.o.health.downSignal(h, time.now()));
+            // Remembering volumes inside the fence: only a create actually sent can have made one.
+            const raw = this.o.fleet.driver(h);
+            const remembering =
+              raw === undefined ? undefined : this.rememberingVolumes(raw, desired.cluster.name);
+            const d = fenced(remembering, this.o.health.downSignal(h, time.now()));
             return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => this.drain(desired, ref));
           },
           time,
@@ -450,6 +454,37 @@ export class Reconciler {
     this.leaving.add(replica.name);
     const result = await this.edges(desired, observation);
     return [...result.outcomes.values()].some((o) => o !== "unchanged") ? "drained" : "nothing-to-drain";
+  }
+
+  /**
+   * A create makes the replica's named volumes on the host: the observer takes
+   * them to be there from before the call until a listing shows the truth, so
+   * a host lost in between still binds the slot (never started elsewhere empty).
+   */
+  private rememberingVolumes(d: HostDriver, cluster: string): HostDriver {
+    return {
+      name: d.name,
+      ping: () => d.ping(),
+      facts: () => d.facts(),
+      observe: () => d.observe(),
+      status: (ref) => d.status(ref),
+      pull: (image) => d.pull(image),
+      create: async (req) => {
+        const settled = this.observer.creating(cluster, d.name, req.service, req.slot);
+        try {
+          return await d.create(req);
+        } finally {
+          settled();
+        }
+      },
+      start: (ref) => d.start(ref),
+      stop: (ref, graceMs) => d.stop(ref, graceMs),
+      remove: (ref) => d.remove(ref),
+      watch: (onEvent) => d.watch(onEvent),
+      close: () => d.close(),
+      ...(d.edge !== undefined ? { edge: d.edge } : {}),
+      ...(d.volumes !== undefined ? { volumes: d.volumes } : {}),
+    };
   }
 
   /** What the scheduler and planner see: restart counts carried, volumes as observed. */

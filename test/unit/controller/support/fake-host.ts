@@ -12,8 +12,10 @@ import type {
   HostDriver,
   HostFacts,
 } from "../../../../src/controller/host-driver.js";
+import type { VolumePort } from "../../../../src/controller/volumes/port.js";
 import type { ContainerState, Health, ObservedReplica } from "../../../../src/model/observed.js";
 import { containerName } from "../../../../src/model/names.js";
+import { volumeName, type ObservedVolume } from "../../../../src/model/volumes.js";
 import type { FakeTime } from "./fake-time.js";
 
 export interface ImageBehaviour {
@@ -65,6 +67,12 @@ export class FakeHost implements HostDriver {
   down = false;
   inFlight = 0;
   maxInFlight = 0;
+  /** Called once a create has made its container (and its volumes), before the call returns. */
+  afterCreate?: (c: FakeContainer) => void;
+  /** Our named volumes, made as Docker makes them: by the first create that mounts one. */
+  readonly namedVolumes = new Map<string, ObservedVolume>();
+  /** Set by withVolumes(): the host lists its named volumes (the data-move parts are not faked). */
+  volumes?: VolumePort;
 
   constructor(
     readonly name: string,
@@ -73,6 +81,22 @@ export class FakeHost implements HostDriver {
     private readonly ops: Op[],
     private readonly opMs = 100,
   ) {}
+
+  /** Give the host named volumes: list() answers like any other call (and fails when down). */
+  withVolumes(): this {
+    const unsupported = (): Promise<never> => Promise.reject(new Error("not faked"));
+    this.volumes = {
+      list: async () => {
+        await this.call("list-volumes", "");
+        return [...this.namedVolumes.values()];
+      },
+      sizes: async () => new Map(),
+      openHelper: unsupported,
+      prepareCopyTarget: unsupported,
+      markSuperseded: unsupported,
+    };
+    return this;
+  }
 
   /** Put a container on the host as if an earlier operator had created and started it. */
   seed(req: CreateRequest, state: ContainerState = "running"): FakeContainer {
@@ -163,6 +187,23 @@ export class FakeHost implements HostDriver {
       throw Object.assign(new Error(`No such image: ${req.service.image}`), { code: "image-not-found" });
     }
     const c = this.make(req);
+    if (this.volumes !== undefined) {
+      for (const v of req.service.volumes) {
+        if (v.type !== "volume" || v.source === undefined) continue;
+        const name = volumeName("test", v.source);
+        if (this.namedVolumes.has(name)) continue;
+        this.namedVolumes.set(name, {
+          host: this.name,
+          name,
+          source: v.source,
+          driver: "local",
+          service: req.service.name,
+          slot: req.slot,
+          createdAt: this.time.now(),
+        });
+      }
+    }
+    this.afterCreate?.(c);
     return { id: c.id, name: c.name, adopted: false };
   }
 
