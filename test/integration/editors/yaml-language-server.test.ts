@@ -173,26 +173,34 @@ describe("yaml-language-server over sample-repo, schemas mapped by file pattern"
       position: { line: 4, character: 8 },
     })) as { items: Array<{ label: string; documentation?: { value: string } | string }> };
     const items = Array.isArray(result) ? result : result.items;
-    expect(items.map((i) => i.label).sort()).toEqual(["global", "replicated"]);
-    for (const item of items) {
-      const doc =
-        typeof item.documentation === "string" ? item.documentation : (item.documentation?.value ?? "");
-      expect(doc, item.label).not.toBe("");
-    }
+    const docs = Object.fromEntries(
+      items.map((i) => [
+        i.label,
+        typeof i.documentation === "string" ? i.documentation : (i.documentation?.value ?? ""),
+      ]),
+    );
+    // Each value with its own text (markdownEnumDescriptions), not the key's description repeated.
+    expect(docs).toEqual({
+      replicated: expect.stringMatching(/^\*\*replicated\*\*: `deploy.replicas` copies/) as unknown,
+      global: expect.stringMatching(/^\*\*global\*\*: One replica on every eligible host/) as unknown,
+    });
   });
 
   it.each([
-    ["replicas", "Number of copies"],
-    ["image", "Image reference"],
-    ["update_config", "How replicas are replaced"],
-  ])("hover on %s shows its description", async (key, words) => {
+    // markdownDescription, with the default it adds to the plain description
+    ["replicas", "Number of copies (replicated mode)", "Default: `1`"],
+    ["image", "Image reference", "registry.example.com/shop/api:1.4.2"],
+    ["stop_grace_period", "between SIGTERM and SIGKILL", "Default: `10s`"],
+  ])("hover on %s shows its description", async (key, words, more) => {
     const file = "services/web.yaml";
     const text = readFileSync(join(sample, file), "utf8");
-    expect(await hover(file, text, key)).toContain(words);
+    const shown = await hover(file, text, key);
+    expect(shown).toContain(words);
+    expect(shown).toContain(more);
   });
 
   it("hover on a cluster.yaml key shows its description", async () => {
     const text = readFileSync(join(sample, "cluster.yaml"), "utf8");
-    expect(await hover("cluster.yaml", text, "hosts")).not.toBe("");
+    expect(await hover("cluster.yaml", text, "host_down_after")).toContain("Default: `");
   });
 });

@@ -20,6 +20,10 @@ import {
   SWARM_UPDATE_DEFAULTS,
 } from "../../../src/spec/index.js";
 import { EDITOR_KEYWORDS } from "../../../src/spec/editor-keywords.js";
+import { DEFAULT_SPEC_LIMITS, parseSize } from "../../../src/spec/index.js";
+import { CONFIG_DEFAULTS, DEFAULT_LOAD_TIMEOUT_MS } from "../../../src/config/index.js";
+import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
+import operatorSchema from "../../../schemas/operator.schema.json" with { type: "json" };
 
 const root = resolve(import.meta.dirname, "../../..");
 const sample = join(root, "sample-repo");
@@ -41,6 +45,12 @@ function freshAjv(): Ajv {
 function ms(text: unknown): number {
   const r = parseDuration(String(text));
   if (!r.ok) throw new Error(`schema default ${String(text)} is not a duration`);
+  return r.value;
+}
+
+function bytes(text: unknown): number {
+  const r = parseSize(String(text));
+  if (!r.ok) throw new Error(`schema default ${String(text)} is not a size`);
   return r.value;
 }
 
@@ -79,30 +89,121 @@ describe("the schemas", () => {
     expect(clusterSchema.definitions.deploy).toEqual(serviceSchema.definitions.deploy);
   });
 
-  it.each([
+  const editorSchemas: Array<[string, Json]> = [
     ["service", serviceSchema],
     ["cluster", clusterSchema],
-  ])("%s schema gives every key a title or description for editors", (_, schema) => {
-    const missing: string[] = [];
+    ["operator", operatorSchema],
+  ];
+
+  /** Every node of a schema an editor shows: the root, each property, each definition, with its pointer. */
+  function* nodes(node: unknown, at: string): Generator<[string, Json]> {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) yield* nodes(child, `${at}/${i}`);
+      return;
+    }
+    yield [at, obj(node)];
+    for (const [key, child] of Object.entries(obj(node))) {
+      // Values, not schemas; an `if` only tests a value and describes nothing an editor would offer.
+      if (
+        [
+          "examples",
+          "default",
+          "enum",
+          "const",
+          "if",
+          "enumDescriptions",
+          "markdownEnumDescriptions",
+        ].includes(key)
+      )
+        continue;
+      yield* nodes(child, `${at}/${key}`);
+    }
+  }
+
+  it.each(editorSchemas)("%s schema gives every key a description and a markdownDescription", (_, schema) => {
     const defs = obj(schema.definitions);
-    const described = (s: Json): boolean => {
-      if (s.title !== undefined || s.description !== undefined) return true;
+    const describedBy = (s: Json, key: "description" | "markdownDescription"): boolean => {
+      if (typeof s[key] === "string" && s[key] !== "") return true;
       const ref = typeof s.$ref === "string" ? defs[s.$ref.replace("#/definitions/", "")] : undefined;
-      return ref !== undefined && described(obj(ref));
+      return ref !== undefined && describedBy(obj(ref), key);
     };
-    const visit = (node: unknown, at: string): void => {
-      if (typeof node !== "object" || node === null) return;
-      const props = obj(node).properties;
-      if (props !== undefined) {
-        for (const [key, child] of Object.entries(obj(props))) {
-          if (!described(obj(child))) missing.push(`${at}.${key}`);
-        }
+    const missing: string[] = [];
+    for (const [at, node] of nodes(schema, "#")) {
+      if (node.properties === undefined) continue;
+      for (const [key, child] of Object.entries(obj(node.properties))) {
+        if (!describedBy(obj(child), "description")) missing.push(`${at}/properties/${key}: description`);
+        if (!describedBy(obj(child), "markdownDescription"))
+          missing.push(`${at}/properties/${key}: markdownDescription`);
       }
-      // An `if` only tests a value; it describes nothing an editor would offer.
-      for (const [key, child] of Object.entries(obj(node))) if (key !== "if") visit(child, `${at}/${key}`);
-    };
-    visit(schema, "#");
+    }
     expect(missing).toEqual([]);
+  });
+
+  it.each(editorSchemas)(
+    "%s schema says the same thing in markdownDescription as in description",
+    (_, schema) => {
+      const differing: string[] = [];
+      for (const [at, node] of nodes(schema, "#")) {
+        if (typeof node.description !== "string") continue;
+        // The markdown form is the plain text (with "<" escaped outside code spans), plus the default.
+        const plain = String(node.markdownDescription ?? "")
+          .replace(/\\</g, "<")
+          .replace(/\n\nDefault: `[^`]*`$/, "");
+        if (plain !== node.description) differing.push(at);
+        if (node.default !== undefined && !/Default/.test(String(node.markdownDescription)))
+          differing.push(`${at} (default)`);
+      }
+      expect(differing).toEqual([]);
+    },
+  );
+
+  it.each(editorSchemas)("%s schema describes every enum value, in plain text and markdown", (_, schema) => {
+    const bad: string[] = [];
+    for (const [at, node] of nodes(schema, "#")) {
+      if (!Array.isArray(node.enum)) continue;
+      const plain = node.enumDescriptions;
+      const md = node.markdownEnumDescriptions;
+      const complete = (list: unknown): boolean =>
+        Array.isArray(list) &&
+        list.length === (node.enum as unknown[]).length &&
+        list.every((d) => typeof d === "string" && d.length > 0);
+      if (!complete(plain) || !complete(md)) bad.push(at);
+      else
+        (node.enum as unknown[]).forEach((v, i) => {
+          if (!String((md as string[])[i]).startsWith(`**${String(v)}**: `)) bad.push(`${at}/${String(v)}`);
+        });
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("the operator schema states the defaults the configuration loader applies", () => {
+    const props = obj(operatorSchema.properties);
+    const at = (...path: string[]): unknown =>
+      path.reduce<Json>(
+        (n, key, i) => obj(i === path.length - 1 ? obj(n)[key] : obj(obj(n)[key]).properties),
+        props,
+      ).default;
+    expect(at("repository", "branch")).toBe(CONFIG_DEFAULTS.branch);
+    expect(at("poll")).toBe(CONFIG_DEFAULTS.poll);
+    expect(at("status", "branch")).toBe(CONFIG_DEFAULTS.statusBranch);
+    expect(at("secrets_dir")).toBe(CONFIG_DEFAULTS.secretsDir);
+    expect(at("work_dir")).toBe(CONFIG_DEFAULTS.workDir);
+    expect(at("webhook", "listen")).toBe(CONFIG_DEFAULTS.webhookListen);
+    expect(at("docker", "concurrency")).toBe(CONFIG_DEFAULTS.concurrency);
+    expect(ms(at("docker", "call_timeout"))).toBe(CONFIG_DEFAULTS.callTimeoutMs);
+    expect(ms(at("docker", "ping_timeout"))).toBe(CONFIG_DEFAULTS.pingTimeoutMs);
+    expect(ms(at("docker", "pull_timeout"))).toBe(CONFIG_DEFAULTS.pullTimeoutMs);
+    expect(ms(at("limits", "load_timeout"))).toBe(DEFAULT_LOAD_TIMEOUT_MS);
+    expect(bytes(at("limits", "max_file_size"))).toBe(DEFAULT_SPEC_LIMITS.maxFileBytes);
+    expect(bytes(at("limits", "max_commit_size"))).toBe(DEFAULT_SPEC_LIMITS.maxCommitBytes);
+    expect(at("ceiling", "allow_privileged")).toBe(BASELINE_CEILING.allowPrivileged);
+    expect(at("ceiling", "allow_host_network")).toBe(BASELINE_CEILING.allowHostNetwork);
+    expect(at("ceiling", "allow_host_pid")).toBe(BASELINE_CEILING.allowHostPid);
+    expect(at("ceiling", "allow_host_ipc")).toBe(BASELINE_CEILING.allowHostIpc);
+    expect(at("ceiling", "allow_bind_mounts")).toEqual(BASELINE_CEILING.allowBindMounts);
+    expect(at("ceiling", "allow_devices")).toEqual(BASELINE_CEILING.allowDevices);
+    expect(at("ceiling", "max_replicas_per_service")).toBe(BASELINE_CEILING.maxReplicasPerService);
   });
 
   it("states the same defaults the loader applies", () => {
@@ -153,7 +254,7 @@ describe("sample-repo against the schemas, directly with ajv", () => {
     expect(target).toBe(join(sample, "schemas", expected));
   });
 
-  it.each(["cluster.schema.json", "service.schema.json"])(
+  it.each(["cluster.schema.json", "service.schema.json", "operator.schema.json"])(
     "sample-repo/schemas/%s is a copy of schemas/",
     (name) => {
       // sample-repo can be copied out as a repository of its own, so it carries the schemas
