@@ -5,7 +5,9 @@
 import path from "node:path";
 import { validate as validateCron } from "node-cron";
 import { LineCounter, parseDocument, type Document } from "yaml";
+import { missingColon } from "../spec/parse.js";
 import { parseDuration } from "../spec/units.js";
+import { guardDocument } from "../spec/yaml-guards.js";
 import { parseCeiling } from "./ceiling.js";
 import { parseLimits } from "./limits.js";
 import { applyEnvOverrides, type Env } from "./env.js";
@@ -24,19 +26,35 @@ export interface ParseOptions {
 
 type Raw = Record<string, unknown>;
 
+/** The configuration is a few levels deep; far more is a broken or hostile file. */
+const CONFIG_MAX_DEPTH = 32;
+
 export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // Duplicate keys are found by guardDocument, which names the key and where it was first set.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const file = opts.file;
   const issues: ConfigIssue[] = [];
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
+    const missing = missingColon(text, e.code, e.pos[0]);
+    const pos = missing ? lines.linePos(missing.offset) : e.linePos?.[0];
     // prettyErrors appends " at line L, column C:" and a code excerpt; we give line:col ourselves.
     const message =
       e.code === "MULTIPLE_DOCS"
         ? "the configuration must be a single YAML document"
-        : (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, "");
+        : (missing?.message ??
+          (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, ""));
     issues.push({ ...fileRef(file), ...(pos ? { line: pos.line, col: pos.col } : {}), message });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const guarded = guardDocument(doc, {
+    maxDepth: CONFIG_MAX_DEPTH,
+    merge: false,
+    lineOf: (offset) => lines.linePos(offset).line,
+  });
+  for (const g of guarded) {
+    const pos = lines.linePos(g.offset);
+    issues.push({ ...fileRef(file), line: pos.line, col: pos.col, message: g.message });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const js: unknown = doc.toJS() ?? {};

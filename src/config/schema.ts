@@ -3,6 +3,7 @@
 
 import { Ajv, type ErrorObject } from "ajv";
 import { EDITOR_KEYWORDS } from "../spec/editor-keywords.js";
+import { didYouMean } from "../spec/suggest.js";
 import schema from "../../schemas/operator.schema.json" with { type: "json" };
 
 const ajv = new Ajv({
@@ -37,7 +38,7 @@ function toProblem(e: ErrorObject): SchemaProblem {
       return {
         pointer: `${e.instancePath}/${String(p["additionalProperty"])}`,
         atKey: true,
-        message: `unknown key "${String(p["additionalProperty"])}"${known(e.parentSchema)}`,
+        message: unknownKey(String(p["additionalProperty"]), e.instancePath, e.parentSchema),
       };
     case "required":
       return {
@@ -73,9 +74,15 @@ function toProblem(e: ErrorObject): SchemaProblem {
   }
 }
 
-function known(parent: unknown): string {
+// Phrased as spec errors are: "did you mean" for a near miss (the same
+// matcher), the allowed keys only when nothing is close.
+function unknownKey(key: string, pointer: string, parent: unknown): string {
   const props = (parent as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? ` (known: ${Object.keys(props).join(", ")})` : "";
+  const allowed = props ? Object.keys(props) : [];
+  const where = pointer === "" ? "the configuration" : pointer.slice(1).replaceAll("/", ".");
+  const close = didYouMean(key, allowed);
+  if (close !== undefined) return `unknown key "${key}" in ${where}: did you mean "${close}"?`;
+  return `unknown key "${key}" in ${where}; allowed keys: ${allowed.join(", ")}`;
 }
 
 function oneOfKeys(parent: unknown): string {

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { SourceSnapshot } from "../model/ports.js";
 import type { Placement } from "../schedule/types.js";
+import { specPlace } from "../spec/errors.js";
 import { appendEvent, emptyEventLog, retainServices, type EventLog } from "../status/index.js";
 import type { ControllerEvent } from "./events.js";
 import type { HealthChange } from "./host-health.js";
@@ -75,7 +76,7 @@ export class Journal {
     if (r === undefined || r.commit === this.lastRejected) return;
     this.lastRejected = r.commit;
     const first = r.errors[0];
-    const detail = first ? `: ${first.path}:${first.line}:${first.col}: ${first.message}` : "";
+    const detail = first ? `: ${specPlace(first)}: ${first.message}` : "";
     const message = `commit ${r.commit.slice(0, 7)} rejected (${r.reason}, ${r.errors.length} error(s))${detail}`;
     this.record({ time: this.now(), kind: "rejected", service: "", message });
   }

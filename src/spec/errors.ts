@@ -142,12 +142,21 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Where a problem is, as people read it: `path:line:col`, or only `path` when
+ * it has no place in a file (line 0: the file is missing, or the whole
+ * repository is at fault) rather than pretending to point into it.
+ */
+export function specPlace(e: Pick<SpecError, "path" | "line" | "col">): string {
+  return e.line > 0 ? `${e.path}:${e.line}:${e.col}` : e.path;
+}
+
 /** The one-line form used on the command line and in status: `path:line:col: message`. */
 export function formatSpecError(e: SpecError): string {
-  return `${e.path}:${e.line}:${e.col}: ${e.message}`;
+  return `${specPlace(e)}: ${e.message}`;
 }
 
 /** A warning's line: `path:line:col: warning: message [code]`. */
 export function formatSpecWarning(w: SpecError): string {
-  return `${w.path}:${w.line}:${w.col}: warning: ${w.message} [${w.code}]`;
+  return `${specPlace(w)}: warning: ${w.message} [${w.code}]`;
 }

@@ -16,6 +16,7 @@ export type { LoadOptions } from "./load.js";
 
 export {
   formatSpecError,
+  specPlace,
   formatSpecWarning,
   sortErrors,
   SPEC_ERROR_CODES,

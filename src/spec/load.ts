@@ -57,10 +57,11 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   }
   if (!selected.clusterPresent) {
     const hint = selected.clusterYml ? " (found cluster.yml: rename it to cluster.yaml)" : "";
+    // No line:col: there is no file to point into.
     problems.add(
-      start(CLUSTER_FILE),
+      { path: CLUSTER_FILE, line: 0, col: 0 },
       "missing-cluster",
-      `the repository has no cluster.yaml at its root${hint}`,
+      `the file is missing: the repository needs a cluster.yaml at its root, holding one kind: Cluster document with a name and its hosts (gitfleet init writes a starting one)${hint}`,
     );
   }
   for (const extra of clusterDocs.slice(1)) {

@@ -45,10 +45,11 @@ export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits
     if (doc.errors.length > 0) {
       hasContent = true;
       for (const err of doc.errors) {
+        const missing = missingColon(file.text, err.code, err.pos[0]);
         problems.add(
-          at(file, lines, err.pos[0]),
+          at(file, lines, missing?.offset ?? err.pos[0]),
           "yaml-syntax",
-          `YAML syntax error: ${oneLine(err.message)}`,
+          missing?.message ?? `YAML syntax error: ${oneLine(err.message)}`,
         );
       }
       return;
@@ -72,6 +73,29 @@ export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits
     }
   });
   return { docs, hasContent };
+}
+
+// yaml's words for a line without its colon ("Implicit map keys need to be
+// followed by map values", or "Implicit keys need to be on a single line" when
+// the next line is read as part of the key); say it as a person would.
+const MISSING_COLON_CODES = new Set(["MISSING_CHAR", "MULTILINE_IMPLICIT_KEY"]);
+
+export function missingColon(
+  text: string,
+  code: string,
+  offset: number,
+): { offset: number; message: string } | undefined {
+  if (!MISSING_COLON_CODES.has(code)) return undefined;
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  const m = /^(\s*(?:- +)?)([A-Za-z_][\w.-]*) +([^:#\s][^:#]*?)\s*(?:#.*)?$/.exec(line);
+  if (!m) return undefined;
+  const [, indent = "", key = "", value = ""] = m;
+  return {
+    offset: lineStart + indent.length,
+    message: `missing ":" after the key "${key}": write "${key}: ${value}"`,
+  };
 }
 
 /** No content at all: a bare "---", or a document of only comments (an implicit, zero-width null). */

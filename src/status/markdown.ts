@@ -2,6 +2,7 @@
 // that render on any forge.
 
 import { recentEvents } from "./event-log.js";
+import { specPlace } from "../spec/errors.js";
 import { cpus, humanBytes, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
 import type { StatusModel } from "./summarise.js";
 import type { StatusInput } from "./types.js";
@@ -22,13 +23,12 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   if (input.rejected) {
     const r = input.rejected;
     out.push(`> **Rejected commit** \`${shortCommit(r.commit)}\` ${cell(subject(r.message))}: ${r.reason}`);
-    for (const e of r.errors) out.push(`> - \`${e.path}:${e.line}:${e.col}\` ${cell(e.message)}`);
+    for (const e of r.errors) out.push(`> - \`${specPlace(e)}\` ${cell(e.message)}`);
     out.push("");
   }
   if (input.warnings !== undefined && input.warnings.length > 0) {
     out.push(`> **Warnings** in the desired commit:`);
-    for (const w of input.warnings)
-      out.push(`> - \`${w.path}:${w.line}:${w.col}\` ${cell(w.message)} (\`${w.code}\`)`);
+    for (const w of input.warnings) out.push(`> - \`${specPlace(w)}\` ${cell(w.message)} (\`${w.code}\`)`);
     out.push("");
   }
   if (input.outage) {

@@ -4,6 +4,7 @@
 // Only spec data goes in: never environment values, never secrets.
 
 import { stringify } from "yaml";
+import { specPlace } from "../spec/errors.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { StatusEvent } from "./event-log.js";
 import { eventsOf, recentEvents } from "./event-log.js";
@@ -37,11 +38,11 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       author: input.rejected.author,
       message: subject(input.rejected.message),
       reason: input.rejected.reason,
-      errors: input.rejected.errors.map((e) => `${e.path}:${e.line}:${e.col}: ${e.message} [${e.code}]`),
+      errors: input.rejected.errors.map((e) => `${specPlace(e)}: ${e.message} [${e.code}]`),
     };
   }
   if (input.warnings !== undefined && input.warnings.length > 0) {
-    doc["warnings"] = input.warnings.map((w) => `${w.path}:${w.line}:${w.col}: ${w.message} [${w.code}]`);
+    doc["warnings"] = input.warnings.map((w) => `${specPlace(w)}: ${w.message} [${w.code}]`);
   }
   if (input.outage) {
     // `since` only: attempt counters would change every poll and force a commit.

@@ -131,7 +131,7 @@ function annotation(kind: "error" | "warning", e: SpecError): string {
       .replace(/:/g, "%3A")
       .replace(/,/g, "%2C");
   const data = (v: string): string => v.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  return `::${kind} file=${prop(e.path)},line=${e.line},col=${e.col},title=${prop(`gitfleet ${e.code}`)}::${data(e.message)}\n`;
+  return `::${kind} file=${prop(e.path)}${e.line > 0 ? `,line=${e.line},col=${e.col}` : ""},title=${prop(`gitfleet ${e.code}`)}::${data(e.message)}\n`;
 }
 
 function summary({ cluster, services }: DesiredState): string {

@@ -3,6 +3,7 @@
 // rejected, so neither can be mistaken for a clean plan.
 
 import { formatFieldChange } from "../../plan/diff.js";
+import { specPlace } from "../../spec/errors.js";
 import type { PlanReport, ServiceReport, TaskReport } from "./report.js";
 
 export function renderText(r: PlanReport): string {
@@ -69,8 +70,7 @@ export function renderMarkdown(r: PlanReport): string {
   }
   if (r.warnings.length > 0) {
     out.push("### Warnings", "");
-    for (const w of r.warnings)
-      out.push(`- \`${w.path}:${w.line}:${w.col}\` ${cell(w.message)} (\`${w.code}\`)`);
+    for (const w of r.warnings) out.push(`- \`${specPlace(w)}\` ${cell(w.message)} (\`${w.code}\`)`);
     out.push("");
   }
   return `${out.join("\n").trimEnd()}\n`;

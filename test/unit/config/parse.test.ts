@@ -192,14 +192,16 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
     expect(i?.line).toBeGreaterThanOrEqual(2);
   });
 
-  it("a duplicate key", () => {
-    expect(issues("repository: {path: /r}\npoll: '*/5 * * * * *'\npoll: '*/6 * * * * *'\n")[0]).toMatchObject(
-      {
-        line: 3,
-        col: 1,
-        message: expect.stringMatching(/unique/i),
-      },
-    );
+  it("a duplicate key, naming it and where it was first set", () => {
+    expect(messages("repository: {path: /r}\npoll: '*/5 * * * * *'\npoll: '*/6 * * * * *'\n")).toEqual([
+      `${FILE}:3:1: key "poll" is set twice in this mapping (first on line 2)`,
+    ]);
+  });
+
+  it("a key without its colon, at that line, saying what to write", () => {
+    expect(messages("repository: {path: /r}\npoll '*/5 * * * * *'\n")).toEqual([
+      `${FILE}:2:1: missing ":" after the key "poll": write "poll: '*/5 * * * * *'"`,
+    ]);
   });
 
   it("more than one YAML document", () => {
@@ -212,9 +214,18 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
     expect(messages("- a\n- b\n")).toEqual([`${FILE}:1:1: the configuration must be a mapping`]);
   });
 
-  it("an unknown key, at the key, naming the known ones", () => {
-    expect(messages("repository: {path: /r}\ndocker:\n  concurrency: 2\n  timeout: 3s\n")).toEqual([
-      `${FILE}:4:3: unknown key "timeout" (known: concurrency, call_timeout, ping_timeout, pull_timeout)`,
+  it("a misspelt key, at the key, with did you mean", () => {
+    expect(messages("repository: {path: /r}\ndocker:\n  concurrency: 2\n  pul_timeout: 3s\n")).toEqual([
+      `${FILE}:4:3: unknown key "pul_timeout" in docker: did you mean "pull_timeout"?`,
+    ]);
+    expect(messages("repository: {path: /r, brnch: main}\n")).toEqual([
+      `${FILE}:1:24: unknown key "brnch" in repository: did you mean "branch"?`,
+    ]);
+  });
+
+  it("an unknown key with nothing close, naming the allowed ones", () => {
+    expect(messages("repository: {path: /r}\ndocker:\n  concurrency: 2\n  xyzzy: 3s\n")).toEqual([
+      `${FILE}:4:3: unknown key "xyzzy" in docker; allowed keys: concurrency, call_timeout, ping_timeout, pull_timeout`,
     ]);
   });
 

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES, SPEC_ERROR_CODES } from "../../../src/spec/index.js";
+import { formatSpecError, MAX_FILE_BYTES, SPEC_ERROR_CODES } from "../../../src/spec/index.js";
 import { CLUSTER, errorsOf, expectOnlyError, lines, load, repo, service, stateOf } from "./helpers.js";
 
 describe("which files are read", () => {
@@ -22,12 +22,15 @@ describe("which files are read", () => {
     expect(state.services.map((s) => s.name)).toEqual(["a", "b"]);
   });
 
-  it("requires cluster.yaml", () => {
-    expectOnlyError({ "services/a.yaml": service("a") }, "cluster.yaml:1:1", "missing-cluster");
+  it("requires cluster.yaml, saying it is missing and what it holds, with no line:col into a file that does not exist", () => {
+    const e = expectOnlyError({ "services/a.yaml": service("a") }, "cluster.yaml:0:0", "missing-cluster");
+    expect(formatSpecError(e)).toBe(
+      "cluster.yaml: the file is missing: the repository needs a cluster.yaml at its root, holding one kind: Cluster document with a name and its hosts (gitfleet init writes a starting one)",
+    );
   });
 
   it("hints at a misnamed cluster.yml", () => {
-    const e = expectOnlyError({ "cluster.yml": CLUSTER }, "cluster.yaml:1:1", "missing-cluster");
+    const e = expectOnlyError({ "cluster.yml": CLUSTER }, "cluster.yaml:0:0", "missing-cluster");
     expect(e.message).toContain("rename it to cluster.yaml");
   });
 
@@ -106,6 +109,21 @@ describe("malformed YAML", () => {
       "services/a.yaml:2:1",
       "yaml-syntax",
     );
+  });
+
+  it("says a key lost its colon, at that line, and how to write it", () => {
+    const e = expectOnlyError(
+      repo({ "services/a.yaml": lines("kind: Service", "name: a", "image nginx") }),
+      "services/a.yaml:3:1",
+      "yaml-syntax",
+    );
+    expect(e.message).toBe('missing ":" after the key "image": write "image: nginx"');
+  });
+
+  it("says a nested key lost its colon when the next line is read as part of it", () => {
+    const text = lines("kind: Service", "name: a", "image: x", "deploy:", "  replicas 3", "  mode: global");
+    const e = expectOnlyError(repo({ "services/a.yaml": text }), "services/a.yaml:5:3", "yaml-syntax");
+    expect(e.message).toBe('missing ":" after the key "replicas": write "replicas: 3"');
   });
 
   it("reports an unclosed flow sequence, and nothing else about that document", () => {
