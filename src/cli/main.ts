@@ -36,6 +36,7 @@ const program = new Command("gitfleet")
 registerValidate(program);
 (await import("./commands/run.js")).registerRun(program);
 (await import("./commands/plan.js")).registerPlan(program);
+(await import("./commands/init.js")).registerInit(program);
 
 try {
   await program.parseAsync(process.argv);
