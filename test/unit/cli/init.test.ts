@@ -1,6 +1,7 @@
 // `gitfleet init` through the real CLI: what it writes validates with no
 // errors and no warnings, and a second run refuses to overwrite (exit 2)
-// without touching anything, unless --force.
+// without touching anything, unless --force. Each spawns tsx a few times:
+// slow on a loaded machine, hence the longer timeouts.
 
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -58,7 +59,7 @@ describe("gitfleet init", () => {
     expect(checked.code).toBe(0);
     const report = JSON.parse(checked.stdout) as { valid: boolean; errors: unknown[]; warnings: unknown[] };
     expect(report).toMatchObject({ valid: true, errors: [], warnings: [] });
-  });
+  }, 30_000);
 
   it("refuses to overwrite without --force (exit 2, nothing changed), and overwrites with it", async () => {
     expect((await gitfleet(["init", dir])).code).toBe(0);
@@ -76,5 +77,5 @@ describe("gitfleet init", () => {
     const forced = await gitfleet(["init", "--force", dir]);
     expect(forced.code).toBe(0);
     expect(await readFile(join(dir, "cluster.yaml"), "utf8")).toContain("unix:///var/run/docker.sock");
-  });
+  }, 30_000);
 });
