@@ -88,7 +88,7 @@ function explain(d: YamlDoc, kind: SpecKind, e: ErrorObject): Problem {
       return {
         at: locate(d, path),
         code: "schema",
-        message: `${subject} must be ${typeWords(String(params.type))}, got ${show(value)}`,
+        message: `${subject} must be ${typeWords(String(params.type))}, got ${show(value)}${lostColon(String(params.type), value)}`,
       };
     case "propertyNames":
       return {
@@ -182,6 +182,13 @@ function typeWords(types: string): string {
     .split(",")
     .map((t) => words[t] ?? t)
     .join(" or ");
+}
+
+// `deploy:` followed by a single `  replicas 3` reads as the string "replicas 3".
+function lostColon(type: string, value: unknown): string {
+  if (!type.split(",").includes("object") || typeof value !== "string") return "";
+  const m = /^([A-Za-z_][\w.-]*) +([^:\s][^:]*)$/.exec(value);
+  return m ? `: missing ":" after the key "${m[1] ?? ""}"? write "${m[1] ?? ""}: ${m[2] ?? ""}"` : "";
 }
 
 export function show(value: unknown): string {

@@ -126,6 +126,14 @@ describe("malformed YAML", () => {
     expect(e.message).toBe('missing ":" after the key "replicas": write "replicas: 3"');
   });
 
+  it("says a lone nested key lost its colon when the mapping reads as a string", () => {
+    const text = lines("kind: Service", "name: a", "image: x", "deploy:", "  replicas 3");
+    const e = expectOnlyError(repo({ "services/a.yaml": text }), "services/a.yaml:5:3", "schema");
+    expect(e.message).toBe(
+      'deploy must be a mapping, got "replicas 3": missing ":" after the key "replicas"? write "replicas: 3"',
+    );
+  });
+
   it("reports an unclosed flow sequence, and nothing else about that document", () => {
     const errors = errorsOf(
       repo({ "services/a.yaml": lines("kind: Service", "name: a", "image: busybox", "ports: [80, 81") }),
