@@ -8,10 +8,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # busybox-static, not busybox: the two conflict, and the image recipes want the static one.
+# etcd-server: the lease store of standby operators (leader election tests start their own members).
 # openssh-server: the test bed's sshd and the Git-over-SSH tests run their own sshd
 # (own config and keys); the machine's own ssh service is left as Debian sets it up.
 PACKAGES=(docker.io iproute2 busybox-static haproxy docker-registry git curl iptables gnupg openssl procps
-  openssh-server openssh-client)
+  openssh-server openssh-client etcd-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,6 +27,10 @@ fi
 # Debian starts its own registry on :5000, the port the test bed's registry takes.
 if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
   systemctl stop docker-registry
+fi
+# Likewise Debian's etcd on :2379: the tests start their own members on free ports.
+if command -v systemctl >/dev/null && systemctl is-active --quiet etcd 2>/dev/null; then
+  systemctl stop etcd
 fi
 
 if [[ "${1:-}" == --npm || ! -d node_modules ]]; then

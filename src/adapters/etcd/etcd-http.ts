@@ -1,0 +1,131 @@
+// A minimal client for etcd's v3 JSON gateway (/v3/..., etcd 3.4 and later):
+// the five calls leader election needs, over plain HTTP(S) with a deadline on
+// every request and failover across the configured endpoints. No gRPC stack and
+// no new dependency: the gateway is part of every etcd server.
+
+import { EtcdError } from "./errors.js";
+
+export interface EtcdHttpOptions {
+  /** Client URLs, e.g. http://10.0.0.1:2379; tried in order, the last that answered first. */
+  readonly endpoints: readonly string[];
+  /** Deadline for one request. */
+  readonly timeoutMs: number;
+}
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly createRevision: number;
+  readonly lease: string;
+}
+
+export interface EtcdHttp {
+  grant(ttlSeconds: number): Promise<string>;
+  /** Renews a lease once; resolves its remaining TTL in seconds (0 or less: the lease is gone). */
+  keepAlive(leaseId: string): Promise<number>;
+  revoke(leaseId: string): Promise<void>;
+  /** Puts key=value bound to the lease if the key does not exist; resolves the key as it stands after the call. */
+  putIfAbsent(
+    key: string,
+    value: string,
+    leaseId: string,
+  ): Promise<{ readonly created: boolean; readonly kv: KeyValue | undefined }>;
+  get(key: string): Promise<KeyValue | undefined>;
+}
+
+const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+const unb64 = (s: unknown): string =>
+  typeof s === "string" ? Buffer.from(s, "base64").toString("utf8") : "";
+
+interface RawKv {
+  key?: string;
+  value?: string;
+  create_revision?: string;
+  lease?: string;
+}
+
+function toKv(raw: RawKv | undefined): KeyValue | undefined {
+  if (raw?.key === undefined) return undefined;
+  return {
+    key: unb64(raw.key),
+    value: unb64(raw.value),
+    createRevision: Number(raw.create_revision ?? 0),
+    lease: raw.lease ?? "0",
+  };
+}
+
+export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
+  if (options.endpoints.length === 0) throw new EtcdError("etcd-unreachable", "no etcd endpoint configured");
+  let preferred = 0;
+
+  async function call(path: string, body: unknown): Promise<Record<string, unknown>> {
+    let lastError = "";
+    for (let i = 0; i < options.endpoints.length; i++) {
+      const index = (preferred + i) % options.endpoints.length;
+      const endpoint = (options.endpoints[index] ?? "").replace(/\/+$/, "");
+      let res: Response;
+      try {
+        res = await fetch(`${endpoint}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+      } catch (err) {
+        lastError = `${endpoint}: ${err instanceof Error ? err.message : String(err)}`;
+        continue;
+      }
+      const text = await res.text().catch(() => "");
+      if (!res.ok) {
+        // 503 from a member that lost its quorum: another member may still have it.
+        lastError = `${endpoint}: HTTP ${res.status} ${text.slice(0, 200)}`;
+        if (res.status >= 500) continue;
+        throw new EtcdError("etcd-bad-response", lastError);
+      }
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        if (typeof parsed !== "object" || parsed === null) throw new Error("not an object");
+        preferred = index;
+        return parsed as Record<string, unknown>;
+      } catch {
+        throw new EtcdError("etcd-bad-response", `${endpoint}${path}: not a JSON answer`);
+      }
+    }
+    throw new EtcdError("etcd-unreachable", `no etcd endpoint answered (${lastError})`);
+  }
+
+  return {
+    async grant(ttlSeconds) {
+      const res = await call("/v3/lease/grant", { TTL: ttlSeconds });
+      if (typeof res["ID"] !== "string")
+        throw new EtcdError("etcd-bad-response", "lease grant without an ID");
+      return res["ID"];
+    },
+    async keepAlive(leaseId) {
+      const res = await call("/v3/lease/keepalive", { ID: leaseId });
+      const result = res["result"] as { TTL?: string } | undefined;
+      return Number(result?.TTL ?? 0);
+    },
+    async revoke(leaseId) {
+      await call("/v3/lease/revoke", { ID: leaseId });
+    },
+    async putIfAbsent(key, value, leaseId) {
+      const k = b64(key);
+      const res = await call("/v3/kv/txn", {
+        compare: [{ key: k, target: "CREATE", create_revision: "0" }],
+        success: [
+          { request_put: { key: k, value: b64(value), lease: leaseId } },
+          { request_range: { key: k } },
+        ],
+        failure: [{ request_range: { key: k } }],
+      });
+      const responses = (res["responses"] ?? []) as { response_range?: { kvs?: RawKv[] } }[];
+      const range = responses.find((r) => r.response_range !== undefined)?.response_range;
+      return { created: res["succeeded"] === true, kv: toKv(range?.kvs?.[0]) };
+    },
+    async get(key) {
+      const res = await call("/v3/kv/range", { key: b64(key) });
+      return toKv((res["kvs"] as RawKv[] | undefined)?.[0]);
+    },
+  };
+}
