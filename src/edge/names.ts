@@ -8,13 +8,13 @@ function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9_.:-]/g, "_");
 }
 
-/** Service names are DNS labels (no '_'), so the '_' separators parse back unambiguously. */
+/** The target port is the last "_" part, so service names may hold "_" themselves (a stack's shop_web). */
 export function backendName(service: string, target: number): string {
   return `be_${safe(service)}_${target}`;
 }
 
 export function parseBackendName(name: string): { service: string; target: number } | undefined {
-  const m = /^be_([a-z][a-z0-9-]*)_(\d{1,5})$/.exec(name);
+  const m = /^be_([A-Za-z0-9_.:-]+)_(\d{1,5})$/.exec(name);
   if (m === null) return undefined;
   return { service: m[1] ?? "", target: Number(m[2]) };
 }

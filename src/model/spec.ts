@@ -99,7 +99,24 @@ export interface DeploySpec {
   readonly restartPolicy: RestartPolicy;
 }
 
+/** A network a stack's replicas join (stacks/<stack>/compose.yaml `networks:`). */
+export interface ServiceNetwork {
+  /** The network's name in the cluster: `<stack>_<key>` (Compose's project prefix), or its `name:` when set or external. */
+  readonly name: string;
+  /** The names the service answers to on this network (its Compose name, its full name, `aliases:`). */
+  readonly aliases: readonly string[];
+}
+
+/** Where a service from a stack came from. */
+export interface StackOrigin {
+  /** The stack's folder name (stacks/<stack>/). */
+  readonly name: string;
+  /** The service's name in the Compose file. */
+  readonly service: string;
+}
+
 export interface ServiceSpec {
+  /** Unique in the repository; a stack's service is `<stack>_<service>`, as Swarm names it. */
   readonly name: string;
   readonly image: string;
   readonly command?: readonly string[];
@@ -120,6 +137,13 @@ export interface ServiceSpec {
   readonly privileged: boolean;
   readonly networkMode?: "host";
   readonly deploy: DeploySpec;
+  /** Set for a service of a stack (stacks/<stack>/compose.yaml). */
+  readonly stack?: StackOrigin;
+  /**
+   * A stack's service joins these networks (at least its stack's default one) instead of the
+   * cluster network, and is found by name only on them. Absent: the cluster network.
+   */
+  readonly networks?: readonly ServiceNetwork[];
   /**
    * Stable hash of everything that shapes a container (not deploy.replicas,
    * placement or update_config): a change means replicas must be replaced.

@@ -19,6 +19,7 @@ export const SPEC_ERROR_CODES = [
   "wrong-kind",
   "missing-cluster",
   "multiple-clusters",
+  "multiple-compose-files",
   // schema (shape of one document)
   "schema",
   "unknown-key",
@@ -42,6 +43,8 @@ export const SPEC_ERROR_CODES = [
   "duplicate-host",
   "depends-on-unknown",
   "depends-on-cycle",
+  "unknown-network",
+  "unknown-volume",
   "port-conflict",
   "port-reserved",
   "too-many-replicas",
@@ -71,7 +74,7 @@ export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[number];
 
 /** Warnings: the commit is applied, but something in it is probably not what was meant. */
 export const SPEC_WARNING_CODES = [
-  "ignored-file", // a YAML file outside cluster.yaml and services/: never read
+  "ignored-file", // a YAML file outside cluster.yaml, services/ and stacks/<stack>/: never read
   "no-services", // nothing under services/: applying the commit removes every service
   "size-without-unit", // a memory size written as a bare number is bytes
   "plain-tcp-engine", // a Docker engine on tcp:// without tls

@@ -1,22 +1,34 @@
 // Which repository files are specs, and turning their bytes into text.
-// Everything outside cluster.yaml and services/**/*.y(a)ml is ignored; what is
-// inside must be readable UTF-8 text within the size limits, and a regular
-// file: a reader reports a symbolic link instead of following it.
+// Everything outside cluster.yaml, services/**/*.y(a)ml and stacks/<stack>/ is
+// ignored; a spec must be readable UTF-8 text within the size limits, and a
+// regular file: a reader reports a symbolic link instead of following it. The
+// other files of a stack's folder are data (.env, env files, configs): kept as
+// the reader gave them, judged only when the stack's Compose file names them.
 
 import type { RepoFile, RepoFiles, SourceRef, UnreadFile } from "../model/spec.js";
 import type { Problems } from "./errors.js";
-import { budgetFiles, formatBytes, roleOf, SERVICES_DIR, type FileRole, type SpecLimits } from "./limits.js";
+import {
+  budgetFiles,
+  formatBytes,
+  roleOf,
+  SERVICES_DIR,
+  STACKS_DIR,
+  type FileRole,
+  type SpecLimits,
+} from "./limits.js";
 
-export { CLUSTER_FILE, SERVICES_DIR, type FileRole } from "./limits.js";
+export { CLUSTER_FILE, SERVICES_DIR, STACKS_DIR, type FileRole } from "./limits.js";
 
 export interface SpecFile {
   readonly path: string;
-  readonly role: FileRole;
+  readonly role: Exclude<FileRole, "stack-file">;
   readonly text: string;
 }
 
 export interface SelectedFiles {
   readonly files: readonly SpecFile[];
+  /** The stacks' data files (stacks/<stack>/..., not the Compose file), as read or why not. */
+  readonly stackData: ReadonlyMap<string, RepoFile>;
   /** cluster.yaml exists (even when it could not be read or decoded). */
   readonly clusterPresent: boolean;
   /** Present but misnamed: worth a hint when cluster.yaml is missing. */
@@ -26,16 +38,29 @@ export interface SelectedFiles {
 export function selectSpecFiles(repo: RepoFiles, problems: Problems, limits: SpecLimits): SelectedFiles {
   let clusterYml = false;
   let clusterPresent = false;
-  const specs: [path: string, role: FileRole, content: RepoFile][] = [];
+  const specs: [path: string, role: SpecFile["role"], content: RepoFile][] = [];
+  const stackData = new Map<string, RepoFile>();
   for (const [rawPath, content] of repo) {
     const path = normalisePath(rawPath);
     if (path === "cluster.yml") clusterYml = true;
     const role = roleOf(path);
     if (role === "cluster") clusterPresent = true;
-    if (role !== undefined) specs.push([path, role, content]);
-    // A link to a directory of specs (services/, services/sub) is refused like a link to a file.
+    if (role === "stack-file") stackData.set(path, content);
+    else if (role !== undefined) specs.push([path, role, content]);
+    // A link to a directory of specs (services/, services/sub, stacks/) is refused like a link to a file.
     else if (isUnread(content) && content.unread === "symlink" && underServices(path))
       specs.push([path, "service", content]);
+    else if (isUnread(content) && content.unread === "symlink" && underStacks(path))
+      specs.push([path, "stack", content]);
+  }
+  const dataVerdicts = budgetFiles(
+    [...specs.map(([path, , content]) => [path, sizeOf(content)] as const), ...dataSizes(stackData)],
+    limits,
+  );
+  for (const [path, content] of stackData) {
+    const verdict = dataVerdicts.get(path);
+    if (verdict !== undefined && verdict !== "read" && !isUnread(content))
+      stackData.set(path, { unread: verdict, size: sizeOf(content) });
   }
   specs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const verdicts = budgetFiles(
@@ -74,14 +99,22 @@ export function selectSpecFiles(repo: RepoFiles, problems: Problems, limits: Spe
     const text = decode(path, content, problems);
     if (text !== undefined) files.push({ path, role, text });
   }
-  return { files, clusterPresent, clusterYml };
+  return { files, stackData, clusterPresent, clusterYml };
 }
 
-function isUnread(content: RepoFile): content is UnreadFile {
+function dataSizes(data: ReadonlyMap<string, RepoFile>): (readonly [string, number])[] {
+  return [...data].filter(([, c]) => !isUnread(c)).map(([path, c]) => [path, sizeOf(c)] as const);
+}
+
+function underStacks(path: string): boolean {
+  return path === STACKS_DIR.slice(0, -1) || path.startsWith(STACKS_DIR);
+}
+
+export function isUnread(content: RepoFile): content is UnreadFile {
   return typeof content === "object" && !(content instanceof Uint8Array);
 }
 
-function sizeOf(content: RepoFile): number {
+export function sizeOf(content: RepoFile): number {
   if (typeof content === "string") return Buffer.byteLength(content, "utf8");
   return content instanceof Uint8Array ? content.byteLength : content.size;
 }
@@ -94,7 +127,7 @@ function normalisePath(p: string): string {
   return p.replace(/^(?:\.\/|\/)+/, "");
 }
 
-function decode(path: string, content: string | Uint8Array, problems: Problems): string | undefined {
+export function decode(path: string, content: string | Uint8Array, problems: Problems): string | undefined {
   let text: string;
   if (typeof content === "string") {
     text = content;

@@ -32,6 +32,8 @@ export {
   MAX_TOTAL_REPLICAS,
   roleOf,
   SERVICES_DIR,
+  STACKS_DIR,
+  COMPOSE_FILE_NAMES,
   type SizeVerdict,
   type SpecLimits,
 } from "./limits.js";

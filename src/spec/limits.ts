@@ -30,20 +30,39 @@ export const MAX_TOTAL_REPLICAS = 100_000;
 
 export const CLUSTER_FILE = "cluster.yaml";
 export const SERVICES_DIR = "services/";
+export const STACKS_DIR = "stacks/";
+/** The names Compose itself looks for, in its order of preference; a stack holds exactly one. */
+export const COMPOSE_FILE_NAMES = [
+  "compose.yaml",
+  "compose.yml",
+  "docker-compose.yaml",
+  "docker-compose.yml",
+];
 
-export type FileRole = "cluster" | "service";
+/**
+ * cluster: cluster.yaml; service: a services/ YAML file; stack: a stack's Compose file
+ * (stacks/<stack>/compose.yaml); stack-file: any other file of a stack's folder (its .env,
+ * env_file and config files), read as data only when the Compose file names it.
+ */
+export type FileRole = "cluster" | "service" | "stack" | "stack-file";
 
-/** What the loader reads: cluster.yaml, and *.yaml / *.yml anywhere under services/. */
+/** What the loader reads: cluster.yaml, *.yaml / *.yml anywhere under services/, and the stacks' folders. */
 export function roleOf(path: string): FileRole | undefined {
   if (path === CLUSTER_FILE) return "cluster";
   if (path.startsWith(SERVICES_DIR) && /\.ya?ml$/i.test(path)) return "service";
+  if (path.startsWith(STACKS_DIR)) {
+    const parts = path.split("/");
+    if (parts.length < 3 || parts.some((p) => p === "" || p === "." || p === "..")) return undefined;
+    return parts.length === 3 && COMPOSE_FILE_NAMES.includes(parts[2] ?? "") ? "stack" : "stack-file";
+  }
   return undefined;
 }
 
 export type SizeVerdict = "read" | "too-large" | "over-budget";
 
 /**
- * The verdict on each spec file from its size alone, in path order: larger
+ * The verdict on each spec file from its size alone, in path order (the
+ * stacks' data files after every spec): larger
  * than a file may be, past what the commit may hold (counting the files read
  * before it), or to be read. Readers and the loader use this one rule, so what
  * a reader skipped is what the loader reports.
@@ -52,7 +71,9 @@ export function budgetFiles(
   sizes: Iterable<readonly [string, number]>,
   limits: SpecLimits,
 ): Map<string, SizeVerdict> {
-  const sorted = [...sizes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Specs first, then the stacks' data files: a large data file never pushes a spec out of the budget.
+  const rank = (path: string): number => (roleOf(path) === "stack-file" ? 1 : 0);
+  const sorted = [...sizes].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const verdicts = new Map<string, SizeVerdict>();
   let total = 0;
   for (const [path, size] of sorted) {

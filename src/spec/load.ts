@@ -11,7 +11,7 @@ import { warnIgnoredFiles } from "./ignored-files.js";
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "./limits.js";
 import { loadCluster } from "./load-cluster.js";
 import { reportSchemaErrors } from "./messages.js";
-import { normaliseService, type LoadedService } from "./normalise-service.js";
+import { normaliseService, type LoadedService, type StackScope } from "./normalise-service.js";
 import { parseFile, type YamlDoc } from "./parse.js";
 import { docStart, locate } from "./positions.js";
 import type { RawService } from "./raw.js";
@@ -25,8 +25,13 @@ import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules
 import { validateAgainstSchema } from "./schemas.js";
 import { soundPart } from "./sound-parts.js";
 import { didYouMean } from "./suggest.js";
+import { loadStack, pickComposeFiles } from "./stacks/load-stacks.js";
+import type { VolumeDecl } from "../model/spec.js";
 
 type Kind = "Service" | "Cluster";
+
+/** Stands in for a stack service's full name (which holds "_") while the schema judges the rest. */
+const STACK_PLACEHOLDER = "stack-service";
 
 export interface LoadOptions {
   /** The operator's ceiling; the baseline profile when not given. */
@@ -43,10 +48,26 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   warnIgnoredFiles(repo, problems);
   const clusterDocs: YamlDoc[] = [];
   const serviceDocs: YamlDoc[] = [];
+  const stackScopes = new Map<YamlDoc, StackScope>();
+  const stackVolumes: Record<string, VolumeDecl> = {};
+  const composeFiles = pickComposeFiles(
+    selected.files.filter((f) => f.role === "stack").map((f) => f.path),
+    problems,
+  );
   for (const file of selected.files) {
+    if (file.role === "stack" && !composeFiles.has(file.path)) continue;
     const parsed = parseFile(file, problems, limits);
     if (!parsed.hasContent) {
       problems.add(start(file.path), "empty-file", emptyMessage(file.role));
+      continue;
+    }
+    if (file.role === "stack") {
+      const stack = loadStack(parsed.docs, problems);
+      for (const s of stack.services) {
+        serviceDocs.push(s.doc);
+        stackScopes.set(s.doc, s);
+      }
+      Object.assign(stackVolumes, stack.volumes);
       continue;
     }
     for (const d of parsed.docs) {
@@ -76,15 +97,21 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
   const services: LoadedService[] = [];
   for (const d of serviceDocs) {
-    const errors = validateAgainstSchema("Service", d.value);
+    const scope = stackScopes.get(d);
+    // A stack's service is named <stack>_<service> (checked by the stack loader); the schema's
+    // DNS-label rule is for services/ names, so it judges the rest of the document only.
+    const value = scope !== undefined ? { ...(d.value as object), name: STACK_PLACEHOLDER } : d.value;
+    const named = (v: unknown): RawService =>
+      (scope !== undefined ? { ...(v as object), name: (d.value as RawService).name } : v) as RawService;
+    const errors = validateAgainstSchema("Service", value);
     if (errors.length > 0) {
       reportSchemaErrors(d, "Service", errors, problems);
       // Its sound parts still meet every other rule: all problems of a commit in one run.
-      const sound = firsts.has(d) ? soundPart("Service", d.value, errors) : undefined;
+      const sound = firsts.has(d) ? soundPart("Service", value, errors) : undefined;
       if (sound !== undefined)
-        services.push(normaliseService(d, sound as RawService, cluster.defaults, problems));
+        services.push(normaliseService(d, named(sound), cluster.defaults, problems, scope));
     } else if (firsts.has(d)) {
-      services.push(normaliseService(d, d.value as RawService, cluster.defaults, problems));
+      services.push(normaliseService(d, named(value), cluster.defaults, problems, scope));
     }
   }
   checkNoEffect(services, problems);
@@ -92,7 +119,7 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
     problems.warn(
       start(CLUSTER_FILE),
       "no-services",
-      "the repository declares no services (no kind: Service document under services/): applying it removes every running service",
+      "the repository declares no services (no kind: Service document under services/, no stack under stacks/): applying it removes every running service",
     );
   }
   checkDependsOn(services, known, problems);
@@ -109,7 +136,9 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   if (problems.count > 0 || cluster.spec === undefined)
     return { ok: false, errors: problems.sorted(), warnings };
   const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ok: true, state: { cluster: cluster.spec, services: specs }, warnings };
+  const volumes = { ...stackVolumes, ...cluster.spec.volumes };
+  const clusterSpec = Object.keys(stackVolumes).length > 0 ? { ...cluster.spec, volumes } : cluster.spec;
+  return { ok: true, state: { cluster: clusterSpec, services: specs }, warnings };
 }
 
 /** The document's kind when it is the right one for its file; otherwise reports why not. */
@@ -147,7 +176,8 @@ function kindOf(d: YamlDoc, problems: Problems): Kind | undefined {
   return undefined;
 }
 
-function emptyMessage(role: "cluster" | "service"): string {
+function emptyMessage(role: "cluster" | "service" | "stack"): string {
+  if (role === "stack") return "the Compose file is empty: it must hold services:";
   return role === "cluster"
     ? "cluster.yaml is empty: it must hold the kind: Cluster document"
     : "file is empty: a YAML file under services/ must hold at least one kind: Service document";

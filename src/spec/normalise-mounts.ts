@@ -44,7 +44,14 @@ function validPort(n: number): boolean {
 
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export function normaliseVolumes(ctx: Ctx, raws: readonly (RawVolume | string)[]): VolumeSpec[] {
+/** A named volume's name as the service writes it → its name in the cluster (a stack's own volumes); undefined: reported. */
+export type VolumeNamer = (source: string, index: number) => string | undefined;
+
+export function normaliseVolumes(
+  ctx: Ctx,
+  raws: readonly (RawVolume | string)[],
+  rename?: VolumeNamer,
+): VolumeSpec[] {
   const out: VolumeSpec[] = [];
   const targets = new Set<string>();
   raws.forEach((raw, i) => {
@@ -54,18 +61,27 @@ export function normaliseVolumes(ctx: Ctx, raws: readonly (RawVolume | string)[]
       ctx.problems.add(ctx.at(["volumes", i]), "bad-volume", `volumes[${i}]: ${problem}`);
       return;
     }
-    if (targets.has(v.target)) {
-      ctx.problems.add(
-        ctx.at(["volumes", i]),
-        "duplicate-mount",
-        `volumes[${i}]: ${v.target} is mounted twice`,
-      );
+    if (rename === undefined || v.type !== "volume" || v.source === undefined) {
+      pushUnique(ctx, out, targets, v, i);
       return;
     }
-    targets.add(v.target);
-    out.push(v);
+    const name = rename(v.source, i);
+    if (name !== undefined) pushUnique(ctx, out, targets, { ...v, source: name }, i);
   });
   return out;
+}
+
+function pushUnique(ctx: Ctx, out: VolumeSpec[], targets: Set<string>, v: VolumeSpec, i: number): void {
+  if (targets.has(v.target)) {
+    ctx.problems.add(
+      ctx.at(["volumes", i]),
+      "duplicate-mount",
+      `volumes[${i}]: ${v.target} is mounted twice`,
+    );
+    return;
+  }
+  targets.add(v.target);
+  out.push(v);
 }
 
 function fromShort(raw: string): VolumeSpec {

@@ -2,12 +2,12 @@
 // alternative spellings unified, units converted, the cluster's deploy
 // defaults merged under its own, and the checks that need only this document.
 
-import type { HealthcheckSpec, ServiceSpec, SourceRef } from "../model/spec.js";
+import type { HealthcheckSpec, ServiceNetwork, ServiceSpec, SourceRef, StackOrigin } from "../model/spec.js";
 import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
 import type { Problems } from "./errors.js";
 import { keyValueEntries, toRecord, type Entry } from "./key-values.js";
 import { mergeDeploy, normaliseDeploy } from "./normalise-deploy.js";
-import { normalisePorts, normaliseVolumes } from "./normalise-mounts.js";
+import { normalisePorts, normaliseVolumes, type VolumeNamer } from "./normalise-mounts.js";
 import type { YamlDoc } from "./parse.js";
 import { docStart, type PathSegment } from "./positions.js";
 import type { CommandLine, RawDeploy, RawHealthcheck, RawService } from "./raw.js";
@@ -24,6 +24,15 @@ export interface LoadedService {
   readonly dependsOnAt: ReadonlyMap<string, SourceRef>;
 }
 
+/** What a service of a stack (stacks/<stack>/compose.yaml) brings besides its document. */
+export interface StackScope {
+  readonly origin: StackOrigin;
+  readonly networks: readonly ServiceNetwork[] | undefined;
+  /** depends_on names a service of the same stack: its name in the cluster. */
+  readonly qualify: (name: string) => string;
+  readonly volume: VolumeNamer;
+}
+
 // Docker's own defaults, made explicit so the model has no "unset".
 const HEALTHCHECK_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 };
 const STOP_GRACE_PERIOD_MS = 10_000;
@@ -34,6 +43,7 @@ export function normaliseService(
   raw: RawService,
   defaults: Layer | undefined,
   problems: Problems,
+  stack?: StackScope,
 ): LoadedService {
   const ctx: Ctx = { at: docLocator(doc), problems };
   const ownDeploy: Layer = { doc, prefix: ["deploy"], value: raw.deploy ?? {} };
@@ -44,7 +54,7 @@ export function normaliseService(
   const envSecrets = raw.env_secrets ?? {};
   checkEnvConflicts(ctx, environment, envSecrets);
   checkReservedLabels(ctx, labels);
-  const dependsOnAt = dependsOn(ctx, raw.depends_on);
+  const dependsOnAt = dependsOn(ctx, raw.depends_on, stack?.qualify);
   const command = commandLine(ctx, ["command"], raw.command);
   const entrypoint = commandLine(ctx, ["entrypoint"], raw.entrypoint);
   const healthcheck = normaliseHealthcheck(ctx, raw.healthcheck);
@@ -58,7 +68,7 @@ export function normaliseService(
     ports: normalisePorts(ctx, raw.ports ?? []),
     ...(healthcheck && { healthcheck }),
     dependsOn: [...dependsOnAt.keys()],
-    volumes: normaliseVolumes(ctx, raw.volumes ?? []),
+    volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume),
     labels: toRecord(labels),
     stopGracePeriodMs: durationMs(ctx, ["stop_grace_period"], raw.stop_grace_period, STOP_GRACE_PERIOD_MS),
     ...(raw.user !== undefined && { user: String(raw.user) }),
@@ -72,6 +82,8 @@ export function normaliseService(
       mergeDeploy(defaults?.value as RawDeploy | undefined, raw.deploy),
       raw.deploy,
     ),
+    ...(stack && { stack: stack.origin }),
+    ...(stack?.networks && { networks: stack.networks }),
     source: docStart(doc),
   };
   return { spec: { ...body, specHash: specHash(body) }, doc, at: ctx.at, deployAt, dependsOnAt };
@@ -109,13 +121,17 @@ function normaliseHealthcheck(ctx: Ctx, raw: RawHealthcheck | undefined): Health
   };
 }
 
-function dependsOn(ctx: Ctx, raw: RawService["depends_on"]): Map<string, SourceRef> {
+function dependsOn(
+  ctx: Ctx,
+  raw: RawService["depends_on"],
+  qualify: (name: string) => string = (name) => name,
+): Map<string, SourceRef> {
   const out = new Map<string, SourceRef>();
   if (raw === undefined) return out;
   const names = Array.isArray(raw) ? (raw as readonly string[]) : Object.keys(raw);
   names.forEach((name, i) => {
     const at = Array.isArray(raw) ? ctx.at(["depends_on", i]) : ctx.at(["depends_on", name], { key: true });
-    if (!out.has(name)) out.set(name, at);
+    if (!out.has(qualify(name))) out.set(qualify(name), at);
   });
   return out;
 }

@@ -19,6 +19,11 @@ export interface YamlDoc {
   readonly lines: LineCounter;
   /** The plain value (toJS), for schema validation and normalisation. */
   readonly value: unknown;
+  /**
+   * Where `value` sits in the YAML document, when it is a part of it: a stack's service is
+   * `["services", "web"]` of its Compose file. Positions are found below this path.
+   */
+  readonly base?: readonly (string | number)[];
 }
 
 export interface ParsedFile {

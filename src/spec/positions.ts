@@ -16,9 +16,10 @@ export interface LocateOptions {
 export function locate(d: YamlDoc, path: readonly PathSegment[], options: LocateOptions = {}): SourceRef {
   let node: unknown = d.doc.contents;
   let offset = rangeStart(node) ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const segment = path[i];
-    const last = i === path.length - 1;
+  const full = [...(d.base ?? []), ...path];
+  for (let i = 0; i < full.length; i++) {
+    const segment = full[i];
+    const last = i === full.length - 1 && path.length > 0;
     let next: unknown;
     if (isMap(node)) {
       const pair = node.items.find(

@@ -34,6 +34,8 @@ export function specHash(s: HashInput): string {
     networkMode: s.networkMode ?? null,
     limits: s.deploy.limits,
     restartPolicy: s.deploy.restartPolicy,
+    // Only when set, so services outside stacks keep their hashes. Aliases live on the edge.
+    networks: s.networks?.map((n) => n.name),
   };
   return createHash("sha256").update(canonicalJson(shaping)).digest("hex");
 }

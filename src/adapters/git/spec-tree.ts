@@ -16,6 +16,9 @@ import type { Store } from "./objects.js";
 import { PackReader, parseTree } from "./pack-reader.js";
 
 const SERVICES_DIR = "services";
+const STACKS_DIR = "stacks";
+/** The top-level folders whose files may be specs or stack data. */
+const SPEC_DIRS = [SERVICES_DIR, STACKS_DIR];
 const SYMLINK_MODE = "120000";
 /** Concurrent blob reads (the isomorphic-git fallback inflates asynchronously). */
 const READ_CONCURRENCY = 8;
@@ -33,7 +36,7 @@ interface TreeNode {
 }
 
 export interface SpecTree {
-  /** path → content, only cluster.yaml and services/**: text, bytes when not UTF-8, or why it was not read. */
+  /** path → content, only cluster.yaml, services/** and stacks/**: text, bytes when not UTF-8, or why it was not read. */
   readonly files: ReadonlyMap<string, RepoFile>;
   /** Identifies the spec content: equal keys mean equal files. */
   readonly key: string;
@@ -59,7 +62,8 @@ export class SpecTreeReader {
     await this.packs.refresh();
     const counter = { treesRead: 0 };
     const root = await this.specRoot(rootTree, counter);
-    const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${root.trees.get(SERVICES_DIR)?.oid ?? "-"}:${[...root.links].join(",")}`;
+    const dirs = SPEC_DIRS.map((d) => root.trees.get(d)?.oid ?? "-").join(":");
+    const key = `${root.blobs.get(CLUSTER_FILE) ?? "-"}:${dirs}:${[...root.links].join(",")}`;
 
     const entries = listEntries(root);
     const blobs = entries.filter((e): e is BlobEntry => e.oid !== undefined);
@@ -100,7 +104,7 @@ export class SpecTreeReader {
     return { files, key, stats: { treesRead: counter.treesRead, blobsRead: toRead.length } };
   }
 
-  /** The root reduced to what is read: cluster.yaml and the services/ subtree. */
+  /** The root reduced to what is read: cluster.yaml and the services/ and stacks/ subtrees. */
   private async specRoot(oid: string, counter: { treesRead: number }): Promise<TreeNode> {
     counter.treesRead += 1;
     const entries = await this.readTree(oid);
@@ -108,12 +112,12 @@ export class SpecTreeReader {
     const links = new Set<string>();
     const trees = new Map<string, TreeNode>();
     for (const e of entries) {
-      if (e.path !== CLUSTER_FILE && e.path !== SERVICES_DIR) continue;
+      if (e.path !== CLUSTER_FILE && !SPEC_DIRS.includes(e.path)) continue;
       if (e.mode === SYMLINK_MODE) links.add(e.path);
       else if (e.path === CLUSTER_FILE && isFile(e.mode)) blobs.set(e.path, e.oid);
-      else if (e.path === SERVICES_DIR && e.type === "tree") {
-        const before = this.root?.trees.get(SERVICES_DIR);
-        trees.set(SERVICES_DIR, await this.node(e.oid, SERVICES_DIR, before, counter));
+      else if (e.type === "tree") {
+        const before = this.root?.trees.get(e.path);
+        trees.set(e.path, await this.node(e.oid, e.path, before, counter));
       }
     }
     return { oid, blobs, links, trees };

@@ -1,6 +1,7 @@
 // Reads a GitOps repository from a directory into the map the spec loader
 // takes (the same shape a Git tree gives), as the operator reads a commit:
-// only cluster.yaml and services/**/*.y(a)ml, never through a symbolic link
+// only cluster.yaml, services/**/*.y(a)ml and the stacks' folders (stacks/<stack>/:
+// the Compose file, its .env and the files it names), never through a symbolic link
 // (lstat, and O_NOFOLLOW when opening), and sizes checked before any byte is
 // read, so a huge stray file cannot exhaust memory and a link pointing out of
 // the repository (say at /etc/shadow) is reported without being read.
@@ -33,6 +34,7 @@ export async function readRepoDir(dir: string, limits: SpecLimits = DEFAULT_SPEC
   if (cluster !== undefined && (cluster.isFile() || cluster.isSymbolicLink()))
     found.push({ rel: CLUSTER_FILE, size: cluster.size, symlink: cluster.isSymbolicLink() });
   found.push(...(await specFilesUnder(dir, "services")));
+  found.push(...(await specFilesUnder(dir, "stacks")));
   const files = new Map<string, RepoFile>();
   // Present or not, for the loader's "rename cluster.yml" hint; never read.
   if ((await lstatOrUndefined(join(dir, "cluster.yml"))) !== undefined) files.set("cluster.yml", "");

@@ -77,7 +77,7 @@ describe("GitSource: bounded reading of a commit", () => {
     expect(source!.lastReadStats?.blobsRead).toBe(0);
   }, 60_000);
 
-  it("reads no file outside cluster.yaml and services/**/*.y(a)ml", async () => {
+  it("reads no file outside cluster.yaml, services/**/*.y(a)ml and stacks/", async () => {
     await start();
     const changed = await h.work.commitAndPush(
       {
@@ -91,6 +91,33 @@ describe("GitSource: bounded reading of a commit", () => {
     expect(snap.desired?.commit).toBe(changed);
     expect(source!.lastReadStats?.blobsRead).toBe(1);
     expect(snap.desired?.files.has("services/notes.txt")).toBe(false);
+  });
+
+  it("reads a stack's Compose file and its folder, and refuses a link there without following it", async () => {
+    await start();
+    const compose = "services:\n  web:\n    image: shop/web:1\n";
+    const added = await h.work.commitAndPush(
+      { "stacks/shop/compose.yaml": compose, "stacks/shop/nginx.conf": "server {}\n" },
+      "a stack",
+    );
+    const snap = await source!.poll();
+    expect(snap.desired?.commit).toBe(added);
+    expect(snap.desired?.state.services.map((s) => s.name)).toContain("shop_web");
+    expect(snap.desired?.files.get("stacks/shop/nginx.conf")).toBe("server {}\n");
+
+    await writeFile(path.join(h.dir, "shadow.yaml"), `services:\n  leak:\n    image: "${SECRET}"\n`);
+    await symlink(path.join(h.dir, "shadow.yaml"), path.join(h.work.dir, "stacks/leak"));
+    await symlink(path.join(h.dir, "shadow.yaml"), path.join(h.work.dir, "stacks/shop/docker-compose.yml"));
+    const bad = await h.work.commit("links in stacks");
+    await h.work.push();
+    const refused = await source!.poll();
+    expect(refused.desired?.commit).toBe(added);
+    expect(refused.rejected?.commit).toBe(bad);
+    expect(refused.rejected?.errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "stacks/leak:1:1 symlink",
+      "stacks/shop/docker-compose.yml:1:1 symlink",
+    ]);
+    expect(JSON.stringify(refused)).not.toContain(SECRET);
   });
 
   it("refuses a commit that takes longer to load than its budget, in a worker the event loop never waits on", async () => {

@@ -89,6 +89,7 @@ describe("endpointsFromStat", () => {
 describe("names", () => {
   it("maps backend names back to service and port", () => {
     expect(parseBackendName(backendName("my-api", 8080))).toEqual({ service: "my-api", target: 8080 });
+    expect(parseBackendName(backendName("shop_web", 80))).toEqual({ service: "shop_web", target: 80 });
     expect(parseBackendName("fe_any_80")).toBeUndefined();
     expect(parseBackendName("be_api_80_x")).toBeUndefined();
   });

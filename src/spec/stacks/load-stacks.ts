@@ -1,0 +1,179 @@
+// stacks/<stack>/compose.yaml → the services of every stack, each as a service
+// document of its own (a view into the Compose file, so every problem points
+// at the Compose file's line), named `<stack>_<service>` and joined to its
+// stack's networks. The rest of the loader then treats them like services/
+// documents: the same schema, rules, policy and ceiling.
+
+import type { ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
+import type { Problems } from "../errors.js";
+import { COMPOSE_FILE_NAMES, STACKS_DIR } from "../limits.js";
+import type { YamlDoc } from "../parse.js";
+import { docStart, locate } from "../positions.js";
+import { didYouMean } from "../suggest.js";
+import { fullServiceName, serviceNameProblem, stackNameProblem } from "./names.js";
+import { serviceNetworks, stackNetworks } from "./networks.js";
+import { stackVolumes, volumeNamer } from "./volumes.js";
+
+export interface StackService {
+  /** The service's part of the Compose file, with `kind` and its full `name` added to its value. */
+  readonly doc: YamlDoc;
+  readonly origin: StackOrigin;
+  /** The networks its replicas join; undefined with `network_mode: host`. */
+  readonly networks: readonly ServiceNetwork[] | undefined;
+  /** A name in the stack (depends_on) → its name in the cluster. */
+  readonly qualify: (name: string) => string;
+  /** A named volume as the service writes it → its name in the cluster; undefined (reported) when undeclared. */
+  readonly volume: (source: string, index: number) => string | undefined;
+}
+
+export interface LoadedStack {
+  readonly services: readonly StackService[];
+  /** The stack's named volumes, by their names in the cluster. */
+  readonly volumes: Readonly<Record<string, VolumeDecl>>;
+}
+
+const NOTHING: LoadedStack = { services: [], volumes: {} };
+
+/** Top-level keys of a Compose file; `x-*` extensions are ignored, as in Compose. */
+const TOP_LEVEL = ["version", "name", "services", "networks", "volumes"];
+/** A service's keys a stack handles itself before the service schema sees the rest. */
+const STACK_KEYS = ["networks"];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function stackOf(path: string): string {
+  return path.slice(STACKS_DIR.length).split("/")[0] ?? "";
+}
+
+/**
+ * Every stack folder must hold exactly one Compose file. Returns the paths to load (the first
+ * name in Compose's order of preference when there are several, so the others are reported once).
+ */
+export function pickComposeFiles(paths: readonly string[], problems: Problems): Set<string> {
+  const byStack = new Map<string, string[]>();
+  for (const p of paths) byStack.set(stackOf(p), [...(byStack.get(stackOf(p)) ?? []), p]);
+  const picked = new Set<string>();
+  for (const [stack, files] of byStack) {
+    const rank = (p: string): number => COMPOSE_FILE_NAMES.indexOf(p.slice(p.lastIndexOf("/") + 1));
+    const sorted = [...files].sort((a, b) => rank(a) - rank(b));
+    const [first, ...others] = sorted;
+    if (first === undefined) continue;
+    picked.add(first);
+    for (const other of others) {
+      problems.add(
+        { path: other, line: 1, col: 1 },
+        "multiple-compose-files",
+        `stack "${stack}" has more than one Compose file (${sorted.join(", ")}); keep exactly one`,
+      );
+    }
+  }
+  return picked;
+}
+
+/** The services of one stack's Compose file; `docs` are the file's YAML documents. */
+export function loadStack(docs: readonly YamlDoc[], problems: Problems): LoadedStack {
+  const [doc, ...extra] = docs;
+  if (doc === undefined) return NOTHING;
+  for (const d of extra)
+    problems.add(
+      docStart(d),
+      "schema",
+      "a Compose file holds one YAML document; remove this one (or the ---)",
+    );
+  const stack = stackOf(doc.file.path);
+  const stackProblem = stackNameProblem(stack);
+  if (stackProblem !== undefined) {
+    problems.add({ path: doc.file.path, line: 1, col: 1 }, "invalid-name", stackProblem);
+    return NOTHING;
+  }
+  if (!isRecord(doc.value)) {
+    problems.add(docStart(doc), "not-a-mapping", "a Compose file must be a mapping with services:");
+    return NOTHING;
+  }
+  checkTopLevel(doc, doc.value, stack, problems);
+  const services = doc.value["services"];
+  if (!isRecord(services) || Object.keys(services).length === 0) {
+    problems.add(
+      services === undefined ? docStart(doc) : locate(doc, ["services"]),
+      "schema",
+      "a Compose file needs services: a mapping from each service's name to its definition",
+    );
+    return NOTHING;
+  }
+  const networks = stackNetworks(doc, stack, problems);
+  const volumes = stackVolumes(doc, stack, problems);
+  const out: StackService[] = [];
+  for (const [service, value] of Object.entries(services)) {
+    const keyAt = locate(doc, ["services", service], { key: true });
+    const nameProblem = serviceNameProblem(stack, service);
+    if (nameProblem !== undefined) {
+      problems.add(keyAt, "invalid-name", nameProblem);
+      continue;
+    }
+    if (!isRecord(value)) {
+      problems.add(
+        locate(doc, ["services", service]),
+        "not-a-mapping",
+        `service "${service}" must be a mapping of its settings`,
+      );
+      continue;
+    }
+    const full = fullServiceName(stack, service);
+    const own = Object.fromEntries(Object.entries(value).filter(([k]) => !STACK_KEYS.includes(k)));
+    const view: YamlDoc = {
+      ...doc,
+      base: ["services", service],
+      value: { ...own, kind: "Service", name: full },
+    };
+    const hostNetwork = value["network_mode"] === "host";
+    out.push({
+      doc: view,
+      origin: { name: stack, service },
+      networks: hostNetwork
+        ? undefined
+        : serviceNetworks(view, stack, service, value["networks"], networks, problems),
+      qualify: (name) => fullServiceName(stack, name),
+      volume: volumeNamer(view, volumes, problems),
+    });
+  }
+  return { services: out, volumes: volumes.decls };
+}
+
+function checkTopLevel(
+  doc: YamlDoc,
+  value: Record<string, unknown>,
+  stack: string,
+  problems: Problems,
+): void {
+  for (const key of Object.keys(value)) {
+    if (TOP_LEVEL.includes(key) || key.startsWith("x-")) continue;
+    const at = locate(doc, [key], { key: true });
+    if (key === "include") {
+      problems.add(
+        at,
+        "unknown-key",
+        "include is not supported: put the services of the included files in this Compose file (or in stacks of their own)",
+      );
+      continue;
+    }
+    const close = didYouMean(key, TOP_LEVEL);
+    problems.add(
+      at,
+      "unknown-key",
+      `unknown top-level key "${key}"` +
+        (close
+          ? `: did you mean "${close}"?`
+          : `; a Compose file holds ${TOP_LEVEL.join(", ")} and x-* extensions`),
+    );
+  }
+  const name = value["name"];
+  if (name !== undefined && name !== stack) {
+    problems.warn(
+      locate(doc, ["name"]),
+      "no-effect",
+      `name: ${JSON.stringify(name)} has no effect: a stack is named after its folder (${STACKS_DIR}${stack}/), and its services are ${stack}_<service>`,
+    );
+  }
+}
