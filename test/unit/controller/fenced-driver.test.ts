@@ -1,5 +1,12 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
-import { fenced, fencedCalls, isHostDown, raceDown } from "../../../src/controller/failover/fenced-driver.js";
+import {
+  fenced,
+  fencedCalls,
+  isHostDown,
+  raceDown,
+  racingCalls,
+} from "../../../src/controller/failover/fenced-driver.js";
 import type { HostDriver } from "../../../src/controller/host-driver.js";
 import { HostHealth } from "../../../src/controller/host-health.js";
 
@@ -96,5 +103,41 @@ describe("fencing a host declared down", () => {
     const applying = edge.apply();
     down.abort();
     await expect(applying).rejects.toThrow("host h1 is down");
+  });
+
+  it("holds one abort listener per host however many calls are in flight, and none left behind", async () => {
+    // Regression (fleet-scale bench): one listener per call on the host's long-lived signal
+    // tripped MaxListenersExceededWarning with 11 calls in flight on one host.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const health = new HostHealth(settings, 0);
+      health.ok("h1", 0);
+      const down = health.downSignal("h1", 0);
+      const { driver, release } = frozenDriver("h1");
+      const d = fenced(driver, down);
+      const settled = Array.from({ length: 200 }, (_, i) => d?.start(`c${i}`));
+      expect(getEventListeners(down, "abort")).toHaveLength(1);
+      expect(racingCalls(down)).toBe(200);
+      release();
+      await Promise.all(settled);
+      expect(racingCalls(down)).toBe(0);
+      // Calls later on the same signal reuse the one listener.
+      await Promise.all(Array.from({ length: 50 }, () => raceDown(Promise.resolve(1), down, "h1")));
+      expect(getEventListeners(down, "abort")).toHaveLength(1);
+      expect(racingCalls(down)).toBe(0);
+      // Declared down: every call in flight fails at once, and the set is emptied.
+      const hanging = Array.from({ length: 20 }, () => raceDown(new Promise(() => undefined), down, "h1"));
+      health.fail("h1", 1000, "ping timed out");
+      health.evaluate("h1", 3000);
+      const results = await Promise.allSettled(hanging);
+      expect(results.every((r) => r.status === "rejected" && isHostDown(r.reason))).toBe(true);
+      expect(racingCalls(down)).toBe(0);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });
