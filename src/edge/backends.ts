@@ -38,15 +38,22 @@ export function formatAddress(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-interface Context {
-  /** The host whose edge this is. */
-  readonly self: string;
+/** What every host's edge shares: the hosts by name and the replicas in rotation per service. */
+export interface EdgeIndex {
   readonly hosts: ReadonlyMap<string, EdgeHostAddress>;
   readonly replicas: ReadonlyMap<string, readonly ObservedReplica[]>;
+}
+
+interface Context extends EdgeIndex {
+  /** The host whose edge this is. */
+  readonly self: string;
   readonly issues: EdgeIssue[];
 }
 
-function hostIndex(hosts: readonly EdgeHostAddress[], issues: EdgeIssue[]): Map<string, EdgeHostAddress> {
+export function hostIndex(
+  hosts: readonly EdgeHostAddress[],
+  issues: EdgeIssue[],
+): Map<string, EdgeHostAddress> {
   const out = new Map<string, EdgeHostAddress>();
   const sorted = [...hosts].sort((a, b) => byString(a.name, b.name) || byString(a.address, b.address));
   for (const h of sorted) {
@@ -62,8 +69,11 @@ function hostIndex(hosts: readonly EdgeHostAddress[], issues: EdgeIssue[]): Map<
   return out;
 }
 
-/** Healthy replicas per service, each once, in a fixed order whatever the input order. */
-function replicaIndex(replicas: readonly ObservedReplica[]): Map<string, ObservedReplica[]> {
+/**
+ * Healthy replicas per service, each once, in a fixed order whatever the input order: by host,
+ * so one host's replicas of a service are next to each other (shared.ts relies on it).
+ */
+export function replicaIndex(replicas: readonly ObservedReplica[]): Map<string, ObservedReplica[]> {
   const seen = new Set<string>();
   const out = new Map<string, ObservedReplica[]>();
   const sorted = [...replicas].sort(
@@ -72,57 +82,120 @@ function replicaIndex(replicas: readonly ObservedReplica[]): Map<string, Observe
   for (const r of sorted) {
     if (seen.has(r.id) || !inRotation(r)) continue;
     seen.add(r.id);
-    out.set(r.service, [...(out.get(r.service) ?? []), r]);
+    const list = out.get(r.service);
+    if (list === undefined) out.set(r.service, [r]);
+    else list.push(r);
   }
   return out;
+}
+
+/**
+ * How the edge on host `self` reaches replica r of service on its target port: a server, an
+ * issue (it cannot), or nothing (its host is down).
+ */
+export function serverFor(
+  index: EdgeIndex,
+  self: string,
+  service: ServiceSpec,
+  target: number,
+  r: ObservedReplica,
+): EdgeServer | EdgeIssue | undefined {
+  const host = index.hosts.get(r.host);
+  if (host === undefined) {
+    return {
+      code: "host-unknown",
+      service: service.name,
+      host: r.host,
+      message: `replica ${r.name} runs on ${r.host}, a host with no known address`,
+    };
+  }
+  if (host.state === "down") return undefined;
+  // With host networking the container's port is the host's port.
+  const hostNet = service.networkMode === "host";
+  const port = hostNet ? target : r.publishedPorts[`${target}/tcp`];
+  const local = hostNet ? undefined : localAddress(self, r);
+  if (port === undefined && local === undefined) {
+    return {
+      code: "port-not-published",
+      service: service.name,
+      host: r.host,
+      port: target,
+      message: `replica ${r.name} on ${r.host} does not publish ${target}/tcp`,
+    };
+  }
+  return {
+    name: serverName(r.host, r.name),
+    host: r.host,
+    replica: r.name,
+    ...(local !== undefined
+      ? { address: local, port: target }
+      : { address: host.address, port: port ?? target }),
+    // A replica that publishes nothing is reachable only inside its host: named by its container then.
+    endpoint: port !== undefined ? formatAddress(host.address, port) : `${r.host}/${r.name}:${target}`,
+  };
+}
+
+export function isIssue(x: EdgeServer | EdgeIssue): x is EdgeIssue {
+  return "code" in x;
 }
 
 function servers(ctx: Context, service: ServiceSpec, target: number): EdgeServer[] {
   const out: EdgeServer[] = [];
   for (const r of ctx.replicas.get(service.name) ?? []) {
-    const host = ctx.hosts.get(r.host);
-    if (host === undefined) {
-      ctx.issues.push({
-        code: "host-unknown",
-        service: service.name,
-        host: r.host,
-        message: `replica ${r.name} runs on ${r.host}, a host with no known address`,
-      });
-      continue;
-    }
-    if (host.state === "down") continue;
-    // With host networking the container's port is the host's port.
-    const hostNet = service.networkMode === "host";
-    const port = hostNet ? target : r.publishedPorts[`${target}/tcp`];
-    const local = hostNet ? undefined : localAddress(ctx, r);
-    if (port === undefined && local === undefined) {
-      ctx.issues.push({
-        code: "port-not-published",
-        service: service.name,
-        host: r.host,
-        port: target,
-        message: `replica ${r.name} on ${r.host} does not publish ${target}/tcp`,
-      });
-      continue;
-    }
-    out.push({
-      name: serverName(r.host, r.name),
-      host: r.host,
-      replica: r.name,
-      ...(local !== undefined
-        ? { address: local, port: target }
-        : { address: host.address, port: port ?? target }),
-      // A replica that publishes nothing is reachable only inside its host: named by its container then.
-      endpoint: port !== undefined ? formatAddress(host.address, port) : `${r.host}/${r.name}:${target}`,
-    });
+    const s = serverFor(ctx, ctx.self, service, target, r);
+    if (s === undefined) continue;
+    if (isIssue(s)) ctx.issues.push(s);
+    else out.push(s);
   }
   return out;
 }
 
 /** The replica's cluster-network address when it runs on this edge's own host. */
-function localAddress(ctx: Context, r: ObservedReplica): string | undefined {
-  if (r.host !== ctx.self || r.clusterAddress === undefined) return undefined;
+function localAddress(self: string, r: ObservedReplica): string | undefined {
+  if (r.host !== self || r.clusterAddress === undefined) return undefined;
   return ADDRESS.test(r.clusterAddress) ? r.clusterAddress : undefined;
+}
+
+/** A service's UDP ports: reported, never served. */
+export function udpIssues(service: ServiceSpec): EdgeIssue[] {
+  return service.ports
+    .filter((p) => p.protocol === "udp")
+    .map((p) => ({
+      code: "udp-unsupported" as const,
+      service: service.name,
+      port: p.target,
+      message: `${service.name}: ${p.target}/udp is not served by the edge (HAProxy balances TCP only)`,
+    }));
+}
+
+/** One backend per TCP target port of the service, without its servers (the same on every host). */
+export function backendShapes(
+  service: ServiceSpec,
+  maxCheckIntervalMs: number,
+): Omit<EdgeBackend, "servers">[] {
+  const out: Omit<EdgeBackend, "servers">[] = [];
+  for (const [target, entries] of tcpTargets(service)) {
+    // Entries naming the same target disagree only by mistake; HTTP wins, as it is said explicitly.
+    const hinted =
+      entries.find((e) => e.appProtocol === "http") ??
+      entries.find((e) => e.appProtocol === "tcp") ??
+      entries[0];
+    if (hinted === undefined) continue;
+    out.push({
+      name: backendName(service.name, target),
+      service: service.name,
+      target,
+      mode: appMode(hinted, service.healthcheck),
+      // A replica that parses PROXY headers expects them on every connection to that port.
+      proxyProtocol: entries.some((e) => e.proxyProtocol === true),
+      check: edgeCheck(hinted, service.healthcheck, maxCheckIntervalMs),
+    });
+  }
+  return out;
+}
+
+export function sortedServices(services: readonly ServiceSpec[]): ServiceSpec[] {
+  return [...services].sort((a, b) => byString(a.name, b.name));
 }
 
 export function buildBackends(
@@ -142,35 +215,10 @@ export function buildBackends(
     issues,
   };
   const out: EdgeBackend[] = [];
-  for (const service of [...input.services].sort((a, b) => byString(a.name, b.name))) {
-    for (const p of service.ports) {
-      if (p.protocol === "udp") {
-        issues.push({
-          code: "udp-unsupported",
-          service: service.name,
-          port: p.target,
-          message: `${service.name}: ${p.target}/udp is not served by the edge (HAProxy balances TCP only)`,
-        });
-      }
-    }
-    for (const [target, entries] of tcpTargets(service)) {
-      // Entries naming the same target disagree only by mistake; HTTP wins, as it is said explicitly.
-      const hinted =
-        entries.find((e) => e.appProtocol === "http") ??
-        entries.find((e) => e.appProtocol === "tcp") ??
-        entries[0];
-      if (hinted === undefined) continue;
-      out.push({
-        name: backendName(service.name, target),
-        service: service.name,
-        target,
-        mode: appMode(hinted, service.healthcheck),
-        // A replica that parses PROXY headers expects them on every connection to that port.
-        proxyProtocol: entries.some((e) => e.proxyProtocol === true),
-        check: edgeCheck(hinted, service.healthcheck, maxCheckIntervalMs),
-        servers: servers(ctx, service, target),
-      });
-    }
+  for (const service of sortedServices(input.services)) {
+    issues.push(...udpIssues(service));
+    for (const shape of backendShapes(service, maxCheckIntervalMs))
+      out.push({ ...shape, servers: servers(ctx, service, shape.target) });
   }
   return out;
 }

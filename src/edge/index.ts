@@ -2,7 +2,8 @@
 // services and the observed replicas. Applying it to a running HAProxy is the
 // job of src/adapters/edge.
 
-export { planEdge, EDGE_DEFAULTS } from "./plan.js";
+export { planEdge, uniqueIssues, EDGE_DEFAULTS } from "./plan.js";
+export { FleetEdges, type FleetEdgeInput, type HostEdgeInput } from "./shared.js";
 export { renderEdgeConfig, renderEdgePlan } from "./render.js";
 export { splitEdgePlan } from "./split.js";
 export { ingressConflicts, type PortConflict } from "./conflicts.js";

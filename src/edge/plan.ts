@@ -6,7 +6,7 @@ import { buildBackends } from "./backends.js";
 import { ingressConflicts } from "./conflicts.js";
 import { buildListeners } from "./listeners.js";
 import { byString } from "./names.js";
-import type { EdgeInput, EdgeIssue, EdgePlan } from "./types.js";
+import type { EdgeBackend, EdgeInput, EdgeIssue, EdgeOptions, EdgePlan } from "./types.js";
 
 export const EDGE_DEFAULTS = {
   ingressBind: "*",
@@ -23,16 +23,30 @@ function issueKey(i: EdgeIssue): string {
   );
 }
 
-function uniqueIssues(issues: readonly EdgeIssue[]): EdgeIssue[] {
+/** Each issue once, in a fixed order (code, service, host, port, message). */
+export function uniqueIssues(issues: readonly EdgeIssue[]): EdgeIssue[] {
   const byKey = new Map(issues.map((i) => [issueKey(i), i]));
   return [...byKey.keys()].sort(byString).flatMap((k) => byKey.get(k) ?? []);
 }
 
+export function resolveOptions(o: EdgeOptions | undefined): EdgePlan["options"] {
+  const { stats, ...rest } = o ?? {};
+  return { ...EDGE_DEFAULTS, ...rest, ...(stats !== undefined ? { stats } : {}) };
+}
+
 export function planEdge(input: EdgeInput): EdgePlan {
-  const { stats, ...rest } = input.options ?? {};
-  const options = { ...EDGE_DEFAULTS, ...rest, ...(stats !== undefined ? { stats } : {}) };
   const issues: EdgeIssue[] = [];
-  const backends = buildBackends(input, options.maxCheckIntervalMs, issues);
+  const backends = buildBackends(input, resolveOptions(input.options).maxCheckIntervalMs, issues);
+  return finishPlan(input, backends, issues);
+}
+
+/** Given a host's backends: its listeners (minus ports held on the host) and its issues, sorted. */
+export function finishPlan(
+  input: Pick<EdgeInput, "cluster" | "host" | "services" | "foreignPorts" | "options">,
+  backends: readonly EdgeBackend[],
+  issues: EdgeIssue[],
+): EdgePlan {
+  const options = resolveOptions(input.options);
   const conflicts = ingressConflicts(input.services, input.host.name, input.foreignPorts);
   for (const c of conflicts)
     issues.push({ code: "port-in-use", service: c.service, host: c.host, port: c.port, message: c.message });

@@ -14,9 +14,16 @@
 // the next pass (the applied-config marker makes a retry cheap).
 
 import type { Logger } from "pino";
-import { planEdge, renderEdgePlan, splitEdgePlan, type EdgePlan } from "../../edge/index.js";
+import {
+  FleetEdges,
+  ingressConflicts,
+  renderEdgePlan,
+  splitEdgePlan,
+  uniqueIssues,
+  type EdgePlan,
+} from "../../edge/index.js";
 import type { ForeignPort, ObservedHost, ObservedReplica } from "../../model/observed.js";
-import type { DesiredState } from "../../model/spec.js";
+import type { DesiredState, HostSpec } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
 import { edgeAliases, edgeShape } from "./container-spec.js";
 import type { EdgeHost, EdgeOutcome, EdgeWant } from "./edge-host.js";
@@ -42,38 +49,85 @@ export interface EdgePassResult {
   readonly conflicts: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Every host's edge plan; what the hosts share (indexes, servers as others dial them) is made once. */
 export function edgePlans(
   input: EdgePassInput,
   held?: (host: string) => readonly ForeignPort[],
 ): Map<string, EdgePlan> {
-  const { desired } = input;
-  const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
-  const hosts = desired.cluster.hosts.map((h) => ({
-    name: h.name,
-    address: h.address,
-    ...(down.has(h.name) ? { state: "down" as const } : {}),
-  }));
-  const replicas = input.replicas.filter((r) => !(input.leaving?.has(r.name) ?? false));
-  const observed = new Map(input.hosts.map((h) => [h.name, h]));
-  const out = new Map<string, EdgePlan>();
-  for (const h of desired.cluster.hosts) {
-    // Held by containers that are not ours (Docker API), or found unbindable by this host's edge.
-    const foreignPorts = [...(observed.get(h.name)?.foreignPorts ?? []), ...(held?.(h.name) ?? [])];
-    out.set(
-      h.name,
-      planEdge({
-        cluster: desired.cluster.name,
-        host: { name: h.name, address: h.address },
-        hosts,
-        services: desired.services,
-        replicas,
-        ...(foreignPorts.length > 0 ? { foreignPorts } : {}),
-        // The ingress edge runs on the host's network: its listeners bind the host's address only.
-        options: { ingressBind: h.address },
-      }),
-    );
+  const planner = new PassEdges(input);
+  return new Map(input.desired.cluster.hosts.map((h) => [h.name, planner.planFor(h.name, held)]));
+}
+
+/**
+ * One pass's edges: the shared part made once, a host's plan only when asked for. The keeper
+ * plans the edges it applies (each plan lists every replica: at 1,000 hosts of 10 replicas, one
+ * plan holds 10,000 servers) and lets each go once rendered.
+ */
+class PassEdges {
+  private readonly fleet: FleetEdges;
+  private readonly observed: ReadonlyMap<string, ObservedHost>;
+  private readonly specs: ReadonlyMap<string, HostSpec>;
+
+  constructor(private readonly input: EdgePassInput) {
+    const { desired } = input;
+    const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
+    this.fleet = new FleetEdges({
+      cluster: desired.cluster.name,
+      hosts: desired.cluster.hosts.map((h) => ({
+        name: h.name,
+        address: h.address,
+        ...(down.has(h.name) ? { state: "down" as const } : {}),
+      })),
+      services: desired.services,
+      replicas: input.replicas.filter((r) => !(input.leaving?.has(r.name) ?? false)),
+    });
+    this.observed = new Map(input.hosts.map((h) => [h.name, h]));
+    this.specs = new Map(desired.cluster.hosts.map((h) => [h.name, h]));
   }
-  return out;
+
+  planFor(name: string, held?: (host: string) => readonly ForeignPort[]): EdgePlan {
+    const h = this.specs.get(name);
+    if (h === undefined) throw new Error(`no edge plan for ${name}`);
+    const foreignPorts = this.foreignPorts(name, held);
+    return this.fleet.planFor({
+      host: { name: h.name, address: h.address },
+      ...(foreignPorts.length > 0 ? { foreignPorts } : {}),
+      // The ingress edge runs on the host's network: its listeners bind the host's address only.
+      options: { ingressBind: h.address },
+    });
+  }
+
+  /**
+   * The edges' `port-in-use` issues, per service, each message once, in host order: what
+   * portConflicts() finds in every host's plan, without planning every host.
+   */
+  conflicts(held?: (host: string) => readonly ForeignPort[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const h of this.input.desired.cluster.hosts) {
+      const found = ingressConflicts(this.input.desired.services, h.name, this.foreignPorts(h.name, held));
+      const issues = uniqueIssues(
+        found.map((c) => ({
+          code: "port-in-use" as const,
+          service: c.service,
+          host: c.host,
+          port: c.port,
+          message: c.message,
+        })),
+      );
+      for (const i of issues) {
+        if (i.service === undefined) continue;
+        const list = out.get(i.service) ?? [];
+        if (!list.includes(i.message)) list.push(i.message);
+        out.set(i.service, list);
+      }
+    }
+    return out;
+  }
+
+  /** Held by containers that are not ours (Docker API), or found unbindable by this host's edge. */
+  private foreignPorts(name: string, held?: (host: string) => readonly ForeignPort[]): ForeignPort[] {
+    return [...(this.observed.get(name)?.foreignPorts ?? []), ...(held?.(name) ?? [])];
+  }
 }
 
 export async function reconcileEdges(
@@ -83,7 +137,7 @@ export async function reconcileEdges(
   deadlineMs = 20_000,
 ): Promise<EdgePassResult> {
   const heldOf = (h: string): readonly ForeignPort[] => edgeOf(h)?.heldPorts?.() ?? [];
-  const plans = edgePlans(input, heldOf);
+  const planner = new PassEdges(input);
   const outcomes = new Map<string, EdgeOutcome>();
   const errors = new Map<string, string>();
   const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
@@ -99,15 +153,11 @@ export async function reconcileEdges(
   await Promise.all(
     input.desired.cluster.hosts.map(async (h) => {
       const edge = edgeOf(h.name);
-      if (edge === undefined || !plans.has(h.name) || down.has(h.name) || !input.fresh.has(h.name)) return;
+      if (edge === undefined || down.has(h.name) || !input.fresh.has(h.name)) return;
+      // Planned (again) at each apply: a bind failure leaves the ports it found out of the next.
       const want = (): EdgeWant => {
-        const parts = splitEdgePlan(plans.get(h.name) ?? planOf(h.name));
+        const parts = splitEdgePlan(planner.planFor(h.name, heldOf));
         return { shape, aliases, ingress: renderEdgePlan(parts.ingress), names: renderEdgePlan(parts.names) };
-      };
-      const planOf = (host: string): EdgePlan => {
-        const fresh = edgePlans(input, heldOf).get(host);
-        if (fresh === undefined) throw new Error(`no edge plan for ${host}`);
-        return fresh;
       };
       const ensure = async (): Promise<EdgeOutcome> => {
         try {
@@ -115,7 +165,6 @@ export async function reconcileEdges(
         } catch (err) {
           // Some listeners cannot be bound on this host: rendered again without them, applied once more.
           if (!(err instanceof EdgeError) || err.code !== "edge-bind-failed") throw err;
-          plans.set(h.name, planOf(h.name));
           return edge.ensure(want(), mayDisrupt);
         }
       };
@@ -136,9 +185,13 @@ export async function reconcileEdges(
       }
     }),
   );
+  // Every edge has the same servers (only how it dials its own host's differs): one plan says them.
   const first = input.desired.cluster.hosts[0];
-  const endpoints = serviceEndpoints(first ? plans.get(first.name) : undefined, input.desired.services);
-  return { outcomes, errors, endpoints, conflicts: portConflicts(plans) };
+  const endpoints = serviceEndpoints(
+    first !== undefined ? planner.planFor(first.name, heldOf) : undefined,
+    input.desired.services,
+  );
+  return { outcomes, errors, endpoints, conflicts: planner.conflicts(heldOf) };
 }
 
 /** The edges' `port-in-use` issues, per service, each message once, in host order. */

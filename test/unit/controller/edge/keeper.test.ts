@@ -1,7 +1,8 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../../../src/controller/edge/edge-host.js";
-import { edgePlans, reconcileEdges } from "../../../../src/controller/edge/keeper.js";
+import { edgePlans, portConflicts, reconcileEdges } from "../../../../src/controller/edge/keeper.js";
+import { serviceEndpoints } from "../../../../src/controller/edge/endpoints.js";
 import type { EdgeTarget } from "../../../../src/adapters/edge/target.js";
 import type { ForeignPort, ObservedReplica } from "../../../../src/model/observed.js";
 import { EdgeError } from "../../../../src/adapters/edge/errors.js";
@@ -137,5 +138,30 @@ describe("the edge step of a pass", () => {
     expect(result.conflicts.get("web")).toEqual([
       "ingress port 8080/tcp is not served on h22: the edge cannot bind it (held outside Docker or by a host-networked container)",
     ]);
+  });
+
+  it("reports the port conflicts and endpoints of every host's plan without planning hosts it does not apply", async () => {
+    const api = service("api", { ingressPorts: [8080, 9090], replicas: 2 });
+    const db = service("db", { ingressPorts: [5432], replicas: 1 });
+    const squat = (port: number, owner: string): ForeignPort => ({ port, protocol: "tcp", owner });
+    const observed = [
+      observedHost("h1", { foreignPorts: [squat(9090, "x"), squat(8080, "y")] }),
+      observedHost("h22", { foreignPorts: [squat(5432, "pg")] }),
+      observedHost("h333", { foreignPorts: [squat(8080, "y")] }),
+    ];
+    const state = desiredState(hosts, [web, api, db]);
+    const reps = [
+      published(replica(web, "1", "h1"), 32001),
+      published(replica(api, "1", "h22"), 32002),
+      published(replica(api, "2", "h333"), 32003),
+    ];
+    const input = { desired: state, hosts: observed, replicas: reps, fresh: new Set(["h1", "h22", "h333"]) };
+    const plans = edgePlans(input);
+    const result = await reconcileEdges(input, () => undefined, logger);
+    expect(result.conflicts).toEqual(portConflicts(plans));
+    expect([...result.conflicts.keys()].sort()).toEqual(["api", "db", "web"]);
+    expect(result.endpoints).toEqual(serviceEndpoints(plans.get("h1"), state.services));
+    expect(result.endpoints.get("api")?.[0]?.backends).toEqual(["10.0.0.3:32002", "10.0.0.4:32003"]);
+    expect(result.outcomes.size).toBe(0);
   });
 });
