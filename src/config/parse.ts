@@ -9,6 +9,7 @@ import { missingColon } from "../spec/parse.js";
 import { parseDuration } from "../spec/units.js";
 import { guardDocument } from "../spec/yaml-guards.js";
 import { parseCeiling } from "./ceiling.js";
+import { parseLeaderElection } from "./leader-election.js";
 import { parseLimits } from "./limits.js";
 import { applyEnvOverrides, type Env } from "./env.js";
 import { ConfigError, type ConfigIssue, type ConfigWarning } from "./errors.js";
@@ -195,6 +196,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     docker,
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),
+    ...optional("leaderElection", parseLeaderElection(value["leader_election"], problem)),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
@@ -208,6 +210,10 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
       ? `0 ${i.env}`
       : `1 ${String(i.line ?? 0).padStart(6, "0")} ${String(i.col ?? 0).padStart(6, "0")}`;
   return [...issues].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v !== undefined ? { [key]: v } : {}) as { [P in K]?: V };
 }
 
 function str(v: unknown): string | undefined {

@@ -3,6 +3,7 @@
 
 import type { ConfigWarning } from "./errors.js";
 import type { Ceiling } from "../model/ceiling.js";
+import type { LeaderElectionConfig } from "./leader-election.js";
 import type { LimitsConfig } from "./limits.js";
 
 export interface ListenAddress {
@@ -61,6 +62,8 @@ export interface OperatorConfig {
   readonly webhook?: WebhookConfig;
   readonly signature: { readonly trustedKeyFiles: readonly string[] };
   readonly metrics?: { readonly listen: ListenAddress };
+  /** Standby operators electing a leader on etcd; absent: one instance (cluster lock). */
+  readonly leaderElection?: LeaderElectionConfig;
   readonly docker: DockerClientConfig;
   /** The most the watched repository may ask for (baseline profile when not configured). */
   readonly ceiling: Ceiling;

@@ -424,3 +424,35 @@ describe("configuration warnings", () => {
     expect(withSecret.warnings).toBeUndefined();
   });
 });
+
+describe("leader election", () => {
+  it("is off unless configured; takes etcd endpoints and the lease timing", () => {
+    expect(parse("repository: {path: /srv/fleet}\n").leaderElection).toBeUndefined();
+    const c = parse(
+      "repository: {path: /srv/fleet}\nleader_election:\n  etcd: {endpoints: [http://10.0.0.5:2379, http://10.0.0.6:2379]}\n  lease_ttl: 10s\n  renew_every: 2s\n  renew_deadline: 7s\n",
+    );
+    expect(c.leaderElection).toEqual({
+      etcdEndpoints: ["http://10.0.0.5:2379", "http://10.0.0.6:2379"],
+      timing: { ttlMs: 10_000, renewEveryMs: 2_000, renewDeadlineMs: 7_000 },
+    });
+    const defaults = parse(
+      "repository: {path: /srv/fleet}\nleader_election: {etcd: {endpoints: [http://e:2379]}}\n",
+    );
+    expect(defaults.leaderElection?.timing).toEqual({
+      ttlMs: 5_000,
+      renewEveryMs: 1_000,
+      renewDeadlineMs: 3_500,
+    });
+  });
+
+  it("refuses timing that would let a leader act after its lease expired, at the section's line", () => {
+    const text =
+      "repository: {path: /srv/fleet}\nleader_election:\n  etcd: {endpoints: [http://e:2379]}\n  lease_ttl: 5s\n  renew_deadline: 6s\n";
+    expect(issues(text)).toEqual([
+      expect.objectContaining({ line: 3, message: "renew_deadline must be shorter than the lease TTL" }),
+    ]);
+    expect(
+      messages("repository: {path: /srv/fleet}\nleader_election: {etcd: {endpoints: [e:2379]}}\n")[0],
+    ).toMatch(/gitfleet\.yaml:2:\d+: invalid value/);
+  });
+});

@@ -22,6 +22,7 @@ import {
 import { EDITOR_KEYWORDS } from "../../../src/spec/editor-keywords.js";
 import { DEFAULT_SPEC_LIMITS, parseSize } from "../../../src/spec/index.js";
 import { CONFIG_DEFAULTS, DEFAULT_LOAD_TIMEOUT_MS } from "../../../src/config/index.js";
+import { DEFAULT_LEASE_TIMING } from "../../../src/model/leadership.js";
 import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
 import operatorSchema from "../../../schemas/operator.schema.json" with { type: "json" };
 
@@ -204,6 +205,9 @@ describe("the schemas", () => {
     expect(at("ceiling", "allow_bind_mounts")).toEqual(BASELINE_CEILING.allowBindMounts);
     expect(at("ceiling", "allow_devices")).toEqual(BASELINE_CEILING.allowDevices);
     expect(at("ceiling", "max_replicas_per_service")).toBe(BASELINE_CEILING.maxReplicasPerService);
+    expect(ms(at("leader_election", "lease_ttl"))).toBe(DEFAULT_LEASE_TIMING.ttlMs);
+    expect(ms(at("leader_election", "renew_every"))).toBe(DEFAULT_LEASE_TIMING.renewEveryMs);
+    expect(ms(at("leader_election", "renew_deadline"))).toBe(DEFAULT_LEASE_TIMING.renewDeadlineMs);
   });
 
   it("states the same defaults the loader applies", () => {
