@@ -5,6 +5,7 @@
 
 import type { LoadResult, RepoFiles } from "../model/spec.js";
 import { DEFAULT_SPEC_LIMITS } from "./limits.js";
+import type { SpecLoadCache } from "./load-cache.js";
 import { loadRepo, type LoadOptions } from "./load.js";
 
 /** `options.ceiling`: the operator's ceiling (default: the baseline profile); `options.limits`: sizes and depths. */
@@ -12,7 +13,21 @@ export function loadSpec(files: RepoFiles, options: LoadOptions = {}): LoadResul
   return loadRepo(files, options);
 }
 
+/**
+ * The same load, reusing what `cache` kept from earlier loads: only files whose blob id
+ * (`blobIds`, path → id; else their text) changed are parsed again. Same result as loadSpec.
+ */
+export function loadSpecCached(
+  files: RepoFiles,
+  options: LoadOptions,
+  cache: SpecLoadCache,
+  blobIds?: ReadonlyMap<string, string>,
+): LoadResult {
+  return loadRepo(files, options, cache, blobIds);
+}
+
 export type { LoadOptions } from "./load.js";
+export { SpecLoadCache } from "./load-cache.js";
 
 export {
   formatSpecError,

@@ -2,17 +2,22 @@
 // sort documents by kind, validate each against its schema, normalise the
 // valid ones, then run the checks that span documents. Every problem found
 // anywhere is reported; a state is returned only when there are none.
+// Per-file and per-document work goes through a SpecLoadCache (a fresh one
+// unless the caller keeps one): a fresh load and a cached one run the same code.
 
 import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
 import { Problems } from "./errors.js";
-import { CLUSTER_FILE, selectSpecFiles } from "./files.js";
+import type { Layer } from "./context.js";
+import { CLUSTER_FILE, selectSpecFiles, type SpecFile } from "./files.js";
 import { warnIgnoredFiles } from "./ignored-files.js";
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "./limits.js";
 import { loadCluster } from "./load-cluster.js";
 import { reportSchemaErrors } from "./messages.js";
 import { normaliseService, type LoadedService, type StackScope } from "./normalise-service.js";
+import { SpecLoadCache, type FileEntry, type ServiceEntry } from "./load-cache.js";
 import { parseFile, type YamlDoc } from "./parse.js";
+import { ProblemLog, replay } from "./problem-log.js";
 import { docStart, locate } from "./positions.js";
 import type { RawService } from "./raw.js";
 import { checkDependsOn } from "./rules-graph.js";
@@ -25,7 +30,7 @@ import { checkDuplicateServices, checkPortConflicts, stringField } from "./rules
 import { validateAgainstSchema } from "./schemas.js";
 import { soundPart } from "./sound-parts.js";
 import { didYouMean } from "./suggest.js";
-import { loadStack, pickComposeFiles } from "./stacks/load-stacks.js";
+import { loadStack, pickComposeFiles, type StackService } from "./stacks/load-stacks.js";
 import type { VolumeDecl } from "../model/spec.js";
 
 type Kind = "Service" | "Cluster";
@@ -40,7 +45,30 @@ export interface LoadOptions {
   readonly limits?: SpecLimits;
 }
 
-export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult {
+/**
+ * `cache`: kept across loads to parse only what changed; `blobIds`: path → Git blob id
+ * of each file (the cache key; without one, the file's text is the key).
+ */
+export function loadRepo(
+  repo: RepoFiles,
+  options: LoadOptions = {},
+  cache: SpecLoadCache = new SpecLoadCache(),
+  blobIds?: ReadonlyMap<string, string>,
+): LoadResult {
+  cache.begin(JSON.stringify(options));
+  try {
+    return loadWith(repo, options, cache, blobIds);
+  } finally {
+    cache.end();
+  }
+}
+
+function loadWith(
+  repo: RepoFiles,
+  options: LoadOptions,
+  cache: SpecLoadCache,
+  blobIds: ReadonlyMap<string, string> | undefined,
+): LoadResult {
   const ceiling = options.ceiling ?? BASELINE_CEILING;
   const limits = options.limits ?? DEFAULT_SPEC_LIMITS;
   const problems = new Problems();
@@ -56,25 +84,14 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   );
   for (const file of selected.files) {
     if (file.role === "stack" && !composeFiles.has(file.path)) continue;
-    const parsed = parseFile(file, problems, limits);
-    if (!parsed.hasContent) {
-      problems.add(start(file.path), "empty-file", emptyMessage(file.role));
-      continue;
-    }
-    if (file.role === "stack") {
-      const stack = loadStack(parsed.docs, problems);
-      for (const s of stack.services) {
-        serviceDocs.push(s.doc);
-        stackScopes.set(s.doc, s);
-      }
-      Object.assign(stackVolumes, stack.volumes);
-      continue;
-    }
-    for (const d of parsed.docs) {
-      const kind = kindOf(d, problems);
-      if (kind === "Cluster") clusterDocs.push(d);
-      if (kind === "Service") serviceDocs.push(d);
-    }
+    const id = blobIds?.get(file.path);
+    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}`;
+    const entry = cache.file(key, () => parseAndSort(file, limits));
+    replay(entry.problems, problems);
+    clusterDocs.push(...entry.clusterDocs);
+    serviceDocs.push(...entry.serviceDocs);
+    for (const s of entry.stackServices) stackScopes.set(s.doc, s);
+    Object.assign(stackVolumes, entry.stackVolumes);
   }
   if (!selected.clusterPresent) {
     const hint = selected.clusterYml ? " (found cluster.yml: rename it to cluster.yaml)" : "";
@@ -97,22 +114,12 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
   const services: LoadedService[] = [];
   for (const d of serviceDocs) {
-    const scope = stackScopes.get(d);
-    // A stack's service is named <stack>_<service> (checked by the stack loader); the schema's
-    // DNS-label rule is for services/ names, so it judges the rest of the document only.
-    const value = scope !== undefined ? { ...(d.value as object), name: STACK_PLACEHOLDER } : d.value;
-    const named = (v: unknown): RawService =>
-      (scope !== undefined ? { ...(v as object), name: (d.value as RawService).name } : v) as RawService;
-    const errors = validateAgainstSchema("Service", value);
-    if (errors.length > 0) {
-      reportSchemaErrors(d, "Service", errors, problems);
-      // Its sound parts still meet every other rule: all problems of a commit in one run.
-      const sound = firsts.has(d) ? soundPart("Service", value, errors) : undefined;
-      if (sound !== undefined)
-        services.push(normaliseService(d, named(sound), cluster.defaults, problems, scope));
-    } else if (firsts.has(d)) {
-      services.push(normaliseService(d, named(value), cluster.defaults, problems, scope));
-    }
+    const first = firsts.has(d);
+    const entry = cache.service(d, clusterDocs[0], first, () =>
+      validateService(d, first, clusterDocs[0], cluster.defaults, stackScopes.get(d)),
+    );
+    replay(entry.problems, problems);
+    if (entry.loaded !== undefined) services.push(entry.loaded);
   }
   checkNoEffect(services, problems);
   if (serviceDocs.length === 0 && selected.clusterPresent) {
@@ -139,6 +146,60 @@ export function loadRepo(repo: RepoFiles, options: LoadOptions = {}): LoadResult
   const volumes = { ...stackVolumes, ...cluster.spec.volumes };
   const clusterSpec = Object.keys(stackVolumes).length > 0 ? { ...cluster.spec, volumes } : cluster.spec;
   return { ok: true, state: { cluster: clusterSpec, services: specs }, warnings };
+}
+
+/** One file parsed, its documents sorted by kind (or its stack loaded), and what that reported (recorded for replay). */
+function parseAndSort(file: SpecFile, limits: SpecLimits): FileEntry {
+  const log = new ProblemLog();
+  const parsed = parseFile(file, log, limits);
+  const clusterDocs: YamlDoc[] = [];
+  const serviceDocs: YamlDoc[] = [];
+  const stackServices: StackService[] = [];
+  let stackVolumes: Readonly<Record<string, VolumeDecl>> = {};
+  if (!parsed.hasContent) {
+    log.add(start(file.path), "empty-file", emptyMessage(file.role));
+  } else if (file.role === "stack") {
+    const stack = loadStack(parsed.docs, log);
+    for (const s of stack.services) {
+      serviceDocs.push(s.doc);
+      stackServices.push(s);
+    }
+    stackVolumes = stack.volumes;
+  } else {
+    for (const d of parsed.docs) {
+      const kind = kindOf(d, log);
+      if (kind === "Cluster") clusterDocs.push(d);
+      if (kind === "Service") serviceDocs.push(d);
+    }
+  }
+  return { clusterDocs, serviceDocs, stackServices, stackVolumes, problems: log.entries };
+}
+
+/** One Service document checked against its schema and normalised (its sound parts when it fails). */
+function validateService(
+  d: YamlDoc,
+  first: boolean,
+  clusterDoc: YamlDoc | undefined,
+  defaults: Layer | undefined,
+  scope: StackScope | undefined,
+): ServiceEntry {
+  const log = new ProblemLog();
+  // A stack's service is named <stack>_<service> (checked by the stack loader); the schema's
+  // DNS-label rule is for services/ names, so it judges the rest of the document only.
+  const value = scope !== undefined ? { ...(d.value as object), name: STACK_PLACEHOLDER } : d.value;
+  const named = (v: unknown): RawService =>
+    (scope !== undefined ? { ...(v as object), name: (d.value as RawService).name } : v) as RawService;
+  const errors = validateAgainstSchema("Service", value);
+  let loaded: LoadedService | undefined;
+  if (errors.length > 0) {
+    reportSchemaErrors(d, "Service", errors, log);
+    // Its sound parts still meet every other rule: all problems of a commit in one run.
+    const sound = first ? soundPart("Service", value, errors) : undefined;
+    if (sound !== undefined) loaded = normaliseService(d, named(sound), defaults, log, scope);
+  } else if (first) {
+    loaded = normaliseService(d, named(value), defaults, log, scope);
+  }
+  return { cluster: clusterDoc, first, loaded, problems: log.entries };
 }
 
 /** The document's kind when it is the right one for its file; otherwise reports why not. */

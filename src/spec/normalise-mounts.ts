@@ -2,6 +2,7 @@
 
 import type { PortSpec, Protocol, VolumeSpec } from "../model/spec.js";
 import type { Ctx } from "./context.js";
+import type { Problems } from "./errors.js";
 import type { RawPort, RawVolume } from "./raw.js";
 
 const SHORT_PORT = /^(?:([0-9]{1,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
@@ -44,8 +45,11 @@ function validPort(n: number): boolean {
 
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-/** A named volume's name as the service writes it → its name in the cluster (a stack's own volumes); undefined: reported. */
-export type VolumeNamer = (source: string, index: number) => string | undefined;
+/**
+ * A named volume's name as the service writes it → its name in the cluster (a stack's own
+ * volumes); undefined: reported into `problems` (the normalisation's, so a cached one replays it).
+ */
+export type VolumeNamer = (source: string, index: number, problems: Problems) => string | undefined;
 
 export function normaliseVolumes(
   ctx: Ctx,
@@ -65,7 +69,7 @@ export function normaliseVolumes(
       pushUnique(ctx, out, targets, v, i);
       return;
     }
-    const name = rename(v.source, i);
+    const name = rename(v.source, i, ctx.problems);
     if (name !== undefined) pushUnique(ctx, out, targets, { ...v, source: name }, i);
   });
   return out;

@@ -36,6 +36,8 @@ export interface ParsedFile {
 // bound alias expansion so a "billion laughs" file cannot blow up memory.
 // Duplicate keys are checked by guardDocument, in linear time.
 const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true } as const;
+/** yaml's composer is recursive: input nested thousands deep exhausts the stack. */
+const STACK_EXHAUSTED = /Maximum call stack size exceeded/;
 /** Guard problems reported per file; past this the file is certainly broken and the rest is noise. */
 const MAX_GUARD_PROBLEMS = 20;
 
@@ -49,6 +51,17 @@ export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits
   parsed.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       hasContent = true;
+      if (doc.errors.some((e) => STACK_EXHAUSTED.test(e.message))) {
+        // Nesting so deep that yaml ran out of stack before our depth guard could look: where
+        // and how often it ran out depends on the engine's frame sizes (JIT state), so only the
+        // document's start is reported, once: the same commit always gets the same errors.
+        problems.add(
+          at(file, lines, doc.range[0]),
+          "nesting-too-deep",
+          `nesting is too deep to read: a document may nest at most ${limits.maxDepth} levels`,
+        );
+        return;
+      }
       for (const err of doc.errors) {
         const missing = missingColon(file.text, err.code, err.pos[0]);
         problems.add(

@@ -31,7 +31,7 @@ export function fuzzSeed(): number {
 
 const encoder = new TextEncoder();
 
-type Mutation = (text: string) => RepoFile;
+export type Mutation = (text: string) => RepoFile;
 
 const HUGE_NUMBERS = [
   "1e9",
@@ -52,7 +52,7 @@ const HUGE_NUMBERS = [
 const binaryBlob = fc.uint8Array({ minLength: 0, maxLength: 4096 });
 
 /** One mutation of a file, drawn with its parameters. */
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+export const fileMutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc
     .record({ at: fc.nat(), bits: fc.integer({ min: 1, max: 255 }), count: fc.integer({ min: 1, max: 8 }) })
     .map(({ at, bits, count }): Mutation => (text) => {
@@ -176,7 +176,7 @@ export const fuzzCommit: fc.Arbitrary<Map<string, RepoFile>> = fc
     fc.record({
       file: fc.nat(),
       change: fc.oneof(
-        { weight: 4, arbitrary: mutation },
+        { weight: 4, arbitrary: fileMutation },
         {
           weight: 1,
           arbitrary: randomYaml.map(

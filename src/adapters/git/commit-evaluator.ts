@@ -16,8 +16,14 @@ export type DesiredCommit = CommitInfo & {
   readonly warnings: readonly SpecWarning[];
 };
 
-/** The spec loader as the evaluator calls it: possibly in another thread, with its own time budget. */
-export type SpecLoadFn = (files: RepoFiles) => LoadResult | Promise<LoadResult>;
+/**
+ * The spec loader as the evaluator calls it: possibly in another thread, with its own time
+ * budget. `blobIds` (path → Git blob id) lets it reuse what it parsed for earlier commits.
+ */
+export type SpecLoadFn = (
+  files: RepoFiles,
+  blobIds?: ReadonlyMap<string, string>,
+) => LoadResult | Promise<LoadResult>;
 
 export type Verdict =
   | { readonly ok: true; readonly desired: DesiredCommit }
@@ -56,7 +62,8 @@ export class CommitEvaluator {
     }
     const tree = await this.reader.read(details.tree);
     this.lastReadStats = tree.stats;
-    const result = this.lastLoad?.key === tree.key ? this.lastLoad.result : await this.load(tree.files);
+    const result =
+      this.lastLoad?.key === tree.key ? this.lastLoad.result : await this.load(tree.files, tree.blobIds);
     this.lastLoad = { key: tree.key, result };
     return result.ok
       ? {
@@ -71,9 +78,9 @@ export class CommitEvaluator {
       : { ok: false, rejected: { ...details.info, reason: "invalid", errors: result.errors } };
   }
 
-  private async load(files: RepoFiles): Promise<LoadResult> {
+  private async load(files: RepoFiles, blobIds: ReadonlyMap<string, string>): Promise<LoadResult> {
     try {
-      return await this.loadSpec(files);
+      return await this.loadSpec(files, blobIds);
     } catch (err) {
       // A loader bug must not take the operator down: the commit is rejected with the reason.
       const message = `the spec loader failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -103,7 +103,7 @@ export class GitSource implements DesiredSource {
     this.clock = options.clock ?? systemClock;
     this.warnings = new WarnThrottle(DEFAULT_WARN_EVERY_MS, () => this.clock.now());
     const limits = options.loadOptions?.limits ?? DEFAULT_SPEC_LIMITS;
-    this.load = options.loadSpec ?? ((files) => this.isolated().load(files));
+    this.load = options.loadSpec ?? ((files, blobIds) => this.isolated().load(files, blobIds));
     this.evaluator = new CommitEvaluator(remote, this.load, verifier, limits);
     this.verifying = verifier !== undefined;
   }
@@ -128,6 +128,11 @@ export class GitSource implements DesiredSource {
   /** Trees and blobs read by the last evaluation (to show that only changes are read). */
   get lastReadStats(): { readonly treesRead: number; readonly blobsRead: number } | undefined {
     return this.evaluator.lastReadStats;
+  }
+
+  /** Spec files parsed and services normalised anew by the last load in the worker (the rest were reused). */
+  get lastLoadWork(): IsolatedSpecLoader["lastWork"] {
+    return this.loader?.lastWork;
   }
 
   /** Check the configuration (ref, keys, repository) and open the source. No network. */

@@ -38,6 +38,8 @@ interface TreeNode {
 export interface SpecTree {
   /** path → content, only cluster.yaml, services/** and stacks/**: text, bytes when not UTF-8, or why it was not read. */
   readonly files: ReadonlyMap<string, RepoFile>;
+  /** path → blob id of every file read (the spec loader's cache key). */
+  readonly blobIds: ReadonlyMap<string, string>;
   /** Identifies the spec content: equal keys mean equal files. */
   readonly key: string;
   readonly stats: { readonly treesRead: number; readonly blobsRead: number };
@@ -82,6 +84,7 @@ export class SpecTreeReader {
     await forEachLimited(toRead, READ_CONCURRENCY, async (oid) => fresh.set(oid, await this.readBlob(oid)));
 
     const files = new Map<string, RepoFile>();
+    const blobIds = new Map<string, string>();
     const contents = new Map<string, FileContent>();
     for (const e of entries) {
       if (e.oid === undefined) {
@@ -96,12 +99,13 @@ export class SpecTreeReader {
         continue;
       }
       files.set(e.path, content);
+      blobIds.set(e.path, e.oid);
       contents.set(e.oid, content);
     }
     this.root = root;
     this.contents = contents;
     this.sizes = sizes;
-    return { files, key, stats: { treesRead: counter.treesRead, blobsRead: toRead.length } };
+    return { files, blobIds, key, stats: { treesRead: counter.treesRead, blobsRead: toRead.length } };
   }
 
   /** The root reduced to what is read: cluster.yaml and the services/ and stacks/ subtrees. */

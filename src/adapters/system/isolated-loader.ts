@@ -45,6 +45,8 @@ export class IsolatedSpecLoader {
   private readonly options: LoadOptions;
   private readonly timeoutMs: number;
   private readonly maxHeapMb: number;
+  /** What the last load parsed and normalised anew (the worker reuses the rest by blob id). */
+  lastWork: LoadReply["work"];
 
   constructor(options: IsolatedLoaderOptions = {}) {
     this.options = options.options ?? {};
@@ -53,8 +55,8 @@ export class IsolatedSpecLoader {
   }
 
   /** Never rejects: a timeout, an exhausted heap or a dead worker is a rejected load. */
-  load(files: RepoFiles): Promise<LoadResult> {
-    const next = this.queue.then(() => this.loadNow(files));
+  load(files: RepoFiles, blobIds?: ReadonlyMap<string, string>): Promise<LoadResult> {
+    const next = this.queue.then(() => this.loadNow(files, blobIds));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -65,7 +67,7 @@ export class IsolatedSpecLoader {
     await (await w?.catch(() => undefined))?.terminate();
   }
 
-  private async loadNow(files: RepoFiles): Promise<LoadResult> {
+  private async loadNow(files: RepoFiles, blobIds?: ReadonlyMap<string, string>): Promise<LoadResult> {
     let worker: Worker;
     try {
       worker = await this.ensureWorker();
@@ -76,11 +78,11 @@ export class IsolatedSpecLoader {
         `the spec loader did not start: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    return this.run(worker, files);
+    return this.run(worker, files, blobIds);
   }
 
   /** One load on a started worker; the budget counts from here, not from the worker's start. */
-  private run(worker: Worker, files: RepoFiles): Promise<LoadResult> {
+  private run(worker: Worker, files: RepoFiles, blobIds?: ReadonlyMap<string, string>): Promise<LoadResult> {
     const id = ++this.nextId;
     return new Promise<LoadResult>((resolve) => {
       const finish = (result: LoadResult, broken: boolean): void => {
@@ -92,7 +94,9 @@ export class IsolatedSpecLoader {
         resolve(result);
       };
       const onMessage = (reply: LoadReply): void => {
-        if (reply.id === id) finish(reply.result, false);
+        if (reply.id !== id) return;
+        this.lastWork = reply.work;
+        finish(reply.result, false);
       };
       const onError = (err: Error): void => {
         const oom = (err as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY";
@@ -121,7 +125,12 @@ export class IsolatedSpecLoader {
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
-      worker.postMessage({ id, files, options: this.options } satisfies LoadRequest);
+      worker.postMessage({
+        id,
+        files,
+        options: this.options,
+        ...(blobIds ? { blobIds } : {}),
+      } satisfies LoadRequest);
     });
   }
 

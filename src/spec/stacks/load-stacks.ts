@@ -6,6 +6,7 @@
 
 import type { ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
 import type { Problems } from "../errors.js";
+import type { VolumeNamer } from "../normalise-mounts.js";
 import { COMPOSE_FILE_NAMES, STACKS_DIR } from "../limits.js";
 import type { YamlDoc } from "../parse.js";
 import { docStart, locate } from "../positions.js";
@@ -23,7 +24,7 @@ export interface StackService {
   /** A name in the stack (depends_on) → its name in the cluster. */
   readonly qualify: (name: string) => string;
   /** A named volume as the service writes it → its name in the cluster; undefined (reported) when undeclared. */
-  readonly volume: (source: string, index: number) => string | undefined;
+  readonly volume: VolumeNamer;
 }
 
 export interface LoadedStack {
@@ -135,7 +136,7 @@ export function loadStack(docs: readonly YamlDoc[], problems: Problems): LoadedS
         ? undefined
         : serviceNetworks(view, stack, service, value["networks"], networks, problems),
       qualify: (name) => fullServiceName(stack, name),
-      volume: volumeNamer(view, volumes, problems),
+      volume: volumeNamer(view, volumes),
     });
   }
   return { services: out, volumes: volumes.decls };

@@ -95,8 +95,8 @@ export function stackVolumes(doc: YamlDoc, stack: string, problems: Problems): S
 }
 
 /** For a service of the stack: a named volume must be declared at the top level, as Compose requires. */
-export function volumeNamer(doc: YamlDoc, volumes: StackVolumes, problems: Problems) {
-  return (source: string, index: number): string | undefined => {
+export function volumeNamer(doc: YamlDoc, volumes: StackVolumes) {
+  return (source: string, index: number, problems: Problems): string | undefined => {
     const name = volumes.names.get(source);
     if (name !== undefined) return name;
     const close = didYouMean(source, [...volumes.names.keys()]);

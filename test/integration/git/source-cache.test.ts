@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitSource } from "../../../src/adapters/git/source.js";
+import { loadSpec } from "../../../src/spec/index.js";
 import { gitCli, serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
@@ -52,5 +53,34 @@ describe("GitSource cache upkeep", () => {
     expect([a.changed, b.changed]).toEqual([true, false]);
     expect(h.server.count("upload-pack")).toBe(1);
     expect(h.server.count("info-refs-upload")).toBe(3); // poll, fetch, poll
+  });
+
+  it("parses only the spec files whose blobs changed, and the state is a fresh load's", async () => {
+    const files = validRepo();
+    for (let i = 0; i < 30; i++) files[`services/s${i}.yaml`] = serviceYaml(`s${i}`, { published: 9000 + i });
+    h = await startHarness(files);
+    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    try {
+      expect((await source.poll()).desired).toBeDefined();
+      expect(source.lastLoadWork).toEqual({ filesParsed: 33, servicesNormalised: 32 });
+
+      files["services/s7.yaml"] = serviceYaml("s7", { published: 9007, replicas: 3 });
+      await h.work.commitAndPush({ "services/s7.yaml": files["services/s7.yaml"] }, "s7 to 3");
+      const snap = await source.poll();
+      expect(source.lastLoadWork).toEqual({ filesParsed: 1, servicesNormalised: 1 });
+      const fresh = loadSpec(new Map(Object.entries(files)));
+      expect(fresh.ok && snap.desired?.state).toEqual(fresh.ok && fresh.state);
+
+      // A port collision with an unchanged file: the cross-document rules still see every service.
+      await h.work.commitAndPush({ "services/s8.yaml": serviceYaml("s8", { published: 9007 }) }, "clash");
+      const clash = await source.poll();
+      expect(source.lastLoadWork).toEqual({ filesParsed: 1, servicesNormalised: 1 });
+      expect(clash.desired?.commit).toBe(snap.desired?.commit);
+      expect(clash.rejected?.errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+        "services/s8.yaml:6:16 port-conflict",
+      ]);
+    } finally {
+      await source.close();
+    }
   });
 });
