@@ -51,7 +51,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
   const guarded = guardDocument(doc, {
     maxDepth: CONFIG_MAX_DEPTH,
     merge: false,
-    lineOf: (offset) => lines.linePos(offset).line,
+    posOf: (offset) => lines.linePos(offset),
   });
   for (const g of guarded) {
     const pos = lines.linePos(g.offset);

@@ -77,7 +77,7 @@ export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits
     const guarded = guardDocument(doc, {
       maxDepth: limits.maxDepth,
       merge: true,
-      lineOf: (offset) => lines.linePos(offset).line,
+      posOf: (offset) => lines.linePos(offset),
     });
     for (const g of guarded.slice(0, MAX_GUARD_PROBLEMS))
       problems.add(at(file, lines, g.offset), g.code, g.message);

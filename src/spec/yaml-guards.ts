@@ -18,8 +18,8 @@ export interface GuardOptions {
   readonly maxDepth: number;
   /** With merge keys on, `<<` may repeat. */
   readonly merge: boolean;
-  /** Where an offset is, for "first set at line N" hints. */
-  readonly lineOf: (offset: number) => SourceRef["line"];
+  /** Where an offset is, for "first set at line L, column C" hints. */
+  readonly posOf: (offset: number) => { readonly line: SourceRef["line"]; readonly col: SourceRef["col"] };
 }
 
 /** Problems found; a document with a depth problem is not walked further (and must not be converted). */
@@ -64,10 +64,11 @@ function checkKeys(items: readonly unknown[], options: GuardOptions, problems: G
       first.set(key, offset);
       continue;
     }
+    const at = options.posOf(seen);
     problems.push({
       offset,
       code: "duplicate-key",
-      message: `key ${JSON.stringify(key)} is set twice in this mapping (first on line ${options.lineOf(seen)})`,
+      message: `key ${JSON.stringify(key)} is set twice in this mapping (first at line ${at.line}, column ${at.col})`,
     });
   }
 }

@@ -194,7 +194,7 @@ describe("parseOperatorConfig: bad files, each with file:line:col", () => {
 
   it("a duplicate key, naming it and where it was first set", () => {
     expect(messages("repository: {path: /r}\npoll: '*/5 * * * * *'\npoll: '*/6 * * * * *'\n")).toEqual([
-      `${FILE}:3:1: key "poll" is set twice in this mapping (first on line 2)`,
+      `${FILE}:3:1: key "poll" is set twice in this mapping (first at line 2, column 1)`,
     ]);
   });
 

@@ -21,7 +21,7 @@ describe("duplicate keys", () => {
     );
     // yaml's own (quadratic) check took 45 s here; parsing itself about 1 s, more on a loaded machine.
     expect(performance.now() - started).toBeLessThan(20_000);
-    expect(e.message).toBe('key "K0" is set twice in this mapping (first on line 5)');
+    expect(e.message).toBe('key "K0" is set twice in this mapping (first at line 5, column 3)');
   }, 30_000);
 
   it('treats 1 and "1" as the same key (both become the same field)', () => {

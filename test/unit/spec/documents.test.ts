@@ -100,7 +100,7 @@ describe("malformed YAML", () => {
       "services/a.yaml:3:1",
       "duplicate-key",
     );
-    expect(e.message).toBe('key "name" is set twice in this mapping (first on line 2)');
+    expect(e.message).toBe('key "name" is set twice in this mapping (first at line 2, column 1)');
   });
 
   it("reports tabs used for indentation", () => {
