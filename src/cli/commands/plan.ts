@@ -7,7 +7,7 @@
 // fails the command (exit 4) unless --allow-partial, and then every output
 // says the plan is partial.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
@@ -35,9 +35,18 @@ import { explain, NO_CHANGES } from "../../plan/index.js";
 import { DEFAULT_SPEC_LIMITS, formatSpecError, formatSpecWarning, loadSpec } from "../../spec/index.js";
 import { EXIT_CHANGES, EXIT_INVALID, EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
+import { cliError, configErrors, configWarnings, type Diagnostic } from "../diagnostics.js";
 import { baselines, type StateAt } from "../plan/baseline.js";
-import { renderMarkdown, renderText } from "../plan/render.js";
+import { renderComments } from "../plan/markdown.js";
+import { renderText } from "../plan/render.js";
 import { PLAN_FORMAT_VERSION, diagnostic, planReport, type PlanReport } from "../plan/report.js";
+
+/** What every way out of the command shares: where to write, in which format, the configuration's warnings. */
+interface Output {
+  readonly io: CommandIo;
+  readonly format: PlanFormat;
+  readonly configNotes: readonly Diagnostic[];
+}
 
 export type PlanFormat = "text" | "json" | "markdown";
 
@@ -48,6 +57,8 @@ export interface PlanCommandOptions {
   readonly detailedExitcode?: boolean;
   readonly allowPartial?: boolean;
   readonly strict?: boolean;
+  /** Markdown: also write each comment (split under the forge's limit) to DIR/plan-N.md. */
+  readonly commentsDir?: string;
 }
 
 const HELP = `
@@ -75,6 +86,10 @@ export function registerPlan(program: Command): void {
     .option("--detailed-exitcode", "exit 3 when changes are pending (0 when none)")
     .option("--allow-partial", "plan even when some hosts cannot be observed (marked partial)")
     .option("--strict", "treat warnings as errors (exit 1)")
+    .option(
+      "--comments-dir <dir>",
+      "with --format markdown: also write each pull request comment to DIR/plan-1.md, plan-2.md, ... (a long plan is split under 65,536 characters)",
+    )
     .addHelpText("after", HELP)
     .action(async (dir: string | undefined, options: PlanCommandOptions) => {
       process.exitCode = await planCommand(dir, options);
@@ -101,18 +116,20 @@ export async function planCommand(
     if (options.config !== undefined || dir === undefined)
       config = await loadOperatorConfig(options.config, { cwd: io.cwd });
   } catch (err) {
+    if (format === "json") io.out(json(failure({ errors: configErrors(err) })));
     io.err(
       `gitfleet plan: ${err instanceof ConfigError ? "invalid configuration" : "cannot read configuration"}:\n${String((err as Error).message)}\n`,
     );
     return EXIT_USAGE;
   }
   for (const w of config?.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
+  const out: Output = { io, format, configNotes: configWarnings(config?.warnings) };
   // A cache of its own: never share the object store of an operator that may be running.
   const cacheDir = await mkdtemp(join(tmpdir(), "gitfleet-plan-"));
   try {
-    const desired = await desiredState(dir, config, cacheDir, { io, format });
+    const desired = await desiredState(dir, config, cacheDir, out);
     if (typeof desired === "number") return desired;
-    return await planAgainstHosts(desired, config, options, { io, format });
+    return await planAgainstHosts(desired, config, options, out);
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }
@@ -122,7 +139,7 @@ async function planAgainstHosts(
   desired: Desired,
   config: OperatorConfig | undefined,
   options: PlanCommandOptions,
-  { io, format }: { io: CommandIo; format: PlanFormat },
+  { io, format, configNotes }: Output,
 ): Promise<number> {
   const secrets = new DirectorySecretStore(
     config?.secretsDir ?? process.env["GITFLEET_SECRETS_DIR"] ?? resolve(io.cwd, "secrets"),
@@ -140,7 +157,8 @@ async function planAgainstHosts(
   if (unobserved.size > 0 && options.allowPartial !== true) {
     const list = [...unobserved].map(([host, error]) => ({ host, error }));
     if (format === "json") {
-      io.out(`${JSON.stringify(failure({ unobserved_hosts: list, warnings: desired.warnings }), null, 2)}\n`);
+      const warnings = [...desired.warnings.map(diagnostic), ...configNotes];
+      io.out(json(failure({ unobserved_hosts: list, warnings })));
     } else printWarnings(desired.warnings, io);
     io.err(
       `gitfleet plan: ${list.length} of ${desired.state.cluster.hosts.length} hosts could not be observed; no plan (use --allow-partial to plan without them):\n` +
@@ -153,7 +171,7 @@ async function planAgainstHosts(
     running: p.observation.cluster.replicas,
     ...(desired.message !== undefined ? { commitMessage: desired.message } : {}),
   });
-  const report = planReport({
+  const planned = planReport({
     desired: desired.state,
     plan: p.plan,
     placement: p.placement,
@@ -164,13 +182,19 @@ async function planAgainstHosts(
     summary: withConflicts(explain(p.plan, p.placement), p.portConflicts).split("\n")[0] ?? "",
     portConflicts: p.portConflicts,
   });
-  if (format === "json") io.out(`${JSON.stringify(report, null, 2)}\n`);
+  const report = { ...planned, warnings: [...planned.warnings, ...configNotes] };
+  if (format === "json") io.out(json(report));
   else {
     printWarnings(desired.warnings, io);
-    io.out(format === "markdown" ? renderMarkdown(report) : renderText(report));
+    if (format === "markdown") {
+      const comments = renderComments(report);
+      io.out(comments.join("\n"));
+      if (options.commentsDir !== undefined)
+        await writeComments(resolve(io.cwd, options.commentsDir), comments);
+    } else io.out(renderText(report));
   }
   if (!guard.ok) return EXIT_INVALID;
-  if (options.strict === true && desired.warnings.length > 0) return EXIT_INVALID;
+  if (options.strict === true && report.warnings.length > 0) return EXIT_INVALID;
   return report.changes && options.detailedExitcode === true ? EXIT_CHANGES : EXIT_OK;
 }
 
@@ -178,10 +202,18 @@ async function desiredState(
   dir: string | undefined,
   config: OperatorConfig | undefined,
   cacheDir: string,
-  { io, format }: { io: CommandIo; format: PlanFormat },
+  { io, format, configNotes }: Output,
 ): Promise<Desired | number> {
   const invalid = (errors: readonly SpecError[], warnings: readonly SpecError[], head?: string): number => {
-    if (format === "json") io.out(`${JSON.stringify(failure({ errors, warnings }), null, 2)}\n`);
+    if (format === "json")
+      io.out(
+        json(
+          failure({
+            errors: errors.map(diagnostic),
+            warnings: [...warnings.map(diagnostic), ...configNotes],
+          }),
+        ),
+      );
     else {
       if (head !== undefined) io.err(head);
       io.err(`${errors.map((e) => formatSpecError(e)).join("\n")}\n`);
@@ -196,7 +228,10 @@ async function desiredState(
       files = await readRepoDir(resolve(io.cwd, dir), limits);
     } catch (err) {
       if (!(err instanceof RepoDirError)) throw err;
-      io.err(`gitfleet plan: ${err.message}\n`);
+      const message = err.message.split(resolve(io.cwd, dir)).join(dir);
+      if (format === "json")
+        io.out(json(failure({ errors: [cliError("repo-dir-unreadable", message)], warnings: configNotes })));
+      io.err(`gitfleet plan: ${message}\n`);
       return EXIT_USAGE;
     }
     const result = loadSpec(files, { ceiling: config?.ceiling ?? BASELINE_CEILING, limits });
@@ -223,9 +258,10 @@ async function desiredState(
     return invalid(snap.rejected.errors, [], head);
   }
   if (snap.desired === undefined) {
-    io.err(
-      `gitfleet plan: no desired state: ${snap.outage?.error ?? "the repository has no valid commit"}\n`,
-    );
+    const message = `no desired state: ${snap.outage?.error ?? "the repository has no valid commit"}`;
+    if (format === "json")
+      io.out(json(failure({ errors: [cliError("no-desired-state", message)], warnings: configNotes })));
+    io.err(`gitfleet plan: ${message}\n`);
     return EXIT_USAGE;
   }
   return {
@@ -258,8 +294,8 @@ async function openSource(config: OperatorConfig | undefined, cacheDir: string):
 /** The JSON document when there is no plan: the same contract, errors and warnings included. */
 function failure(
   parts: Partial<Pick<PlanReport, "unobserved_hosts">> & {
-    errors?: readonly SpecError[];
-    warnings?: readonly SpecError[];
+    errors?: readonly Diagnostic[];
+    warnings?: readonly Diagnostic[];
   },
 ): PlanReport {
   return {
@@ -269,10 +305,21 @@ function failure(
     unobserved_hosts: parts.unobserved_hosts ?? [],
     services: [],
     port_conflicts: [],
-    warnings: (parts.warnings ?? []).map(diagnostic),
-    errors: (parts.errors ?? []).map(diagnostic),
+    warnings: parts.warnings ?? [],
+    errors: parts.errors ?? [],
     summary: "No plan.",
   };
+}
+
+/** One file per comment, and none left over from a longer plan before. */
+async function writeComments(dir: string, comments: readonly string[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const name of await readdir(dir)) if (/^plan-\d+\.md$/.test(name)) await rm(join(dir, name));
+  for (const [i, c] of comments.entries()) await writeFile(join(dir, `plan-${i + 1}.md`), c);
+}
+
+function json(doc: object): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 function printWarnings(warnings: readonly SpecError[], io: CommandIo): void {

@@ -16,6 +16,7 @@ import {
   loadSpec,
   type SpecLimits,
 } from "../../spec/index.js";
+import { cliError, configErrors, configWarnings, diagnostic, type Diagnostic } from "../diagnostics.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 
@@ -65,14 +66,18 @@ export async function validate(
   const format: ValidateFormat = options.format ?? (options.json === true ? "json" : "text");
   let ceiling: Ceiling = BASELINE_CEILING;
   let limits: SpecLimits = DEFAULT_SPEC_LIMITS;
+  // The operator configuration's warnings go in the JSON document beside the spec's.
+  let configNotes: Diagnostic[] = [];
   if (options.config !== undefined) {
     try {
       const config = await loadOperatorConfig(options.config, { cwd: io.cwd });
       ceiling = config.ceiling;
       limits = config.limits.spec;
+      configNotes = configWarnings(config.warnings);
       for (const w of config.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
     } catch (err) {
       const what = err instanceof ConfigError ? "invalid configuration" : "cannot read configuration";
+      if (format === "json") io.out(json(document(false, configErrors(err), [])));
       io.err(`gitfleet validate: ${what}:\n${String((err as Error).message)}\n`);
       return EXIT_USAGE;
     }
@@ -82,21 +87,24 @@ export async function validate(
     files = await readRepoDir(resolve(io.cwd, dir), limits);
   } catch (e) {
     if (!(e instanceof RepoDirError)) throw e;
-    const message = e.message.replace(resolve(io.cwd, dir), dir);
-    if (format === "json") io.out(`${JSON.stringify(document(false, [unreadable(message)], []), null, 2)}\n`);
+    const message = e.message.split(resolve(io.cwd, dir)).join(dir);
+    if (format === "json")
+      io.out(json(document(false, [cliError("repo-dir-unreadable", message)], configNotes)));
     io.err(`gitfleet validate: ${message}\n`);
     return EXIT_USAGE;
   }
   const result = loadSpec(files, { ceiling, limits });
   const errors: readonly SpecError[] = result.ok ? [] : result.errors;
   const warnings = result.warnings ?? [];
-  const valid = result.ok && !(options.strict === true && warnings.length > 0);
+  const warned = warnings.length + configNotes.length > 0;
+  const valid = result.ok && !(options.strict === true && warned);
   // Paths relative to where the command runs, so editors and CI annotations can open them.
   const base = relative(io.cwd, resolve(io.cwd, dir));
   const here = (e: SpecError): SpecError => ({ ...e, path: base === "" ? e.path : join(base, e.path) });
   if (format === "json") {
     // Paths in JSON stay relative to the repository root: the same whatever the working directory.
-    io.out(`${JSON.stringify(document(valid, errors, warnings), null, 2)}\n`);
+    const notes = [...warnings.map(diagnostic), ...configNotes];
+    io.out(json(document(valid, errors.map(diagnostic), notes)));
   } else if (format === "github") {
     for (const e of errors) io.out(annotation("error", here(e)));
     for (const w of warnings) io.out(annotation(options.strict === true ? "error" : "warning", here(w)));
@@ -113,12 +121,12 @@ export async function validate(
   return valid ? EXIT_OK : EXIT_INVALID;
 }
 
-function document(valid: boolean, errors: readonly SpecError[], warnings: readonly SpecError[]): object {
+function document(valid: boolean, errors: readonly Diagnostic[], warnings: readonly Diagnostic[]): object {
   return { format_version: VALIDATE_FORMAT_VERSION, valid, errors, warnings };
 }
 
-function unreadable(message: string): SpecError {
-  return { path: "", line: 0, col: 0, code: "repo-dir-unreadable", message };
+function json(doc: object): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /** A GitHub Actions workflow command: shows on the changed line of a pull request. */

@@ -8,17 +8,12 @@ import { diffService, type FieldChange } from "../../plan/diff.js";
 import type { Plan, Task } from "../../plan/index.js";
 import { compareSlots } from "../../schedule/slots.js";
 import type { Placement } from "../../schedule/types.js";
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import type { Baseline } from "./baseline.js";
 
 export const PLAN_FORMAT_VERSION = 1;
 
-export interface Diagnostic {
-  readonly path: string;
-  readonly line: number;
-  readonly col: number;
-  readonly code: string;
-  readonly message: string;
-}
+export { diagnostic, type Diagnostic } from "../diagnostics.js";
 
 export interface TaskReport {
   readonly change: Task["change"];
@@ -159,6 +154,30 @@ function taskReport(t: Task): TaskReport {
   };
 }
 
-export function diagnostic(e: SpecError): Diagnostic {
-  return { path: e.path, line: e.line, col: e.col, code: e.code, message: e.message };
+export interface PlanCounts {
+  /** Replicas created (new services, scale up, new hosts of a global service). */
+  readonly add: number;
+  /** Replicas replaced, moved or restarted. */
+  readonly change: number;
+  /** Replicas removed (scale down, services gone). */
+  readonly destroy: number;
+  /** Replicas the scheduler could not place. */
+  readonly unschedulable: number;
+}
+
+/** Terraform's three numbers, counted in replicas (gitfleet's resources). */
+export function planCounts(r: Pick<PlanReport, "services">): PlanCounts {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  let unschedulable = 0;
+  for (const s of r.services) {
+    unschedulable += s.unschedulable?.slots.length ?? 0;
+    for (const t of s.tasks) {
+      if (t.change === "create") add++;
+      else if (t.change === "remove") destroy++;
+      else change++;
+    }
+  }
+  return { add, change, destroy, unschedulable };
 }

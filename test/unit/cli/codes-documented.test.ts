@@ -3,15 +3,19 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CLI_ERROR_CODES } from "../../../src/cli/diagnostics.js";
 import { SPEC_ERROR_CODES, SPEC_WARNING_CODES } from "../../../src/spec/index.js";
 
 const readme = readFileSync(join(resolve(import.meta.dirname, "../../.."), "README.md"), "utf8");
 
 describe("README", () => {
-  it.each([...SPEC_ERROR_CODES, ...SPEC_WARNING_CODES, "mass-removal", "webhook-without-secret"])(
-    "lists the code %s",
-    (code) => {
-      expect(readme).toContain(`\`${code}\``);
-    },
-  );
+  it.each([
+    ...SPEC_ERROR_CODES,
+    ...SPEC_WARNING_CODES,
+    "mass-removal",
+    "webhook-without-secret",
+    ...CLI_ERROR_CODES,
+  ])("lists the code %s", (code) => {
+    expect(readme).toContain(`\`${code}\``);
+  });
 });
