@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, type Document } from "yaml";
 import { missingColon } from "../spec/parse.js";
 import { parseDuration } from "../spec/units.js";
 import { guardDocument } from "../spec/yaml-guards.js";
+import { matchesAny } from "../model/ceiling.js";
 import { parseCeiling } from "./ceiling.js";
 import { parseLeaderElection } from "./leader-election.js";
 import { parseLimits } from "./limits.js";
@@ -197,6 +198,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),
     ...optional("leaderElection", parseLeaderElection(value["leader_election"], problem)),
+    ...variablesPart(interpolationVariables(value, opts.env ?? {})),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
@@ -214,6 +216,29 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
 
 function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
   return (v !== undefined ? { [key]: v } : {}) as { [P in K]?: V };
+}
+
+/** `variables:` over the environment variables `variables_from_environment:` names; nothing else of the environment. */
+function interpolationVariables(value: Raw, env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  const patterns = Array.isArray(value["variables_from_environment"])
+    ? (value["variables_from_environment"] as unknown[]).filter((p): p is string => typeof p === "string")
+    : [];
+  if (patterns.length > 0) {
+    for (const [name, v] of Object.entries(env))
+      if (v !== undefined && matchesAny(patterns, name)) out[name] = v;
+  }
+  const own = value["variables"];
+  if (typeof own === "object" && own !== null && !Array.isArray(own)) {
+    for (const [name, v] of Object.entries(own)) {
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[name] = String(v);
+    }
+  }
+  return out;
+}
+
+function variablesPart(variables: Record<string, string>): { variables?: Record<string, string> } {
+  return Object.keys(variables).length > 0 ? { variables } : {};
 }
 
 function str(v: unknown): string | undefined {

@@ -28,7 +28,11 @@ export function schemaProblems(value: unknown): SchemaProblem[] {
   const errors = validate.errors ?? [];
   // Errors inside a oneOf branch only explain why that branch failed; the
   // oneOf error itself says what is wanted.
-  return errors.filter((e) => !e.schemaPath.includes("/oneOf/")).map(toProblem);
+  // Likewise anyOf, and propertyNames reports its inner failure as well as itself.
+  return errors
+    .filter((e) => !e.schemaPath.includes("/oneOf/") && !e.schemaPath.includes("/anyOf/"))
+    .filter((e) => e.propertyName === undefined || e.keyword === "propertyNames")
+    .map(toProblem);
 }
 
 function toProblem(e: ErrorObject): SchemaProblem {
@@ -46,6 +50,14 @@ function toProblem(e: ErrorObject): SchemaProblem {
         atKey: false,
         message: `missing required key "${String(p["missingProperty"])}"`,
       };
+    case "propertyNames":
+      return {
+        pointer: `${e.instancePath}/${String(p["propertyName"])}`,
+        atKey: true,
+        message: `"${String(p["propertyName"])}" is not a variable name: use letters, digits and "_", not starting with a digit`,
+      };
+    case "anyOf":
+      return { pointer: e.instancePath, atKey: false, message: "must be a string, a number or true/false" };
     case "oneOf": {
       const choices = oneOfKeys(e.parentSchema);
       return { pointer: e.instancePath, atKey: false, message: `give exactly one of ${choices}` };

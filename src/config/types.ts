@@ -68,6 +68,11 @@ export interface OperatorConfig {
   /** The most the watched repository may ask for (baseline profile when not configured). */
   readonly ceiling: Ceiling;
   readonly limits: LimitsConfig;
+  /**
+   * Interpolation variables for the repository's specs: `variables:` plus the
+   * environment variables `variables_from_environment:` names (`variables:` wins).
+   */
+  readonly variables?: Readonly<Record<string, string>>;
 }
 
 export const CONFIG_DEFAULTS = {

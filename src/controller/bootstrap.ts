@@ -97,7 +97,7 @@ export async function trustOptions(
   const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
   return {
     ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
-    loadOptions: { ceiling: config.ceiling, limits: config.limits.spec },
+    loadOptions: { ceiling: config.ceiling, limits: config.limits.spec, variables: config.variables ?? {} },
     loadTimeoutMs: config.limits.loadTimeoutMs,
     allowForcePush: config.repository.allowForcePush === true,
   };

@@ -20,6 +20,10 @@ export const SPEC_ERROR_CODES = [
   "missing-cluster",
   "multiple-clusters",
   "multiple-compose-files",
+  // interpolation (${VAR}) and .env files
+  "undefined-variable",
+  "bad-interpolation",
+  "bad-env-file",
   // schema (shape of one document)
   "schema",
   "unknown-key",

@@ -40,16 +40,21 @@ export const COMPOSE_FILE_NAMES = [
 ];
 
 /**
- * cluster: cluster.yaml; service: a services/ YAML file; stack: a stack's Compose file
- * (stacks/<stack>/compose.yaml); stack-file: any other file of a stack's folder (its .env,
- * env_file and config files), read as data only when the Compose file names it.
+ * cluster: cluster.yaml; service: a services/ YAML file; env: a variables file under services/
+ * (`.env`, `*.env`, `.env.*`: interpolation and env_file read it, never as YAML); stack: a
+ * stack's Compose file (stacks/<stack>/compose.yaml); stack-file: any other file of a stack's
+ * folder (its .env, env_file and config files), read as data only when the Compose file names it.
  */
-export type FileRole = "cluster" | "service" | "stack" | "stack-file";
+export type FileRole = "cluster" | "service" | "env" | "stack" | "stack-file";
 
-/** What the loader reads: cluster.yaml, *.yaml / *.yml anywhere under services/, and the stacks' folders. */
+/** Names of variables files, as Compose projects name them: `.env`, `app.env`, `.env.local`. */
+const ENV_FILE = /(?:^|\/)(?:\.env(?:\.[^/]*)?|[^/]+\.env)$/;
+
+/** What the loader reads: cluster.yaml, *.yaml / *.yml and variables files anywhere under services/, and the stacks' folders. */
 export function roleOf(path: string): FileRole | undefined {
   if (path === CLUSTER_FILE) return "cluster";
   if (path.startsWith(SERVICES_DIR) && /\.ya?ml$/i.test(path)) return "service";
+  if (path.startsWith(SERVICES_DIR) && ENV_FILE.test(path)) return "env";
   if (path.startsWith(STACKS_DIR)) {
     const parts = path.split("/");
     if (parts.length < 3 || parts.some((p) => p === "" || p === "." || p === "..")) return undefined;

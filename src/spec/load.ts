@@ -6,7 +6,9 @@
 // unless the caller keeps one): a fresh load and a cached one run the same code.
 
 import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
-import type { LoadResult, RepoFiles, SourceRef } from "../model/spec.js";
+import type { LoadResult, RepoFile, RepoFiles, SourceRef, SpecError } from "../model/spec.js";
+import type { VariableLookup } from "./compose/interpolate.js";
+import { DOT_ENV, redactValues, SpecVariables } from "./compose/variables.js";
 import { Problems } from "./errors.js";
 import type { Layer } from "./context.js";
 import { CLUSTER_FILE, selectSpecFiles, type SpecFile } from "./files.js";
@@ -43,6 +45,12 @@ export interface LoadOptions {
   readonly ceiling?: Ceiling;
   /** Sizes, depths and alias counts; DEFAULT_SPEC_LIMITS when not given. */
   readonly limits?: SpecLimits;
+  /**
+   * Variables for `${VAR}` interpolation supplied by the operator configuration
+   * (they win over a `.env` file in the commit). Never the process environment
+   * unless the configuration put some of it here.
+   */
+  readonly variables?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -82,11 +90,19 @@ function loadWith(
     selected.files.filter((f) => f.role === "stack").map((f) => f.path),
     problems,
   );
+  const envFiles = new Map(selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]));
+  for (const [path, content] of stackEnvFiles(selected.stackData)) envFiles.set(path, content);
+  const variables = new SpecVariables(options.variables ?? {}, envFiles);
   for (const file of selected.files) {
     if (file.role === "stack" && !composeFiles.has(file.path)) continue;
+    if (file.role === "env") continue; // read only as variables (interpolation, env_file)
+    // Service documents and Compose files are interpolated as Compose does; cluster.yaml is gitfleet's own and literal.
+    const lookup = file.role === "cluster" ? undefined : variables.lookupFor(file.path);
     const id = blobIds?.get(file.path);
-    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}`;
-    const entry = cache.file(key, () => parseAndSort(file, limits));
+    // The parse depends on the .env beside the file too (the operator's variables are in the options).
+    const env = lookup === undefined ? "" : `\0env:${variables.envTextFor(file.path) ?? ""}`;
+    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}`;
+    const entry = cache.file(key, () => parseAndSort(file, limits, lookup));
     replay(entry.problems, problems);
     clusterDocs.push(...entry.clusterDocs);
     serviceDocs.push(...entry.serviceDocs);
@@ -139,9 +155,14 @@ function loadWith(
     // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
     problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
   }
-  const warnings = problems.warnings();
+  for (const p of variables.problems()) problems.add(p.at, "bad-env-file", p.message);
+  // Values of secret-named variables never reach a message (messages go to status and logs).
+  const secrets = variables.secretValues();
+  const redact = (list: readonly SpecError[]): SpecError[] =>
+    list.map((e) => (secrets.length === 0 ? e : { ...e, message: redactValues(e.message, secrets) }));
+  const warnings = redact(problems.warnings());
   if (problems.count > 0 || cluster.spec === undefined)
-    return { ok: false, errors: problems.sorted(), warnings };
+    return { ok: false, errors: redact(problems.sorted()), warnings };
   const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const volumes = { ...stackVolumes, ...cluster.spec.volumes };
   const clusterSpec = Object.keys(stackVolumes).length > 0 ? { ...cluster.spec, volumes } : cluster.spec;
@@ -149,9 +170,9 @@ function loadWith(
 }
 
 /** One file parsed, its documents sorted by kind (or its stack loaded), and what that reported (recorded for replay). */
-function parseAndSort(file: SpecFile, limits: SpecLimits): FileEntry {
+function parseAndSort(file: SpecFile, limits: SpecLimits, variables: VariableLookup | undefined): FileEntry {
   const log = new ProblemLog();
-  const parsed = parseFile(file, log, limits);
+  const parsed = parseFile(file, log, limits, variables);
   const clusterDocs: YamlDoc[] = [];
   const serviceDocs: YamlDoc[] = [];
   const stackServices: StackService[] = [];
@@ -237,11 +258,28 @@ function kindOf(d: YamlDoc, problems: Problems): Kind | undefined {
   return undefined;
 }
 
-function emptyMessage(role: "cluster" | "service" | "stack"): string {
+function emptyMessage(role: "cluster" | "service" | "env" | "stack"): string {
   if (role === "stack") return "the Compose file is empty: it must hold services:";
   return role === "cluster"
     ? "cluster.yaml is empty: it must hold the kind: Cluster document"
     : "file is empty: a YAML file under services/ must hold at least one kind: Service document";
+}
+
+/** A stack folder's `.env` (the one interpolation reads), decoded; one that is not UTF-8 text is left out. */
+function stackEnvFiles(data: ReadonlyMap<string, RepoFile>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [path, content] of data) {
+    if (!path.endsWith(`/${DOT_ENV}`)) continue;
+    if (typeof content === "string") out.push([path, content]);
+    else if (content instanceof Uint8Array) {
+      try {
+        out.push([path, new TextDecoder("utf-8", { fatal: true }).decode(content)]);
+      } catch {
+        // Not text: no variables from it; a value that needs one says so where it is used.
+      }
+    }
+  }
+  return out;
 }
 
 function start(path: string): SourceRef {

@@ -9,6 +9,8 @@ import type { SourceRef } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { SpecFile } from "./files.js";
 import type { SpecLimits } from "./limits.js";
+import { interpolateDocument } from "./compose/interpolate-yaml.js";
+import type { VariableLookup } from "./compose/interpolate.js";
 import { guardDocument } from "./yaml-guards.js";
 
 export interface YamlDoc {
@@ -41,7 +43,16 @@ const STACK_EXHAUSTED = /Maximum call stack size exceeded/;
 /** Guard problems reported per file; past this the file is certainly broken and the rest is noise. */
 const MAX_GUARD_PROBLEMS = 20;
 
-export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits): ParsedFile {
+/**
+ * `variables`: interpolate every value with Compose's rules before the document
+ * becomes data (service documents); left out, `$` is literal (cluster.yaml).
+ */
+export function parseFile(
+  file: SpecFile,
+  problems: Problems,
+  limits: SpecLimits,
+  variables?: VariableLookup,
+): ParsedFile {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter: lines });
   // An empty stream (only comments/whitespace) comes back as a non-array.
@@ -82,6 +93,17 @@ export function parseFile(file: SpecFile, problems: Problems, limits: SpecLimits
     for (const g of guarded.slice(0, MAX_GUARD_PROBLEMS))
       problems.add(at(file, lines, g.offset), g.code, g.message);
     if (guarded.length > 0) return;
+    if (variables !== undefined) {
+      const r = interpolateDocument(doc, file.text, variables);
+      for (const p of r.problems)
+        problems.add(
+          at(file, lines, p.offset),
+          p.kind === "undefined" ? "undefined-variable" : "bad-interpolation",
+          p.message,
+        );
+      // The document goes on with the failing values as written: its name still counts for
+      // depends_on and duplicates elsewhere, and every other problem in it is still found.
+    }
     try {
       docs.push({ file, index, doc, lines, value: doc.toJS({ maxAliasCount: limits.maxAliasCount }) });
     } catch (e) {

@@ -234,7 +234,11 @@ async function desiredState(
       io.err(`gitfleet plan: ${message}\n`);
       return EXIT_USAGE;
     }
-    const result = loadSpec(files, { ceiling: config?.ceiling ?? BASELINE_CEILING, limits });
+    const result = loadSpec(files, {
+      ceiling: config?.ceiling ?? BASELINE_CEILING,
+      limits,
+      variables: config?.variables ?? {},
+    });
     if (!result.ok) return invalid(result.errors, result.warnings ?? []);
     // What runs is read back from the operator's repository, else from DIR's own history.
     const source = await openSource(config, cacheDir).catch(() => undefined);

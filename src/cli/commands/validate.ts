@@ -68,12 +68,14 @@ export async function validate(
   let limits: SpecLimits = DEFAULT_SPEC_LIMITS;
   // The operator configuration's warnings go in the JSON document beside the spec's.
   let configNotes: Diagnostic[] = [];
+  let variables: Readonly<Record<string, string>> = {};
   if (options.config !== undefined) {
     try {
       const config = await loadOperatorConfig(options.config, { cwd: io.cwd });
       ceiling = config.ceiling;
       limits = config.limits.spec;
       configNotes = configWarnings(config.warnings);
+      variables = config.variables ?? {};
       for (const w of config.warnings ?? []) io.err(`${formatConfigWarning(w)}\n`);
     } catch (err) {
       const what = err instanceof ConfigError ? "invalid configuration" : "cannot read configuration";
@@ -93,7 +95,7 @@ export async function validate(
     io.err(`gitfleet validate: ${message}\n`);
     return EXIT_USAGE;
   }
-  const result = loadSpec(files, { ceiling, limits });
+  const result = loadSpec(files, { ceiling, limits, variables });
   const errors: readonly SpecError[] = result.ok ? [] : result.errors;
   const warnings = result.warnings ?? [];
   const warned = warnings.length + configNotes.length > 0;
