@@ -186,3 +186,32 @@ describe("interpolation in service documents, through the loader", () => {
     expect(text).toContain("***");
   });
 });
+
+describe("interpolation in a stack's Compose file", () => {
+  const compose = lines(
+    "services:", // 1
+    "  web:", // 2
+    "    image: shop/web:${TAG}", // 3
+    "    environment:", // 4
+    "      DB: ${DB_HOST:-db}", // 5
+    "      ORIGIN: ${ORIGIN}", // 6
+  );
+
+  it("reads the .env in the stack's folder", () => {
+    const s = stateOf(
+      repo({ "stacks/shop/compose.yaml": compose, "stacks/shop/.env": lines("TAG=2", "ORIGIN=o") }),
+    );
+    const web = s.services.find((x) => x.name === "shop_web");
+    expect(web?.image).toBe("shop/web:2");
+    expect(web?.environment).toEqual({ DB: "db", ORIGIN: "o" });
+  });
+
+  it("an undefined variable is an error at its place in the Compose file", () => {
+    const errors = errorsOf(
+      repo({ "stacks/shop/compose.yaml": compose, "stacks/shop/.env": lines("TAG=2") }),
+    );
+    expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "stacks/shop/compose.yaml:6:15 undefined-variable",
+    ]);
+  });
+});
