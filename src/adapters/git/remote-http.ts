@@ -6,11 +6,18 @@
 // and tell the server the last fetched commit: isomorphic-git only sends the
 // local ref it is given as "have", so that ref is always moved forward, or
 // every fetch would download all history since the first one.
+// A poll is one ref-list request: the advertisement a poll just read is handed
+// to the fetch that follows it (isomorphic-git's fetch would ask for it again).
 
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import git, { type FsClient, type HttpClient } from "isomorphic-git";
+import git, {
+  type FsClient,
+  type GitHttpRequest,
+  type GitHttpResponse,
+  type HttpClient,
+} from "isomorphic-git";
 import { type GitAuth, authHeaders, resolveCredentials } from "./auth.js";
 import { GitAdapterError, redactUrl, toGitError } from "./errors.js";
 import { createGitHttpClient } from "./http-client.js";
@@ -26,6 +33,8 @@ export interface HttpRemoteOptions {
   readonly auth?: GitAuth;
   /** Deadline of every single HTTP request. */
   readonly timeoutMs?: number;
+  /** Close kept-alive connections unused for this long (default DEFAULT_IDLE_TIMEOUT_MS). */
+  readonly idleTimeoutMs?: number;
   /** History depth of the first fetch into an empty cache (default 1). */
   readonly initialDepth?: number;
   /**
@@ -41,6 +50,17 @@ export interface HttpRemoteOptions {
 }
 
 const PUSH_REF = "refs/gitfleet/push";
+const ADVERTISEMENT = "/info/refs?service=git-upload-pack";
+
+async function collect(body: AsyncIterableIterator<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of body) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+async function* once(bytes: Uint8Array): AsyncIterableIterator<Uint8Array> {
+  yield bytes;
+}
 
 export class HttpRemote implements GitRemote {
   readonly cache: object = {};
@@ -51,30 +71,71 @@ export class HttpRemote implements GitRemote {
   private readonly storeFs: StoreFs;
   private readonly http: HttpClient;
   private initialised = false;
+  /** The last upload-pack ref advertisement read, and whether the next fetch may use it instead of asking again. */
+  private advertisement:
+    { readonly url: string; readonly res: GitHttpResponse; readonly body: Buffer } | undefined;
+  private primed = false;
+  /** Requests of this remote; a fetch right after a poll's ref list reuses that list. */
+  private readonly client: HttpClient = { request: (req) => this.request(req) };
 
   constructor(private readonly options: HttpRemoteOptions) {
     this.gitdir = options.gitdir;
     this.location = options.transport?.location ?? redactUrl(options.url);
     this.storeFs = createStoreFs(options.gitdir);
     this.fs = this.storeFs.client;
-    this.http = options.transport?.http ?? createGitHttpClient({ timeoutMs: options.timeoutMs ?? 10_000 });
+    this.http =
+      options.transport?.http ??
+      createGitHttpClient({
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      });
   }
 
   async listRefs(prefix: string): Promise<AdvertisedRef[]> {
+    this.primed = false;
     return this.call(async (headers) => {
       const refs = await git.listServerRefs({
-        http: this.http,
+        http: this.client,
         url: this.options.url,
         headers,
         protocolVersion: 1,
         prefix,
         peelTags: true,
       });
+      // Stateless HTTP only: over SSH an advertisement belongs to its channel.
+      this.primed = this.options.transport === undefined;
       return refs.map((r) => ({ ref: r.ref, oid: r.oid, ...(r.peeled ? { peeled: r.peeled } : {}) }));
     });
   }
 
+  private async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+    const advertising = (req.method ?? "GET") === "GET" && req.url.endsWith(ADVERTISEMENT);
+    if (!advertising) return this.http.request(req);
+    const kept = this.advertisement;
+    if (this.primed && kept?.url === req.url) {
+      this.primed = false;
+      return { ...kept.res, body: once(kept.body) };
+    }
+    const res = await this.http.request(req);
+    if (res.statusCode !== 200 || !res.body) return res;
+    const body = await collect(res.body);
+    this.advertisement = { url: req.url, res: { ...res, body: once(Buffer.alloc(0)) }, body };
+    return { ...res, body: once(body) };
+  }
+
   async fetch(
+    remoteRef: string,
+    want: string,
+    localRef: string,
+  ): Promise<{ commit: string; fetched: boolean }> {
+    try {
+      return await this.fetchOnce(remoteRef, want, localRef);
+    } finally {
+      this.primed = false;
+    }
+  }
+
+  private async fetchOnce(
     remoteRef: string,
     want: string,
     localRef: string,
@@ -90,7 +151,7 @@ export class HttpRemote implements GitRemote {
     const result = await this.call((headers) =>
       git.fetch({
         fs: this.fs,
-        http: this.http,
+        http: this.client,
         gitdir: this.gitdir,
         cache: this.cache,
         url: this.options.url,
@@ -102,6 +163,7 @@ export class HttpRemote implements GitRemote {
         ...(depth !== undefined ? { depth } : {}),
       }),
     );
+    this.primed = false;
     if (!result.fetchHead) {
       throw new GitAdapterError("git-ref-not-found", `${remoteRef} no longer exists on ${this.location}`);
     }

@@ -52,7 +52,7 @@ describe("GitSource cache upkeep", () => {
     expect(b.desired?.commit).toBe(next);
     expect([a.changed, b.changed]).toEqual([true, false]);
     expect(h.server.count("upload-pack")).toBe(1);
-    expect(h.server.count("info-refs-upload")).toBe(3); // poll, fetch, poll
+    expect(h.server.count("info-refs-upload")).toBe(2); // one ref list per poll: the fetch reuses it
   });
 
   it("parses only the spec files whose blobs changed, and the state is a fresh load's", async () => {
