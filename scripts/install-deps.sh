@@ -11,8 +11,10 @@ export DEBIAN_FRONTEND=noninteractive
 # etcd-server: the lease store of standby operators (leader election tests start their own members).
 # openssh-server: the test bed's sshd and the Git-over-SSH tests run their own sshd
 # (own config and keys); the machine's own ssh service is left as Debian sets it up.
+# prometheus: its promtool checks the metrics output and the shipped alert rules, and an e2e
+# test scrapes a running operator with the real server.
 PACKAGES=(docker.io iproute2 busybox-static haproxy docker-registry git curl iptables gnupg openssl procps
-  openssh-server openssh-client etcd-server)
+  openssh-server openssh-client etcd-server prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -12,3 +12,14 @@ export {
 export { ENV_OVERRIDES, type Env } from "./env.js";
 export * from "./types.js";
 export { DEFAULT_LIMITS, DEFAULT_LOAD_TIMEOUT_MS, type LimitsConfig } from "./limits.js";
+export {
+  DEFAULT_HEALTH,
+  DEFAULT_METRICS_LISTEN,
+  DEFAULT_STATUS_CONTEXT,
+  type CommitStatusConfig,
+  type ForgeKind,
+  type HealthConfig,
+  type MetricsConfig,
+  type NotificationsConfig,
+  type NotifyWebhookConfig,
+} from "./outward.js";

@@ -12,6 +12,7 @@ import { matchesAny } from "../model/ceiling.js";
 import { parseCeiling } from "./ceiling.js";
 import { parseLeaderElection } from "./leader-election.js";
 import { parseLimits } from "./limits.js";
+import { DEFAULT_METRICS_LISTEN, parseHealth, parseNotifications } from "./outward.js";
 import { applyEnvOverrides, type Env } from "./env.js";
 import { ConfigError, type ConfigIssue, type ConfigWarning } from "./errors.js";
 import { locate } from "./locate.js";
@@ -152,6 +153,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     });
   }
   const metricsRaw = value["metrics"] as Raw | undefined;
+  const notifications = parseNotifications(value["notifications"], problem);
 
   const dockerRaw = (value["docker"] ?? {}) as Raw;
   const duration = (key: string, fallback: number): number => {
@@ -192,8 +194,12 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       ).map(resolve),
     },
     ...(metricsRaw !== undefined
-      ? { metrics: { listen: listen("/metrics/listen", str(metricsRaw["listen"]) ?? "") } }
+      ? {
+          metrics: { listen: listen("/metrics/listen", str(metricsRaw["listen"]) ?? DEFAULT_METRICS_LISTEN) },
+        }
       : {}),
+    health: parseHealth(value["health"], problem),
+    ...(notifications !== undefined ? { notifications } : {}),
     docker,
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),

@@ -5,6 +5,7 @@ import type { ConfigWarning } from "./errors.js";
 import type { Ceiling } from "../model/ceiling.js";
 import type { LeaderElectionConfig } from "./leader-election.js";
 import type { LimitsConfig } from "./limits.js";
+import type { HealthConfig, MetricsConfig, NotificationsConfig } from "./outward.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -61,7 +62,12 @@ export interface OperatorConfig {
   readonly workDir: string;
   readonly webhook?: WebhookConfig;
   readonly signature: { readonly trustedKeyFiles: readonly string[] };
-  readonly metrics?: { readonly listen: ListenAddress };
+  /** /metrics, /healthz and /readyz; off when the section is absent. */
+  readonly metrics?: MetricsConfig;
+  /** What /readyz and the "Git unreachable" notification call healthy. */
+  readonly health: HealthConfig;
+  /** Where transitions are told (a signed JSON webhook, forge commit statuses); none when absent. */
+  readonly notifications?: NotificationsConfig;
   /** Standby operators electing a leader on etcd; absent: one instance (cluster lock). */
   readonly leaderElection?: LeaderElectionConfig;
   readonly docker: DockerClientConfig;

@@ -32,6 +32,7 @@ import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "./time.js";
 import { secretDigestingSource } from "./secret-digests.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
+import { outwardCompanions } from "./bootstrap-outward.js";
 
 export interface BootstrapOptions {
   readonly logger: Logger;
@@ -63,8 +64,22 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
   });
   const triggers: Trigger[] =
     o.once === true ? [] : [cronTrigger(config.poll), ...webhookTrigger(config, o.logger)];
+  // The companions read from the operator, which takes them when it is built.
+  const built: { operator?: Operator } = {};
+  const companions =
+    o.once === true
+      ? []
+      : outwardCompanions(config, {
+          logger: o.logger,
+          time: systemTime,
+          operator: () => {
+            if (built.operator === undefined) throw new Error("the operator is not built yet");
+            return built.operator;
+          },
+        });
   const options: OperatorOptions = {
     source,
+    companions,
     sink,
     drivers: (o.wrapDrivers ?? ((d) => d))(dockerDrivers(config, secrets, o.logger)),
     triggers,
@@ -80,7 +95,8 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
       pidAlive,
     }),
   };
-  return new Operator(options);
+  built.operator = new Operator(options);
+  return built.operator;
 }
 
 /**

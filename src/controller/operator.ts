@@ -18,6 +18,7 @@ import { Reconciler, type PassOutcome } from "./reconciler.js";
 import { systemTime, type Time } from "./time.js";
 import { eventReason, type Trigger } from "./triggers.js";
 import { WorkLoop } from "./work-loop.js";
+import type { OperatorVitals } from "./report/probes.js";
 
 export interface OperatorOptions {
   readonly source: DesiredSource;
@@ -38,6 +39,17 @@ export interface OperatorOptions {
   readonly statusIntervalMs?: number;
   readonly hostBook?: HostBook;
   readonly endpointAllowed?: (docker: string) => boolean;
+  /**
+   * What runs beside the loop and reads from it (the metrics and probe listener, notification
+   * delivery): started before the triggers, stopped after the last pass reported.
+   */
+  readonly companions?: readonly Companion[];
+}
+
+export interface Companion {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Defaults until the first commit says otherwise (cluster.settings). */
@@ -61,6 +73,10 @@ export class Operator {
   private readonly fatalListeners = new Set<(why: string) => void>();
   private renewer: { stop: AbortController; done: Promise<void> } | undefined;
   private readonly lockWarnings = new WarnThrottle(30_000, () => this.time.now());
+  /** For the probes: the pass in flight, the last one finished, whether the loop runs. */
+  private passSince: number | undefined;
+  private lastPass: { endedAt: number; ms: number } | undefined;
+  private stopping = false;
 
   constructor(private readonly o: OperatorOptions) {
     this.time = o.time ?? systemTime;
@@ -112,10 +128,25 @@ export class Operator {
     return this.lastOutcome;
   }
 
+  /** What liveness and readiness are judged from. */
+  vitals(): OperatorVitals {
+    const outage = this.o.source.current().outage;
+    return {
+      looping: this.started && !this.stopping,
+      ...(this.passSince !== undefined ? { passSince: this.passSince } : {}),
+      ...(this.lastPass !== undefined ? { lastPass: this.lastPass } : {}),
+      ...(outage !== undefined ? { gitDownSince: outage.since } : {}),
+    };
+  }
+
   /** Start the triggers, the heartbeat and the loop; the first pass is due at once. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    for (const c of this.o.companions ?? []) {
+      await c.start();
+      this.logger.info({ companion: c.name }, "started");
+    }
     for (const t of this.o.triggers ?? []) {
       await t.start((reason) => this.markDue(reason));
       this.logger.info({ trigger: t.name }, "trigger started");
@@ -128,6 +159,7 @@ export class Operator {
 
   /** SIGTERM: the pass in flight finishes its current step and writes status; then everything stops. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.o.triggers ?? []) await t.stop().catch(() => undefined);
     await this.loop.stop();
     await this.reconciler.flushStatus().catch(() => undefined);
@@ -135,6 +167,7 @@ export class Operator {
     this.renewer?.stop.abort();
     await this.renewer?.done;
     if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
+    for (const c of this.o.companions ?? []) await c.stop().catch(() => undefined);
     this.fleet.close();
   }
 
@@ -185,8 +218,23 @@ export class Operator {
   }
 
   private async pass(signal: AbortSignal, reasons: readonly string[]): Promise<PassOutcome> {
-    if (this.refusal !== undefined) return { ok: false, converged: false, error: this.refusal };
     const started = this.time.now();
+    this.passSince = started;
+    try {
+      return await this.timedPass(signal, reasons, started);
+    } finally {
+      const endedAt = this.time.now();
+      this.passSince = undefined;
+      this.lastPass = { endedAt, ms: endedAt - started };
+    }
+  }
+
+  private async timedPass(
+    signal: AbortSignal,
+    reasons: readonly string[],
+    started: number,
+  ): Promise<PassOutcome> {
+    if (this.refusal !== undefined) return { ok: false, converged: false, error: this.refusal };
     this.logger.debug({ reasons }, "pass started");
     const out = await this.reconciler.pass(signal);
     this.lastOutcome = out;

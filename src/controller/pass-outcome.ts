@@ -7,6 +7,8 @@ import type { LockVerdict } from "./cluster-lock.js";
 import type { Plan } from "../plan/index.js";
 import type { ExecutionResult } from "./execute/index.js";
 import type { FleetObservation } from "./observe.js";
+import type { StatusInput } from "../status/index.js";
+import type { PassReport } from "./report/pass-report.js";
 
 export interface PassOutcome {
   /** Nothing failed: no failed rollout, no unreachable host, no Git or status error. */
@@ -21,6 +23,10 @@ export interface PassOutcome {
   readonly error?: string;
   /** The pass did nothing: another operator holds the cluster lock. */
   readonly locked?: Exclude<LockVerdict, { held: true }>;
+  /** Milliseconds each stage of the pass took (for metrics). */
+  readonly stagesMs?: PassReport["stagesMs"];
+  /** The status this pass reported (for metrics and notifications). */
+  readonly status?: StatusInput;
 }
 
 export function passOutcome(

@@ -40,6 +40,7 @@ import type { Time } from "./time.js";
 import { VolumeSizes } from "./volumes/sizes.js";
 import { DataMover } from "./volumes/data-mover.js";
 import type { ObservedCluster } from "../model/observed.js";
+import { StageTimer } from "./report/pass-report.js";
 
 export interface ReconcilerOptions {
   readonly source: DesiredSource;
@@ -142,16 +143,30 @@ export class Reconciler {
     });
   }
 
+  /** The status of the pass under way, as its report stage wrote it. */
+  private reported: StatusInput | undefined;
+
+  /** One pass, timed by stage, with the status it reported. */
   async pass(signal: AbortSignal): Promise<PassOutcome> {
+    const stages = new StageTimer(() => this.o.time.now());
+    this.reported = undefined;
+    const out = await this.run(signal, stages);
+    const status = this.reported;
+    return { ...out, stagesMs: stages.done(), ...(status !== undefined ? { status } : {}) };
+  }
+
+  private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
     const { time, logger } = this.o;
     // Before this process writes status: its first write replaces what the last one committed.
     if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
     let snapshot = await this.o.source.poll();
+    stages.lap("load");
     this.journal.fromCache(snapshot);
     let desired = snapshot.desired?.state;
     if (desired === undefined) {
       this.journal.rejected(snapshot);
       const write = await this.report({ snapshot, rolling: new Set() });
+      stages.lap("report");
       const ok = write && snapshot.outage === undefined && snapshot.rejected === undefined;
       return { ok, converged: false, snapshot };
     }
@@ -163,12 +178,14 @@ export class Reconciler {
     if (lock !== undefined && !lock.held) return { ok: false, converged: false, snapshot, locked: lock };
     this.leaving = new Set();
     let observation = await this.observe(desired);
+    stages.lap("observe");
     // Guarded deletions: judged against what runs, before anything is planned.
     const guard = this.removals.check(snapshot, observation.cluster.replicas);
     if (guard.kind !== "pass") snapshot = guard.snapshot;
     this.journal.rejected(snapshot);
     if (guard.kind === "hold") {
       const write = await this.report({ snapshot, desired, observation, rolling: new Set() });
+      stages.lap("report");
       return { ok: write, converged: false, snapshot };
     }
     if (guard.kind === "previous") {
@@ -216,6 +233,7 @@ export class Reconciler {
     );
     this.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
     for (const [slot, why] of holds.reasons) logger.debug({ slot }, `restart held: ${why}`);
+    stages.lap("decide");
 
     let result: ExecutionResult | undefined;
     if (plan.rollouts.length > 0) {
@@ -269,7 +287,9 @@ export class Reconciler {
           });
         }
       }
+      stages.lap("execute");
       observation = await this.observe(desired);
+      stages.lap("observe");
     }
     // The edges follow the replicas: after them, from what this pass observed on all hosts.
     await this.edges(desired, observation);
@@ -291,8 +311,10 @@ export class Reconciler {
       throttled.deferred.length === 0 &&
       this.retired.names.size === 0 &&
       this.waiting.size === 0;
+    stages.lap("edge");
     this.journal.applied(snapshot, converged);
     const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
+    stages.lap("report");
     const outcome = passOutcome(this.o.time.now(), {
       snapshot,
       plan,
@@ -508,7 +530,9 @@ export class Reconciler {
   }
 
   private report(f: ReportFacts): Promise<boolean> {
-    return this.status.write(this.statusFor(f));
+    const input = this.statusFor(f);
+    this.reported = input;
+    return this.status.write(input);
   }
 
   private statusFor(f: ReportFacts): StatusInput {

@@ -17,6 +17,7 @@ import { LABEL_KEY_SECRET, readLabelKey } from "../../adapters/system/label-key.
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
 import {
   CONFIG_DEFAULTS,
+  DEFAULT_HEALTH,
   ConfigError,
   DEFAULT_LIMITS,
   formatConfigWarning,
@@ -355,6 +356,7 @@ function defaultsConfig(cwd: string): OperatorConfig {
     secretsDir: resolve(cwd, CONFIG_DEFAULTS.secretsDir),
     workDir: resolve(cwd, CONFIG_DEFAULTS.workDir),
     signature: { trustedKeyFiles: [] },
+    health: DEFAULT_HEALTH,
     docker: {
       concurrency: CONFIG_DEFAULTS.concurrency,
       callTimeoutMs: CONFIG_DEFAULTS.callTimeoutMs,

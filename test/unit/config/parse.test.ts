@@ -46,6 +46,22 @@ signature:
   trusted_keys: [keys/a.asc, /abs/b.asc]
 metrics:
   listen: ":9100"
+health:
+  pass_deadline: 2m
+  git_stale_after: 90s
+notifications:
+  webhooks:
+    - url: https://hooks.example.com/gitfleet/
+      secret: notify-hook
+  commit_status:
+    - forge: github
+      repository: acme/fleet
+      token: github-token
+    - forge: gitea
+      api_url: https://gitea.example.com
+      repository: acme/fleet
+      token: gitea-token
+      context: gitfleet/prod
 docker:
   concurrency: 8
   call_timeout: 45s
@@ -76,6 +92,26 @@ describe("parseOperatorConfig: good files", () => {
       },
       signature: { trustedKeyFiles: ["/etc/gitfleet/keys/a.asc", "/abs/b.asc"] },
       metrics: { listen: { host: "0.0.0.0", port: 9100, text: ":9100" } },
+      health: { passDeadlineMs: 120_000, gitStaleAfterMs: 90_000 },
+      notifications: {
+        webhooks: [{ url: "https://hooks.example.com/gitfleet", secret: "notify-hook" }],
+        commitStatus: [
+          {
+            forge: "github",
+            apiUrl: "https://api.github.com",
+            repository: "acme/fleet",
+            token: "github-token",
+            context: "gitfleet",
+          },
+          {
+            forge: "gitea",
+            apiUrl: "https://gitea.example.com",
+            repository: "acme/fleet",
+            token: "gitea-token",
+            context: "gitfleet/prod",
+          },
+        ],
+      },
       docker: { concurrency: 8, callTimeoutMs: 45_000, pingTimeoutMs: 1500, pullTimeoutMs: 300_000 },
       ceiling: BASELINE_CEILING,
       limits: {
@@ -83,6 +119,34 @@ describe("parseOperatorConfig: good files", () => {
         loadTimeoutMs: 5_000,
       },
     });
+  });
+
+  it("metrics: listens on 127.0.0.1:9464 unless told otherwise; health bounds default to 10m and 5m", () => {
+    const c = parse("repository: {path: /r}\nmetrics: {}\n");
+    expect(c.metrics).toEqual({ listen: { host: "127.0.0.1", port: 9464, text: "127.0.0.1:9464" } });
+    expect(c.health).toEqual({ passDeadlineMs: 600_000, gitStaleAfterMs: 300_000 });
+    expect(parse("repository: {path: /r}\n").metrics).toBeUndefined();
+  });
+
+  it("notifications: URLs with credentials, other schemes and a forge without api_url are refused", () => {
+    const text = [
+      "repository: {path: /r}",
+      "notifications:",
+      "  webhooks:",
+      "    - {url: 'https://user:pw@hooks.example.com/x', secret: hook}",
+      "    - {url: 'ftp://hooks.example.com/x', secret: hook}",
+      "  commit_status:",
+      "    - {forge: gitea, repository: a/b, token: t}",
+      "health: {pass_deadline: 10ms}",
+    ].join("\n");
+    expect(messages(text)).toEqual([
+      expect.stringContaining(
+        ":4:13: must not carry credentials; put the token in the secret store's operator/ folder",
+      ),
+      expect.stringContaining(":5:13: invalid value"),
+      expect.stringContaining(':7:7: missing required key "api_url"'),
+      expect.stringContaining(":8:25: must be at least 1s"),
+    ]);
   });
 
   it("fills defaults around a minimal file", () => {

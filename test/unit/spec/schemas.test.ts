@@ -21,7 +21,12 @@ import {
 } from "../../../src/spec/index.js";
 import { EDITOR_KEYWORDS } from "../../../src/spec/editor-keywords.js";
 import { DEFAULT_SPEC_LIMITS, parseSize } from "../../../src/spec/index.js";
-import { CONFIG_DEFAULTS, DEFAULT_LOAD_TIMEOUT_MS } from "../../../src/config/index.js";
+import {
+  CONFIG_DEFAULTS,
+  DEFAULT_HEALTH,
+  DEFAULT_LOAD_TIMEOUT_MS,
+  DEFAULT_METRICS_LISTEN,
+} from "../../../src/config/index.js";
 import { DEFAULT_LEASE_TIMING } from "../../../src/model/leadership.js";
 import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
 import operatorSchema from "../../../schemas/operator.schema.json" with { type: "json" };
@@ -191,6 +196,9 @@ describe("the schemas", () => {
     expect(at("secrets_dir")).toBe(CONFIG_DEFAULTS.secretsDir);
     expect(at("work_dir")).toBe(CONFIG_DEFAULTS.workDir);
     expect(at("webhook", "listen")).toBe(CONFIG_DEFAULTS.webhookListen);
+    expect(at("metrics", "listen")).toBe(DEFAULT_METRICS_LISTEN);
+    expect(ms(at("health", "pass_deadline"))).toBe(DEFAULT_HEALTH.passDeadlineMs);
+    expect(ms(at("health", "git_stale_after"))).toBe(DEFAULT_HEALTH.gitStaleAfterMs);
     expect(at("docker", "concurrency")).toBe(CONFIG_DEFAULTS.concurrency);
     expect(ms(at("docker", "call_timeout"))).toBe(CONFIG_DEFAULTS.callTimeoutMs);
     expect(ms(at("docker", "ping_timeout"))).toBe(CONFIG_DEFAULTS.pingTimeoutMs);

@@ -36,6 +36,8 @@ export interface FakeContainer {
   readonly slot: string;
   readonly specHash: string;
   readonly image: string;
+  /** The commit it was created for (its gitfleet.commit label). */
+  readonly commit: string;
   readonly hasHealthcheck: boolean;
   readonly restarts: number;
   readonly createdAt: number;
@@ -144,7 +146,7 @@ export class FakeHost implements HostDriver {
       slot: c.slot,
       specHash: c.specHash,
       image: c.image,
-      commit: "c0ffee",
+      commit: c.commit,
       state: c.state,
       health: c.health,
       createdAt: c.createdAt,
@@ -263,6 +265,7 @@ export class FakeHost implements HostDriver {
       slot: req.slot,
       specHash: req.service.specHash,
       image: req.service.image,
+      commit: req.commit,
       hasHealthcheck: req.service.healthcheck !== undefined,
       restarts: req.restarts,
       createdAt: this.time.now(),
