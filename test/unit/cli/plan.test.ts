@@ -28,7 +28,7 @@ function plan(args: readonly string[]): Promise<Run> {
     execFile(
       process.execPath,
       ["--import", tsx, main, "plan", "repo", ...args],
-      { cwd: dir, env: { ...process.env, GITFLEET_SECRETS_DIR: join(dir, "secrets") }, timeout: 50_000 },
+      { cwd: dir, env: { ...process.env, GITFLEET_SECRETS_DIR: join(dir, "secrets") }, timeout: 170_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
         done({ code, stdout, stderr });
@@ -81,7 +81,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("gitfleet plan with hosts that cannot be observed", { timeout: 60_000 }, () => {
+describe("gitfleet plan with hosts that cannot be observed", { timeout: 180_000 }, () => {
   it("exits 4 and names each host once with its reason, without a plan, a log line or a stack trace", async () => {
     const r = await plan(["--detailed-exitcode"]);
     expect(r.code).toBe(4);

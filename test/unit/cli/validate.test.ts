@@ -217,8 +217,9 @@ describe("validate warnings", () => {
   });
 });
 
-// Each spawn costs a second or more (tsx compiles the CLI), so only the process contract is checked here.
-describe("gitfleet (spawned)", { timeout: 60_000 }, () => {
+// Each spawn costs a second or more (tsx compiles the CLI; a minute on a busy shared machine), so only
+// the process contract is checked here.
+describe("gitfleet (spawned)", { timeout: 180_000 }, () => {
   it("exits 0 for a valid repository", async () => {
     const r = await spawned(["validate", "sample-repo"]);
     expect(r.code).toBe(0);
