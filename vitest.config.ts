@@ -19,8 +19,11 @@ export default defineConfig({
           name: "integration",
           sequence: { groupOrder: 1 },
           include: ["test/integration/**/*.test.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          // Deadlines against hangs, not speed checks: these files run in parallel on two
+          // cores (and beside other work on a shared machine), where a Git fetch or a
+          // spawned server can take ten times its idle time.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {

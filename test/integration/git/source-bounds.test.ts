@@ -75,7 +75,7 @@ describe("GitSource: bounded reading of a commit", () => {
     // Inflating it would have taken at least its 200 MiB.
     expect(grew).toBeLessThan(100 * 1024 * 1024);
     expect(source!.lastReadStats?.blobsRead).toBe(0);
-  }, 60_000);
+  });
 
   it("reads no file outside cluster.yaml, services/**/*.y(a)ml and stacks/", async () => {
     await start();
@@ -153,5 +153,5 @@ describe("GitSource: bounded reading of a commit", () => {
       "remove the big files",
     );
     expect((await source!.poll()).desired?.commit).toBe(fix);
-  }, 60_000);
+  });
 });

@@ -47,6 +47,9 @@ function repository(secrets: DirectorySecretStore) {
 }
 
 const cacheDir = (): string => path.join(dir, `cache-${++caches}`);
+// The 10 s default request deadline is for production; here sshd and git run beside the
+// rest of the suite on two cores, and no test in this file is about the deadline.
+const timeoutMs = 60_000;
 
 async function fingerprintOfServer(): Promise<string> {
   const { stdout } = await sh("ssh-keygen", [
@@ -82,7 +85,7 @@ describe("GitSource over SSH", () => {
   it("first poll reads the tip of main through a shallow fetch", async () => {
     const secrets = await store("good", `${sshd.knownHostsLine}\n`);
     const cache = cacheDir();
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache });
+    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache, timeoutMs });
     const snap = await source.poll();
     expect(snap.outage).toBeUndefined();
     expect(snap.desired?.commit).toBe(await work.head());
@@ -94,7 +97,11 @@ describe("GitSource over SSH", () => {
 
   it("a poll with nothing new runs one git-upload-pack (the ref advertisement) and fetches nothing", async () => {
     const secrets = await store("good2", `${sshd.knownHostsLine}\n`);
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cacheDir() });
+    const source = await GitSource.create({
+      repository: repository(secrets),
+      cacheDir: cacheDir(),
+      timeoutMs,
+    });
     const first = await source.poll();
     const before = (await sshd.commands()).length;
     const snap = await source.poll();
@@ -107,7 +114,7 @@ describe("GitSource over SSH", () => {
   it("picks up a new commit with one advertisement and one incremental fetch", async () => {
     const secrets = await store("good3", `${sshd.knownHostsLine}\n`);
     const cache = cacheDir();
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache });
+    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache, timeoutMs });
     await source.poll();
     const next = await work.commitAndPush(
       { "services/web.yaml": serviceYaml("web", { replicas: 5 }) },
@@ -129,7 +136,11 @@ describe("GitSource over SSH", () => {
 
   it("refuses a server whose host key is unknown, naming it and the fingerprint seen", async () => {
     const secrets = await store("unknown", "# nothing pinned\n");
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cacheDir() });
+    const source = await GitSource.create({
+      repository: repository(secrets),
+      cacheDir: cacheDir(),
+      timeoutMs,
+    });
     const before = (await sshd.commands()).length;
     const snap = await source.poll();
     expect(snap.desired).toBeUndefined();
@@ -145,11 +156,19 @@ describe("GitSource over SSH", () => {
     const [type, key] = stdout.split(" ");
     const secrets = await store("changed", `[127.0.0.1]:${sshd.port} ${type} ${key}\n`);
     const before = (await sshd.commands()).length;
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cacheDir() });
+    const source = await GitSource.create({
+      repository: repository(secrets),
+      cacheDir: cacheDir(),
+      timeoutMs,
+    });
     const snap = await source.poll();
     expect(snap.outage?.error).toContain("has CHANGED");
     expect(snap.outage?.error).toContain(await fingerprintOfServer());
-    const sink = await GitStatusSink.create({ repository: repository(secrets), cacheDir: cacheDir() });
+    const sink = await GitStatusSink.create({
+      repository: repository(secrets),
+      cacheDir: cacheDir(),
+      timeoutMs,
+    });
     const result = await sink.write(new Map([["STATUS.md", "# Status\n"]]), "status: refused");
     expect(result.pushed).toBe(false);
     expect(result.error).toContain("has CHANGED");
@@ -161,7 +180,12 @@ describe("GitSource over SSH", () => {
 describe("GitStatusSink over SSH", () => {
   it("pushes status through git-receive-pack, then only when it changes", async () => {
     const secrets = await store("sink", `${sshd.knownHostsLine}\n`);
-    const options = { repository: repository(secrets), cacheDir: cacheDir(), branch: "gitfleet/status" };
+    const options = {
+      repository: repository(secrets),
+      cacheDir: cacheDir(),
+      branch: "gitfleet/status",
+      timeoutMs,
+    };
     const sink = await GitStatusSink.create(options);
     const files = new Map([
       ["status/cluster.yaml", "sync: Synced\n"],
