@@ -1,6 +1,7 @@
 // Time as a port: the executor and the loop read the clock and sleep only
 // through it, so unit tests run minutes of rollout in fake time.
 
+import { onAbort } from "../model/abort-listeners.js";
 import type { Clock } from "../model/ports.js";
 
 export interface Time extends Clock {
@@ -16,12 +17,13 @@ export const systemTime: Time = {
         resolve();
         return;
       }
+      // One listener per signal however many sleep on it (every wait-healthy of a rollout does).
+      const forget = signal !== undefined ? onAbort(signal, () => done()) : undefined;
       const done = (): void => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
+        forget?.();
         resolve();
       };
       const timer = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
     }),
 };

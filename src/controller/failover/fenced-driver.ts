@@ -5,6 +5,7 @@
 // host's "down" signal: a call in flight is abandoned the moment the host is
 // declared down, and a call started afterwards fails at once.
 
+import { abortWaiters, onAbort } from "../../model/abort-listeners.js";
 import { ControllerError, type HostDriver } from "../host-driver.js";
 
 /** The host was declared down: the step is cancelled, not failed (it says nothing about the spec). */
@@ -19,33 +20,6 @@ export function isHostDown(err: unknown): err is HostDownError {
   return err instanceof HostDownError;
 }
 
-/**
- * The calls racing each host's down signal. A host's signal lives as long as the host stays up
- * and may have hundreds of calls in flight (a rollout of many replicas): one abort listener per
- * signal, installed once, settles them all, rather than one listener per call on the signal.
- */
-const racing = new WeakMap<AbortSignal, Set<() => void>>();
-
-function onDown(down: AbortSignal, cancel: () => void): () => void {
-  let calls = racing.get(down);
-  if (calls === undefined) {
-    const set = new Set<() => void>();
-    calls = set;
-    racing.set(down, set);
-    down.addEventListener(
-      "abort",
-      () => {
-        for (const c of set) c();
-        set.clear();
-      },
-      { once: true },
-    );
-  }
-  calls.add(cancel);
-  const registered = calls;
-  return () => registered.delete(cancel);
-}
-
 /** p, unless the host is (or is declared) down first. */
 export function raceDown<T>(p: Promise<T>, down: AbortSignal, host: string): Promise<T> {
   if (down.aborted) {
@@ -53,15 +27,14 @@ export function raceDown<T>(p: Promise<T>, down: AbortSignal, host: string): Pro
     return Promise.reject(new HostDownError(host));
   }
   return new Promise<T>((resolve, reject) => {
-    const forget = onDown(down, () => reject(new HostDownError(host)));
+    // One listener per host's signal, however many calls race it (hundreds during a rollout).
+    const forget = onAbort(down, () => reject(new HostDownError(host)));
     p.then(resolve, reject).finally(forget);
   });
 }
 
 /** Calls racing this signal right now (for tests: none may stay behind once settled). */
-export function racingCalls(down: AbortSignal): number {
-  return racing.get(down)?.size ?? 0;
-}
+export const racingCalls = abortWaiters;
 
 export function fenced(driver: HostDriver | undefined, down: AbortSignal): HostDriver | undefined {
   if (driver === undefined) return undefined;
