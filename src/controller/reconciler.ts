@@ -174,7 +174,7 @@ export class Reconciler {
     desired = await this.retired.widen(desired);
     await this.useCluster(desired);
     // Nothing is observed, planned, changed or reported while another operator holds the cluster.
-    const lock = await this.o.lock?.ensure(this.lockHosts(desired.cluster));
+    const lock = await this.o.lock?.ensureRecent(this.lockHosts(desired.cluster));
     if (lock !== undefined && !lock.held) return { ok: false, converged: false, snapshot, locked: lock };
     this.leaving = new Set();
     let observation = await this.observe(desired);

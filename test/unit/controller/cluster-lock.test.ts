@@ -9,7 +9,9 @@ import { silent } from "./support/harness.js";
 class MemoryLock implements HostLock {
   record: LockRecord | undefined;
   private next = 0;
+  reads = 0;
   async read(): Promise<LockRecord | undefined> {
+    this.reads++;
     return this.record;
   }
   async create(holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists"> {
@@ -120,5 +122,41 @@ describe("ClusterLock", () => {
       },
     };
     expect(await lock(me()).ensure([...hosts, broken])).toEqual({ held: true });
+  });
+
+  it("renews a record it holds by its id alone (one call per host), reading it only when that fails", async () => {
+    const { hosts, lock } = setup();
+    const a = lock(me());
+    await a.ensure(hosts);
+    const reads = (): number[] => hosts.map((h) => (h.lock as MemoryLock).reads);
+    expect(reads()).toEqual([1, 1, 1]);
+    for (let i = 0; i < 5; i++) expect(await a.ensure(hosts)).toEqual({ held: true });
+    expect(reads()).toEqual([1, 1, 1]);
+    expect((hosts[1]?.lock as MemoryLock).record?.lease?.renewals).toBe(6);
+    // Removed behind its back (by hand): the renewal fails, the record is read and taken again.
+    (hosts[2]?.lock as MemoryLock).record = undefined;
+    expect(await a.ensure(hosts)).toEqual({ held: true });
+    expect(reads()).toEqual([1, 1, 2]);
+    expect((hosts[2]?.lock as MemoryLock).record?.holder).toEqual(me());
+  });
+
+  it("takes a lock held on the same hosts within a renewal period as held without a call (passes)", async () => {
+    const { time, hosts, lock } = setup();
+    const a = lock(me());
+    expect(await a.ensureRecent(hosts)).toEqual({ held: true });
+    const renewals = (): number | undefined => (hosts[0]?.lock as MemoryLock).record?.lease?.renewals;
+    expect(renewals()).toBe(1);
+    await time.advance(4_000);
+    expect(await a.ensureRecent(hosts)).toEqual({ held: true });
+    expect(renewals()).toBe(1);
+    // Another host set: renewed (the new host gets its record) even within the period.
+    const more = [...hosts, { name: "h4", lock: new MemoryLock() }];
+    await a.ensureRecent(more);
+    expect(renewals()).toBe(2);
+    expect((more[3]?.lock as MemoryLock).record?.holder).toEqual(me());
+    // A renewal period (lease / 3) later: renewed again.
+    await time.advance(5_000);
+    await a.ensureRecent(more);
+    expect(renewals()).toBe(3);
   });
 });
