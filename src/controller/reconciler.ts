@@ -15,7 +15,7 @@ import type { StatusInput, WaitNote } from "../status/index.js";
 import type { WaitingSlot } from "../plan/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
-import { withDrainBeforeStop } from "./edge/drain.js";
+import { DrainBatches, withDrainBeforeStop, type DrainResult } from "./edge/drain.js";
 import { RetiredHosts, type HostBook } from "./retired-hosts.js";
 import { reconcileEdges, type EdgePassResult } from "./edge/keeper.js";
 import { executePlan, type ExecutionResult } from "./execute/index.js";
@@ -250,6 +250,8 @@ export class Reconciler {
       // "Progressing" goes to Git in the background: the rollout does not wait on a push.
       if (rolling.size > 0)
         this.status.submit(this.statusFor({ snapshot, desired, observation, placement, rolling }));
+      // Stops asked for together drain together: one look at the hosts and one edge step per batch.
+      const drains = new DrainBatches((refs) => this.drain(desired, refs));
       result = await executePlan(
         {
           desired,
@@ -263,7 +265,7 @@ export class Reconciler {
             const remembering =
               raw === undefined ? undefined : this.rememberingVolumes(raw, desired.cluster.name);
             const d = fenced(remembering, this.o.health.downSignal(h, time.now()));
-            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => this.drain(desired, ref));
+            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => drains.drain(ref));
           },
           time,
           signal,
@@ -468,14 +470,23 @@ export class Reconciler {
     return result;
   }
 
-  /** Before a replica is stopped: out of every edge's rotation, from a fresh look at all hosts. */
-  private async drain(desired: DesiredState, ref: string): Promise<"drained" | "nothing-to-drain"> {
+  /** Before replicas are stopped: out of every edge's rotation, from a fresh look at all hosts. */
+  private async drain(desired: DesiredState, refs: ReadonlySet<string>): Promise<Map<string, DrainResult>> {
+    const out = new Map<string, DrainResult>();
+    // Only edges hold replicas in rotation: with none (drivers without an edge) there is nothing to look at.
+    if (!desired.cluster.hosts.some((h) => this.o.fleet.driver(h.name)?.edge !== undefined)) return out;
     const observation = await this.observe(desired);
-    const replica = observation.cluster.replicas.find((r) => r.id === ref || r.name === ref);
-    if (replica === undefined) return "nothing-to-drain";
-    this.leaving.add(replica.name);
+    const found = observation.cluster.replicas.filter((r) => refs.has(r.id) || refs.has(r.name));
+    if (found.length === 0) return out;
+    for (const r of found) this.leaving.add(r.name);
     const result = await this.edges(desired, observation);
-    return [...result.outcomes.values()].some((o) => o !== "unchanged") ? "drained" : "nothing-to-drain";
+    const changed = [...result.outcomes.values()].some((o) => o !== "unchanged");
+    for (const r of found) {
+      const outcome = changed ? "drained" : "nothing-to-drain";
+      out.set(r.id, outcome);
+      out.set(r.name, outcome);
+    }
+    return out;
   }
 
   /**

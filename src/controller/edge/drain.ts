@@ -34,3 +34,36 @@ export function withDrainBeforeStop(
     ...(d.edge !== undefined ? { edge: d.edge } : {}),
   };
 }
+
+export type DrainResult = "drained" | "nothing-to-drain";
+
+/**
+ * Drains asked for while one runs go together in the next one: an update with parallelism 0
+ * stops every replica of a service at once (1,000 at 1,000 hosts), and each drain looks at
+ * every host and plans every edge; batched, that is done once or twice instead of per replica.
+ */
+export class DrainBatches {
+  private waiting:
+    { readonly refs: Set<string>; readonly result: Promise<ReadonlyMap<string, DrainResult>> } | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly run: (refs: ReadonlySet<string>) => Promise<ReadonlyMap<string, DrainResult>>,
+  ) {}
+
+  drain(ref: string): Promise<DrainResult> {
+    let batch = this.waiting;
+    if (batch === undefined) {
+      const refs = new Set<string>();
+      const result = this.tail.then(() => {
+        this.waiting = undefined; // this batch is closed: later drains form the next one
+        return this.run(refs);
+      });
+      batch = { refs, result };
+      this.waiting = batch;
+      this.tail = result.catch(() => undefined);
+    }
+    batch.refs.add(ref);
+    return batch.result.then((m) => m.get(ref) ?? "nothing-to-drain");
+  }
+}

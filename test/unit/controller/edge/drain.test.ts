@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EDGE_DRAIN_MS, withDrainBeforeStop } from "../../../../src/controller/edge/drain.js";
+import { DrainBatches, EDGE_DRAIN_MS, withDrainBeforeStop } from "../../../../src/controller/edge/drain.js";
 import type { HostDriver } from "../../../../src/controller/host-driver.js";
 
 function recordingDriver(log: string[]): HostDriver {
@@ -45,5 +45,36 @@ describe("drain before stop", () => {
     await failing.stop("c2", 1000);
     expect(log).toEqual(["stop c1", "stop c2"]);
     expect(Date.now() - started).toBeLessThan(EDGE_DRAIN_MS);
+  });
+
+  it("drains the stops asked for together in one batch, and those asked meanwhile in the next", async () => {
+    const batches: string[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const drains = new DrainBatches(async (refs) => {
+      batches.push([...refs]);
+      if (batches.length === 1) await gate;
+      return new Map([...refs].filter((r) => r !== "gone").map((r) => [r, "drained" as const]));
+    });
+    const first = Array.from({ length: 100 }, (_, i) => drains.drain(`c${i}`));
+    await Promise.resolve();
+    // Asked while the first batch runs: they wait and go together.
+    const later = [drains.drain("d1"), drains.drain("gone"), drains.drain("d2")];
+    release();
+    expect(await Promise.all(first)).toEqual(Array.from({ length: 100 }, () => "drained"));
+    expect(await Promise.all(later)).toEqual(["drained", "nothing-to-drain", "drained"]);
+    expect(batches.map((b) => b.length)).toEqual([100, 3]);
+  });
+
+  it("lets a failed batch fail its own drains only", async () => {
+    let n = 0;
+    const drains = new DrainBatches((refs) => {
+      n++;
+      return n === 1
+        ? Promise.reject(new Error("edge down"))
+        : Promise.resolve(new Map([...refs].map((r) => [r, "drained" as const])));
+    });
+    await expect(drains.drain("a")).rejects.toThrow("edge down");
+    await expect(drains.drain("b")).resolves.toBe("drained");
   });
 });
