@@ -34,6 +34,12 @@ import {
 } from "./volume-helper.js";
 import { listVolumes, volumeSizes } from "./volumes.js";
 
+/** States `docker ps` (without --all) leaves out: their ports are not held. */
+const NOT_UP: ReadonlySet<string> = new Set(["created", "exited", "dead"]);
+
+/** How long capacity and the image list are taken as read (a pull reads them again sooner). */
+export const INFO_TTL_MS = 30_000;
+
 export interface DockerHostOptions extends Endpoint {
   /** The cluster name: our containers carry gitfleet.cluster=<cluster>. */
   readonly cluster: string;
@@ -74,6 +80,8 @@ export class DockerHost {
   private readonly inspectCache = new InspectCache();
   private readonly watchers = new Set<EventWatcher>();
   private lastPingFailed = false;
+  private infoCache: { readonly at: number; readonly info: Promise<HostInfo> } | undefined;
+  private listingAll: Promise<ContainerInfo[]> | undefined;
 
   private constructor(
     private readonly ctx: HostContext,
@@ -122,7 +130,24 @@ export class DockerHost {
     this.lastPingFailed = false;
   }
 
-  async info(): Promise<HostInfo> {
+  /**
+   * Capacity and images, re-read at most every INFO_TTL_MS (and after a pull): they change
+   * rarely, and two calls per host per pass add up at 1,000 hosts. A replica's own image is
+   * pulled by its create step whatever this says.
+   */
+  info(): Promise<HostInfo> {
+    const cached = this.infoCache;
+    if (cached !== undefined && Date.now() - cached.at < INFO_TTL_MS) return cached.info;
+    const info = this.readInfo();
+    const entry = { at: Date.now(), info };
+    this.infoCache = entry;
+    info.catch(() => {
+      if (this.infoCache === entry) this.infoCache = undefined;
+    });
+    return info;
+  }
+
+  private async readInfo(): Promise<HostInfo> {
     const { docker, calls } = this.ctx;
     const [info, images] = await Promise.all([
       calls.run("info", () => docker.info() as Promise<Record<string, unknown>>, { lane: "read" }),
@@ -148,14 +173,10 @@ export class DockerHost {
    * this cluster's: they cannot be bound by our replicas or edge there.
    */
   async foreignPorts(address: string): Promise<ForeignPort[]> {
-    const all = await this.ctx.calls.run(
-      "list-containers",
-      (abortSignal) => this.ctx.docker.listContainers({ abortSignal }),
-      { lane: "read" },
-    );
+    const all = await this.allContainers();
     const out = new Map<string, ForeignPort>();
     for (const c of all) {
-      if (c.Labels?.[LABELS.cluster] === this.cluster) continue;
+      if (c.Labels?.[LABELS.cluster] === this.cluster || NOT_UP.has(c.State)) continue;
       const owner = (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, "");
       for (const p of c.Ports) {
         const ip = p.IP ?? "";
@@ -180,7 +201,9 @@ export class DockerHost {
 
   /** Our replicas on this host, rebuilt from labels (inspecting only what changed since last time). */
   async observe(): Promise<ObservedReplica[]> {
-    const list = (await this.list()).filter((c) => isReplica(c.Labels));
+    const list = (await this.allContainers()).filter(
+      (c) => c.Labels?.[LABELS.cluster] === this.cluster && isReplica(c.Labels),
+    );
     this.inspectCache.retain(new Set(list.map((c) => c.Id)));
     const replicas = await Promise.all(list.map((c) => this.observeOne(c)));
     return replicas.filter((r): r is ObservedReplica => r !== undefined);
@@ -217,12 +240,15 @@ export class DockerHost {
   }
 
   pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    this.infoCache = undefined;
     return pull(this.ctx, image, onProgress);
   }
 
   /** Pull only when the host does not have the image already. */
-  ensureImage(image: string, onProgress?: (p: PullProgress) => void): Promise<"present" | "pulled"> {
-    return ensureImage(this.ctx, image, onProgress);
+  async ensureImage(image: string, onProgress?: (p: PullProgress) => void): Promise<"present" | "pulled"> {
+    const r = await ensureImage(this.ctx, image, onProgress);
+    if (r === "pulled") this.infoCache = undefined;
+    return r;
   }
 
   ensureNetwork(opts: NetworkOptions = {}): Promise<"unchanged" | "created"> {
@@ -299,6 +325,26 @@ export class DockerHost {
     for (const w of this.watchers) w.stop();
     this.watchers.clear();
     this.agent?.destroy();
+  }
+
+  /**
+   * Every container of the host, ours and others'. A pass reads our replicas and the ports other
+   * containers hold at the same moment: callers while a listing is in flight share it, so that
+   * is one call, not two (a listing that ended is never reused).
+   */
+  private allContainers(): Promise<ContainerInfo[]> {
+    if (this.listingAll !== undefined) return this.listingAll;
+    const listing = this.ctx.calls.run(
+      "list-containers",
+      (abortSignal) => this.ctx.docker.listContainers({ all: true, abortSignal }),
+      { lane: "read" },
+    );
+    this.listingAll = listing;
+    const done = (): void => {
+      if (this.listingAll === listing) this.listingAll = undefined;
+    };
+    listing.then(done, done);
+    return listing;
   }
 
   private list(): Promise<ContainerInfo[]> {
