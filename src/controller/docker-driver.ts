@@ -81,7 +81,8 @@ function withoutSecretsToSend(secrets: SecretStore): SecretStore {
 
 class DockerHostDriver implements HostDriver {
   readonly name: string;
-  private network: { at: number; done: Promise<unknown> } | undefined;
+  /** Networks made sure of, by stack network name ("" for the cluster network). */
+  private networks = new Map<string, { at: number; done: Promise<unknown> }>();
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
   readonly edge: EdgeHost;
   readonly volumes: VolumePort;
@@ -98,7 +99,7 @@ class DockerHostDriver implements HostDriver {
     this.edge = new DockerEdgeHost({
       host: o.host.name,
       docker: edgeDocker,
-      ensureNetwork: () => this.ensureNetwork(),
+      ensureNetwork: (network?: string) => this.ensureNetwork(network),
       logger: o.logger,
       timeoutMs: 10_000,
     });
@@ -160,6 +161,8 @@ class DockerHostDriver implements HostDriver {
 
   async create(req: CreateRequest): Promise<Created> {
     await this.ensureNetwork();
+    for (const n of req.service.networkMode === "host" ? [] : (req.service.networks ?? []))
+      await this.ensureNetwork(n.name);
     if (Object.keys(req.service.envSecrets).length > 0 && !mayReceiveSecrets(this.o)) {
       // The loader already rejects such a commit; this holds even if a path around it existed.
       throw new Error(
@@ -185,7 +188,7 @@ class DockerHostDriver implements HostDriver {
     this.listing = undefined;
     return this.host.start(ref).catch((err: unknown) => {
       // Someone removed the network under us: make sure the next create recreates it.
-      if (/network .*not found/i.test(errorMessage(err))) this.network = undefined;
+      if (/network .*not found/i.test(errorMessage(err))) this.networks.clear();
       throw err;
     });
   }
@@ -196,7 +199,7 @@ class DockerHostDriver implements HostDriver {
   }
 
   removeNetwork(): Promise<"removed" | "gone"> {
-    this.network = undefined;
+    this.networks.delete("");
     return this.host.removeNetwork();
   }
 
@@ -205,16 +208,22 @@ class DockerHostDriver implements HostDriver {
     return this.host.remove(ref);
   }
 
-  /** The cluster network, checked at most every NETWORK_CHECK_MS (it can be removed behind our back). */
-  private async ensureNetwork(): Promise<void> {
-    if (this.network === undefined || Date.now() - this.network.at > NETWORK_CHECK_MS) {
-      const done = this.host.ensureNetwork().catch((err: unknown) => {
-        this.network = undefined;
-        throw err;
-      });
-      this.network = { at: Date.now(), done };
+  /**
+   * The cluster network (or the stack network `network`), checked at most every
+   * NETWORK_CHECK_MS (it can be removed behind our back).
+   */
+  private async ensureNetwork(network = ""): Promise<void> {
+    const known = this.networks.get(network);
+    if (known !== undefined && Date.now() - known.at <= NETWORK_CHECK_MS) {
+      await known.done;
+      return;
     }
-    await this.network.done;
+    const done = this.host.ensureNetwork({}, network === "" ? undefined : network).catch((err: unknown) => {
+      this.networks.delete(network);
+      throw err;
+    });
+    this.networks.set(network, { at: Date.now(), done });
+    await done;
   }
 
   watch(onEvent: (e: DriverEvent) => void): () => void {

@@ -70,6 +70,7 @@ function listenerFor(
   slot: Slot,
   backends: ReadonlyMap<string, EdgeBackend>,
   issues: EdgeIssue[],
+  names: ReadonlyMap<string, readonly string[]> | undefined,
 ): EdgeListener {
   const modeOf = (r: EdgeRoute): AppMode => backends.get(r.backend)?.mode ?? "tcp";
   // Published ports are unique per protocol (a spec rule), so at most one ingress route; be safe anyway.
@@ -101,7 +102,10 @@ function listenerFor(
     mode === "http" && distinct.length > 1
       ? accepted
           .filter((r) => r.kind === "discovery")
-          .map((r) => ({ service: r.service, backend: r.backend }))
+          .map((r) => {
+            const own = names?.get(r.service);
+            return { service: r.service, backend: r.backend, ...(own !== undefined ? { names: own } : {}) };
+          })
       : [];
   const defaultBackend = ingress?.backend ?? (distinct.length === 1 ? distinct[0] : undefined);
   return {
@@ -120,7 +124,8 @@ export function buildListeners(
   backends: readonly EdgeBackend[],
   binds: Binds,
   issues: EdgeIssue[],
+  names?: ReadonlyMap<string, readonly string[]>,
 ): EdgeListener[] {
   const byName = new Map(backends.map((b) => [b.name, b]));
-  return collectRoutes(services, byName, binds).map((slot) => listenerFor(slot, byName, issues));
+  return collectRoutes(services, byName, binds).map((slot) => listenerFor(slot, byName, issues, names));
 }

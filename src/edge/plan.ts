@@ -42,7 +42,7 @@ export function planEdge(input: EdgeInput): EdgePlan {
 
 /** Given a host's backends: its listeners (minus ports held on the host) and its issues, sorted. */
 export function finishPlan(
-  input: Pick<EdgeInput, "cluster" | "host" | "services" | "foreignPorts" | "options">,
+  input: Pick<EdgeInput, "cluster" | "host" | "services" | "foreignPorts" | "options" | "names">,
   backends: readonly EdgeBackend[],
   issues: EdgeIssue[],
 ): EdgePlan {
@@ -55,7 +55,7 @@ export function finishPlan(
     discovery: options.discoveryBind,
     blocked: new Set(conflicts.map((c) => c.port)),
   };
-  const listeners = buildListeners(input.services, backends, binds, issues);
+  const listeners = buildListeners(input.services, backends, binds, issues, input.names);
   return {
     cluster: input.cluster,
     host: { name: input.host.name, address: input.host.address },

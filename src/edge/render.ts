@@ -87,8 +87,10 @@ function frontend(l: EdgeListener): string {
   const lines = [comment(served), `bind ${formatAddress(l.bind, l.port)}`, `mode ${l.mode}`];
   if (l.mode === "http") {
     lines.push("option httplog", "option forwardfor");
-    for (const r of l.hostRoutes)
-      lines.push(`use_backend ${r.backend} if { req.hdr(host) -i ${r.service} ${r.service}:${l.port} }`);
+    for (const r of l.hostRoutes) {
+      const hosts = (r.names ?? [r.service]).flatMap((n) => [n, `${n}:${l.port}`]);
+      lines.push(`use_backend ${r.backend} if { req.hdr(host) -i ${hosts.join(" ")} }`);
+    }
   } else {
     lines.push("option tcplog");
   }

@@ -41,6 +41,8 @@ export interface FleetEdgeInput {
   readonly replicas: readonly ObservedReplica[];
   /** Options every host shares; `ingressBind` may be given per host to `planFor`. */
   readonly options?: EdgeOptions;
+  /** The names each service answers to on the network these edges serve (see EdgeInput.names). */
+  readonly names?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One host's part of its plan. */
@@ -109,6 +111,7 @@ export class FleetEdges {
         host: h.host,
         services: this.input.services,
         ...(h.foreignPorts !== undefined ? { foreignPorts: h.foreignPorts } : {}),
+        ...(this.input.names !== undefined ? { names: this.input.names } : {}),
         options: { ...this.input.options, ...h.options },
       },
       backends,

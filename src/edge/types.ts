@@ -43,6 +43,11 @@ export interface EdgeInput {
   readonly services: readonly ServiceSpec[];
   /** Observed replicas on all hosts; only running and healthy ones become backends. */
   readonly replicas: readonly ObservedReplica[];
+  /**
+   * The names each service answers to on the network this edge serves (a stack network: its
+   * Compose name, full name and aliases); absent: its service name. HTTP routes by these.
+   */
+  readonly names?: ReadonlyMap<string, readonly string[]>;
   /** Ports held on this host's address by containers gitfleet does not manage: no listener there. */
   readonly foreignPorts?: readonly ForeignPort[];
   readonly options?: EdgeOptions;
@@ -106,7 +111,12 @@ export interface EdgeListener {
   readonly port: number;
   readonly mode: AppMode;
   /** Requests whose Host names a service go to that service's backend (HTTP only). */
-  readonly hostRoutes: readonly { readonly service: string; readonly backend: string }[];
+  readonly hostRoutes: readonly {
+    readonly service: string;
+    readonly backend: string;
+    /** The names a Host header may give for it: the service's name, or its names on a stack network. */
+    readonly names?: readonly string[];
+  }[];
   /** Everything else; absent = 503 (HTTP) or an immediate close (TCP). */
   readonly defaultBackend?: string;
   readonly routes: readonly EdgeRoute[];

@@ -38,6 +38,16 @@ export function clusterNetworkName(cluster: string): string {
   return `gf-${cluster}`;
 }
 
+/** A stack network on one host (`shop_default`, or an external network's name), as Docker names it. */
+export function stackNetworkName(cluster: string, network: string): string {
+  return `gf-${cluster}-net-${network}`;
+}
+
+/** The names edge of one stack network: on that network, answering to the names of its services. */
+export function networkEdgeContainerName(cluster: string, network: string): string {
+  return `gf-${cluster}-names-${network}`;
+}
+
 /**
  * Ports the edge uses itself inside its container (HAProxy's master socket), so
  * no ingress port may be published on them. Above Linux's ephemeral range.

@@ -77,6 +77,8 @@ export interface ObservedReplica {
   readonly publishedPorts: Readonly<Record<string, number>>;
   /** The replica's address on its host's cluster network; absent when it is not attached. */
   readonly clusterAddress?: string;
+  /** A stack's replica: its address on each stack network it joined, by the network's name (shop_default). */
+  readonly networkAddresses?: Readonly<Record<string, string>>;
 }
 
 /** The container's process is there (running, restarting or paused): it holds its slot. */

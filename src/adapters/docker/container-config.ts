@@ -5,7 +5,7 @@
 
 import path from "node:path";
 import type { ContainerCreateOptions, MountSettings } from "dockerode";
-import { clusterNetworkName, containerName } from "../../model/names.js";
+import { clusterNetworkName, containerName, stackNetworkName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
 import type { ClusterPolicy, ServiceSpec, VolumeDecl, VolumeSpec } from "../../model/spec.js";
 import { VOLUME_LABELS, volumeName } from "../../model/volumes.js";
@@ -68,7 +68,8 @@ export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions 
   const hostNetwork = s.networkMode === "host";
   if (hostNetwork && !req.policy.allowHostNetwork)
     throw new PolicyError(`${s.name}: host network is not allowed`);
-  const network = req.network ?? clusterNetworkName(req.cluster);
+  // A stack's service joins its stack networks (the first at create, the others before it starts).
+  const network = replicaNetworks(req)[0] ?? clusterNetworkName(req.cluster);
   const env = [...Object.entries(s.environment), ...Object.entries(req.secretEnv)].map(
     ([k, v]) => `${k}=${v}`,
   );
@@ -154,6 +155,14 @@ function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {
       DriverConfig: { Name: decl?.driver ?? "local", Options: { ...decl?.driverOpts } },
     },
   };
+}
+
+/** The Docker networks a replica joins: its stack networks, else the cluster network (or `req.network`). */
+export function replicaNetworks(req: ReplicaRequest): string[] {
+  if (req.service.networkMode === "host") return [];
+  const stack = req.service.networks;
+  if (stack !== undefined && stack.length > 0) return stack.map((n) => stackNetworkName(req.cluster, n.name));
+  return [req.network ?? clusterNetworkName(req.cluster)];
 }
 
 /** Inside an allowed prefix (by path segments) and never the Docker socket. */

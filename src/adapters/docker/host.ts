@@ -251,8 +251,9 @@ export class DockerHost {
     return r;
   }
 
-  ensureNetwork(opts: NetworkOptions = {}): Promise<"unchanged" | "created"> {
-    return ensureNetwork(this.ctx, opts);
+  /** The cluster network, or with `network` a stack network. */
+  ensureNetwork(opts: NetworkOptions = {}, network?: string): Promise<"unchanged" | "created"> {
+    return ensureNetwork(this.ctx, opts, network);
   }
 
   /** Create (not start) one replica; an existing container of that name and cluster is adopted. */

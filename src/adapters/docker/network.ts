@@ -1,7 +1,9 @@
-// The per-host cluster network every managed container joins (a bridge; the
-// service name is each container's alias on it).
+// The per-host cluster network every managed container of services/ joins,
+// and the stack networks (one bridge per host for each, created where a
+// replica or a names edge needs it). Names are the edges' aliases, never the
+// replicas' (see container-config.ts).
 
-import { clusterNetworkName } from "../../model/names.js";
+import { clusterNetworkName, stackNetworkName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
@@ -13,11 +15,17 @@ export interface NetworkOptions {
   readonly hostBindingIpv4?: string;
 }
 
+/** The label that names the stack network a Docker network is for. */
+export const NETWORK_LABEL = "gitfleet.network";
+
+/** `network`: a stack network (created as gf-<cluster>-net-<network>); absent: the cluster network. */
 export async function ensureNetwork(
   ctx: HostContext,
   opts: NetworkOptions,
+  network?: string,
 ): Promise<"unchanged" | "created"> {
-  const name = clusterNetworkName(ctx.cluster);
+  const name =
+    network === undefined ? clusterNetworkName(ctx.cluster) : stackNetworkName(ctx.cluster, network);
   const existing = await ctx.calls.run(
     "list-networks",
     (abortSignal) => ctx.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
@@ -31,8 +39,13 @@ export async function ensureNetwork(
         Name: name,
         Driver: "bridge",
         CheckDuplicate: true,
-        Labels: { [LABELS.cluster]: ctx.cluster },
-        ...(opts.subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: opts.subnet }] } } : {}),
+        Labels: {
+          [LABELS.cluster]: ctx.cluster,
+          ...(network !== undefined ? { [NETWORK_LABEL]: network } : {}),
+        },
+        ...(opts.subnet && network === undefined
+          ? { IPAM: { Driver: "default", Config: [{ Subnet: opts.subnet }] } }
+          : {}),
         ...(opts.hostBindingIpv4
           ? { Options: { "com.docker.network.bridge.host_binding_ipv4": opts.hostBindingIpv4 } }
           : {}),

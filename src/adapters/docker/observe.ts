@@ -6,7 +6,7 @@
 import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
 import type { ContainerState, Health, ObservedReplica } from "../../model/observed.js";
 import { LABELS } from "../../model/observed.js";
-import { clusterNetworkName } from "../../model/names.js";
+import { clusterNetworkName, stackNetworkName } from "../../model/names.js";
 
 /** What only inspect tells us. */
 export interface InspectDetail {
@@ -93,14 +93,30 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
   };
 }
 
-/** The container's IPv4 address on its cluster's network (the edge on the same host dials it there). */
-function clusterAddressOf(info: ContainerInfo): { clusterAddress?: string } {
+/**
+ * The container's IPv4 address on its cluster's network (the edge on the same host dials it
+ * there), and on each stack network it joined (that network's names edge dials it there). A
+ * stack's replica is not on the cluster network: its first stack network's address stands in
+ * (the ingress edge, on the host's network, reaches every bridge).
+ */
+function clusterAddressOf(info: ContainerInfo): {
+  clusterAddress?: string;
+  networkAddresses?: Record<string, string>;
+} {
   const cluster = info.Labels[LABELS.cluster];
   if (cluster === undefined) return {};
   // The list may leave NetworkSettings out for containers being removed.
   const networks = (info.NetworkSettings as Partial<ContainerInfo["NetworkSettings"]> | undefined)?.Networks;
-  const ip = networks?.[clusterNetworkName(cluster)]?.IPAddress;
-  return ip !== undefined && ip !== "" ? { clusterAddress: ip } : {};
+  const prefix = stackNetworkName(cluster, "");
+  const stack: Record<string, string> = {};
+  for (const [name, n] of Object.entries(networks ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (name.startsWith(prefix) && n.IPAddress) stack[name.slice(prefix.length)] = n.IPAddress;
+  }
+  const ip = networks?.[clusterNetworkName(cluster)]?.IPAddress || Object.values(stack)[0];
+  return {
+    ...(ip !== undefined && ip !== "" ? { clusterAddress: ip } : {}),
+    ...(Object.keys(stack).length > 0 ? { networkAddresses: stack } : {}),
+  };
 }
 
 /** Docker writes "0001-01-01T00:00:00Z" for "never". */

@@ -6,7 +6,7 @@ import { LABELS } from "../../model/observed.js";
 import type { SecretStore } from "../../model/ports.js";
 import type { ServiceSpec } from "../../model/spec.js";
 import type { HostContext } from "./context.js";
-import { buildCreateOptions, PolicyError, type ReplicaRequest } from "./container-config.js";
+import { buildCreateOptions, PolicyError, replicaNetworks, type ReplicaRequest } from "./container-config.js";
 import { DockerError } from "./errors.js";
 
 /** A replica request without the cluster, which the host already knows. */
@@ -44,6 +44,7 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     const c = await ctx.calls.run("create", (abortSignal) =>
       ctx.docker.createContainer({ ...options, abortSignal }),
     );
+    await joinNetworks(ctx, c.id, replicaNetworks(req).slice(1));
     return { id: c.id, name, adopted: false };
   } catch (err) {
     if (!(err instanceof DockerError) || err.code !== "conflict") throw err;
@@ -63,8 +64,31 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
       },
     );
   }
+  const joined = new Set(Object.keys(existing.NetworkSettings?.Networks ?? {}));
+  await joinNetworks(
+    ctx,
+    existing.Id,
+    replicaNetworks(req).filter((n) => !joined.has(n)),
+  );
   ctx.logger.info({ container: name, id: existing.Id }, "adopted existing container");
   return { id: existing.Id, name, adopted: true };
+}
+
+/**
+ * A container is created on one network (the Engine API before 1.44 takes only one); the
+ * others are joined before it starts, so its process starts on all of them.
+ */
+async function joinNetworks(ctx: HostContext, id: string, networks: readonly string[]): Promise<void> {
+  for (const network of networks) {
+    try {
+      await ctx.calls.run("network-connect", () => ctx.docker.getNetwork(network).connect({ Container: id }));
+    } catch (err) {
+      // Joined already (an adopted container, a retried pass): nothing to do.
+      if (err instanceof DockerError && err.code === "conflict") continue;
+      if (/already exists/i.test(err instanceof Error ? err.message : String(err))) continue;
+      throw err;
+    }
+  }
 }
 
 export class MissingSecretError extends Error {

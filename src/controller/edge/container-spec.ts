@@ -16,14 +16,22 @@
 
 import { createHash } from "node:crypto";
 import type { ContainerCreateOptions } from "dockerode";
-import { clusterNetworkName, edgeContainerName, edgeNamesContainerName } from "../../model/names.js";
+import {
+  clusterNetworkName,
+  edgeContainerName,
+  edgeNamesContainerName,
+  networkEdgeContainerName,
+  stackNetworkName,
+} from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
 import type { ServiceSpec } from "../../model/spec.js";
 import { EDGE_CONFIG_DIR, EDGE_CONFIG_FILE, MASTER_CLI } from "./container-target.js";
 
 export const EDGE_SHAPE_LABEL = "gitfleet.edge-shape";
-/** Which of a host's two edge containers: "ingress" or "names". */
+/** Which of a host's edge containers: "ingress", "names", or "network" (a stack network's names edge). */
 export const EDGE_PART_LABEL = "gitfleet.edge-part";
+/** On a stack network's names edge: the stack network it serves. */
+export const EDGE_NETWORK_LABEL = "gitfleet.edge-network";
 
 export type EdgePart = "ingress" | "names";
 
@@ -37,15 +45,33 @@ export function edgeShape(cluster: string, image: string): EdgeShape {
   return { cluster, image };
 }
 
-/** Service names the names edge answers to on the cluster network, sorted, each once. */
+/** Service names the names edge answers to on the cluster network, sorted, each once (not a stack's). */
 export function edgeAliases(services: readonly ServiceSpec[]): string[] {
-  const names = services.filter((s) => s.networkMode !== "host").map((s) => s.name);
+  const names = services
+    .filter((s) => s.networkMode !== "host" && s.networks === undefined)
+    .map((s) => s.name);
   return [...new Set(names)].sort();
 }
 
-export function shapeHash(shape: EdgeShape, part: EdgePart): string {
+/** Per stack network, the names its edge answers to there (every service's names on it), sorted. */
+export function networkAliases(services: readonly ServiceSpec[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const s of services) {
+    if (s.networkMode === "host") continue;
+    for (const n of s.networks ?? []) {
+      const set = out.get(n.name) ?? new Set<string>();
+      for (const a of n.aliases) set.add(a);
+      out.set(n.name, set);
+    }
+  }
+  return new Map(
+    [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v].sort()]),
+  );
+}
+
+export function shapeHash(shape: EdgeShape, part: EdgePart, network?: string): string {
   return createHash("sha256")
-    .update(JSON.stringify({ ...shape, part }))
+    .update(JSON.stringify(network === undefined ? { ...shape, part } : { ...shape, part, network }))
     .digest("hex")
     .slice(0, 16);
 }
@@ -85,6 +111,28 @@ export function ingressCreateOptions(shape: EdgeShape): ContainerCreateOptions {
     ...o,
     // Docker brings a crashed edge back at once; the next pass re-applies its configuration.
     HostConfig: { RestartPolicy: { Name: "unless-stopped" }, NetworkMode: "host" },
+  };
+}
+
+/** A stack network's names edge: on that network, carrying the names of its services there. */
+export function networkEdgeCreateOptions(
+  shape: EdgeShape,
+  network: string,
+  aliases: readonly string[],
+): ContainerCreateOptions {
+  const docker = stackNetworkName(shape.cluster, network);
+  const o = base(shape, "names");
+  return {
+    ...o,
+    name: networkEdgeContainerName(shape.cluster, network),
+    Labels: {
+      ...o.Labels,
+      [EDGE_PART_LABEL]: "network",
+      [EDGE_NETWORK_LABEL]: network,
+      [EDGE_SHAPE_LABEL]: shapeHash(shape, "names", network),
+    },
+    HostConfig: { RestartPolicy: { Name: "unless-stopped" }, NetworkMode: docker },
+    NetworkingConfig: { EndpointsConfig: { [docker]: { Aliases: [...aliases] } } },
   };
 }
 

@@ -28,13 +28,18 @@ import { EdgeError } from "../../adapters/edge/errors.js";
 import { unbindablePorts } from "../../edge/index.js";
 import type { ForeignPort } from "../../model/observed.js";
 import type { EdgeTarget } from "../../adapters/edge/target.js";
-import { clusterNetworkName } from "../../model/names.js";
+import { clusterNetworkName, networkEdgeContainerName, stackNetworkName } from "../../model/names.js";
+import { LABELS } from "../../model/observed.js";
 import { containerEdgeTarget, EDGE_CONFIG_FILE, putFile } from "./container-target.js";
+import type { ContainerCreateOptions } from "dockerode";
 import {
+  EDGE_NETWORK_LABEL,
+  EDGE_PART_LABEL,
   EDGE_SHAPE_LABEL,
   edgePartName,
   ingressCreateOptions,
   namesCreateOptions,
+  networkEdgeCreateOptions,
   shapeHash,
   type EdgePart,
   type EdgeShape,
@@ -73,6 +78,28 @@ export interface EdgeWant {
   readonly ingress: string;
   /** Configuration of the names edge (service-discovery listeners). */
   readonly names: string;
+  /** One names edge per stack network used on the cluster: its names there and its configuration. */
+  readonly networks?: readonly NetworkEdgeWant[];
+}
+
+export interface NetworkEdgeWant {
+  /** The stack network (shop_default). */
+  readonly network: string;
+  readonly aliases: readonly string[];
+  readonly config: string;
+}
+
+/** One edge container as the pass wants it. */
+interface PartWant {
+  readonly part: EdgePart;
+  readonly name: string;
+  readonly shape: string;
+  readonly config: string;
+  /** The network whose aliases it carries (names edges), and those aliases. */
+  readonly aliasesOn?: { readonly network: string; readonly aliases: readonly string[] };
+  readonly create: () => ContainerCreateOptions;
+  /** Made sure of before the container is created. */
+  readonly ensureNetwork?: () => Promise<void>;
 }
 
 /** What the controller needs of a host to run its edge. */
@@ -92,8 +119,8 @@ export interface EdgeHost {
 export interface DockerEdgeHostOptions {
   readonly host: string;
   readonly docker: Docker;
-  /** The cluster network must exist before the names edge joins it. */
-  readonly ensureNetwork: () => Promise<void>;
+  /** The cluster network (or the stack network named) must exist before a names edge joins it. */
+  readonly ensureNetwork: (network?: string) => Promise<void>;
   readonly logger: Logger;
   readonly timeoutMs: number;
 }
@@ -158,10 +185,63 @@ export class DockerEdgeHost implements EdgeHost {
   }
 
   async ensure(want: EdgeWant, mayDisrupt: () => boolean): Promise<EdgeOutcome> {
-    // The names edge first: a new service's name must answer before anything routes to it.
-    const names = await this.ensurePart("names", want, want.names, mayDisrupt);
-    const ingress = await this.ensurePart("ingress", want, want.ingress, mayDisrupt);
-    return worstOutcome(names, ingress);
+    const { cluster } = want.shape;
+    const clusterNet = clusterNetworkName(cluster);
+    // The names edges first: a new service's name must answer before anything routes to it.
+    // They are independent containers: made sure of side by side (each is several API calls).
+    const clusterNames: PartWant = {
+      part: "names",
+      name: edgePartName(cluster, "names"),
+      shape: shapeHash(want.shape, "names"),
+      config: want.names,
+      aliasesOn: { network: clusterNet, aliases: want.aliases },
+      create: () => namesCreateOptions(want.shape, want.aliases),
+      ensureNetwork: () => this.o.ensureNetwork(),
+    };
+    const networkNames = (want.networks ?? []).map((n): PartWant => ({
+      part: "names",
+      name: networkEdgeContainerName(cluster, n.network),
+      shape: shapeHash(want.shape, "names", n.network),
+      config: n.config,
+      aliasesOn: { network: stackNetworkName(cluster, n.network), aliases: n.aliases },
+      create: () => networkEdgeCreateOptions(want.shape, n.network, n.aliases),
+      ensureNetwork: () => this.o.ensureNetwork(n.network),
+    }));
+    const names = await Promise.all(
+      [clusterNames, ...networkNames].map((p) => this.ensurePart(p, mayDisrupt)),
+    );
+    const outcome = names.reduce(worstOutcome, "unchanged" as EdgeOutcome);
+    const ingress = await this.ensurePart(
+      {
+        part: "ingress",
+        name: edgePartName(cluster, "ingress"),
+        shape: shapeHash(want.shape, "ingress"),
+        config: want.ingress,
+        create: () => ingressCreateOptions(want.shape),
+      },
+      mayDisrupt,
+    );
+    await this.removeNetworkEdges(cluster, new Set((want.networks ?? []).map((n) => n.network)));
+    return worstOutcome(outcome, ingress);
+  }
+
+  /** The names edges of stack networks no service uses any more (a removed stack). */
+  private async removeNetworkEdges(cluster: string, wanted: ReadonlySet<string>): Promise<void> {
+    const edges = await this.o.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.cluster}=${cluster}`, `${EDGE_PART_LABEL}=network`] },
+    });
+    for (const e of edges) {
+      const network = e.Labels[EDGE_NETWORK_LABEL];
+      if (network === undefined || wanted.has(network)) continue;
+      await this.o.docker
+        .getContainer(e.Id)
+        .remove({ force: true })
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+      this.o.logger.info({ host: this.o.host, network }, "names edge of an unused stack network removed");
+    }
   }
 
   private async inspect(name: string): Promise<ContainerInspectInfo | undefined> {
@@ -174,16 +254,10 @@ export class DockerEdgeHost implements EdgeHost {
       });
   }
 
-  private async ensurePart(
-    part: EdgePart,
-    want: EdgeWant,
-    config: string,
-    mayDisrupt: () => boolean,
-  ): Promise<EdgeOutcome> {
-    const { cluster } = want.shape;
-    const name = edgePartName(cluster, part);
+  private async ensurePart(p: PartWant, mayDisrupt: () => boolean): Promise<EdgeOutcome> {
+    const { part, name, config } = p;
     const current = await this.inspect(name);
-    const sameShape = current?.Config.Labels?.[EDGE_SHAPE_LABEL] === shapeHash(want.shape, part);
+    const sameShape = current?.Config.Labels?.[EDGE_SHAPE_LABEL] === p.shape;
     if (current !== undefined && sameShape) {
       if (!current.State.Running || current.State.Restarting) {
         // Never re-created in a loop for what its configuration did: started with the current one,
@@ -197,17 +271,16 @@ export class DockerEdgeHost implements EdgeHost {
         return "started";
       }
       const before = Date.now();
-      const applied = await applyEdgeConfig(this.target(cluster, part), config).catch(
-        async (err: unknown) => {
-          // The old workers keep serving; the log says whether a listener could not be bound.
-          if (part === "ingress" && err instanceof EdgeError && err.code === "edge-reload-failed")
-            await this.learnUnbindable(name, before);
-          throw err;
-        },
-      );
+      const target = containerEdgeTarget(this.o.docker, this.o.host, name, this.o.timeoutMs);
+      const applied = await applyEdgeConfig(target, config).catch(async (err: unknown) => {
+        // The old workers keep serving; the log says whether a listener could not be bound.
+        if (part === "ingress" && err instanceof EdgeError && err.code === "edge-reload-failed")
+          await this.learnUnbindable(name, before);
+        throw err;
+      });
       const reloaded = applied.outcome === "unchanged" ? "unchanged" : "reloaded";
-      if (part === "names")
-        return worstOutcome(reloaded, await this.rename(current, cluster, want.aliases, mayDisrupt));
+      if (p.aliasesOn !== undefined)
+        return worstOutcome(reloaded, await this.rename(current, p.aliasesOn, mayDisrupt));
       return reloaded;
     }
     if (current !== undefined) {
@@ -220,10 +293,8 @@ export class DockerEdgeHost implements EdgeHost {
           if (!isNotFound(err)) throw err;
         });
     }
-    if (part === "names") await this.o.ensureNetwork();
-    const options =
-      part === "ingress" ? ingressCreateOptions(want.shape) : namesCreateOptions(want.shape, want.aliases);
-    const created = await this.o.docker.createContainer(options);
+    await p.ensureNetwork?.();
+    const created = await this.o.docker.createContainer(p.create());
     // In place before HAProxy starts, so it starts with it; the marker says so for the next pass.
     await this.install(name, config);
     await created.start();
@@ -239,11 +310,9 @@ export class DockerEdgeHost implements EdgeHost {
   /** New service names: the running names edge re-attached to the network with them. */
   private async rename(
     current: ContainerInspectInfo,
-    cluster: string,
-    aliases: readonly string[],
+    { network, aliases }: { readonly network: string; readonly aliases: readonly string[] },
     mayDisrupt: () => boolean,
   ): Promise<EdgeOutcome> {
-    const network = clusterNetworkName(cluster);
     if (sameAliases(current, network, aliases)) return "unchanged";
     if (!mayDisrupt()) return "deferred";
     const net = this.o.docker.getNetwork(network);

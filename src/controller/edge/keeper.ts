@@ -23,9 +23,9 @@ import {
   type EdgePlan,
 } from "../../edge/index.js";
 import type { ForeignPort, ObservedHost, ObservedReplica } from "../../model/observed.js";
-import type { DesiredState, HostSpec } from "../../model/spec.js";
+import type { DesiredState, HostSpec, ServiceSpec } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
-import { edgeAliases, edgeShape } from "./container-spec.js";
+import { edgeAliases, edgeShape, networkAliases } from "./container-spec.js";
 import type { EdgeHost, EdgeOutcome, EdgeWant } from "./edge-host.js";
 import { EdgeError } from "../../adapters/edge/errors.js";
 import { serviceEndpoints } from "./endpoints.js";
@@ -63,12 +63,24 @@ export function edgePlans(
  * plans the edges it applies (each plan lists every replica: at 1,000 hosts of 10 replicas, one
  * plan holds 10,000 servers) and lets each go once rendered.
  */
+/** What one set of edges serves, when not every service as observed (the names edges). */
+interface PlanScope {
+  readonly services: readonly ServiceSpec[];
+  /** The replicas as these edges dial them (a stack network's edge: at their address there). */
+  readonly replicas?: readonly ObservedReplica[];
+  /** The names each service answers to there, for HTTP routing on a stack network. */
+  readonly names?: ReadonlyMap<string, readonly string[]>;
+}
+
 class PassEdges {
   private readonly fleet: FleetEdges;
   private readonly observed: ReadonlyMap<string, ObservedHost>;
   private readonly specs: ReadonlyMap<string, HostSpec>;
 
-  constructor(private readonly input: EdgePassInput) {
+  constructor(
+    private readonly input: EdgePassInput,
+    scope?: PlanScope,
+  ) {
     const { desired } = input;
     const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
     this.fleet = new FleetEdges({
@@ -78,8 +90,9 @@ class PassEdges {
         address: h.address,
         ...(down.has(h.name) ? { state: "down" as const } : {}),
       })),
-      services: desired.services,
-      replicas: input.replicas.filter((r) => !(input.leaving?.has(r.name) ?? false)),
+      services: scope?.services ?? desired.services,
+      replicas: (scope?.replicas ?? input.replicas).filter((r) => !(input.leaving?.has(r.name) ?? false)),
+      ...(scope?.names !== undefined ? { names: scope.names } : {}),
     });
     this.observed = new Map(input.hosts.map((h) => [h.name, h]));
     this.specs = new Map(desired.cluster.hosts.map((h) => [h.name, h]));
@@ -130,6 +143,35 @@ class PassEdges {
   }
 }
 
+/** The cluster network's names edges serve the services/ documents only; a stack's are on its networks. */
+function clusterNames(input: EdgePassInput): PassEdges {
+  return new PassEdges(input, { services: input.desired.services.filter((s) => s.networks === undefined) });
+}
+
+/**
+ * Per stack network: the names edges of that network. They serve the services on it, route
+ * HTTP by their names there, and dial their own host's replicas at their address on that
+ * network (the only bridge they share with them).
+ */
+export function networkEdges(input: EdgePassInput): Map<string, PassEdges> {
+  const out = new Map<string, PassEdges>();
+  for (const network of networkAliases(input.desired.services).keys()) {
+    const services = input.desired.services.filter(
+      (s) => s.networkMode !== "host" && (s.networks ?? []).some((n) => n.name === network),
+    );
+    const names = new Map(
+      services.map((s) => [s.name, s.networks?.find((n) => n.name === network)?.aliases ?? [s.name]]),
+    );
+    const replicas = input.replicas.map((r) => {
+      const { clusterAddress: _, ...rest } = r;
+      const address = r.networkAddresses?.[network];
+      return address !== undefined ? { ...rest, clusterAddress: address } : rest;
+    });
+    out.set(network, new PassEdges(input, { services, replicas, names }));
+  }
+  return out;
+}
+
 export async function reconcileEdges(
   input: EdgePassInput,
   edgeOf: (host: string) => EdgeHost | undefined,
@@ -143,6 +185,9 @@ export async function reconcileEdges(
   const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
   const shape = edgeShape(input.desired.cluster.name, input.desired.cluster.edge.image);
   const aliases = edgeAliases(input.desired.services);
+  const byNetwork = networkAliases(input.desired.services);
+  const names = clusterNames(input);
+  const networks = networkEdges(input);
   // One disruptive change per pass, cluster-wide: the first host (in cluster.yaml order) to ask gets it.
   let turnTaken = false;
   const mayDisrupt = (): boolean => {
@@ -155,9 +200,22 @@ export async function reconcileEdges(
       const edge = edgeOf(h.name);
       if (edge === undefined || down.has(h.name) || !input.fresh.has(h.name)) return;
       // Planned (again) at each apply: a bind failure leaves the ports it found out of the next.
+      const discovery = (edges: PassEdges | undefined): string =>
+        edges === undefined ? "" : renderEdgePlan(splitEdgePlan(edges.planFor(h.name)).names);
       const want = (): EdgeWant => {
         const parts = splitEdgePlan(planner.planFor(h.name, heldOf));
-        return { shape, aliases, ingress: renderEdgePlan(parts.ingress), names: renderEdgePlan(parts.names) };
+        const perNetwork = [...byNetwork].map(([network, list]) => ({
+          network,
+          aliases: list,
+          config: discovery(networks.get(network)),
+        }));
+        return {
+          shape,
+          aliases,
+          ingress: renderEdgePlan(parts.ingress),
+          names: discovery(names),
+          ...(perNetwork.length > 0 ? { networks: perNetwork } : {}),
+        };
       };
       const ensure = async (): Promise<EdgeOutcome> => {
         try {

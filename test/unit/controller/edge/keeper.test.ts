@@ -165,3 +165,56 @@ describe("the edge step of a pass", () => {
     expect(result.outcomes.size).toBe(0);
   });
 });
+
+describe("stack networks", () => {
+  // Two stacks, each with a service named web on port 80: each stack's network edge answers
+  // to "web" for its own stack only; the cluster network's names edge knows neither.
+  const onNet = (name: string, stack: string, also: string[] = []): ReturnType<typeof service> => ({
+    ...service(name, { replicas: 1 }),
+    ports: [{ target: 80, protocol: "tcp", mode: "ingress", appProtocol: "http" }],
+    stack: { name: stack, service: "web" },
+    networks: [
+      { name: `${stack}_default`, aliases: ["web", name] },
+      ...also.map((n) => ({ name: n, aliases: ["web", name] })),
+    ],
+  });
+  const a = onNet("a_web", "a", ["shared"]);
+  const b = onNet("b_web", "b");
+  const api = service("api", { ingressPorts: [8080] });
+  const state = desiredState(hosts, [a, b, api]);
+  const local = (r: ObservedReplica, addresses: Record<string, string>): ObservedReplica => ({
+    ...r,
+    clusterAddress: Object.values(addresses)[0] ?? "",
+    networkAddresses: addresses,
+    publishedPorts: { "80/tcp": 31000 },
+  });
+  const observed = [
+    local(replica(a, "1", "h1"), { a_default: "172.20.0.5", shared: "172.22.0.5" }),
+    local(replica(b, "1", "h1"), { b_default: "172.21.0.7" }),
+  ];
+
+  it("gives each stack network its own names edge, routing its Compose names to its own services", async () => {
+    const edge = new FakeEdge();
+    await reconcileEdges(
+      { desired: state, hosts: hosts.map((h) => h.observed), replicas: observed, fresh: new Set(["h1"]) },
+      (h) => (h === "h1" ? edge : undefined),
+      logger,
+    );
+    const want = edge.calls[0];
+    expect(want?.aliases).toEqual(["api"]);
+    expect(want?.names).not.toContain("a_web");
+    expect(want?.networks?.map((n) => [n.network, n.aliases])).toEqual([
+      ["a_default", ["a_web", "web"]],
+      ["b_default", ["b_web", "web"]],
+      ["shared", ["a_web", "web"]],
+    ]);
+    const config = (network: string): string =>
+      want?.networks?.find((n) => n.network === network)?.config ?? "";
+    // Each network's edge dials its own host's replica at its address on that network.
+    expect(config("a_default")).toContain("172.20.0.5:80");
+    expect(config("a_default")).not.toContain("b_web");
+    expect(config("shared")).toContain("172.22.0.5:80");
+    expect(config("b_default")).toContain("172.21.0.7:80");
+    expect(config("b_default")).not.toContain("a_web");
+  });
+});

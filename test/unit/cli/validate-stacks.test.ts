@@ -1,0 +1,82 @@
+// `gitfleet validate` on a repository of real Compose files (test/fixtures/compose/,
+// public projects' files as published) deployed as stacks: every problem is
+// listed with its place in the file it is about, and each stack's services
+// are named <stack>_<service>.
+
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validate } from "../../../src/cli/commands/validate.js";
+
+const FIXTURES = resolve(import.meta.dirname, "../../fixtures/compose");
+const CLUSTER = `kind: Cluster
+name: fixtures
+hosts:
+  - {name: h1, docker: "unix:///var/run/docker.sock", address: 10.0.0.1}
+`;
+
+interface Problem {
+  readonly path: string;
+  readonly line: number;
+  readonly col: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+let dir: string;
+let stacks: string[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gitfleet-stacks-"));
+  await writeFile(join(dir, "cluster.yaml"), CLUSTER);
+  const entries = await readdir(FIXTURES, { withFileTypes: true });
+  stacks = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  for (const name of stacks)
+    await cp(join(FIXTURES, name), join(dir, "stacks", name.toLowerCase()), { recursive: true });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function validateJson(): Promise<{ valid: boolean; errors: Problem[]; warnings: Problem[] }> {
+  let stdout = "";
+  await validate(dir, { json: true }, { out: (t) => void (stdout += t), err: () => undefined, cwd: dir });
+  return JSON.parse(stdout) as { valid: boolean; errors: Problem[]; warnings: Problem[] };
+}
+
+describe("validate on stacks of public Compose files", () => {
+  it("holds a dozen or more projects", () => {
+    expect(stacks.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it("lists every error and warning at a line of the file it is about", async () => {
+    const result = await validateJson();
+    const problems = [...result.errors, ...result.warnings];
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p.path, `${p.code}: ${p.message}`).toMatch(/^stacks\/[a-z0-9-]+\/[^/]/);
+      const text = await readFile(join(dir, p.path), "utf8");
+      const lines = text.split("\n");
+      expect(p.line, `${p.path}: ${p.message}`).toBeGreaterThanOrEqual(1);
+      expect(p.line).toBeLessThanOrEqual(lines.length);
+      expect(p.col).toBeGreaterThanOrEqual(1);
+      expect(p.col).toBeLessThanOrEqual((lines[p.line - 1] ?? "").length + 1);
+      expect(p.message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("names each stack's services <stack>_<service> across the repository", async () => {
+    const result = await validateJson();
+    // Several projects publish port 80: one ingress port per cluster, so the later stacks are
+    // told which stack's service holds it, by its full name and place.
+    const conflicts = result.errors.filter((e) => e.code === "port-conflict");
+    expect(conflicts.map((e) => `${e.path}:${e.line}:${e.col}`)).toEqual(
+      expect.arrayContaining(["stacks/nginx-golang-mysql/compose.yaml:42:9"]),
+    );
+    for (const c of conflicts) expect(c.message).toMatch(/by service "[a-z0-9-]+_[a-z0-9_.-]+" \(stacks\//);
+    const port80 = conflicts.find((c) => c.path === "stacks/nginx-golang-mysql/compose.yaml");
+    expect(port80?.message).toContain('service "nextcloud-postgres_nc"');
+  });
+});
