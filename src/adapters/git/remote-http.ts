@@ -23,7 +23,7 @@ import { GitAdapterError, redactUrl, toGitError } from "./errors.js";
 import { createGitHttpClient } from "./http-client.js";
 import { hasObject, peelToCommit, resolveRefOrUndefined } from "./objects.js";
 import type { AdvertisedRef } from "./ref-selector.js";
-import type { GitRemote } from "./remote.js";
+import { type GitRemote, NO_OBJECT } from "./remote.js";
 import { type StoreFs, createStoreFs } from "./store-fs.js";
 
 export interface HttpRemoteOptions {
@@ -172,9 +172,10 @@ export class HttpRemote implements GitRemote {
     return { commit, fetched: true };
   }
 
-  async push(commit: string, remoteRef: string, _expected: string | undefined): Promise<void> {
-    // The server enforces the compare-and-swap: isomorphic-git refuses a
-    // non-fast-forward itself, and receive-pack refuses a stale old value.
+  async push(commit: string, remoteRef: string, expected: string | undefined): Promise<void> {
+    // Compare-and-swap: nothing is sent unless the advertised tip is `expected` (the commit
+    // was built on it, so the push is a fast-forward: isomorphic-git need not walk history
+    // to check it), and receive-pack refuses the update if the ref moved meanwhile.
     await this.init();
     await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: PUSH_REF, value: commit, force: true });
     await this.call(async (headers) => {
@@ -188,10 +189,12 @@ export class HttpRemote implements GitRemote {
           ref: PUSH_REF,
           remoteRef,
           headers,
+          force: true,
+          onPrePush: ({ remoteRef: advertised }) => advertised.oid === (expected ?? NO_OBJECT),
         });
       } catch (err) {
         const code = (err as { code?: unknown }).code;
-        if (code === "PushRejectedError" || code === "GitPushError") {
+        if (code === "PushRejectedError" || code === "GitPushError" || code === "UserCanceledError") {
           throw new GitAdapterError(
             "git-push-rejected",
             `push to ${remoteRef} on ${this.location} was rejected: someone else pushed`,

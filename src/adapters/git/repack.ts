@@ -105,7 +105,7 @@ async function packOids(idx: string): Promise<string[]> {
 }
 
 /** Drop a deleted pack from isomorphic-git's in-memory pack cache (it would otherwise stay loaded). */
-function forgetPack(cache: object, idxPath: string): void {
+export function forgetPack(cache: object, idxPath: string): void {
   for (const key of Object.getOwnPropertySymbols(cache)) {
     const value: unknown = (cache as Record<symbol, unknown>)[key];
     if (value instanceof Map) value.delete(idxPath);

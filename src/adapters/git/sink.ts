@@ -6,6 +6,13 @@
 // ever lost. A missing branch is created as an orphan holding only status
 // files (small trees keep isomorphic-git's push cheap). readStatus reads the
 // status/ files back (a restarted operator restores its held rollouts).
+// A write costs what changed: unchanged files and directories keep their
+// object ids (nothing is written for them), the first attempt builds on the
+// tip this sink last pushed without asking for the ref list (the push's
+// compare-and-swap catches anyone else's commit, then it fetches and
+// rebuilds), the push checks the fast-forward against that known tip instead
+// of walking history, and every `compactEvery` pushes the cache is rewritten
+// as the tip's objects alone (status-compact.ts).
 
 import path from "node:path";
 import git from "isomorphic-git";
@@ -20,7 +27,8 @@ import type { GitRemote } from "./remote.js";
 import { LocalRemote } from "./remote-local.js";
 import { urlRemote } from "./remote-url.js";
 import type { RepositoryLocation } from "./source.js";
-import { buildStatusTree, checkStatusPaths } from "./status-tree.js";
+import { compactToTip } from "./status-compact.js";
+import { buildStatusTree, checkStatusPaths, StatusObjects } from "./status-tree.js";
 
 /** Status files are text; a blob that is not UTF-8 decodes with replacement characters (the parser skips it). */
 const UTF8 = new TextDecoder("utf-8");
@@ -39,7 +47,11 @@ export interface GitStatusSinkOptions {
   readonly timeoutMs?: number;
   readonly clock?: Clock;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Rewrite the cache as the tip's objects after this many pushes (default 50). */
+  readonly compactEvery?: number;
 }
+
+export const DEFAULT_COMPACT_EVERY = 50;
 
 export const DEFAULT_STATUS_BRANCH = "gitfleet/status";
 export const STATUS_AUTHOR = { name: "gitfleet", email: "gitfleet@localhost" } as const;
@@ -52,12 +64,21 @@ export class GitStatusSink implements StatusSink {
   private readonly remoteRef: string;
   /** A push fails on every pass during an outage: warned once a minute. */
   private readonly warnings = new WarnThrottle();
+  /** Ids of the objects of the last status tree (only in a cache this process owns). */
+  private readonly objects: StatusObjects | undefined;
+  private pushes = 0;
 
   private constructor(
     private readonly remote: GitRemote,
     private readonly options: GitStatusSinkOptions,
   ) {
     this.remoteRef = `refs/heads/${options.branch ?? DEFAULT_STATUS_BRANCH}`;
+    this.objects = remote.ownsCache ? new StatusObjects() : undefined;
+  }
+
+  /** Objects written by the last status commit (the rest kept their ids). */
+  get lastObjectsWritten(): number | undefined {
+    return this.objects?.written;
   }
 
   static async create(options: GitStatusSinkOptions): Promise<GitStatusSink> {
@@ -125,9 +146,11 @@ export class GitStatusSink implements StatusSink {
       return { committed: false, pushed: false, commit: this.lastWritten.commit };
     }
     const attempts = this.options.maxAttempts ?? 5;
+    // The tip this sink last saw is most likely still the tip: build on it without asking.
+    let known = this.lastWritten?.commit;
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await this.attempt(files, message);
+        const outcome = await this.attempt(files, message, known);
         const commit = outcome.commit;
         if (commit !== undefined) this.lastWritten = { files: new Map(files), commit };
         if (!outcome.created || commit === undefined) {
@@ -135,9 +158,16 @@ export class GitStatusSink implements StatusSink {
         }
         this.warnings.clear("push");
         log.info({ commit, branch: this.remoteRef }, "git: status pushed");
+        await this.compactNow(commit);
         return { committed: true, commit, pushed: true };
       } catch (err) {
         const error = toGitError(err, this.remote.location, false);
+        if (error.code === "git-push-rejected" && known !== undefined) {
+          // Someone else pushed since: learn their tip and build on it (no backoff: nothing raced yet).
+          known = undefined;
+          attempt -= 1;
+          continue;
+        }
         if (error.code !== "git-push-rejected" || attempt >= attempts) {
           this.warnings.warn(
             log,
@@ -157,18 +187,42 @@ export class GitStatusSink implements StatusSink {
     }
   }
 
-  /** One round: learn the tip, build on it, push if different. */
+  /** Every `compactEvery` pushes: the cache reduced to the tip's objects (a failure only costs space). */
+  private async compactNow(tip: string): Promise<void> {
+    this.pushes += 1;
+    if (!this.remote.ownsCache || this.pushes % (this.options.compactEvery ?? DEFAULT_COMPACT_EVERY) !== 0)
+      return;
+    try {
+      const result = await compactToTip(this.remote, tip, [LOCAL_REF]);
+      this.objects?.keepOnly(result.kept);
+      log.debug(
+        { kept: result.kept.size, loose: result.looseRemoved, packs: result.packsRemoved },
+        "git: status cache compacted",
+      );
+    } catch (err) {
+      log.warn({ err: String(err) }, "git: status cache not compacted (it only grows meanwhile)");
+    }
+  }
+
+  /** One round: learn the tip (unless `known`), build on it, push if different. */
   private async attempt(
     files: ReadonlyMap<string, string>,
     message: string,
+    known: string | undefined,
   ): Promise<{ created: true; commit: string } | { created: false; commit: string | undefined }> {
-    const tip = await this.fetchTip();
+    const tip = known ?? (await this.fetchTip());
     const store = this.remote;
     const baseTree = tip
       ? (await git.readCommit({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid: tip })).commit
           .tree
       : undefined;
-    const tree = await buildStatusTree(store, baseTree, files);
+    const tree = await buildStatusTree(store, baseTree, files, this.objects);
+    if (tip !== undefined && store.ownsCache) {
+      // The commit is built on `tip`: history walks (merge base, fast-forward) stop there.
+      await (
+        store.fs as unknown as { promises: { writeFile(p: string, d: string): Promise<void> } }
+      ).promises.writeFile(path.join(store.gitdir, "shallow"), `${tip}\n`);
+    }
     if (tree === baseTree) return { commit: tip, created: false };
     const seconds = Math.floor((this.options.clock?.now() ?? Date.now()) / 1000);
     const who = { ...(this.options.author ?? STATUS_AUTHOR), timestamp: seconds, timezoneOffset: 0 };

@@ -2,6 +2,9 @@
 // and STATUS.md replaced by the given files and everything else kept as is.
 // On the orphan status branch the base holds only status files; on the
 // watched branch everything the people wrote stays untouched.
+// A StatusObjects memo remembers the ids of the blobs and trees the last
+// build wrote: an unchanged file or directory reuses its id and nothing is
+// hashed, compressed or written for it, so a status commit costs what changed.
 
 import git, { type TreeEntry } from "isomorphic-git";
 import { STATUS_DIR, STATUS_FILE } from "./commits.js";
@@ -30,11 +33,89 @@ export function checkStatusPaths(files: ReadonlyMap<string, string>): void {
   }
 }
 
-/** Write the blobs and trees of the new root tree; returns its id. */
+/**
+ * Ids of the objects a build wrote, by content: the next build reuses them.
+ * Only for a store whose objects are never removed under it, except by `keepOnly`.
+ */
+export class StatusObjects {
+  private blobs = new Map<string, string>();
+  private trees = new Map<string, string>();
+  private usedBlobs = new Map<string, string>();
+  private usedTrees = new Map<string, string>();
+  /** Objects written by the last build (the rest were reused). */
+  written = 0;
+
+  begin(): void {
+    this.usedBlobs = new Map();
+    this.usedTrees = new Map();
+    this.written = 0;
+  }
+
+  /** Keep what the last build used: the memo never grows past one status tree. */
+  end(): void {
+    this.blobs = this.usedBlobs;
+    this.trees = this.usedTrees;
+  }
+
+  async blob(store: Store, content: string): Promise<string> {
+    const oid =
+      this.blobs.get(content) ?? this.usedBlobs.get(content) ?? (await this.write(writeBlob(store, content)));
+    this.usedBlobs.set(content, oid);
+    return oid;
+  }
+
+  async tree(store: Store, entries: TreeEntry[]): Promise<string> {
+    const key = entries.map((e) => `${e.mode} ${e.oid} ${e.path}`).join("\n");
+    const oid =
+      this.trees.get(key) ??
+      this.usedTrees.get(key) ??
+      (await this.write(git.writeTree({ fs: store.fs, gitdir: store.gitdir, tree: entries })));
+    this.usedTrees.set(key, oid);
+    return oid;
+  }
+
+  /** Forget ids not in `kept` (the store was compacted and they are gone). */
+  keepOnly(kept: ReadonlySet<string>): void {
+    for (const map of [this.blobs, this.trees])
+      for (const [key, oid] of map) if (!kept.has(oid)) map.delete(key);
+  }
+
+  private async write(written: Promise<string>): Promise<string> {
+    this.written += 1;
+    return written;
+  }
+}
+
+/** Writes every object anew (a store others write too: a remembered id might have been pruned). */
+class NoMemo extends StatusObjects {
+  override async blob(store: Store, content: string): Promise<string> {
+    return writeBlob(store, content);
+  }
+  override async tree(store: Store, entries: TreeEntry[]): Promise<string> {
+    return git.writeTree({ fs: store.fs, gitdir: store.gitdir, tree: entries });
+  }
+}
+
+/** Write the blobs and trees of the new root tree (those `objects` does not already know); returns its id. */
 export async function buildStatusTree(
   store: Store,
   baseTree: string | undefined,
   files: ReadonlyMap<string, string>,
+  objects: StatusObjects = new NoMemo(),
+): Promise<string> {
+  objects.begin();
+  try {
+    return await build(store, baseTree, files, objects);
+  } finally {
+    objects.end();
+  }
+}
+
+async function build(
+  store: Store,
+  baseTree: string | undefined,
+  files: ReadonlyMap<string, string>,
+  objects: StatusObjects,
 ): Promise<string> {
   const base = baseTree
     ? (await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid: baseTree })).tree
@@ -43,7 +124,12 @@ export async function buildStatusTree(
   const status: Dir = { files: new Map(), dirs: new Map() };
   for (const [p, content] of files) {
     if (p === STATUS_FILE) {
-      entries.push({ mode: "100644", path: STATUS_FILE, oid: await writeBlob(store, content), type: "blob" });
+      entries.push({
+        mode: "100644",
+        path: STATUS_FILE,
+        oid: await objects.blob(store, content),
+        type: "blob",
+      });
       continue;
     }
     const parts = p.split("/").slice(1);
@@ -56,20 +142,25 @@ export async function buildStatusTree(
     dir.files.set(parts[parts.length - 1] ?? "", content);
   }
   if (status.files.size > 0 || status.dirs.size > 0) {
-    entries.push({ mode: "040000", path: STATUS_DIR, oid: await writeDir(store, status), type: "tree" });
+    entries.push({
+      mode: "040000",
+      path: STATUS_DIR,
+      oid: await writeDir(store, status, objects),
+      type: "tree",
+    });
   }
-  return git.writeTree({ fs: store.fs, gitdir: store.gitdir, tree: entries });
+  return objects.tree(store, entries);
 }
 
-async function writeDir(store: Store, dir: Dir): Promise<string> {
+async function writeDir(store: Store, dir: Dir, objects: StatusObjects): Promise<string> {
   const entries: TreeEntry[] = [];
   for (const [name, content] of dir.files) {
-    entries.push({ mode: "100644", path: name, oid: await writeBlob(store, content), type: "blob" });
+    entries.push({ mode: "100644", path: name, oid: await objects.blob(store, content), type: "blob" });
   }
   for (const [name, child] of dir.dirs) {
-    entries.push({ mode: "040000", path: name, oid: await writeDir(store, child), type: "tree" });
+    entries.push({ mode: "040000", path: name, oid: await writeDir(store, child, objects), type: "tree" });
   }
-  return git.writeTree({ fs: store.fs, gitdir: store.gitdir, tree: entries });
+  return objects.tree(store, entries);
 }
 
 function writeBlob(store: Store, content: string): Promise<string> {
