@@ -93,6 +93,11 @@ function send(
   const addRequest = (shared as unknown as { addRequest: AddRequest }).addRequest.bind(shared);
   const agent = Object.create(shared) as http.Agent & { addRequest: AddRequest };
   agent.addRequest = (request, opts) => {
+    // The agent's `timeout` is meant for idle connections, but Node applies it to a socket in
+    // use too, and the request then fails ("Request timed out") when the server is silent for
+    // that long: a slow server would fail at 4 s, not at the deadline. In use, no idle timer;
+    // Node sets it again when the socket goes back to the pool.
+    request.once("socket", (socket) => socket.setTimeout(0));
     addRequest(request, opts);
     if (request.reusedSocket) reused = true;
   };

@@ -101,4 +101,21 @@ describe("HTTP keep-alive against a server with a 1 s keep-alive", () => {
     expect(proxy.stats.resets).toBe(0);
     expect(proxy.stats.connections).toBe(before + 3); // a new connection for each poll
   }, 60_000);
+
+  it("waits for a server slower than the idle timeout until the request deadline", async () => {
+    h = await startHarness(validRepo());
+    const remote = new HttpRemote({
+      url: h.url,
+      gitdir: `${h.cacheDir}/c.git`,
+      auth,
+      idleTimeoutMs: 300,
+      timeoutMs: 60_000,
+    });
+    await remote.listRefs("refs/heads/");
+    // Silent for longer than the idle timeout, on a reused connection and on a new one.
+    h.server.delayMs = 1_500;
+    expect((await remote.listRefs("refs/heads/")).map((r) => r.ref)).toEqual(["refs/heads/main"]);
+    await sleep(600);
+    expect((await remote.listRefs("refs/heads/")).map((r) => r.ref)).toEqual(["refs/heads/main"]);
+  }, 120_000);
 });
