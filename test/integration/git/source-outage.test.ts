@@ -55,19 +55,30 @@ describe("GitSource during outages", () => {
     const source = await GitSource.create({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
-      timeoutMs: 300,
+      timeoutMs: 5_000,
     });
-    const good = await source.poll();
-    h.server.delayMs = 3_000;
+    // git's CGI on a busy machine can miss even 5 s: the polls that set the scene may be
+    // retried until one answers in time (the deadline itself is what is tested below).
+    const answered = async (): Promise<Awaited<ReturnType<GitSource["poll"]>>> => {
+      const until = Date.now() + 120_000;
+      for (;;) {
+        const snap = await source.poll();
+        if (snap.outage === undefined || Date.now() > until) return snap;
+      }
+    };
+    const good = await answered();
+    expect(good.desired).toBeDefined();
+    // Far longer than the deadline: a poll that waited for the answer would take a minute.
+    h.server.delayMs = 60_000;
 
     const started = Date.now();
     const slow = await source.poll();
 
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(slow.outage?.error).toMatch(/^git-timeout: no answer from .* within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(slow.outage?.error).toMatch(/^git-timeout: no answer from .* within 5000 ms/);
     expect(slow.desired).toBe(good.desired);
     h.server.delayMs = 0;
-    expect((await source.poll()).outage).toBeUndefined();
+    expect((await answered()).outage).toBeUndefined();
   });
 
   it("reports HTTP errors from the server", async () => {
