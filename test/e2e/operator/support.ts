@@ -53,11 +53,12 @@ export class OperatorWorld {
   /**
    * `secrets` are application secrets (the store's env/ folder, mode 0600 as the
    * operator requires). `ceiling` lines replace the default ceiling section, which
-   * pins the endpoints to the test bed's hosts.
+   * pins the endpoints to the test bed's hosts. `extra` lines are added at the top
+   * level of the configuration (say a `limits:` section).
    */
   static async create(
     secrets: Readonly<Record<string, string>>,
-    options: { readonly ceiling?: readonly string[] } = {},
+    options: { readonly ceiling?: readonly string[]; readonly extra?: readonly string[] } = {},
   ): Promise<OperatorWorld> {
     const dir = await tempDir("operator-e2e");
     const root = path.join(dir, "git");
@@ -93,6 +94,7 @@ export class OperatorWorld {
         `work_dir: ${path.join(dir, "cache")}`,
         "ceiling:",
         ...(options.ceiling ?? defaultCeiling()).map((l) => `  ${l}`),
+        ...(options.extra ?? []),
         "",
       ].join("\n"),
     );
