@@ -43,7 +43,7 @@ export function parseLeaderElection(
   return { etcdEndpoints: endpoints, ...(key !== undefined ? { key } : {}), timing };
 }
 
-/** The default leader key: one per cluster, under a prefix of its own. */
-export function leaderKey(config: LeaderElectionConfig, cluster: string): string {
-  return config.key ?? `gitfleet/${cluster}/leader`;
+/** The leader key: as configured, else one per pinned cluster name (parse makes sure one of the two is set). */
+export function leaderKey(config: LeaderElectionConfig, pinnedCluster: string | undefined): string {
+  return config.key ?? `gitfleet/${pinnedCluster ?? "default"}/leader`;
 }

@@ -207,6 +207,17 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     ...variablesPart(interpolationVariables(value, opts.env ?? {})),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
+  if (
+    config.leaderElection !== undefined &&
+    config.leaderElection.key === undefined &&
+    config.ceiling.cluster === undefined
+  ) {
+    // Two fleets sharing an etcd must never share a leader: the key has to name this fleet.
+    problem(
+      "/leader_election",
+      "set leader_election.key, or pin the cluster name in ceiling.cluster (the key is then gitfleet/<cluster>/leader)",
+    );
+  }
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return config;
 }

@@ -33,6 +33,10 @@ import { systemTime } from "./time.js";
 import { secretDigestingSource } from "./secret-digests.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
+import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
+import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
+import { leaderKey } from "../config/leader-election.js";
+import type { HolderIdentity } from "../model/leadership.js";
 
 export interface BootstrapOptions {
   readonly logger: Logger;
@@ -88,15 +92,38 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
     hostBook: fileHostBook(config.workDir),
     endpointAllowed: (docker) => endpointAllowed(config.ceiling, docker),
-    lock: new ClusterLock({
-      me: await operatorIdentity(config.workDir),
-      time: systemTime,
-      logger: o.logger,
-      pidAlive,
-    }),
+    ...(await guardOf(config, o.logger)),
   };
   built.operator = new Operator(options);
   return built.operator;
+}
+
+/**
+ * Who may act on the fleet: one instance guarded by the per-host cluster lock, or
+ * a standby group that elects its leader on etcd (then the lease is the guard).
+ */
+async function guardOf(
+  config: OperatorConfig,
+  logger: Logger,
+): Promise<Pick<OperatorOptions, "lock" | "leaderElection">> {
+  const me = await operatorIdentity(config.workDir);
+  const election = config.leaderElection;
+  if (election === undefined) {
+    return { lock: new ClusterLock({ me, time: systemTime, logger, pidAlive }) };
+  }
+  const client = createEtcdHttp({
+    endpoints: election.etcdEndpoints,
+    // One renewal must be able to fail and another still land before the deadline.
+    timeoutMs: Math.max(200, Math.floor(election.timing.renewDeadlineMs / 3)),
+  });
+  const holder: HolderIdentity = { instance: me.instance, host: me.host, pid: me.pid };
+  return {
+    leaderElection: {
+      store: etcdLeaseStore(client, leaderKey(election, config.ceiling.cluster)),
+      holder: JSON.stringify(holder),
+      timing: election.timing,
+    },
+  };
 }
 
 /**

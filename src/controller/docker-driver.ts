@@ -178,6 +178,7 @@ class DockerHostDriver implements HostDriver {
       hostAddress: this.o.host.address,
       policy: this.o.cluster.policy,
       restarts: req.restarts,
+      ...(req.epoch !== undefined ? { epoch: req.epoch } : {}),
       ...(this.o.cluster.volumes !== undefined ? { volumes: this.o.cluster.volumes } : {}),
     });
     this.listing = undefined;

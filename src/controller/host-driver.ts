@@ -33,6 +33,8 @@ export interface CreateRequest {
   readonly commit: string;
   /** Restarts of this slot so far, carried onto the new container (label gitfleet.restarts). */
   readonly restarts: number;
+  /** The leadership term that creates it (label gitfleet.epoch); absent in single-instance mode. */
+  readonly epoch?: number;
 }
 
 export interface Created {
@@ -98,7 +100,8 @@ export type ControllerErrorCode =
   | "spec-mismatch" // a create step names a spec hash the desired state does not have
   | "image-pull-failed" // the image of a new container could not be pulled on its host
   | "not-healthy" // wait-healthy: exited, unhealthy, gone, or timed out
-  | "cancelled";
+  | "cancelled"
+  | "fenced"; // this process lost the leader's lease (standby operators): it makes no call to a host
 
 export class ControllerError extends Error {
   constructor(

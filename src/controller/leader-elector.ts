@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import {
   type HeldTerm,
+  type Leadership,
   type LeaseStore,
   type LeaseTerm,
   type LeaseTiming,
@@ -28,7 +29,7 @@ export interface LeaderElectorOptions {
   readonly onChange: (change: LeadershipChange) => void;
 }
 
-export class LeaderElector {
+export class LeaderElector implements Leadership {
   private held: HeldTerm | undefined;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;

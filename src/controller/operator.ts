@@ -19,6 +19,10 @@ import { systemTime, type Time } from "./time.js";
 import { eventReason, type Trigger } from "./triggers.js";
 import { WorkLoop } from "./work-loop.js";
 import type { OperatorVitals } from "./report/probes.js";
+import { LeaderElector, type LeadershipChange } from "./leader-elector.js";
+import type { LeaseStore, LeaseTiming } from "../model/leadership.js";
+import { leaderGatedDrivers } from "./execute/leader-gate.js";
+import { leaderGatedSink } from "./leader-gated-sink.js";
 
 export interface OperatorOptions {
   readonly source: DesiredSource;
@@ -40,6 +44,15 @@ export interface OperatorOptions {
   readonly hostBook?: HostBook;
   readonly endpointAllowed?: (docker: string) => boolean;
   /**
+   * Standby operators: elect a leader on this lease store; only the leader acts and pushes
+   * status (the cluster lock is not used then). Absent: a single instance.
+   */
+  readonly leaderElection?: {
+    readonly store: LeaseStore;
+    readonly holder: string;
+    readonly timing: LeaseTiming;
+  };
+  /**
    * What runs beside the loop and reads from it (the metrics and probe listener, notification
    * delivery): started before the triggers, stopped after the last pass reported.
    */
@@ -60,6 +73,8 @@ export class Operator {
   private readonly time: Time;
   private readonly logger: Logger;
   private readonly fleet: Fleet;
+  /** Standby operators only: who leads is decided on the lease store. */
+  private readonly elector: LeaderElector | undefined;
   private readonly health: HostHealth;
   private readonly loop: WorkLoop;
   private readonly heartbeat: Heartbeat | undefined;
@@ -82,8 +97,17 @@ export class Operator {
     this.time = o.time ?? systemTime;
     this.logger = o.logger ?? rootLog;
     this.health = new HostHealth(INITIAL_HEALTH, this.time.now());
+    this.elector =
+      o.leaderElection === undefined
+        ? undefined
+        : new LeaderElector({
+            ...o.leaderElection,
+            time: this.time,
+            logger: this.logger,
+            onChange: (c) => this.leadershipChanged(c),
+          });
     this.fleet = new Fleet(
-      o.drivers,
+      this.elector === undefined ? o.drivers : leaderGatedDrivers(o.drivers, this.elector),
       (host, e) => {
         const reason = eventReason(host, e);
         if (reason !== undefined) this.markDue(reason);
@@ -92,7 +116,7 @@ export class Operator {
     );
     this.reconciler = new Reconciler({
       source: o.source,
-      sink: o.sink,
+      sink: this.elector === undefined ? o.sink : leaderGatedSink(o.sink, this.elector),
       fleet: this.fleet,
       health: this.health,
       time: this.time,
@@ -103,6 +127,7 @@ export class Operator {
       ...(o.statusIntervalMs !== undefined ? { statusIntervalMs: o.statusIntervalMs } : {}),
       ...(o.hostBook !== undefined ? { hostBook: o.hostBook } : {}),
       ...(o.endpointAllowed !== undefined ? { endpointAllowed: o.endpointAllowed } : {}),
+      ...(this.elector !== undefined ? { leadership: this.elector } : {}),
     });
     this.loop = new WorkLoop({
       time: this.time,
@@ -153,6 +178,7 @@ export class Operator {
     }
     this.heartbeat?.start();
     this.startRenewer();
+    this.elector?.start();
     this.loop.start();
     this.markDue("startup");
   }
@@ -168,6 +194,8 @@ export class Operator {
     await this.renewer?.done;
     if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
     for (const c of this.o.companions ?? []) await c.stop().catch(() => undefined);
+    // After the last status write: a standby takes over at once instead of after the TTL.
+    await this.elector?.stop();
     this.fleet.close();
   }
 
@@ -197,6 +225,11 @@ export class Operator {
   async runOnce(maxPasses = 10, signal?: AbortSignal): Promise<PassOutcome> {
     const abort = signal ?? new AbortController().signal;
     let out: PassOutcome | undefined;
+    if (this.elector !== undefined && !(await this.awaitLeadership(abort))) {
+      await this.elector.stop();
+      this.fleet.close();
+      return { ok: false, converged: false, standby: true, error: "another operator leads this fleet" };
+    }
     for (let i = 0; i < maxPasses; i++) {
       try {
         out = await this.pass(abort, [i === 0 ? "once" : "once: follow-up"]);
@@ -213,6 +246,7 @@ export class Operator {
     }
     await this.reconciler.flushStatus().catch(() => undefined);
     if (this.refusal === undefined) await this.reconciler.releaseLock().catch(() => undefined);
+    await this.elector?.stop();
     this.fleet.close();
     return out ?? { ok: false, converged: false, error: "no pass ran" };
   }
@@ -303,6 +337,30 @@ export class Operator {
       }
     })();
     this.renewer = { stop, done };
+  }
+
+  /** --once in a standby group: campaign until elected or two lease lifetimes have passed. */
+  private async awaitLeadership(signal: AbortSignal): Promise<boolean> {
+    const elector = this.elector;
+    if (elector === undefined) return true;
+    elector.start();
+    const deadline = this.time.now() + 2 * (this.o.leaderElection?.timing.ttlMs ?? 5_000);
+    while (!elector.mayAct() && this.time.now() < deadline && !signal.aborted)
+      await this.time.sleep(100, signal);
+    return elector.mayAct();
+  }
+
+  /**
+   * Elected: act at once. Lost: stop for good, as Kubernetes' controllers do when their
+   * lease is lost: the pass in flight is fenced call by call, its memory (holds, backoffs)
+   * may be stale, so the process exits and its supervisor starts it again as a standby.
+   */
+  private leadershipChanged(c: LeadershipChange): void {
+    if (c.kind === "elected") {
+      this.markDue(`elected leader (epoch ${c.term.epoch})`);
+      return;
+    }
+    this.fatal(`leadership lost (epoch ${c.term.epoch}): ${c.reason}`);
   }
 
   private hostChanged(c: HealthChange): void {

@@ -27,6 +27,8 @@ export interface PassOutcome {
   readonly stagesMs?: PassReport["stagesMs"];
   /** The status this pass reported (for metrics and notifications). */
   readonly status?: StatusInput;
+  /** The pass did nothing on the hosts: this operator is a standby (another one leads). */
+  readonly standby?: true;
 }
 
 export function passOutcome(

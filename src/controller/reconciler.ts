@@ -39,7 +39,8 @@ import { statusInput } from "./status-input.js";
 import type { Time } from "./time.js";
 import { VolumeSizes } from "./volumes/sizes.js";
 import { DataMover } from "./volumes/data-mover.js";
-import type { ObservedCluster } from "../model/observed.js";
+import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
+import { supersededBy, type Leadership } from "../model/leadership.js";
 import { StageTimer } from "./report/pass-report.js";
 
 export interface ReconcilerOptions {
@@ -63,6 +64,11 @@ export interface ReconcilerOptions {
   readonly hostBook?: HostBook;
   /** The operator's ceiling still allows this Docker endpoint (a remembered host's is checked again). */
   readonly endpointAllowed?: (docker: string) => boolean;
+  /**
+   * Standby operators: a pass acts only while this process leads (by its own clock);
+   * otherwise it only polls Git, so a takeover starts from a warm cache.
+   */
+  readonly leadership?: Leadership;
 }
 
 /** Status commits are paced to at most one per 5 s (issue 15: 72 commits in 80 s before). */
@@ -157,6 +163,9 @@ export class Reconciler {
 
   private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
     const { time, logger } = this.o;
+    if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) {
+      return { ok: true, converged: false, snapshot: await this.o.source.poll(), standby: true };
+    }
     // Before this process writes status: its first write replaces what the last one committed.
     if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
     let snapshot = await this.o.source.poll();
@@ -179,6 +188,9 @@ export class Reconciler {
     this.leaving = new Set();
     let observation = await this.observe(desired);
     stages.lap("observe");
+    const superseded = this.supersededOnHosts(observation.cluster.replicas);
+    if (superseded !== undefined)
+      return { ok: false, converged: false, snapshot, standby: true, error: superseded };
     // Guarded deletions: judged against what runs, before anything is planned.
     const guard = this.removals.check(snapshot, observation.cluster.replicas);
     if (guard.kind !== "pass") snapshot = guard.snapshot;
@@ -540,6 +552,23 @@ export class Reconciler {
     return obs;
   }
 
+  /**
+   * Fencing by epoch: containers from a later leadership term mean another
+   * operator leads now, whatever this one's lease says. It gives up at once.
+   */
+  private supersededOnHosts(replicas: readonly ObservedReplica[]): string | undefined {
+    const term = this.o.leadership?.term;
+    if (term === undefined) return undefined;
+    const newer = supersededBy(
+      term.epoch,
+      replicas.flatMap((r) => (r.epoch !== undefined ? [r.epoch] : [])),
+    );
+    if (newer === undefined) return undefined;
+    const why = `containers of a later leadership term (epoch ${newer}, this one ${term.epoch}) are on the hosts`;
+    this.o.leadership?.abdicate(why);
+    return why;
+  }
+
   private report(f: ReportFacts): Promise<boolean> {
     const input = this.statusFor(f);
     this.reported = input;
@@ -575,6 +604,9 @@ export class Reconciler {
       waiting: this.waiting,
       lastHealthy: this.lastHealthy,
       ...(f.error !== undefined ? { error: f.error } : {}),
+      ...(this.o.leadership?.term !== undefined
+        ? { leader: { holder: this.o.leadership.term.holder, epoch: this.o.leadership.term.epoch } }
+        : {}),
     });
     this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());
     return input;

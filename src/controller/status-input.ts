@@ -43,6 +43,8 @@ export interface StatusFacts {
   readonly lastHealthy?: ReadonlyMap<string, string>;
   /** Per service, the slots waiting for a retry (backoff). */
   readonly waiting?: ReadonlyMap<string, readonly WaitNote[]>;
+  /** The leadership term of this operator, when it runs in a standby group. */
+  readonly leader?: { readonly holder: string; readonly epoch: number };
 }
 
 export function statusInput(f: StatusFacts): StatusInput {
@@ -117,6 +119,7 @@ export function statusInput(f: StatusFacts): StatusInput {
         }
       : {}),
     ...(error !== undefined ? { error } : {}),
+    ...(f.leader !== undefined ? { leader: f.leader } : {}),
     hosts,
     services,
     replicas,

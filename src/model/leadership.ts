@@ -92,3 +92,20 @@ export function supersededBy(ourEpoch: number, observedEpochs: Iterable<number>)
   for (const e of observedEpochs) if (e > ourEpoch && (newest === undefined || e > newest)) newest = e;
   return newest;
 }
+
+/** What the daemon asks of leader election while it runs (the elector implements it). */
+export interface Leadership {
+  /** Whether this process may make a call to a host, or push status, now. */
+  mayAct(): boolean;
+  /** The term held while this process may act. */
+  readonly term: LeaseTerm | undefined;
+  /** Gives the term up at once: work from a later epoch was seen on a host. */
+  abdicate(reason: string): void;
+}
+
+/** The leader key's value: who holds it, readable by people and by other instances. */
+export interface HolderIdentity {
+  readonly instance: string;
+  readonly host: string;
+  readonly pid: number;
+}

@@ -67,6 +67,8 @@ export interface ObservedReplica {
   /** The kernel killed it for exceeding its memory limit (inspect State.OOMKilled); set only when true. */
   readonly oomKilled?: boolean;
   readonly restartCount: number;
+  /** The leadership term that created it (label gitfleet.epoch); absent in single-instance mode. */
+  readonly epoch?: number;
   /**
    * Not running because gitfleet stopped it (a stop-first update that did not go through, a
    * rollback): bringing it back is the operator's own repair, not a restart of the replica, so
@@ -108,4 +110,6 @@ export const LABELS = {
   role: "gitfleet.role", // "replica" | "edge"
   /** Restarts of this replica's slot so far, carried from the container it replaced. */
   restarts: "gitfleet.restarts",
+  /** The leadership term of the standby-operator group that created it (absent: single instance). */
+  epoch: "gitfleet.epoch",
 } as const;

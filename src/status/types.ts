@@ -124,6 +124,8 @@ export interface StatusInput {
   readonly events: EventLog;
   /** Named volumes no replica uses, by host. */
   readonly unusedVolumes?: readonly UnusedVolume[];
+  /** The leader of a standby-operator group that wrote this status (absent: a single instance). */
+  readonly leader?: { readonly holder: string; readonly epoch: number };
   /** Events listed in cluster.yaml and STATUS.md (default 20). */
   readonly recentEvents?: number;
 }

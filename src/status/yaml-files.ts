@@ -55,6 +55,7 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
     };
   }
   if (input.error !== undefined) doc["error"] = input.error;
+  if (input.leader !== undefined) doc["leader"] = { holder: input.leader.holder, epoch: input.leader.epoch };
   doc["hosts"] = Object.fromEntries(
     model.hosts.map((h) => [
       h.name,

@@ -24,6 +24,8 @@ export interface ReplicaRequest {
   readonly policy: ClusterPolicy;
   /** Carried over from the replica this one replaces, so restarts are counted across containers. */
   readonly restarts?: number;
+  /** The leadership term creating it, when operators run as a standby group. */
+  readonly epoch?: number;
   /** Defaults to the cluster network. */
   readonly network?: string;
   /** cluster.yaml's volume declarations (driver and options of volumes created for this replica). */
@@ -58,6 +60,7 @@ export function replicaLabels(req: ReplicaRequest): Record<string, string> {
     [LABELS.commit]: req.commit,
     [LABELS.role]: "replica",
     [LABELS.restarts]: String(req.restarts ?? 0),
+    ...(req.epoch !== undefined ? { [LABELS.epoch]: String(req.epoch) } : {}),
   };
 }
 

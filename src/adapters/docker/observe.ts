@@ -71,6 +71,7 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     if (p.PublicPort && ports[key] === undefined) ports[key] = p.PublicPort;
   }
   const carried = Number.parseInt(labels[LABELS.restarts] ?? "0", 10);
+  const epoch = Number.parseInt(labels[LABELS.epoch] ?? "", 10);
   return {
     id: info.Id,
     name: (info.Names[0] ?? "").replace(/^\//, ""),
@@ -88,6 +89,7 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     ...(detail.exitCode !== undefined ? { exitCode: detail.exitCode } : {}),
     ...(detail.oomKilled === true ? { oomKilled: true } : {}),
     restartCount: (Number.isFinite(carried) ? carried : 0) + detail.dockerRestarts,
+    ...(Number.isSafeInteger(epoch) && epoch > 0 ? { epoch } : {}),
     publishedPorts: ports,
     ...clusterAddressOf(info),
   };

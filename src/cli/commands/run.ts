@@ -91,7 +91,7 @@ async function runOnce(operator: Operator, io: CommandIo): Promise<number> {
   process.once("SIGINT", onSignal);
   try {
     const out = await operator.runOnce(10, abort.signal);
-    if (out.locked !== undefined) {
+    if (out.locked !== undefined || out.standby === true) {
       io.err(`gitfleet run: ${out.error ?? "the cluster is locked by another operator"}\n`);
       return EXIT_LOCKED;
     }

@@ -493,14 +493,15 @@ describe("leader election", () => {
   it("is off unless configured; takes etcd endpoints and the lease timing", () => {
     expect(parse("repository: {path: /srv/fleet}\n").leaderElection).toBeUndefined();
     const c = parse(
-      "repository: {path: /srv/fleet}\nleader_election:\n  etcd: {endpoints: [http://10.0.0.5:2379, http://10.0.0.6:2379]}\n  lease_ttl: 10s\n  renew_every: 2s\n  renew_deadline: 7s\n",
+      "repository: {path: /srv/fleet}\nleader_election:\n  key: fleets/prod/leader\n  etcd: {endpoints: [http://10.0.0.5:2379, http://10.0.0.6:2379]}\n  lease_ttl: 10s\n  renew_every: 2s\n  renew_deadline: 7s\n",
     );
     expect(c.leaderElection).toEqual({
       etcdEndpoints: ["http://10.0.0.5:2379", "http://10.0.0.6:2379"],
+      key: "fleets/prod/leader",
       timing: { ttlMs: 10_000, renewEveryMs: 2_000, renewDeadlineMs: 7_000 },
     });
     const defaults = parse(
-      "repository: {path: /srv/fleet}\nleader_election: {etcd: {endpoints: [http://e:2379]}}\n",
+      "repository: {path: /srv/fleet}\nceiling: {cluster: prod}\nleader_election: {etcd: {endpoints: [http://e:2379]}}\n",
     );
     expect(defaults.leaderElection?.timing).toEqual({
       ttlMs: 5_000,
@@ -511,12 +512,18 @@ describe("leader election", () => {
 
   it("refuses timing that would let a leader act after its lease expired, at the section's line", () => {
     const text =
-      "repository: {path: /srv/fleet}\nleader_election:\n  etcd: {endpoints: [http://e:2379]}\n  lease_ttl: 5s\n  renew_deadline: 6s\n";
+      "repository: {path: /srv/fleet}\nleader_election:\n  key: k\n  etcd: {endpoints: [http://e:2379]}\n  lease_ttl: 5s\n  renew_deadline: 6s\n";
     expect(issues(text)).toEqual([
       expect.objectContaining({ line: 3, message: "renew_deadline must be shorter than the lease TTL" }),
     ]);
     expect(
-      messages("repository: {path: /srv/fleet}\nleader_election: {etcd: {endpoints: [e:2379]}}\n")[0],
+      messages("repository: {path: /srv/fleet}\nleader_election: {key: k, etcd: {endpoints: [e:2379]}}\n")[0],
     ).toMatch(/gitfleet\.yaml:2:\d+: invalid value/);
+  });
+
+  it("needs a key that names this fleet: its own, or the pinned cluster's", () => {
+    expect(
+      messages("repository: {path: /srv/fleet}\nleader_election: {etcd: {endpoints: [http://e:2379]}}\n")[0],
+    ).toMatch(/gitfleet\.yaml:2:\d+: set leader_election\.key, or pin the cluster name in ceiling\.cluster/);
   });
 });

@@ -1,0 +1,197 @@
+// Standby operators on the test bed: one repository (OperatorWorld), one etcd
+// cluster, and several `gitfleet run` processes with the same configuration but
+// their own work dirs. Each process reaches etcd through TCP proxies of its own,
+// so a drill can cut one operator off etcd (a black hole: connections hang, as
+// on a real partition) while it still reaches the Docker hosts.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type EtcdCluster } from "../../support/etcd.js";
+import { CLUSTER, type OperatorWorld } from "../operator/support.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** A TCP proxy that can be turned into a black hole and back. */
+export class CuttableProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private cutOff = false;
+  private constructor(
+    private readonly server: net.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(target: URL): Promise<CuttableProxy> {
+    let proxy: CuttableProxy | undefined;
+    const server = net.createServer((client) => proxy?.accept(client, target));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address() as net.AddressInfo;
+    proxy = new CuttableProxy(server, `http://127.0.0.1:${address.port}`);
+    return proxy;
+  }
+
+  private accept(client: net.Socket, target: URL): void {
+    this.sockets.add(client);
+    client.on("close", () => this.sockets.delete(client));
+    client.on("error", () => undefined);
+    if (this.cutOff) return; // swallowed: the caller waits until its own deadline
+    const upstream = net.connect(Number(target.port), target.hostname);
+    this.sockets.add(upstream);
+    upstream.on("close", () => this.sockets.delete(upstream));
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  }
+
+  cut(): void {
+    this.cutOff = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.cutOff = false;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** One `gitfleet run` of the standby group. */
+export class Instance {
+  output = "";
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    readonly name: string,
+    readonly configFile: string,
+    readonly proxies: readonly CuttableProxy[],
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  start(): void {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), "run", "--config", this.configFile],
+      { cwd: ROOT, env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        // An instance that lost the lease exits (its supervisor would start it again).
+        if (this.child === child) this.child = undefined;
+        resolve(code);
+      }),
+    );
+    this.child = child;
+  }
+
+  async kill9(): Promise<void> {
+    this.child?.kill("SIGCONT");
+    this.child?.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** Resolves with the exit code when the process ends by itself. */
+  get exit(): Promise<number | null> {
+    return this.exited;
+  }
+
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
+  async stop(): Promise<void> {
+    if (this.child === undefined) return;
+    this.child.kill("SIGCONT");
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child?.kill("SIGKILL"), 20_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  cutEtcd(): void {
+    for (const p of this.proxies) p.cut();
+  }
+
+  restoreEtcd(): void {
+    for (const p of this.proxies) p.restore();
+  }
+}
+
+export const LEADER_KEY = `gitfleet/${CLUSTER}/leader`;
+
+/** Writes one configuration per instance (the world's, with leader election through its proxies). */
+export async function standbyGroup(
+  world: OperatorWorld,
+  etcd: EtcdCluster,
+  names: readonly string[],
+): Promise<Instance[]> {
+  const base = (await readFile(world.configFile, "utf8"))
+    .split("\n")
+    .filter((l) => !l.startsWith("webhook:") && !l.startsWith("poll:"));
+  const out: Instance[] = [];
+  for (const name of names) {
+    const proxies = await Promise.all(etcd.endpoints.map((e) => CuttableProxy.start(new URL(e))));
+    const lines = base.map((l) =>
+      l.startsWith("work_dir:") ? `work_dir: ${path.join(world.dir, `cache-${name}`)}` : l,
+    );
+    lines.push(
+      // A poll each second: no webhook (every instance would need its own port).
+      'poll: "* * * * * *"',
+      "leader_election:",
+      `  key: ${LEADER_KEY}`,
+      `  etcd: {endpoints: ${JSON.stringify(proxies.map((p) => p.url))}}`,
+      "  lease_ttl: 5s",
+      "  renew_every: 1s",
+      "  renew_deadline: 3.5s",
+      "",
+    );
+    const file = path.join(world.dir, `operator-${name}.yaml`);
+    await writeFile(file, lines.join("\n"));
+    out.push(new Instance(name, file, proxies));
+  }
+  return out;
+}
+
+export interface LeaderSeen {
+  readonly pid: number;
+  readonly epoch: number;
+}
+
+/** The leader as etcd records it (straight from a member, not through any instance's proxy). */
+export async function leaderInEtcd(etcd: EtcdCluster): Promise<LeaderSeen | undefined> {
+  for (const endpoint of etcd.endpoints) {
+    try {
+      const res = await fetch(`${endpoint}/v3/kv/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: Buffer.from(LEADER_KEY).toString("base64") }),
+        signal: AbortSignal.timeout(1_000),
+      });
+      const body = (await res.json()) as { kvs?: { value: string; create_revision: string }[] };
+      const kv = body.kvs?.[0];
+      if (kv === undefined) return undefined;
+      const holder = JSON.parse(Buffer.from(kv.value, "base64").toString("utf8")) as { pid: number };
+      return { pid: holder.pid, epoch: Number(kv.create_revision) };
+    } catch {
+      // next member
+    }
+  }
+  return undefined;
+}
