@@ -24,12 +24,12 @@ export class CuttableProxy {
   ) {}
 
   static async start(target: URL): Promise<CuttableProxy> {
-    let proxy: CuttableProxy | undefined;
-    const server = net.createServer((client) => proxy?.accept(client, target));
+    const ready: { proxy?: CuttableProxy } = {};
+    const server = net.createServer((client) => ready.proxy?.accept(client, target));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address() as net.AddressInfo;
-    proxy = new CuttableProxy(server, `http://127.0.0.1:${address.port}`);
-    return proxy;
+    ready.proxy = new CuttableProxy(server, `http://127.0.0.1:${address.port}`);
+    return ready.proxy;
   }
 
   private accept(client: net.Socket, target: URL): void {
