@@ -44,6 +44,8 @@ export function parseCeiling(raw: unknown, problem: (pointer: string, message: s
     ...(memory?.ok === true && { maxMemoryBytesPerReplica: memory.value }),
     ...(cpus?.ok === true && { maxNanoCpusPerReplica: cpus.value }),
     secrets: grants(c["secrets"]) ?? BASELINE_CEILING.secrets,
+    ...(strings("security_opt") !== undefined && { securityOpt: strings("security_opt") ?? [] }),
+    ...(strings("sysctls") !== undefined && { sysctls: strings("sysctls") ?? [] }),
   };
 }
 

@@ -34,6 +34,33 @@ export interface Ceiling {
   readonly maxNanoCpusPerReplica?: number;
   /** Which application secrets env_secrets may name. */
   readonly secrets: readonly SecretGrant[];
+  /**
+   * security_opt entries a service may set besides no-new-privileges (exact or glob, e.g.
+   * "seccomp=*"); undefined: none.
+   */
+  readonly securityOpt?: readonly string[];
+  /** sysctls a service may set (exact or glob); undefined: Kubernetes' safe set (SAFE_SYSCTLS). */
+  readonly sysctls?: readonly string[];
+}
+
+/** Kubernetes' "safe" sysctls: namespaced, and unable to affect other containers on the host. */
+export const SAFE_SYSCTLS: readonly string[] = [
+  "kernel.shm_rmid_forced",
+  "net.ipv4.ip_local_port_range",
+  "net.ipv4.ip_unprivileged_port_start",
+  "net.ipv4.tcp_syncookies",
+  "net.ipv4.ping_group_range",
+];
+
+/** Whether a security_opt entry is within the ceiling: no-new-privileges always is (it only narrows). */
+export function securityOptAllowed(ceiling: Ceiling, opt: string): boolean {
+  const o = opt.trim();
+  if (/^no-new-privileges(?:[:=]true)?$/.test(o)) return true;
+  return matchesAny(ceiling.securityOpt ?? [], o);
+}
+
+export function sysctlAllowed(ceiling: Ceiling, name: string): boolean {
+  return matchesAny(ceiling.sysctls ?? SAFE_SYSCTLS, name);
 }
 
 /**

@@ -137,6 +137,11 @@ export interface ServiceSpec {
   readonly privileged: boolean;
   readonly networkMode?: "host";
   readonly deploy: DeploySpec;
+  /**
+   * Compose's container settings beyond the core ones (init, working_dir, tmpfs, ulimits, ...):
+   * absent when the service sets none, so specs written before they existed keep their hash.
+   */
+  readonly container?: ContainerOptions;
   /** Set for a service of a stack (stacks/<stack>/compose.yaml). */
   readonly stack?: StackOrigin;
   /**
@@ -150,6 +155,36 @@ export interface ServiceSpec {
    */
   readonly specHash: string;
   readonly source: SourceRef;
+}
+
+/** Compose service keys passed to Docker as they are; each is set only when the service sets it. */
+export interface ContainerOptions {
+  readonly init?: boolean;
+  readonly workingDir?: string;
+  readonly hostname?: string;
+  readonly domainname?: string;
+  /** "host:ip" lines for /etc/hosts. */
+  readonly extraHosts?: readonly string[];
+  readonly stopSignal?: string;
+  /** path → mount options ("" for none). */
+  readonly tmpfs?: Readonly<Record<string, string>>;
+  /** "port/protocol" */
+  readonly expose?: readonly string[];
+  readonly dns?: readonly string[];
+  readonly dnsSearch?: readonly string[];
+  readonly dnsOptions?: readonly string[];
+  readonly stdinOpen?: boolean;
+  readonly tty?: boolean;
+  readonly shmSizeBytes?: number;
+  readonly ulimits?: readonly { readonly name: string; readonly soft: number; readonly hard: number }[];
+  readonly logging?: { readonly driver: string; readonly options: Readonly<Record<string, string>> };
+  readonly pidsLimit?: number;
+  readonly groupAdd?: readonly string[];
+  readonly securityOpt?: readonly string[];
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly pidMode?: "host";
+  readonly ipcMode?: "host" | "private" | "shareable";
+  readonly cpuShares?: number;
 }
 
 export interface HostSpec {

@@ -27,6 +27,7 @@ export const SPEC_ERROR_CODES = [
   // schema (shape of one document)
   "schema",
   "unknown-key",
+  "unsupported-key",
   "invalid-name",
   "bad-duration",
   "bad-size",
@@ -71,6 +72,10 @@ export const SPEC_ERROR_CODES = [
   "ceiling-memory",
   "ceiling-cpus",
   "ceiling-secret",
+  "ceiling-security-opt",
+  "ceiling-sysctl",
+  "ceiling-host-pid",
+  "ceiling-host-ipc",
   "secret-namespace",
 ] as const;
 
@@ -83,6 +88,7 @@ export const SPEC_WARNING_CODES = [
   "size-without-unit", // a memory size written as a bare number is bytes
   "plain-tcp-engine", // a Docker engine on tcp:// without tls
   "no-effect", // a setting that the rest of the spec makes meaningless
+  "ignored-key", // a Compose key that means nothing across hosts (container_name, pull_policy, ...)
 ] as const;
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];

@@ -8,6 +8,7 @@
 import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFile, RepoFiles, SourceRef, SpecError } from "../model/spec.js";
 import type { VariableLookup } from "./compose/interpolate.js";
+import { applyKeyFates } from "./compose/service-keys.js";
 import { DOT_ENV, redactValues, SpecVariables } from "./compose/variables.js";
 import { Problems } from "./errors.js";
 import type { Layer } from "./context.js";
@@ -207,7 +208,9 @@ function validateService(
   const log = new ProblemLog();
   // A stack's service is named <stack>_<service> (checked by the stack loader); the schema's
   // DNS-label rule is for services/ names, so it judges the rest of the document only.
-  const value = scope !== undefined ? { ...(d.value as object), name: STACK_PLACEHOLDER } : d.value;
+  const named0 = scope !== undefined ? { ...(d.value as object), name: STACK_PLACEHOLDER } : d.value;
+  // Every Compose key has a decided fate: ignored ones warn, refused ones say what to do; both go.
+  const value = applyKeyFates(d, named0, scope !== undefined, log);
   const named = (v: unknown): RawService =>
     (scope !== undefined ? { ...(v as object), name: (d.value as RawService).name } : v) as RawService;
   const errors = validateAgainstSchema("Service", value);

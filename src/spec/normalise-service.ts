@@ -3,6 +3,7 @@
 // defaults merged under its own, and the checks that need only this document.
 
 import type { HealthcheckSpec, ServiceNetwork, ServiceSpec, SourceRef, StackOrigin } from "../model/spec.js";
+import { composeDeploy, containerOptions } from "./compose/normalise-container.js";
 import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
 import type { Problems } from "./errors.js";
 import { keyValueEntries, toRecord, type Entry } from "./key-values.js";
@@ -46,6 +47,10 @@ export function normaliseService(
   stack?: StackScope,
 ): LoadedService {
   const ctx: Ctx = { at: docLocator(doc), problems };
+  // Compose's older spellings (restart, scale, mem_limit, cpus, ...) under the service's own deploy:.
+  const legacy = composeDeploy(raw);
+  const own = legacy === undefined ? raw.deploy : mergeDeploy(legacy, raw.deploy);
+  const container = containerOptions({ at: docLocator(doc), problems }, raw);
   const ownDeploy: Layer = { doc, prefix: ["deploy"], value: raw.deploy ?? {} };
   const deployAt = layeredLocator(defaults ? [ownDeploy, defaults] : [ownDeploy]);
   const deployCtx: Ctx = { at: deployAt, problems, label: ["deploy"] };
@@ -77,11 +82,8 @@ export function normaliseService(
     capDrop: [...(raw.cap_drop ?? [])],
     privileged: raw.privileged ?? false,
     ...(raw.network_mode && { networkMode: raw.network_mode }),
-    deploy: normaliseDeploy(
-      deployCtx,
-      mergeDeploy(defaults?.value as RawDeploy | undefined, raw.deploy),
-      raw.deploy,
-    ),
+    deploy: normaliseDeploy(deployCtx, mergeDeploy(defaults?.value as RawDeploy | undefined, own), own),
+    ...(container && { container }),
     ...(stack && { stack: stack.origin }),
     ...(stack?.networks && { networks: stack.networks }),
     source: docStart(doc),

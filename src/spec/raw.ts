@@ -85,6 +85,39 @@ export interface RawService {
   readonly privileged?: boolean;
   readonly network_mode?: "host";
   readonly deploy?: RawDeploy;
+  // Compose keys with their Compose meaning (compose/keys.ts decides every key's fate).
+  readonly restart?: string;
+  readonly env_file?: string | readonly (string | { readonly path: string; readonly required?: boolean })[];
+  readonly expose?: readonly (string | number)[];
+  readonly tmpfs?: string | readonly string[];
+  readonly stop_signal?: string;
+  readonly working_dir?: string;
+  readonly init?: boolean;
+  readonly hostname?: string;
+  readonly domainname?: string;
+  readonly extra_hosts?: readonly string[] | Readonly<Record<string, string | readonly string[]>>;
+  readonly dns?: string | readonly string[];
+  readonly dns_search?: string | readonly string[];
+  readonly dns_opt?: readonly string[];
+  readonly stdin_open?: boolean;
+  readonly tty?: boolean;
+  readonly shm_size?: string | number;
+  readonly ulimits?: Readonly<Record<string, number | { readonly soft?: number; readonly hard?: number }>>;
+  readonly logging?: {
+    readonly driver?: string;
+    readonly options?: Readonly<Record<string, string | number | boolean | null>>;
+  };
+  readonly pids_limit?: number;
+  readonly group_add?: readonly (string | number)[];
+  readonly security_opt?: readonly string[];
+  readonly sysctls?: Readonly<Record<string, Scalar>> | readonly string[];
+  readonly pid?: "host";
+  readonly ipc?: "host" | "private" | "shareable";
+  readonly mem_limit?: string | number;
+  readonly mem_reservation?: string | number;
+  readonly cpus?: string | number;
+  readonly cpu_shares?: number;
+  readonly scale?: number;
 }
 
 export interface RawHost {

@@ -4,7 +4,15 @@
 // granted. Each problem is reported at the line that asks and names the
 // operator setting that forbids it.
 
-import { capabilityAllowed, capabilityName, secretGranted, type Ceiling } from "../model/ceiling.js";
+import {
+  capabilityAllowed,
+  capabilityName,
+  SAFE_SYSCTLS,
+  secretGranted,
+  securityOptAllowed,
+  sysctlAllowed,
+  type Ceiling,
+} from "../model/ceiling.js";
 import type { HostSpec } from "../model/spec.js";
 import type { Problems } from "./errors.js";
 import type { LoadedService } from "./normalise-service.js";
@@ -24,6 +32,7 @@ export function checkServicesCeiling(
   let total = 0;
   for (const s of services) {
     checkCapabilities(s, ceiling, problems);
+    checkContainerOptions(s, ceiling, problems);
     checkReplicas(s, ceiling, problems);
     checkResources(s, ceiling, problems);
     checkSecrets(s, hosts ?? [], ceiling, problems);
@@ -52,6 +61,36 @@ function checkCapabilities(s: LoadedService, ceiling: Ceiling, problems: Problem
       `cap_add ${capabilityName(cap)} is forbidden by ${setting("cap_add")} (allowed: ${ceiling.capAdd.map(capabilityName).join(", ") || "none"})`,
     );
   });
+}
+
+function checkContainerOptions(s: LoadedService, ceiling: Ceiling, problems: Problems): void {
+  const c = s.spec.container;
+  if (c === undefined) return;
+  (c.securityOpt ?? []).forEach((opt, i) => {
+    if (securityOptAllowed(ceiling, opt)) return;
+    problems.add(
+      s.at(["security_opt", i]),
+      "ceiling-security-opt",
+      `security_opt "${opt}" is forbidden by ${setting("security_opt")} (only no-new-privileges${ceiling.securityOpt?.length ? `, ${ceiling.securityOpt.join(", ")}` : ""} allowed)`,
+    );
+  });
+  for (const name of Object.keys(c.sysctls ?? {})) {
+    if (sysctlAllowed(ceiling, name)) continue;
+    const at = Array.isArray(s.doc.value && (s.doc.value as Record<string, unknown>)["sysctls"])
+      ? s.at(["sysctls"])
+      : s.at(["sysctls", name], { key: true });
+    problems.add(
+      at,
+      "ceiling-sysctl",
+      `sysctl ${name} is forbidden by ${setting("sysctls")} (allowed: ${(ceiling.sysctls ?? SAFE_SYSCTLS).join(", ") || "none"})`,
+    );
+  }
+  if (c.pidMode === "host" && !ceiling.allowHostPid) {
+    problems.add(s.at(["pid"]), "ceiling-host-pid", `pid: host is forbidden by ${setting("allow_host_pid")}`);
+  }
+  if (c.ipcMode === "host" && !ceiling.allowHostIpc) {
+    problems.add(s.at(["ipc"]), "ceiling-host-ipc", `ipc: host is forbidden by ${setting("allow_host_ipc")}`);
+  }
 }
 
 function checkReplicas(s: LoadedService, ceiling: Ceiling, problems: Problems): void {

@@ -34,6 +34,8 @@ export function specHash(s: HashInput): string {
     networkMode: s.networkMode ?? null,
     limits: s.deploy.limits,
     restartPolicy: s.deploy.restartPolicy,
+    // Absent unless the service sets one of Compose's further keys: older specs keep their hash.
+    container: s.container,
     // Only when set, so services outside stacks keep their hashes. Aliases live on the edge.
     networks: s.networks?.map((n) => n.name),
   };

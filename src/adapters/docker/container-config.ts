@@ -7,7 +7,13 @@ import path from "node:path";
 import type { ContainerCreateOptions, MountSettings } from "dockerode";
 import { clusterNetworkName, containerName, stackNetworkName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
-import type { ClusterPolicy, ServiceSpec, VolumeDecl, VolumeSpec } from "../../model/spec.js";
+import type {
+  ClusterPolicy,
+  ContainerOptions,
+  ServiceSpec,
+  VolumeDecl,
+  VolumeSpec,
+} from "../../model/spec.js";
 import { VOLUME_LABELS, volumeName } from "../../model/volumes.js";
 
 export { volumeName } from "../../model/volumes.js";
@@ -115,6 +121,7 @@ export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions 
   if (s.command !== undefined) opts.Cmd = [...s.command];
   if (s.entrypoint !== undefined) opts.Entrypoint = [...s.entrypoint];
   if (s.user !== undefined) opts.User = s.user;
+  if (s.container !== undefined) applyContainerOptions(opts, s.container);
   if (s.healthcheck !== undefined) {
     const h = s.healthcheck;
     const ns = 1_000_000;
@@ -127,6 +134,38 @@ export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions 
     };
   }
   return opts;
+}
+
+/** Compose's further keys (init, working_dir, tmpfs, ulimits, logging, ...) as Docker's create options. */
+export function applyContainerOptions(opts: ContainerCreateOptions, c: ContainerOptions): void {
+  const host = (opts.HostConfig ??= {});
+  if (c.init !== undefined) host.Init = c.init;
+  if (c.workingDir !== undefined) opts.WorkingDir = c.workingDir;
+  if (c.hostname !== undefined) opts.Hostname = c.hostname;
+  if (c.domainname !== undefined) opts.Domainname = c.domainname;
+  if (c.extraHosts !== undefined) host.ExtraHosts = [...c.extraHosts];
+  if (c.stopSignal !== undefined) opts.StopSignal = c.stopSignal;
+  if (c.tmpfs !== undefined) host.Tmpfs = { ...c.tmpfs };
+  if (c.expose !== undefined) {
+    const exposed = (opts.ExposedPorts ??= {});
+    for (const p of c.expose) exposed[p] = {};
+  }
+  if (c.dns !== undefined) host.Dns = [...c.dns];
+  if (c.dnsSearch !== undefined) host.DnsSearch = [...c.dnsSearch];
+  if (c.dnsOptions !== undefined) host.DnsOptions = [...c.dnsOptions];
+  if (c.stdinOpen !== undefined) opts.OpenStdin = c.stdinOpen;
+  if (c.tty !== undefined) opts.Tty = c.tty;
+  if (c.shmSizeBytes !== undefined) host.ShmSize = c.shmSizeBytes;
+  if (c.ulimits !== undefined)
+    host.Ulimits = c.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (c.logging !== undefined) host.LogConfig = { Type: c.logging.driver, Config: { ...c.logging.options } };
+  if (c.pidsLimit !== undefined) host.PidsLimit = c.pidsLimit;
+  if (c.groupAdd !== undefined) host.GroupAdd = [...c.groupAdd];
+  if (c.securityOpt !== undefined) host.SecurityOpt = [...c.securityOpt];
+  if (c.sysctls !== undefined) host.Sysctls = { ...c.sysctls };
+  if (c.pidMode !== undefined) host.PidMode = c.pidMode;
+  if (c.ipcMode !== undefined) host.IpcMode = c.ipcMode;
+  if (c.cpuShares !== undefined) host.CpuShares = c.cpuShares;
 }
 
 function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {

@@ -1,0 +1,183 @@
+// Every service key of the Compose specification has a decided fate (the
+// table in src/spec/compose/keys.ts), checked against the Compose schema as
+// published (test/fixtures/compose-spec, see its SOURCE.md); and each fate
+// holds through the real loader: same-meaning keys reach the model, ignored
+// ones warn at the key, refused ones are errors saying what to do.
+
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SERVICE_KEYS } from "../../../src/spec/compose/keys.js";
+import { serviceSchema } from "../../../src/spec/index.js";
+import { ceilingWith, errorsOf, load, repo, service, stateOf } from "./helpers.js";
+
+const composeSpec = JSON.parse(
+  readFileSync(
+    join(resolve(import.meta.dirname, "../../fixtures/compose-spec"), "compose-spec.json"),
+    "utf8",
+  ),
+) as { definitions: { service: { properties: Record<string, unknown> } } };
+
+const composeKeys = Object.keys(composeSpec.definitions.service.properties);
+const schemaKeys = Object.keys(serviceSchema.properties);
+
+describe("the Compose key table", () => {
+  it("the vendored Compose schema is the full service schema (sanity)", () => {
+    expect(composeKeys.length).toBeGreaterThan(80);
+    expect(composeKeys).toContain("restart");
+  });
+
+  it.each(composeKeys)("%s has a decided fate", (key) => {
+    expect(SERVICE_KEYS[key], `${key} has no entry in src/spec/compose/keys.ts`).toBeDefined();
+  });
+
+  it("every same-meaning key is in gitfleet's service schema (networks: the stack loader's)", () => {
+    const missing = Object.entries(SERVICE_KEYS)
+      .filter(([k, e]) => (e.fate === "same" || e.fate === "cluster") && k !== "networks")
+      .map(([k]) => k)
+      .filter((k) => !schemaKeys.includes(k));
+    expect(missing).toEqual([]);
+  });
+
+  it("no ignored or refused key is in the schema (the loader removes them first)", () => {
+    const wrong = Object.entries(SERVICE_KEYS)
+      .filter(([, e]) => e.fate === "ignored" || e.fate === "refused")
+      .map(([k]) => k)
+      .filter((k) => schemaKeys.includes(k));
+    expect(wrong).toEqual([]);
+  });
+});
+
+function where(files: Record<string, string>): string[] {
+  const r = load(repo(files));
+  const list = [...(r.ok ? [] : r.errors), ...(r.warnings ?? [])];
+  return list.filter((e) => e.path !== "cluster.yaml").map((e) => `${e.line}:${e.col} ${e.code}`);
+}
+
+describe("fates through the loader", () => {
+  it("ignored keys warn at the key and the service deploys", () => {
+    const doc = service(
+      "web", // 1-3
+      "container_name: my-web", // 4
+      "pull_policy: always", // 5
+      "platform: linux/amd64", // 6
+      "profiles: [debug]", // 7
+      "build: .", // 8
+      "networks: [front]", // 9
+    );
+    const r = load(repo({ "services/web.yaml": doc }));
+    expect(r.ok).toBe(true);
+    expect(where({ "services/web.yaml": doc })).toEqual([
+      "4:1 ignored-key",
+      "5:1 ignored-key",
+      "6:1 ignored-key",
+      "7:1 ignored-key",
+      "8:1 ignored-key",
+      "9:1 ignored-key",
+    ]);
+    const w = (r.warnings ?? []).find((x) => x.line === 4);
+    expect(w?.message).toContain(
+      "container_name is ignored: gitfleet names every replica's container itself",
+    );
+  });
+
+  it("refused keys are errors that say what to do; build without image says to push an image", () => {
+    const doc = [
+      "kind: Service",
+      "name: web",
+      "build: ./app",
+      "secrets: [db]",
+      "volumes_from: [other]",
+      "",
+    ].join("\n");
+    const errors = errorsOf(repo({ "services/web.yaml": doc }));
+    const lines = errors.map((e) => `${e.line}:${e.col} ${e.code}: ${e.message}`);
+    expect(lines).toContain(
+      "3:1 unsupported-key: build without image: gitfleet deploys images, it does not build them: build the image, push it to a registry the hosts can pull from, and name it in image:",
+    );
+    expect(lines.some((l) => l.startsWith("4:1 unsupported-key: secrets is not supported:"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("5:1 unsupported-key: volumes_from is not supported:"))).toBe(true);
+  });
+
+  it("same-meaning keys reach the model; older spellings fill deploy", () => {
+    const doc = service(
+      "web",
+      "restart: on-failure:4",
+      "init: true",
+      "working_dir: /app",
+      "hostname: web-host",
+      "extra_hosts: ['db.local:10.0.0.5', 'x=10.0.0.6']",
+      "stop_signal: SIGQUIT",
+      "tmpfs: ['/run', '/tmp:size=64m']",
+      "expose: [9000, '53/udp']",
+      "shm_size: 64M",
+      "ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 512}",
+      "logging: {driver: json-file, options: {max-size: 10m}}",
+      "security_opt: [no-new-privileges:true]",
+      "sysctls: {net.ipv4.tcp_syncookies: 1}",
+      "mem_limit: 256M",
+      "cpus: 0.5",
+      "scale: 3",
+    );
+    const s = stateOf(repo({ "services/web.yaml": doc })).services[0];
+    expect(s?.container).toEqual({
+      init: true,
+      workingDir: "/app",
+      hostname: "web-host",
+      extraHosts: ["db.local:10.0.0.5", "x:10.0.0.6"],
+      stopSignal: "SIGQUIT",
+      tmpfs: { "/run": "", "/tmp": "size=64m" },
+      expose: ["9000/tcp", "53/udp"],
+      shmSizeBytes: 64 * 1024 * 1024,
+      ulimits: [
+        { name: "nofile", soft: 1024, hard: 2048 },
+        { name: "nproc", soft: 512, hard: 512 },
+      ],
+      logging: { driver: "json-file", options: { "max-size": "10m" } },
+      securityOpt: ["no-new-privileges:true"],
+      sysctls: { "net.ipv4.tcp_syncookies": "1" },
+    });
+    expect(s?.deploy.restartPolicy).toMatchObject({ condition: "on-failure", maxAttempts: 4 });
+    expect(s?.deploy.limits).toEqual({ nanoCpus: 500_000_000, memoryBytes: 256 * 1024 * 1024 });
+    expect(s?.deploy.replicas).toBe(3);
+  });
+
+  it("deploy: wins over the older spellings", () => {
+    const doc = service(
+      "web",
+      "restart: always",
+      "scale: 2",
+      "deploy:",
+      "  replicas: 5",
+      "  restart_policy: {condition: none}",
+    );
+    const s = stateOf(repo({ "services/web.yaml": doc })).services[0];
+    expect(s?.deploy.replicas).toBe(5);
+    expect(s?.deploy.restartPolicy.condition).toBe("none");
+  });
+
+  it("privilege-widening keys stay within the ceiling", () => {
+    const doc = service(
+      "web", // 1-3
+      "security_opt: [no-new-privileges, seccomp=unconfined]", // 4
+      "sysctls:", // 5
+      "  net.ipv4.tcp_syncookies: 1", // 6
+      "  net.core.somaxconn: 1024", // 7
+      "pid: host", // 8
+      "ipc: host", // 9
+    );
+    expect(where({ "services/web.yaml": doc })).toEqual([
+      "4:35 ceiling-security-opt",
+      "7:3 ceiling-sysctl",
+      "8:6 ceiling-host-pid",
+      "9:6 ceiling-host-ipc",
+    ]);
+    const wider = ceilingWith({
+      securityOpt: ["seccomp=*"],
+      sysctls: ["net.*"],
+      allowHostPid: true,
+      allowHostIpc: true,
+    });
+    expect(load(repo({ "services/web.yaml": doc }), wider).ok).toBe(true);
+  });
+});
