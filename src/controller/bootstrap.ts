@@ -76,6 +76,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
       : outwardCompanions(config, {
           logger: o.logger,
           time: systemTime,
+          secrets,
           operator: () => {
             if (built.operator === undefined) throw new Error("the operator is not built yet");
             return built.operator;
