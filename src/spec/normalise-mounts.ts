@@ -5,7 +5,9 @@ import type { Ctx } from "./context.js";
 import type { Problems } from "./errors.js";
 import type { RawPort, RawVolume } from "./raw.js";
 
-const SHORT_PORT = /^(?:([0-9]{1,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
+/** [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], HOST_IP v4 or [v6]; HOST_IP::TARGET leaves the published port out. */
+const SHORT_PORT =
+  /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}):)?(?:([0-9]{0,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
 
 export function normalisePorts(ctx: Ctx, raws: readonly (RawPort | string | number)[]): PortSpec[] {
   const out: PortSpec[] = [];
@@ -15,15 +17,16 @@ export function normalisePorts(ctx: Ctx, raws: readonly (RawPort | string | numb
         target: raw.target,
         protocol: raw.protocol ?? "tcp",
         mode: raw.mode ?? "ingress",
-        ...(raw.published !== undefined && { published: raw.published }),
+        // Compose allows the published port as a string ("8080").
+        ...(raw.published !== undefined && { published: Number(raw.published) }),
         ...(raw.app_protocol !== undefined && { appProtocol: raw.app_protocol }),
         ...(raw.proxy_protocol !== undefined && { proxyProtocol: raw.proxy_protocol }),
       });
       return;
     }
     const m = SHORT_PORT.exec(String(raw));
-    const target = Number(m?.[2]);
-    const published = m?.[1] === undefined ? undefined : Number(m[1]);
+    const target = Number(m?.[3]);
+    const published = m?.[2] === undefined || m[2] === "" ? undefined : Number(m[2]);
     if (!m || !validPort(target) || (published !== undefined && !validPort(published))) {
       ctx.problems.add(
         ctx.at(["ports", i]),
@@ -32,7 +35,14 @@ export function normalisePorts(ctx: Ctx, raws: readonly (RawPort | string | numb
       );
       return;
     }
-    const protocol: Protocol = m[3] === "udp" ? "udp" : "tcp";
+    if (m[1] !== undefined) {
+      ctx.problems.warn(
+        ctx.at(["ports", i]),
+        "ignored-key",
+        `ports[${i}]: the host IP ${m[1]} is ignored: a published port is served on every host's address (through the edge), not on one IP`,
+      );
+    }
+    const protocol: Protocol = m[4] === "udp" ? "udp" : "tcp";
     const base = { target, protocol, mode: "ingress" } as const;
     out.push(published === undefined ? base : { ...base, published });
   });
@@ -88,11 +98,16 @@ function pushUnique(ctx: Ctx, out: VolumeSpec[], targets: Set<string>, v: Volume
   out.push(v);
 }
 
+/** Options of a short-form volume Docker accepts; only ro/rw change anything here (SELinux z/Z and the consistency hints do not apply). */
+const VOLUME_OPTIONS = new Set(["ro", "rw", "z", "Z", "nocopy", "cached", "delegated", "consistent"]);
+
 function fromShort(raw: string): VolumeSpec {
   const parts = raw.split(":");
-  const last = parts[parts.length - 1];
-  const readOnly = last === "ro";
-  if (last === "ro" || last === "rw") parts.pop();
+  const last = parts[parts.length - 1] ?? "";
+  const options = parts.length > 1 ? last.split(",") : [];
+  const isOptions = options.length > 0 && options.every((o) => VOLUME_OPTIONS.has(o));
+  const readOnly = isOptions && options.includes("ro");
+  if (isOptions) parts.pop();
   const target = parts[parts.length - 1] ?? "";
   const source = parts.length > 1 ? parts[0] : undefined;
   if (source === undefined) return { type: "volume", target, readOnly };

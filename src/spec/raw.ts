@@ -8,7 +8,7 @@ export type CommandLine = string | readonly string[];
 
 export interface RawPort {
   readonly target: number;
-  readonly published?: number;
+  readonly published?: number | string;
   readonly protocol?: "tcp" | "udp";
   readonly mode?: "ingress" | "host";
   readonly app_protocol?: "http" | "tcp";

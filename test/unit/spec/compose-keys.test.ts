@@ -181,3 +181,45 @@ describe("fates through the loader", () => {
     expect(load(repo({ "services/web.yaml": doc }), wider).ok).toBe(true);
   });
 });
+
+describe("Compose spellings that used to be refused", () => {
+  it('published: "8080" (a string) is a port', () => {
+    const doc = service("web", "ports:", '  - {target: 80, published: "8080"}');
+    expect(stateOf(repo({ "services/web.yaml": doc })).services[0]?.ports[0]?.published).toBe(8080);
+  });
+
+  it("ports with a host IP parse; the IP is ignored with a warning at the entry", () => {
+    const doc = service("web", "ports:", "  - 9000:9000", '  - "127.0.0.1:8080:80"', '  - "[::1]::81/udp"');
+    const r = load(repo({ "services/web.yaml": doc }));
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.state.services[0]?.ports.map((p) => [p.published, p.target, p.protocol])).toEqual([
+      [9000, 9000, "tcp"],
+      [8080, 80, "tcp"],
+      [undefined, 81, "udp"],
+    ]);
+    const own = (r.warnings ?? []).filter((w) => w.path === "services/web.yaml");
+    expect(own.map((w) => `${w.line}:${w.col} ${w.code}`)).toEqual(["6:5 ignored-key", "7:5 ignored-key"]);
+  });
+
+  it("volumes with options (:ro,z) parse", () => {
+    const doc = service(
+      "web",
+      "volumes:",
+      "  - data:/data:ro,z",
+      "  - logs:/logs:Z",
+      "  - cache:/cache:rw,nocopy",
+    );
+    const v = stateOf(repo({ "services/web.yaml": doc })).services[0]?.volumes;
+    expect(v?.map((x) => [x.source, x.target, x.readOnly])).toEqual([
+      ["data", "/data", true],
+      ["logs", "/logs", false],
+      ["cache", "/cache", false],
+    ]);
+  });
+
+  it("cap_drop: [all] lowercase is accepted", () => {
+    const doc = service("web", "cap_drop: [all]", "cap_add: [net_bind_service]");
+    const s = stateOf(repo({ "services/web.yaml": doc })).services[0];
+    expect(s?.capDrop).toEqual(["all"]);
+  });
+});
