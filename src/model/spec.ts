@@ -107,6 +107,17 @@ export interface ServiceNetwork {
   readonly aliases: readonly string[];
 }
 
+/** A file placed in every container of a service before it starts (a stack's `configs:`). */
+export interface ServiceFile {
+  /** Absolute path in the container. */
+  readonly target: string;
+  /** The file's bytes, base64 (a config may be any file of the repository). */
+  readonly contentBase64: string;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** Where a service from a stack came from. */
 export interface StackOrigin {
   /** The stack's folder name (stacks/<stack>/). */
@@ -149,6 +160,8 @@ export interface ServiceSpec {
    * cluster network, and is found by name only on them. Absent: the cluster network.
    */
   readonly networks?: readonly ServiceNetwork[];
+  /** Files placed in each container before it starts (a stack's configs); absent: none. */
+  readonly files?: readonly ServiceFile[];
   /**
    * Stable hash of everything that shapes a container (not deploy.replicas,
    * placement or update_config): a change means replicas must be replaced.

@@ -50,6 +50,8 @@ export const SPEC_ERROR_CODES = [
   "depends-on-cycle",
   "unknown-network",
   "unknown-volume",
+  "unknown-config",
+  "unsupported-config",
   "port-conflict",
   "port-reserved",
   "too-many-replicas",

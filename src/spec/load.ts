@@ -5,6 +5,7 @@
 // Per-file and per-document work goes through a SpecLoadCache (a fresh one
 // unless the caller keeps one): a fresh load and a cached one run the same code.
 
+import { createHash } from "node:crypto";
 import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFile, RepoFiles, SourceRef, SpecError } from "../model/spec.js";
 import type { VariableLookup } from "./compose/interpolate.js";
@@ -102,8 +103,11 @@ function loadWith(
     const id = blobIds?.get(file.path);
     // The parse depends on the .env beside the file too (the operator's variables are in the options).
     const env = lookup === undefined ? "" : `\0env:${variables.envTextFor(file.path) ?? ""}`;
-    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}`;
-    const entry = cache.file(key, () => parseAndSort(file, limits, lookup));
+    // A stack's services depend on its folder's files too (configs): their ids or contents count.
+    const data =
+      file.role === "stack" ? `\0data:${stackDataKey(file.path, selected.stackData, blobIds)}` : "";
+    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}${data}`;
+    const entry = cache.file(key, () => parseAndSort(file, limits, lookup, selected.stackData));
     replay(entry.problems, problems);
     clusterDocs.push(...entry.clusterDocs);
     serviceDocs.push(...entry.serviceDocs);
@@ -170,8 +174,34 @@ function loadWith(
   return { ok: true, state: { cluster: clusterSpec, services: specs }, warnings };
 }
 
+/** What the files of a Compose file's folder are: their blob ids, else a digest of their contents. */
+function stackDataKey(
+  composePath: string,
+  data: ReadonlyMap<string, RepoFile>,
+  blobIds: ReadonlyMap<string, string> | undefined,
+): string {
+  const dir = composePath.slice(0, composePath.lastIndexOf("/") + 1);
+  const hash = createHash("sha256");
+  for (const [path, content] of [...data]
+    .filter(([p]) => p.startsWith(dir))
+    .sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const id = blobIds?.get(path);
+    hash.update(`${path}\0`);
+    if (id !== undefined) hash.update(`blob:${id}`);
+    else if (typeof content === "string" || content instanceof Uint8Array) hash.update(content);
+    else hash.update(`unread:${content.unread}:${content.size}`);
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
 /** One file parsed, its documents sorted by kind (or its stack loaded), and what that reported (recorded for replay). */
-function parseAndSort(file: SpecFile, limits: SpecLimits, variables: VariableLookup | undefined): FileEntry {
+function parseAndSort(
+  file: SpecFile,
+  limits: SpecLimits,
+  variables: VariableLookup | undefined,
+  stackData: ReadonlyMap<string, RepoFile>,
+): FileEntry {
   const log = new ProblemLog();
   const parsed = parseFile(file, log, limits, variables);
   const clusterDocs: YamlDoc[] = [];
@@ -181,7 +211,7 @@ function parseAndSort(file: SpecFile, limits: SpecLimits, variables: VariableLoo
   if (!parsed.hasContent) {
     log.add(start(file.path), "empty-file", emptyMessage(file.role));
   } else if (file.role === "stack") {
-    const stack = loadStack(parsed.docs, log);
+    const stack = loadStack(parsed.docs, stackData, log);
     for (const s of stack.services) {
       serviceDocs.push(s.doc);
       stackServices.push(s);

@@ -2,7 +2,14 @@
 // alternative spellings unified, units converted, the cluster's deploy
 // defaults merged under its own, and the checks that need only this document.
 
-import type { HealthcheckSpec, ServiceNetwork, ServiceSpec, SourceRef, StackOrigin } from "../model/spec.js";
+import type {
+  HealthcheckSpec,
+  ServiceFile,
+  ServiceNetwork,
+  ServiceSpec,
+  SourceRef,
+  StackOrigin,
+} from "../model/spec.js";
 import { composeDeploy, containerOptions } from "./compose/normalise-container.js";
 import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
 import type { Problems } from "./errors.js";
@@ -32,6 +39,8 @@ export interface StackScope {
   /** depends_on names a service of the same stack: its name in the cluster. */
   readonly qualify: (name: string) => string;
   readonly volume: VolumeNamer;
+  /** Its configs, as files in its containers. */
+  readonly files: readonly ServiceFile[];
 }
 
 // Docker's own defaults, made explicit so the model has no "unset".
@@ -86,6 +95,7 @@ export function normaliseService(
     ...(container && { container }),
     ...(stack && { stack: stack.origin }),
     ...(stack?.networks && { networks: stack.networks }),
+    ...(stack !== undefined && stack.files.length > 0 && { files: stack.files }),
     source: docStart(doc),
   };
   return { spec: { ...body, specHash: specHash(body) }, doc, at: ctx.at, deployAt, dependsOnAt };

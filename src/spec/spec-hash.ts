@@ -38,6 +38,7 @@ export function specHash(s: HashInput): string {
     container: s.container,
     // Only when set, so services outside stacks keep their hashes. Aliases live on the edge.
     networks: s.networks?.map((n) => n.name),
+    files: s.files,
   };
   return createHash("sha256").update(canonicalJson(shaping)).digest("hex");
 }

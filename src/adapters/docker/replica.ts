@@ -8,6 +8,7 @@ import type { ServiceSpec } from "../../model/spec.js";
 import type { HostContext } from "./context.js";
 import { buildCreateOptions, PolicyError, replicaNetworks, type ReplicaRequest } from "./container-config.js";
 import { DockerError } from "./errors.js";
+import { filesTar } from "./tar.js";
 
 /** A replica request without the cluster, which the host already knows. */
 export type ReplicaSpec = Omit<ReplicaRequest, "cluster">;
@@ -45,6 +46,7 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
       ctx.docker.createContainer({ ...options, abortSignal }),
     );
     await joinNetworks(ctx, c.id, replicaNetworks(req).slice(1));
+    await putFiles(ctx, c.id, spec.service);
     return { id: c.id, name, adopted: false };
   } catch (err) {
     if (!(err instanceof DockerError) || err.code !== "conflict") throw err;
@@ -70,6 +72,8 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     existing.Id,
     replicaNetworks(req).filter((n) => !joined.has(n)),
   );
+  // Not started yet (or started with them): its files are put (again) before it starts.
+  if (existing.State?.Running !== true) await putFiles(ctx, existing.Id, spec.service);
   ctx.logger.info({ container: name, id: existing.Id }, "adopted existing container");
   return { id: existing.Id, name, adopted: true };
 }
@@ -89,6 +93,22 @@ async function joinNetworks(ctx: HostContext, id: string, networks: readonly str
       throw err;
     }
   }
+}
+
+/** A stack's configs, placed in the container before it starts (Docker makes missing folders). */
+async function putFiles(ctx: HostContext, id: string, service: ServiceSpec): Promise<void> {
+  const files = service.files ?? [];
+  if (files.length === 0) return;
+  const tar = filesTar(
+    files.map((f) => ({
+      name: f.target.replace(/^\/+/, ""),
+      content: Buffer.from(f.contentBase64, "base64"),
+      mode: f.mode,
+      uid: f.uid,
+      gid: f.gid,
+    })),
+  );
+  await ctx.calls.run("put-files", () => ctx.docker.getContainer(id).putArchive(tar, { path: "/" }));
 }
 
 export class MissingSecretError extends Error {

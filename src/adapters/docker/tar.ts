@@ -12,12 +12,34 @@ function octal(n: number, length: number): string {
 
 /** A tar stream holding one regular file `name` (no directories, name < 100 bytes). */
 export function singleFileTar(name: string, content: string, mode = 0o644): Buffer {
-  const data = Buffer.from(content, "utf8");
+  return Buffer.concat([
+    fileEntry({ name, content: Buffer.from(content, "utf8"), mode }),
+    Buffer.alloc(1024, 0),
+  ]);
+}
+
+export interface TarFile {
+  /** Path inside the archive (no leading "/"), < 100 bytes; Docker makes missing parent folders. */
+  readonly name: string;
+  readonly content: Buffer;
+  readonly mode: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** A tar stream of regular files. */
+export function filesTar(files: readonly TarFile[]): Buffer {
+  return Buffer.concat([...files.map(fileEntry), Buffer.alloc(1024, 0)]);
+}
+
+function fileEntry(f: TarFile): Buffer {
+  const { name, mode } = f;
+  const data = f.content;
   const header = Buffer.alloc(512, 0);
   field(header, 0, 100, name);
   field(header, 100, 8, octal(mode, 8));
-  field(header, 108, 8, octal(0, 8));
-  field(header, 116, 8, octal(0, 8));
+  field(header, 108, 8, octal(f.uid ?? 0, 8));
+  field(header, 116, 8, octal(f.gid ?? 0, 8));
   field(header, 124, 12, octal(data.length, 12));
   field(header, 136, 12, octal(0, 12)); // mtime 0: the archive is a pure function of its content
   field(header, 148, 8, "        "); // checksum counts as spaces while it is computed
@@ -28,7 +50,7 @@ export function singleFileTar(name: string, content: string, mode = 0o644): Buff
   for (const b of header) sum += b;
   field(header, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
   const padding = Buffer.alloc((512 - (data.length % 512)) % 512, 0);
-  return Buffer.concat([header, data, padding, Buffer.alloc(1024, 0)]);
+  return Buffer.concat([header, data, padding]);
 }
 
 /** The content of the first regular file of a ustar archive (getArchive of one file). */

@@ -122,7 +122,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
     "secrets as files in the container are not delivered yet: give the value as an environment variable with env_secrets (it comes from the operator's secret store)",
   ),
   configs: refused(
-    "configs as files in the container are not delivered yet: bake the file into the image, or pass the value in environment",
+    "only in a stack, where the Compose file's top-level configs: declare them (see Stacks): files put into each container before it starts; in services/ documents bake the file into the image, or pass the value in environment",
   ),
   extends: refused("write the service out in full (YAML anchors and <<: merge keys work)"),
   label_file: refused("write the labels in labels:"),

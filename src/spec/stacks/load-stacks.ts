@@ -4,7 +4,8 @@
 // stack's networks. The rest of the loader then treats them like services/
 // documents: the same schema, rules, policy and ceiling.
 
-import type { ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
+import type { RepoFile, ServiceFile, ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
+import { serviceConfigs, stackConfigs } from "./configs.js";
 import type { Problems } from "../errors.js";
 import type { VolumeNamer } from "../normalise-mounts.js";
 import { COMPOSE_FILE_NAMES, STACKS_DIR } from "../limits.js";
@@ -25,6 +26,8 @@ export interface StackService {
   readonly qualify: (name: string) => string;
   /** A named volume as the service writes it → its name in the cluster; undefined (reported) when undeclared. */
   readonly volume: VolumeNamer;
+  /** Its configs, as files in its containers. */
+  readonly files: readonly ServiceFile[];
 }
 
 export interface LoadedStack {
@@ -36,9 +39,9 @@ export interface LoadedStack {
 const NOTHING: LoadedStack = { services: [], volumes: {} };
 
 /** Top-level keys of a Compose file; `x-*` extensions are ignored, as in Compose. */
-const TOP_LEVEL = ["version", "name", "services", "networks", "volumes"];
+const TOP_LEVEL = ["version", "name", "services", "networks", "volumes", "configs"];
 /** A service's keys a stack handles itself before the service schema sees the rest. */
-const STACK_KEYS = ["networks"];
+const STACK_KEYS = ["networks", "configs"];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -74,7 +77,12 @@ export function pickComposeFiles(paths: readonly string[], problems: Problems): 
 }
 
 /** The services of one stack's Compose file; `docs` are the file's YAML documents. */
-export function loadStack(docs: readonly YamlDoc[], problems: Problems): LoadedStack {
+/** `data`: the stack folders' other files (configs are read from them). */
+export function loadStack(
+  docs: readonly YamlDoc[],
+  data: ReadonlyMap<string, RepoFile>,
+  problems: Problems,
+): LoadedStack {
   const [doc, ...extra] = docs;
   if (doc === undefined) return NOTHING;
   for (const d of extra)
@@ -105,6 +113,7 @@ export function loadStack(docs: readonly YamlDoc[], problems: Problems): LoadedS
   }
   const networks = stackNetworks(doc, stack, problems);
   const volumes = stackVolumes(doc, stack, problems);
+  const configs = stackConfigs(doc, stack, data, problems);
   const out: StackService[] = [];
   for (const [service, value] of Object.entries(services)) {
     const keyAt = locate(doc, ["services", service], { key: true });
@@ -137,9 +146,31 @@ export function loadStack(docs: readonly YamlDoc[], problems: Problems): LoadedS
         : serviceNetworks(view, stack, service, value["networks"], networks, problems),
       qualify: (name) => fullServiceName(stack, name),
       volume: volumeNamer(view, volumes),
+      files: withoutReadOnly(
+        view,
+        value,
+        serviceConfigs(view, value["configs"], configs, problems),
+        problems,
+      ),
     });
   }
   return { services: out, volumes: volumes.decls };
+}
+
+/** Files are put into a container before it starts, which Docker refuses on a read-only root filesystem. */
+function withoutReadOnly(
+  doc: YamlDoc,
+  value: Record<string, unknown>,
+  files: ServiceFile[],
+  problems: Problems,
+): ServiceFile[] {
+  if (files.length === 0 || value["read_only"] !== true) return files;
+  problems.add(
+    locate(doc, ["configs"], { key: true }),
+    "unsupported-config",
+    "configs cannot be placed in a read_only container (Docker writes them into its root filesystem): drop read_only, or mount the config's directory as a tmpfs and write it at start",
+  );
+  return [];
 }
 
 function checkTopLevel(

@@ -188,3 +188,63 @@ describe("stacks", () => {
     expect(ignored[1]?.message).toContain("has no Compose file");
   });
 });
+
+describe("stack configs", () => {
+  const compose = lines(
+    "services:", // 1
+    "  web:", // 2
+    "    image: nginx:1", // 3
+    "    configs:", // 4
+    "      - site", // 5
+    "      - {source: banner, target: /etc/motd, mode: 0440}", // 6
+    "configs:", // 7
+    "  site: {file: ./conf/site.conf}", // 8
+    "  banner: {content: hello}", // 9
+  );
+
+  it("places a config from the stack's folder or inline as a file in the container", () => {
+    const state = stateOf(
+      repo({ "stacks/a/compose.yaml": compose, "stacks/a/conf/site.conf": "server {}\n" }),
+    );
+    const files = state.services[0]?.files ?? [];
+    expect(
+      files.map((f) => [f.target, Buffer.from(f.contentBase64, "base64").toString(), f.mode.toString(8)]),
+    ).toEqual([
+      ["/site", "server {}\n", "444"],
+      ["/etc/motd", "hello", "440"],
+    ]);
+  });
+
+  it("replaces the replicas when a config file changes (the content is in the spec hash)", () => {
+    const one = stateOf(repo({ "stacks/a/compose.yaml": compose, "stacks/a/conf/site.conf": "server {}\n" }));
+    const two = stateOf(
+      repo({ "stacks/a/compose.yaml": compose, "stacks/a/conf/site.conf": "server { listen 81; }\n" }),
+    );
+    expect(one.services[0]?.specHash).not.toBe(two.services[0]?.specHash);
+  });
+
+  it("refuses configs from outside the repository or the stack's folder, and unknown ones", () => {
+    const bad = lines(
+      "services:", // 1
+      "  web:", // 2
+      "    image: nginx:1", // 3
+      "    configs: [nope, up]", // 4
+      "configs:", // 5
+      "  ext: {external: true}", // 6
+      "  up: {file: ../other/x.conf}", // 7
+      "  missing: {file: gone.conf}", // 8
+    );
+    const errors = errorsOf(repo({ "stacks/a/compose.yaml": bad, "stacks/other/x.conf": "x" }));
+    expect(where(errors)).toEqual([
+      "stacks/a/compose.yaml:4:15 unknown-config",
+      "stacks/a/compose.yaml:4:21 unknown-config",
+      "stacks/a/compose.yaml:6:9 unsupported-config",
+      "stacks/a/compose.yaml:7:8 unknown-config",
+      "stacks/a/compose.yaml:8:13 unknown-config",
+    ]);
+    expect(errors[2]?.message).toContain(
+      "write it in a file of the stack's folder (file:) or inline (content:)",
+    );
+    expect(errors[3]?.message).toContain("outside the stack's folder");
+  });
+});
