@@ -1,0 +1,312 @@
+// Git at the git client's speed (issue 13): a deterministic generated
+// repository (20,000 files, 2,000 commits, 500 service specs; git
+// fast-import) served by git's own http-backend, gitfleet against the git CLI
+// on the same server, pairs interleaved: a no-op poll against `git
+// ls-remote`, one new commit to the desired state against `git fetch`, the
+// initial sync against `git clone --depth 1 --no-checkout` (each in its own
+// process, with peak RSS), a status commit + push against `git commit` +
+// `git push`, again after many status syncs, and the status cache's loose
+// objects and packs after them. GIT_BENCH_SYNCS sets the syncs (default 500).
+
+import { execFile, spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { GitStatusSink } from "../src/adapters/git/sink.js";
+import { GitSource } from "../src/adapters/git/source.js";
+import { clusterYaml, createBareRepo, gitCli, removeDir, tempDir } from "../test/support/git-fixtures.js";
+import { GitTestServer } from "../test/support/git-server.js";
+import { type BenchContext, type BenchSection, mib, ms, spread, stats, thousands } from "./harness.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const exec = promisify(execFile);
+const FILES = 20_000;
+const COMMITS = 2_000;
+const SPECS = 500;
+const USER = "bench";
+const PASSWORD = "bench-password";
+
+function spec(i: number, version: number): string {
+  return [
+    "kind: Service",
+    `name: s${i}`,
+    `image: registry.example.com/s${i}:1.${version}`,
+    "ports:",
+    `  - { target: 8080, published: ${20_000 + i} }`,
+    "environment:",
+    `  INDEX: "${i}"`,
+    "deploy:",
+    `  replicas: ${1 + (i % 3)}`,
+    '  resources: { limits: { memory: 64M, cpus: "0.5" } }',
+    "",
+  ].join("\n");
+}
+
+function other(j: number, version: number): string {
+  return `# file ${j}, version ${version}\n${"lorem ipsum dolor sit amet ".repeat(4 + (j % 8))}${j * 7919}\n`;
+}
+
+/** The fast-import stream: one commit with every file, then small commits touching a few. */
+function importStream(): string {
+  const parts: string[] = [];
+  const data = (text: string): string => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  for (let c = 1; c <= COMMITS; c++) {
+    parts.push(
+      `commit refs/heads/main\nmark :${c}\ncommitter Bench <bench@example.com> ${1_700_000_000 + c * 60} +0000\n`,
+    );
+    parts.push(data(`commit ${c}`));
+    if (c > 1) parts.push(`from :${c - 1}\n`);
+    if (c === 1) {
+      parts.push(`M 100644 inline cluster.yaml\n${data(clusterYaml("bench"))}`);
+      for (let i = 0; i < SPECS; i++) parts.push(`M 100644 inline services/s${i}.yaml\n${data(spec(i, 0))}`);
+      for (let j = 0; j < FILES - SPECS - 1; j++)
+        parts.push(`M 100644 inline docs/d${j % 100}/f${j}.txt\n${data(other(j, 0))}`);
+    } else {
+      for (let k = 0; k < 5; k++) {
+        const j = (c * 131 + k * 977) % (FILES - SPECS - 1);
+        parts.push(`M 100644 inline docs/d${j % 100}/f${j}.txt\n${data(other(j, c))}`);
+      }
+      if (c % 4 === 0) parts.push(`M 100644 inline services/s${c % SPECS}.yaml\n${data(spec(c % SPECS, c))}`);
+    }
+  }
+  return parts.join("");
+}
+
+async function fastImport(bare: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("git", ["fast-import", "--quiet"], {
+      cwd: bare,
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}`)),
+    );
+    child.stdin.end(importStream());
+  });
+  await gitCli(bare, ["repack", "-adq"]);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const result = await fn();
+  return [performance.now() - t0, result];
+}
+
+/** Wall time and peak RSS of a command, from GNU time. */
+async function measured(
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+): Promise<{ ms: number; rss: number }> {
+  const t0 = performance.now();
+  const { stderr } = await exec("/usr/bin/time", ["-f", "RSS %M", cmd, ...args], {
+    cwd,
+    maxBuffer: 64 << 20,
+  });
+  const wall = performance.now() - t0;
+  const rss = Number(/RSS (\d+)/.exec(stderr)?.[1] ?? NaN) * 1024;
+  return { ms: wall, rss };
+}
+
+function authUrl(url: string): string {
+  const u = new URL(url);
+  u.username = USER;
+  u.password = PASSWORD;
+  return u.toString();
+}
+
+async function counts(gitdir: string): Promise<{ loose: number; packs: number }> {
+  const objects = path.join(gitdir, "objects");
+  let loose = 0;
+  for (const d of await readdir(objects))
+    if (/^[0-9a-f]{2}$/.test(d)) loose += (await readdir(path.join(objects, d))).length;
+  const packs = (await readdir(path.join(objects, "pack")).catch(() => [])).filter((f) =>
+    f.endsWith(".pack"),
+  ).length;
+  return { loose, packs };
+}
+
+export async function run(ctx: BenchContext): Promise<BenchSection> {
+  const dir = await tempDir("git-bench");
+  const root = path.join(dir, "srv");
+  const syncs = Number(process.env["GIT_BENCH_SYNCS"] ?? 500);
+  try {
+    const bare = await createBareRepo(root, "fleet.git");
+    const [genMs] = await timed(() => fastImport(bare));
+    ctx.log(`generated ${FILES} files / ${COMMITS} commits in ${(genMs / 1000).toFixed(1)} s`);
+    const server = await GitTestServer.start({ root, users: { [USER]: PASSWORD } });
+    const url = server.url("fleet.git");
+    const rows: string[] = [];
+    const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+    try {
+      // Initial sync, each side in its own process (peak RSS), interleaved.
+      const sync = { gf: [] as number[], git: [] as number[], gfRss: [] as number[], gitRss: [] as number[] };
+      for (let i = 0; i < 3; i++) {
+        const cache = path.join(dir, `sync-${i}`);
+        const child = await exec(
+          process.execPath,
+          ["--import", "tsx", path.join(here, "git-sync-child.ts"), url, USER, PASSWORD, cache],
+          { maxBuffer: 1 << 20 },
+        );
+        const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
+          ms: number;
+          maxRssBytes: number;
+          ok: boolean;
+          error?: string;
+        };
+        if (!out.ok) throw new Error(`initial sync failed: ${out.error ?? "?"}`);
+        sync.gf.push(out.ms);
+        sync.gfRss.push(out.maxRssBytes);
+        const clone = await measured(
+          "git",
+          ["clone", "--quiet", "--depth", "1", "--no-checkout", authUrl(url), path.join(dir, `clone-${i}`)],
+          dir,
+        );
+        sync.git.push(clone.ms);
+        sync.gitRss.push(clone.rss);
+        ctx.log(`initial sync ${i + 1}: gitfleet ${ms(out.ms)}, git clone ${ms(clone.ms)}`);
+      }
+      const packBytes = (
+        await exec("du", ["-sb", path.join(dir, "clone-0", ".git", "objects", "pack")])
+      ).stdout.split("\t")[0];
+      const gfSync = stats(sync.gf);
+      const gitSync = stats(sync.git);
+      rows.push(
+        `| initial sync | ${spread(gfSync)}, peak RSS ${mib(Math.max(...sync.gfRss))} | \`git clone --depth 1 --no-checkout\` ${spread(gitSync)}, peak RSS ${mib(Math.max(...sync.gitRss))} | ${ratio(gfSync.median, gitSync.median)} | ≤ 3×, < 400 MiB |`,
+      );
+
+      // A gitfleet source and a git CLI clone, both synced.
+      const source = await GitSource.create({
+        repository: { url, auth: { username: USER, password: PASSWORD } },
+        cacheDir: path.join(dir, "op"),
+        timeoutMs: 120_000,
+      });
+      await source.poll();
+      const cli = path.join(dir, "clone-0");
+      const work = path.join(dir, "work");
+      await gitCli(dir, ["clone", "--quiet", "--depth", "1", authUrl(url), work]);
+      await gitCli(work, ["config", "user.name", "Bench"]);
+      await gitCli(work, ["config", "user.email", "bench@example.com"]);
+
+      const poll = { gf: [] as number[], git: [] as number[] };
+      for (let i = 0; i < 15; i++) {
+        poll.gf.push((await timed(() => source.poll()))[0]);
+        poll.git.push((await measured("git", ["ls-remote", authUrl(url), "refs/heads/main"], dir)).ms);
+      }
+      const gfPoll = stats(poll.gf);
+      const gitPoll = stats(poll.git);
+      rows.push(
+        `| no-op poll | ${spread(gfPoll)} | \`git ls-remote\` ${spread(gitPoll)} | ${ratio(gfPoll.median, gitPoll.median)} | ≤ 1.2× |`,
+      );
+
+      const change = { gf: [] as number[], git: [] as number[], parsed: [] as number[] };
+      for (let i = 0; i < 10; i++) {
+        await exec("sh", ["-c", `printf '%s' "$1" > services/s7.yaml`, "sh", spec(7, 10_000 + i)], {
+          cwd: work,
+        });
+        await gitCli(work, ["commit", "-qam", `s7 ${i}`]);
+        await gitCli(work, ["push", "-q", "origin", "HEAD:main"]);
+        const [t, snap] = await timed(() => source.poll());
+        if (!snap.changed || snap.desired === undefined) throw new Error("the new commit was not applied");
+        change.gf.push(t);
+        change.parsed.push(source.lastLoadWork?.filesParsed ?? NaN);
+        change.git.push((await measured("git", ["fetch", "--quiet", "origin", "main"], cli)).ms);
+      }
+      const gfChange = stats(change.gf);
+      const gitChange = stats(change.git);
+      rows.push(
+        `| one new commit, one spec changed → desired state | ${spread(gfChange)} (spec files parsed: ${Math.max(...change.parsed)} of ${SPECS + 1}) | \`git fetch\` ${spread(gitChange)} | ${ratio(gfChange.median, gitChange.median)} | ≤ 1.0× |`,
+      );
+      await source.close();
+
+      // Status: 502 files, one changed per sync; git commit + push of the same in a status clone.
+      const sink = await GitStatusSink.create({
+        repository: { url, auth: { username: USER, password: PASSWORD } },
+        cacheDir: path.join(dir, "op"),
+        timeoutMs: 120_000,
+      });
+      const files = new Map<string, string>([
+        ["STATUS.md", "# Status\n"],
+        ["status/cluster.yaml", "sync: Synced\n"],
+      ]);
+      for (let i = 0; i < SPECS; i++)
+        files.set(`status/services/s${i}.yaml`, `desired: 1\nrunning: 1\nn: ${i}\n`);
+      await sink.write(files, "status: first");
+      const statusWork = path.join(dir, "status-work");
+      await gitCli(dir, [
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        "gitfleet/status",
+        authUrl(url),
+        statusWork,
+      ]);
+      await gitCli(statusWork, ["config", "user.name", "Bench"]);
+      await gitCli(statusWork, ["config", "user.email", "bench@example.com"]);
+      let n = 0;
+      const statusPair = async (into: { gf: number[]; git: number[] }): Promise<void> => {
+        n += 1;
+        files.set(`status/services/s${n % SPECS}.yaml`, `desired: 1\nrunning: ${n}\n`);
+        const [t, r] = await timed(() => sink.write(files, `status: ${n}`));
+        if (!r.pushed) throw new Error(`status not pushed: ${r.error ?? "?"}`);
+        into.gf.push(t);
+        const t0 = performance.now();
+        await exec(
+          "sh",
+          [
+            "-c",
+            `printf '%s' "$1" > status/cli.yaml && git add -A && git commit -qm cli && git push -q origin HEAD:refs/heads/cli-status`,
+            "sh",
+            `n: ${n}\n`,
+          ],
+          { cwd: statusWork },
+        );
+        into.git.push(performance.now() - t0);
+      };
+      const first = { gf: [] as number[], git: [] as number[] };
+      for (let i = 0; i < 20; i++) await statusPair(first);
+      const filler = { gf: [] as number[], git: [] as number[] };
+      while (n < syncs) {
+        files.set(`status/services/s${(n + 1) % SPECS}.yaml`, `desired: 1\nrunning: ${n + 1}\n`);
+        n += 1;
+        const r = await sink.write(files, `status: ${n}`);
+        if (!r.pushed) throw new Error(`status not pushed: ${r.error ?? "?"}`);
+        if (n % 100 === 0) ctx.log(`${n} status syncs`);
+      }
+      const later = { gf: [] as number[], git: [] as number[] };
+      for (let i = 0; i < 20; i++) await statusPair(later);
+      void filler;
+      const store = await counts(path.join(dir, "op", "status.git"));
+      const gfFirst = stats(first.gf);
+      const gitFirst = stats(first.git);
+      const gfLater = stats(later.gf);
+      rows.push(
+        `| status commit + push (first syncs) | ${spread(gfFirst)} | \`git commit\` + \`git push\` ${spread(gitFirst)} | ${ratio(gfFirst.median, gitFirst.median)} | ≤ 2× |`,
+      );
+      rows.push(
+        `| status commit + push after ${thousands(n)} syncs | ${spread(gfLater)} (${ratio(gfLater.median, gfFirst.median)} of the first) | \`git commit\` + \`git push\` ${spread(stats(later.git))} | ${ratio(gfLater.median, stats(later.git).median)} | within 1.2× of the first |`,
+      );
+      rows.push(
+        `| status cache after ${thousands(n)} syncs | ${store.loose} loose objects, ${store.packs} pack(s) | | | bounded |`,
+      );
+      return {
+        title: "Git: gitfleet against the git CLI (issue 13)",
+        markdown: [
+          `Generated repository: ${thousands(FILES)} files, ${thousands(COMMITS)} commits, ${SPECS} service specs (git fast-import in ${(genMs / 1000).toFixed(1)} s), served by \`git http-backend\` behind basic auth; depth-1 pack ${mib(Number(packBytes))}. Pairs interleaved; wall time, median (min, max).`,
+          "",
+          "| step | gitfleet | git CLI | ratio | goal |",
+          "|---|---|---|---|---|",
+          ...rows,
+        ].join("\n"),
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await removeDir(dir);
+  }
+}
