@@ -25,10 +25,10 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   image: same("the image every replica runs (required: gitfleet does not build)"),
   command: same("overrides the image's CMD"),
   entrypoint: same("overrides the image's ENTRYPOINT"),
-  environment: same(
-    "map or KEY=value list; a bare KEY or KEY: has an empty value (no shell to inherit from)",
+  environment: same("map or KEY=value list"),
+  env_file: refused(
+    "env files are not read yet: copy the variables into environment: (or use ${VAR} with a .env file)",
   ),
-  env_file: same("files in the repository beside the document, KEY=value lines; environment: wins"),
   ports: same(
     "long or short form, also HOST_IP:PUBLISHED:TARGET; published ports reach the service on every host",
   ),
@@ -36,7 +36,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   healthcheck: same("Docker's health check; gates rollouts and the edge"),
   depends_on: same("start after these services are healthy (any condition); cycles are errors"),
   volumes: same(
-    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts within the ceiling; :ro,z options",
+    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts within the ceiling; short-form options ro, rw, z, Z, nocopy",
   ),
   tmpfs: same("tmpfs mounts at these paths (path or path:options)"),
   labels: same("copied onto every container; gitfleet.* is reserved"),
@@ -55,9 +55,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   stdin_open: same("keeps stdin open"),
   tty: same("allocates a TTY"),
   shm_size: same("size of /dev/shm"),
-  ulimits: same(
-    "resource limits (nofile, nproc, ...); raising a hard limit above the default needs the ceiling",
-  ),
+  ulimits: same("resource limits (nofile, nproc, ...), passed to Docker as they are"),
   logging: same("the Docker log driver and its options on every host"),
   pids_limit: same("most processes a replica may run"),
   group_add: same("extra groups of the process"),
