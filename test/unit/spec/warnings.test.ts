@@ -124,6 +124,7 @@ describe("warnings", () => {
       "size-without-unit",
       "plain-tcp-engine",
       "no-effect",
+      "ignored-key",
     ]);
   });
 });
