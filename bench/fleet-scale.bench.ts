@@ -16,7 +16,7 @@ import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import type { PassOutcome } from "../src/controller/reconciler.js";
+import type { PassOutcome } from "../src/reconcile/reconciler.js";
 import { SimFleet } from "../test/support/sim-docker/fleet.js";
 import { gitCli } from "../test/support/git-fixtures.js";
 import { type BenchContext, type BenchSection, mib, ms, stats, spread } from "./harness.js";

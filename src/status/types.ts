@@ -3,7 +3,7 @@
 // pass in which nothing changed commits nothing.
 
 import type { HostState, ObservedReplica } from "../model/observed.js";
-import type { CommitInfo, RejectedCommit } from "../model/ports.js";
+import type { CommitInfo, RejectedCommit } from "../ports/index.js";
 import type { Resources, ServiceSpec, SpecWarning } from "../model/spec.js";
 import type { EventLog } from "./event-log.js";
 

@@ -5,7 +5,7 @@
 
 import type { Agent } from "node:http";
 import type { DockerOptions } from "dockerode";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import { readSecretFile } from "../system/secret-files.js";
 import { SshClient } from "../ssh/client.js";
 import { secretStoreMaterial, SSH_SECRETS } from "../ssh/material.js";

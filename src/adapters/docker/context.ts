@@ -3,7 +3,7 @@
 
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import type { HostCaller } from "./call.js";
 
 export interface HostContext {

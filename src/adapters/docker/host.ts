@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { log as rootLog } from "../../log.js";
 import { LABELS, portKey } from "../../model/observed.js";
 import type { ForeignPort, ObservedReplica } from "../../model/observed.js";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import type { Resources } from "../../model/spec.js";
 import type { LockIdentity, LockLease, LockRecord } from "../../model/lock.js";
 import { HostCaller } from "./call.js";

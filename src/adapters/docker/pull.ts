@@ -4,7 +4,7 @@
 
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import { registryAuth } from "./registry-auth.js";
 
 export interface PullProgress {

@@ -3,7 +3,7 @@
 // Docker's forms: {"username","password"}, {"auth": base64("user:pass")} or
 // {"identitytoken"}. Nothing here is ever logged.
 
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 
 export interface RegistryAuth {
   readonly username?: string;

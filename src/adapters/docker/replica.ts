@@ -3,7 +3,7 @@
 // mid-step): when it is ours, adopt it rather than fail.
 
 import { LABELS } from "../../model/observed.js";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import type { ServiceSpec } from "../../model/spec.js";
 import type { HostContext } from "./context.js";
 import { buildCreateOptions, PolicyError, replicaNetworks, type ReplicaRequest } from "./container-config.js";

@@ -4,7 +4,7 @@
 // Authorization header on the first request, so a poll stays one request
 // instead of a 401 round trip, and they are never logged.
 
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import { readSecretFile, SecretModeError } from "../system/secret-files.js";
 import { GitAdapterError } from "./errors.js";
 

@@ -2,7 +2,7 @@
 // files through the spec loader. Whole commits only: the verdict is either the
 // complete desired state or a rejection listing every reason.
 
-import type { CommitInfo, RejectedCommit } from "../../model/ports.js";
+import type { CommitInfo, RejectedCommit } from "../../ports/index.js";
 import type { DesiredState, LoadResult, RepoFiles, SpecError, SpecWarning } from "../../model/spec.js";
 import type { SpecLimits } from "../../spec/index.js";
 import { readCommitDetails } from "./commits.js";

@@ -4,7 +4,7 @@
 // are skipped, so the operator's own commits never count as a change.
 
 import git from "isomorphic-git";
-import type { CommitInfo } from "../../model/ports.js";
+import type { CommitInfo } from "../../ports/index.js";
 import type { Store } from "./objects.js";
 
 export const STATUS_DIR = "status";

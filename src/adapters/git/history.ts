@@ -5,7 +5,7 @@
 // signed, so replaying it is exactly what verification must not let through
 // (Flux refuses non-fast-forward updates under verification for this reason).
 
-import type { CommitInfo, RejectedCommit } from "../../model/ports.js";
+import type { CommitInfo, RejectedCommit } from "../../ports/index.js";
 
 export const REWIND_CODE = "history-rewound";
 

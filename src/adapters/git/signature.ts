@@ -3,7 +3,7 @@
 // the configured (armored) public keys.
 
 import * as openpgp from "openpgp";
-import type { RejectReason } from "../../model/ports.js";
+import type { RejectReason } from "../../ports/index.js";
 import { GitAdapterError } from "./errors.js";
 
 export type SignatureVerdict =

@@ -18,7 +18,7 @@ import path from "node:path";
 import git from "isomorphic-git";
 import { log } from "../../log.js";
 import { WarnThrottle } from "../../log-throttle.js";
-import type { Clock, StatusSink, StatusWriteResult } from "../../model/ports.js";
+import type { Clock, StatusSink, StatusWriteResult } from "../../ports/index.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { STATUS_DIR } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";

@@ -5,8 +5,8 @@
 // what it says. Names and labels are documented in README ("Metrics").
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { MetricsSample } from "../../controller/report/metrics.js";
-import type { RejectReason } from "../../model/ports.js";
+import type { MetricsSample } from "../../report/metrics.js";
+import type { RejectReason } from "../../ports/index.js";
 
 /** Passes take milliseconds when nothing changes and minutes for a rolling update. */
 const STAGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

@@ -6,9 +6,9 @@
 
 import { createHash, createHmac } from "node:crypto";
 import type { CommitStatusConfig, NotifyWebhookConfig } from "../../config/index.js";
-import { DeliveryError, type NoticeTarget } from "../../controller/report/notifier.js";
-import type { Notice, NoticeOutcome } from "../../controller/report/transitions.js";
-import type { SecretStore } from "../../model/ports.js";
+import { DeliveryError, type NoticeTarget } from "../../report/notifier.js";
+import type { Notice, NoticeOutcome } from "../../report/transitions.js";
+import type { SecretStore } from "../../ports/index.js";
 import { redactCredentials } from "../../redact.js";
 
 const TIMEOUT_MS = 10_000;

@@ -6,7 +6,7 @@
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ProbeResult } from "../../controller/report/probes.js";
+import type { ProbeResult } from "../../report/probes.js";
 
 export interface OpsServerOptions {
   readonly metrics: () => Promise<{ contentType: string; body: string }>;

@@ -10,7 +10,7 @@
 // The store reserves ssh/ for this (never an application secret). Everything
 // is read again for each new connection.
 
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import { readSecretFile, SecretModeError } from "../system/secret-files.js";
 import type { SshMaterial } from "./client.js";
 import { SshError } from "./errors.js";

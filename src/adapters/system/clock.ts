@@ -1,6 +1,6 @@
 // The real clock behind the Clock port; pure code gets time only through it.
 
-import type { Clock } from "../../model/ports.js";
+import type { Clock } from "../../ports/index.js";
 
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -1,5 +1,5 @@
 // The key that makes container labels of services with env_secrets keyed
-// hashes (controller/secret-digests.ts). It lives in the operator's secret
+// hashes (desired/secret-digests.ts). It lives in the operator's secret
 // store as operator/label-key and is made on first start: 32 random bytes,
 // mode 0600, in a folder of mode 0700. Losing it only means replicas that use
 // secrets are replaced once.

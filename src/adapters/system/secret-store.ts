@@ -16,7 +16,7 @@
 
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import type { SecretStore } from "../../model/ports.js";
+import type { SecretStore } from "../../ports/index.js";
 import { readSecretFile } from "./secret-files.js";
 
 export const APP_SECRETS_DIR = "env";

@@ -24,9 +24,9 @@ import {
   loadOperatorConfig,
   type OperatorConfig,
 } from "../../config/index.js";
-import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../controller/bootstrap.js";
-import { preview } from "../../controller/preview.js";
-import { withSecretDigests } from "../../controller/secret-digests.js";
+import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../daemon/bootstrap.js";
+import { preview } from "../../reconcile/preview.js";
+import { withSecretDigests } from "../../desired/secret-digests.js";
 import { log } from "../../log.js";
 import type { PortConflict } from "../../edge/index.js";
 import { BASELINE_CEILING } from "../../model/ceiling.js";

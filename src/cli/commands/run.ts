@@ -10,8 +10,8 @@ import {
   loadOperatorConfig,
   type OperatorConfig,
 } from "../../config/index.js";
-import { buildOperator } from "../../controller/bootstrap.js";
-import type { Operator } from "../../controller/operator.js";
+import { buildOperator } from "../../daemon/bootstrap.js";
+import type { Operator } from "../../daemon/operator.js";
 import { redactUrl } from "../../adapters/git/index.js";
 import { log } from "../../log.js";
 import { EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";

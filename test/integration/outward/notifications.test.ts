@@ -16,18 +16,18 @@ import {
   webhookTarget,
 } from "../../../src/adapters/http/notify-targets.js";
 import { DirectorySecretStore } from "../../../src/adapters/system/secret-store.js";
-import { passReport } from "../../../src/controller/report/metrics-reporter.js";
-import { NotificationReporter } from "../../../src/controller/report/notification-reporter.js";
-import { Notifier } from "../../../src/controller/report/notifier.js";
-import { systemTime } from "../../../src/controller/time.js";
+import { passReport } from "../../../src/report/metrics-reporter.js";
+import { NotificationReporter } from "../../../src/report/notification-reporter.js";
+import { Notifier } from "../../../src/report/notifier.js";
+import { systemTime } from "../../../src/ports/time.js";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { ForgeStandIn } from "../../support/forge-stand-in.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
-import { FakeFleet } from "../../unit/controller/support/fake-fleet.js";
-import { FakeSink, FakeSource } from "../../unit/controller/support/fake-ports.js";
-import { fakeOperator } from "../../unit/controller/support/fake-operator.js";
-import { FakeTime } from "../../unit/controller/support/fake-time.js";
-import { silent } from "../../unit/controller/support/harness.js";
+import { FakeFleet } from "../../support/fakes/fake-fleet.js";
+import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
+import { fakeOperator } from "../../support/fakes/fake-operator.js";
+import { FakeTime } from "../../support/fakes/fake-time.js";
+import { silent } from "../../support/fakes/execute-harness.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 const SHA1 = "1".repeat(40);

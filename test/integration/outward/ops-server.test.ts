@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitfleetMetrics } from "../../../src/adapters/http/metrics-registry.js";
 import { OpsServer } from "../../../src/adapters/http/ops-server.js";
-import type { MetricsSample } from "../../../src/controller/report/metrics.js";
+import type { MetricsSample } from "../../../src/report/metrics.js";
 
 const SAMPLE: MetricsSample = {
   cluster: { cluster: "prod", sync: "Degraded", commit: "0123456789abcdef0123456789abcdef01234567" },

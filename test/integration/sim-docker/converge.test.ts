@@ -6,7 +6,7 @@
 // Engine API call, this fails with the route's name.
 
 import { afterEach, describe, expect, it } from "vitest";
-import type { PassOutcome } from "../../../src/controller/reconciler.js";
+import type { PassOutcome } from "../../../src/reconcile/reconciler.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
 import { SIM_CLUSTER, SimFleet } from "../../support/sim-docker/fleet.js";
 

@@ -12,10 +12,10 @@ import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { loadOperatorConfig } from "../../../src/config/index.js";
-import { buildOperator } from "../../../src/controller/bootstrap.js";
-import type { DriverFactory } from "../../../src/controller/fleet.js";
-import type { HostDriver } from "../../../src/controller/host-driver.js";
-import type { Operator } from "../../../src/controller/operator.js";
+import { buildOperator } from "../../../src/daemon/bootstrap.js";
+import type { DriverFactory } from "../../../src/observe/fleet.js";
+import type { HostDriver } from "../../../src/ports/host.js";
+import type { Operator } from "../../../src/daemon/operator.js";
 import { gitCli, removeDir, tempDir } from "../git-fixtures.js";
 
 export interface SimFleetOptions {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { planEdge, renderEdgeConfig } from "../../../src/edge/index.js";
 import type { EdgeInput } from "../../../src/edge/types.js";
 import type { ObservedReplica } from "../../../src/model/observed.js";
-import { serviceEndpoints } from "../../../src/controller/edge/endpoints.js";
+import { serviceEndpoints } from "../../../src/report/edge-endpoints.js";
 import { HOSTS, port, rep, svc } from "./fixtures.js";
 
 const web = svc("web", [port(8080, { published: 80, appProtocol: "http" })]);

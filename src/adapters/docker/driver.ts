@@ -1,0 +1,249 @@
+// The HostDriver port on the real Docker adapter. Adds what the adapter leaves
+// to its caller: the cluster network before the first create, env_secrets
+// resolved from the secret store (values go to Docker only), the host's
+// address and the cluster policy, and a shared, short-lived list of the host's
+// replicas so that many wait-healthy gates cost one Docker list between them.
+
+import type { Agent } from "node:http";
+import Docker from "dockerode";
+import type { Logger } from "pino";
+import { connectionOptions } from "./connection.js";
+import { DockerHost, resolveSecretEnv, type HostEvent } from "./index.js";
+import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
+import type { ObservedReplica } from "../../model/observed.js";
+import type { SecretStore } from "../../ports/index.js";
+import type { ClusterSpec, HostSpec } from "../../model/spec.js";
+import { DockerEdgeHost, type EdgeHost } from "../edge/edge-host.js";
+import { errorMessage } from "../../ports/host.js";
+import type { VolumePort } from "../../ports/volumes.js";
+import type {
+  ContainerStatus,
+  CreateRequest,
+  Created,
+  DriverEvent,
+  HostDriver,
+  HostFacts,
+  HostLock,
+} from "../../ports/host.js";
+
+const NETWORK_CHECK_MS = 30_000;
+
+export interface DockerDriverOptions {
+  readonly host: HostSpec;
+  readonly cluster: ClusterSpec;
+  readonly secrets: SecretStore;
+  /**
+   * The operator's ceiling: no secret value (application secret or registry
+   * credential) is sent to an endpoint it does not list. Default: not pinned.
+   */
+  readonly ceiling?: Ceiling;
+  readonly logger: Logger;
+  readonly concurrency?: number;
+  readonly callTimeoutMs?: number;
+  readonly pingTimeoutMs?: number;
+  readonly pullTimeoutMs?: number;
+  /** How long one list of the host's replicas answers status() calls (default 200 ms). */
+  readonly statusCacheMs?: number;
+}
+
+export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDriver> {
+  const host = await DockerHost.create({
+    name: o.host.name,
+    docker: o.host.docker,
+    ...(o.host.tls !== undefined ? { tls: o.host.tls } : {}),
+    cluster: o.cluster.name,
+    secrets: mayReceiveSecrets(o) ? o.secrets : withoutSecretsToSend(o.secrets),
+    logger: o.logger,
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
+    ...(o.pingTimeoutMs !== undefined ? { pingTimeoutMs: o.pingTimeoutMs } : {}),
+    ...(o.pullTimeoutMs !== undefined ? { pullTimeoutMs: o.pullTimeoutMs } : {}),
+  });
+  // The edge talks to the same daemon through its own client: exec and archive
+  // calls stream, and must not queue behind replica operations.
+  const edgeConn = await connectionOptions(o.host, o.secrets);
+  const edgeDocker = new Docker({ ...edgeConn, timeout: 15_000 });
+  return new DockerHostDriver(host, o, edgeDocker, edgeConn.agent);
+}
+
+function mayReceiveSecrets(o: DockerDriverOptions): boolean {
+  return o.ceiling === undefined || secretsMayGoTo(o.ceiling, o.host.docker);
+}
+
+/** The store as an endpoint outside the ceiling sees it: its own TLS material only, no registry credentials. */
+function withoutSecretsToSend(secrets: SecretStore): SecretStore {
+  return {
+    path: (name) => secrets.path(name),
+    get: async (name) => (name.startsWith("registry-auth/") ? undefined : secrets.get(name)),
+    getApplication: () => Promise.resolve(undefined),
+  };
+}
+
+class DockerHostDriver implements HostDriver {
+  readonly name: string;
+  /** Networks made sure of, by stack network name ("" for the cluster network). */
+  private networks = new Map<string, { at: number; done: Promise<unknown> }>();
+  private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
+  readonly edge: EdgeHost;
+  readonly volumes: VolumePort;
+  readonly lock: HostLock;
+
+  constructor(
+    private readonly host: DockerHost,
+    private readonly o: DockerDriverOptions,
+    edgeDocker: Docker,
+    /** The edge client's SSH channels (undefined unless the host is reached over SSH). */
+    private readonly edgeAgent: Agent | undefined,
+  ) {
+    this.name = o.host.name;
+    this.edge = new DockerEdgeHost({
+      host: o.host.name,
+      docker: edgeDocker,
+      ensureNetwork: (network?: string) => this.ensureNetwork(network),
+      logger: o.logger,
+      timeoutMs: 10_000,
+    });
+    this.volumes = {
+      list: () => host.listVolumes(),
+      sizes: () => host.volumeSizes(),
+      openHelper: (o) => host.openVolumeHelper(o),
+      prepareCopyTarget: (t) => host.prepareCopyTarget(t),
+      markSuperseded: (o) => host.markSuperseded(o),
+    };
+    // The lock record is a never-started container of the edge's image, which every host needs anyway.
+    const image = o.cluster.edge.image;
+    this.lock = {
+      read: () => host.readLock(),
+      create: (holder, lease) => host.createLock(image, holder, lease),
+      renew: (id, lease) => host.renewLock(id, lease),
+      remove: (id) => host.removeLock(id),
+    };
+  }
+
+  ping(): Promise<void> {
+    return this.host.ping();
+  }
+
+  async facts(): Promise<HostFacts> {
+    const [info, foreignPorts] = await Promise.all([
+      this.host.info(),
+      this.host.foreignPorts(this.o.host.address),
+    ]);
+    return { capacity: info.capacity, images: info.images, foreignPorts };
+  }
+
+  observe(): Promise<readonly ObservedReplica[]> {
+    const replicas = this.host.observe();
+    this.listing = { at: Date.now(), replicas };
+    return replicas;
+  }
+
+  async status(ref: string): Promise<ContainerStatus | undefined> {
+    const fresh = this.listing !== undefined && Date.now() - this.listing.at < (this.o.statusCacheMs ?? 200);
+    const replicas = await (fresh && this.listing ? this.listing.replicas : this.observe()).catch(() =>
+      this.observe(),
+    );
+    const r = replicas.find((x) => x.id === ref || x.name === ref);
+    if (r === undefined) return undefined;
+    return {
+      id: r.id,
+      state: r.state,
+      health: r.health,
+      ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+    };
+  }
+
+  pull(image: string): Promise<"present" | "pulled"> {
+    return this.host.ensureImage(image, (p) =>
+      this.o.logger.debug({ host: this.name, image, progress: p }, "pulling"),
+    );
+  }
+
+  async create(req: CreateRequest): Promise<Created> {
+    await this.ensureNetwork();
+    for (const n of req.service.networkMode === "host" ? [] : (req.service.networks ?? []))
+      await this.ensureNetwork(n.name);
+    if (Object.keys(req.service.envSecrets).length > 0 && !mayReceiveSecrets(this.o)) {
+      // The loader already rejects such a commit; this holds even if a path around it existed.
+      throw new Error(
+        `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints (secrets go only to engines the operator lists)`,
+      );
+    }
+    const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
+    const c = await this.host.createReplica({
+      service: req.service,
+      slot: req.slot,
+      commit: req.commit,
+      secretEnv,
+      hostAddress: this.o.host.address,
+      policy: this.o.cluster.policy,
+      restarts: req.restarts,
+      ...(req.epoch !== undefined ? { epoch: req.epoch } : {}),
+      ...(this.o.cluster.volumes !== undefined ? { volumes: this.o.cluster.volumes } : {}),
+    });
+    this.listing = undefined;
+    return c;
+  }
+
+  start(ref: string): Promise<"started" | "already-running"> {
+    this.listing = undefined;
+    return this.host.start(ref).catch((err: unknown) => {
+      // Someone removed the network under us: make sure the next create recreates it.
+      if (/network .*not found/i.test(errorMessage(err))) this.networks.clear();
+      throw err;
+    });
+  }
+
+  stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone"> {
+    this.listing = undefined;
+    return this.host.stop(ref, graceMs);
+  }
+
+  removeNetwork(): Promise<"removed" | "gone"> {
+    this.networks.delete("");
+    return this.host.removeNetwork();
+  }
+
+  remove(ref: string): Promise<"removed" | "gone"> {
+    this.listing = undefined;
+    return this.host.remove(ref);
+  }
+
+  /**
+   * The cluster network (or the stack network `network`), checked at most every
+   * NETWORK_CHECK_MS (it can be removed behind our back).
+   */
+  private async ensureNetwork(network = ""): Promise<void> {
+    const known = this.networks.get(network);
+    if (known !== undefined && Date.now() - known.at <= NETWORK_CHECK_MS) {
+      await known.done;
+      return;
+    }
+    const done = this.host.ensureNetwork({}, network === "" ? undefined : network).catch((err: unknown) => {
+      this.networks.delete(network);
+      throw err;
+    });
+    this.networks.set(network, { at: Date.now(), done });
+    await done;
+  }
+
+  watch(onEvent: (e: DriverEvent) => void): () => void {
+    return this.host.watchEvents((e: HostEvent) => onEvent(toDriverEvent(e)));
+  }
+
+  close(): void {
+    this.host.close();
+    this.edgeAgent?.destroy();
+  }
+}
+
+function toDriverEvent(e: HostEvent): DriverEvent {
+  if (e.kind === "connected") return { kind: "connected" };
+  if (e.kind === "disconnected") return { kind: "disconnected", error: e.error };
+  return {
+    kind: "container",
+    action: e.health !== undefined ? `health_status: ${e.health}` : e.action,
+    containerId: e.containerId,
+    ...(e.service !== undefined ? { service: e.service } : {}),
+  };
+}

@@ -1,0 +1,217 @@
+// Production wiring: from the operator configuration to an Operator on the
+// real adapters (Git source and status sink, Docker hosts, secret store,
+// node-cron, webhook). Nothing here contacts a host or a Git server: that
+// starts with the first pass.
+
+import { readFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import {
+  credentialsFromEnv,
+  credentialsFromFile,
+  GitSource,
+  GitStatusSink,
+  type GitAuth,
+  type GitSourceOptions,
+  type RefSelector,
+  type RepositoryLocation,
+} from "../adapters/git/index.js";
+import { WebhookServer } from "../adapters/http/webhook.js";
+import { isSshRepoUrl } from "../adapters/git/ssh-url.js";
+import { secretStoreMaterial, SSH_SECRETS } from "../adapters/ssh/material.js";
+import { ensureLabelKey } from "../adapters/system/label-key.js";
+import { DirectorySecretStore } from "../adapters/system/secret-store.js";
+import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
+import type { SecretStore } from "../ports/index.js";
+import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
+import { fileHostBook } from "../adapters/system/host-book.js";
+import { endpointAllowed } from "../model/ceiling.js";
+import { ClusterLock } from "../reconcile/cluster-lock.js";
+import { createDockerDriver } from "../adapters/docker/driver.js";
+import type { DriverFactory } from "../observe/fleet.js";
+import { Operator, type OperatorOptions } from "./operator.js";
+import { systemTime } from "../ports/time.js";
+import { secretDigestingSource } from "../desired/secret-digests.js";
+import { cronTrigger, type Trigger } from "./triggers.js";
+import { outwardCompanions } from "./bootstrap-outward.js";
+import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
+import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
+import { leaderKey } from "../config/leader-election.js";
+import type { HolderIdentity } from "../model/leadership.js";
+
+export interface BootstrapOptions {
+  readonly logger: Logger;
+  /** --once: no poll schedule, no webhook, no heartbeat. */
+  readonly once?: boolean;
+  /**
+   * Wraps the Docker drivers (the fleet-scale bench runs them without the HAProxy edge,
+   * which cannot run on simulated hosts); production passes nothing.
+   */
+  readonly wrapDrivers?: (drivers: DriverFactory) => DriverFactory;
+}
+
+export async function buildOperator(config: OperatorConfig, o: BootstrapOptions): Promise<Operator> {
+  const secrets = new DirectorySecretStore(config.secretsDir, {
+    onLegacyLayout: (message) => o.logger.warn(message),
+  });
+  const repository = repositoryOf(config);
+  const gitSource = await GitSource.create({
+    repository,
+    ref: refOf(config.repository.ref),
+    cacheDir: config.workDir,
+    ...(await trustOptions(config)),
+  });
+  const source = secretDigestingSource(gitSource, secrets, await ensureLabelKey(secrets));
+  const sink = await GitStatusSink.create({
+    repository,
+    branch: config.status.branch,
+    cacheDir: config.workDir,
+  });
+  const triggers: Trigger[] =
+    o.once === true ? [] : [cronTrigger(config.poll), ...webhookTrigger(config, o.logger)];
+  // The companions read from the operator, which takes them when it is built.
+  const built: { operator?: Operator } = {};
+  const companions =
+    o.once === true
+      ? []
+      : outwardCompanions(config, {
+          logger: o.logger,
+          time: systemTime,
+          secrets,
+          operator: () => {
+            if (built.operator === undefined) throw new Error("the operator is not built yet");
+            return built.operator;
+          },
+        });
+  const options: OperatorOptions = {
+    source,
+    companions,
+    sink,
+    drivers: (o.wrapDrivers ?? ((d) => d))(dockerDrivers(config, secrets, o.logger)),
+    triggers,
+    logger: o.logger,
+    heartbeat: o.once !== true,
+    observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
+    hostBook: fileHostBook(config.workDir),
+    endpointAllowed: (docker) => endpointAllowed(config.ceiling, docker),
+    ...(await guardOf(config, o.logger)),
+  };
+  built.operator = new Operator(options);
+  return built.operator;
+}
+
+/**
+ * Who may act on the fleet: one instance guarded by the per-host cluster lock, or
+ * a standby group that elects its leader on etcd (then the lease is the guard).
+ */
+async function guardOf(
+  config: OperatorConfig,
+  logger: Logger,
+): Promise<Pick<OperatorOptions, "lock" | "leaderElection">> {
+  const me = await operatorIdentity(config.workDir);
+  const election = config.leaderElection;
+  if (election === undefined) {
+    return { lock: new ClusterLock({ me, time: systemTime, logger, pidAlive }) };
+  }
+  const client = createEtcdHttp({
+    endpoints: election.etcdEndpoints,
+    // One renewal must be able to fail and another still land before the deadline.
+    timeoutMs: Math.max(200, Math.floor(election.timing.renewDeadlineMs / 3)),
+  });
+  const holder: HolderIdentity = { instance: me.instance, host: me.host, pid: me.pid };
+  return {
+    leaderElection: {
+      store: etcdLeaseStore(client, leaderKey(election, config.ceiling.cluster)),
+      holder: JSON.stringify(holder),
+      timing: election.timing,
+    },
+  };
+}
+
+/**
+ * How every reader of the repository judges a commit, the operator and `plan`
+ * alike: against the operator's ceiling (never what the commit says of
+ * itself), within its limits (in a worker thread, with a time budget), signed
+ * by a trusted key when keys are configured.
+ */
+export async function trustOptions(
+  config: OperatorConfig,
+): Promise<
+  Partial<Pick<GitSourceOptions, "trustedKeys" | "loadOptions" | "loadTimeoutMs" | "allowForcePush">>
+> {
+  const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
+  return {
+    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    loadOptions: { ceiling: config.ceiling, limits: config.limits.spec, variables: config.variables ?? {} },
+    loadTimeoutMs: config.limits.loadTimeoutMs,
+    allowForcePush: config.repository.allowForcePush === true,
+  };
+}
+
+export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {
+  return (host, cluster) =>
+    createDockerDriver({
+      host,
+      cluster,
+      secrets,
+      ceiling: config.ceiling,
+      logger,
+      concurrency: config.docker.concurrency,
+      callTimeoutMs: config.docker.callTimeoutMs,
+      // A heartbeat must fail well within the down-after period to count.
+      pingTimeoutMs: Math.min(
+        config.docker.pingTimeoutMs,
+        Math.max(200, cluster.settings.hostDownAfterMs / 2),
+      ),
+      pullTimeoutMs: config.docker.pullTimeoutMs,
+    });
+}
+
+export function repositoryOf(config: OperatorConfig): RepositoryLocation {
+  const { url, path, credentialsFile } = config.repository;
+  if (url !== undefined && isSshRepoUrl(url)) {
+    // The deploy key and the pinned host keys: host material of the secret store.
+    const secrets = new DirectorySecretStore(config.secretsDir);
+    return { url, ssh: secretStoreMaterial({ secrets, keyNames: [SSH_SECRETS.deployKey] }) };
+  }
+  if (url !== undefined) {
+    const auth: GitAuth | undefined =
+      credentialsFile !== undefined ? credentialsFromFile(credentialsFile) : credentialsFromEnv();
+    return auth !== undefined ? { url, auth } : { url };
+  }
+  return { path: path ?? "." };
+}
+
+export function refOf(ref: ConfigRef): RefSelector {
+  if (ref.kind === "tag") return { tag: ref.value };
+  if (ref.kind === "semver") return { semver: ref.value };
+  return { branch: ref.value };
+}
+
+function webhookTrigger(config: OperatorConfig, logger: Logger): Trigger[] {
+  const hook = config.webhook;
+  if (hook === undefined) return [];
+  if (hook.secret === undefined) {
+    logger.warn("webhook configured without a secret: not started");
+    return [];
+  }
+  const secret = hook.secret;
+  let server: WebhookServer | undefined;
+  return [
+    {
+      name: `webhook ${hook.listen.text}`,
+      async start(markDue) {
+        server = new WebhookServer({
+          secret,
+          onPush: () => markDue("webhook"),
+          host: hook.listen.host,
+          port: hook.listen.port,
+        });
+        const at = await server.start();
+        logger.info({ host: at.host, port: at.port }, "webhook listening");
+      },
+      async stop() {
+        await server?.stop();
+      },
+    },
+  ];
+}

@@ -1,0 +1,69 @@
+// Drain before stop: a replica leaves every edge's rotation (a seamless
+// reload), then gets a moment to finish what it serves, and only then is
+// stopped. Without it, a start-first update would stop the old replica while
+// edges still send it requests (they only learn at the end of the pass).
+// The executor is unaware: it gets a driver whose stop() does this first.
+
+import type { HostDriver } from "../../ports/host.js";
+
+/** Time between leaving rotation and the stop signal: in-flight requests finish meanwhile. */
+export const EDGE_DRAIN_MS = 1_000;
+
+export function withDrainBeforeStop(
+  d: HostDriver,
+  drain: (ref: string) => Promise<"drained" | "nothing-to-drain">,
+): HostDriver {
+  return {
+    name: d.name,
+    ping: () => d.ping(),
+    facts: () => d.facts(),
+    observe: () => d.observe(),
+    status: (ref) => d.status(ref),
+    pull: (image) => d.pull(image),
+    create: (req) => d.create(req),
+    start: (ref) => d.start(ref),
+    stop: async (ref, graceMs) => {
+      // A drain that fails must not block the stop: the edges' own checks catch up.
+      const drained = await drain(ref).catch(() => "nothing-to-drain" as const);
+      if (drained === "drained") await new Promise((r) => setTimeout(r, EDGE_DRAIN_MS));
+      return d.stop(ref, graceMs);
+    },
+    remove: (ref) => d.remove(ref),
+    watch: (onEvent) => d.watch(onEvent),
+    close: () => d.close(),
+    ...(d.edge !== undefined ? { edge: d.edge } : {}),
+  };
+}
+
+export type DrainResult = "drained" | "nothing-to-drain";
+
+/**
+ * Drains asked for while one runs go together in the next one: an update with parallelism 0
+ * stops every replica of a service at once (1,000 at 1,000 hosts), and each drain looks at
+ * every host and plans every edge; batched, that is done once or twice instead of per replica.
+ */
+export class DrainBatches {
+  private waiting:
+    { readonly refs: Set<string>; readonly result: Promise<ReadonlyMap<string, DrainResult>> } | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly run: (refs: ReadonlySet<string>) => Promise<ReadonlyMap<string, DrainResult>>,
+  ) {}
+
+  drain(ref: string): Promise<DrainResult> {
+    let batch = this.waiting;
+    if (batch === undefined) {
+      const refs = new Set<string>();
+      const result = this.tail.then(() => {
+        this.waiting = undefined; // this batch is closed: later drains form the next one
+        return this.run(refs);
+      });
+      batch = { refs, result };
+      this.waiting = batch;
+      this.tail = result.catch(() => undefined);
+    }
+    batch.refs.add(ref);
+    return batch.result.then((m) => m.get(ref) ?? "nothing-to-drain");
+  }
+}
