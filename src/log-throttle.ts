@@ -4,7 +4,7 @@
 // one a period with the count of those logged at debug in between; a success
 // clears the kind so the next failure is loud again.
 
-import type { Logger } from "pino";
+import type { Logger } from "./ports/logger.js";
 
 export const DEFAULT_WARN_EVERY_MS = 60_000;
 

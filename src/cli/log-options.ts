@@ -2,7 +2,7 @@
 // over GITFLEET_LOG_LEVEL / GITFLEET_LOG_FORMAT; the format defaults to text on a
 // terminal and JSON lines otherwise (journald, docker logs, a file).
 
-import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../log.js";
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../adapters/system/log.js";
 
 export type LogSettings = { level: string; format: LogFormat } | { error: string };
 

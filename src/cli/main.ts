@@ -7,7 +7,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { registerValidate } from "./commands/validate.js";
 import { EXIT_USAGE } from "./exit-codes.js";
 import { logSettings } from "./log-options.js";
-import { configureLog } from "../log.js";
+import { configureLog } from "../adapters/system/log.js";
 
 const program = new Command("gitfleet")
   .description("GitOps operator for fleets of plain Docker hosts")

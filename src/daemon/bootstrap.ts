@@ -29,7 +29,7 @@ import { ClusterLock } from "../reconcile/cluster-lock.js";
 import { createDockerDriver } from "../adapters/docker/driver.js";
 import type { DriverFactory } from "../observe/fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
-import { systemTime } from "../ports/time.js";
+import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
@@ -88,6 +88,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     sink,
     drivers: (o.wrapDrivers ?? ((d) => d))(dockerDrivers(config, secrets, o.logger)),
     triggers,
+    time: systemTime,
     logger: o.logger,
     heartbeat: o.once !== true,
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),

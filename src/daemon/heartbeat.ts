@@ -3,7 +3,7 @@
 // gets a ping (never two in flight to one host; the driver bounds each ping
 // with a short deadline); a change of state marks a pass as due.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { Fleet } from "../observe/fleet.js";
 import { errorMessage } from "../ports/host.js";
 import { logHealthChange, type HealthChange, type HostHealth } from "../observe/host-health.js";

@@ -3,7 +3,7 @@
 // fencing rule in model/leadership.ts). It never decides on the store's word
 // alone that it still leads: a renewal that has not come back does not count.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import {
   type HeldTerm,
   type Leadership,

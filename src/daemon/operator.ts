@@ -3,19 +3,18 @@
 // effect comes in through ports (source, sink, driver factory, time), so the
 // same object runs in production, in the e2e tests and with fakes.
 
-import type { Logger } from "pino";
-import { log as rootLog } from "../log.js";
+import type { Logger } from "../ports/logger.js";
 import type { DesiredSource, StatusSink } from "../ports/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import type { LockIdentity } from "../model/lock.js";
 import { describeVerdict, type ClusterLock } from "../reconcile/cluster-lock.js";
 import { Fleet, type DriverFactory } from "../observe/fleet.js";
-import type { HostBook } from "../reconcile/memory/retired-hosts.js";
+import type { HostBook } from "../ports/host-book.js";
 import { errorMessage } from "../ports/host.js";
 import { Heartbeat, heartbeatInterval } from "./heartbeat.js";
 import { HostHealth, type HealthChange } from "../observe/host-health.js";
 import { Reconciler, type PassOutcome } from "../reconcile/reconciler.js";
-import { systemTime, type Time } from "../ports/time.js";
+import type { Time } from "../ports/time.js";
 import { eventReason, type Trigger } from "./triggers.js";
 import { WorkLoop } from "./work-loop.js";
 import type { OperatorVitals } from "../report/probes.js";
@@ -29,8 +28,9 @@ export interface OperatorOptions {
   readonly sink: StatusSink;
   readonly drivers: DriverFactory;
   readonly triggers?: readonly Trigger[];
-  readonly time?: Time;
-  readonly logger?: Logger;
+  /** The clock and the logger of the process (adapters/system), or fakes. */
+  readonly time: Time;
+  readonly logger: Logger;
   /** Run the host heartbeat (default true; --once does without). */
   readonly heartbeat?: boolean;
   readonly observeTimeoutMs?: number;
@@ -94,8 +94,8 @@ export class Operator {
   private stopping = false;
 
   constructor(private readonly o: OperatorOptions) {
-    this.time = o.time ?? systemTime;
-    this.logger = o.logger ?? rootLog;
+    this.time = o.time;
+    this.logger = o.logger;
     this.health = new HostHealth(INITIAL_HEALTH, this.time.now());
     this.elector =
       o.leaderElection === undefined

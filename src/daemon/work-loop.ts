@@ -4,7 +4,7 @@
 // exponential backoff. stop() lets the pass in flight finish its current step,
 // report, and return.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import { backoffDelay } from "../model/backoff.js";
 import type { Time } from "../ports/time.js";
 

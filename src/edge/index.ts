@@ -21,3 +21,4 @@ export {
   type StatRow,
 } from "./runtime-parse.js";
 export type * from "./types.js";
+export { edgeAliases, edgeShape, networkAliases } from "./shape.js";

@@ -2,7 +2,7 @@
 // returns: per task and per rollout, what happened, so that the loop can hold
 // failed spec hashes, retry, and report.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { DesiredState, ServiceSpec } from "../model/spec.js";
 import type { Rollout, StepKind, Task } from "../plan/types.js";
 import type { EventSink } from "../report/events.js";

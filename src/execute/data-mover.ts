@@ -9,7 +9,7 @@
 // mid-copy leaves an unfinished copy that counts for nothing, and the next
 // attempt empties it and copies again. Both copies survive every failure.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { ObservedReplica } from "../model/observed.js";
 import { isLive } from "../model/observed.js";
 import type { DesiredState } from "../model/spec.js";

@@ -3,7 +3,7 @@
 // changed endpoint gets a new one. Every driver's event stream only marks a
 // pass as due.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { ClusterSpec, HostSpec } from "../model/spec.js";
 import { errorMessage, type DriverEvent, type HostDriver } from "../ports/host.js";
 

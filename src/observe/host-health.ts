@@ -5,7 +5,7 @@
 // probation for hostStableAfterMs (no new work), and a failed ping during
 // probation starts it over: the first line of flap protection.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { HostState } from "../model/observed.js";
 
 export interface HealthSettings {

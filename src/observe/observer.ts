@@ -4,7 +4,7 @@
 // state, "unknown" or "down"): the scheduler then keeps their slots (unknown)
 // or moves them (down), and the planner plans nothing on it.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { ObservedCluster, ObservedHost, ObservedReplica, ObservedVolume } from "../model/observed.js";
 import type { ClusterSpec, ServiceSpec } from "../model/spec.js";
 import type { Fleet } from "./fleet.js";

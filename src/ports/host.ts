@@ -6,7 +6,7 @@
 import type { ContainerState, ForeignPort, Health, ObservedReplica } from "../model/observed.js";
 import type { LockIdentity, LockLease, LockRecord } from "../model/lock.js";
 import type { Resources, ServiceSpec } from "../model/spec.js";
-import type { EdgeHost } from "../adapters/edge/edge-host.js";
+import type { EdgeHost } from "./edge.js";
 import type { VolumePort } from "./volumes.js";
 
 /** What `docker info` and the image list say; refreshed every pass. */

@@ -7,7 +7,7 @@
 // its duration is taken over; the same operator restarted (its instance id is
 // kept in its work dir, its old process gone) takes its own lock back at once.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { LockIdentity, LockLease, LockRecord } from "../model/lock.js";
 import { errorMessage, type HostLock } from "../ports/host.js";
 import { withTimeout } from "../observe/observer.js";

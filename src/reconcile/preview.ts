@@ -2,7 +2,7 @@
 // does it but read-only: observe the live hosts (facts and containers only,
 // nothing is created, started, stopped or removed), schedule, plan.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import { ingressConflicts, type PortConflict } from "../edge/index.js";
 import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan, type Plan } from "../plan/index.js";
@@ -12,13 +12,13 @@ import { Fleet, type DriverFactory } from "../observe/fleet.js";
 import { HostHealth } from "../observe/host-health.js";
 import { Observer, type FleetObservation } from "../observe/observer.js";
 import { RestartBook, restartHolds } from "./memory/restarts.js";
-import { systemTime, type Time } from "../ports/time.js";
+import type { Time } from "../ports/time.js";
 
 export interface PreviewOptions {
   readonly desired: DesiredState;
   readonly drivers: DriverFactory;
   readonly logger: Logger;
-  readonly time?: Time;
+  readonly time: Time;
   /** Deadline for one host (default 5 s). */
   readonly timeoutMs?: number;
 }
@@ -32,7 +32,7 @@ export interface Preview {
 }
 
 export async function preview(o: PreviewOptions): Promise<Preview> {
-  const time = o.time ?? systemTime;
+  const time = o.time;
   const { cluster } = o.desired;
   const health = new HostHealth(
     { downAfterMs: cluster.settings.hostDownAfterMs, stableAfterMs: cluster.settings.hostStableAfterMs },

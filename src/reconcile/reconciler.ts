@@ -4,7 +4,7 @@
 // makes passes better (restart counts in place, held rollouts, events), never
 // something correctness depends on.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { DesiredSource, SourceSnapshot, StatusSink } from "../ports/index.js";
 import type { DesiredState } from "../model/spec.js";
 import { plan as makePlan } from "../plan/index.js";
@@ -16,7 +16,8 @@ import type { WaitingSlot } from "../plan/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
 import { DrainBatches, withDrainBeforeStop, type DrainResult } from "../execute/edge/drain.js";
-import { RetiredHosts, type HostBook } from "./memory/retired-hosts.js";
+import { RetiredHosts } from "./memory/retired-hosts.js";
+import type { HostBook } from "../ports/host-book.js";
 import { reconcileEdges, type EdgePassResult } from "../execute/edge/keeper.js";
 import { executePlan, type ExecutionResult } from "../execute/index.js";
 import { isPullBlocked } from "../execute/task.js";

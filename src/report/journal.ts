@@ -3,7 +3,7 @@
 // Also turns changes seen between passes into events: a rejected commit, a
 // commit applied, a service that cannot be scheduled, a host down or back.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { SourceSnapshot } from "../ports/index.js";
 import type { Placement } from "../schedule/types.js";
 import { specPlace } from "../spec/errors.js";

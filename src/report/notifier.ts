@@ -5,7 +5,7 @@
 // attempts; a refusal that no retry can fix (4xx) is dropped at once. Queues
 // are bounded: the oldest notice goes first when one overflows.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import { backoffDelay, type BackoffPolicy } from "../model/backoff.js";
 import type { Time } from "../ports/time.js";
 import type { Notice } from "./transitions.js";

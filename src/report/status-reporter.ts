@@ -5,7 +5,7 @@
 // with any that follow, so the newest files go in one commit when the interval
 // is over: a failing service cannot spam the status branch.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { StatusSink } from "../ports/index.js";
 import { redactCredentials } from "../redact.js";
 import { describeChange, render, type StatusInput } from "../status/index.js";

@@ -4,7 +4,7 @@
 // holds unused volumes whose size is not known yet; status shows the size
 // from the pass after.
 
-import type { Logger } from "pino";
+import type { Logger } from "../ports/logger.js";
 import type { Fleet } from "../observe/fleet.js";
 import { errorMessage } from "../ports/host.js";
 

@@ -13,7 +13,8 @@ import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
 import type { ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";
 import type { ClusterSpec, HostSpec } from "../../model/spec.js";
-import { DockerEdgeHost, type EdgeHost } from "../edge/edge-host.js";
+import { DockerEdgeHost } from "../edge/edge-host.js";
+import type { EdgeHost } from "../../ports/edge.js";
 import { errorMessage } from "../../ports/host.js";
 import type { VolumePort } from "../../ports/volumes.js";
 import type {

@@ -6,7 +6,7 @@ import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { ContainerInfo } from "dockerode";
 import type { Logger } from "pino";
-import { log as rootLog } from "../../log.js";
+import { log as rootLog } from "../system/log.js";
 import { LABELS, portKey } from "../../model/observed.js";
 import type { ForeignPort, ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";

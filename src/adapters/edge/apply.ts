@@ -4,9 +4,9 @@
 // marker untouched, so the next pass tries again.
 
 import { createHash } from "node:crypto";
-import { log } from "../../log.js";
+import { log } from "../system/log.js";
 import { EdgeError } from "./errors.js";
-import type { EdgeTarget } from "./target.js";
+import type { EdgeTarget } from "../../ports/edge.js";
 
 export type ApplyOutcome =
   | "unchanged" // same text as last applied: no reload

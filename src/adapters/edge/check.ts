@@ -6,14 +6,9 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { CheckResult } from "../../ports/edge.js";
 
-export interface CheckResult {
-  readonly ok: boolean;
-  /** HAProxy's [ALERT] and [WARNING] lines. */
-  readonly alerts: readonly string[];
-  readonly warnings: readonly string[];
-  readonly output: string;
-}
+export type { CheckResult };
 
 export interface CheckOptions {
   /** Default: `haproxy` on PATH. */

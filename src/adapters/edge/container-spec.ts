@@ -24,7 +24,7 @@ import {
   stackNetworkName,
 } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
-import type { ServiceSpec } from "../../model/spec.js";
+import type { EdgePart, EdgeShape } from "../../ports/edge.js";
 import { EDGE_CONFIG_DIR, EDGE_CONFIG_FILE, MASTER_CLI } from "./container-target.js";
 
 export const EDGE_SHAPE_LABEL = "gitfleet.edge-shape";
@@ -32,42 +32,6 @@ export const EDGE_SHAPE_LABEL = "gitfleet.edge-shape";
 export const EDGE_PART_LABEL = "gitfleet.edge-part";
 /** On a stack network's names edge: the stack network it serves. */
 export const EDGE_NETWORK_LABEL = "gitfleet.edge-network";
-
-export type EdgePart = "ingress" | "names";
-
-/** What cannot change on a running edge container. */
-export interface EdgeShape {
-  readonly cluster: string;
-  readonly image: string;
-}
-
-export function edgeShape(cluster: string, image: string): EdgeShape {
-  return { cluster, image };
-}
-
-/** Service names the names edge answers to on the cluster network, sorted, each once (not a stack's). */
-export function edgeAliases(services: readonly ServiceSpec[]): string[] {
-  const names = services
-    .filter((s) => s.networkMode !== "host" && s.networks === undefined)
-    .map((s) => s.name);
-  return [...new Set(names)].sort();
-}
-
-/** Per stack network, the names its edge answers to there (every service's names on it), sorted. */
-export function networkAliases(services: readonly ServiceSpec[]): Map<string, string[]> {
-  const out = new Map<string, Set<string>>();
-  for (const s of services) {
-    if (s.networkMode === "host") continue;
-    for (const n of s.networks ?? []) {
-      const set = out.get(n.name) ?? new Set<string>();
-      for (const a of n.aliases) set.add(a);
-      out.set(n.name, set);
-    }
-  }
-  return new Map(
-    [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v].sort()]),
-  );
-}
 
 export function shapeHash(shape: EdgeShape, part: EdgePart, network?: string): string {
   return createHash("sha256")

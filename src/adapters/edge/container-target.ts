@@ -12,7 +12,7 @@
 import type Docker from "dockerode";
 import { parseCheckOutput, type CheckResult } from "./check.js";
 import { EdgeError } from "./errors.js";
-import type { EdgeTarget } from "./target.js";
+import type { EdgeTarget } from "../../ports/edge.js";
 import { parseShowProc, type ProcInfo } from "../../edge/runtime-parse.js";
 import { EDGE_RESERVED_PORTS } from "../../model/names.js";
 import { execIn } from "./exec.js";

@@ -22,12 +22,11 @@
 
 import type Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
-import type { Logger } from "pino";
+import type { Logger } from "../../ports/logger.js";
+import type { ForeignPort } from "../../model/observed.js";
 import { applyEdgeConfig, configHash } from "./apply.js";
 import { EdgeError } from "./errors.js";
 import { unbindablePorts } from "../../edge/index.js";
-import type { ForeignPort } from "../../model/observed.js";
-import type { EdgeTarget } from "./target.js";
 import { clusterNetworkName, networkEdgeContainerName, stackNetworkName } from "../../model/names.js";
 import { LABELS } from "../../model/observed.js";
 import { containerEdgeTarget, EDGE_CONFIG_FILE, putFile } from "./container-target.js";
@@ -41,19 +40,8 @@ import {
   namesCreateOptions,
   networkEdgeCreateOptions,
   shapeHash,
-  type EdgePart,
-  type EdgeShape,
 } from "./container-spec.js";
-
-/** Ordered from most to least disruptive: a host's outcome is the worst of its two containers. */
-export type EdgeOutcome =
-  | "recreated" // replaced (image changed): this host's edge was down for a moment
-  | "created" // there was none
-  | "started" // its HAProxy had exited: started again with the configuration
-  | "renamed" // the names edge re-attached with new service names
-  | "reloaded" // a new configuration, loaded seamlessly
-  | "deferred" // a disruptive change waits for its turn (one host per pass)
-  | "unchanged";
+import type { EdgeHost, EdgeOutcome, EdgePart, EdgeTarget, EdgeWant } from "../../ports/edge.js";
 
 const RANK: readonly EdgeOutcome[] = [
   "recreated",
@@ -69,26 +57,6 @@ export function worstOutcome(a: EdgeOutcome, b: EdgeOutcome): EdgeOutcome {
   return RANK.indexOf(a) <= RANK.indexOf(b) ? a : b;
 }
 
-/** Everything one host's edge should be. */
-export interface EdgeWant {
-  readonly shape: EdgeShape;
-  /** Service names the names edge answers to. */
-  readonly aliases: readonly string[];
-  /** Configuration of the ingress edge (ingress listeners on the host address). */
-  readonly ingress: string;
-  /** Configuration of the names edge (service-discovery listeners). */
-  readonly names: string;
-  /** One names edge per stack network used on the cluster: its names there and its configuration. */
-  readonly networks?: readonly NetworkEdgeWant[];
-}
-
-export interface NetworkEdgeWant {
-  /** The stack network (shop_default). */
-  readonly network: string;
-  readonly aliases: readonly string[];
-  readonly config: string;
-}
-
 /** One edge container as the pass wants it. */
 interface PartWant {
   readonly part: EdgePart;
@@ -100,20 +68,6 @@ interface PartWant {
   readonly create: () => ContainerCreateOptions;
   /** Made sure of before the container is created. */
   readonly ensureNetwork?: () => Promise<void>;
-}
-
-/** What the controller needs of a host to run its edge. */
-export interface EdgeHost {
-  /**
-   * `mayDisrupt()` claims the one turn of this pass for a change that interrupts the host's edge.
-   * Rejects with EdgeError "edge-bind-failed" when HAProxy could not bind some ingress ports:
-   * they are in heldPorts() from then on, and the caller renders again without them.
-   */
-  ensure(want: EdgeWant, mayDisrupt: () => boolean): Promise<EdgeOutcome>;
-  /** Ingress ports this host's edge found it cannot bind (for a minute after each failure). */
-  heldPorts?(): readonly ForeignPort[];
-  /** The runtime API of one running edge container (for `show stat`, drains). */
-  target(cluster: string, part?: EdgePart): EdgeTarget;
 }
 
 export interface DockerEdgeHostOptions {

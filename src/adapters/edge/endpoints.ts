@@ -4,7 +4,7 @@
 
 import { endpointsFromStat, parseShowStat, type EdgeEndpoint } from "../../edge/runtime-parse.js";
 import { EdgeError } from "./errors.js";
-import type { EdgeTarget } from "./target.js";
+import type { EdgeTarget } from "../../ports/edge.js";
 
 export async function listEdgeEndpoints(target: EdgeTarget): Promise<EdgeEndpoint[]> {
   return endpointsFromStat(parseShowStat(await target.runtime("show stat")));

@@ -4,7 +4,6 @@ export { applyEdgeConfig, configHash, type ApplyOutcome, type ApplyResult } from
 export { checkHaproxyConfig, parseCheckOutput, type CheckOptions, type CheckResult } from "./check.js";
 export { listEdgeEndpoints, setServerState, type ServerState } from "./endpoints.js";
 export { EdgeError, type EdgeErrorCode } from "./errors.js";
-export { localEdgeTarget, writeFileAtomic, type LocalEdgeOptions } from "./local-target.js";
 export { reloadViaMaster, showProc, type ReloadResult } from "./master.js";
 export { socketCommand } from "./socket-cli.js";
-export type { EdgeTarget } from "./target.js";
+export type { EdgeTarget } from "../../ports/edge.js";

@@ -16,7 +16,7 @@
 
 import path from "node:path";
 import git from "isomorphic-git";
-import { log } from "../../log.js";
+import { log } from "../system/log.js";
 import { WarnThrottle } from "../../log-throttle.js";
 import type { Clock, StatusSink, StatusWriteResult } from "../../ports/index.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";

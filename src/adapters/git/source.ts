@@ -8,7 +8,7 @@
 
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { log } from "../../log.js";
+import { log } from "../system/log.js";
 import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
 import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../ports/index.js";
 import type { DesiredState } from "../../model/spec.js";

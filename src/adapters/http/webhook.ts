@@ -6,7 +6,7 @@
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { log } from "../../log.js";
+import { log } from "../system/log.js";
 import { verifyWebhook } from "./webhook-auth.js";
 
 export interface WebhookServerOptions {

@@ -3,7 +3,7 @@
 
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { HostBook } from "../../reconcile/memory/retired-hosts.js";
+import type { HostBook } from "../../ports/host-book.js";
 import type { HostSpec } from "../../model/spec.js";
 
 export function fileHostBook(workDir: string): HostBook {

@@ -27,7 +27,8 @@ import {
 import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../daemon/bootstrap.js";
 import { preview } from "../../reconcile/preview.js";
 import { withSecretDigests } from "../../desired/secret-digests.js";
-import { log } from "../../log.js";
+import { log } from "../../adapters/system/log.js";
+import { systemTime } from "../../adapters/system/clock.js";
 import type { PortConflict } from "../../edge/index.js";
 import { BASELINE_CEILING } from "../../model/ceiling.js";
 import type { DesiredState, SpecError } from "../../model/spec.js";
@@ -148,7 +149,12 @@ async function planAgainstHosts(
   // Unobserved hosts are this command's output, listed once; the log stays quiet about them.
   const quiet = log.child({}, { level: "silent" });
   const drivers = dockerDrivers(config ?? defaultsConfig(io.cwd), secrets, quiet);
-  const p = await preview({ desired: await digested(desired.state, secrets, io), drivers, logger: quiet });
+  const p = await preview({
+    desired: await digested(desired.state, secrets, io),
+    drivers,
+    logger: quiet,
+    time: systemTime,
+  });
   // Once per host, by name, without the host name the driver's message starts with.
   const unobserved = new Map(
     [...p.observation.errors]

@@ -13,7 +13,7 @@ import {
 import { buildOperator } from "../../daemon/bootstrap.js";
 import type { Operator } from "../../daemon/operator.js";
 import { redactUrl } from "../../adapters/git/index.js";
-import { log } from "../../log.js";
+import { log } from "../../adapters/system/log.js";
 import { EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 

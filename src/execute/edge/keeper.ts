@@ -13,8 +13,11 @@
 // One host's failure never stops the others; errors are logged and retried
 // the next pass (the applied-config marker makes a retry cheap).
 
-import type { Logger } from "pino";
+import type { Logger } from "../../ports/logger.js";
 import {
+  edgeAliases,
+  edgeShape,
+  networkAliases,
   FleetEdges,
   ingressConflicts,
   renderEdgePlan,
@@ -25,9 +28,8 @@ import {
 import type { ForeignPort, ObservedHost, ObservedReplica } from "../../model/observed.js";
 import type { DesiredState, HostSpec, ServiceSpec } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
-import { edgeAliases, edgeShape, networkAliases } from "../../adapters/edge/container-spec.js";
-import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../adapters/edge/edge-host.js";
-import { EdgeError } from "../../adapters/edge/errors.js";
+import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../ports/edge.js";
+import { errorCode } from "../../ports/host.js";
 import { serviceEndpoints } from "../../report/edge-endpoints.js";
 
 export interface EdgePassInput {
@@ -222,7 +224,7 @@ export async function reconcileEdges(
           return await edge.ensure(want(), mayDisrupt);
         } catch (err) {
           // Some listeners cannot be bound on this host: rendered again without them, applied once more.
-          if (!(err instanceof EdgeError) || err.code !== "edge-bind-failed") throw err;
+          if (errorCode(err) !== "edge-bind-failed") throw err;
           return edge.ensure(want(), mayDisrupt);
         }
       };

@@ -9,18 +9,14 @@
 // host while the operator was down, still knows where the host is; an
 // endpoint the operator's ceiling no longer allows is never contacted again.
 
-import type { Logger } from "pino";
+import type { Logger } from "../../ports/logger.js";
 import type { DesiredState, HostSpec } from "../../model/spec.js";
 import { edgeContainerName, edgeNamesContainerName } from "../../model/names.js";
 import type { EventSink } from "../../report/events.js";
 import { errorMessage, type HostDriver } from "../../ports/host.js";
-import type { FleetObservation } from "../../observe/observer.js";
+import type { HostBook } from "../../ports/host-book.js";
 
-/** Where the hosts gitfleet has put containers on are remembered (the operator's work dir). */
-export interface HostBook {
-  load(): Promise<readonly HostSpec[] | undefined>;
-  save(hosts: readonly HostSpec[]): Promise<void>;
-}
+import type { FleetObservation } from "../../observe/observer.js";
 
 export interface RetiredHostsOptions {
   readonly book?: HostBook;

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { showProc } from "../../../src/adapters/edge/master.js";
-import { localEdgeTarget } from "../../../src/adapters/edge/local-target.js";
-import type { EdgeTarget } from "../../../src/adapters/edge/target.js";
+import { localEdgeTarget } from "./local-target.js";
+import type { EdgeTarget } from "../../../src/ports/edge.js";
 
 export interface RunningHaproxy {
   readonly target: EdgeTarget;

@@ -8,7 +8,7 @@ import { createEtcdHttp } from "../../../src/adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../../../src/adapters/etcd/etcd-lease.js";
 import { EtcdError } from "../../../src/adapters/etcd/errors.js";
 import { LeaderElector, type LeadershipChange } from "../../../src/daemon/leader-elector.js";
-import { systemTime } from "../../../src/ports/time.js";
+import { systemTime } from "../../../src/adapters/system/clock.js";
 import type { LeaseStore, LeaseTiming } from "../../../src/model/leadership.js";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 

@@ -19,7 +19,7 @@ import { DirectorySecretStore } from "../../../src/adapters/system/secret-store.
 import { passReport } from "../../../src/report/metrics-reporter.js";
 import { NotificationReporter } from "../../../src/report/notification-reporter.js";
 import { Notifier } from "../../../src/report/notifier.js";
-import { systemTime } from "../../../src/ports/time.js";
+import { systemTime } from "../../../src/adapters/system/clock.js";
 import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { ForgeStandIn } from "../../support/forge-stand-in.js";
 import { desiredState, host, service } from "../../support/fixtures.js";

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { logSettings } from "../../../src/cli/log-options.js";
-import { textLine } from "../../../src/log.js";
+import { textLine } from "../../../src/adapters/system/log.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 const main = join(root, "src/cli/main.ts");

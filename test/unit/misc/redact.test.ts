@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../../src/log.js";
+import { createLogger } from "../../../src/adapters/system/log.js";
 import { redactCredentials, redactDeep } from "../../../src/redact.js";
 
 describe("redactCredentials", () => {

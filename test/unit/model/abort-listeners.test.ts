@@ -5,7 +5,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { abortWaiters, onAbort } from "../../../src/model/abort-listeners.js";
-import { systemTime } from "../../../src/ports/time.js";
+import { systemTime } from "../../../src/adapters/system/clock.js";
 
 async function noMaxListenerWarning(run: () => Promise<void>): Promise<void> {
   const warnings: Error[] = [];

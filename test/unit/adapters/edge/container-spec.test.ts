@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { edgeAliases, edgeShape } from "../../../../src/edge/shape.js";
 import {
-  edgeAliases,
-  edgeShape,
   ingressCreateOptions,
   namesCreateOptions,
   shapeHash,

@@ -1,9 +1,8 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../../../src/adapters/edge/edge-host.js";
+import type { EdgeHost, EdgeOutcome, EdgeTarget, EdgeWant } from "../../../../src/ports/edge.js";
 import { edgePlans, portConflicts, reconcileEdges } from "../../../../src/execute/edge/keeper.js";
 import { serviceEndpoints } from "../../../../src/report/edge-endpoints.js";
-import type { EdgeTarget } from "../../../../src/adapters/edge/target.js";
 import type { ForeignPort, ObservedReplica } from "../../../../src/model/observed.js";
 import { EdgeError } from "../../../../src/adapters/edge/errors.js";
 import { desiredState, host, observedHost, replica, service } from "../../../support/fixtures.js";

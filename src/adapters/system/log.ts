@@ -8,7 +8,7 @@
 
 import { writeSync } from "node:fs";
 import { pino, type DestinationStream, type Logger } from "pino";
-import { redactDeep } from "./redact.js";
+import { redactDeep } from "../../redact.js";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export const LOG_FORMATS = ["json", "text"] as const;

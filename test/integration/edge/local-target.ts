@@ -5,10 +5,10 @@
 
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm } from "node:fs/promises";
-import { checkHaproxyConfig } from "./check.js";
-import { reloadViaMaster } from "./master.js";
-import { socketCommand } from "./socket-cli.js";
-import type { EdgeTarget } from "./target.js";
+import { checkHaproxyConfig } from "../../../src/adapters/edge/check.js";
+import { reloadViaMaster } from "../../../src/adapters/edge/master.js";
+import { socketCommand } from "../../../src/adapters/edge/socket-cli.js";
+import type { EdgeTarget } from "../../../src/ports/edge.js";
 
 export interface LocalEdgeOptions {
   readonly configPath: string;
