@@ -278,7 +278,7 @@ export class Reconciler {
             const remembering =
               raw === undefined ? undefined : this.rememberingVolumes(raw, desired.cluster.name);
             const d = fenced(remembering, this.o.health.downSignal(h, time.now()));
-            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => drains.drain(ref));
+            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => drains.drain(ref), time);
           },
           time,
           signal,

@@ -16,6 +16,7 @@
 
 import path from "node:path";
 import git from "isomorphic-git";
+import { systemClock } from "../system/clock.js";
 import { log } from "../system/log.js";
 import { WarnThrottle } from "../../log-throttle.js";
 import type { Clock, StatusSink, StatusWriteResult } from "../../ports/index.js";
@@ -224,7 +225,7 @@ export class GitStatusSink implements StatusSink {
       ).promises.writeFile(path.join(store.gitdir, "shallow"), `${tip}\n`);
     }
     if (tree === baseTree) return { commit: tip, created: false };
-    const seconds = Math.floor((this.options.clock?.now() ?? Date.now()) / 1000);
+    const seconds = Math.floor((this.options.clock ?? systemClock).now() / 1000);
     const who = { ...(this.options.author ?? STATUS_AUTHOR), timestamp: seconds, timezoneOffset: 0 };
     const commit = await git.writeCommit({
       fs: store.fs,

@@ -14,6 +14,7 @@ import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot }
 import type { DesiredState } from "../../model/spec.js";
 import { DEFAULT_SPEC_LIMITS, type LoadOptions } from "../../spec/index.js";
 import { IsolatedSpecLoader } from "../system/isolated-loader.js";
+import { systemClock } from "../system/clock.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { CommitEvaluator, type DesiredCommit, type SpecLoadFn } from "./commit-evaluator.js";
 import { rewindRejection } from "./history.js";
@@ -77,7 +78,6 @@ const TIP_REF = "refs/heads/gitfleet-tip";
  * included, so the cache is trusted no more than the server was).
  */
 export const DESIRED_REF = "refs/gitfleet/desired";
-const systemClock: Clock = { now: () => Date.now() };
 
 export class GitSource implements DesiredSource {
   private tipOid: string | undefined;

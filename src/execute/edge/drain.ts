@@ -5,6 +5,7 @@
 // The executor is unaware: it gets a driver whose stop() does this first.
 
 import type { HostDriver } from "../../ports/host.js";
+import type { Time } from "../../ports/time.js";
 
 /** Time between leaving rotation and the stop signal: in-flight requests finish meanwhile. */
 export const EDGE_DRAIN_MS = 1_000;
@@ -12,6 +13,7 @@ export const EDGE_DRAIN_MS = 1_000;
 export function withDrainBeforeStop(
   d: HostDriver,
   drain: (ref: string) => Promise<"drained" | "nothing-to-drain">,
+  time: Time,
 ): HostDriver {
   return {
     name: d.name,
@@ -25,7 +27,7 @@ export function withDrainBeforeStop(
     stop: async (ref, graceMs) => {
       // A drain that fails must not block the stop: the edges' own checks catch up.
       const drained = await drain(ref).catch(() => "nothing-to-drain" as const);
-      if (drained === "drained") await new Promise((r) => setTimeout(r, EDGE_DRAIN_MS));
+      if (drained === "drained") await time.sleep(EDGE_DRAIN_MS);
       return d.stop(ref, graceMs);
     },
     remove: (ref) => d.remove(ref),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DrainBatches, EDGE_DRAIN_MS, withDrainBeforeStop } from "../../../../src/execute/edge/drain.js";
 import type { HostDriver } from "../../../../src/ports/host.js";
+import { FakeTime } from "../../../support/fakes/fake-time.js";
 
 function recordingDriver(log: string[]): HostDriver {
   const no = (): Promise<never> => Promise.reject(new Error("not used"));
@@ -26,25 +27,35 @@ function recordingDriver(log: string[]): HostDriver {
 describe("drain before stop", () => {
   it("takes the replica out of rotation, waits, then stops it", async () => {
     const log: string[] = [];
-    const d = withDrainBeforeStop(recordingDriver(log), (ref) => {
-      log.push(`drain ${ref}`);
-      return Promise.resolve("drained");
-    });
-    const started = Date.now();
-    expect(await d.stop("c1", 1000)).toBe("stopped");
+    const time = new FakeTime();
+    const d = withDrainBeforeStop(
+      recordingDriver(log),
+      (ref) => {
+        log.push(`drain ${ref}`);
+        return Promise.resolve("drained");
+      },
+      time,
+    );
+    const started = time.now();
+    expect(await time.run(d.stop("c1", 1000))).toBe("stopped");
     expect(log).toEqual(["drain c1", "stop c1"]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(EDGE_DRAIN_MS - 20);
+    expect(time.now() - started).toBe(EDGE_DRAIN_MS);
   });
 
   it("stops at once when nothing changed on the edges, or when the drain fails", async () => {
     const log: string[] = [];
-    const quiet = withDrainBeforeStop(recordingDriver(log), () => Promise.resolve("nothing-to-drain"));
-    const failing = withDrainBeforeStop(recordingDriver(log), () => Promise.reject(new Error("edge down")));
-    const started = Date.now();
-    await quiet.stop("c1", 1000);
-    await failing.stop("c2", 1000);
+    const time = new FakeTime();
+    const quiet = withDrainBeforeStop(recordingDriver(log), () => Promise.resolve("nothing-to-drain"), time);
+    const failing = withDrainBeforeStop(
+      recordingDriver(log),
+      () => Promise.reject(new Error("edge down")),
+      time,
+    );
+    const started = time.now();
+    await time.run(quiet.stop("c1", 1000));
+    await time.run(failing.stop("c2", 1000));
     expect(log).toEqual(["stop c1", "stop c2"]);
-    expect(Date.now() - started).toBeLessThan(EDGE_DRAIN_MS);
+    expect(time.now() - started).toBe(0);
   });
 
   it("drains the stops asked for together in one batch, and those asked meanwhile in the next", async () => {
