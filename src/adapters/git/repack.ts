@@ -41,6 +41,20 @@ export async function consolidatePacks(store: Store, maxPacks = 8): Promise<Repa
   const victims = packs.slice(0, Math.max(cut, 2));
   const oids = new Set<string>();
   for (const p of victims) for (const oid of await packOids(path.join(dir, `${p.name}.idx`))) oids.add(oid);
+  const filename = await writePack(store, oids);
+  const written = filename.replace(/\.pack$/, "");
+  for (const p of victims) {
+    if (p.name === written) continue;
+    // Through the store's file system, so its cached pack list follows.
+    await unlink(store, path.join(dir, `${p.name}.idx`));
+    await unlink(store, path.join(dir, `${p.name}.pack`));
+    forgetPack(store.cache, path.join(dir, `${p.name}.idx`));
+  }
+  return { merged: victims.length, packsAfter: packs.length - victims.length + 1 };
+}
+
+/** Writes one pack (and its index) holding exactly these objects; resolves its file name. */
+export async function writePack(store: Store, oids: Iterable<string>): Promise<string> {
   const { filename } = await git.packObjects({
     fs: store.fs,
     gitdir: store.gitdir,
@@ -55,15 +69,7 @@ export async function consolidatePacks(store: Store, maxPacks = 8): Promise<Repa
     filepath: `objects/pack/${filename}`,
     cache: store.cache,
   });
-  const written = filename.replace(/\.pack$/, "");
-  for (const p of victims) {
-    if (p.name === written) continue;
-    // Through the store's file system, so its cached pack list follows.
-    await unlink(store, path.join(dir, `${p.name}.idx`));
-    await unlink(store, path.join(dir, `${p.name}.pack`));
-    forgetPack(store.cache, path.join(dir, `${p.name}.idx`));
-  }
-  return { merged: victims.length, packsAfter: packs.length - victims.length + 1 };
+  return filename;
 }
 
 async function unlink(store: Store, file: string): Promise<void> {

@@ -9,7 +9,7 @@
 import path from "node:path";
 import git from "isomorphic-git";
 import type { Store } from "./objects.js";
-import { forgetPack } from "./repack.js";
+import { forgetPack, writePack } from "./repack.js";
 
 export interface CompactResult {
   /** Objects kept: the tip commit and its trees and blobs. */
@@ -40,20 +40,7 @@ export async function compactToTip(
   });
   const kept = new Set<string>([tip]);
   await collectTree(store, commit.tree, kept);
-  const { filename } = await git.packObjects({
-    fs: store.fs,
-    gitdir: store.gitdir,
-    cache: store.cache,
-    oids: [...kept],
-    write: true,
-  });
-  await git.indexPack({
-    fs: store.fs,
-    dir: store.gitdir,
-    gitdir: store.gitdir,
-    filepath: `objects/pack/${filename}`,
-    cache: store.cache,
-  });
+  const filename = await writePack(store, kept);
   // The tip's parent is no longer here: say so, as a shallow clone does.
   await fs.writeFile(path.join(store.gitdir, "shallow"), `${tip}\n`);
   for (const ref of refs)
