@@ -35,6 +35,7 @@ const PROCESS_WIRING = [
   "src/cli/**",
   "src/daemon/bootstrap.ts",
   "src/daemon/bootstrap-outward.ts",
+  "src/daemon/git-desired.ts",
   // The node-cron schedule is a trigger's timer.
   "src/daemon/triggers.ts",
   // Reads the operator's own configuration and secret files, before any port exists.

@@ -1,11 +1,11 @@
 // One initial sync in a process of its own, so its peak RSS is the sync's:
 // argv = url, user, password, cache dir. Prints {ms, maxRssBytes, ok}.
 
-import { GitSource } from "../src/adapters/git/source.js";
+import { openGitDesired } from "../src/daemon/git-desired.js";
 
 const [url = "", username = "", password = "", cacheDir = ""] = process.argv.slice(2);
 const started = performance.now();
-const source = await GitSource.create({
+const source = await openGitDesired({
   repository: { url, auth: { username, password } },
   cacheDir,
   timeoutMs: 120_000,

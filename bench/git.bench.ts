@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { GitStatusSink } from "../src/adapters/git/sink.js";
-import { GitSource } from "../src/adapters/git/source.js";
+import { openGitDesired } from "../src/daemon/git-desired.js";
 import { clusterYaml, createBareRepo, gitCli, removeDir, tempDir } from "../test/support/git-fixtures.js";
 import { GitTestServer } from "../test/support/git-server.js";
 import { type BenchContext, type BenchSection, mib, ms, spread, stats, thousands } from "./harness.js";
@@ -178,7 +178,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       );
 
       // A gitfleet source and a git CLI clone, both synced.
-      const source = await GitSource.create({
+      const source = await openGitDesired({
         repository: { url, auth: { username: USER, password: PASSWORD } },
         cacheDir: path.join(dir, "op"),
         timeoutMs: 120_000,

@@ -8,10 +8,8 @@ import type { Logger } from "pino";
 import {
   credentialsFromEnv,
   credentialsFromFile,
-  GitSource,
   GitStatusSink,
   type GitAuth,
-  type GitSourceOptions,
   type RefSelector,
   type RepositoryLocation,
 } from "../adapters/git/index.js";
@@ -31,6 +29,7 @@ import type { DriverFactory } from "../observe/fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
+import { openGitDesired, type GitDesiredOptions } from "./git-desired.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
 import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
@@ -54,8 +53,10 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     onLegacyLayout: (message) => o.logger.warn(message),
   });
   const repository = repositoryOf(config);
-  const gitSource = await GitSource.create({
+  // Load desired: the Git adapter hands over a commit's files, src/desired judges them.
+  const gitSource = await openGitDesired({
     repository,
+    logger: o.logger,
     ref: refOf(config.repository.ref),
     cacheDir: config.workDir,
     ...(await trustOptions(config)),
@@ -137,7 +138,7 @@ async function guardOf(
 export async function trustOptions(
   config: OperatorConfig,
 ): Promise<
-  Partial<Pick<GitSourceOptions, "trustedKeys" | "loadOptions" | "loadTimeoutMs" | "allowForcePush">>
+  Partial<Pick<GitDesiredOptions, "trustedKeys" | "loadOptions" | "loadTimeoutMs" | "allowForcePush">>
 > {
   const trustedKeys = await Promise.all(config.signature.trustedKeyFiles.map((f) => readFile(f, "utf8")));
   return {

@@ -1,8 +1,11 @@
-// The Git ports: where the desired state comes from (DesiredSource, a poll of
-// the watched ref) and where status goes (StatusSink, commits on the status
-// branch). adapters/git implements both; unit tests use in-memory fakes.
+// The Git ports: where commits come from (CommitSource: the watched ref, and
+// each commit's spec files as Git holds them), what the "load desired" stage
+// makes of them (DesiredSource: src/desired judges the files with the spec
+// loader), and where status goes (StatusSink, commits on the status branch).
+// adapters/git implements CommitSource and StatusSink; unit tests use
+// in-memory fakes.
 
-import type { DesiredState, RepoFiles, SpecError, SpecWarning } from "../model/spec.js";
+import type { DesiredState, LoadResult, RepoFiles, SpecError, SpecWarning } from "../model/spec.js";
 
 export interface CommitInfo {
   readonly commit: string;
@@ -56,6 +59,60 @@ export interface SourceSnapshot {
   readonly changed: boolean;
 }
 
+/** One commit's spec files as the Git adapter hands them over. */
+export interface CommitFiles {
+  readonly info: CommitInfo;
+  /** path → content: cluster.yaml, services/** and stacks/** (or why a file was not read). */
+  readonly files: RepoFiles;
+  /** path → Git blob id of every file read: what the spec loader's parse cache is keyed by. */
+  readonly blobIds: ReadonlyMap<string, string>;
+  /** Identifies the spec content: equal keys mean equal files. */
+  readonly key: string;
+}
+
+/**
+ * What a poll hands over to be judged, in order:
+ * - `files` of a commit to load: `new` (the ref moved to it), `restore` (the applied commit again,
+ *   after a restart, before a refusal) or `resume` (the last accepted commit from the cache, after a
+ *   restart while Git is unreachable);
+ * - `refused`: a commit the Git side already refused (signature, rewound history).
+ */
+export type CommitToJudge =
+  | { readonly kind: "files"; readonly role: "new" | "restore" | "resume"; readonly commit: CommitFiles }
+  | { readonly kind: "refused"; readonly rejected: RejectedCommit };
+
+export interface CommitPoll {
+  readonly tip?: CommitInfo;
+  readonly rewritten: boolean;
+  readonly outage?: SourceSnapshot["outage"];
+  /** The commit that counts moved (a tip moving only by status commits does not). */
+  readonly changed: boolean;
+  readonly judge: readonly CommitToJudge[];
+}
+
+/** The Git side of the desired state: it only fetches and hands over files, never parses specs. */
+export interface CommitSource {
+  /** Cheap when nothing moved: one ref advertisement, no fetch. Never throws for outages. */
+  poll(): Promise<CommitPoll>;
+  /**
+   * The commit of a `files` judgement was accepted as the desired state (a `new` one is also
+   * remembered, so a restart during an outage resumes from it).
+   */
+  accepted(commit: string, role: "new" | "restore" | "resume"): Promise<void>;
+  /** Any commit's files, without signature check (plan's diffs); undefined when not here. */
+  files(commit: string): Promise<CommitFiles | undefined>;
+}
+
+/**
+ * The spec loader as the "load desired" stage calls it: possibly in another thread, with its own
+ * time budget. `blobIds` (path → Git blob id) lets it reuse what it parsed for earlier commits.
+ */
+export type SpecLoadFn = (
+  files: RepoFiles,
+  blobIds?: ReadonlyMap<string, string>,
+) => LoadResult | Promise<LoadResult>;
+
+/** The "load desired" stage, as the pass calls it: src/desired implements it over a CommitSource. */
 export interface DesiredSource {
   /** Cheap when nothing moved: one ref advertisement, no fetch. Never throws for outages. */
   poll(): Promise<SourceSnapshot>;

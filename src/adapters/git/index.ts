@@ -12,4 +12,4 @@ export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { GitAdapterError, type GitErrorCode, redactUrl } from "./errors.js";
 export { DEFAULT_REF, type RefSelector } from "./ref-selector.js";
 export { DEFAULT_STATUS_BRANCH, GitStatusSink, type GitStatusSinkOptions, STATUS_AUTHOR } from "./sink.js";
-export { GitSource, type GitSourceOptions, type RepositoryLocation } from "./source.js";
+export { GitCommitSource, type GitSourceOptions, type RepositoryLocation } from "./commit-source.js";

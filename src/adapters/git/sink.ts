@@ -27,7 +27,7 @@ import type { Store } from "./objects.js";
 import type { GitRemote } from "./remote.js";
 import { LocalRemote } from "./remote-local.js";
 import { urlRemote } from "./remote-url.js";
-import type { RepositoryLocation } from "./source.js";
+import type { RepositoryLocation } from "./commit-source.js";
 import { compactToTip } from "./status-compact.js";
 import { buildStatusTree, checkStatusPaths, StatusObjects } from "./status-tree.js";
 

@@ -11,7 +11,6 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { GitSource } from "../../adapters/git/index.js";
 import { DirectorySecretStore } from "../../adapters/system/secret-store.js";
 import { LABEL_KEY_SECRET, readLabelKey } from "../../adapters/system/label-key.js";
 import { readRepoDir, RepoDirError } from "../../adapters/system/read-dir.js";
@@ -25,6 +24,7 @@ import {
   type OperatorConfig,
 } from "../../config/index.js";
 import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../daemon/bootstrap.js";
+import { openGitDesired, type GitDesired } from "../../daemon/git-desired.js";
 import { preview } from "../../reconcile/preview.js";
 import { withSecretDigests } from "../../desired/secret-digests.js";
 import { log } from "../../adapters/system/log.js";
@@ -252,8 +252,7 @@ async function desiredState(
     const reference =
       source !== undefined && config !== undefined ? (await source.poll()).desired?.state : undefined;
     const history =
-      source ??
-      (await GitSource.create({ repository: { path: resolve(io.cwd, dir) } }).catch(() => undefined));
+      source ?? (await openGitDesired({ repository: { path: resolve(io.cwd, dir) } }).catch(() => undefined));
     return {
       state: result.state,
       warnings: result.warnings ?? [],
@@ -292,9 +291,9 @@ export function withConflicts(text: string, conflicts: readonly PortConflict[]):
 }
 
 /** The operator's repository, judged as the operator judges it: ceiling, limits, trusted keys. */
-async function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitSource> {
+async function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitDesired> {
   if (config === undefined) throw new Error("no configuration");
-  return GitSource.create({
+  return openGitDesired({
     repository: repositoryOf(config),
     ref: refOf(config.repository.ref),
     cacheDir,

@@ -7,16 +7,16 @@
 import { symlink, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired, type GitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { manyKeys } from "../../support/spec-inputs.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
 const SECRET = "TOP-SECRET-4711";
 
-describe("GitSource: bounded reading of a commit", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader): bounded reading of a commit", () => {
   let h: Harness;
-  let source: GitSource | undefined;
+  let source: GitDesired | undefined;
   afterEach(async () => {
     await source?.close();
     await h?.close();
@@ -24,7 +24,7 @@ describe("GitSource: bounded reading of a commit", () => {
 
   async function start(options: { loadTimeoutMs?: number } = {}): Promise<string> {
     h = await startHarness(validRepo());
-    source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir, ...options });
+    source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir, ...options });
     const good = await source.poll();
     expect(good.desired).toBeDefined();
     return good.desired?.commit ?? "";
@@ -53,7 +53,7 @@ describe("GitSource: bounded reading of a commit", () => {
     // Read in place (repository: {path}): this measures the reader alone. A fetch over HTTP
     // still inflates every fetched object once, inside isomorphic-git, to index the pack.
     h = await startHarness(validRepo());
-    source = await GitSource.create({ repository: { path: h.bare } });
+    source = await openGitDesired({ repository: { path: h.bare } });
     const good = (await source.poll()).desired?.commit;
     expect(good).toBeDefined();
     const big = path.join(h.work.dir, "services/big.yaml");

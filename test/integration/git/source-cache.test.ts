@@ -1,18 +1,18 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { loadSpec } from "../../../src/spec/index.js";
 import { gitCli, serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
-describe("GitSource cache upkeep", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) cache upkeep", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
   it("keeps the number of packs bounded across many fetches, and every object readable", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       maxPacks: 3,
@@ -38,7 +38,7 @@ describe("GitSource cache upkeep", () => {
 
   it("serialises concurrent polls: one fetch for one new commit", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     await source.poll();
     const next = await h.work.commitAndPush(
       { "services/api.yaml": serviceYaml("api", { replicas: 3 }) },
@@ -59,7 +59,7 @@ describe("GitSource cache upkeep", () => {
     const files = validRepo();
     for (let i = 0; i < 30; i++) files[`services/s${i}.yaml`] = serviceYaml(`s${i}`, { published: 9000 + i });
     h = await startHarness(files);
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     try {
       expect((await source.poll()).desired).toBeDefined();
       expect(source.lastLoadWork).toEqual({ filesParsed: 33, servicesNormalised: 32 });

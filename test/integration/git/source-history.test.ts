@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
-describe("GitSource: whole commits, rewrites, tags", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader): whole commits, rewrites, tags", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
   it("rejects a commit whose spec file is not UTF-8 as binary, at the file", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const good = await source.poll();
     // Latin-1 "é" (0xE9) in a comment: valid YAML to a lax decoder, not UTF-8.
     const latin1 = Uint8Array.from([
@@ -31,7 +31,7 @@ describe("GitSource: whole commits, rewrites, tags", () => {
 
   it("rejects an invalid commit whole, keeps the last good state, then applies the fix", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const good = await source.poll();
     const bad = await h.work.commitAndPush(
       {
@@ -75,7 +75,7 @@ describe("GitSource: whole commits, rewrites, tags", () => {
 
   it("refuses a force-push back to an older commit, keeps the applied one and says why", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const older = await h.work.head();
     const applied = await h.work.commitAndPush(
       { "services/web.yaml": serviceYaml("web", { replicas: 7 }) },
@@ -101,7 +101,7 @@ describe("GitSource: whole commits, rewrites, tags", () => {
     expect(after.rejected?.errors[0]?.message).toContain("repository.allow_force_push");
 
     // A restarted operator (a new source on the same cache) still knows what was applied.
-    const restarted = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const restarted = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const afterRestart = await restarted.poll();
     expect(afterRestart.rejected).toMatchObject({ commit: older, reason: "history-rewound" });
     expect(afterRestart.desired?.commit).toBe(applied);
@@ -119,7 +119,7 @@ describe("GitSource: whole commits, rewrites, tags", () => {
 
   it("takes a force-pushed tip when the operator allows it, and says the branch was rewritten", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       allowForcePush: true,
@@ -168,12 +168,12 @@ describe("GitSource: whole commits, rewrites, tags", () => {
     await h.work.commitAndPush({ "services/web.yaml": serviceYaml("web", { replicas: 4 }) }, "1.3.0-rc.1");
     await h.work.tag("v1.3.0-rc.1");
 
-    const pinned = await GitSource.create({
+    const pinned = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: `${h.cacheDir}-tag`,
       ref: { tag: "v1.0.0" },
     });
-    const caret = await GitSource.create({
+    const caret = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: `${h.cacheDir}-caret`,
       ref: { semver: "^1.0.0" },

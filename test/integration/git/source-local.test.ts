@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitStatusSink } from "../../../src/adapters/git/sink.js";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import {
   WorkRepo,
   createBareRepo,
@@ -11,7 +11,7 @@ import {
   validRepo,
 } from "../../support/git-fixtures.js";
 
-describe("GitSource and GitStatusSink on a repository on local disk", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) and GitStatusSink on a repository on local disk", () => {
   let dir: string;
   afterEach(async () => removeDir(dir));
 
@@ -20,7 +20,7 @@ describe("GitSource and GitStatusSink on a repository on local disk", () => {
     const bare = await createBareRepo(dir, "specs.git");
     const work = await WorkRepo.clone(bare, path.join(dir, "work"));
     const first = await work.commitAndPush(validRepo(), "initial specs");
-    const source = await GitSource.create({ repository: { path: bare } });
+    const source = await openGitDesired({ repository: { path: bare } });
     const sink = await GitStatusSink.create({ repository: { path: bare } });
 
     const snap = await source.poll();

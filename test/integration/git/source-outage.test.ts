@@ -2,18 +2,18 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { credentialsFromEnv, credentialsFromFile } from "../../../src/adapters/git/auth.js";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired, type GitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, PASSWORD, USER, auth, startHarness } from "./harness.js";
 
-describe("GitSource during outages", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) during outages", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
   it("keeps the last good state while the server is down, backs off, and recovers", async () => {
     h = await startHarness(validRepo());
     let now = 1_000_000;
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       clock: { now: () => now },
@@ -52,14 +52,14 @@ describe("GitSource during outages", () => {
 
   it("gives up on a slow server after the request deadline", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       timeoutMs: 5_000,
     });
     // git's CGI on a busy machine can miss even 5 s: the polls that set the scene may be
     // retried until one answers in time (the deadline itself is what is tested below).
-    const answered = async (): Promise<Awaited<ReturnType<GitSource["poll"]>>> => {
+    const answered = async (): Promise<Awaited<ReturnType<GitDesired["poll"]>>> => {
       const until = Date.now() + 120_000;
       for (;;) {
         const snap = await source.poll();
@@ -83,7 +83,7 @@ describe("GitSource during outages", () => {
 
   it("reports HTTP errors from the server", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     h.server.failStatus = 503;
 
     const snap = await source.poll();
@@ -94,11 +94,11 @@ describe("GitSource during outages", () => {
 
   it("says clearly when the credentials are wrong or missing, and never shows them", async () => {
     h = await startHarness(validRepo());
-    const wrong = await GitSource.create({
+    const wrong = await openGitDesired({
       repository: { url: h.url, auth: { username: USER, password: "not-the-password" } },
       cacheDir: h.cacheDir,
     });
-    const none = await GitSource.create({ repository: { url: h.url }, cacheDir: `${h.cacheDir}-none` });
+    const none = await openGitDesired({ repository: { url: h.url }, cacheDir: `${h.cacheDir}-none` });
 
     const a = await wrong.poll();
     const b = await none.poll();
@@ -115,12 +115,12 @@ describe("GitSource during outages", () => {
     h = await startHarness(validRepo());
     const file = path.join(h.dir, "git-credentials.json");
     await writeFile(file, JSON.stringify({ username: USER, password: PASSWORD }), { mode: 0o600 });
-    const fromFile = await GitSource.create({
+    const fromFile = await openGitDesired({
       repository: { url: h.url, auth: credentialsFromFile(file) },
       cacheDir: h.cacheDir,
     });
     const env = { GITFLEET_GIT_USERNAME: USER, GITFLEET_GIT_TOKEN: PASSWORD };
-    const fromEnv = await GitSource.create({
+    const fromEnv = await openGitDesired({
       repository: { url: h.url, auth: credentialsFromEnv(env) ?? {} },
       cacheDir: `${h.cacheDir}-env`,
     });

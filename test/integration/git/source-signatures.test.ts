@@ -4,7 +4,7 @@ import path from "node:path";
 import * as openpgp from "openpgp";
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { GitStatusSink } from "../../../src/adapters/git/sink.js";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired, type GitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
@@ -45,7 +45,7 @@ function run(cmd: string, args: string[], env: Record<string, string>, stdin = "
   });
 }
 
-describe("GitSource with commit signature verification", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) with commit signature verification", () => {
   let h: Harness;
   let trusted: Key;
   let stranger: Key;
@@ -54,12 +54,12 @@ describe("GitSource with commit signature verification", () => {
   });
   afterEach(async () => h?.close());
 
-  async function signedStart(allowForcePush = false): Promise<{ source: GitSource; first: string }> {
+  async function signedStart(allowForcePush = false): Promise<{ source: GitDesired; first: string }> {
     h = await startHarness();
     await h.work.write(validRepo());
     const first = await h.work.commitWithSignature("signed initial specs", signer(trusted));
     await h.work.push();
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: { url: h.url, auth },
       cacheDir: h.cacheDir,
       trustedKeys: [trusted.armoredPublic],

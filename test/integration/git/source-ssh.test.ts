@@ -11,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitStatusSink } from "../../../src/adapters/git/sink.js";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { secretStoreMaterial, SSH_SECRETS } from "../../../src/adapters/ssh/material.js";
 import { DirectorySecretStore } from "../../../src/adapters/system/secret-store.js";
 import {
@@ -81,11 +81,11 @@ afterAll(async () => {
   if (dir) await removeDir(dir);
 });
 
-describe("GitSource over SSH", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) over SSH", () => {
   it("first poll reads the tip of main through a shallow fetch", async () => {
     const secrets = await store("good", `${sshd.knownHostsLine}\n`);
     const cache = cacheDir();
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache, timeoutMs });
+    const source = await openGitDesired({ repository: repository(secrets), cacheDir: cache, timeoutMs });
     const snap = await source.poll();
     expect(snap.outage).toBeUndefined();
     expect(snap.desired?.commit).toBe(await work.head());
@@ -97,7 +97,7 @@ describe("GitSource over SSH", () => {
 
   it("a poll with nothing new runs one git-upload-pack (the ref advertisement) and fetches nothing", async () => {
     const secrets = await store("good2", `${sshd.knownHostsLine}\n`);
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: repository(secrets),
       cacheDir: cacheDir(),
       timeoutMs,
@@ -114,7 +114,7 @@ describe("GitSource over SSH", () => {
   it("picks up a new commit with one advertisement and one incremental fetch", async () => {
     const secrets = await store("good3", `${sshd.knownHostsLine}\n`);
     const cache = cacheDir();
-    const source = await GitSource.create({ repository: repository(secrets), cacheDir: cache, timeoutMs });
+    const source = await openGitDesired({ repository: repository(secrets), cacheDir: cache, timeoutMs });
     await source.poll();
     const next = await work.commitAndPush(
       { "services/web.yaml": serviceYaml("web", { replicas: 5 }) },
@@ -136,7 +136,7 @@ describe("GitSource over SSH", () => {
 
   it("refuses a server whose host key is unknown, naming it and the fingerprint seen", async () => {
     const secrets = await store("unknown", "# nothing pinned\n");
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: repository(secrets),
       cacheDir: cacheDir(),
       timeoutMs,
@@ -156,7 +156,7 @@ describe("GitSource over SSH", () => {
     const [type, key] = stdout.split(" ");
     const secrets = await store("changed", `[127.0.0.1]:${sshd.port} ${type} ${key}\n`);
     const before = (await sshd.commands()).length;
-    const source = await GitSource.create({
+    const source = await openGitDesired({
       repository: repository(secrets),
       cacheDir: cacheDir(),
       timeoutMs,

@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
-describe("GitSource over smart HTTP", () => {
+describe("Desired from Git (GitCommitSource + DesiredLoader) over smart HTTP", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
   it("first sync loads the spec at the tip of main", async () => {
     h = await startHarness(validRepo());
     const tip = await h.work.head();
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
 
     const snap = await source.poll();
 
@@ -32,7 +32,7 @@ describe("GitSource over smart HTTP", () => {
 
   it("a poll with nothing new makes one ref advertisement and no fetch", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const first = await source.poll();
     h.server.resetCounts();
 
@@ -46,7 +46,7 @@ describe("GitSource over smart HTTP", () => {
 
   it("picks up a new commit, reading only the blob that changed", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     await source.poll();
     const next = await h.work.commitAndPush(
       { "services/web.yaml": serviceYaml("web", { replicas: 5 }) },
@@ -72,7 +72,7 @@ describe("GitSource over smart HTTP", () => {
       await h.work.commit(`notes ${i}`);
     }
     await h.work.push();
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     h.server.resetCounts();
     await source.poll();
     const initial = h.server.bytes("upload-pack");

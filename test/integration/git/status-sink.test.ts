@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitStatusSink } from "../../../src/adapters/git/sink.js";
-import { GitSource } from "../../../src/adapters/git/source.js";
+import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { WorkRepo, gitCli, serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { type Harness, auth, startHarness } from "./harness.js";
 
@@ -128,7 +128,7 @@ describe("GitStatusSink", () => {
 
   it("on the watched branch touches only status/ and STATUS.md, and the source ignores it", async () => {
     h = await startHarness(validRepo());
-    const source = await GitSource.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const source = await openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
     const before = await source.poll();
     const sink = await GitStatusSink.create({
       repository: { url: h.url, auth },

@@ -1,22 +1,28 @@
-// GitSource: the desired state from a Git repository. A poll is one ref
-// advertisement; only when the watched ref moved does it fetch (just what is
-// new), pick the commit that counts (skipping the operator's own status-only
-// commits), verify its signature if configured, read its spec files from the
-// object store (reusing unchanged subtrees and blobs) and run the spec loader.
-// A commit is applied whole or rejected whole; the last good one stays. A
-// poll never throws: failures become `outage` and the last good state stays.
+// GitCommitSource: the commits of a Git repository, as the "load desired"
+// stage (src/desired) judges them. A poll is one ref advertisement; only when
+// the watched ref moved does it fetch (just what is new), pick the commit that
+// counts (skipping the operator's own status-only commits), verify its
+// signature if configured, and hand over its spec files read from the object
+// store (reusing unchanged subtrees and blobs), each with its blob id. It
+// never parses a spec. A poll never throws: failures become `outage`.
 
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { log } from "../system/log.js";
 import { DEFAULT_WARN_EVERY_MS, WarnThrottle } from "../../log-throttle.js";
-import type { Clock, CommitInfo, DesiredSource, RejectedCommit, SourceSnapshot } from "../../ports/index.js";
-import type { DesiredState } from "../../model/spec.js";
-import { DEFAULT_SPEC_LIMITS, type LoadOptions } from "../../spec/index.js";
-import { IsolatedSpecLoader } from "../system/isolated-loader.js";
+import type {
+  Clock,
+  CommitFiles,
+  CommitInfo,
+  CommitPoll,
+  CommitSource,
+  CommitToJudge,
+  Logger,
+  RejectedCommit,
+} from "../../ports/index.js";
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "../../spec/index.js";
 import { systemClock } from "../system/clock.js";
+import { log } from "../system/log.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
-import { CommitEvaluator, type DesiredCommit, type SpecLoadFn } from "./commit-evaluator.js";
 import { rewindRejection } from "./history.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
 import { GitAdapterError, toGitError } from "./errors.js";
@@ -36,6 +42,7 @@ import { LocalRemote } from "./remote-local.js";
 import { type UrlLocation, urlRemote } from "./remote-url.js";
 import { consolidatePacks } from "./repack.js";
 import { CommitSignatureVerifier } from "./signature.js";
+import { SpecTreeReader } from "./spec-tree.js";
 
 export type RepositoryLocation = UrlLocation | { readonly path: string };
 
@@ -45,7 +52,7 @@ export interface GitSourceOptions {
   readonly ref?: RefSelector;
   /** Directory of the operator's Git cache (required for a URL; unused for a local path). */
   readonly cacheDir?: string;
-  /** Armored OpenPGP public keys; when given, only commits signed by one of them are applied. */
+  /** Armored OpenPGP public keys; when given, only commits signed by one of them are handed over. */
   readonly trustedKeys?: readonly string[];
   /** Deadline of every HTTP request (default 10 s). */
   readonly timeoutMs?: number;
@@ -54,21 +61,19 @@ export interface GitSourceOptions {
   /** Repack the cache when it holds more packs than this (default 8). */
   readonly maxPacks?: number;
   readonly clock?: Clock;
-  /** The operator's ceiling and the sizes and depths a commit may reach (defaults: baseline, DEFAULT_SPEC_LIMITS). */
-  readonly loadOptions?: LoadOptions;
-  /** Wall-clock budget of loading one commit's specs (default 20 s). */
-  readonly loadTimeoutMs?: number;
-  /** Default: the spec loader in a worker thread, within limits and loadTimeoutMs. */
-  readonly loadSpec?: SpecLoadFn;
+  /** The sizes a commit's files may reach: what is read at all (default DEFAULT_SPEC_LIMITS). */
+  readonly limits?: SpecLimits;
   /**
-   * Apply a watched branch that moved to a commit which does not descend from
+   * Hand over a watched branch that moved to a commit which does not descend from
    * the applied one (a force-push). Default false: refused and reported.
    * Never with signature verification: a rewind is then always refused.
    */
   readonly allowForcePush?: boolean;
+  /** Default: the process's logger. */
+  readonly logger?: Logger;
 }
 
-type Outage = NonNullable<SourceSnapshot["outage"]>;
+type Outage = NonNullable<CommitPoll["outage"]>;
 
 /** The ref in the cache that always holds the last fetched tip (the "have" of the next fetch). */
 const TIP_REF = "refs/heads/gitfleet-tip";
@@ -79,64 +84,42 @@ const TIP_REF = "refs/heads/gitfleet-tip";
  */
 export const DESIRED_REF = "refs/gitfleet/desired";
 
-export class GitSource implements DesiredSource {
+/** A commit read: its files, or why the Git side refuses it (its signature). */
+type Read = { readonly files: CommitFiles } | { readonly refused: RejectedCommit };
+
+export class GitCommitSource implements CommitSource {
   private tipOid: string | undefined;
   private tip: CommitInfo | undefined;
+  /** The last commit handed over to be judged (the walk past status-only commits stops there). */
   private evaluated: string | undefined;
-  private desired: DesiredCommit | undefined;
-  private rejected: RejectedCommit | undefined;
+  /** The commit the judge last accepted as the desired state. */
+  private applied: string | undefined;
   private rewritten = false;
   private outage: Outage | undefined;
-  /** Set while the desired state comes from the cache (resumed after a restart, Git unreachable since). */
-  private fromCache = false;
   private resumeTried = false;
   private readonly warnings: WarnThrottle;
-  private readonly evaluator: CommitEvaluator;
+  private readonly reader: SpecTreeReader;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly limits: SpecLimits;
+  /** Trees and blobs read by the last commit read (to show that only changes are read). */
+  lastReadStats: { readonly treesRead: number; readonly blobsRead: number } | undefined;
 
   private constructor(
     private readonly remote: GitRemote,
     private readonly options: GitSourceOptions,
-    verifier: CommitSignatureVerifier | undefined,
+    private readonly verifier: CommitSignatureVerifier | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? log;
     this.warnings = new WarnThrottle(DEFAULT_WARN_EVERY_MS, () => this.clock.now());
-    const limits = options.loadOptions?.limits ?? DEFAULT_SPEC_LIMITS;
-    this.load = options.loadSpec ?? ((files, blobIds) => this.isolated().load(files, blobIds));
-    this.evaluator = new CommitEvaluator(remote, this.load, verifier, limits);
-    this.verifying = verifier !== undefined;
-  }
-
-  private readonly load: SpecLoadFn;
-  private loader: IsolatedSpecLoader | undefined;
-  private readonly verifying: boolean;
-
-  private isolated(): IsolatedSpecLoader {
-    this.loader ??= new IsolatedSpecLoader({
-      ...(this.options.loadOptions !== undefined ? { options: this.options.loadOptions } : {}),
-      ...(this.options.loadTimeoutMs !== undefined ? { timeoutMs: this.options.loadTimeoutMs } : {}),
-    });
-    return this.loader;
-  }
-
-  /** Stop the loader's worker thread (it never keeps the process alive, but tests end cleanly). */
-  async close(): Promise<void> {
-    await this.loader?.close();
-  }
-
-  /** Trees and blobs read by the last evaluation (to show that only changes are read). */
-  get lastReadStats(): { readonly treesRead: number; readonly blobsRead: number } | undefined {
-    return this.evaluator.lastReadStats;
-  }
-
-  /** Spec files parsed and services normalised anew by the last load in the worker (the rest were reused). */
-  get lastLoadWork(): IsolatedSpecLoader["lastWork"] {
-    return this.loader?.lastWork;
+    this.limits = options.limits ?? DEFAULT_SPEC_LIMITS;
+    this.reader = new SpecTreeReader(remote, this.limits);
   }
 
   /** Check the configuration (ref, keys, repository) and open the source. No network. */
-  static async create(options: GitSourceOptions): Promise<GitSource> {
+  static async create(options: GitSourceOptions): Promise<GitCommitSource> {
     validateSelector(options.ref ?? DEFAULT_REF);
     const verifier = options.trustedKeys
       ? await CommitSignatureVerifier.fromArmoredKeys(options.trustedKeys)
@@ -153,30 +136,30 @@ export class GitSource implements DesiredSource {
     } else {
       remote = await LocalRemote.open(repo.path);
     }
-    return new GitSource(remote, options, verifier);
+    return new GitCommitSource(remote, options, verifier);
   }
 
-  poll(): Promise<SourceSnapshot> {
-    // One poll at a time: a webhook arriving mid-poll queues one more pass.
+  poll(): Promise<CommitPoll> {
     const next = this.queue.then(() => this.pollOnce());
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  current(): SourceSnapshot {
-    return this.snapshot(false);
+  async accepted(commit: string, role: "new" | "restore" | "resume"): Promise<void> {
+    this.applied = commit;
+    // Resumed from the cache: the next poll walks from it, as from any judged commit.
+    if (role === "resume") this.evaluated = commit;
+    if (role === "new") await this.remember(commit);
   }
 
-  /**
-   * The desired state of any commit this repository holds (for plan's
-   * field-level diffs against what runs); undefined when the commit is not
-   * here or does not load. No signature check: this only explains, never applies.
-   */
-  async stateAt(commit: string): Promise<DesiredState | undefined> {
+  async files(commit: string): Promise<CommitFiles | undefined> {
     try {
-      const limits = this.options.loadOptions?.limits;
-      const verdict = await new CommitEvaluator(this.remote, this.load, undefined, limits).evaluate(commit);
-      return verdict.ok ? verdict.desired.state : undefined;
+      // A reader of its own: explaining an old commit must not disturb what the next poll reuses.
+      const read = await this.read(commit, {
+        verify: false,
+        reader: new SpecTreeReader(this.remote, this.limits),
+      });
+      return "files" in read ? read.files : undefined;
     } catch {
       return undefined;
     }
@@ -187,7 +170,7 @@ export class GitSource implements DesiredSource {
     return this.outage ? backoffDelay(this.outage.attempts, this.options.backoff) : 0;
   }
 
-  private async pollOnce(): Promise<SourceSnapshot> {
+  private async pollOnce(): Promise<CommitPoll> {
     const selector = this.options.ref ?? DEFAULT_REF;
     try {
       const refs = await this.remote.listRefs(refPrefix(selector));
@@ -198,24 +181,54 @@ export class GitSource implements DesiredSource {
           `${describeSelector(selector)} not found in ${this.remote.location}`,
         );
       }
-      if (selected.commit === this.tipOid) return this.healthy(false);
+      if (selected.commit === this.tipOid) return this.healthy(false, []);
       const { commit: tip, fetched } = await this.remote.fetch(selected.ref, selected.oid, TIP_REF);
-      if (tip === this.tipOid) return this.healthy(false);
+      if (tip === this.tipOid) return this.healthy(false, []);
       const rewritten = this.tipOid !== undefined && !(await isAncestor(this.remote, this.tipOid, tip));
       const effective = await effectiveCommit(this.remote, tip, this.evaluated);
       const tipInfo = (await readCommitDetails(this.remote, tip)).info;
       const changed = effective !== this.evaluated;
       const rewind = changed ? await this.rewind(effective) : undefined;
-      if (rewind) await this.refuse(effective, rewind);
-      else if (changed) await this.evaluate(effective);
+      const judge = rewind
+        ? await this.refuse(effective, rewind)
+        : changed
+          ? [await this.handOver(effective)]
+          : [];
       this.tipOid = tip;
       this.tip = tipInfo;
       this.rewritten = rewritten;
       if (fetched && this.remote.ownsCache) await this.repack();
-      return this.healthy(changed);
+      return this.healthy(changed, judge);
     } catch (err) {
       return this.failed(err);
     }
+  }
+
+  /** A commit's signature (when verifying) and spec files. */
+  private async read(
+    commit: string,
+    how: { readonly verify: boolean; readonly reader?: SpecTreeReader },
+  ): Promise<Read> {
+    const details = await readCommitDetails(this.remote, commit);
+    if (how.verify && this.verifier) {
+      const verdict = await this.verifier.verify(details);
+      if (!verdict.ok) {
+        const error = { path: "", line: 0, col: 0, code: verdict.reason, message: verdict.message };
+        return { refused: { ...details.info, reason: verdict.reason, errors: [error] } };
+      }
+    }
+    const tree = await (how.reader ?? this.reader).read(details.tree);
+    if (how.reader === undefined) this.lastReadStats = tree.stats;
+    return { files: { info: details.info, files: tree.files, blobIds: tree.blobIds, key: tree.key } };
+  }
+
+  /** The commit the ref moved to, to be judged (or refused for its signature). */
+  private async handOver(commit: string): Promise<CommitToJudge> {
+    const read = await this.read(commit, { verify: true });
+    this.evaluated = commit;
+    if ("files" in read) return { kind: "files", role: "new", commit: read.files };
+    this.log.warn({ commit, reason: read.refused.reason, errors: 1 }, "git: commit rejected");
+    return { kind: "refused", rejected: read.refused };
   }
 
   /** The refusal when `commit` does not descend from the applied commit and that is not allowed. */
@@ -223,46 +236,32 @@ export class GitSource implements DesiredSource {
     commit: string,
   ): Promise<{ readonly rejected: RejectedCommit; readonly applied: string } | undefined> {
     if (!("branch" in (this.options.ref ?? DEFAULT_REF))) return undefined;
-    if (this.options.allowForcePush === true && !this.verifying) return undefined;
+    if (this.options.allowForcePush === true && this.verifier === undefined) return undefined;
     // After a restart the cache still names the last accepted commit: a rewind while the
     // operator was down is refused too.
     const applied =
-      this.desired?.commit ??
+      this.applied ??
       (this.remote.ownsCache ? await resolveRefOrUndefined(this.remote, DESIRED_REF) : undefined);
     if (applied === undefined) return undefined;
     if (await isAncestor(this.remote, applied, commit)) return undefined;
     const info = (await readCommitDetails(this.remote, commit)).info;
-    return { rejected: rewindRejection(info, applied, this.verifying), applied };
+    return { rejected: rewindRejection(info, applied, this.verifier !== undefined), applied };
   }
 
   private async refuse(
     commit: string,
     { rejected, applied }: { readonly rejected: RejectedCommit; readonly applied: string },
-  ): Promise<void> {
+  ): Promise<CommitToJudge[]> {
+    const judge: CommitToJudge[] = [];
     // Restarted since: the applied commit (from the cache) is the desired state again, checked anew.
-    if (this.desired === undefined) {
-      const verdict = await this.evaluator.evaluate(applied);
-      if (verdict.ok) this.desired = verdict.desired;
+    if (this.applied === undefined) {
+      const read = await this.read(applied, { verify: true });
+      if ("files" in read) judge.push({ kind: "files", role: "restore", commit: read.files });
     }
     this.evaluated = commit;
-    this.rejected = rejected;
-    log.warn({ commit, reason: rejected.reason }, "git: commit refused: the branch was rewound");
-  }
-
-  private async evaluate(commit: string): Promise<void> {
-    const verdict = await this.evaluator.evaluate(commit);
-    this.evaluated = commit;
-    if (verdict.ok) {
-      this.desired = verdict.desired;
-      this.fromCache = false;
-      this.rejected = undefined;
-      log.info({ commit, author: verdict.desired.author }, "git: new desired state");
-      await this.remember(commit);
-    } else {
-      this.rejected = verdict.rejected;
-      const { reason, errors } = verdict.rejected;
-      log.warn({ commit, reason, errors: errors.length }, "git: commit rejected");
-    }
+    this.log.warn({ commit, reason: rejected.reason }, "git: commit refused: the branch was rewound");
+    judge.push({ kind: "refused", rejected });
+    return judge;
   }
 
   /** Name the accepted commit in the cache, so a restart during an outage can resume from it. */
@@ -277,56 +276,50 @@ export class GitSource implements DesiredSource {
         force: true,
       });
     } catch (err) {
-      log.warn({ err: String(err) }, "git: the desired commit is not recorded in the cache");
+      this.log.warn({ err: String(err) }, "git: the desired commit is not recorded in the cache");
     }
   }
 
   /**
    * Once, when the first poll of this process fails: the last desired commit of the cache,
-   * evaluated again (signature and every rule), so healing and failover go on after a restart
-   * during a Git outage. The snapshot says the state is from the cache until Git answers.
+   * handed over again to be judged (signature and every rule), so healing and failover go on
+   * after a restart during a Git outage.
    */
-  private async resumeFromCache(): Promise<void> {
-    if (this.resumeTried || this.desired !== undefined || !this.remote.ownsCache) return;
+  private async resumeFromCache(): Promise<CommitToJudge[]> {
+    if (this.resumeTried || this.applied !== undefined || !this.remote.ownsCache) return [];
     this.resumeTried = true;
     try {
       const commit = await resolveRefOrUndefined(this.remote, DESIRED_REF);
-      if (commit === undefined) return;
-      const verdict = await this.evaluator.evaluate(commit);
-      if (!verdict.ok) {
-        log.warn(
-          { commit, reason: verdict.rejected.reason },
-          "git: the cached desired commit no longer passes",
-        );
-        return;
-      }
-      this.desired = verdict.desired;
-      this.evaluated = commit;
-      this.fromCache = true;
-      log.warn({ commit }, "git: unreachable at start; resumed the last desired commit from the cache");
+      if (commit === undefined) return [];
+      const read = await this.read(commit, { verify: true });
+      if ("files" in read) return [{ kind: "files", role: "resume", commit: read.files }];
+      this.log.warn(
+        { commit, reason: read.refused.reason },
+        "git: the cached desired commit no longer passes",
+      );
     } catch (err) {
-      log.warn({ err: String(err) }, "git: the cache holds no readable desired commit");
+      this.log.warn({ err: String(err) }, "git: the cache holds no readable desired commit");
     }
+    return [];
   }
 
   private async repack(): Promise<void> {
     try {
       const result = await consolidatePacks(this.remote, this.options.maxPacks);
-      if (result.merged > 0) log.debug(result, "git: cache repacked");
+      if (result.merged > 0) this.log.debug(result, "git: cache repacked");
     } catch (err) {
-      log.warn({ err: String(err) }, "git: repack failed (reads stay correct, only slower)");
+      this.log.warn({ err: String(err) }, "git: repack failed (reads stay correct, only slower)");
     }
   }
 
-  private healthy(changed: boolean): SourceSnapshot {
-    if (this.outage) log.info({ attempts: this.outage.attempts }, "git: server reachable again");
+  private healthy(changed: boolean, judge: readonly CommitToJudge[]): CommitPoll {
+    if (this.outage) this.log.info({ attempts: this.outage.attempts }, "git: server reachable again");
     this.outage = undefined;
-    this.fromCache = false;
     this.warnings.clear("poll");
-    return this.snapshot(changed);
+    return this.result(changed, judge);
   }
 
-  private async failed(err: unknown): Promise<SourceSnapshot> {
+  private async failed(err: unknown): Promise<CommitPoll> {
     const error = toGitError(err, this.remote.location, false);
     const now = this.clock.now();
     this.outage = {
@@ -336,16 +329,16 @@ export class GitSource implements DesiredSource {
     };
     // Rate-limited: a poll fails on every pass during an outage.
     this.warnings.warn(
-      log,
+      this.log,
       "poll",
       { code: error.code, attempts: this.outage.attempts, since: this.outage.since },
       `git: poll failed: ${error.message}`,
     );
-    await this.resumeFromCache();
+    const judge = await this.resumeFromCache();
     // Twice in a row a failure that is not the network's: the cache may be damaged.
     if (error.code === "git-error" && this.outage.attempts >= 2 && this.remote.ownsCache)
       await this.resetCache();
-    return this.snapshot(false);
+    return this.result(false, judge);
   }
 
   /** A failure that is not the network's may be a damaged cache: start it afresh (the next poll re-fetches). */
@@ -355,15 +348,13 @@ export class GitSource implements DesiredSource {
     this.tipOid = undefined;
   }
 
-  private snapshot(changed: boolean): SourceSnapshot {
+  private result(changed: boolean, judge: readonly CommitToJudge[]): CommitPoll {
     return {
       ...(this.tip ? { tip: this.tip } : {}),
-      ...(this.desired ? { desired: this.desired } : {}),
-      ...(this.rejected ? { rejected: this.rejected } : {}),
       ...(this.outage ? { outage: this.outage } : {}),
-      ...(this.fromCache && this.desired ? { fromCache: true } : {}),
       rewritten: this.rewritten,
       changed,
+      judge,
     };
   }
 }
