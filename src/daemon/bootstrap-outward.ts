@@ -69,7 +69,6 @@ function metricsCompanion(
   const m = config.metrics;
   if (m === undefined) return [];
   const metrics = new GitfleetMetrics();
-  const reporter = new MetricsReporter((s) => metrics.apply(s));
   const bounds = config.health;
   const server = new OpsServer({
     host: m.listen.host,
@@ -84,7 +83,7 @@ function metricsCompanion(
     {
       name: `metrics ${m.listen.text}`,
       async start() {
-        unsubscribe = deps.operator().onPass((out) => reporter.passed(passReport(out, deps.time.now())));
+        unsubscribe = metricsFollow(deps.operator(), metrics, deps.time);
         const at = await server.start();
         deps.logger.info({ host: at.host, port: at.port }, "metrics, /healthz and /readyz listening");
       },
@@ -94,4 +93,21 @@ function metricsCompanion(
       },
     },
   ];
+}
+
+/**
+ * The registry follows the operator: every pass's sample, the role at each scrape
+ * (gitfleet_is_leader) and each term won (gitfleet_leader_changes_total). Returns unsubscribe.
+ */
+export function metricsFollow(operator: Operator, metrics: GitfleetMetrics, time: Time): () => void {
+  const reporter = new MetricsReporter((s) => metrics.apply(s));
+  const passes = operator.onPass((out) => reporter.passed(passReport(out, time.now())));
+  metrics.leadership(() => operator.leading());
+  const terms = operator.onLeadership((c) => {
+    if (c.kind === "elected") metrics.elected();
+  });
+  return () => {
+    passes();
+    terms();
+  };
 }

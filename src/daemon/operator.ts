@@ -86,6 +86,7 @@ export class Operator {
   /** Set once this operator must not act any more (another one holds the cluster). */
   private refusal: string | undefined;
   private readonly fatalListeners = new Set<(why: string) => void>();
+  private readonly leadershipListeners = new Set<(c: LeadershipChange) => void>();
   private renewer: { stop: AbortController; done: Promise<void> } | undefined;
   private readonly lockWarnings = new WarnThrottle(30_000, () => this.time.now());
   /** For the probes: the pass in flight, the last one finished, whether the loop runs. */
@@ -206,6 +207,21 @@ export class Operator {
   onFatal(listener: (why: string) => void): () => void {
     this.fatalListeners.add(listener);
     return () => this.fatalListeners.delete(listener);
+  }
+
+  /**
+   * Whether this operator acts on the fleet now: a single instance while nothing refused it,
+   * a standby group's member while it leads by its own clock (gitfleet_is_leader).
+   */
+  leading(): boolean {
+    if (this.refusal !== undefined || this.stopping) return false;
+    return this.elector === undefined ? this.started : this.elector.mayAct();
+  }
+
+  /** Called when this operator is elected or loses its term (standby groups only). Returns unsubscribe. */
+  onLeadership(listener: (c: LeadershipChange) => void): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
   }
 
   markDue(reason: string, inMs = 0): void {
@@ -356,6 +372,7 @@ export class Operator {
    * may be stale, so the process exits and its supervisor starts it again as a standby.
    */
   private leadershipChanged(c: LeadershipChange): void {
+    for (const l of this.leadershipListeners) l(c);
     if (c.kind === "elected") {
       this.markDue(`elected leader (epoch ${c.term.epoch})`);
       return;

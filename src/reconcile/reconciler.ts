@@ -67,7 +67,8 @@ export interface ReconcilerOptions {
   readonly endpointAllowed?: (docker: string) => boolean;
   /**
    * Standby operators: a pass acts only while this process leads (by its own clock);
-   * otherwise it only polls Git, so a takeover starts from a warm cache.
+   * otherwise it polls Git and observes the hosts read-only, so a takeover starts from a
+   * warm cache and a fresh view.
    */
   readonly leadership?: Leadership;
 }
@@ -164,9 +165,7 @@ export class Reconciler {
 
   private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
     const { time, logger } = this.o;
-    if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) {
-      return { ok: true, converged: false, snapshot: await this.o.source.poll(), standby: true };
-    }
+    if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) return this.standby(stages);
     // Before this process writes status: its first write replaces what the last one committed.
     if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
     let snapshot = await this.o.source.poll();
@@ -342,6 +341,24 @@ export class Reconciler {
     // comes when the budget has room or the retry is due.
     const left = throttled.deferred.length > 0 || this.waiting.size > 0;
     return left ? { ...outcome, converged: false } : outcome;
+  }
+
+  /**
+   * A standby's pass: Git polled (a warm cache) and the hosts the commit names observed,
+   * read-only (drivers connected, so the heartbeat pings them too; their health, replicas,
+   * restart counts and volumes as they are now), so a takeover starts from a fresh view.
+   * Nothing is planned, changed or reported; the leader gate refuses any changing call anyway.
+   */
+  private async standby(stages: StageTimer): Promise<PassOutcome> {
+    const snapshot = await this.o.source.poll();
+    stages.lap("load");
+    const desired = snapshot.desired?.state;
+    if (desired !== undefined) {
+      await this.useCluster(desired);
+      await this.observe(desired);
+      stages.lap("observe");
+    }
+    return { ok: true, converged: false, snapshot, standby: true };
   }
 
   /** Per service: image pulls and starts waiting for their retry, and crash loops backing off. */

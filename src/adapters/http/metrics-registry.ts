@@ -45,6 +45,10 @@ export class GitfleetMetrics {
   private readonly rejected: Counter<"reason">;
   private readonly reconcile: Histogram<"stage">;
   private readonly failover: Histogram;
+  private readonly isLeader: Gauge;
+  private readonly leaderChanges: Counter;
+  /** Asked at each scrape: whether this instance acts on the fleet now. */
+  private leadingNow: () => boolean = () => false;
 
   constructor() {
     const registers = [this.registry];
@@ -130,6 +134,28 @@ export class GitfleetMetrics {
       buckets: FAILOVER_BUCKETS,
       registers,
     });
+    this.isLeader = new Gauge({
+      name: "gitfleet_is_leader",
+      help: "1 while this instance acts on the fleet (a single instance, or the leader of a standby group by its own clock), 0 on a standby",
+      registers,
+      // Read at each scrape, not after passes: a standby learns it leads between two passes.
+      collect: () => this.isLeader.set(this.leadingNow() ? 1 : 0),
+    });
+    this.leaderChanges = new Counter({
+      name: "gitfleet_leader_changes_total",
+      help: "Leadership terms this instance won (its first election and each takeover); summed over the instances, increase() counts the leader changes",
+      registers,
+    });
+  }
+
+  /** Where gitfleet_is_leader is read from at each scrape. */
+  leadership(leading: () => boolean): void {
+    this.leadingNow = leading;
+  }
+
+  /** This instance won a leadership term. */
+  elected(): void {
+    this.leaderChanges.inc();
   }
 
   apply(s: MetricsSample): void {
