@@ -11,10 +11,13 @@ import path from "node:path";
 export interface EtcdMember {
   readonly name: string;
   readonly clientUrl: string;
+  /** The member's process (a new one after restart()). */
   readonly process: ChildProcess;
   kill(): void;
   pause(): void;
   resume(): void;
+  /** Starts a killed member again on its data dir (it rejoins the cluster); resolves once healthy. */
+  restart(): Promise<void>;
 }
 
 export interface EtcdCluster {
@@ -58,7 +61,7 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
   const peer = (i: number): string => `http://127.0.0.1:${ports[size + i]}`;
   const client = (i: number): string => `http://127.0.0.1:${ports[i]}`;
   const initialCluster = names.map((n, i) => `${n}=${peer(i)}`).join(",");
-  const members = names.map((name, i): EtcdMember => {
+  const spawnMember = (name: string, i: number): ChildProcess => {
     const child = spawn(
       "etcd",
       [
@@ -76,13 +79,28 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     child.stderr?.resume();
+    return child;
+  };
+  const members = names.map((name, i): EtcdMember => {
+    let child = spawnMember(name, i);
     return {
       name,
       clientUrl: client(i),
-      process: child,
+      get process() {
+        return child;
+      },
       kill: () => child.kill("SIGKILL"),
       pause: () => child.kill("SIGSTOP"),
       resume: () => child.kill("SIGCONT"),
+      async restart() {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGKILL");
+          await new Promise((r) => child.once("exit", r));
+        }
+        // Its data dir holds the membership: the initial-cluster flags are ignored now.
+        child = spawnMember(name, i);
+        await healthy(client(i), 30_000);
+      },
     };
   });
   await Promise.all(members.map((m) => healthy(m.clientUrl, 30_000)));
@@ -97,4 +115,24 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The member that leads the Raft group now (asked of each member in turn), if one does. */
+export async function raftLeader(cluster: EtcdCluster): Promise<EtcdMember | undefined> {
+  for (const m of cluster.members) {
+    try {
+      const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, {
+        method: "POST",
+        body: "{}",
+        signal: AbortSignal.timeout(1_000),
+      });
+      const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+      if (body.leader === undefined || body.leader === "0") continue;
+      if (body.header?.member_id === body.leader) return m;
+      // This member knows the leader's id but is not it: ask the others.
+    } catch {
+      // down or paused: the next member
+    }
+  }
+  return undefined;
 }

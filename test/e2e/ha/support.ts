@@ -10,7 +10,17 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EtcdCluster } from "../../support/etcd.js";
-import { CLUSTER, type OperatorWorld } from "../operator/support.js";
+import { gitCli } from "../../support/git-fixtures.js";
+import { dockerFor, TESTBED } from "../../support/testbed.js";
+import { complete, failureServices, replicas } from "../failures/support.js";
+import {
+  CLUSTER,
+  freePort,
+  managed,
+  type OperatorWorld,
+  STATUS_BRANCH,
+  waitFor,
+} from "../operator/support.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -70,7 +80,31 @@ export class Instance {
     readonly name: string,
     readonly configFile: string,
     readonly proxies: readonly CuttableProxy[],
+    /** Its metrics and probe listener (metrics.listen). */
+    readonly metricsUrl: string,
   ) {}
+
+  /** A sample of one metric without labels from its /metrics (undefined: not running or not there). */
+  async metric(name: string): Promise<number | undefined> {
+    if (this.child === undefined) return undefined;
+    try {
+      const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(2_000) });
+      const line = (await res.text()).split("\n").find((l) => l.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** /readyz answers 200: it runs and has finished a pass (a standby's passes count). */
+  async ready(): Promise<boolean> {
+    if (this.child === undefined) return false;
+    try {
+      return (await fetch(`${this.metricsUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false;
+    }
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -149,12 +183,14 @@ export async function standbyGroup(
   const out: Instance[] = [];
   for (const name of names) {
     const proxies = await Promise.all(etcd.endpoints.map((e) => CuttableProxy.start(new URL(e))));
+    const metricsPort = await freePort();
     const lines = base.map((l) =>
       l.startsWith("work_dir:") ? `work_dir: ${path.join(world.dir, `cache-${name}`)}` : l,
     );
     lines.push(
       // A poll each second: no webhook (every instance would need its own port).
       'poll: "* * * * * *"',
+      `metrics: {listen: "127.0.0.1:${metricsPort}"}`,
       "leader_election:",
       `  key: ${LEADER_KEY}`,
       `  etcd: {endpoints: ${JSON.stringify(proxies.map((p) => p.url))}}`,
@@ -165,7 +201,7 @@ export async function standbyGroup(
     );
     const file = path.join(world.dir, `operator-${name}.yaml`);
     await writeFile(file, lines.join("\n"));
-    out.push(new Instance(name, file, proxies));
+    out.push(new Instance(name, file, proxies, `http://127.0.0.1:${metricsPort}`));
   }
   return out;
 }
@@ -194,4 +230,125 @@ export async function leaderInEtcd(etcd: EtcdCluster): Promise<LeaderSeen | unde
     }
   }
   return undefined;
+}
+
+/** A container of the drills' cluster with its epoch label and creation time. */
+export interface EpochMark {
+  readonly name: string;
+  readonly epoch: number;
+  readonly created: number;
+}
+
+/**
+ * The drills on a standby group, shared by test/e2e/ha/takeover.test.ts and
+ * bench/ha-takeover.bench.ts: who leads, how long a takeover took, what each
+ * epoch created, and a supervisor that restarts instances that exited.
+ */
+export class Drills {
+  constructor(
+    readonly world: OperatorWorld,
+    readonly etcd: EtcdCluster,
+    readonly group: readonly Instance[],
+  ) {}
+
+  byPid(pid: number): Instance {
+    const i = this.group.find((g) => g.pid === pid);
+    if (i === undefined) throw new Error(`no instance with pid ${pid}`);
+    return i;
+  }
+
+  currentLeader(timeoutMs = 120_000): Promise<LeaderSeen> {
+    return waitFor("a leader in etcd", () => leaderInEtcd(this.etcd), timeoutMs);
+  }
+
+  /** The next leader after `old`, and how long after `faultAt` etcd named it (polled every 50 ms). */
+  async takeover(
+    old: LeaderSeen,
+    faultAt: number,
+    timeoutMs = 30_000,
+  ): Promise<{ leader: LeaderSeen; ms: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const l = await leaderInEtcd(this.etcd);
+      if (l !== undefined && l.epoch > old.epoch && l.pid !== old.pid)
+        return { leader: l, ms: Date.now() - faultAt };
+      if (Date.now() > deadline) throw new Error(`no new leader within ${timeoutMs} ms of the fault`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Containers (any state) with their epoch label and creation time. */
+  async epochs(): Promise<EpochMark[]> {
+    const out: EpochMark[] = [];
+    for (const h of TESTBED.hosts) {
+      const list = await dockerFor(h, { timeoutMs: 5_000 })
+        .listContainers({ all: true, filters: { label: [`gitfleet.cluster=${CLUSTER}`, "gitfleet.epoch"] } })
+        .catch(() => []);
+      for (const c of list)
+        out.push({
+          name: c.Names[0] ?? "",
+          epoch: Number(c.Labels["gitfleet.epoch"]),
+          created: c.Created * 1000,
+        });
+    }
+    return out;
+  }
+
+  /** Epochs of the status commits, oldest first (trailer Gitfleet-Epoch). */
+  async statusEpochs(): Promise<number[]> {
+    const log = await gitCli(this.world.bare, [
+      "log",
+      "--reverse",
+      "--format=%(trailers:key=Gitfleet-Epoch,valueonly)",
+      STATUS_BRANCH,
+    ]);
+    return log
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map(Number);
+  }
+
+  /**
+   * What systemd's Restart=always does: an instance that exited (killed, or its lease lost)
+   * is started again and comes back as a standby; resolves once every instance is ready.
+   */
+  async supervise(timeoutMs = 120_000): Promise<void> {
+    for (const g of this.group) if (!g.running) g.start();
+    await waitFor(
+      "every instance ready",
+      async () => (await Promise.all(this.group.map((g) => g.ready()))).every(Boolean),
+      timeoutMs,
+    );
+  }
+
+  /** Every slot serving, exactly one container each (of web on `image` when given). */
+  async converged(image?: string, timeoutMs = 90_000): Promise<void> {
+    await waitFor(
+      "every slot serving" + (image ? ` on ${image}` : ""),
+      async () => {
+        const all = replicas(await managed());
+        if (!complete(all)) return undefined;
+        return (
+          image === undefined || all.filter((c) => c.service === "web").every((c) => c.image.endsWith(image))
+        );
+      },
+      timeoutMs,
+    );
+  }
+
+  /** gitfleet_is_leader of every instance (undefined for one not running or not answering). */
+  isLeader(): Promise<(number | undefined)[]> {
+    return Promise.all(this.group.map((g) => g.metric("gitfleet_is_leader")));
+  }
+}
+
+/** The drills' web service at image version `version` (a slower monitor: a rollout lasts a few seconds). */
+export function webAt(version: number): Record<string, string> {
+  const web = failureServices()["services/web.yaml"] ?? "";
+  return {
+    "services/web.yaml": web
+      .replace("gitfleet/web:1", `gitfleet/web:${version}`)
+      .replace("monitor: 1s", "monitor: 3s"),
+  };
 }
