@@ -1,46 +1,41 @@
-// One reconcile pass, level-triggered: re-read the desired commit and the
-// observed hosts, schedule, plan, execute, then report status. Nothing is
-// acted on from a trigger itself; the state across passes is only memory that
+// One reconcile pass, level-triggered, read top to bottom in `run`:
+// trigger (the daemon's loop calls pass) → load desired (src/desired) →
+// observe (src/observe) → decide (pure: schedule, plan) → act (src/execute:
+// rollouts, drains, edges) → report (src/report). Nothing is acted on from a
+// trigger itself; what lives across passes is the memory (./memory), which
 // makes passes better (restart counts in place, held rollouts, events), never
 // something correctness depends on.
 
 import type { Logger } from "../ports/logger.js";
 import type { DesiredSource, SourceSnapshot, StatusSink } from "../ports/index.js";
 import type { DesiredState } from "../model/spec.js";
-import { plan as makePlan } from "../plan/index.js";
+import { plan as makePlan, type Plan, type WaitingSlot } from "../plan/index.js";
 import { schedule } from "../schedule/index.js";
 import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../spec/index.js";
-import type { Placement } from "../schedule/types.js";
-import type { StatusInput, WaitNote } from "../status/index.js";
-import type { WaitingSlot } from "../plan/index.js";
-import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
-import { DrainBatches, withDrainBeforeStop, type DrainResult } from "../execute/edge/drain.js";
-import { RetiredHosts } from "./memory/retired-hosts.js";
 import type { HostBook } from "../ports/host-book.js";
-import { reconcileEdges, type EdgePassResult } from "../execute/edge/keeper.js";
-import { executePlan, type ExecutionResult } from "../execute/index.js";
 import { isPullBlocked } from "../execute/task.js";
-import { fenced, fencedCalls } from "../observe/fenced-driver.js";
-import { MoveBudget, type DeferredMove } from "./memory/move-budget.js";
 import type { Fleet } from "../observe/fleet.js";
 import type { HostHealth } from "../observe/host-health.js";
-import { errorMessage, type HostDriver } from "../ports/host.js";
 import { Journal } from "../report/journal.js";
 import { passOutcome, type PassOutcome } from "./pass-outcome.js";
 import { Observer, type FleetObservation } from "../observe/observer.js";
-import { OomAvoidance } from "./memory/oom-avoidance.js";
-import { RemovalGuard } from "./removal-guard.js";
-import { ReplicaBackoff } from "./memory/replica-backoff.js";
-import { RestartBook, restartHolds } from "./memory/restarts.js";
-import { RolloutHolds } from "./memory/rollout-holds.js";
-import { SpecLibrary } from "./memory/spec-library.js";
 import { StatusReporter } from "../report/status-reporter.js";
 import { statusInput } from "../report/status-input.js";
 import type { Time } from "../ports/time.js";
 import { VolumeSizes } from "../report/volume-sizes.js";
-import { DataMover } from "../execute/data-mover.js";
 import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
+import type { Placement } from "../schedule/types.js";
+import type { StatusInput, WaitNote } from "../status/index.js";
+import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
+import { EdgeStep } from "../execute/edge/edge-step.js";
+import type { ExecutionResult } from "../execute/index.js";
+import { DataMover } from "../execute/data-mover.js";
+import { errorMessage } from "../ports/host.js";
+import type { DeferredMove, ThrottleResult } from "./memory/move-budget.js";
+import { restartHolds, type RestartHolds } from "./memory/restarts.js";
+import { ReconcileMemory } from "./memory/index.js";
+import { act } from "./act.js";
 import { supersededBy, type Leadership } from "../model/leadership.js";
 import { StageTimer } from "../report/pass-report.js";
 
@@ -76,58 +71,38 @@ export interface ReconcilerOptions {
 /** Status commits are paced to at most one per 5 s (issue 15: 72 commits in 80 s before). */
 export const DEFAULT_STATUS_INTERVAL_MS = 5_000;
 
+/** What the decide stage found: where every replica runs, the moves the budget deferred, the steps. */
+interface Decision {
+  /** The observation the plan is made from (taken again when data was moved). */
+  readonly observation: FleetObservation;
+  readonly throttled: ThrottleResult;
+  readonly plan: Plan;
+  readonly holds: RestartHolds;
+}
+
 export class Reconciler {
-  readonly restarts: RestartBook;
-  readonly holds = new RolloutHolds();
-  /** Hosts a service's replacements avoid for a while after an OOM kill there. */
-  readonly oom = new OomAvoidance();
-  /** Flap protection: replica moves per rolling minute, cluster-wide. */
-  readonly moves = new MoveBudget(DEFAULT_MAX_MOVES_PER_MINUTE);
-  /** Specs of earlier commits: a held service's failover uses the last healthy spec of each slot. */
-  readonly specs = new SpecLibrary();
-  /** Per held service, the older spec its failover and healing use (for status). */
-  private lastHealthy = new Map<string, string>();
-  /** Pulls, creates and starts that keep failing are retried with backoff. */
-  readonly backoff: ReplicaBackoff;
-  /** Per service, the slots waiting for a retry as the last pass saw them (for status). */
-  private waiting = new Map<string, WaitNote[]>();
-  /**
-   * Held rollouts read back from the committed status: read before this process
-   * writes any status (which would replace it), taken by the first pass with a
-   * desired state. "pending" until a read succeeds.
-   */
-  private restoredHolds: readonly HoldRecord[] | "pending" | "done" = "pending";
-  /** The moves deferred by the last pass, so an unchanged deferral is reported once. */
-  private lastDeferred = "";
-  private readonly observer: Observer;
-  private readonly status: StatusReporter;
+  /** Everything kept from one pass to the next. */
+  readonly memory: ReconcileMemory;
   readonly journal: Journal;
-  /** Hosts removed from cluster.yaml, kept draining until cleaned up. */
-  private readonly retired: RetiredHosts;
-  private readonly removals = new RemovalGuard();
-  /** Replicas taken out of the edges' rotation before their stop (by name); reset every pass. */
-  private leaving = new Set<string>();
-  /** Edge steps run one at a time: a drain and the pass's own step must not interleave their reloads. */
-  private edgeQueue: Promise<unknown> = Promise.resolve();
-  /** Per service, the endpoints in rotation after the last edge step (for status). */
-  private endpoints: EdgePassResult["endpoints"] = new Map();
+  private readonly observer: Observer;
+  private readonly edgeStep: EdgeStep;
+  private readonly dataMover: DataMover;
+  private readonly status: StatusReporter;
   /** Sizes of volumes no replica uses, for status (measured in the background). */
   private readonly volumeSizes: VolumeSizes;
-  /** Per service, published ports some host's edge cannot serve (for status). */
-  private portConflicts: EdgePassResult["conflicts"] = new Map();
-  /** Drain with move_data: copies bound replicas' volumes before they move. */
-  private readonly dataMover: DataMover;
+  /** The status of the pass under way, as its report stage wrote it. */
+  private reported: StatusInput | undefined;
 
   constructor(private readonly o: ReconcilerOptions) {
-    this.restarts = new RestartBook(() => o.time.now());
-    this.backoff = new ReplicaBackoff(o.random ?? Math.random);
-    this.journal = new Journal(o.logger, () => o.time.now());
-    this.retired = new RetiredHosts({
-      ...(o.hostBook !== undefined ? { book: o.hostBook } : {}),
-      ...(o.endpointAllowed !== undefined ? { endpointAllowed: o.endpointAllowed } : {}),
+    const now = (): number => o.time.now();
+    this.journal = new Journal(o.logger, now);
+    this.memory = new ReconcileMemory({
+      now,
+      random: o.random ?? Math.random,
       logger: o.logger,
       events: this.journal.record,
-      now: () => o.time.now(),
+      ...(o.hostBook !== undefined ? { hostBook: o.hostBook } : {}),
+      ...(o.endpointAllowed !== undefined ? { endpointAllowed: o.endpointAllowed } : {}),
     });
     this.observer = new Observer({
       fleet: o.fleet,
@@ -137,11 +112,13 @@ export class Reconciler {
       onHealthChange: (c) => this.journal.health(c),
       logger: o.logger,
     });
-    this.status = new StatusReporter(o.sink, o.logger, {
+    this.edgeStep = new EdgeStep({
+      fleet: o.fleet,
+      health: o.health,
       time: o.time,
-      minIntervalMs: o.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS,
+      logger: o.logger,
+      onResult: (r) => this.memory.edgesSeen(r),
     });
-    this.volumeSizes = new VolumeSizes(o.fleet, o.logger);
     this.dataMover = new DataMover({
       fleet: o.fleet,
       health: o.health,
@@ -149,10 +126,12 @@ export class Reconciler {
       logger: o.logger,
       events: this.journal.record,
     });
+    this.status = new StatusReporter(o.sink, o.logger, {
+      time: o.time,
+      minIntervalMs: o.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS,
+    });
+    this.volumeSizes = new VolumeSizes(o.fleet, o.logger);
   }
-
-  /** The status of the pass under way, as its report stage wrote it. */
-  private reported: StatusInput | undefined;
 
   /** One pass, timed by stage, with the status it reported. */
   async pass(signal: AbortSignal): Promise<PassOutcome> {
@@ -164,13 +143,12 @@ export class Reconciler {
   }
 
   private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
-    const { time, logger } = this.o;
+    // Trigger: a standby only keeps its view warm (Git and the hosts, read-only); the leader acts.
     if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) return this.standby(stages);
-    // Before this process writes status: its first write replaces what the last one committed.
-    if (this.restoredHolds === "pending") this.restoredHolds = (await this.readHolds()) ?? "pending";
-    let snapshot = await this.o.source.poll();
+
+    // Load desired: the commit that counts, judged by the spec loader (src/desired).
+    let snapshot = await this.loadDesired();
     stages.lap("load");
-    this.journal.fromCache(snapshot);
     let desired = snapshot.desired?.state;
     if (desired === undefined) {
       this.journal.rejected(snapshot);
@@ -179,20 +157,19 @@ export class Reconciler {
       const ok = write && snapshot.outage === undefined && snapshot.rejected === undefined;
       return { ok, converged: false, snapshot };
     }
-    // Hosts removed from cluster.yaml stay, draining, until nothing of the cluster is left on them.
-    desired = await this.retired.widen(desired);
-    await this.useCluster(desired);
+    desired = await this.useDesired(desired);
     // Nothing is observed, planned, changed or reported while another operator holds the cluster.
     const lock = await this.o.lock?.ensureRecent(this.lockHosts(desired.cluster));
     if (lock !== undefined && !lock.held) return { ok: false, converged: false, snapshot, locked: lock };
-    this.leaving = new Set();
+
+    // Observe every host.
     let observation = await this.observe(desired);
     stages.lap("observe");
     const superseded = this.supersededOnHosts(observation.cluster.replicas);
     if (superseded !== undefined)
       return { ok: false, converged: false, snapshot, standby: true, error: superseded };
     // Guarded deletions: judged against what runs, before anything is planned.
-    const guard = this.removals.check(snapshot, observation.cluster.replicas);
+    const guard = this.memory.removals.check(snapshot, observation.cluster.replicas);
     if (guard.kind !== "pass") snapshot = guard.snapshot;
     this.journal.rejected(snapshot);
     if (guard.kind === "hold") {
@@ -203,144 +180,61 @@ export class Reconciler {
     if (guard.kind === "previous") {
       const hostsChanged =
         JSON.stringify(guard.desired.cluster.hosts) !== JSON.stringify(desired.cluster.hosts);
-      desired = await this.retired.widen(guard.desired);
-      await this.useCluster(desired);
+      desired = await this.useDesired(guard.desired);
       if (hostsChanged) observation = await this.observe(desired);
     }
-    const cluster = desired.cluster;
-    if (this.restoredHolds !== "done") this.restoreHolds(desired);
-    this.holds.prune(desired);
-    this.backoff.retain(desired);
-    this.specs.remember(desired);
-    this.journal.retain(new Set(desired.services.map((s) => s.name)));
-    let observed = this.observedFor(observation);
-    // Moves beyond the budget stay where they run and are planned again by a later pass.
-    this.moves.configure(cluster.settings.maxMovesPerMinute ?? DEFAULT_MAX_MOVES_PER_MINUTE);
-    for (const k of this.oom.note(observed.replicas, time.now())) {
-      logger.info(k, `${k.service}/${k.slot} was OOM-killed on ${k.host}: its replacement avoids the host`);
-    }
-    const avoid = this.oom.avoid(time.now());
-    let throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
-    if (
-      (throttled.placement.dataMoves?.length ?? 0) > 0 &&
-      (await this.dataMover.run(desired, throttled.placement, observed.replicas))
-    ) {
-      // Data moved: the binding follows it, so schedule again from what the hosts say now.
-      observation = await this.observe(desired);
-      observed = this.observedFor(observation);
-      throttled = this.moves.throttle(schedule(desired, observed, { avoid }), time.now());
-    }
-    const placement = throttled.placement;
-    this.reportThrottled(throttled.deferred, cluster.settings.maxMovesPerMinute);
-    this.journal.unschedulable(placement);
-    const holds = restartHolds(desired, observed.replicas, this.restarts, time.now());
-    const plan = makePlan(desired, placement, observed, {
-      holdRestart: new Set([...holds.held, ...this.backoff.startsWaiting(time.now())]),
-      hold: this.holds.asPlanOption(),
-      pullWaiting: this.backoff.pullWaiting(time.now()),
-      specOf: this.specs.specOf,
-    });
-    this.lastHealthy = new Map(
-      plan.held.flatMap((h) => (h.lastHealthy !== undefined ? [[h.service, h.lastHealthy] as const] : [])),
-    );
-    this.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
-    for (const [slot, why] of holds.reasons) logger.debug({ slot }, `restart held: ${why}`);
+    this.keepMemory(desired);
+
+    // Decide: placement and steps (pure), within the move budget and the holds.
+    const decision = await this.decide(desired, observation);
+    const { plan, throttled } = decision;
+    observation = decision.observation;
     stages.lap("decide");
 
+    // Act: the rollouts (drains before stops), then the edges, then the hosts removed from cluster.yaml.
+    const leaving = new Set<string>();
     let result: ExecutionResult | undefined;
     if (plan.rollouts.length > 0) {
-      const rolling = new Set(
-        plan.rollouts.filter((r) => r.batches.some((b) => b.rolling)).map((r) => r.service),
-      );
-      for (const s of rolling)
-        this.journal.record({
-          time: time.now(),
-          kind: "update-started",
-          service: s,
-          message: `rolling update of ${s} started`,
-        });
-      // "Progressing" goes to Git in the background: the rollout does not wait on a push.
-      if (rolling.size > 0)
-        this.status.submit(this.statusFor({ snapshot, desired, observation, placement, rolling }));
-      // Stops asked for together drain together: one look at the hosts and one edge step per batch.
-      const drains = new DrainBatches((refs) => this.drain(desired, refs));
-      result = await executePlan(
-        {
-          desired,
-          commit: snapshot.desired?.commit ?? "",
-          specOf: this.specs.specOf,
-          // Fenced: a step on a host declared down is cancelled at once, even one in flight.
-          // Drained: a replica leaves every edge's rotation before it is stopped.
-          driver: (h) => {
-            // Remembering volumes inside the fence: only a create actually sent can have made one.
-            const raw = this.o.fleet.driver(h);
-            const remembering =
-              raw === undefined ? undefined : this.rememberingVolumes(raw, desired.cluster.name);
-            const d = fenced(remembering, this.o.health.downSignal(h, time.now()));
-            return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => drains.drain(ref), time);
-          },
-          time,
-          signal,
-          events: this.journal.record,
-          restarts: this.restarts,
-          logger,
-          ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}),
-        },
-        plan,
-      );
-      this.holds.record(desired, result, time.now());
-      this.backoff.record(desired, result.rollouts, time.now());
-      this.waiting = this.waitNotes([...(plan.waiting ?? []), ...pullBlocked(result)], holds.crashLoops);
-      for (const r of result.rollouts) {
-        if (r.status === "completed" && rolling.has(r.rollout.service)) {
-          this.journal.record({
-            time: time.now(),
-            kind: "update-completed",
-            service: r.rollout.service,
-            message: `rolling update of ${r.rollout.service} completed`,
-          });
-        }
-      }
+      result = await this.act(snapshot, desired, decision, leaving, signal);
       stages.lap("execute");
       observation = await this.observe(desired);
       stages.lap("observe");
     }
     // The edges follow the replicas: after them, from what this pass observed on all hosts.
-    await this.edges(desired, observation);
-    await this.retired.cleanup(
-      observation,
-      desired.cluster.name,
-      (h) => this.o.fleet.driver(h),
-      async (h) => {
-        const lock = this.o.fleet.driver(h)?.lock;
-        if (lock !== undefined) await this.o.lock?.releaseOn({ name: h, lock });
-      },
-    );
+    await this.edgeStep.run(desired, observation, leaving);
+    await this.cleanupRetired(desired, observation);
+    stages.lap("edge");
+
+    // Report: status to Git, and the pass's outcome to the loop.
     // Held services (a failed rollout) run an older spec: the commit is not applied.
     const converged =
       plan.rollouts.length === 0 &&
       plan.held.length === 0 &&
       observation.errors.size === 0 &&
-      placement.unschedulable.length === 0 &&
+      throttled.placement.unschedulable.length === 0 &&
       throttled.deferred.length === 0 &&
-      this.retired.names.size === 0 &&
-      this.waiting.size === 0;
-    stages.lap("edge");
+      this.memory.retired.names.size === 0 &&
+      this.memory.waiting.size === 0;
     this.journal.applied(snapshot, converged);
-    const written = await this.report({ snapshot, desired, observation, placement, rolling: new Set() });
-    stages.lap("report");
-    const outcome = passOutcome(this.o.time.now(), {
+    const written = await this.report({
       snapshot,
-      plan,
-      result,
+      desired,
       observation,
-      written,
-      wakeAt: earliest(earliest(holds.wakeAt, throttled.releaseAt), this.backoff.nextRetryAt(time.now())),
+      placement: throttled.placement,
+      rolling: new Set(),
     });
-    // Deferred moves and slots waiting for a retry are work left: not converged, and the next pass
-    // comes when the budget has room or the retry is due.
-    const left = throttled.deferred.length > 0 || this.waiting.size > 0;
-    return left ? { ...outcome, converged: false } : outcome;
+    stages.lap("report");
+    return this.outcome({ snapshot, plan, result, observation, written, decision });
+  }
+
+  /** Load desired: the source's verdict; the committed holds are read first (before any status write). */
+  private async loadDesired(): Promise<SourceSnapshot> {
+    // Before this process writes status: its first write replaces what the last one committed.
+    const memory = this.memory;
+    if (memory.restoredHolds === "pending") memory.restoredHolds = (await this.readHolds()) ?? "pending";
+    const snapshot = await this.o.source.poll();
+    this.journal.fromCache(snapshot);
+    return snapshot;
   }
 
   /**
@@ -361,17 +255,16 @@ export class Reconciler {
     return { ok: true, converged: false, snapshot, standby: true };
   }
 
-  /** Per service: image pulls and starts waiting for their retry, and crash loops backing off. */
-  private waitNotes(
-    pulls: readonly WaitingSlot[],
-    crashLoops: ReadonlyMap<string, readonly WaitNote[]>,
-  ): Map<string, WaitNote[]> {
-    const out = this.backoff.notes(pulls, this.o.time.now());
-    for (const [service, notes] of crashLoops) out.set(service, [...(out.get(service) ?? []), ...notes]);
-    return out;
+  /**
+   * The state this pass plans: hosts removed from cluster.yaml stay in it, draining, until
+   * nothing of the cluster is left on them; health timing and drivers follow its cluster.
+   */
+  private async useDesired(state: DesiredState): Promise<DesiredState> {
+    const desired = await this.memory.retired.widen(state);
+    await this.useCluster(desired);
+    return desired;
   }
 
-  /** Hosts, health timing and drivers follow the cluster of the state this pass plans. */
   private async useCluster(desired: DesiredState): Promise<void> {
     const cluster = desired.cluster;
     this.o.health.configure({
@@ -380,6 +273,152 @@ export class Reconciler {
     });
     this.o.health.retain(cluster.hosts.map((h) => h.name));
     await this.o.fleet.sync(cluster);
+  }
+
+  /** The memory follows the state this pass plans: stale holds, retries and specs go. */
+  private keepMemory(desired: DesiredState): void {
+    const m = this.memory;
+    if (m.restoredHolds !== "done") this.restoreHolds(desired);
+    m.holds.prune(desired);
+    m.backoff.retain(desired);
+    m.specs.remember(desired);
+    this.journal.retain(new Set(desired.services.map((s) => s.name)));
+    // Moves beyond the budget stay where they run and are planned again by a later pass.
+    m.moves.configure(desired.cluster.settings.maxMovesPerMinute ?? DEFAULT_MAX_MOVES_PER_MINUTE);
+  }
+
+  private async decide(desired: DesiredState, first: FleetObservation): Promise<Decision> {
+    const { time, logger } = this.o;
+    const m = this.memory;
+    let observation = first;
+    let observed = this.observedFor(observation);
+    for (const k of m.oom.note(observed.replicas, time.now())) {
+      logger.info(k, `${k.service}/${k.slot} was OOM-killed on ${k.host}: its replacement avoids the host`);
+    }
+    const avoid = m.oom.avoid(time.now());
+    const place = (): ThrottleResult => m.moves.throttle(schedule(desired, observed, { avoid }), time.now());
+    let throttled = place();
+    if (
+      (throttled.placement.dataMoves?.length ?? 0) > 0 &&
+      (await this.dataMover.run(desired, throttled.placement, observed.replicas))
+    ) {
+      // Data moved: the binding follows it, so schedule again from what the hosts say now.
+      observation = await this.observe(desired);
+      observed = this.observedFor(observation);
+      throttled = place();
+    }
+    const placement = throttled.placement;
+    this.reportThrottled(throttled.deferred, desired.cluster.settings.maxMovesPerMinute);
+    this.journal.unschedulable(placement);
+    const holds = restartHolds(desired, observed.replicas, m.restarts, time.now());
+    const plan = makePlan(desired, placement, observed, {
+      holdRestart: new Set([...holds.held, ...m.backoff.startsWaiting(time.now())]),
+      hold: m.holds.asPlanOption(),
+      pullWaiting: m.backoff.pullWaiting(time.now()),
+      specOf: m.specs.specOf,
+    });
+    m.lastHealthy = new Map(
+      plan.held.flatMap((h) => (h.lastHealthy !== undefined ? [[h.service, h.lastHealthy] as const] : [])),
+    );
+    m.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
+    for (const [slot, why] of holds.reasons) logger.debug({ slot }, `restart held: ${why}`);
+    return { observation, throttled, plan, holds };
+  }
+
+  /** The rollouts, told as they start and complete; what they ended as goes into memory. */
+  private async act(
+    snapshot: SourceSnapshot,
+    desired: DesiredState,
+    decision: Decision,
+    leaving: Set<string>,
+    signal: AbortSignal,
+  ): Promise<ExecutionResult> {
+    const { time } = this.o;
+    const m = this.memory;
+    const { plan, observation } = decision;
+    const placement = decision.throttled.placement;
+    const rolling = new Set(
+      plan.rollouts.filter((r) => r.batches.some((b) => b.rolling)).map((r) => r.service),
+    );
+    for (const s of rolling) this.rolloutEvent(s, "update-started", "started");
+    // "Progressing" goes to Git in the background: the rollout does not wait on a push.
+    if (rolling.size > 0)
+      this.status.submit(this.statusFor({ snapshot, desired, observation, placement, rolling }));
+    const result = await act(
+      {
+        fleet: this.o.fleet,
+        health: this.o.health,
+        observer: this.observer,
+        edges: this.edgeStep,
+        memory: m,
+        time,
+        logger: this.o.logger,
+        events: this.journal.record,
+        ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}),
+      },
+      { desired, commit: snapshot.desired?.commit ?? "", plan, leaving, signal },
+    );
+    m.holds.record(desired, result, time.now());
+    m.backoff.record(desired, result.rollouts, time.now());
+    m.waiting = this.waitNotes([...(plan.waiting ?? []), ...pullBlocked(result)], decision.holds.crashLoops);
+    for (const r of result.rollouts) {
+      if (r.status === "completed" && rolling.has(r.rollout.service))
+        this.rolloutEvent(r.rollout.service, "update-completed", "completed");
+    }
+    return result;
+  }
+
+  private rolloutEvent(service: string, kind: "update-started" | "update-completed", what: string): void {
+    const message = `rolling update of ${service} ${what}`;
+    this.journal.record({ time: this.o.time.now(), kind, service, message });
+  }
+
+  /** Hosts removed from cluster.yaml that hold nothing of the cluster any more are cleaned up and forgotten. */
+  private cleanupRetired(desired: DesiredState, observation: FleetObservation): Promise<void> {
+    return this.memory.retired.cleanup(
+      observation,
+      desired.cluster.name,
+      (h) => this.o.fleet.driver(h),
+      async (h) => {
+        const lock = this.o.fleet.driver(h)?.lock;
+        if (lock !== undefined) await this.o.lock?.releaseOn({ name: h, lock });
+      },
+    );
+  }
+
+  /** How the pass ended, and when the next one is due. */
+  private outcome(f: {
+    snapshot: SourceSnapshot;
+    plan: Plan;
+    result: ExecutionResult | undefined;
+    observation: FleetObservation;
+    written: boolean;
+    decision: Decision;
+  }): PassOutcome {
+    const now = this.o.time.now();
+    const { holds, throttled } = f.decision;
+    const outcome = passOutcome(now, {
+      snapshot: f.snapshot,
+      plan: f.plan,
+      result: f.result,
+      observation: f.observation,
+      written: f.written,
+      wakeAt: earliest(earliest(holds.wakeAt, throttled.releaseAt), this.memory.backoff.nextRetryAt(now)),
+    });
+    // Deferred moves and slots waiting for a retry are work left: not converged, and the next pass
+    // comes when the budget has room or the retry is due.
+    const left = throttled.deferred.length > 0 || this.memory.waiting.size > 0;
+    return left ? { ...outcome, converged: false } : outcome;
+  }
+
+  /** Per service: image pulls and starts waiting for their retry, and crash loops backing off. */
+  private waitNotes(
+    pulls: readonly WaitingSlot[],
+    crashLoops: ReadonlyMap<string, readonly WaitNote[]>,
+  ): Map<string, WaitNote[]> {
+    const out = this.memory.backoff.notes(pulls, this.o.time.now());
+    for (const [service, notes] of crashLoops) out.set(service, [...(out.get(service) ?? []), ...notes]);
+    return out;
   }
 
   /** Renew the cluster lock between passes (a pass may last longer than the lease). */
@@ -439,14 +478,14 @@ export class Reconciler {
    * the status could not be read by now, the operator goes on without them.
    */
   private restoreHolds(desired: DesiredState): void {
-    const records =
-      this.restoredHolds === "pending" || this.restoredHolds === "done" ? [] : this.restoredHolds;
-    this.restoredHolds = "done";
+    const m = this.memory;
+    const records = m.restoredHolds === "pending" || m.restoredHolds === "done" ? [] : m.restoredHolds;
+    m.restoredHolds = "done";
     const specs = new Map(desired.services.map((s) => [s.name, s.specHash]));
     // Records whose spec changed since are a new commit: not held, as if the hold had been pruned.
     const current = records.filter((r) => specs.get(r.service) === r.specHash);
     const { logger, time } = this.o;
-    for (const r of this.holds.restore(current, time.now())) {
+    for (const r of m.holds.restore(current, time.now())) {
       logger.info(
         { service: r.service, specHash: r.specHash, phase: r.phase },
         `rollout of ${r.service} stays ${r.phase} (from the committed status)` +
@@ -460,8 +499,8 @@ export class Reconciler {
     const key = deferred
       .map((d) => `${d.service}/${d.move.slot}:${d.move.from}>${d.move.to ?? ""}`)
       .join(",");
-    const changed = key !== this.lastDeferred;
-    this.lastDeferred = key;
+    const changed = key !== this.memory.lastDeferred;
+    this.memory.lastDeferred = key;
     if (deferred.length === 0 || !changed) return;
     const list = deferred.map((d) => `${d.service}/${d.move.slot} ${d.move.from}→${d.move.to ?? "?"}`);
     this.journal.record({
@@ -474,98 +513,23 @@ export class Reconciler {
     });
   }
 
-  private edges(desired: DesiredState, observation: FleetObservation): Promise<EdgePassResult> {
-    const run = (): Promise<EdgePassResult> =>
-      reconcileEdges(
-        {
-          desired,
-          hosts: observation.cluster.hosts,
-          replicas: observation.cluster.replicas,
-          fresh: observation.fresh,
-          leaving: this.leaving,
-        },
-        // Fenced like the executor: a host frozen after this pass observed it must not hold the pass.
-        (h) => {
-          const edge = this.o.fleet.driver(h)?.edge;
-          return edge && fencedCalls(edge, this.o.health.downSignal(h, this.o.time.now()), h);
-        },
-        this.o.logger,
-      );
-    const result = this.edgeQueue.then(run, run).then((r) => {
-      this.endpoints = r.endpoints;
-      this.portConflicts = r.conflicts;
-      return r;
-    });
-    this.edgeQueue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Before replicas are stopped: out of every edge's rotation, from a fresh look at all hosts. */
-  private async drain(desired: DesiredState, refs: ReadonlySet<string>): Promise<Map<string, DrainResult>> {
-    const out = new Map<string, DrainResult>();
-    // Only edges hold replicas in rotation: with none (drivers without an edge) there is nothing to look at.
-    if (!desired.cluster.hosts.some((h) => this.o.fleet.driver(h.name)?.edge !== undefined)) return out;
-    const observation = await this.observe(desired);
-    const found = observation.cluster.replicas.filter((r) => refs.has(r.id) || refs.has(r.name));
-    if (found.length === 0) return out;
-    for (const r of found) this.leaving.add(r.name);
-    const result = await this.edges(desired, observation);
-    const changed = [...result.outcomes.values()].some((o) => o !== "unchanged");
-    for (const r of found) {
-      const outcome = changed ? "drained" : "nothing-to-drain";
-      out.set(r.id, outcome);
-      out.set(r.name, outcome);
-    }
-    return out;
-  }
-
-  /**
-   * A create makes the replica's named volumes on the host: the observer takes
-   * them to be there from before the call until a listing shows the truth, so
-   * a host lost in between still binds the slot (never started elsewhere empty).
-   */
-  private rememberingVolumes(d: HostDriver, cluster: string): HostDriver {
-    return {
-      name: d.name,
-      ping: () => d.ping(),
-      facts: () => d.facts(),
-      observe: () => d.observe(),
-      status: (ref) => d.status(ref),
-      pull: (image) => d.pull(image),
-      create: async (req) => {
-        const settled = this.observer.creating(cluster, d.name, req.service, req.slot);
-        try {
-          return await d.create(req);
-        } finally {
-          settled();
-        }
-      },
-      start: (ref) => d.start(ref),
-      stop: (ref, graceMs) => d.stop(ref, graceMs),
-      remove: (ref) => d.remove(ref),
-      watch: (onEvent) => d.watch(onEvent),
-      close: () => d.close(),
-      ...(d.edge !== undefined ? { edge: d.edge } : {}),
-      ...(d.volumes !== undefined ? { volumes: d.volumes } : {}),
-    };
-  }
-
   /** What the scheduler and planner see: restart counts carried, volumes as observed. */
   private observedFor(observation: FleetObservation): ObservedCluster {
     const c = observation.cluster;
     return {
       hosts: c.hosts,
-      replicas: this.restarts.apply(c.replicas),
+      replicas: this.memory.restarts.apply(c.replicas),
       ...(c.volumes !== undefined ? { volumes: c.volumes } : {}),
       ...(c.volumesUnknown !== undefined ? { volumesUnknown: c.volumesUnknown } : {}),
     };
   }
 
+  /** Every host, under a deadline; a complete look also trims the memory to what exists. */
   private async observe(desired: DesiredState): Promise<FleetObservation> {
     const obs = await this.observer.observe(desired.cluster);
     if (obs.fresh.size === desired.cluster.hosts.length) {
-      this.restarts.retain(obs.cluster.replicas);
-      this.specs.retain(desired, obs.cluster.replicas);
+      this.memory.restarts.retain(obs.cluster.replicas);
+      this.memory.specs.retain(desired, obs.cluster.replicas);
     }
     return obs;
   }
@@ -594,33 +558,31 @@ export class Reconciler {
   }
 
   private statusFor(f: ReportFacts): StatusInput {
+    const m = this.memory;
     const observation = f.observation;
     const input = statusInput({
       snapshot: f.snapshot,
-      removedHosts: this.retired.names,
+      removedHosts: m.retired.names,
       ...(f.desired !== undefined ? { desired: f.desired } : {}),
       ...(observation !== undefined
         ? {
             observation: {
               ...observation,
-              cluster: {
-                ...observation.cluster,
-                replicas: this.restarts.apply(observation.cluster.replicas),
-              },
+              cluster: { ...observation.cluster, replicas: m.restarts.apply(observation.cluster.replicas) },
             },
           }
         : {}),
       ...(f.placement !== undefined ? { placement: f.placement } : {}),
-      holds: this.holds,
+      holds: m.holds,
       rolling: f.rolling,
       health: this.o.health,
       events: this.journal.events,
       now: this.o.time.now(),
-      endpoints: this.endpoints,
+      endpoints: m.endpoints,
       volumeSizes: this.volumeSizes.known,
-      portConflicts: this.portConflicts,
-      waiting: this.waiting,
-      lastHealthy: this.lastHealthy,
+      portConflicts: m.portConflicts,
+      waiting: m.waiting,
+      lastHealthy: m.lastHealthy,
       ...(f.error !== undefined ? { error: f.error } : {}),
       ...(this.o.leadership?.term !== undefined
         ? { leader: { holder: this.o.leadership.term.holder, epoch: this.o.leadership.term.epoch } }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DrainBatches, EDGE_DRAIN_MS, withDrainBeforeStop } from "../../../../src/execute/edge/drain.js";
+import {
+  DrainBatches,
+  EDGE_DRAIN_MS,
+  passDrain,
+  withDrainBeforeStop,
+} from "../../../../src/execute/edge/drain.js";
+import type { EdgePassResult } from "../../../../src/execute/edge/keeper.js";
+import type { FleetObservation } from "../../../../src/observe/observer.js";
 import type { HostDriver } from "../../../../src/ports/host.js";
 import { FakeTime } from "../../../support/fakes/fake-time.js";
 
@@ -87,5 +94,67 @@ describe("drain before stop", () => {
     });
     await expect(drains.drain("a")).rejects.toThrow("edge down");
     await expect(drains.drain("b")).resolves.toBe("drained");
+  });
+});
+
+describe("a pass's drain", () => {
+  const replica = (id: string, name: string): { id: string; name: string } => ({ id, name });
+  const observation = (replicas: Array<{ id: string; name: string }>): FleetObservation =>
+    ({
+      cluster: { hosts: [], replicas },
+      fresh: new Set(),
+      errors: new Map(),
+    }) as unknown as FleetObservation;
+  const edgeResult = (outcome: string): EdgePassResult =>
+    ({
+      outcomes: new Map([["h1", outcome]]),
+      errors: new Map(),
+      endpoints: new Map(),
+      conflicts: new Map(),
+    }) as unknown as EdgePassResult;
+
+  it("takes the replicas named out of rotation, by id or name, from a fresh look and one edge step", async () => {
+    const leaving = new Set<string>();
+    const steps: string[][] = [];
+    const drain = passDrain({
+      anyEdge: () => true,
+      look: async () =>
+        observation([replica("id1", "web-1"), replica("id2", "web-2"), replica("id3", "api-1")]),
+      edges: async () => {
+        steps.push([...leaving]);
+        return edgeResult("reloaded");
+      },
+      leaving,
+    });
+    const out = await drain(new Set(["id1", "web-2", "gone"]));
+    expect(steps).toEqual([["web-1", "web-2"]]);
+    expect([...leaving]).toEqual(["web-1", "web-2"]);
+    expect(out.get("id1")).toBe("drained");
+    expect(out.get("web-2")).toBe("drained");
+    expect(out.get("gone")).toBeUndefined();
+  });
+
+  it("drains nothing without edges, and reports nothing-to-drain when no edge changed", async () => {
+    const leaving = new Set<string>();
+    let looks = 0;
+    const look = async (): Promise<FleetObservation> => {
+      looks++;
+      return observation([replica("id1", "web-1")]);
+    };
+    const none = passDrain({
+      anyEdge: () => false,
+      look,
+      edges: async () => edgeResult("reloaded"),
+      leaving,
+    });
+    expect((await none(new Set(["id1"]))).size).toBe(0);
+    expect(looks).toBe(0);
+    const quiet = passDrain({
+      anyEdge: () => true,
+      look,
+      edges: async () => edgeResult("unchanged"),
+      leaving,
+    });
+    expect((await quiet(new Set(["id1"]))).get("id1")).toBe("nothing-to-drain");
   });
 });
