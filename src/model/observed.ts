@@ -113,3 +113,31 @@ export const LABELS = {
   /** The leadership term of the standby-operator group that created it (absent: single instance). */
   epoch: "gitfleet.epoch",
 } as const;
+
+/**
+ * Two lists of a service's containers are the same for scheduling and
+ * planning: same containers in the same order, each on the same host and slot
+ * with the same spec, state and health.
+ */
+export function sameReplicas(a: readonly ObservedReplica[], b: readonly ObservedReplica[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === undefined || y === undefined) return false;
+    if (
+      x.id !== y.id ||
+      x.host !== y.host ||
+      x.slot !== y.slot ||
+      x.specHash !== y.specHash ||
+      x.state !== y.state ||
+      x.health !== y.health ||
+      x.createdAt !== y.createdAt
+    ) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -21,17 +21,52 @@ export function plan(
   observed: ObservedCluster,
   options: PlanOptions = {},
 ): Plan {
+  return planServices(desired, placement, observed, options).plan;
+}
+
+/**
+ * A service that needed nothing: every slot held by one settled container on
+ * its host, no other container. Its plan stays empty while its spec hash, its
+ * slots and its containers stay as they were (see incremental.ts).
+ */
+export interface QuietService {
+  readonly specHash: string;
+  readonly slots: ReadonlyMap<string, string>;
+  readonly replicas: readonly ObservedReplica[];
+}
+
+export interface ServicesPlan {
+  readonly plan: Plan;
+  /** The services found quiet by this plan, with what they were found quiet on. */
+  readonly quiet: ReadonlyMap<string, QuietService>;
+}
+
+/** plan(), skipping the services `skip` says are still quiet (their plan would be empty). */
+export function planServices(
+  desired: DesiredState,
+  placement: Placement,
+  observed: ObservedCluster,
+  options: PlanOptions,
+  skip?: (spec: ServiceSpec, sp: ServicePlacement, replicas: readonly ObservedReplica[]) => boolean,
+): ServicesPlan {
   const hosts = new Map<string, ObservedHost>(observed.hosts.map((h) => [h.name, h]));
   const reachable = (h: string): boolean => hosts.get(h)?.state === "up";
-  const byService = groupReplicas(observed.replicas);
+  const byService = groupByService(observed.replicas);
   const rollouts: Rollout[] = [];
   const held: HeldService[] = [];
   const waiting: WaitingSlot[] = [];
+  const quiet = new Map<string, QuietService>();
   const holdRestart = options.holdRestart;
   for (const spec of desired.services) {
     const sp = placement.services.get(spec.name);
-    const bySlot = byService.get(spec.name) ?? new Map<string, ObservedReplica[]>();
     if (sp === undefined) continue;
+    const replicas = byService.get(spec.name) ?? NONE;
+    const heldHash = options.hold?.get(spec.name);
+    if (heldHash !== spec.specHash && skip?.(spec, sp, replicas) === true) {
+      quiet.set(spec.name, { specHash: spec.specHash, slots: sp.slots, replicas });
+      continue;
+    }
+    const bySlot = groupBySlot(replicas);
     const sc: ServiceCtx = {
       cluster: desired.cluster.name,
       spec,
@@ -39,7 +74,6 @@ export function plan(
       restartHeld: (slot) => holdRestart?.has(slotKey(spec.name, slot)) ?? false,
       moveReason: moveReasons(sp),
     };
-    const heldHash = options.hold?.get(spec.name);
     const admit = waitForPull(spec.name, options.pullWaiting, waiting);
     let tasks: ServiceTasks;
     if (heldHash === spec.specHash) {
@@ -54,14 +88,23 @@ export function plan(
             : `its rollout failed; waiting for a new spec (failover and healing use the last healthy spec ${h.lastHealthy.slice(0, 8)})`,
         ...(h.lastHealthy !== undefined ? { lastHealthy: h.lastHealthy } : {}),
       });
-    } else tasks = serviceTasks(sc, sp, bySlot, admit);
+    } else {
+      const t = serviceTasks(sc, sp, bySlot, admit);
+      if (t.quiet) quiet.set(spec.name, { specHash: spec.specHash, slots: sp.slots, replicas });
+      tasks = t;
+    }
     const r = buildRollout(spec.name, spec, tasks, hosts);
     if (r !== undefined) rollouts.push(r);
   }
+  const names = new Set(desired.services.map((s) => s.name));
+  const gone = [...byService.keys()].filter((n) => !names.has(n));
   return {
-    rollouts: [...orderRollouts(rollouts), ...pruned(desired.services, byService, reachable, hosts)],
-    held,
-    ...(waiting.length > 0 ? { waiting } : {}),
+    plan: {
+      rollouts: [...orderRollouts(rollouts), ...pruned(gone, byService, reachable, hosts)],
+      held,
+      ...(waiting.length > 0 ? { waiting } : {}),
+    },
+    quiet,
   };
 }
 
@@ -93,22 +136,27 @@ function serviceTasks(
   sp: ServicePlacement,
   bySlot: ReadonlyMap<string, readonly ObservedReplica[]>,
   admit: (out: SlotOutcome) => boolean,
-): ServiceTasks {
+): ServiceTasks & { readonly quiet: boolean } {
   const immediate: Task[] = [];
   const rolling: Task[] = [];
   const cleanup: RemoveStep[] = [];
   let matched = 0;
+  let quiet = true;
   for (const [slot, host] of sp.slots) {
     const cands = bySlot.get(slot);
     if (cands !== undefined) matched++;
     if (cands?.length === 1 && settled(cands[0], host, sc.spec.specHash)) continue; // the common case
+    quiet = false;
     const out = planSlot(sc, slot, host, cands ?? []);
     if (out === undefined || !admit(out)) continue;
     (out.rolling ? rolling : immediate).push(out.task);
     cleanup.push(...out.cleanup);
   }
-  if (matched < bySlot.size) immediate.push(...surplusTasks(sc, sp, bySlot));
-  return { immediate, rolling, cleanup };
+  if (matched < bySlot.size) {
+    quiet = false;
+    immediate.push(...surplusTasks(sc, sp, bySlot));
+  }
+  return { immediate, rolling, cleanup, quiet };
 }
 
 /** The slot's only container runs the current spec on its host and is not unhealthy. */
@@ -124,16 +172,15 @@ function settled(r: ObservedReplica | undefined, host: string, specHash: string)
 
 /** Services with containers but no longer in the desired state: remove them (after everything else). */
 function pruned(
-  specs: readonly ServiceSpec[],
-  byService: ReadonlyMap<string, ReadonlyMap<string, readonly ObservedReplica[]>>,
+  gone: readonly string[],
+  byService: ReadonlyMap<string, readonly ObservedReplica[]>,
   reachable: (h: string) => boolean,
   hosts: ReadonlyMap<string, ObservedHost>,
 ): Rollout[] {
-  const desired = new Set(specs.map((s) => s.name));
   const out: Rollout[] = [];
-  for (const name of [...byService.keys()].filter((n) => !desired.has(n)).sort()) {
+  for (const name of [...gone].sort()) {
     const tasks: Task[] = [];
-    for (const list of byService.get(name)?.values() ?? []) {
+    for (const list of groupBySlot(byService.get(name) ?? NONE).values()) {
       for (const r of list)
         if (reachable(r.host)) tasks.push(removalTask(undefined, r, "service no longer in the repository"));
     }
@@ -144,14 +191,25 @@ function pruned(
   return out;
 }
 
-function groupReplicas(replicas: readonly ObservedReplica[]): Map<string, Map<string, ObservedReplica[]>> {
-  const out = new Map<string, Map<string, ObservedReplica[]>>();
+const NONE: readonly ObservedReplica[] = [];
+
+function groupByService(replicas: readonly ObservedReplica[]): Map<string, ObservedReplica[]> {
+  const out = new Map<string, ObservedReplica[]>();
+  for (const r of replicas) {
+    const list = out.get(r.service);
+    if (list === undefined) out.set(r.service, [r]);
+    else list.push(r);
+  }
+  return out;
+}
+
+/** A service's containers by slot; those being removed hold no slot. */
+function groupBySlot(replicas: readonly ObservedReplica[]): Map<string, ObservedReplica[]> {
+  const out = new Map<string, ObservedReplica[]>();
   for (const r of replicas) {
     if (r.state === "removing") continue;
-    let bySlot = out.get(r.service);
-    if (bySlot === undefined) out.set(r.service, (bySlot = new Map()));
-    const list = bySlot.get(r.slot);
-    if (list === undefined) bySlot.set(r.slot, [r]);
+    const list = out.get(r.slot);
+    if (list === undefined) out.set(r.slot, [r]);
     else list.push(r);
   }
   return out;

@@ -9,8 +9,7 @@
 import type { Logger } from "../ports/logger.js";
 import type { DesiredSource, SourceSnapshot, StatusSink } from "../ports/index.js";
 import type { DesiredState } from "../model/spec.js";
-import { plan as makePlan, type Plan, type WaitingSlot } from "../plan/index.js";
-import { schedule } from "../schedule/index.js";
+import type { Plan, WaitingSlot } from "../plan/index.js";
 import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../spec/index.js";
 import type { ClusterLock, LockHost, LockVerdict } from "./cluster-lock.js";
 import type { HostBook } from "../ports/host-book.js";
@@ -296,7 +295,8 @@ export class Reconciler {
       logger.info(k, `${k.service}/${k.slot} was OOM-killed on ${k.host}: its replacement avoids the host`);
     }
     const avoid = m.oom.avoid(time.now());
-    const place = (): ThrottleResult => m.moves.throttle(schedule(desired, observed, { avoid }), time.now());
+    const place = (): ThrottleResult =>
+      m.moves.throttle(m.decisions.schedule(desired, observed, { avoid }), time.now());
     let throttled = place();
     if (
       (throttled.placement.dataMoves?.length ?? 0) > 0 &&
@@ -311,7 +311,7 @@ export class Reconciler {
     this.reportThrottled(throttled.deferred, desired.cluster.settings.maxMovesPerMinute);
     this.journal.unschedulable(placement);
     const holds = restartHolds(desired, observed.replicas, m.restarts, time.now());
-    const plan = makePlan(desired, placement, observed, {
+    const plan = m.decisions.plan(desired, placement, observed, {
       holdRestart: new Set([...holds.held, ...m.backoff.startsWaiting(time.now())]),
       hold: m.holds.asPlanOption(),
       pullWaiting: m.backoff.pullWaiting(time.now()),

@@ -2,18 +2,22 @@
 // changed a little, in time proportional to what changed. It keeps the previous
 // pass's per-host usage and per-service results, subtracts what the changed
 // services held and schedules only those again. A change of hosts (state,
-// labels, capacity), of the set of services or of options (hosts to avoid too) falls back to a full pass.
+// labels, capacity), of the set of services or of options (hosts to avoid too),
+// and rebalancing, fall back to a full pass.
 //
 // Services are "changed" when their spec or their observed replicas differ,
-// or when they had unschedulable slots (freed capacity may now take them).
-// The result equals schedule() whenever schedule() would keep the unchanged
-// services where they are, which stability guarantees in all but capacity
-// contention between a changed and an unchanged service.
+// or when their last placement was not yet where their replicas run (slots
+// placed but not created, moves, unschedulable slots): such a service's slots
+// compete for hosts with the changed ones, in service order, as in a full pass.
+// The others are kept entirely where they run by phase 1 of schedule(), so the
+// result is schedule()'s. One case needs the whole cluster: a host over
+// capacity after phase 1 evicts from any service, so when the changed services
+// meet one, the pass is done again in full.
 //
 // Cheapest when the caller passes unchanged specs and an unchanged replica
 // list by reference (objects are then compared by identity, not by content).
 
-import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
+import { sameReplicas, type ObservedCluster, type ObservedReplica } from "../model/observed.js";
 import type { ClusterSpec, DesiredState, ServiceSpec } from "../model/spec.js";
 import { indexHosts, sameHosts, type HostIndex } from "./hosts.js";
 import { groupByService, newCtx, runPhases, toServicePlacement, withUnschedulable } from "./schedule.js";
@@ -21,7 +25,7 @@ import { sameSchedulingSpec } from "./same-spec.js";
 import { volumeView } from "./volume-affinity.js";
 import type { Placement, ScheduleOptions, ServicePlacement } from "./types.js";
 import { hostPortKeys, Usage } from "./usage.js";
-import type { Ctx } from "./work.js";
+import type { Ctx, ServiceWork } from "./work.js";
 
 /** Opaque state carried from one pass to the next. */
 export interface ScheduleState {
@@ -33,6 +37,8 @@ export interface ScheduleState {
   readonly specs: readonly ServiceSpec[];
   readonly replicas: readonly (readonly ObservedReplica[])[];
   readonly hostIdx: readonly Int32Array[];
+  /** Per index: every slot kept where its replica runs, nothing moved or left unplaced. */
+  readonly settled: readonly boolean[];
   readonly clusterRef: ClusterSpec;
   readonly hostsRef: ObservedCluster["hosts"];
   readonly replicasRef: ObservedCluster["replicas"];
@@ -61,6 +67,8 @@ export function scheduleIncremental(
   const byService = replicasSame ? prev.byService : groupByService(observed.replicas);
   if (
     prev === undefined ||
+    // Rebalancing moves replicas of services that did not change: only a full pass sees them.
+    rebalance ||
     prev.rebalance !== rebalance ||
     prev.rebalanceLimit !== options.rebalanceLimit ||
     prev.avoided ||
@@ -87,13 +95,18 @@ export function scheduleIncremental(
   const ctx = newCtx(prev.hosts, usage, prev.eligibleCache);
   const specs = changed.map((i) => desired.services[i]).filter((s) => s !== undefined);
   const works = runPhases(ctx, specs, byService, desired, options);
+  if (works.some((w) => evicted(w)) || prev.hosts.hosts.some((h) => usage.overCapacity(h))) {
+    return fullPass(hosts, desired, observed, byService, options, rebalance);
+  }
   const replicas = prev.replicas.slice();
   const hostIdx = prev.hostIdx.slice();
+  const settled = prev.settled.slice();
   const services = new Map<string, ServicePlacement>(prev.placement.services);
   works.forEach((w, k) => {
     const i = changed[k] ?? 0;
     replicas[i] = byService.get(w.spec.name) ?? EMPTY;
     hostIdx[i] = w.host;
+    settled[i] = isSettled(w);
     services.set(w.spec.name, toServicePlacement(w, prev.hosts));
   });
   return {
@@ -104,6 +117,7 @@ export function scheduleIncremental(
     specs: desired.services,
     replicas,
     hostIdx,
+    settled,
     clusterRef: desired.cluster,
     hostsRef: observed.hosts,
     replicasRef: observed.replicas,
@@ -132,6 +146,7 @@ function fullPass(
     specs: desired.services,
     replicas: desired.services.map((s) => byService.get(s.name) ?? EMPTY),
     hostIdx: works.map((w) => w.host),
+    settled: works.map(isSettled),
     clusterRef: desired.cluster,
     hostsRef: observed.hosts,
     replicasRef: observed.replicas,
@@ -171,30 +186,21 @@ function changedIndexes(
       out.push(i);
       continue;
     }
-    if (prev.placement.services.get(spec.name)?.unschedulable !== undefined) out.push(i);
+    if (prev.settled[i] !== true) out.push(i);
   }
   return out;
 }
 
-function sameReplicas(a: readonly ObservedReplica[], b: readonly ObservedReplica[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (x === undefined || y === undefined) return false;
-    if (
-      x.id !== y.id ||
-      x.host !== y.host ||
-      x.slot !== y.slot ||
-      x.specHash !== y.specHash ||
-      x.state !== y.state ||
-      x.health !== y.health ||
-      x.createdAt !== y.createdAt
-    ) {
-      return false;
-    }
-  }
+function isSettled(w: ServiceWork): boolean {
+  if (w.moves.size > 0 || w.unschedulable !== undefined) return false;
+  for (let i = 0; i < w.slots.length; i++)
+    if (w.anchor[i] === undefined || (w.host[i] ?? -1) < 0) return false;
   return true;
+}
+
+/** Phase 1 found a host over capacity and took a replica off it. */
+function evicted(w: ServiceWork): boolean {
+  for (const m of w.moves.values())
+    if (m.code === "insufficient-memory" || m.code === "insufficient-cpu") return true;
+  return false;
 }

@@ -3,7 +3,8 @@
 // and converges all the same); it makes passes better: restart counts carried
 // in place, held rollouts, OOM avoidance, the move budget, specs of earlier
 // commits, retry backoff, hosts removed from cluster.yaml, the commit the
-// deletion guard last let through, and what the last pass found for status.
+// deletion guard last let through, the last decision (so the next one covers
+// only what changed), and what the last pass found for status.
 
 import { DEFAULT_MAX_MOVES_PER_MINUTE } from "../../spec/index.js";
 import type { HostBook } from "../../ports/host-book.js";
@@ -20,6 +21,7 @@ import { RestartBook } from "./restarts.js";
 import { RetiredHosts } from "./retired-hosts.js";
 import { RolloutHolds } from "./rollout-holds.js";
 import { SpecLibrary } from "./spec-library.js";
+import { DecisionMemo } from "./decisions.js";
 
 export interface MemoryOptions {
   readonly now: () => number;
@@ -48,6 +50,8 @@ export class ReconcileMemory {
   readonly backoff: ReplicaBackoff;
   /** Hosts removed from cluster.yaml, kept draining until cleaned up. */
   readonly retired: RetiredHosts;
+  /** The last schedule and plan: a pass after a small change decides only what changed. */
+  readonly decisions = new DecisionMemo();
   /** Guarded deletions: the last commit let through. */
   readonly removals = new RemovalGuard();
   /**

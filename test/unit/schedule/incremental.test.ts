@@ -22,7 +22,7 @@ describe("scheduleIncremental", () => {
     // Beyond a quarter of the services changed, a full pass is chosen: keep the change small.
     const same = ["a", "c", "d", "e"].map((n) => service(n, { replicas: 2 }));
     const d = desiredState(hosts, [...same, service("b", { replicas: 1 })]);
-    const obs = observedCluster(hosts, []);
+    const obs = observedCluster(hosts, convergedReplicas(d, schedule(d, observedCluster(hosts, []))));
     const s = scheduleIncremental(undefined, d, obs);
     const d2 = desiredState(hosts, [...same, service("b", { replicas: 3 })]);
     const next = scheduleIncremental(s, d2, obs);
@@ -49,7 +49,7 @@ describe("scheduleIncremental", () => {
     const late = service("late", { memory: 1 * GiB });
     const others = ["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8"].map((n) => service(n));
     const d = desiredState(hosts, [hog, late, ...others]);
-    const obs = observedCluster(hosts, []);
+    const obs = observedCluster(hosts, convergedReplicas(d, schedule(d, observedCluster(hosts, []))));
     const s = scheduleIncremental(undefined, d, obs);
     expect(servicePlacement(s.placement, "late").unschedulable).toBeDefined();
     const d2 = desiredState(hosts, [service("hog", { replicas: 1, memory: 2 * GiB }), late, ...others]);
@@ -57,6 +57,27 @@ describe("scheduleIncremental", () => {
     expect(next.placement.services.get("x1")).toBe(s.placement.services.get("x1")); // incremental path
     expect(slotsOf(next.placement, "late")).toEqual({ "1": "h2" });
     expect(next.placement.unschedulable).toEqual([]);
+  });
+
+  it("schedules again a service whose last placement is not running yet", () => {
+    const running = Array.from({ length: 8 }, (_, k) => service(`r${k}`));
+    const d = desiredState(hosts, [...running, service("b"), service("c", { replicas: 2 })]);
+    const placed = schedule(d, observedCluster(hosts, []));
+    // c's slots were placed but its containers do not exist yet.
+    const obs = observedCluster(
+      hosts,
+      convergedReplicas(d, placed).filter((r) => r.service !== "c"),
+    );
+    const s = scheduleIncremental(undefined, d, obs);
+    const d2 = desiredState(hosts, [
+      ...running,
+      service("b", { replicas: 2 }),
+      service("c", { replicas: 2 }),
+    ]);
+    const next = scheduleIncremental(s, d2, obs);
+    expect(next.placement.services.get("r0")).toBe(s.placement.services.get("r0"));
+    expect(next.placement.services.get("c")).not.toBe(s.placement.services.get("c"));
+    expect(next.placement).toEqual(schedule(d2, obs));
   });
 
   it("falls back to a full pass when a host changes", () => {
