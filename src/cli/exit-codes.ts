@@ -11,3 +11,5 @@ export const EXIT_CHANGES = 3;
 export const EXIT_UNOBSERVED = 4;
 /** `run`: another operator holds the cluster lock (it is named on stderr); nothing was changed. */
 export const EXIT_LOCKED = 5;
+/** `wait`: the commit was neither applied nor refused within --timeout (as GNU timeout(1) exits). */
+export const EXIT_TIMEOUT = 124;

@@ -37,6 +37,8 @@ registerValidate(program);
 (await import("./commands/run.js")).registerRun(program);
 (await import("./commands/plan.js")).registerPlan(program);
 (await import("./commands/init.js")).registerInit(program);
+(await import("./commands/status.js")).registerStatus(program);
+(await import("./commands/wait.js")).registerWait(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -52,20 +52,23 @@ export async function preview(o: PreviewOptions): Promise<Preview> {
       logger: o.logger,
     });
     const observation = await observer.observe(cluster);
-    const placement = schedule(o.desired, observation.cluster);
-    // Restart delays are known from the hosts; the operator's in-memory holds are not.
-    const holds = restartHolds(
-      o.desired,
-      observation.cluster.replicas,
-      new RestartBook(() => time.now()),
-      time.now(),
-    );
-    const plan = makePlan(o.desired, placement, observation.cluster, { holdRestart: holds.held });
-    const portConflicts = observation.cluster.hosts.flatMap((h) =>
-      ingressConflicts(o.desired.services, h.name, h.foreignPorts),
-    );
-    return { plan, placement, observation, portConflicts };
+    return previewObserved(o.desired, observation, time.now());
   } finally {
     fleet.close();
   }
+}
+
+/**
+ * The deciding half of a preview, from an observation made elsewhere: the live hosts (above),
+ * or the cluster as the status branch recorded it (`plan --against status`).
+ */
+export function previewObserved(desired: DesiredState, observation: FleetObservation, now: number): Preview {
+  const placement = schedule(desired, observation.cluster);
+  // Restart delays are known from the hosts; the operator's in-memory holds are not.
+  const holds = restartHolds(desired, observation.cluster.replicas, new RestartBook(() => now), now);
+  const plan = makePlan(desired, placement, observation.cluster, { holdRestart: holds.held });
+  const portConflicts = observation.cluster.hosts.flatMap((h) =>
+    ingressConflicts(desired.services, h.name, h.foreignPorts),
+  );
+  return { plan, placement, observation, portConflicts };
 }

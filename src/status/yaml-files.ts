@@ -146,6 +146,10 @@ function replicaDoc(r: ObservedReplica): Record<string, unknown> {
     spec_hash: shortHash(r.specHash),
     ...(r.image !== undefined ? { image: r.image } : {}),
     commit: shortCommit(r.commit),
+    // In full, so the placement can be rebuilt from status alone (plan --against status).
+    spec_hash_full: r.specHash,
+    commit_full: r.commit,
+    created: isoTime(r.createdAt),
     ...(r.exitCode !== undefined && r.state !== "running" ? { exit_code: r.exitCode } : {}),
     ...(r.oomKilled === true && r.state !== "running" ? { oom_killed: true } : {}),
     ...(r.stoppedByOperator === true ? { stopped_by: "gitfleet" } : {}),

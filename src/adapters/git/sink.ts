@@ -54,6 +54,13 @@ export interface GitStatusSinkOptions {
 
 export const DEFAULT_COMPACT_EVERY = 50;
 
+/** The status branch's tip as read back: its commit, committer time (ms since epoch) and status/ files. */
+export interface StatusCommit {
+  readonly commit: string;
+  readonly timestamp: number;
+  readonly files: ReadonlyMap<string, string>;
+}
+
 export const DEFAULT_STATUS_BRANCH = "gitfleet/status";
 export const STATUS_AUTHOR = { name: "gitfleet", email: "gitfleet@localhost" } as const;
 /** The sink's local copy of the status branch tip (the "have" of its fetches). */
@@ -109,7 +116,21 @@ export class GitStatusSink implements StatusSink {
     return next;
   }
 
+  /**
+   * The status/ files on the branch's tip with that commit and its committer time, so a reader
+   * can say how fresh they are (`gitfleet status`, `wait`, `plan --against status`); undefined: no branch.
+   */
+  readStatusCommit(): Promise<StatusCommit | undefined> {
+    const next = this.queue.then(() => this.readCommitOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private async readOnce(): Promise<ReadonlyMap<string, string> | undefined> {
+    return (await this.readCommitOnce())?.files;
+  }
+
+  private async readCommitOnce(): Promise<StatusCommit | undefined> {
     try {
       const tip = await this.fetchTip();
       if (tip === undefined) return undefined;
@@ -122,7 +143,7 @@ export class GitStatusSink implements StatusSink {
       });
       const files = new Map<string, string>();
       await readTreeFiles(store, commit.tree, "", files);
-      return files;
+      return { commit: tip, timestamp: commit.committer.timestamp * 1000, files };
     } catch (err) {
       throw toGitError(err, this.remote.location, false);
     }

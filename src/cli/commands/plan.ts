@@ -25,7 +25,11 @@ import {
 } from "../../config/index.js";
 import { dockerDrivers, refOf, repositoryOf, trustOptions } from "../../daemon/bootstrap.js";
 import { openGitDesired, type GitDesired } from "../../daemon/git-desired.js";
-import { preview } from "../../reconcile/preview.js";
+import { preview, previewObserved, type Preview } from "../../reconcile/preview.js";
+import { observedFromStatus } from "../../status/observed-from-status.js";
+import { isoTime } from "../../status/format.js";
+import { parseDuration } from "../../spec/units.js";
+import { StatusBranchReader } from "../status-branch.js";
 import { withSecretDigests } from "../../desired/secret-digests.js";
 import { log } from "../../adapters/system/log.js";
 import { systemTime } from "../../adapters/system/clock.js";
@@ -61,6 +65,11 @@ export interface PlanCommandOptions {
   readonly strict?: boolean;
   /** Markdown: also write each comment (split under the forge's limit) to DIR/plan-N.md. */
   readonly commentsDir?: string;
+  /** live (default): observe the hosts; status: the cluster as the status branch recorded it. */
+  readonly against?: "live" | "status";
+  readonly repository?: string;
+  readonly statusBranch?: string;
+  readonly maxAge?: string;
 }
 
 const HELP = `
@@ -70,7 +79,13 @@ Exit codes:
      (a guarded deletion, or the watched commit was rejected), or a warning under --strict
   2  bad usage, unreadable DIR or configuration
   3  with --detailed-exitcode: changes are pending
-  4  some hosts could not be observed (each listed once with the reason); --allow-partial plans anyway
+  4  some hosts could not be observed (each listed once with the reason); --allow-partial plans anyway;
+     with --against status: the status branch cannot be read (status-unreadable), is older than
+     --max-age (status-stale), or does not describe a host of cluster.yaml
+
+--against status plans against the cluster as the status branch recorded it: read access to the
+repository is all it needs (no Docker credentials), and it is as fresh as the last status commit,
+whose time and age every format states (JSON: observed_from).
 
 A partial plan (--allow-partial) says so first in every format ("partial": true in JSON).`;
 
@@ -92,6 +107,17 @@ export function registerPlan(program: Command): void {
       "--comments-dir <dir>",
       "with --format markdown: also write each pull request comment to DIR/plan-1.md, plan-2.md, ... (a long plan is split under 65,536 characters)",
     )
+    .addOption(
+      new Option("--against <what>", "observe the live hosts, or read the cluster from the status branch")
+        .choices(["live", "status"])
+        .default("live"),
+    )
+    .option(
+      "--repository <url|path>",
+      "with --against status: the repository holding the status branch (default: --config's)",
+    )
+    .option("--status-branch <branch>", "with --against status: the status branch (default: --config's)")
+    .option("--max-age <duration>", "with --against status: exit 4 when the status commit is older than this")
     .addHelpText("after", HELP)
     .action(async (dir: string | undefined, options: PlanCommandOptions) => {
       process.exitCode = await planCommand(dir, options);
@@ -149,12 +175,14 @@ async function planAgainstHosts(
   // Unobserved hosts are this command's output, listed once; the log stays quiet about them.
   const quiet = log.child({}, { level: "silent" });
   const drivers = dockerDrivers(config ?? defaultsConfig(io.cwd), secrets, quiet);
-  const p = await preview({
-    desired: await digested(desired.state, secrets, io),
-    drivers,
-    logger: quiet,
-    time: systemTime,
-  });
+  const state = await digested(desired.state, secrets, io);
+  let observedFrom: PlanReport["observed_from"];
+  let p: Preview;
+  if (options.against === "status") {
+    const recorded = await fromStatus(state, options, { io, format, configNotes });
+    if (typeof recorded === "number") return recorded;
+    ({ preview: p, observedFrom } = recorded);
+  } else p = await preview({ desired: state, drivers, logger: quiet, time: systemTime });
   // Once per host, by name, without the host name the driver's message starts with.
   const unobserved = new Map(
     [...p.observation.errors]
@@ -189,12 +217,22 @@ async function planAgainstHosts(
     summary: withConflicts(explain(p.plan, p.placement), p.portConflicts).split("\n")[0] ?? "",
     portConflicts: p.portConflicts,
   });
-  const report = { ...planned, warnings: [...planned.warnings, ...configNotes] };
+  const report: PlanReport = {
+    ...planned,
+    ...(observedFrom !== undefined ? { observed_from: observedFrom } : {}),
+    warnings: [...planned.warnings, ...configNotes],
+  };
   if (format === "json") io.out(json(report));
   else {
     printWarnings(desired.warnings, io);
     if (format === "markdown") {
-      const comments = renderComments(report);
+      const comments = renderComments(report, {
+        ...(observedFrom !== undefined
+          ? {
+              against: `the status branch as of ${observedFrom.status_commit.slice(0, 12)} (${observedFrom.status_time}, ${observedFrom.age_seconds}s old; as fresh as that commit, not the live hosts)`,
+            }
+          : {}),
+      });
       io.out(comments.join("\n"));
       if (options.commentsDir !== undefined)
         await writeComments(resolve(io.cwd, options.commentsDir), comments);
@@ -280,6 +318,68 @@ async function desiredState(
     stateAt: (c) => source.stateAt(c),
     message: snap.desired.message,
   };
+}
+
+/**
+ * The cluster as the status branch last recorded it, instead of the live hosts. Unreadable or
+ * stale status, or a host status does not describe, is exit 4 as an unobserved host is.
+ */
+async function fromStatus(
+  desired: DesiredState,
+  options: PlanCommandOptions,
+  { io, format, configNotes }: Output,
+): Promise<{ preview: Preview; observedFrom: NonNullable<PlanReport["observed_from"]> } | number> {
+  const unreadable = (code: "status-unreadable" | "status-stale", message: string): number => {
+    if (format === "json")
+      io.out(json(failure({ errors: [cliError(code, message)], warnings: configNotes })));
+    io.err(`gitfleet plan: ${message}\n`);
+    return EXIT_UNOBSERVED;
+  };
+  const maxAge = options.maxAge === undefined ? undefined : parseDuration(options.maxAge);
+  if (maxAge !== undefined && !maxAge.ok) {
+    io.err(`gitfleet plan: --max-age ${options.maxAge}: ${maxAge.reason}\n`);
+    return EXIT_USAGE;
+  }
+  let reader: StatusBranchReader;
+  try {
+    reader = await StatusBranchReader.open(options, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return unreadable("status-unreadable", `cannot read the status branch: ${(err as Error).message}`);
+  }
+  try {
+    let read;
+    try {
+      read = await reader.read();
+    } catch (err) {
+      return unreadable("status-unreadable", `cannot read ${reader.where}: ${(err as Error).message}`);
+    }
+    if (read?.view === undefined)
+      return unreadable("status-unreadable", `no status on ${reader.where}: has the operator written any?`);
+    const ageMs = Math.max(0, Date.now() - read.timestamp);
+    if (maxAge?.ok === true && ageMs > maxAge.value)
+      return unreadable(
+        "status-stale",
+        `the status commit ${read.commit.slice(0, 12)} is ${Math.round(ageMs / 1000)}s old (more than --max-age ${options.maxAge})`,
+      );
+    const recorded = observedFromStatus(desired, read.view);
+    const observation = {
+      cluster: recorded.cluster,
+      fresh: new Set(recorded.cluster.hosts.map((h) => h.name)),
+      errors: recorded.unobserved,
+    };
+    return {
+      preview: previewObserved(desired, observation, Date.now()),
+      observedFrom: {
+        source: "status",
+        status_commit: read.commit,
+        status_time: isoTime(read.timestamp),
+        age_seconds: Math.round(ageMs / 1000),
+      },
+    };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Ports the edges cannot serve are named: "No changes" would say the cluster matches the spec. */

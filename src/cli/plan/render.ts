@@ -7,6 +7,13 @@ import type { PlanReport, ServiceReport, TaskReport } from "./report.js";
 
 export function renderText(r: PlanReport): string {
   const out: string[] = [];
+  if (r.observed_from !== undefined) {
+    const o = r.observed_from;
+    out.push(
+      `Planned against the status branch as of ${o.status_commit.slice(0, 12)} (${o.status_time}, ${o.age_seconds}s old), not the live hosts: as fresh as that commit.`,
+      "",
+    );
+  }
   if (r.partial) {
     out.push("PARTIAL PLAN: these hosts were not observed; nothing is planned on them:");
     for (const h of r.unobserved_hosts) out.push(`  ${h.host}: ${h.error}`);

@@ -51,6 +51,13 @@ export interface PlanReport {
   readonly format_version: number;
   /** Some hosts could not be observed (only with --allow-partial): nothing is planned on them. */
   readonly partial: boolean;
+  /** --against status: the cluster as the status branch recorded it, as fresh as that commit. */
+  readonly observed_from?: {
+    readonly source: "status";
+    readonly status_commit: string;
+    readonly status_time: string;
+    readonly age_seconds: number;
+  };
   /** Work the operator would do now (create, update, move, restart, remove). */
   readonly changes: boolean;
   readonly unobserved_hosts: readonly UnobservedHost[];

@@ -290,6 +290,10 @@ describe("render: service files", () => {
       restarts: 3,
       spec_hash: web.specHash.slice(0, 8),
       commit: replicas[0]!.commit.slice(0, 12),
+      // In full too, for plan --against status.
+      spec_hash_full: web.specHash,
+      commit_full: replicas[0]!.commit,
+      created: "2023-11-14T22:13:20Z",
     });
     expect(rs[1]).toMatchObject({ state: "exited", exit_code: 2 });
     expect((s["events"] as Doc[]).map((e) => e["kind"])).toEqual(["restarted", "created"]);

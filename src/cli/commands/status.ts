@@ -1,0 +1,113 @@
+// `gitfleet status`: the cluster as the operator last committed it to the
+// status branch, as terminal tables (or --json). It reads the status branch
+// only, never the Docker hosts: it needs read access to the repository and
+// no Docker credentials, so it works from CI and laptops alike. It is as fresh
+// as the last status commit (the operator commits when something changed, at
+// most every 5 s), and says how old that commit is.
+
+import type { Command } from "commander";
+import { ConfigError } from "../../config/index.js";
+import { isoTime } from "../../status/format.js";
+import { parseDuration } from "../../spec/units.js";
+import { cliError, configErrors, type Diagnostic } from "../diagnostics.js";
+import { EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
+import { processIo, type CommandIo } from "../io.js";
+import { age, statusBranchOptions, StatusBranchReader, type StatusBranchOptions } from "../status-branch.js";
+import { json, statusDoc, VERBS_FORMAT_VERSION } from "../verbs/status-doc.js";
+import { renderStatusTable } from "../verbs/status-table.js";
+
+export interface StatusCommandOptions extends StatusBranchOptions {
+  readonly json?: boolean;
+  readonly maxAge?: string;
+}
+
+const HELP = `
+Reads the status branch only (never the Docker hosts): as fresh as the last status commit, whose
+time and age are printed first.
+
+Exit codes:
+  0  status read and shown (whatever the cluster's sync state)
+  2  bad usage, or the configuration cannot be read
+  4  the status branch cannot be read or does not exist (status-unreadable), or it is older
+     than --max-age (status-stale)`;
+
+export function registerStatus(program: Command): void {
+  statusBranchOptions(
+    program.command("status").description("show the cluster as the status branch records it (read-only)"),
+  )
+    .option("--json", "one JSON document on stdout")
+    .option("--max-age <duration>", "exit 4 when the status commit is older than this (e.g. 10m)")
+    .addHelpText("after", HELP)
+    .action(async (options: StatusCommandOptions) => {
+      process.exitCode = await statusCommand(options);
+    });
+}
+
+export async function statusCommand(
+  options: StatusCommandOptions,
+  io: CommandIo = processIo,
+  now: () => number = Date.now,
+): Promise<number> {
+  const fail = (code: number, errors: Diagnostic[], text: string): number => {
+    if (options.json === true) io.out(json({ format_version: VERBS_FORMAT_VERSION, errors }));
+    io.err(`gitfleet status: ${text}\n`);
+    return code;
+  };
+  const maxAge = options.maxAge === undefined ? undefined : parseDuration(options.maxAge);
+  if (maxAge !== undefined && !maxAge.ok)
+    return fail(EXIT_USAGE, [], `--max-age ${options.maxAge}: ${maxAge.reason}`);
+  let reader: StatusBranchReader;
+  try {
+    reader = await StatusBranchReader.open(options, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return fail(EXIT_USAGE, configErrors(err), `invalid configuration:\n${err.message}`);
+    const message = `cannot read the status branch: ${(err as Error).message}`;
+    return fail(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
+  }
+  try {
+    let read;
+    try {
+      read = await reader.read();
+    } catch (err) {
+      const message = `cannot read ${reader.where}: ${(err as Error).message}`;
+      return fail(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
+    }
+    if (read === undefined || read.view === undefined) {
+      const message = `no status on ${reader.where} (is the operator running and writing status there?)`;
+      return fail(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
+    }
+    const ageMs = now() - read.timestamp;
+    const source = {
+      commit: read.commit,
+      time: isoTime(read.timestamp),
+      age_seconds: Math.round(ageMs / 1000),
+    };
+    if (maxAge?.ok === true && ageMs > maxAge.value) {
+      const message = `the status commit ${read.commit.slice(0, 12)} is ${age(ageMs)} old (more than --max-age ${options.maxAge})`;
+      return fail(EXIT_UNOBSERVED, [cliError("status-stale", message)], message);
+    }
+    if (options.json === true)
+      io.out(
+        json({
+          format_version: VERBS_FORMAT_VERSION,
+          status_commit: source,
+          ...statusDoc(read.view),
+          errors: [],
+        }),
+      );
+    else
+      io.out(
+        renderStatusTable({
+          view: read.view,
+          statusCommit: read.commit,
+          statusTime: source.time,
+          age: age(ageMs),
+          where: reader.where,
+        }),
+      );
+    return EXIT_OK;
+  } finally {
+    await reader.close();
+  }
+}
