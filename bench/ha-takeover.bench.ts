@@ -137,6 +137,8 @@ async function drills(ctx: BenchContext): Promise<Map<DrillName, Sample[]>> {
     ctx.log(`status commits: ${seen.length}, epochs ${new Set(seen).size}, never back: ${back < 0}`);
   } finally {
     for (const g of group) await g.stop().catch(() => undefined);
+    // The proxies' listeners would keep this process (and the test bed lock) alive.
+    for (const g of group) for (const p of g.proxies) await p.close().catch(() => undefined);
     await world?.close();
     await etcd?.stop();
     await resetTestbed();
