@@ -20,6 +20,7 @@ import { ensureLabelKey } from "../adapters/system/label-key.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
 import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
 import type { SecretStore } from "../ports/index.js";
+import { ControllerError } from "../ports/host.js";
 import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
 import { fileHostBook } from "../adapters/system/host-book.js";
 import { endpointAllowed } from "../model/ceiling.js";
@@ -66,6 +67,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     repository,
     branch: config.status.branch,
     cacheDir: config.workDir,
+    logger: o.logger,
   });
   const triggers: Trigger[] =
     o.once === true ? [] : [cronTrigger(config.poll), ...webhookTrigger(config, o.logger)];
@@ -79,7 +81,8 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
           time: systemTime,
           secrets,
           operator: () => {
-            if (built.operator === undefined) throw new Error("the operator is not built yet");
+            if (built.operator === undefined)
+              throw new ControllerError("internal", "the operator is not built yet");
             return built.operator;
           },
         });
@@ -205,6 +208,7 @@ function webhookTrigger(config: OperatorConfig, logger: Logger): Trigger[] {
         server = new WebhookServer({
           secret,
           onPush: () => markDue("webhook"),
+          logger,
           host: hook.listen.host,
           port: hook.listen.port,
         });

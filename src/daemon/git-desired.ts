@@ -5,10 +5,9 @@
 // through here.
 
 import { GitCommitSource, type GitSourceOptions } from "../adapters/git/commit-source.js";
-import { log } from "../adapters/system/log.js";
 import { IsolatedSpecLoader } from "../adapters/system/isolated-loader.js";
 import { DesiredLoader } from "../desired/load-desired.js";
-import type { Logger, SpecLoadFn } from "../ports/index.js";
+import { silentLogger, type Logger, type SpecLoadFn } from "../ports/index.js";
 import type { LoadOptions } from "../spec/index.js";
 
 export interface GitDesiredOptions extends Omit<GitSourceOptions, "limits"> {
@@ -67,5 +66,5 @@ export async function openGitDesired(options: GitDesiredOptions): Promise<GitDes
       : undefined;
   const load: SpecLoadFn =
     loadSpec ?? ((files, blobIds) => (loader as IsolatedSpecLoader).load(files, blobIds));
-  return new GitDesired(commits, loader, load, options.logger ?? log);
+  return new GitDesired(commits, loader, load, options.logger ?? silentLogger);
 }

@@ -17,9 +17,10 @@ import { DEFAULT_VOLUME_HELPER_IMAGE, volumeName } from "../model/volumes.js";
 import type { DataMove, Placement } from "../schedule/types.js";
 import type { EventSink } from "../report/events.js";
 import { raceDown } from "../observe/fenced-driver.js";
+import { withTimeout } from "../observe/observer.js";
 import type { Fleet } from "../observe/fleet.js";
 import type { HostHealth } from "../observe/host-health.js";
-import { errorMessage, type HostDriver } from "../ports/host.js";
+import { ControllerError, errorMessage, type HostDriver } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
 import type { VolumeHelperPort, VolumeManifest, VolumePort } from "../ports/volumes.js";
 
@@ -130,20 +131,14 @@ export class DataMover {
   /** Abandons the step at once when either host is declared down meanwhile, or past the deadline. */
   private async guard<T>(move: DataMove, p: Promise<T>): Promise<T> {
     const now = this.o.time.now();
-    const stop = new AbortController();
-    const deadline = this.o.time.sleep(this.timeout, stop.signal).then(() => {
-      if (!stop.signal.aborted) throw new Error(`not done within ${this.timeout} ms`);
-      return undefined as never;
-    });
     const toDown = raceDown(p, this.o.health.downSignal(move.to, now), move.to);
-    try {
-      return await Promise.race([
-        raceDown(toDown, this.o.health.downSignal(move.from, now), move.from),
-        deadline,
-      ]);
-    } finally {
-      stop.abort();
-    }
+    const fromDown = raceDown(toDown, this.o.health.downSignal(move.from, now), move.from);
+    return withTimeout(
+      fromDown,
+      this.timeout,
+      this.o.time,
+      () => new ControllerError("data-move-timeout", `not done within ${this.timeout} ms`),
+    );
   }
 
   private async restart(from: HostDriver, stopped: readonly ObservedReplica[]): Promise<void> {
@@ -220,7 +215,8 @@ export async function copyVolume(c: CopyRequest): Promise<VolumeManifest> {
     await dst.extract(await src.archive());
     const after = await dst.manifest();
     if (after.sha256 !== before.sha256 || after.bytes !== before.bytes || after.files !== before.files) {
-      throw new Error(
+      throw new ControllerError(
+        "data-copy-mismatch",
         `copy of ${c.source} does not match: ${before.bytes} bytes / ${before.files} files / ${before.sha256.slice(0, 12)} ` +
           `on ${c.move.from}, ${after.bytes} / ${after.files} / ${after.sha256.slice(0, 12)} on ${c.move.to}`,
       );

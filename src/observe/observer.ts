@@ -124,10 +124,20 @@ export class Observer {
   }
 }
 
-export async function withTimeout<T>(p: Promise<T>, ms: number, time: Time, message: string): Promise<T> {
+/**
+ * `p`, or an error after `ms` by the injected clock: `host-unreachable` with `message`, or the
+ * error `error` makes. The one deadline of the effects side (observe, edge step, data moves).
+ */
+export async function withTimeout<T>(
+  p: Promise<T>,
+  ms: number,
+  time: Time,
+  error: string | (() => Error),
+): Promise<T> {
   const stop = new AbortController();
   const timeout = time.sleep(ms, stop.signal).then(() => {
-    if (!stop.signal.aborted) throw new ControllerError("host-unreachable", message);
+    if (!stop.signal.aborted)
+      throw typeof error === "string" ? new ControllerError("host-unreachable", error) : error();
     return undefined as never;
   });
   try {

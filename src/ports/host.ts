@@ -101,7 +101,12 @@ export type ControllerErrorCode =
   | "image-pull-failed" // the image of a new container could not be pulled on its host
   | "not-healthy" // wait-healthy: exited, unhealthy, gone, or timed out
   | "cancelled"
-  | "fenced"; // this process lost the leader's lease (standby operators): it makes no call to a host
+  | "fenced" // this process lost the leader's lease (standby operators): it makes no call to a host
+  | "edge-timeout" // one host's edge step did not finish within its deadline
+  | "data-move-timeout" // a volume copy did not finish within its deadline
+  | "data-copy-mismatch" // a volume copy does not verify (bytes, files, checksum)
+  | "lock-lost" // the cluster lock's record changed hands while it was being taken
+  | "internal"; // a broken invariant of gitfleet itself (a bug)
 
 export class ControllerError extends Error {
   constructor(

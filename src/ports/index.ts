@@ -7,3 +7,4 @@ export type * from "./git.js";
 export type * from "./secrets.js";
 export type { Clock, Time } from "./time.js";
 export type { Logger, LogFn } from "./logger.js";
+export { silentLogger } from "./logger.js";

@@ -15,3 +15,8 @@ export interface Logger {
   info: LogFn;
   debug: LogFn;
 }
+
+const quiet: LogFn = () => undefined;
+
+/** A logger that drops everything: the default of adapters built without one (tests). */
+export const silentLogger: Logger = { error: quiet, warn: quiet, info: quiet, debug: quiet };

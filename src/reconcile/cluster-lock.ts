@@ -9,7 +9,7 @@
 
 import type { Logger } from "../ports/logger.js";
 import type { LockIdentity, LockLease, LockRecord } from "../model/lock.js";
-import { errorMessage, type HostLock } from "../ports/host.js";
+import { ControllerError, errorMessage, type HostLock } from "../ports/host.js";
 import { withTimeout } from "../observe/observer.js";
 import type { Time } from "../ports/time.js";
 
@@ -199,7 +199,8 @@ export class ClusterLock {
       await h.lock.remove(record.id); // by id: a newer holder's record is never removed
       record = undefined;
     }
-    if (record === undefined) throw new Error(`${h.name}: the cluster lock changed hands while being taken`);
+    if (record === undefined)
+      throw new ControllerError("lock-lost", `${h.name}: the cluster lock changed hands while being taken`);
     return this.foreign(h.name, record);
   }
 

@@ -6,6 +6,7 @@
 // Lanes keep slow work from starving quick work on the same host: four stops
 // waiting out their grace periods must not delay a heartbeat or a list.
 
+import { systemTime } from "../system/clock.js";
 import type { Logger } from "pino";
 import { backoffDelay } from "../../model/backoff.js";
 import { DockerError, toDockerError } from "./errors.js";
@@ -68,7 +69,7 @@ export class HostCaller {
         if (!error.transient || n >= retries) throw error;
         const delay = backoffDelay(n + 1, { baseMs: this.policy.backoffMs, maxMs: 10_000 }, Math.random);
         this.logger.warn({ host: this.host, op, code: error.code, attempt: n + 1, delay }, "retrying");
-        await sleep(delay);
+        await systemTime.sleep(delay);
       }
     }
   }
@@ -102,8 +103,4 @@ export class HostCaller {
       release?.();
     }
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,8 +5,7 @@
 import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { ContainerInfo } from "dockerode";
-import type { Logger } from "pino";
-import { log as rootLog } from "../system/log.js";
+import { pino, type Logger } from "pino";
 import { LABELS, portKey } from "../../model/observed.js";
 import type { ForeignPort, ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";
@@ -96,7 +95,8 @@ export class DockerHost {
   /** Builds the clients (reading TLS material from the secret store); does not contact the host. */
   static async create(opts: DockerHostOptions): Promise<DockerHost> {
     const conn = await connectionOptions(opts, opts.secrets);
-    const logger = (opts.logger ?? rootLog).child({ host: opts.name });
+    // Without one (tests), a silent logger: the process passes its own.
+    const logger = (opts.logger ?? pino({ level: "silent" })).child({ host: opts.name });
     const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
     const policy = { timeoutMs: callTimeoutMs, retries: opts.retries ?? 2, backoffMs: opts.backoffMs ?? 200 };
     const ctx: HostContext = {

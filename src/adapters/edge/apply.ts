@@ -4,7 +4,7 @@
 // marker untouched, so the next pass tries again.
 
 import { createHash } from "node:crypto";
-import { log } from "../system/log.js";
+import { silentLogger, type Logger } from "../../ports/logger.js";
 import { EdgeError } from "./errors.js";
 import type { EdgeTarget } from "../../ports/edge.js";
 
@@ -23,7 +23,11 @@ export function configHash(config: string): string {
   return createHash("sha256").update(config, "utf8").digest("hex");
 }
 
-export async function applyEdgeConfig(target: EdgeTarget, config: string): Promise<ApplyResult> {
+export async function applyEdgeConfig(
+  target: EdgeTarget,
+  config: string,
+  logger: Logger = silentLogger,
+): Promise<ApplyResult> {
   const hash = configHash(config);
   if ((await target.appliedHash()) === hash) return { outcome: "unchanged", hash, warnings: [] };
   const checked = await target.check(config);
@@ -41,7 +45,7 @@ export async function applyEdgeConfig(target: EdgeTarget, config: string): Promi
     outcome = "written";
   }
   await target.markApplied(hash);
-  log.info(
+  logger.info(
     { edge: target.name, outcome, hash: hash.slice(0, 12), warnings: checked.warnings.length },
     "edge configuration applied",
   );

@@ -9,6 +9,7 @@
 // reached through the master (`@1 <command>`), so no unix-socket client is
 // needed in the image.
 
+import { systemTime } from "../system/clock.js";
 import type Docker from "dockerode";
 import { parseCheckOutput, type CheckResult } from "./check.js";
 import { EdgeError } from "./errors.js";
@@ -24,8 +25,6 @@ const CANDIDATE = "candidate.cfg";
 const MARKER = "haproxy.cfg.applied";
 /** Loopback of the edge container, on a port the spec loader keeps services off. */
 export const MASTER_CLI = { address: "127.0.0.1", port: EDGE_RESERVED_PORTS[0] ?? 65001 } as const;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function putFile(docker: Docker, container: string, name: string, text: string): Promise<void> {
   await docker.getContainer(container).putArchive(singleFileTar(name, text), { path: EDGE_CONFIG_DIR });
@@ -79,7 +78,7 @@ export function containerEdgeTarget(
         if (after !== undefined && after.reloads > before.reloads && fresh.length > 0) return;
         if (Date.now() > deadline)
           throw new EdgeError("edge-timeout", `${host}: reload not confirmed within ${timeoutMs} ms`);
-        await sleep(100);
+        await systemTime.sleep(100);
       }
     },
     markApplied: (hash: string) => putFile(docker, container, MARKER, `${hash}\n`),

@@ -226,7 +226,7 @@ export class DockerEdgeHost implements EdgeHost {
       }
       const before = Date.now();
       const target = containerEdgeTarget(this.o.docker, this.o.host, name, this.o.timeoutMs);
-      const applied = await applyEdgeConfig(target, config).catch(async (err: unknown) => {
+      const applied = await applyEdgeConfig(target, config, this.o.logger).catch(async (err: unknown) => {
         // The old workers keep serving; the log says whether a listener could not be bound.
         if (part === "ingress" && err instanceof EdgeError && err.code === "edge-reload-failed")
           await this.learnUnbindable(name, before);

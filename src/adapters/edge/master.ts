@@ -5,6 +5,7 @@
 // success is read from `show proc`: the reload counter moves, the failed
 // counter does not, and a new worker is listed.
 
+import { systemTime } from "../system/clock.js";
 import { parseShowProc, type ProcInfo } from "../../edge/runtime-parse.js";
 import { EdgeError } from "./errors.js";
 import { socketCommand } from "./socket-cli.js";
@@ -16,8 +17,6 @@ export async function showProc(masterSocket: string, timeoutMs = 5000): Promise<
     throw new EdgeError("edge-socket", `${masterSocket}: unexpected "show proc" answer`, { detail: text });
   return info;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface ReloadResult {
   readonly before: ProcInfo;
@@ -49,6 +48,6 @@ export async function reloadViaMaster(
     if (after !== undefined && after.reloads > before.reloads && fresh.length > 0) return { before, after };
     if (Date.now() > deadline)
       throw new EdgeError("edge-timeout", `${masterSocket}: reload not confirmed within ${timeoutMs} ms`);
-    await sleep(50);
+    await systemTime.sleep(50);
   }
 }

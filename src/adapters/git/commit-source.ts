@@ -19,9 +19,9 @@ import type {
   Logger,
   RejectedCommit,
 } from "../../ports/index.js";
+import { silentLogger } from "../../ports/logger.js";
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "../../spec/index.js";
 import { systemClock } from "../system/clock.js";
-import { log } from "../system/log.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { rewindRejection } from "./history.js";
 import { effectiveCommit, readCommitDetails } from "./commits.js";
@@ -69,7 +69,7 @@ export interface GitSourceOptions {
    * Never with signature verification: a rewind is then always refused.
    */
   readonly allowForcePush?: boolean;
-  /** Default: the process's logger. */
+  /** Default: silent (the process passes its own). */
   readonly logger?: Logger;
 }
 
@@ -112,7 +112,7 @@ export class GitCommitSource implements CommitSource {
     private readonly verifier: CommitSignatureVerifier | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.log = options.logger ?? log;
+    this.log = options.logger ?? silentLogger;
     this.warnings = new WarnThrottle(DEFAULT_WARN_EVERY_MS, () => this.clock.now());
     this.limits = options.limits ?? DEFAULT_SPEC_LIMITS;
     this.reader = new SpecTreeReader(remote, this.limits);

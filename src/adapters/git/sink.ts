@@ -17,7 +17,7 @@
 import path from "node:path";
 import git from "isomorphic-git";
 import { systemClock } from "../system/clock.js";
-import { log } from "../system/log.js";
+import { silentLogger, type Logger } from "../../ports/logger.js";
 import { WarnThrottle } from "../../log-throttle.js";
 import type { Clock, StatusSink, StatusWriteResult } from "../../ports/index.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
@@ -50,6 +50,8 @@ export interface GitStatusSinkOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Rewrite the cache as the tip's objects after this many pushes (default 50). */
   readonly compactEvery?: number;
+  /** Default: silent (the process passes its own). */
+  readonly logger?: Logger;
 }
 
 export const DEFAULT_COMPACT_EVERY = 50;
@@ -75,11 +77,13 @@ export class GitStatusSink implements StatusSink {
   /** Ids of the objects of the last status tree (only in a cache this process owns). */
   private readonly objects: StatusObjects | undefined;
   private pushes = 0;
+  private readonly log: Logger;
 
   private constructor(
     private readonly remote: GitRemote,
     private readonly options: GitStatusSinkOptions,
   ) {
+    this.log = options.logger ?? silentLogger;
     this.remoteRef = `refs/heads/${options.branch ?? DEFAULT_STATUS_BRANCH}`;
     this.objects = remote.ownsCache ? new StatusObjects() : undefined;
   }
@@ -179,7 +183,7 @@ export class GitStatusSink implements StatusSink {
           return { committed: false, pushed: false, ...(commit ? { commit } : {}) };
         }
         this.warnings.clear("push");
-        log.info({ commit, branch: this.remoteRef }, "git: status pushed");
+        this.log.info({ commit, branch: this.remoteRef }, "git: status pushed");
         await this.compactNow(commit);
         return { committed: true, commit, pushed: true };
       } catch (err) {
@@ -192,7 +196,7 @@ export class GitStatusSink implements StatusSink {
         }
         if (error.code !== "git-push-rejected" || attempt >= attempts) {
           this.warnings.warn(
-            log,
+            this.log,
             "push",
             { code: error.code, attempt },
             `git: status not pushed: ${error.message}`,
@@ -200,7 +204,7 @@ export class GitStatusSink implements StatusSink {
           return { committed: false, pushed: false, error: `${error.code}: ${error.message}` };
         }
         const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000, ...this.options.backoff });
-        log.info(
+        this.log.info(
           { attempt, delay },
           "git: status push rejected (someone else pushed); rebasing and retrying",
         );
@@ -217,12 +221,12 @@ export class GitStatusSink implements StatusSink {
     try {
       const result = await compactToTip(this.remote, tip, [LOCAL_REF]);
       this.objects?.keepOnly(result.kept);
-      log.debug(
+      this.log.debug(
         { kept: result.kept.size, loose: result.looseRemoved, packs: result.packsRemoved },
         "git: status cache compacted",
       );
     } catch (err) {
-      log.warn({ err: String(err) }, "git: status cache not compacted (it only grows meanwhile)");
+      this.log.warn({ err: String(err) }, "git: status cache not compacted (it only grows meanwhile)");
     }
   }
 

@@ -6,7 +6,7 @@
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { log } from "../system/log.js";
+import { silentLogger, type Logger } from "../../ports/logger.js";
 import { verifyWebhook } from "./webhook-auth.js";
 
 export interface WebhookServerOptions {
@@ -14,6 +14,8 @@ export interface WebhookServerOptions {
   readonly secret: string;
   /** Marks a sync as due. Must not block: it is called on the request path. */
   readonly onPush: () => void;
+  /** Default: silent (the process passes its own). */
+  readonly logger?: Logger;
   /** Listen address (default 127.0.0.1) and port (default 0: any free port). */
   readonly host?: string;
   readonly port?: number;
@@ -82,7 +84,10 @@ export class WebhookServer {
       if (refused) return;
       const verdict = verifyWebhook(this.options.secret, req.headers, Buffer.concat(chunks));
       if (!verdict.ok) {
-        log.warn({ reason: verdict.reason, remote: req.socket.remoteAddress }, "webhook: refused");
+        (this.options.logger ?? silentLogger).warn(
+          { reason: verdict.reason, remote: req.socket.remoteAddress },
+          "webhook: refused",
+        );
         return reply(res, 401, { error: verdict.reason });
       }
       const event =

@@ -290,7 +290,10 @@ async function desiredState(
     const reference =
       source !== undefined && config !== undefined ? (await source.poll()).desired?.state : undefined;
     const history =
-      source ?? (await openGitDesired({ repository: { path: resolve(io.cwd, dir) } }).catch(() => undefined));
+      source ??
+      (await openGitDesired({ repository: { path: resolve(io.cwd, dir) }, logger: log }).catch(
+        () => undefined,
+      ));
     return {
       state: result.state,
       warnings: result.warnings ?? [],
@@ -394,6 +397,7 @@ export function withConflicts(text: string, conflicts: readonly PortConflict[]):
 async function openSource(config: OperatorConfig | undefined, cacheDir: string): Promise<GitDesired> {
   if (config === undefined) throw new Error("no configuration");
   return openGitDesired({
+    logger: log,
     repository: repositoryOf(config),
     ref: refOf(config.repository.ref),
     cacheDir,

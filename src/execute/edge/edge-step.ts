@@ -52,6 +52,7 @@ export class EdgeStep {
           return edge && fencedCalls(edge, health.downSignal(h, time.now()), h);
         },
         logger,
+        { time },
       );
     const result = this.queue.then(run, run).then((r) => {
       this.o.onResult(r);

@@ -14,6 +14,7 @@
 // the next pass (the applied-config marker makes a retry cheap).
 
 import type { Logger } from "../../ports/logger.js";
+import type { Time } from "../../ports/time.js";
 import {
   edgeAliases,
   edgeShape,
@@ -29,8 +30,12 @@ import type { ForeignPort, ObservedHost, ObservedReplica } from "../../model/obs
 import type { DesiredState, HostSpec, ServiceSpec } from "../../model/spec.js";
 import type { EndpointInput } from "../../status/index.js";
 import type { EdgeHost, EdgeOutcome, EdgeWant } from "../../ports/edge.js";
-import { errorCode } from "../../ports/host.js";
+import { ControllerError, errorCode } from "../../ports/host.js";
+import { withTimeout } from "../../observe/observer.js";
 import { serviceEndpoints } from "../../report/edge-endpoints.js";
+
+/** How long one host's edge step may take before the pass gives up on it (retried next pass). */
+export const EDGE_STEP_DEADLINE_MS = 20_000;
 
 export interface EdgePassInput {
   readonly desired: DesiredState;
@@ -102,7 +107,7 @@ class PassEdges {
 
   planFor(name: string, held?: (host: string) => readonly ForeignPort[]): EdgePlan {
     const h = this.specs.get(name);
-    if (h === undefined) throw new Error(`no edge plan for ${name}`);
+    if (h === undefined) throw new ControllerError("internal", `no edge plan for ${name}`);
     const foreignPorts = this.foreignPorts(name, held);
     return this.fleet.planFor({
       host: { name: h.name, address: h.address },
@@ -178,8 +183,13 @@ export async function reconcileEdges(
   input: EdgePassInput,
   edgeOf: (host: string) => EdgeHost | undefined,
   logger: Logger,
-  deadlineMs = 20_000,
+  /**
+   * Each host's edge step gives up after `ms` (default 20 s), timed by the injected clock.
+   * Without a clock (unit tests of what is planned) no deadline applies.
+   */
+  deadline?: { readonly time: Time; readonly ms?: number },
 ): Promise<EdgePassResult> {
+  const deadlineMs = deadline?.ms ?? EDGE_STEP_DEADLINE_MS;
   const heldOf = (h: string): readonly ForeignPort[] => edgeOf(h)?.heldPorts?.() ?? [];
   const planner = new PassEdges(input);
   const outcomes = new Map<string, EdgeOutcome>();
@@ -228,20 +238,18 @@ export async function reconcileEdges(
           return edge.ensure(want(), mayDisrupt);
         }
       };
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`edge step timed out after ${deadlineMs} ms`)), deadlineMs);
-      });
+      const timedOut = (): Error =>
+        new ControllerError("edge-timeout", `edge step timed out after ${deadlineMs} ms`);
       try {
-        const outcome = await Promise.race([ensure(), deadline]);
+        const outcome = await (deadline === undefined
+          ? ensure()
+          : withTimeout(ensure(), deadlineMs, deadline.time, timedOut));
         outcomes.set(h.name, outcome);
         if (outcome !== "unchanged") logger.debug({ host: h.name, outcome }, "edge updated");
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         errors.set(h.name, message);
         logger.warn({ host: h.name, err: message }, "edge not updated; retrying next pass");
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
