@@ -9,7 +9,7 @@ export function publishedWebYaml(image = "gitfleet/web:1"): string {
 name: web
 image: ${image}
 ports: [{target: 8080, published: ${INGRESS_PORT}}]
-healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 1s, retries: 2}
+healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 5s, retries: 3}
 deploy:
   replicas: 3
   placement: {preferences: [{spread: node.labels.zone}]}

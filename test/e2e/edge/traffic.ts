@@ -30,7 +30,8 @@ export interface StreamReport {
   readonly failed: number;
   /** First attempts that failed and succeeded on retry (reused keep-alive connection closed by a reload). */
   readonly retried: number;
-  readonly failures: readonly { readonly at: number; readonly error: string }[];
+  /** When each failed request was sent (startedAt) and when it was given up (at: after the client's 3 s timeout for a lost answer). */
+  readonly failures: readonly { readonly startedAt: number; readonly at: number; readonly error: string }[];
   readonly bodies: ReadonlyMap<string, number>;
   /** Successful requests that took longer than 500 ms: when each started, and how long it took. */
   readonly slow: readonly { readonly at: number; readonly ms: number }[];
@@ -42,7 +43,7 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
   let running = true;
   let ok = 0;
   let retried = 0;
-  const failures: { at: number; error: string }[] = [];
+  const failures: { startedAt: number; at: number; error: string }[] = [];
   const slow: { at: number; ms: number }[] = [];
   const bodies = new Map<string, number>();
   const attempt = async (): Promise<Answer> => {
@@ -64,7 +65,11 @@ export function steadyStream(url: string): { stop: () => Promise<StreamReport> }
           answer = await attempt();
           retried++;
         } catch (err) {
-          failures.push({ at: Date.now(), error: err instanceof Error ? err.message : String(err) });
+          failures.push({
+            startedAt: started,
+            at: Date.now(),
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       }
       if (answer !== undefined) {

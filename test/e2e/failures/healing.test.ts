@@ -30,7 +30,7 @@ function soloYaml(o: { image?: string; command?: string; order?: string } = {}):
 name: solo
 image: ${o.image ?? "gitfleet/web:1"}
 ${o.command !== undefined ? `command: ${o.command}\n` : ""}ports: [{target: 8080, published: ${PORT}}]
-healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 1s, retries: 2}
+healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 5s, retries: 3}
 deploy:
   replicas: 1
   update_config: {order: ${o.order ?? "stop-first"}, monitor: 2s}

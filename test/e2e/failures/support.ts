@@ -25,7 +25,7 @@ export function failureServices(): Record<string, string> {
 name: web
 image: gitfleet/web:1
 ports: [{target: 8080}]
-healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 1s, retries: 2}
+healthcheck: {test: ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"], interval: 1s, timeout: 5s, retries: 3}
 deploy:
   replicas: ${DESIRED["web"]}
   placement: {preferences: [{spread: node.labels.zone}]}

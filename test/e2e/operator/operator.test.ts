@@ -108,21 +108,36 @@ describe("gitfleet run on three Docker hosts", () => {
     );
   });
 
-  it("rolls back automatically when the new image cannot be pulled", async () => {
+  it("keeps every running replica when the new image cannot be pulled: image-pull-failed, no rollback", async () => {
+    // README, "Images before anything stops": a task whose image cannot be pulled does not
+    // start, nothing running is stopped, and the rollout is neither paused nor rolled back.
+    const missing = `${TESTBED.registry}/gitfleet/does-not-exist:1`;
     const before = ids(await managed("web"));
+    const logFrom = world.output.length;
     const commit = await world.push(
-      { "services/web.yaml": webYaml({ image: `${TESTBED.registry}/gitfleet/does-not-exist:1` }) },
+      { "services/web.yaml": webYaml({ image: missing }) },
       "web: broken image",
     );
     await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
     await waitFor(
-      "status rolled-back",
-      () => statusSays("status/services/web.yaml", "state: rolled-back"),
+      "status image-pull-failed",
+      () => statusSays("status/services/web.yaml", "state: image-pull-failed"),
       60_000,
     );
-    expect(await world.status("status/services/web.yaml")).toContain("kind: rolled-back");
+    const doc = parse(await world.status("status/services/web.yaml")) as {
+      image?: string;
+      waiting?: Array<{ reason?: string; image?: string }>;
+    };
+    expect(doc.image).toBe(missing);
+    expect(doc.waiting?.[0]).toMatchObject({ reason: "image-pull-failed", image: missing });
+    expect(await world.status("status/services/web.yaml")).not.toContain("rolled-back");
     expect(ids(await managed("web"))).toEqual(before);
-    expect(serving(await managed("web"))).toHaveLength(3);
+    const web = serving(await managed("web"));
+    expect(web.map((c) => c.image)).toEqual(["gitfleet/web:2", "gitfleet/web:2", "gitfleet/web:2"]);
+    await waitFor("STATUS.md naming both images", async () =>
+      (await world.status("STATUS.md")).includes(`${missing} (running gitfleet/web:2)`),
+    );
+    expect(world.output.slice(logFrom)).not.toMatch(/"msg":"web\/\d+ restarted/);
   });
 
   it("rolls back automatically when the new replicas fail their healthcheck", async () => {

@@ -15,7 +15,7 @@ export function webYaml(o: WebOptions = {}): string {
 name: web
 image: ${o.image ?? "gitfleet/web:1"}
 ports: [{target: 8080}]
-healthcheck: {test: ${test}, interval: 1s, timeout: 1s, retries: 2}
+healthcheck: {test: ${test}, interval: 1s, timeout: 5s, retries: 3}
 depends_on: [api]
 deploy:
   replicas: ${o.replicas ?? 3}
