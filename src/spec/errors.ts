@@ -39,6 +39,8 @@ export const SPEC_ERROR_CODES = [
   // meaning of one document
   "duplicate-key",
   "env-conflict",
+  "bare-environment",
+  "relative-bind-mount",
   "global-replicas",
   "duplicate-mount",
   "reservation-above-limit",

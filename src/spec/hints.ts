@@ -19,6 +19,11 @@ const DEF_HINTS: Readonly<Record<string, Hint>> = {
     what: "a valid DNS label",
     rule: 'use lowercase letters, digits and "-", starting with a letter, at most 63 characters',
   },
+  serviceRef: {
+    code: "invalid-name",
+    what: "a service name",
+    rule: 'use lowercase letters, digits, "_", "." and "-", starting with a letter or digit (a service of this file, or of services/)',
+  },
   image: {
     code: "schema",
     what: "a valid image reference",

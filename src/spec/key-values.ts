@@ -4,7 +4,7 @@
 
 import { nameOf, type Ctx } from "./context.js";
 import type { PathSegment } from "./positions.js";
-import type { KeyValues, Scalar } from "./raw.js";
+import type { EnvValue } from "./raw.js";
 
 export interface Entry {
   readonly key: string;
@@ -12,16 +12,25 @@ export interface Entry {
   /** Path of the entry: the key in map form, the list item in list form. */
   readonly path: readonly PathSegment[];
   readonly isKey: boolean;
+  /** Written without a value (`KEY` in a list, `KEY:` in a map): Compose takes it from the shell. */
+  readonly bare?: true;
 }
 
-export function keyValueEntries(ctx: Ctx, path: readonly PathSegment[], raw: KeyValues | undefined): Entry[] {
+type KeyValueInput = Readonly<Record<string, EnvValue>> | readonly string[];
+
+export function keyValueEntries(
+  ctx: Ctx,
+  path: readonly PathSegment[],
+  raw: KeyValueInput | undefined,
+): Entry[] {
   if (raw === undefined) return [];
   if (!isList(raw)) {
     return Object.entries(raw).map(([key, value]) => ({
       key,
-      value: scalar(value),
+      value: value === null ? "" : String(value),
       path: [...path, key],
       isKey: true,
+      ...(value === null && { bare: true as const }),
     }));
   }
   const entries: Entry[] = [];
@@ -35,7 +44,7 @@ export function keyValueEntries(ctx: Ctx, path: readonly PathSegment[], raw: Key
       ctx.problems.add(ctx.at(itemPath), "duplicate-key", `"${key}" is set twice in ${nameOf(ctx, path)}`);
     }
     seen.add(key);
-    entries.push({ key, value, path: itemPath, isKey: false });
+    entries.push({ key, value, path: itemPath, isKey: false, ...(eq < 0 && { bare: true as const }) });
   });
   return entries;
 }
@@ -46,10 +55,6 @@ export function toRecord(entries: readonly Entry[]): Record<string, string> {
   return out;
 }
 
-function isList(raw: KeyValues): raw is readonly string[] {
+function isList(raw: KeyValueInput): raw is readonly string[] {
   return Array.isArray(raw);
-}
-
-function scalar(v: Scalar): string {
-  return String(v);
 }

@@ -9,6 +9,7 @@
 // Entries not used by the last load are dropped: the cache holds about one
 // commit's documents.
 
+import type { EnvFromFiles } from "./compose/env-file.js";
 import type { LoadedService } from "./normalise-service.js";
 import type { VolumeDecl } from "../model/spec.js";
 import type { YamlDoc } from "./parse.js";
@@ -22,6 +23,8 @@ export interface FileEntry {
   /** A Compose file's services (scope of each view document) and named volumes. */
   readonly stackServices: readonly StackService[];
   readonly stackVolumes: Readonly<Record<string, VolumeDecl>>;
+  /** The env_file variables of each service document that names env files. */
+  readonly docEnv: ReadonlyMap<YamlDoc, EnvFromFiles>;
   readonly problems: ProblemLog["entries"];
 }
 

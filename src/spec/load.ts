@@ -8,17 +8,23 @@
 import { createHash } from "node:crypto";
 import { BASELINE_CEILING, type Ceiling } from "../model/ceiling.js";
 import type { LoadResult, RepoFile, RepoFiles, SourceRef, SpecError } from "../model/spec.js";
+import { readEnvFiles, type EnvFromFiles } from "./compose/env-file.js";
 import type { VariableLookup } from "./compose/interpolate.js";
 import { applyKeyFates } from "./compose/service-keys.js";
 import { DOT_ENV, redactValues, SpecVariables } from "./compose/variables.js";
 import { Problems } from "./errors.js";
 import type { Layer } from "./context.js";
-import { CLUSTER_FILE, selectSpecFiles, type SpecFile } from "./files.js";
+import { CLUSTER_FILE, SERVICES_DIR, selectSpecFiles, type SpecFile } from "./files.js";
 import { warnIgnoredFiles } from "./ignored-files.js";
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from "./limits.js";
 import { loadCluster } from "./load-cluster.js";
 import { reportSchemaErrors } from "./messages.js";
-import { normaliseService, type LoadedService, type StackScope } from "./normalise-service.js";
+import {
+  normaliseService,
+  type EnvInputs,
+  type LoadedService,
+  type StackScope,
+} from "./normalise-service.js";
 import { SpecLoadCache, type FileEntry, type ServiceEntry } from "./load-cache.js";
 import { parseFile, type YamlDoc } from "./parse.js";
 import { ProblemLog, replay } from "./problem-log.js";
@@ -95,6 +101,11 @@ function loadWith(
   const envFiles = new Map(selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]));
   for (const [path, content] of stackEnvFiles(selected.stackData)) envFiles.set(path, content);
   const variables = new SpecVariables(options.variables ?? {}, envFiles);
+  const docEnv = new Map<YamlDoc, EnvFromFiles>();
+  const lookups = new Map<YamlDoc, VariableLookup>();
+  const envData: ReadonlyMap<string, RepoFile> = new Map(
+    selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]),
+  );
   for (const file of selected.files) {
     if (file.role === "stack" && !composeFiles.has(file.path)) continue;
     if (file.role === "env") continue; // read only as variables (interpolation, env_file)
@@ -105,12 +116,18 @@ function loadWith(
     const env = lookup === undefined ? "" : `\0env:${variables.envTextFor(file.path) ?? ""}`;
     // A stack's services depend on its folder's files too (configs): their ids or contents count.
     const data =
-      file.role === "stack" ? `\0data:${stackDataKey(file.path, selected.stackData, blobIds)}` : "";
+      file.role === "stack"
+        ? `\0data:${stackDataKey(file.path, selected.stackData, blobIds)}`
+        : file.role === "service" && file.text.includes("env_file")
+          ? `\0envfiles:${envFilesKey(envData)}`
+          : "";
     const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}${data}`;
-    const entry = cache.file(key, () => parseAndSort(file, limits, lookup, selected.stackData));
+    const entry = cache.file(key, () => parseAndSort(file, limits, lookup, selected.stackData, envData));
     replay(entry.problems, problems);
     clusterDocs.push(...entry.clusterDocs);
     serviceDocs.push(...entry.serviceDocs);
+    for (const [d, e] of entry.docEnv) docEnv.set(d, e);
+    if (lookup !== undefined) for (const d of entry.serviceDocs) lookups.set(d, lookup);
     for (const s of entry.stackServices) stackScopes.set(s.doc, s);
     Object.assign(stackVolumes, entry.stackVolumes);
   }
@@ -133,11 +150,16 @@ function loadWith(
   const cluster = loadCluster(clusterDocs[0], ceiling, problems);
   const firsts = checkDuplicateServices(serviceDocs, problems);
   const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
+  const envInputs = (d: YamlDoc): EnvInputs => {
+    const fromFiles = docEnv.get(d);
+    const lookup = lookups.get(d);
+    return { ...(fromFiles && { fromFiles }), ...(lookup && { lookup }) };
+  };
   const services: LoadedService[] = [];
   for (const d of serviceDocs) {
     const first = firsts.has(d);
     const entry = cache.service(d, clusterDocs[0], first, () =>
-      validateService(d, first, clusterDocs[0], cluster.defaults, stackScopes.get(d)),
+      validateService(d, first, clusterDocs[0], cluster.defaults, stackScopes.get(d), envInputs(d)),
     );
     replay(entry.problems, problems);
     if (entry.loaded !== undefined) services.push(entry.loaded);
@@ -162,7 +184,7 @@ function loadWith(
   }
   for (const p of variables.problems()) problems.add(p.at, "bad-env-file", p.message);
   // Values of secret-named variables never reach a message (messages go to status and logs).
-  const secrets = variables.secretValues();
+  const secrets = [...variables.secretValues(), ...[...docEnv.values()].flatMap((e) => e.secretValues)];
   const redact = (list: readonly SpecError[]): SpecError[] =>
     list.map((e) => (secrets.length === 0 ? e : { ...e, message: redactValues(e.message, secrets) }));
   const warnings = redact(problems.warnings());
@@ -195,12 +217,21 @@ function stackDataKey(
   return hash.digest("hex");
 }
 
+/** The variables files under services/ (what env_file of services/ documents may name). */
+function envFilesKey(envData: ReadonlyMap<string, RepoFile>): string {
+  const hash = createHash("sha256");
+  for (const [path, text] of [...envData].sort(([a], [b]) => (a < b ? -1 : 1)))
+    hash.update(`${path}\0${typeof text === "string" ? text : ""}\0`);
+  return hash.digest("hex");
+}
+
 /** One file parsed, its documents sorted by kind (or its stack loaded), and what that reported (recorded for replay). */
 function parseAndSort(
   file: SpecFile,
   limits: SpecLimits,
   variables: VariableLookup | undefined,
   stackData: ReadonlyMap<string, RepoFile>,
+  envData: ReadonlyMap<string, RepoFile>,
 ): FileEntry {
   const log = new ProblemLog();
   const parsed = parseFile(file, log, limits, variables);
@@ -208,23 +239,50 @@ function parseAndSort(
   const serviceDocs: YamlDoc[] = [];
   const stackServices: StackService[] = [];
   let stackVolumes: Readonly<Record<string, VolumeDecl>> = {};
+  const docEnv = new Map<YamlDoc, EnvFromFiles>();
   if (!parsed.hasContent) {
     log.add(start(file.path), "empty-file", emptyMessage(file.role));
   } else if (file.role === "stack") {
-    const stack = loadStack(parsed.docs, stackData, log);
+    const stack = loadStack(parsed.docs, stackData, log, variables);
     for (const s of stack.services) {
       serviceDocs.push(s.doc);
       stackServices.push(s);
+      if (s.env !== undefined) docEnv.set(s.doc, s.env);
     }
     stackVolumes = stack.volumes;
   } else {
     for (const d of parsed.docs) {
       const kind = kindOf(d, log);
       if (kind === "Cluster") clusterDocs.push(d);
-      if (kind === "Service") serviceDocs.push(d);
+      if (kind === "Service") serviceDocs.push(withEnvFiles(d, envData, variables, log, docEnv));
     }
   }
-  return { clusterDocs, serviceDocs, stackServices, stackVolumes, problems: log.entries };
+  return { clusterDocs, serviceDocs, stackServices, stackVolumes, docEnv, problems: log.entries };
+}
+
+/** A services/ document's env_file read (into `docEnv`) and taken out of the document the schema sees. */
+function withEnvFiles(
+  d: YamlDoc,
+  envData: ReadonlyMap<string, RepoFile>,
+  lookup: VariableLookup | undefined,
+  problems: Problems,
+  docEnv: Map<YamlDoc, EnvFromFiles>,
+): YamlDoc {
+  const value = d.value as Record<string, unknown>;
+  if (!("env_file" in value)) return d;
+  const path = d.file.path;
+  const scope = {
+    dir: path.slice(0, path.lastIndexOf("/")),
+    root: SERVICES_DIR,
+    rootName: `${SERVICES_DIR} (its variables files: .env, *.env, .env.*)`,
+    files: envData,
+    lookup: lookup ?? (() => undefined),
+  };
+  const env = readEnvFiles(d, value["env_file"], scope, problems);
+  const { env_file: _dropped, ...rest } = value;
+  const out: YamlDoc = { ...d, value: rest };
+  if (env !== undefined) docEnv.set(out, env);
+  return out;
 }
 
 /** One Service document checked against its schema and normalised (its sound parts when it fails). */
@@ -234,6 +292,7 @@ function validateService(
   clusterDoc: YamlDoc | undefined,
   defaults: Layer | undefined,
   scope: StackScope | undefined,
+  env: EnvInputs,
 ): ServiceEntry {
   const log = new ProblemLog();
   // A stack's service is named <stack>_<service> (checked by the stack loader); the schema's
@@ -249,9 +308,9 @@ function validateService(
     reportSchemaErrors(d, "Service", errors, log);
     // Its sound parts still meet every other rule: all problems of a commit in one run.
     const sound = first ? soundPart("Service", value, errors) : undefined;
-    if (sound !== undefined) loaded = normaliseService(d, named(sound), defaults, log, scope);
+    if (sound !== undefined) loaded = normaliseService(d, named(sound), defaults, log, scope, env);
   } else if (first) {
-    loaded = normaliseService(d, named(value), defaults, log, scope);
+    loaded = normaliseService(d, named(value), defaults, log, scope, env);
   }
   return { cluster: clusterDoc, first, loaded, problems: log.entries };
 }

@@ -94,7 +94,10 @@ function explain(d: YamlDoc, kind: SpecKind, e: ErrorObject): Problem {
       return {
         at: locate(d, [...path, String(params.propertyName)], { key: true }),
         code: "schema",
-        message: `${subject} has an invalid key ${show(params.propertyName)}: keys may not contain spaces or "="`,
+        message:
+          path[path.length - 1] === "depends_on"
+            ? `depends_on names ${show(params.propertyName)}, which is not a service name: lowercase letters, digits, "_", "." and "-", starting with a letter or digit (a service of this file, or of services/)`
+            : `${subject} has an invalid key ${show(params.propertyName)}: keys may not contain spaces or "="`,
       };
     case "minimum":
     case "maximum":

@@ -9,10 +9,19 @@ import type { RawPort, RawVolume } from "./raw.js";
 const SHORT_PORT =
   /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}):)?(?:([0-9]{0,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
 
-export function normalisePorts(ctx: Ctx, raws: readonly (RawPort | string | number)[]): PortSpec[] {
+/**
+ * `indexes` (when given) receives, for each port returned, the index of its entry in `raws`:
+ * invalid entries are left out, so later rules must not point at `ports[i]` of the result.
+ */
+export function normalisePorts(
+  ctx: Ctx,
+  raws: readonly (RawPort | string | number)[],
+  indexes: number[] = [],
+): PortSpec[] {
   const out: PortSpec[] = [];
   raws.forEach((raw, i) => {
     if (typeof raw === "object") {
+      indexes.push(i);
       out.push({
         target: raw.target,
         protocol: raw.protocol ?? "tcp",
@@ -44,6 +53,7 @@ export function normalisePorts(ctx: Ctx, raws: readonly (RawPort | string | numb
     }
     const protocol: Protocol = m[4] === "udp" ? "udp" : "tcp";
     const base = { target, protocol, mode: "ingress" } as const;
+    indexes.push(i);
     out.push(published === undefined ? base : { ...base, published });
   });
   return out;
@@ -61,31 +71,48 @@ const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  */
 export type VolumeNamer = (source: string, index: number, problems: Problems) => string | undefined;
 
+/** `indexes`: as for normalisePorts, the entry in `raws` of each volume returned. */
 export function normaliseVolumes(
   ctx: Ctx,
   raws: readonly (RawVolume | string)[],
   rename?: VolumeNamer,
+  indexes: number[] = [],
 ): VolumeSpec[] {
   const out: VolumeSpec[] = [];
   const targets = new Set<string>();
   raws.forEach((raw, i) => {
     const v = typeof raw === "string" ? fromShort(raw) : fromLong(raw);
+    if (v.type === "bind" && v.source !== undefined && /^[.~]/.test(v.source)) {
+      ctx.problems.add(
+        ctx.at(["volumes", i]),
+        "relative-bind-mount",
+        relativeBindMessage(i, v.source, v.target),
+      );
+      return;
+    }
     const problem = checkVolume(v);
     if (problem !== undefined) {
       ctx.problems.add(ctx.at(["volumes", i]), "bad-volume", `volumes[${i}]: ${problem}`);
       return;
     }
     if (rename === undefined || v.type !== "volume" || v.source === undefined) {
-      pushUnique(ctx, out, targets, v, i);
+      pushUnique(ctx, out, targets, v, i, indexes);
       return;
     }
     const name = rename(v.source, i, ctx.problems);
-    if (name !== undefined) pushUnique(ctx, out, targets, { ...v, source: name }, i);
+    if (name !== undefined) pushUnique(ctx, out, targets, { ...v, source: name }, i, indexes);
   });
   return out;
 }
 
-function pushUnique(ctx: Ctx, out: VolumeSpec[], targets: Set<string>, v: VolumeSpec, i: number): void {
+function pushUnique(
+  ctx: Ctx,
+  out: VolumeSpec[],
+  targets: Set<string>,
+  v: VolumeSpec,
+  i: number,
+  indexes: number[],
+): void {
   if (targets.has(v.target)) {
     ctx.problems.add(
       ctx.at(["volumes", i]),
@@ -96,6 +123,7 @@ function pushUnique(ctx: Ctx, out: VolumeSpec[], targets: Set<string>, v: Volume
   }
   targets.add(v.target);
   out.push(v);
+  indexes.push(i);
 }
 
 /** Options of a short-form volume Docker accepts; only ro/rw change anything here (SELinux z/Z and the consistency hints do not apply). */
@@ -118,6 +146,24 @@ function fromShort(raw: string): VolumeSpec {
 function fromLong(raw: RawVolume): VolumeSpec {
   const base = { type: raw.type, target: raw.target, readOnly: raw.read_only ?? false };
   return raw.source === undefined ? base : { ...base, source: raw.source };
+}
+
+/**
+ * Compose resolves ./path against the folder of the Compose file on the machine running
+ * docker compose; a replica runs on another host, where that folder does not exist. What
+ * Compose users mean by it is one of two things, and each has a cluster form.
+ */
+function relativeBindMessage(i: number, source: string, target: string): string {
+  const name =
+    source
+      .replace(/^[.~/]+/, "")
+      .replace(/[^A-Za-z0-9_.-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "") || "data";
+  return (
+    `volumes[${i}]: "${source}" is a path beside the Compose file, which the hosts running the replicas do not have. ` +
+    `For data the service writes, use a named volume: "${name}:${target}" with ${name}: declared under the top-level volumes: (it stays on the host the replica first runs on). ` +
+    `For a file of the repository, declare it under the top-level configs: (${name}: {file: ${source}}) and list it in the service's configs: with target: ${target}`
+  );
 }
 
 function checkVolume(v: VolumeSpec): string | undefined {

@@ -10,6 +10,8 @@ import type {
   SourceRef,
   StackOrigin,
 } from "../model/spec.js";
+import type { EnvFromFiles } from "./compose/env-file.js";
+import type { VariableLookup } from "./compose/interpolate.js";
 import { composeDeploy, containerOptions } from "./compose/normalise-container.js";
 import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
 import type { Problems } from "./errors.js";
@@ -30,6 +32,9 @@ export interface LoadedService {
   /** Paths inside the merged deploy block: into the service, or into the cluster's defaults. */
   readonly deployAt: Locator;
   readonly dependsOnAt: ReadonlyMap<string, SourceRef>;
+  /** For each of spec.ports / spec.volumes, the index of its entry in the document (invalid ones are left out). */
+  readonly portIndexes: readonly number[];
+  readonly volumeIndexes: readonly number[];
 }
 
 /** What a service of a stack (stacks/<stack>/compose.yaml) brings besides its document. */
@@ -43,6 +48,13 @@ export interface StackScope {
   readonly files: readonly ServiceFile[];
 }
 
+/** Where a service's environment comes from besides its document: env_file, and the variables for bare KEYs. */
+export interface EnvInputs {
+  readonly fromFiles?: EnvFromFiles;
+  /** The interpolation variables of the document's file (operator's, then .env). */
+  readonly lookup?: VariableLookup;
+}
+
 // Docker's own defaults, made explicit so the model has no "unset".
 const HEALTHCHECK_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 };
 const STOP_GRACE_PERIOD_MS = 10_000;
@@ -54,6 +66,7 @@ export function normaliseService(
   defaults: Layer | undefined,
   problems: Problems,
   stack?: StackScope,
+  env: EnvInputs = {},
 ): LoadedService {
   const ctx: Ctx = { at: docLocator(doc), problems };
   // Compose's older spellings (restart, scale, mem_limit, cpus, ...) under the service's own deploy:.
@@ -63,26 +76,34 @@ export function normaliseService(
   const ownDeploy: Layer = { doc, prefix: ["deploy"], value: raw.deploy ?? {} };
   const deployAt = layeredLocator(defaults ? [ownDeploy, defaults] : [ownDeploy]);
   const deployCtx: Ctx = { at: deployAt, problems, label: ["deploy"] };
-  const environment = keyValueEntries(ctx, ["environment"], raw.environment);
+  const environment = bareFromVariables(
+    ctx,
+    keyValueEntries(ctx, ["environment"], raw.environment),
+    env.lookup,
+  );
+  const fromFiles = env.fromFiles?.values ?? {};
   const labels = keyValueEntries(ctx, ["labels"], raw.labels);
   const envSecrets = raw.env_secrets ?? {};
-  checkEnvConflicts(ctx, environment, envSecrets);
+  checkEnvConflicts(ctx, [...Object.keys(fromFiles), ...environment.map((e) => e.key)], envSecrets);
   checkReservedLabels(ctx, labels);
   const dependsOnAt = dependsOn(ctx, raw.depends_on, stack?.qualify);
   const command = commandLine(ctx, ["command"], raw.command);
   const entrypoint = commandLine(ctx, ["entrypoint"], raw.entrypoint);
   const healthcheck = normaliseHealthcheck(ctx, raw.healthcheck);
+  const portIndexes: number[] = [];
+  const volumeIndexes: number[] = [];
   const body = {
     name: raw.name,
     image: raw.image,
     ...(command && { command }),
     ...(entrypoint && { entrypoint }),
-    environment: toRecord(environment),
+    // environment: wins over env_file, as in Compose.
+    environment: { ...fromFiles, ...toRecord(environment) },
     envSecrets: { ...envSecrets },
-    ports: normalisePorts(ctx, raw.ports ?? []),
+    ports: normalisePorts(ctx, raw.ports ?? [], portIndexes),
     ...(healthcheck && { healthcheck }),
     dependsOn: [...dependsOnAt.keys()],
-    volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume),
+    volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume, volumeIndexes),
     labels: toRecord(labels),
     stopGracePeriodMs: durationMs(ctx, ["stop_grace_period"], raw.stop_grace_period, STOP_GRACE_PERIOD_MS),
     ...(raw.user !== undefined && { user: String(raw.user) }),
@@ -98,7 +119,15 @@ export function normaliseService(
     ...(stack !== undefined && stack.files.length > 0 && { files: stack.files }),
     source: docStart(doc),
   };
-  return { spec: { ...body, specHash: specHash(body) }, doc, at: ctx.at, deployAt, dependsOnAt };
+  return {
+    spec: { ...body, specHash: specHash(body) },
+    doc,
+    at: ctx.at,
+    deployAt,
+    dependsOnAt,
+    portIndexes,
+    volumeIndexes,
+  };
 }
 
 function commandLine(
@@ -148,12 +177,38 @@ function dependsOn(
   return out;
 }
 
+/**
+ * `KEY` / `KEY:` without a value: Compose takes it from the shell running docker compose. Here it
+ * comes from the same variables as interpolation (the operator's, then the .env beside the file);
+ * one defined nowhere is an error, not an empty or missing variable the process notices later.
+ */
+function bareFromVariables(ctx: Ctx, entries: Entry[], lookup: VariableLookup | undefined): Entry[] {
+  const out: Entry[] = [];
+  for (const e of entries) {
+    if (e.bare !== true) {
+      out.push(e);
+      continue;
+    }
+    const value = lookup?.(e.key);
+    if (value !== undefined) {
+      out.push({ ...e, value });
+      continue;
+    }
+    ctx.problems.add(
+      ctx.at(e.path, { key: e.isKey }),
+      "bare-environment",
+      `environment ${e.key} has no value: Compose would take it from the shell running docker compose; here it comes from the operator configuration's variables: or the .env file beside this file, and neither defines ${e.key}: define it there, or write ${e.isKey ? `${e.key}: value` : `${e.key}=value`}`,
+    );
+  }
+  return out;
+}
+
 function checkEnvConflicts(
   ctx: Ctx,
-  environment: readonly Entry[],
+  environment: readonly string[],
   envSecrets: Readonly<Record<string, string>>,
 ): void {
-  const plain = new Set(environment.map((e) => e.key));
+  const plain = new Set(environment);
   for (const key of Object.keys(envSecrets)) {
     if (plain.has(key)) {
       ctx.problems.add(

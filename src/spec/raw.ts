@@ -3,6 +3,8 @@
 // the guard, so normalisers may rely on these types.
 
 export type Scalar = string | number | boolean;
+/** environment: map values may be left empty (`KEY:`), taking KEY from the variables. */
+export type EnvValue = Scalar | null;
 export type KeyValues = Readonly<Record<string, Scalar>> | readonly string[];
 export type CommandLine = string | readonly string[];
 
@@ -70,7 +72,7 @@ export interface RawService {
   readonly image: string;
   readonly command?: CommandLine;
   readonly entrypoint?: CommandLine;
-  readonly environment?: KeyValues;
+  readonly environment?: Readonly<Record<string, EnvValue>> | readonly string[];
   readonly env_secrets?: Readonly<Record<string, string>>;
   readonly ports?: readonly (RawPort | string | number)[];
   readonly healthcheck?: RawHealthcheck;

@@ -48,7 +48,7 @@ export function checkPolicy(
     s.spec.volumes.forEach((v, i) => {
       if (v.type !== "bind" || v.source === undefined) return;
       const source = normalisePath(v.source);
-      const at = s.at(["volumes", i]);
+      const at = s.at(["volumes", s.volumeIndexes[i] ?? i]);
       const shown = source === v.source ? source : `${v.source} (that is ${source})`;
       if (exposesDockerSocket(source)) {
         problems.add(

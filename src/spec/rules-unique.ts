@@ -66,7 +66,7 @@ export function checkPortConflicts(services: readonly LoadedService[], problems:
     s.spec.ports.forEach((p, i) => {
       if (p.published === undefined) return;
       const key = `${p.published}/${p.protocol}`;
-      const at = s.at(["ports", i, "published"]);
+      const at = s.at(["ports", s.portIndexes[i] ?? i, "published"]);
       if (p.mode === "ingress" && p.protocol === "tcp" && EDGE_RESERVED_PORTS.includes(p.published)) {
         problems.add(
           at,

@@ -25,9 +25,11 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   image: same("the image every replica runs (required: gitfleet does not build)"),
   command: same("overrides the image's CMD"),
   entrypoint: same("overrides the image's ENTRYPOINT"),
-  environment: same("map or KEY=value list"),
-  env_file: refused(
-    "env files are not read yet: copy the variables into environment: (or use ${VAR} with a .env file)",
+  environment: same(
+    "map or KEY=value list; a bare KEY (or KEY:) takes its value from the interpolation variables (operator's, .env), an error when neither defines it",
+  ),
+  env_file: same(
+    "KEY=value files (.env format) read from the commit, relative to the file: a stack's own folder, variables files under services/; later files win, environment: wins over them; required: false lets a missing one go; values never reach status",
   ),
   ports: same(
     "long or short form, also HOST_IP:PUBLISHED:TARGET; published ports reach the service on every host",
@@ -36,7 +38,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   healthcheck: same("Docker's health check; gates rollouts and the edge"),
   depends_on: same("start after these services are healthy (any condition); cycles are errors"),
   volumes: same(
-    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts within the ceiling; short-form options ro, rw, z, Z, nocopy",
+    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts of absolute host paths within the ceiling; short-form options ro, rw, z, Z, nocopy; a relative path (./data) is refused (relative-bind-mount), saying which named volume or config to write instead",
   ),
   tmpfs: same("tmpfs mounts at these paths (path or path:options)"),
   labels: same("copied onto every container; gitfleet.* is reserved"),

@@ -6,6 +6,8 @@
 
 import type { RepoFile, ServiceFile, ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
 import { serviceConfigs, stackConfigs } from "./configs.js";
+import { readEnvFiles, type EnvFromFiles } from "../compose/env-file.js";
+import type { VariableLookup } from "../compose/interpolate.js";
 import type { Problems } from "../errors.js";
 import type { VolumeNamer } from "../normalise-mounts.js";
 import { COMPOSE_FILE_NAMES, STACKS_DIR } from "../limits.js";
@@ -28,6 +30,8 @@ export interface StackService {
   readonly volume: VolumeNamer;
   /** Its configs, as files in its containers. */
   readonly files: readonly ServiceFile[];
+  /** Its env_file: variables read from the stack's folder. */
+  readonly env?: EnvFromFiles;
 }
 
 export interface LoadedStack {
@@ -41,7 +45,7 @@ const NOTHING: LoadedStack = { services: [], volumes: {} };
 /** Top-level keys of a Compose file; `x-*` extensions are ignored, as in Compose. */
 const TOP_LEVEL = ["version", "name", "services", "networks", "volumes", "configs"];
 /** A service's keys a stack handles itself before the service schema sees the rest. */
-const STACK_KEYS = ["networks", "configs"];
+const STACK_KEYS = ["networks", "configs", "env_file"];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -78,10 +82,12 @@ export function pickComposeFiles(paths: readonly string[], problems: Problems): 
 
 /** The services of one stack's Compose file; `docs` are the file's YAML documents. */
 /** `data`: the stack folders' other files (configs are read from them). */
+/** `lookup`: the Compose file's interpolation variables (for the env files' `${VAR}` and bare lines). */
 export function loadStack(
   docs: readonly YamlDoc[],
   data: ReadonlyMap<string, RepoFile>,
   problems: Problems,
+  lookup: VariableLookup = () => undefined,
 ): LoadedStack {
   const [doc, ...extra] = docs;
   if (doc === undefined) return NOTHING;
@@ -138,6 +144,13 @@ export function loadStack(
       value: { ...own, kind: "Service", name: full },
     };
     const hostNetwork = value["network_mode"] === "host";
+    const dir = `${STACKS_DIR}${stack}`;
+    const env = readEnvFiles(
+      view,
+      value["env_file"],
+      { dir, root: `${dir}/`, rootName: `the stack's folder ${dir}/`, files: data, lookup },
+      problems,
+    );
     out.push({
       doc: view,
       origin: { name: stack, service },
@@ -152,6 +165,7 @@ export function loadStack(
         serviceConfigs(view, value["configs"], configs, problems),
         problems,
       ),
+      ...(env !== undefined && { env }),
     });
   }
   return { services: out, volumes: volumes.decls };

@@ -455,7 +455,7 @@ describe("checks within one service", () => {
     expectOnlyError(
       repo({ "services/a.yaml": service("api", 'volumes: ["./data:/data"]') }),
       "services/a.yaml:4:11",
-      "bad-volume",
+      "relative-bind-mount",
     );
   });
 

@@ -1,0 +1,237 @@
+// env_file (read from the commit), bare environment entries (from the
+// interpolation variables), relative bind mounts (refused, saying what to
+// write instead), depends_on names, and positions of rules that run after
+// an invalid list entry was left out.
+
+import { describe, expect, it } from "vitest";
+import type { SpecError } from "../../../src/model/spec.js";
+import { loadSpec } from "../../../src/spec/index.js";
+import { errorsOf, lines, repo, service, stateOf } from "./helpers.js";
+
+function where(errors: readonly SpecError[]): string[] {
+  return errors.filter((e) => e.path !== "cluster.yaml").map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`);
+}
+
+describe("env_file", () => {
+  it("reads env files of the stack's folder; later files win, environment wins over them all", () => {
+    const state = stateOf(
+      repo({
+        "stacks/shop/compose.yaml": lines(
+          "services:",
+          "  web:",
+          "    image: shop/web:1",
+          "    env_file:",
+          "      - common.env",
+          "      - path: ./conf/web.env",
+          "      - path: local.env",
+          "        required: false",
+          "    environment:",
+          "      MODE: from-environment",
+        ),
+        "stacks/shop/common.env": lines(
+          "# shared",
+          "MODE=common",
+          "LEVEL=info",
+          "URL=http://${HOST:-db}:5432",
+        ),
+        "stacks/shop/conf/web.env": lines("LEVEL=debug", "export QUOTED='a b'"),
+      }),
+    );
+    expect(state.services[0]?.environment).toEqual({
+      MODE: "from-environment",
+      LEVEL: "debug",
+      URL: "http://db:5432",
+      QUOTED: "a b",
+    });
+  });
+
+  it("accepts the single-path form and services/ documents reading variables files under services/", () => {
+    const state = stateOf(
+      repo({
+        "services/api.yaml": service("api", "env_file: api.env"),
+        "services/api.env": lines("A=1"),
+        "stacks/s/compose.yaml": lines("services:", "  w:", "    image: x:1", "    env_file: w.env"),
+        "stacks/s/w.env": lines("B=2"),
+      }),
+    );
+    expect(state.services.map((s) => s.environment)).toEqual([{ A: "1" }, { B: "2" }]);
+  });
+
+  it("changes the spec hash when an env file changes", () => {
+    const files = (value: string) =>
+      repo({
+        "stacks/s/compose.yaml": lines("services:", "  w:", "    image: x:1", "    env_file: w.env"),
+        "stacks/s/w.env": lines(`B=${value}`),
+      });
+    expect(stateOf(files("1")).services[0]?.specHash).not.toBe(stateOf(files("2")).services[0]?.specHash);
+  });
+
+  it("refuses missing files, paths out of the repository or the stack's folder, and points into env files", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:", // 1
+          "  w:", // 2
+          "    image: x:1", // 3
+          "    env_file:", // 4
+          "      - nope.env", // 5
+          "      - ../../../etc/passwd", // 6
+          "      - ../other/o.env", // 7
+          "      - bad.env", // 8
+          "      - {path: x.env, mode: 1}", // 9
+        ),
+        "stacks/other/compose.yaml": lines("services:", "  o:", "    image: x:1"),
+        "stacks/other/o.env": lines("O=1"),
+        "stacks/s/bad.env": lines("OK=1", "not a line"),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "stacks/s/bad.env:2:1 bad-env-file",
+      "stacks/s/compose.yaml:5:9 bad-env-file",
+      "stacks/s/compose.yaml:6:9 bad-env-file",
+      "stacks/s/compose.yaml:7:9 bad-env-file",
+      "stacks/s/compose.yaml:9:9 schema",
+    ]);
+    const text = errors.map((e) => e.message).join("\n");
+    expect(text).toContain("not in the commit (add it, or mark the entry required: false)");
+    expect(text).toContain("leaves the repository");
+    expect(text).toContain("outside the stack's folder stacks/s/");
+  });
+
+  it("keeps values of secret-named variables from env files out of messages", () => {
+    const result = loadSpec(
+      new Map(
+        Object.entries(
+          repo({
+            "stacks/s/compose.yaml": lines(
+              "services:",
+              "  w:",
+              "    image: x:1",
+              "    env_file: w.env",
+              "    environment: [MISSING]",
+              "    labels: {note: hunter2hunter2}",
+              "    volumes: ['./hunter2hunter2:/x']",
+            ),
+            "stacks/s/w.env": lines("DB_PASSWORD=hunter2hunter2"),
+          }),
+        ),
+      ),
+    );
+    expect(result.ok).toBe(false);
+    const text = JSON.stringify(result);
+    expect(text).not.toContain("hunter2hunter2");
+  });
+});
+
+describe("environment entries without a value", () => {
+  it("take their value from the interpolation variables (operator's, then .env)", () => {
+    const files = repo({
+      "stacks/s/compose.yaml": lines("services:", "  w:", "    image: x:1", "    environment: [TZ, LANG]"),
+      "stacks/s/.env": lines("TZ=Europe/Paris"),
+      "services/a.yaml": service("a", "environment:", "  TZ:", "  B: 1"),
+      "services/.env": lines("TZ=UTC"),
+    });
+    const ok = loadSpec(new Map(Object.entries(files)), { variables: { LANG: "C.UTF-8" } });
+    if (!ok.ok) throw new Error(JSON.stringify(ok.errors));
+    expect(ok.state.services.map((s) => s.environment)).toEqual([
+      { TZ: "UTC", B: "1" },
+      { TZ: "Europe/Paris", LANG: "C.UTF-8" },
+    ]);
+  });
+
+  it("is an error at the entry when no variable defines it, saying where to define it", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:", // 1
+          "  w:", // 2
+          "    image: x:1", // 3
+          "    environment:", // 4
+          "      - A=1", // 5
+          "      - UNSET", // 6
+        ),
+        "services/a.yaml": service("a", "environment:", "  UNSET_TOO:"),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "services/a.yaml:5:3 bare-environment",
+      "stacks/s/compose.yaml:6:9 bare-environment",
+    ]);
+    expect(errors.find((e) => e.path === "services/a.yaml")?.message).toContain("UNSET_TOO: value");
+    expect(errors.find((e) => e.path.startsWith("stacks"))?.message).toMatch(
+      /variables:.*\.env.*UNSET=value/,
+    );
+  });
+});
+
+describe("relative bind mounts", () => {
+  it("are refused at the entry with the named volume and the config to write instead", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:", // 1
+          "  w:", // 2
+          "    image: x:1", // 3
+          "    volumes:", // 4
+          "      - ./data/db:/var/lib/db", // 5
+          "      - type: bind", // 6
+          "        source: ./nginx.conf", // 7
+          "        target: /etc/nginx/nginx.conf", // 8
+        ),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "stacks/s/compose.yaml:5:9 relative-bind-mount",
+      "stacks/s/compose.yaml:6:9 relative-bind-mount",
+    ]);
+    expect(errors[0]?.message).toContain(
+      '"data-db:/var/lib/db" with data-db: declared under the top-level volumes:',
+    );
+    expect(errors[1]?.message).toContain("configs: (nginx.conf: {file: ./nginx.conf})");
+  });
+});
+
+describe("positions after an invalid list entry", () => {
+  it("point at the entry a rule is about, not at its index among the valid ones", () => {
+    const errors = errorsOf(
+      repo({
+        "services/a.yaml": service(
+          "a", // 1-3
+          "ports:", // 4
+          "  - '99999:80'", // 5: bad-port, left out
+          "  - '8080:80'", // 6
+          "volumes:", // 7
+          "  - ./rel:/rel", // 8: left out
+          "  - /etc/host:/h", // 9: ceiling
+        ),
+        "services/b.yaml": service("b", "ports: ['8080:81']"),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "services/a.yaml:5:5 bad-port",
+      "services/a.yaml:8:5 relative-bind-mount",
+      "services/a.yaml:9:5 ceiling-bind-mount",
+      "services/b.yaml:4:9 port-conflict",
+    ]);
+    expect(errors.find((e) => e.code === "port-conflict")?.message).toContain("services/a.yaml:6:");
+  });
+
+  it("accepts Compose service names in depends_on and says what a bad one is", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:", // 1
+          "  web:", // 2
+          "    image: x:1", // 3
+          "    depends_on:", // 4
+          "      db_1: {condition: service_healthy}", // 5
+          "      Db_X: {condition: service_healthy}", // 6
+          "  db_1:", // 7
+          "    image: x:1", // 8
+        ),
+      }),
+    );
+    expect(where(errors)).toEqual(["stacks/s/compose.yaml:6:7 schema"]);
+    expect(errors[0]?.message).toMatch(/^depends_on names "Db_X", which is not a service name/);
+  });
+});
