@@ -39,7 +39,6 @@ export const SPEC_ERROR_CODES = [
   // meaning of one document
   "duplicate-key",
   "env-conflict",
-  "bare-environment",
   "relative-bind-mount",
   "global-replicas",
   "duplicate-mount",
@@ -93,6 +92,8 @@ export const SPEC_WARNING_CODES = [
   "plain-tcp-engine", // a Docker engine on tcp:// without tls
   "no-effect", // a setting that the rest of the spec makes meaningless
   "ignored-key", // a Compose key that means nothing across hosts (container_name, pull_policy, ...)
+  "bare-environment", // environment KEY without a value that no variable defines: left out, as Compose does
+  "bind-mount-mapped", // a stack's ./path bind mount: its files copied in, or a host-local named volume
 ] as const;
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];

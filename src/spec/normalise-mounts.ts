@@ -4,6 +4,7 @@ import type { PortSpec, Protocol, VolumeSpec } from "../model/spec.js";
 import type { Ctx } from "./context.js";
 import type { Problems } from "./errors.js";
 import type { RawPort, RawVolume } from "./raw.js";
+import type { RelativeBind } from "./stacks/relative-binds.js";
 
 /** [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], HOST_IP v4 or [v6]; HOST_IP::TARGET leaves the published port out. */
 const SHORT_PORT =
@@ -77,11 +78,19 @@ export function normaliseVolumes(
   raws: readonly (RawVolume | string)[],
   rename?: VolumeNamer,
   indexes: number[] = [],
+  relative?: ReadonlyMap<number, RelativeBind>,
 ): VolumeSpec[] {
   const out: VolumeSpec[] = [];
   const targets = new Set<string>();
   raws.forEach((raw, i) => {
     const v = typeof raw === "string" ? fromShort(raw) : fromLong(raw);
+    const mapped = relative?.get(i);
+    if (mapped !== undefined) {
+      // A stack's ./path: its files are placed as configs (the caller has them), or it is a named volume.
+      if (mapped.kind === "volume")
+        pushUnique(ctx, out, targets, { ...v, type: "volume", source: mapped.name }, i, indexes);
+      return;
+    }
     if (v.type === "bind" && v.source !== undefined && /^[.~]/.test(v.source)) {
       ctx.problems.add(
         ctx.at(["volumes", i]),

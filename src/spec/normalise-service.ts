@@ -13,6 +13,7 @@ import type {
 import type { EnvFromFiles } from "./compose/env-file.js";
 import type { VariableLookup } from "./compose/interpolate.js";
 import { composeDeploy, containerOptions } from "./compose/normalise-container.js";
+import type { RelativeBind } from "./stacks/relative-binds.js";
 import { docLocator, durationMs, layeredLocator, type Ctx, type Layer, type Locator } from "./context.js";
 import type { Problems } from "./errors.js";
 import { keyValueEntries, toRecord, type Entry } from "./key-values.js";
@@ -46,6 +47,8 @@ export interface StackScope {
   readonly volume: VolumeNamer;
   /** Its configs, as files in its containers. */
   readonly files: readonly ServiceFile[];
+  /** Its bind mounts of paths beside the Compose file, by index in volumes:. */
+  readonly relative?: ReadonlyMap<number, RelativeBind>;
 }
 
 /** Where a service's environment comes from besides its document: env_file, and the variables for bare KEYs. */
@@ -91,6 +94,13 @@ export function normaliseService(
   const entrypoint = commandLine(ctx, ["entrypoint"], raw.entrypoint);
   const healthcheck = normaliseHealthcheck(ctx, raw.healthcheck);
   const portIndexes: number[] = [];
+  // Configs, then the files of relative bind mounts (in volumes: order).
+  const files = [
+    ...(stack?.files ?? []),
+    ...[...(stack?.relative ?? new Map<number, RelativeBind>())]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, r]) => (r.kind === "files" ? r.files : [])),
+  ];
   const volumeIndexes: number[] = [];
   const body = {
     name: raw.name,
@@ -103,7 +113,7 @@ export function normaliseService(
     ports: normalisePorts(ctx, raw.ports ?? [], portIndexes),
     ...(healthcheck && { healthcheck }),
     dependsOn: [...dependsOnAt.keys()],
-    volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume, volumeIndexes),
+    volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume, volumeIndexes, stack?.relative),
     labels: toRecord(labels),
     stopGracePeriodMs: durationMs(ctx, ["stop_grace_period"], raw.stop_grace_period, STOP_GRACE_PERIOD_MS),
     ...(raw.user !== undefined && { user: String(raw.user) }),
@@ -116,7 +126,7 @@ export function normaliseService(
     ...(container && { container }),
     ...(stack && { stack: stack.origin }),
     ...(stack?.networks && { networks: stack.networks }),
-    ...(stack !== undefined && stack.files.length > 0 && { files: stack.files }),
+    ...(files.length > 0 && { files }),
     source: docStart(doc),
   };
   return {
@@ -153,6 +163,12 @@ function normaliseHealthcheck(ctx: Ctx, raw: RawHealthcheck | undefined): Health
       ? ["CMD-SHELL", raw.test]
       : [...(raw.test ?? [])];
   const at = (key: string): PathSegment[] => ["healthcheck", key];
+  if (raw.start_interval !== undefined)
+    ctx.problems.warn(
+      ctx.at(at("start_interval"), { key: true }),
+      "ignored-key",
+      "healthcheck.start_interval is ignored: the Docker Engine API gitfleet speaks (before 1.44) has no start interval; interval applies from the start (shorten interval, or raise start_period)",
+    );
   return {
     test,
     intervalMs: durationMs(ctx, at("interval"), raw.interval, d.intervalMs),
@@ -180,7 +196,7 @@ function dependsOn(
 /**
  * `KEY` / `KEY:` without a value: Compose takes it from the shell running docker compose. Here it
  * comes from the same variables as interpolation (the operator's, then the .env beside the file);
- * one defined nowhere is an error, not an empty or missing variable the process notices later.
+ * one defined nowhere is left out, as Compose leaves it out, with a warning at the entry.
  */
 function bareFromVariables(ctx: Ctx, entries: Entry[], lookup: VariableLookup | undefined): Entry[] {
   const out: Entry[] = [];
@@ -194,10 +210,10 @@ function bareFromVariables(ctx: Ctx, entries: Entry[], lookup: VariableLookup | 
       out.push({ ...e, value });
       continue;
     }
-    ctx.problems.add(
+    ctx.problems.warn(
       ctx.at(e.path, { key: e.isKey }),
       "bare-environment",
-      `environment ${e.key} has no value: Compose would take it from the shell running docker compose; here it comes from the operator configuration's variables: or the .env file beside this file, and neither defines ${e.key}: define it there, or write ${e.isKey ? `${e.key}: value` : `${e.key}=value`}`,
+      `environment ${e.key} has no value and no variable defines it (the operator configuration's variables:, the .env beside this file), so it is left out of the container's environment, as docker compose does when its shell has no ${e.key}; define it there, or write ${e.isKey ? `${e.key}: value` : `${e.key}=value`}`,
     );
   }
   return out;

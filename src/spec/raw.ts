@@ -30,6 +30,7 @@ export interface RawHealthcheck {
   readonly timeout?: string;
   readonly retries?: number;
   readonly start_period?: string;
+  readonly start_interval?: string;
   readonly disable?: boolean;
 }
 

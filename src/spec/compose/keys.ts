@@ -26,7 +26,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   command: same("overrides the image's CMD"),
   entrypoint: same("overrides the image's ENTRYPOINT"),
   environment: same(
-    "map or KEY=value list; a bare KEY (or KEY:) takes its value from the interpolation variables (operator's, .env), an error when neither defines it",
+    "map or KEY=value list; a bare KEY (or KEY:) takes its value from the interpolation variables (operator's, .env), left out with a warning when neither defines it, as in Compose",
   ),
   env_file: same(
     "KEY=value files (.env format) read from the commit, relative to the file: a stack's own folder, variables files under services/; later files win, environment: wins over them; required: false lets a missing one go; values never reach status",
@@ -38,7 +38,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   healthcheck: same("Docker's health check; gates rollouts and the edge"),
   depends_on: same("start after these services are healthy (any condition); cycles are errors"),
   volumes: same(
-    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts of absolute host paths within the ceiling; short-form options ro, rw, z, Z, nocopy; a relative path (./data) is refused (relative-bind-mount), saying which named volume or config to write instead",
+    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts of absolute host paths within the ceiling; short-form options ro, rw, z, Z, nocopy; in a stack, ./path is copied in when the commit holds it, else the host-local named volume <stack>_<path> (warning bind-mount-mapped); refused in services/",
   ),
   tmpfs: same("tmpfs mounts at these paths (path or path:options)"),
   labels: same("copied onto every container; gitfleet.* is reserved"),

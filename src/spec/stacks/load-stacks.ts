@@ -17,6 +17,7 @@ import { didYouMean } from "../suggest.js";
 import { fullServiceName, serviceNameProblem, stackNameProblem } from "./names.js";
 import { serviceNetworks, stackNetworks } from "./networks.js";
 import { stackVolumes, volumeNamer } from "./volumes.js";
+import { relativeBinds, type RelativeBind } from "./relative-binds.js";
 
 export interface StackService {
   /** The service's part of the Compose file, with `kind` and its full `name` added to its value. */
@@ -32,6 +33,8 @@ export interface StackService {
   readonly files: readonly ServiceFile[];
   /** Its env_file: variables read from the stack's folder. */
   readonly env?: EnvFromFiles;
+  /** Its bind mounts of paths beside the Compose file, by index in volumes:, as what they stand for. */
+  readonly relative: ReadonlyMap<number, RelativeBind>;
 }
 
 export interface LoadedStack {
@@ -166,6 +169,15 @@ export function loadStack(
         problems,
       ),
       ...(env !== undefined && { env }),
+      relative: relativeBinds(
+        view,
+        stack,
+        value["volumes"],
+        data,
+        volumes.decls,
+        problems,
+        value["read_only"] === true,
+      ),
     });
   }
   return { services: out, volumes: volumes.decls };

@@ -19,8 +19,8 @@ const KEYS = ["driver", "driver_opts", "external", "name", "labels", "x-gitfleet
 export interface StackVolumes {
   /** Key in the Compose file → the volume's name in the cluster. */
   readonly names: ReadonlyMap<string, string>;
-  /** Declarations by cluster name, to merge with cluster.yaml's `volumes:`. */
-  readonly decls: Readonly<Record<string, VolumeDecl>>;
+  /** Declarations by cluster name, to merge with cluster.yaml's `volumes:` (relative binds add theirs). */
+  readonly decls: Record<string, VolumeDecl>;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -117,8 +117,10 @@ describe("env_file", () => {
         ),
       ),
     );
-    expect(result.ok).toBe(false);
-    const text = JSON.stringify(result);
+    // The warning about ./hunter2hunter2 is written, with the value redacted.
+    const messages = [...(result.ok ? [] : result.errors), ...(result.warnings ?? [])];
+    expect(messages.some((m) => m.code === "bind-mount-mapped" && m.message.includes("./***"))).toBe(true);
+    const text = JSON.stringify(messages);
     expect(text).not.toContain("hunter2hunter2");
   });
 });
@@ -139,55 +141,106 @@ describe("environment entries without a value", () => {
     ]);
   });
 
-  it("is an error at the entry when no variable defines it, saying where to define it", () => {
-    const errors = errorsOf(
-      repo({
-        "stacks/s/compose.yaml": lines(
-          "services:", // 1
-          "  w:", // 2
-          "    image: x:1", // 3
-          "    environment:", // 4
-          "      - A=1", // 5
-          "      - UNSET", // 6
+  it("are left out, as Compose leaves them out, with a warning at the entry saying where to define them", () => {
+    const r = loadSpec(
+      new Map(
+        Object.entries(
+          repo({
+            "stacks/s/compose.yaml": lines(
+              "services:", // 1
+              "  w:", // 2
+              "    image: x:1", // 3
+              "    environment:", // 4
+              "      - A=1", // 5
+              "      - UNSET", // 6
+            ),
+            "services/a.yaml": service("a", "environment:", "  UNSET_TOO:"),
+          }),
         ),
-        "services/a.yaml": service("a", "environment:", "  UNSET_TOO:"),
-      }),
+      ),
     );
-    expect(where(errors)).toEqual([
-      "services/a.yaml:5:3 bare-environment",
-      "stacks/s/compose.yaml:6:9 bare-environment",
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.state.services.map((s) => s.environment)).toEqual([{}, { A: "1" }]);
+    const warnings = (r.warnings ?? []).filter((w) => w.code === "bare-environment");
+    expect(warnings.map((w) => `${w.path}:${w.line}:${w.col}`)).toEqual([
+      "services/a.yaml:5:3",
+      "stacks/s/compose.yaml:6:9",
     ]);
-    expect(errors.find((e) => e.path === "services/a.yaml")?.message).toContain("UNSET_TOO: value");
-    expect(errors.find((e) => e.path.startsWith("stacks"))?.message).toMatch(
-      /variables:.*\.env.*UNSET=value/,
-    );
+    expect(warnings[0]?.message).toContain("UNSET_TOO: value");
+    expect(warnings[1]?.message).toMatch(/variables:.*\.env.*UNSET=value/);
   });
 });
 
 describe("relative bind mounts", () => {
-  it("are refused at the entry with the named volume and the config to write instead", () => {
+  const compose = lines(
+    "services:", // 1
+    "  w:", // 2
+    "    image: x:1", // 3
+    "    volumes:", // 4
+    "      - ./data/db:/var/lib/db", // 5
+    "      - type: bind", // 6
+    "        source: ./nginx.conf", // 7
+    "        target: /etc/nginx/nginx.conf", // 8
+    "        read_only: true", // 9
+    "      - ./conf:/etc/app:ro", // 10
+  );
+
+  it("in a stack: a path the commit holds is copied in, one it does not is a host-local named volume", () => {
+    const r = loadSpec(
+      new Map(
+        Object.entries(
+          repo({
+            "stacks/s/compose.yaml": compose,
+            "stacks/s/nginx.conf": "worker_processes 1;\n",
+            "stacks/s/conf/a.yml": "a: 1\n",
+            "stacks/s/conf/sub/b.yml": "b: 2\n",
+          }),
+        ),
+      ),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const w = r.state.services[0];
+    expect(w?.volumes).toEqual([
+      { type: "volume", source: "s_data-db", target: "/var/lib/db", readOnly: false },
+    ]);
+    expect(r.state.cluster.volumes?.["s_data-db"]).toMatchObject({ driver: "local", recreatable: false });
+    expect(
+      w?.files?.map((f) => [f.target, Buffer.from(f.contentBase64, "base64").toString(), f.mode]),
+    ).toEqual([
+      ["/etc/nginx/nginx.conf", "worker_processes 1;\n", 0o555],
+      ["/etc/app/a.yml", "a: 1\n", 0o555],
+      ["/etc/app/sub/b.yml", "b: 2\n", 0o555],
+    ]);
+    expect(
+      (r.warnings ?? []).filter((x) => x.code === "bind-mount-mapped").map((x) => `${x.line}:${x.col}`),
+    ).toEqual(["5:9", "6:9", "10:9"]);
+  });
+
+  it("refuses a path leaving the stack's folder, files in a read_only container, and relative paths in services/", () => {
     const errors = errorsOf(
       repo({
         "stacks/s/compose.yaml": lines(
           "services:", // 1
           "  w:", // 2
           "    image: x:1", // 3
-          "    volumes:", // 4
-          "      - ./data/db:/var/lib/db", // 5
-          "      - type: bind", // 6
-          "        source: ./nginx.conf", // 7
-          "        target: /etc/nginx/nginx.conf", // 8
+          "    read_only: true", // 4
+          "    volumes:", // 5
+          "      - ../other/x:/x", // 6
+          "      - ./f:/f", // 7
         ),
+        "stacks/s/f": "x",
+        "services/a.yaml": service("a", 'volumes: ["./data:/data"]'),
       }),
     );
     expect(where(errors)).toEqual([
-      "stacks/s/compose.yaml:5:9 relative-bind-mount",
+      "services/a.yaml:4:11 relative-bind-mount",
       "stacks/s/compose.yaml:6:9 relative-bind-mount",
+      "stacks/s/compose.yaml:7:9 relative-bind-mount",
     ]);
-    expect(errors[0]?.message).toContain(
-      '"data-db:/var/lib/db" with data-db: declared under the top-level volumes:',
-    );
-    expect(errors[1]?.message).toContain("configs: (nginx.conf: {file: ./nginx.conf})");
+    expect(errors[0]?.message).toContain('"data:/data" with data: declared under the top-level volumes:');
+    expect(errors[0]?.message).toContain("configs: (data: {file: ./data})");
+    expect(errors[1]?.message).toContain("leaves the stack's folder stacks/s/");
+    expect(errors[2]?.message).toContain("read_only");
   });
 });
 
@@ -201,7 +254,7 @@ describe("positions after an invalid list entry", () => {
           "  - '99999:80'", // 5: bad-port, left out
           "  - '8080:80'", // 6
           "volumes:", // 7
-          "  - ./rel:/rel", // 8: left out
+          "  - ./rel:/rel", // 8: refused, left out
           "  - /etc/host:/h", // 9: ceiling
         ),
         "services/b.yaml": service("b", "ports: ['8080:81']"),

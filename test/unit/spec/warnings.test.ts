@@ -125,6 +125,8 @@ describe("warnings", () => {
       "plain-tcp-engine",
       "no-effect",
       "ignored-key",
+      "bare-environment",
+      "bind-mount-mapped",
     ]);
   });
 });
