@@ -94,6 +94,7 @@ export const SPEC_WARNING_CODES = [
   "ignored-key", // a Compose key that means nothing across hosts (container_name, pull_policy, ...)
   "bare-environment", // environment KEY without a value that no variable defines: left out, as Compose does
   "bind-mount-mapped", // a stack's ./path bind mount: its files copied in, or a host-local named volume
+  "profile-inactive", // a stack's service whose profiles COMPOSE_PROFILES does not activate: not deployed
 ] as const;
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];

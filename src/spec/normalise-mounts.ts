@@ -6,9 +6,12 @@ import type { Problems } from "./errors.js";
 import type { RawPort, RawVolume } from "./raw.js";
 import type { RelativeBind } from "./stacks/relative-binds.js";
 
-/** [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], HOST_IP v4 or [v6]; HOST_IP::TARGET leaves the published port out. */
+/**
+ * [HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL], HOST_IP v4 or [v6], or empty (":8080:80", what
+ * `${IP-}:8080:80` gives when IP is unset); HOST_IP::TARGET leaves the published port out.
+ */
 const SHORT_PORT =
-  /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3}):)?(?:([0-9]{0,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
+  /^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?:(?=[0-9]*:))?(?:([0-9]{0,5}):)?([0-9]{1,5})(?:\/(tcp|udp))?$/;
 
 /**
  * `indexes` (when given) receives, for each port returned, the index of its entry in `raws`:

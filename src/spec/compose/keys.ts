@@ -97,9 +97,11 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
     "gitfleet pulls an image on each host before a rollout when the host does not have it",
   ),
   platform: ignored("each host pulls the image for its own platform"),
-  profiles: ignored(
-    "every service is deployed whatever its profiles, as docker stack deploy does; leave a service out of the repository to not deploy it",
-  ),
+  profiles: {
+    fate: "cluster",
+    conditional: true,
+    text: "in a stack, as docker compose: a service with profiles is deployed only when COMPOSE_PROFILES (the operator's variables:, or the stack's .env) names one of them (* for all), else a warning profile-inactive; in services/ documents ignored with a warning (every service is deployed)",
+  },
   links: ignored(
     "services already reach each other by name on the cluster network; link aliases are not made",
   ),

@@ -29,6 +29,15 @@ export function applyKeyFates(d: YamlDoc, value: unknown, inStack: boolean, prob
       delete out[key];
       continue;
     }
+    if (key === "profiles" && !inStack) {
+      problems.warn(
+        at,
+        "ignored-key",
+        "profiles is ignored in services/ documents: every service there is deployed (leave a service out of the repository to not deploy it; stacks/ read COMPOSE_PROFILES as docker compose does)",
+      );
+      delete out[key];
+      continue;
+    }
     if (key === "networks" && !inStack) {
       problems.warn(
         at,

@@ -48,7 +48,10 @@ const NOTHING: LoadedStack = { services: [], volumes: {} };
 /** Top-level keys of a Compose file; `x-*` extensions are ignored, as in Compose. */
 const TOP_LEVEL = ["version", "name", "services", "networks", "volumes", "configs"];
 /** A service's keys a stack handles itself before the service schema sees the rest. */
-const STACK_KEYS = ["networks", "configs", "env_file"];
+const STACK_KEYS = ["networks", "configs", "env_file", "profiles"];
+
+/** Compose's variable naming the active profiles (comma-separated; "*" activates all). */
+const COMPOSE_PROFILES = "COMPOSE_PROFILES";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -124,6 +127,12 @@ export function loadStack(
   const volumes = stackVolumes(doc, stack, problems);
   const configs = stackConfigs(doc, stack, data, problems);
   const out: StackService[] = [];
+  const active = new Set(
+    (lookup(COMPOSE_PROFILES) ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== ""),
+  );
   for (const [service, value] of Object.entries(services)) {
     const keyAt = locate(doc, ["services", service], { key: true });
     const nameProblem = serviceNameProblem(stack, service);
@@ -139,6 +148,7 @@ export function loadStack(
       );
       continue;
     }
+    if (!profileActive(doc, service, value["profiles"], active, problems)) continue;
     const full = fullServiceName(stack, service);
     const own = Object.fromEntries(Object.entries(value).filter(([k]) => !STACK_KEYS.includes(k)));
     const view: YamlDoc = {
@@ -183,6 +193,59 @@ export function loadStack(
   return { services: out, volumes: volumes.decls };
 }
 
+/**
+ * As docker compose does: a service that lists profiles: runs only when one of them is active,
+ * and the active ones are named by COMPOSE_PROFILES (here from the operator's variables: or the
+ * stack's .env, where Compose users put it). One that does not run is a warning at its profiles:.
+ */
+function profileActive(
+  doc: YamlDoc,
+  service: string,
+  profiles: unknown,
+  active: ReadonlySet<string>,
+  problems: Problems,
+): boolean {
+  if (!Array.isArray(profiles) || profiles.length === 0) return true;
+  const names = profiles.map(String);
+  if (active.has("*") || names.some((p) => active.has(p))) return true;
+  problems.warn(
+    locate(doc, ["services", service, "profiles"], { key: true }),
+    "profile-inactive",
+    `service "${service}" is not deployed: its profiles (${names.join(", ")}) are not active; as in docker compose, set ${COMPOSE_PROFILES}=${names[0] ?? ""} in the stack's .env or the operator configuration's variables: to deploy it`,
+  );
+  return false;
+}
+
+/**
+ * Top-level secrets: a value in Git (file:, or environment: read where Compose runs) would put a
+ * credential in the repository or on the machine reading it; secrets come from the operator's
+ * secret store. Delivering store secrets as files (external: true) is not done yet, so every entry
+ * is an error that says what works today: env_secrets.
+ */
+function topLevelSecrets(doc: YamlDoc, raw: unknown, problems: Problems): void {
+  if (!isRecord(raw)) {
+    problems.add(locate(doc, ["secrets"]), "schema", "secrets must be a mapping of secret names");
+    return;
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    const entry = isRecord(value) ? value : {};
+    const source = ["file", "environment"].find((k) => entry[k] !== undefined);
+    if (source !== undefined) {
+      problems.add(
+        locate(doc, ["secrets", key, source], { key: true }),
+        "unsupported-config",
+        `secrets.${key}.${source}: a secret's value never comes from the repository or the machine reading it: put it in the operator's secret store (its env/ folder) and give it to the services as an environment variable with env_secrets (VARIABLE: ${key})`,
+      );
+    } else {
+      problems.add(
+        locate(doc, ["secrets", key], { key: true }),
+        "unsupported-config",
+        `secrets.${key}: secrets as files in the container (/run/secrets/${key}) are not delivered yet: give the value from the operator's secret store as an environment variable with env_secrets (VARIABLE: ${key}); many images read VARIABLE_FILE or VARIABLE alike`,
+      );
+    }
+  }
+}
+
 /** Files are put into a container before it starts, which Docker refuses on a read-only root filesystem. */
 function withoutReadOnly(
   doc: YamlDoc,
@@ -208,6 +271,10 @@ function checkTopLevel(
   for (const key of Object.keys(value)) {
     if (TOP_LEVEL.includes(key) || key.startsWith("x-")) continue;
     const at = locate(doc, [key], { key: true });
+    if (key === "secrets") {
+      topLevelSecrets(doc, value[key], problems);
+      continue;
+    }
     if (key === "include") {
       problems.add(
         at,

@@ -31,9 +31,9 @@ describe("the Compose key table", () => {
     expect(SERVICE_KEYS[key], `${key} has no entry in src/spec/compose/keys.ts`).toBeDefined();
   });
 
-  it("every same-meaning key is in gitfleet's service schema (networks: the stack loader's)", () => {
+  it("every same-meaning key is in gitfleet's service schema (networks, profiles: the stack loader's)", () => {
     const missing = Object.entries(SERVICE_KEYS)
-      .filter(([k, e]) => (e.fate === "same" || e.fate === "cluster") && k !== "networks")
+      .filter(([k, e]) => (e.fate === "same" || e.fate === "cluster") && k !== "networks" && k !== "profiles")
       .map(([k]) => k)
       .filter((k) => !schemaKeys.includes(k));
     expect(missing).toEqual([]);

@@ -288,3 +288,50 @@ describe("positions after an invalid list entry", () => {
     expect(errors[0]?.message).toMatch(/^depends_on names "Db_X", which is not a service name/);
   });
 });
+
+describe("profiles in a stack", () => {
+  const compose = lines(
+    "services:", // 1
+    "  web:", // 2
+    "    image: x:1", // 3
+    "  debug:", // 4
+    "    image: x:1", // 5
+    "    profiles: [debug]", // 6
+    "  gpu:", // 7
+    "    image: x:1", // 8
+    "    profiles: [gpu, all]", // 9
+  );
+
+  it("deploys a service with profiles only when COMPOSE_PROFILES names one, as docker compose", () => {
+    const none = loadSpec(new Map(Object.entries(repo({ "stacks/s/compose.yaml": compose }))));
+    if (!none.ok) throw new Error(JSON.stringify(none.errors));
+    expect(none.state.services.map((s) => s.name)).toEqual(["s_web"]);
+    expect(
+      (none.warnings ?? []).filter((w) => w.code === "profile-inactive").map((w) => `${w.line}:${w.col}`),
+    ).toEqual(["6:5", "9:5"]);
+    const fromEnv = stateOf(
+      repo({ "stacks/s/compose.yaml": compose, "stacks/s/.env": "COMPOSE_PROFILES=all\n" }),
+    );
+    expect(fromEnv.services.map((s) => s.name)).toEqual(["s_gpu", "s_web"]);
+    const all = loadSpec(new Map(Object.entries(repo({ "stacks/s/compose.yaml": compose }))), {
+      variables: { COMPOSE_PROFILES: "*" },
+    });
+    expect(all.ok && all.state.services.map((s) => s.name)).toEqual(["s_debug", "s_gpu", "s_web"]);
+  });
+});
+
+describe("short ports", () => {
+  it("accept an empty host IP (what ${IP-}:2283:2283 gives when IP is unset)", () => {
+    const state = stateOf(
+      repo({
+        "services/a.yaml": service("a", 'ports: [":2283:2283", "127.0.0.1::81", "8080:80", "9000"]'),
+      }),
+    );
+    expect(state.services[0]?.ports.map((p) => [p.published, p.target])).toEqual([
+      [2283, 2283],
+      [undefined, 81],
+      [8080, 80],
+      [undefined, 9000],
+    ]);
+  });
+});

@@ -127,6 +127,7 @@ describe("warnings", () => {
       "ignored-key",
       "bare-environment",
       "bind-mount-mapped",
+      "profile-inactive",
     ]);
   });
 });

@@ -1,0 +1,228 @@
+// How many services of real-world Compose files gitfleet accepts as written
+// (issue 16's goal: at least 90% of the services that name an image).
+// Each folder of test/fixtures/compose-corpus/ is one project's Compose file as
+// published (SOURCES.md says where from), loaded as the stack stacks/<folder>/
+// of a repository of its own, under the operator's default ceiling, the way a
+// user who copied it would commit it: with the files its project tells them to
+// create beside it (an env_file the project ships only as a sample is an empty
+// file here; a variable without a default that the project's example .env sets
+// is in the folder's .env, and any other is set to "1"). A service is accepted
+// when no error points into its part of the file (warnings allowed); an error
+// outside every service (a top-level key) counts against all of the file's
+// services. Services without image: (build only) are not counted, as the goal
+// says.
+
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { BASELINE_CEILING, type Ceiling } from "../src/model/ceiling.js";
+import type { SpecError } from "../src/model/spec.js";
+import { loadSpec } from "../src/spec/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CORPUS = path.resolve(here, "../test/fixtures/compose-corpus");
+
+/**
+ * An operator who grants what these files ask of a host (bind mounts of host paths, host
+ * networking, any capability): what is then left is what gitfleet itself does not take.
+ */
+const PERMISSIVE: Ceiling = {
+  ...BASELINE_CEILING,
+  allowHostNetwork: true,
+  allowBindMounts: ["/"],
+  capAdd: ["ALL"],
+};
+const PERMISSIVE_POLICY = `policy:
+  allow_host_network: true
+  allow_bind_mounts: ["/"]
+`;
+
+const CLUSTER = `kind: Cluster
+name: corpus
+hosts:
+  - {name: h1, docker: "unix:///var/run/docker.sock", address: 10.0.0.1}
+  - {name: h2, docker: "unix:///var/run/docker.sock", address: 10.0.0.2}
+  - {name: h3, docker: "unix:///var/run/docker.sock", address: 10.0.0.3}
+`;
+
+export interface ServiceVerdict {
+  readonly project: string;
+  readonly service: string;
+  readonly accepted: boolean;
+  /** The errors that refused it (code and message), when refused. */
+  readonly errors: readonly { code: string; message: string; line: number }[];
+  readonly warnings: number;
+}
+
+export interface CorpusResult {
+  readonly projects: number;
+  readonly services: readonly ServiceVerdict[];
+  readonly accepted: number;
+  readonly rate: number;
+}
+
+const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+
+interface Span {
+  readonly service: string;
+  readonly first: number;
+  readonly last: number;
+  readonly hasImage: boolean;
+}
+
+/** Each service's lines in the Compose file, and whether it names an image (after merge keys). */
+function serviceSpans(text: string): Span[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true });
+  const value = doc.toJS({ maxAliasCount: 1000 }) as { services?: Record<string, Record<string, unknown>> };
+  const services = isMap(doc.contents) ? doc.contents.get("services", true) : undefined;
+  if (!isMap(services)) return [];
+  const out: Span[] = [];
+  for (const item of services.items) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    const name = String(item.key.value);
+    const start = item.key.range?.[0] ?? 0;
+    const end = (item.value as { range?: [number, number, number] } | null)?.range?.[1] ?? start;
+    out.push({
+      service: name,
+      first: lines.linePos(start).line,
+      last: lines.linePos(Math.max(start, end - 1)).line,
+      hasImage: typeof value.services?.[name]?.["image"] === "string",
+    });
+  }
+  return out;
+}
+
+/** Files named by env_file: that the folder does not hold (the user creates them from the project's sample). */
+function missingEnvFiles(text: string, present: ReadonlySet<string>): string[] {
+  const doc = parseDocument(text, { merge: true });
+  const value = doc.toJS({ maxAliasCount: 1000 }) as { services?: Record<string, { env_file?: unknown }> };
+  const out = new Set<string>();
+  for (const s of Object.values(value.services ?? {})) {
+    const raw = s?.env_file;
+    const list: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    for (const e of list) {
+      const p = typeof e === "string" ? e : (e as { path?: unknown } | null)?.path;
+      if (typeof p !== "string") continue;
+      const rel = path.posix.normalize(p);
+      if (!rel.startsWith("..") && !present.has(rel)) out.add(rel);
+    }
+  }
+  return [...out];
+}
+
+async function filesOf(dir: string, prefix = ""): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix === "" ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) for (const [k, v] of await filesOf(path.join(dir, e.name), rel)) out.set(k, v);
+    else out.set(rel, await readFile(path.join(dir, e.name), "utf8"));
+  }
+  return out;
+}
+
+function load(
+  stack: string,
+  files: ReadonlyMap<string, string>,
+  variables: Record<string, string>,
+  permissive: boolean,
+) {
+  const repo = new Map<string, string>([
+    ["cluster.yaml", permissive ? CLUSTER + PERMISSIVE_POLICY : CLUSTER],
+  ]);
+  for (const [rel, text] of files) repo.set(`stacks/${stack}/${rel}`, text);
+  return loadSpec(repo, { variables, ...(permissive && { ceiling: PERMISSIVE }) });
+}
+
+/** `permissive`: under an operator ceiling and cluster policy that allow host paths, host networking and any capability. */
+export async function measureProject(project: string, permissive = false): Promise<ServiceVerdict[]> {
+  const dir = path.join(CORPUS, project);
+  const files = await filesOf(dir);
+  const composeName = COMPOSE_NAMES.find((n) => files.has(n));
+  if (composeName === undefined) throw new Error(`${project}: no Compose file`);
+  const text = files.get(composeName) ?? "";
+  for (const missing of missingEnvFiles(text, new Set(files.keys()))) files.set(missing, "");
+  const stack = project.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+  const composePath = `stacks/${stack}/${composeName}`;
+  // Variables the project leaves to the user without a default: "1", as a user fills them in.
+  const variables: Record<string, string> = {};
+  let result = load(stack, files, variables, permissive);
+  for (let round = 0; round < 5 && !result.ok; round++) {
+    const undefinedVars = result.errors
+      .filter((e) => e.code === "undefined-variable")
+      .map(
+        (e) =>
+          /variable "?([A-Za-z_][A-Za-z0-9_]*)"?/.exec(e.message)?.[1] ??
+          /\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(e.message)?.[1],
+      )
+      .filter((v): v is string => v !== undefined && variables[v] === undefined);
+    if (undefinedVars.length === 0) break;
+    for (const v of undefinedVars) variables[v] = "1";
+    result = load(stack, files, variables, permissive);
+  }
+  const errors: readonly SpecError[] = result.ok ? [] : result.errors;
+  const warnings = result.warnings ?? [];
+  const spans = serviceSpans(text);
+  const inside = (e: SpecError, s: Span) => e.path === composePath && e.line >= s.first && e.line <= s.last;
+  const outsideAll = errors.filter((e) => e.path !== "cluster.yaml" && !spans.some((s) => inside(e, s)));
+  return spans
+    .filter((s) => s.hasImage)
+    .map((s) => {
+      const own = [...errors.filter((e) => inside(e, s)), ...outsideAll];
+      return {
+        project,
+        service: s.service,
+        accepted: own.length === 0,
+        errors: own.map((e) => ({ code: e.code, message: e.message, line: e.line })),
+        warnings: warnings.filter((w) => inside(w, s)).length,
+      };
+    });
+}
+
+export async function measureCorpus(permissive = false): Promise<CorpusResult> {
+  const projects = (await readdir(CORPUS, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const services: ServiceVerdict[] = [];
+  for (const p of projects) services.push(...(await measureProject(p, permissive)));
+  const accepted = services.filter((s) => s.accepted).length;
+  return { projects: projects.length, services, accepted, rate: accepted / Math.max(1, services.length) };
+}
+
+/** The RESULTS.md section: the rate, and each refused service with the first reason given. */
+export function report(r: CorpusResult, permissive?: CorpusResult): string {
+  const pct = (x: CorpusResult) => `${(x.rate * 100).toFixed(1)}%`;
+  const refused = r.services.filter((s) => !s.accepted);
+  const lines = [
+    `${r.accepted} of ${r.services.length} services that name an image (${pct(r)}), in ${r.projects} public projects' Compose files (test/fixtures/compose-corpus/, sources in its SOURCES.md), are accepted as written under the default ceiling (warnings allowed). Goal: 90%.`,
+    ...(permissive === undefined
+      ? []
+      : [
+          "",
+          `Under an operator ceiling and cluster policy that allow what these files ask of a host (bind mounts of host paths such as /etc/localtime and /var/log, network_mode: host, any cap_add): ${permissive.accepted} of ${permissive.services.length} (${pct(permissive)}). The Docker socket stays refused.`,
+        ]),
+    "",
+    "Refused under the default ceiling:",
+    "",
+    "| project | service | refused because (first error) |",
+    "| --- | --- | --- |",
+    ...refused.map(
+      (s) =>
+        `| ${s.project} | ${s.service} | \`${s.errors[0]?.code ?? "?"}\` ${(s.errors[0]?.message ?? "").replace(/\|/g, "\\|").slice(0, 160)} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+export async function run(): Promise<{ title: string; markdown: string }> {
+  return {
+    title: "Compose files as they are: acceptance of real-world services (issue 16)",
+    markdown: report(await measureCorpus(), await measureCorpus(true)),
+  };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  process.stdout.write(`${report(await measureCorpus(), await measureCorpus(true))}\n`);
+}
