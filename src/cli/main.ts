@@ -39,6 +39,7 @@ registerValidate(program);
 (await import("./commands/init.js")).registerInit(program);
 (await import("./commands/status.js")).registerStatus(program);
 (await import("./commands/wait.js")).registerWait(program);
+(await import("./commands/suspend.js")).registerSuspend(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -30,13 +30,35 @@ import type { DriverFactory } from "../observe/fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
-import { openGitDesired, type GitDesiredOptions } from "./git-desired.js";
+import { openGitDesired, type GitDesired, type GitDesiredOptions } from "./git-desired.js";
+import { ChangeGate, type Desired } from "../desired/change-gate.js";
+import { readSuspend } from "../adapters/system/suspend-switch.js";
+import { readStatusView } from "../status/readback.js";
+import { parseIsoTime } from "../status/format.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
 import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
 import { leaderKey } from "../config/leader-election.js";
 import type { HolderIdentity } from "../model/leadership.js";
+
+/** The desired commit the status branch records, loaded from the repository (a restart under a closed gate). */
+async function recordedDesired(sink: GitStatusSink, git: GitDesired): Promise<Desired | undefined> {
+  const files = await sink.readStatus();
+  const recorded = files === undefined ? undefined : readStatusView(files)?.desired;
+  if (recorded === undefined) return undefined;
+  const state = await git.stateAt(recorded.commit);
+  if (state === undefined) return undefined;
+  const time = recorded.time !== undefined ? parseIsoTime(recorded.time) : undefined;
+  return {
+    commit: recorded.commit,
+    author: recorded.author ?? "",
+    message: recorded.message ?? "",
+    timestamp: time ?? 0,
+    state,
+    files: new Map(),
+  };
+}
 
 export interface BootstrapOptions {
   readonly logger: Logger;
@@ -62,13 +84,19 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     cacheDir: config.workDir,
     ...(await trustOptions(config)),
   });
-  const source = secretDigestingSource(gitSource, secrets, await ensureLabelKey(secrets));
   const sink = await GitStatusSink.create({
     repository,
     branch: config.status.branch,
     cacheDir: config.workDir,
     logger: o.logger,
   });
+  // Suspend and deny windows hold new commits back (inside the digests: what it holds is digested too).
+  const gated = new ChangeGate(gitSource, {
+    clock: systemTime,
+    suspended: () => readSuspend(config.workDir),
+    resume: () => recordedDesired(sink, gitSource),
+  });
+  const source = secretDigestingSource(gated, secrets, await ensureLabelKey(secrets));
   const triggers: Trigger[] =
     o.once === true ? [] : [cronTrigger(config.poll), ...webhookTrigger(config, o.logger)];
   // The companions read from the operator, which takes them when it is built.

@@ -234,6 +234,9 @@ export interface ClusterPolicy {
   readonly allowBindMounts: readonly string[];
 }
 
+export type { SyncWindow } from "./sync-window.js";
+import type { SyncWindow } from "./sync-window.js";
+
 export interface ClusterSettings {
   /** Move replicas to restore even spread when hosts join or return. */
   readonly rebalance: boolean;
@@ -265,6 +268,8 @@ export interface ClusterSpec {
   readonly settings: ClusterSettings;
   /** Declared named volumes by name; a volume not declared is host-local. Optional for hand-built specs. */
   readonly volumes?: Readonly<Record<string, VolumeDecl>>;
+  /** Deny windows: new commits wait while one is open (optional for hand-built specs). */
+  readonly syncWindows?: readonly SyncWindow[];
   readonly source: SourceRef;
 }
 

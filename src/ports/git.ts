@@ -57,6 +57,19 @@ export interface SourceSnapshot {
    * A tip that moved only by commits touching status/ and STATUS.md does not count.
    */
   readonly changed: boolean;
+  /**
+   * A newer good commit that is not applied yet, and why: the operator is suspended, or a deny
+   * window is open (src/desired/change-gate.ts). `desired` stays the commit applied before it.
+   */
+  readonly waiting?: WaitingCommit;
+}
+
+export interface WaitingCommit {
+  readonly commit: CommitInfo;
+  /** One line: "suspended by ops@h1 at ...: incident 42", "deny window "0 22 * * *" open until ...". */
+  readonly reason: string;
+  /** ms since epoch: when this commit started waiting. */
+  readonly since: number;
 }
 
 /** One commit's spec files as the Git adapter hands them over. */

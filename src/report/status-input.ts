@@ -106,6 +106,7 @@ export function statusInput(f: StatusFacts): StatusInput {
     cluster: desired?.cluster.name ?? "",
     ...(snapshot.desired !== undefined ? { desired: commitInfo(snapshot.desired) } : {}),
     ...(snapshot.rejected !== undefined ? { rejected: snapshot.rejected } : {}),
+    ...(snapshot.waiting !== undefined ? { waitingCommit: snapshot.waiting } : {}),
     ...(snapshot.desired?.warnings !== undefined && snapshot.desired.warnings.length > 0
       ? { warnings: snapshot.desired.warnings }
       : {}),

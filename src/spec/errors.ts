@@ -30,6 +30,7 @@ export const SPEC_ERROR_CODES = [
   "unsupported-key",
   "invalid-name",
   "bad-duration",
+  "bad-cron",
   "bad-size",
   "bad-cpus",
   "bad-port",

@@ -2,7 +2,9 @@
 // defaults are handed on, as a layer, to every service's normaliser.
 
 import type { Ceiling } from "../model/ceiling.js";
-import type { ClusterPolicy, ClusterSpec, HostSpec, VolumeDecl } from "../model/spec.js";
+import type { ClusterPolicy, ClusterSpec, HostSpec, SyncWindow, VolumeDecl } from "../model/spec.js";
+import { parseCron } from "../model/sync-window.js";
+import { parseDuration } from "./units.js";
 import { DEFAULT_VOLUME_HELPER_IMAGE } from "../model/volumes.js";
 import { docLocator, durationMs, nanoCpus, sizeBytes, type Ctx, type Layer } from "./context.js";
 import type { Problems } from "./errors.js";
@@ -57,10 +59,43 @@ export function normaliseCluster(
       allowMassRemoval: settings.allow_mass_removal ?? false,
     },
     volumes: normaliseVolumeDecls(doc, raw.volumes),
+    ...(raw.sync_windows !== undefined && raw.sync_windows.length > 0
+      ? { syncWindows: normaliseSyncWindows(ctx, raw.sync_windows) }
+      : {}),
     source: docStart(doc),
   };
   const defaults = defaultsLayer(doc, raw.defaults);
   return defaults ? { spec, doc, defaults } : { spec, doc };
+}
+
+/** At most a week: a freeze longer than that is a suspend (gitfleet suspend), not a window. */
+const MAX_WINDOW_MS = 7 * 24 * 3600_000;
+
+function normaliseSyncWindows(ctx: Ctx, raw: NonNullable<RawCluster["sync_windows"]>): SyncWindow[] {
+  const out: SyncWindow[] = [];
+  for (const [i, w] of raw.entries()) {
+    const cron = parseCron(w.schedule);
+    if (!cron.ok)
+      ctx.problems.add(
+        ctx.at(["sync_windows", i, "schedule"]),
+        "bad-cron",
+        `sync_windows[${i}].schedule "${w.schedule}" is not a cron schedule: ${cron.reason}`,
+      );
+    const d = parseDuration(w.duration);
+    if (!d.ok || d.value <= 0 || d.value > MAX_WINDOW_MS)
+      ctx.problems.add(
+        ctx.at(["sync_windows", i, "duration"]),
+        "bad-duration",
+        `sync_windows[${i}].duration "${w.duration}" ${d.ok ? "must be more than 0 and at most 7 days (168h)" : `is not a usable duration: ${d.reason}`}`,
+      );
+    if (cron.ok && d.ok)
+      out.push({
+        schedule: w.schedule,
+        durationMs: d.value,
+        ...(w.description !== undefined ? { description: w.description } : {}),
+      });
+  }
+  return out;
 }
 
 /**

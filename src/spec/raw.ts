@@ -161,4 +161,10 @@ export interface RawCluster {
     readonly allow_mass_removal?: boolean;
   };
   readonly volumes?: Readonly<Record<string, RawVolumeDecl | null>>;
+  readonly sync_windows?: readonly {
+    readonly kind?: "deny";
+    readonly schedule: string;
+    readonly duration: string;
+    readonly description?: string;
+  }[];
 }

@@ -20,6 +20,13 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   }
   if (model.appliedCommit !== undefined)
     out.push(`**Applied commit:** \`${shortCommit(model.appliedCommit)}\``, "");
+  if (input.waitingCommit) {
+    const w = input.waitingCommit;
+    out.push(
+      `> **Waiting commit** \`${shortCommit(w.commit.commit)}\` ${cell(subject(w.commit.message))} since ${isoTime(w.since)}: ${cell(w.reason)}`,
+      "",
+    );
+  }
   if (input.rejected) {
     const r = input.rejected;
     out.push(`> **Rejected commit** \`${shortCommit(r.commit)}\` ${cell(subject(r.message))}: ${r.reason}`);

@@ -106,6 +106,13 @@ export interface StatusInput {
   /** The last commit the cluster fully converged to; defaults to `desired` once Synced. */
   readonly applied?: string;
   readonly rejected?: RejectedCommit;
+  /** A newer commit not applied yet (suspended, a deny window open), and why. */
+  readonly waitingCommit?: {
+    readonly commit: CommitInfo;
+    readonly reason: string;
+    /** ms since epoch. */
+    readonly since: number;
+  };
   /** The desired commit's warnings (path:line:col, code, message): applied, but worth a look. */
   readonly warnings?: readonly SpecWarning[];
   /** Git cannot be reached; the desired state is as old as `desired`. */

@@ -41,6 +41,17 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       errors: input.rejected.errors.map((e) => `${specPlace(e)}: ${e.message} [${e.code}]`),
     };
   }
+  if (input.waitingCommit !== undefined) {
+    const w = input.waitingCommit;
+    doc["waiting_commit"] = {
+      commit: w.commit.commit,
+      author: w.commit.author,
+      message: subject(w.commit.message),
+      time: isoTime(w.commit.timestamp),
+      reason: w.reason,
+      since: isoTime(w.since),
+    };
+  }
   if (input.warnings !== undefined && input.warnings.length > 0) {
     doc["warnings"] = input.warnings.map((w) => `${specPlace(w)}: ${w.message} [${w.code}]`);
   }

@@ -32,6 +32,24 @@ describe("readStatusView", () => {
     });
   });
 
+  it("reads back a waiting commit and why (suspended, a deny window)", () => {
+    const waitingCommit = {
+      commit: { ...DESIRED, commit: OTHER, message: "next\n\nbody" },
+      reason: "suspended by ops@h1: incident 42",
+      since: 1_700_000_100_000,
+    };
+    const files = render(syncedInput({ waitingCommit }));
+    expect(readStatusView(files)?.waiting).toMatchObject({
+      commit: OTHER,
+      message: "next",
+      reason: "suspended by ops@h1: incident 42",
+      since: "2023-11-14T22:15:00Z",
+    });
+    expect(files.get("STATUS.md")).toContain(
+      "**Waiting commit** `b0b0b0b0b0b0` next since 2023-11-14T22:15:00Z: suspended by ops@h1: incident 42",
+    );
+  });
+
   it("reads files written before the full hashes (short ones stay) and skips what is not status", () => {
     const files = new Map([
       [

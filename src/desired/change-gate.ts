@@ -1,0 +1,100 @@
+// Change control on the operator's side: a new desired commit waits while the
+// operator is suspended (`gitfleet suspend`, a switch in its work_dir that
+// survives restarts) or while a deny window of the applied cluster.yaml is
+// open. Only new commits wait: the pass keeps reconciling the commit applied
+// before, so healing and failover go on, and the waiting commit is let through
+// at the first poll after the switch is off and no window is open. Status
+// names the waiting commit and why (SourceSnapshot.waiting).
+//
+// The windows in force are those of the applied commit: a commit cannot lift
+// the freeze it arrives in. A rejected tip is passed on as it is (nothing of
+// it is applied either way).
+
+import { openWindow } from "../model/sync-window.js";
+import type { CommitInfo, DesiredSource, SourceSnapshot, WaitingCommit } from "../ports/index.js";
+import type { Clock } from "../ports/time.js";
+import { isoTime } from "../status/format.js";
+
+export interface SuspendNote {
+  readonly reason?: string;
+  readonly by?: string;
+  /** ms since epoch. */
+  readonly at?: number;
+}
+
+export interface ChangeGateOptions {
+  readonly clock: Clock;
+  /** The operator-side switch: set while suspended (read on every poll). */
+  readonly suspended: () => Promise<SuspendNote | undefined>;
+  /**
+   * The commit the status branch records as desired, loaded: after a restart, the commit a
+   * closed gate keeps applying (without it a restarted operator would apply the newest commit).
+   */
+  readonly resume?: () => Promise<Desired | undefined>;
+}
+
+export type Desired = NonNullable<SourceSnapshot["desired"]>;
+
+export class ChangeGate implements DesiredSource {
+  /** The commit applied (let through) last. */
+  private admitted: Desired | undefined;
+  private waiting: WaitingCommit | undefined;
+  private last: SourceSnapshot | undefined;
+  private resumed = false;
+
+  constructor(
+    private readonly inner: DesiredSource,
+    private readonly o: ChangeGateOptions,
+  ) {}
+
+  async poll(): Promise<SourceSnapshot> {
+    const snap = await this.inner.poll();
+    const next = snap.desired;
+    if (this.admitted === undefined && next !== undefined && !this.resumed) {
+      this.resumed = true;
+      const recorded = await this.o.resume?.().catch(() => undefined);
+      if (recorded !== undefined && recorded.commit !== next.commit) this.admitted = recorded;
+    }
+    if (next === undefined || this.admitted === undefined || next.commit === this.admitted.commit) {
+      // The first commit, or the same one (its state may be fresher: secret digests): through.
+      return this.pass(snap, next, snap.changed);
+    }
+    const reason = await this.holdReason(this.o.clock.now());
+    if (reason === undefined) return this.pass(snap, next, true);
+    const since = this.waiting?.commit.commit === next.commit ? this.waiting.since : this.o.clock.now();
+    this.waiting = { commit: commitInfo(next), reason, since };
+    const held: SourceSnapshot = { ...snap, desired: this.admitted, changed: false, waiting: this.waiting };
+    this.last = held;
+    return held;
+  }
+
+  current(): SourceSnapshot {
+    return this.last ?? this.inner.current();
+  }
+
+  /** Why a new commit waits now; undefined when it may be applied. */
+  private async holdReason(now: number): Promise<string | undefined> {
+    const note = await this.o.suspended();
+    if (note !== undefined) {
+      const who = note.by !== undefined ? ` by ${note.by}` : "";
+      const when = note.at !== undefined ? ` at ${isoTime(note.at)}` : "";
+      return `suspended${who}${when}${note.reason !== undefined ? `: ${note.reason}` : ""} (gitfleet resume lets it through)`;
+    }
+    const open = openWindow(this.admitted?.state.cluster.syncWindows ?? [], now);
+    if (open === undefined) return undefined;
+    const what = open.window.description !== undefined ? ` (${open.window.description})` : "";
+    return `deny window "${open.window.schedule}"${what} open until ${isoTime(open.closesAt)}`;
+  }
+
+  private pass(snap: SourceSnapshot, next: Desired | undefined, changed: boolean): SourceSnapshot {
+    if (next !== undefined) this.admitted = next;
+    this.waiting = undefined;
+    const out = changed === snap.changed ? snap : { ...snap, changed };
+    this.last = out;
+    return out;
+  }
+}
+
+function commitInfo(d: Desired): CommitInfo {
+  return { commit: d.commit, author: d.author, message: d.message, timestamp: d.timestamp };
+}
