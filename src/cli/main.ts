@@ -40,6 +40,7 @@ registerValidate(program);
 (await import("./commands/status.js")).registerStatus(program);
 (await import("./commands/wait.js")).registerWait(program);
 (await import("./commands/suspend.js")).registerSuspend(program);
+(await import("./commands/rollback.js")).registerRollback(program);
 
 try {
   await program.parseAsync(process.argv);

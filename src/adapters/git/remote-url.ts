@@ -21,6 +21,8 @@ export interface UrlLocation {
 export interface UrlRemoteOptions {
   readonly gitdir: string;
   readonly timeoutMs?: number;
+  /** History depth of the first fetch into an empty cache (default 1). */
+  readonly initialDepth?: number;
 }
 
 export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
@@ -31,6 +33,7 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
       gitdir: o.gitdir,
       ...(repo.auth ? { auth: repo.auth } : {}),
       timeoutMs,
+      ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
     });
   }
   const target = parseSshRepoUrl(repo.url);
@@ -44,5 +47,11 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
   }
   const ssh = new SshClient({ target, material: repo.ssh, readyTimeoutMs: timeoutMs });
   const transport = new SshGitTransport({ ssh, path: target.path, location: repo.url, timeoutMs });
-  return new HttpRemote({ url: SSH_BRIDGE_URL, gitdir: o.gitdir, timeoutMs, transport });
+  return new HttpRemote({
+    url: SSH_BRIDGE_URL,
+    gitdir: o.gitdir,
+    timeoutMs,
+    transport,
+    ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
+  });
 }
