@@ -33,10 +33,71 @@ type Raw = Record<string, unknown>;
 const CONFIG_MAX_DEPTH = 32;
 
 export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorConfig {
+  const file = opts.file;
+  const { doc, lines, js } = readDocument(text, file);
+  const { value, sources } = applyEnvOverrides(js, opts.env ?? {});
+  const issues: ConfigIssue[] = [];
+  // Where a pointer's value came from: an env var (itself or an ancestor) or the file.
+  const where = (pointer: string, atKey = false): Omit<ConfigIssue, "message"> => {
+    for (const [p, env] of sources) if (pointer === p || pointer.startsWith(`${p}/`)) return { env };
+    if (file === undefined) return {}; // nothing to point at: configured by environment only
+    const pos = locate(doc, lines, pointer, atKey);
+    return { file, line: pos.line, col: pos.col };
+  };
+  // Checks below still run after schema problems (every problem at once), but
+  // say nothing more about a value the schema already refused.
+  const refused = new Set<string>();
+  for (const p of schemaProblems(value)) {
+    refused.add(p.pointer);
+    const hint =
+      file === undefined && p.pointer === "" && p.message.includes('"repository"')
+        ? " (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)"
+        : "";
+    issues.push({ ...where(p.pointer, p.atKey), message: p.message + hint });
+  }
+  const baseDir = file !== undefined ? path.dirname(path.resolve(opts.baseDir, file)) : opts.baseDir;
+  const parts: Parts = {
+    value,
+    resolve: (p) => path.resolve(baseDir, p),
+    problem: (pointer, message) => {
+      if (!refused.has(pointer)) issues.push({ ...where(pointer), message });
+    },
+    where,
+  };
+  const config = assemble(parts, file !== undefined ? path.resolve(opts.baseDir, file) : undefined, opts);
+  if (
+    config.leaderElection !== undefined &&
+    config.leaderElection.key === undefined &&
+    config.ceiling.cluster === undefined
+  ) {
+    // Two fleets sharing an etcd must never share a leader: the key has to name this fleet.
+    parts.problem(
+      "/leader_election",
+      "set leader_election.key, or pin the cluster name in ceiling.cluster (the key is then gitfleet/<cluster>/leader)",
+    );
+  }
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return config;
+}
+
+/** What every part's parser is given: the values (file and environment merged) and how to report. */
+interface Parts {
+  readonly value: Raw;
+  /** A path relative to the configuration file's folder, made absolute. */
+  readonly resolve: (p: string) => string;
+  /** A problem at a JSON pointer (silent where the schema already refused the value). */
+  readonly problem: (pointer: string, message: string) => void;
+  readonly where: (pointer: string, atKey?: boolean) => Omit<ConfigIssue, "message">;
+}
+
+/** The YAML document, parsed and guarded; every syntax problem at once, with its line and column. */
+function readDocument(
+  text: string,
+  file: string | undefined,
+): { readonly doc: Document; readonly lines: LineCounter; readonly js: Raw } {
   const lines = new LineCounter();
   // Duplicate keys are found by guardDocument, which names the key and where it was first set.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
-  const file = opts.file;
   const issues: ConfigIssue[] = [];
   for (const e of doc.errors) {
     const missing = missingColon(text, e.code, e.pos[0]);
@@ -66,38 +127,13 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       { ...fileRef(file), line: 1, col: 1, message: "the configuration must be a mapping" },
     ]);
   }
-  const { value, sources } = applyEnvOverrides(js as Raw, opts.env ?? {});
-  // Where a pointer's value came from: an env var (itself or an ancestor) or the file.
-  const where = (pointer: string, atKey = false): Omit<ConfigIssue, "message"> => {
-    for (const [p, env] of sources) if (pointer === p || pointer.startsWith(`${p}/`)) return { env };
-    if (file === undefined) return {}; // nothing to point at: configured by environment only
-    const pos = locate(doc as Document, lines, pointer, atKey);
-    return { file, line: pos.line, col: pos.col };
-  };
-  // Checks below still run after schema problems (every problem at once), but
-  // say nothing more about a value the schema already refused.
-  const refused = new Set<string>();
-  for (const p of schemaProblems(value)) {
-    refused.add(p.pointer);
-    const hint =
-      file === undefined && p.pointer === "" && p.message.includes('"repository"')
-        ? " (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)"
-        : "";
-    issues.push({ ...where(p.pointer, p.atKey), message: p.message + hint });
-  }
+  return { doc: doc as Document, lines, js: js as Raw };
+}
 
-  const baseDir = file !== undefined ? path.dirname(path.resolve(opts.baseDir, file)) : opts.baseDir;
-  const resolve = (p: string): string => path.resolve(baseDir, p);
-  const problem = (pointer: string, message: string): void => {
-    if (!refused.has(pointer)) issues.push({ ...where(pointer), message });
-  };
-
-  const repo = (value["repository"] ?? {}) as Raw;
-  const refs = (["branch", "tag", "semver"] as const).filter((k) => typeof repo[k] === "string");
-  if (refs.length > 1) problem(`/repository/${refs[1]}`, `give at most one of "branch", "tag", "semver"`);
-  const refKind = refs[0] ?? "branch";
-  const ref = { kind: refKind, value: str(repo[refKind]) ?? CONFIG_DEFAULTS.branch } as RefSelector;
-
+/** The configuration from its parts, each parsed by its own function. */
+function assemble(p: Parts, file: string | undefined, opts: ParseOptions): OperatorConfig {
+  const { value, resolve, problem } = p;
+  const repository = parseRepository(p);
   const poll = str(value["poll"]) ?? CONFIG_DEFAULTS.poll;
   if (!validateCron(poll)) {
     problem(
@@ -105,84 +141,18 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       `not a valid cron schedule; write six fields with seconds, e.g. "${CONFIG_DEFAULTS.poll}"`,
     );
   }
-
+  const ref = repository.ref;
   const statusBranch = str((value["status"] as Raw | undefined)?.["branch"]) ?? CONFIG_DEFAULTS.statusBranch;
   const sameBranch = statusBranch === "same";
   if (sameBranch && ref.kind !== "branch") {
     problem("/status/branch", `"same" needs the repository to follow a branch, not a ${ref.kind}`);
   }
-
-  const webhookRaw = value["webhook"] as Raw | undefined;
-  if (webhookRaw?.["secret"] !== undefined && webhookRaw["secret_file"] !== undefined) {
-    problem("/webhook/secret_file", `give at most one of "secret" and "secret_file"`);
-  }
-  const inlineSecret = str(webhookRaw?.["secret"]);
-  if (inlineSecret !== undefined && Buffer.byteLength(inlineSecret) < MIN_WEBHOOK_SECRET_BYTES) {
-    problem("/webhook/secret", webhookSecretTooShort());
-  }
-  const listen = (pointer: string, text: string): ListenAddress => {
-    const parsed = parseListen(text);
-    if (typeof parsed === "string") {
-      problem(pointer, parsed);
-      return { host: "", port: 0, text };
-    }
-    return parsed;
-  };
-  const webhook =
-    webhookRaw === undefined
-      ? undefined
-      : {
-          listen: listen("/webhook/listen", str(webhookRaw["listen"]) ?? CONFIG_DEFAULTS.webhookListen),
-          ...(str(webhookRaw["secret"]) !== undefined ? { secret: str(webhookRaw["secret"]) ?? "" } : {}),
-          ...(str(webhookRaw["secret_file"]) !== undefined
-            ? { secretFile: resolve(str(webhookRaw["secret_file"]) ?? "") }
-            : {}),
-        };
-  const warnings: ConfigWarning[] = [];
-  if (
-    webhookRaw !== undefined &&
-    webhookRaw["secret"] === undefined &&
-    webhookRaw["secret_file"] === undefined
-  ) {
-    warnings.push({
-      ...where("/webhook", true),
-      code: "webhook-without-secret",
-      message:
-        "the webhook has no secret, so it is not started and pushes wait for the next poll; " +
-        "add secret_file: <a file holding `openssl rand -hex 32`> (or GITFLEET_WEBHOOK_SECRET), and the same secret at the forge",
-    });
-  }
+  const { webhook, warnings } = parseWebhook(p);
   const metricsRaw = value["metrics"] as Raw | undefined;
   const notifications = parseNotifications(value["notifications"], problem);
-
-  const dockerRaw = (value["docker"] ?? {}) as Raw;
-  const duration = (key: string, fallback: number): number => {
-    const text = str(dockerRaw[key]);
-    if (text === undefined) return fallback;
-    const d = parseDuration(text);
-    if (!d.ok) problem(`/docker/${key}`, d.reason);
-    else if (d.value <= 0) problem(`/docker/${key}`, "must be longer than 0");
-    return d.ok ? d.value : fallback;
-  };
-  const docker = {
-    concurrency:
-      typeof dockerRaw["concurrency"] === "number" ? dockerRaw["concurrency"] : CONFIG_DEFAULTS.concurrency,
-    callTimeoutMs: duration("call_timeout", CONFIG_DEFAULTS.callTimeoutMs),
-    pingTimeoutMs: duration("ping_timeout", CONFIG_DEFAULTS.pingTimeoutMs),
-    pullTimeoutMs: duration("pull_timeout", CONFIG_DEFAULTS.pullTimeoutMs),
-  };
-
-  const config: OperatorConfig = {
-    ...(file !== undefined ? { file: path.resolve(opts.baseDir, file) } : {}),
-    repository: {
-      ...(str(repo["url"]) !== undefined ? { url: str(repo["url"]) ?? "" } : {}),
-      ...(str(repo["path"]) !== undefined ? { path: resolve(str(repo["path"]) ?? "") } : {}),
-      ref,
-      ...(str(repo["credentials"]) !== undefined
-        ? { credentialsFile: resolve(str(repo["credentials"]) ?? "") }
-        : {}),
-      ...(repo["allow_force_push"] === true ? { allowForcePush: true } : {}),
-    },
+  return {
+    ...(file !== undefined ? { file } : {}),
+    repository,
     poll,
     status: { branch: sameBranch ? ref.value : statusBranch, sameBranch },
     secretsDir: resolve(str(value["secrets_dir"]) ?? CONFIG_DEFAULTS.secretsDir),
@@ -195,31 +165,100 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     },
     ...(metricsRaw !== undefined
       ? {
-          metrics: { listen: listen("/metrics/listen", str(metricsRaw["listen"]) ?? DEFAULT_METRICS_LISTEN) },
+          metrics: {
+            listen: listenAt(p, "/metrics/listen", str(metricsRaw["listen"]) ?? DEFAULT_METRICS_LISTEN),
+          },
         }
       : {}),
     health: parseHealth(value["health"], problem),
     ...(notifications !== undefined ? { notifications } : {}),
-    docker,
+    docker: parseDocker(p),
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),
     ...optional("leaderElection", parseLeaderElection(value["leader_election"], problem)),
     ...variablesPart(interpolationVariables(value, opts.env ?? {})),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
-  if (
-    config.leaderElection !== undefined &&
-    config.leaderElection.key === undefined &&
-    config.ceiling.cluster === undefined
-  ) {
-    // Two fleets sharing an etcd must never share a leader: the key has to name this fleet.
-    problem(
-      "/leader_election",
-      "set leader_election.key, or pin the cluster name in ceiling.cluster (the key is then gitfleet/<cluster>/leader)",
-    );
+}
+
+function parseRepository({ value, resolve, problem }: Parts): OperatorConfig["repository"] {
+  const repo = (value["repository"] ?? {}) as Raw;
+  const refs = (["branch", "tag", "semver"] as const).filter((k) => typeof repo[k] === "string");
+  if (refs.length > 1) problem(`/repository/${refs[1]}`, `give at most one of "branch", "tag", "semver"`);
+  const refKind = refs[0] ?? "branch";
+  const ref = { kind: refKind, value: str(repo[refKind]) ?? CONFIG_DEFAULTS.branch } as RefSelector;
+  return {
+    ...(str(repo["url"]) !== undefined ? { url: str(repo["url"]) ?? "" } : {}),
+    ...(str(repo["path"]) !== undefined ? { path: resolve(str(repo["path"]) ?? "") } : {}),
+    ref,
+    ...(str(repo["credentials"]) !== undefined
+      ? { credentialsFile: resolve(str(repo["credentials"]) ?? "") }
+      : {}),
+    ...(repo["allow_force_push"] === true ? { allowForcePush: true } : {}),
+  };
+}
+
+/** A listen address; a bad one is reported and stands in as an empty address. */
+function listenAt({ problem }: Parts, pointer: string, text: string): ListenAddress {
+  const parsed = parseListen(text);
+  if (typeof parsed === "string") {
+    problem(pointer, parsed);
+    return { host: "", port: 0, text };
   }
-  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  return config;
+  return parsed;
+}
+
+function parseWebhook(p: Parts): {
+  readonly webhook: OperatorConfig["webhook"];
+  readonly warnings: ConfigWarning[];
+} {
+  const { value, resolve, problem, where } = p;
+  const webhookRaw = value["webhook"] as Raw | undefined;
+  const warnings: ConfigWarning[] = [];
+  if (webhookRaw === undefined) return { webhook: undefined, warnings };
+  if (webhookRaw["secret"] !== undefined && webhookRaw["secret_file"] !== undefined) {
+    problem("/webhook/secret_file", `give at most one of "secret" and "secret_file"`);
+  }
+  const inlineSecret = str(webhookRaw["secret"]);
+  if (inlineSecret !== undefined && Buffer.byteLength(inlineSecret) < MIN_WEBHOOK_SECRET_BYTES) {
+    problem("/webhook/secret", webhookSecretTooShort());
+  }
+  const webhook = {
+    listen: listenAt(p, "/webhook/listen", str(webhookRaw["listen"]) ?? CONFIG_DEFAULTS.webhookListen),
+    ...(str(webhookRaw["secret"]) !== undefined ? { secret: str(webhookRaw["secret"]) ?? "" } : {}),
+    ...(str(webhookRaw["secret_file"]) !== undefined
+      ? { secretFile: resolve(str(webhookRaw["secret_file"]) ?? "") }
+      : {}),
+  };
+  if (webhookRaw["secret"] === undefined && webhookRaw["secret_file"] === undefined) {
+    warnings.push({
+      ...where("/webhook", true),
+      code: "webhook-without-secret",
+      message:
+        "the webhook has no secret, so it is not started and pushes wait for the next poll; " +
+        "add secret_file: <a file holding `openssl rand -hex 32`> (or GITFLEET_WEBHOOK_SECRET), and the same secret at the forge",
+    });
+  }
+  return { webhook, warnings };
+}
+
+function parseDocker({ value, problem }: Parts): OperatorConfig["docker"] {
+  const dockerRaw = (value["docker"] ?? {}) as Raw;
+  const duration = (key: string, fallback: number): number => {
+    const text = str(dockerRaw[key]);
+    if (text === undefined) return fallback;
+    const d = parseDuration(text);
+    if (!d.ok) problem(`/docker/${key}`, d.reason);
+    else if (d.value <= 0) problem(`/docker/${key}`, "must be longer than 0");
+    return d.ok ? d.value : fallback;
+  };
+  return {
+    concurrency:
+      typeof dockerRaw["concurrency"] === "number" ? dockerRaw["concurrency"] : CONFIG_DEFAULTS.concurrency,
+    callTimeoutMs: duration("call_timeout", CONFIG_DEFAULTS.callTimeoutMs),
+    pingTimeoutMs: duration("ping_timeout", CONFIG_DEFAULTS.pingTimeoutMs),
+    pullTimeoutMs: duration("pull_timeout", CONFIG_DEFAULTS.pullTimeoutMs),
+  };
 }
 
 /** Environment problems first (by variable), then file problems in reading order. */

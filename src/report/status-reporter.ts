@@ -8,7 +8,7 @@
 import type { Logger } from "../ports/logger.js";
 import type { StatusSink } from "../ports/index.js";
 import { redactCredentials } from "../redact.js";
-import { describeChange, render, type StatusInput } from "../status/index.js";
+import { describeChange, render, YamlMemo, type StatusInput } from "../status/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
@@ -21,6 +21,8 @@ export interface StatusPace {
 
 export class StatusReporter {
   private last: ReadonlyMap<string, string> = new Map();
+  /** Each YAML file's text, redacted, kept while its document is unchanged. */
+  private readonly yaml = new YamlMemo(redactCredentials);
   /** Every pass fails to write during a Git outage: warned once a minute. */
   private readonly warnings = new WarnThrottle();
   /** The rendered files of the last write that reached Git. */
@@ -47,7 +49,12 @@ export class StatusReporter {
   write(input: StatusInput): Promise<boolean> {
     // Rendered now, so the files say what was true when asked, not when the queue drains.
     // No status line carries a URL's credentials, whatever error text it quotes.
-    const files = new Map([...render(input)].map(([p, text]) => [p, redactCredentials(text)]));
+    const files = new Map(
+      [...render(input, this.yaml)].map(([p, text]) => [
+        p,
+        p.endsWith(".md") ? redactCredentials(text) : text,
+      ]),
+    );
     const wait = this.waitMs();
     if (wait > 0 && !same(files, this.last)) {
       this.pending = files;

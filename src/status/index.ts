@@ -1,7 +1,7 @@
 // Status rendering (pure): observed + desired + outcome → the files the
 // status sink commits, and the commit message describing the change.
 
-export { render, renderStatus, type Rendered } from "./render.js";
+export { render, renderStatus, YamlMemo, type Rendered } from "./render.js";
 export { describeChange } from "./describe.js";
 export {
   summarise,
