@@ -141,6 +141,8 @@ export class Reconciler {
     return { ...out, stagesMs: stages.done(), ...(status !== undefined ? { status } : {}) };
   }
 
+  // Longer than a screen on purpose: this is the pass as one reads it, stage after stage, each
+  // stage one or two calls; split further, the order of the stages would no longer be on one page.
   private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
     // Trigger: a standby only keeps its view warm (Git and the hosts, read-only); the leader acts.
     if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) return this.standby(stages);

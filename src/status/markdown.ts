@@ -11,6 +11,17 @@ export const MARKDOWN_FILE = "STATUS.md";
 
 export function renderMarkdown(input: StatusInput, model: StatusModel): string {
   const out: string[] = [`# gitfleet status: ${cell(input.cluster)}`, ""];
+  commits(out, input, model);
+  hostsTable(out, model);
+  servicesTable(out, model);
+  attention(out, input, model);
+  replicaTables(out, model);
+  recentEventsTable(out, input);
+  return out.join("\n");
+}
+
+/** Sync state, desired and applied commits, and what stands in their way (rejection, outage, error). */
+function commits(out: string[], input: StatusInput, model: StatusModel): void {
   out.push(`**Sync:** ${model.sync}`, "");
   if (input.desired) {
     out.push(
@@ -48,7 +59,9 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     );
   }
   if (input.error !== undefined) out.push(`> **Error:** ${cell(input.error)}`, "");
+}
 
+function hostsTable(out: string[], model: StatusModel): void {
   out.push("## Hosts", "");
   out.push("| Host | State | Address | Replicas | CPUs reserved / total | Memory reserved / total |");
   out.push("|---|---|---|---:|---:|---:|");
@@ -60,7 +73,9 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     );
   }
   out.push("");
+}
 
+function servicesTable(out: string[], model: StatusModel): void {
   out.push("## Services", "");
   out.push("| Service | State | Desired | Running | Healthy | Updated | Image | Spec | Commit |");
   out.push("|---|---|---:|---:|---:|---:|---|---|---|");
@@ -70,7 +85,10 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     );
   }
   out.push("");
+}
 
+/** The sections that need someone's attention, each only when it has something to say. */
+function attention(out: string[], input: StatusInput, model: StatusModel): void {
   const unschedulable = model.services.filter((s) => s.unschedulable.length > 0);
   if (unschedulable.length > 0) {
     out.push("## Unschedulable", "");
@@ -127,7 +145,10 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     }
     out.push("");
   }
+}
 
+/** Per service: its replicas and the endpoints in rotation. */
+function replicaTables(out: string[], model: StatusModel): void {
   for (const s of model.services) {
     if (s.replicas.length === 0 && !s.endpoints?.length) continue;
     out.push(`## ${cell(s.name)}`, "");
@@ -153,7 +174,9 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     }
     if (s.endpoints?.length) out.push("");
   }
+}
 
+function recentEventsTable(out: string[], input: StatusInput): void {
   const events = recentEvents(input.events, input.recentEvents ?? 20);
   if (events.length > 0) {
     out.push("## Recent events", "");
@@ -168,7 +191,6 @@ export function renderMarkdown(input: StatusInput, model: StatusModel): string {
     }
     out.push("");
   }
-  return out.join("\n");
 }
 
 /** The desired image, and the images the replicas really run when those differ (a pull that failed). */
