@@ -73,7 +73,7 @@ function importStream(): string {
   return parts.join("");
 }
 
-async function fastImport(bare: string): Promise<void> {
+export async function fastImport(bare: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn("git", ["fast-import", "--quiet"], {
       cwd: bare,
@@ -147,7 +147,15 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         const cache = path.join(dir, `sync-${i}`);
         const child = await exec(
           process.execPath,
-          ["--import", "tsx", path.join(here, "git-sync-child.ts"), url, USER, PASSWORD, cache],
+          [
+            "--import",
+            "tsx",
+            path.join(here, "..", "test", "support", "git-sync-child.ts"),
+            url,
+            USER,
+            PASSWORD,
+            cache,
+          ],
           { maxBuffer: 1 << 20 },
         );
         const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {

@@ -64,6 +64,7 @@ export async function openGitDesired(options: GitDesiredOptions): Promise<GitDes
           ...(loadTimeoutMs !== undefined ? { timeoutMs: loadTimeoutMs } : {}),
         })
       : undefined;
+  loader?.warm(); // while the first fetch runs
   const load: SpecLoadFn =
     loadSpec ?? ((files, blobIds) => (loader as IsolatedSpecLoader).load(files, blobIds));
   return new GitDesired(commits, loader, load, options.logger ?? silentLogger);

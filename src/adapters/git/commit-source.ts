@@ -43,6 +43,29 @@ import { type UrlLocation, urlRemote } from "./remote-url.js";
 import { consolidatePacks } from "./repack.js";
 import { CommitSignatureVerifier } from "./signature.js";
 import { SpecTreeReader } from "./spec-tree.js";
+import type { SyncProgress } from "./pack-fetch.js";
+
+/** Packs smaller than this are fetched without a word. */
+const PROGRESS_FROM_OBJECTS = 1_000;
+
+/** The first sync's progress in the log, as git prints it: objects received / total, deltas resolved. */
+function logProgress(logger: Logger): (p: SyncProgress) => void {
+  let last = "";
+  return (p) => {
+    if (p.total < PROGRESS_FROM_OBJECTS) return;
+    const tenth = Math.floor((p.loaded * 10) / Math.max(1, p.total));
+    const key = `${p.phase}:${tenth}`;
+    if (key === last) return;
+    last = key;
+    const mib = (p.bytes / 1024 / 1024).toFixed(1);
+    logger.info(
+      { phase: p.phase, loaded: p.loaded, total: p.total, bytes: p.bytes },
+      p.phase === "receiving"
+        ? `git: initial sync: receiving objects ${p.loaded}/${p.total} (${mib} MiB)`
+        : `git: initial sync: resolving deltas ${p.loaded}/${p.total}`,
+    );
+  };
+}
 
 export type RepositoryLocation = UrlLocation | { readonly path: string };
 
@@ -71,6 +94,8 @@ export interface GitSourceOptions {
   readonly allowForcePush?: boolean;
   /** Default: silent (the process passes its own). */
   readonly logger?: Logger;
+  /** Progress of the first sync into an empty cache (default: logged at every tenth of a large pack). */
+  readonly onProgress?: (p: SyncProgress) => void;
 }
 
 type Outage = NonNullable<CommitPoll["outage"]>;
@@ -132,6 +157,7 @@ export class GitCommitSource implements CommitSource {
       remote = urlRemote(repo, {
         gitdir: path.join(options.cacheDir, "source.git"),
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        onProgress: options.onProgress ?? logProgress(options.logger ?? silentLogger),
       });
     } else {
       remote = await LocalRemote.open(repo.path);

@@ -149,3 +149,43 @@ export async function* guardBody(
     done();
   }
 }
+
+export interface StreamingResponse {
+  readonly statusCode: number;
+  readonly statusMessage: string;
+  /** Read with back-pressure: the socket waits while the reader works. */
+  readonly body: AsyncIterable<Buffer>;
+}
+
+/**
+ * One POST whose answer is read as it arrives, with back-pressure, for bodies
+ * too large to queue in memory (isomorphic-git's HTTP client queues the whole
+ * body when the reader is slower than the network). The deadline is on
+ * silence, not on the whole transfer: a large pack may take long to arrive.
+ */
+export async function streamingPost(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  idleTimeoutMs: number,
+): Promise<StreamingResponse> {
+  const target = new URL(url);
+  const send = target.protocol === "https:" ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = send(target, {
+      method: "POST",
+      headers: { ...headers, "content-length": String(body.length) },
+      timeout: idleTimeoutMs,
+    });
+    req.on("timeout", () =>
+      req.destroy(
+        new GitAdapterError("git-timeout", `no answer from ${redactUrl(url)} within ${idleTimeoutMs} ms`),
+      ),
+    );
+    req.on("error", reject);
+    req.on("response", (res) =>
+      resolve({ statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? "", body: res }),
+    );
+    req.end(body);
+  });
+}

@@ -2,9 +2,12 @@
 // zlib. isomorphic-git inflates in JavaScript and resolves every delta chain
 // from scratch on each read (about 0.5 ms an object: 10 s for a 20,000-file
 // tree); this reader inflates natively and keeps recent delta bases, which
-// makes reading a whole large tree cost a fraction of fetching it. Objects it
-// cannot find (loose, or in a pack it has not seen) are left to the caller.
+// makes reading a whole large tree cost a fraction of fetching it. A pack is
+// read where needed (positioned reads), never held: memory does not grow with
+// the pack. Objects it cannot find (loose, or in a pack it has not seen) are
+// left to the caller.
 
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { constants as zlib, inflateSync } from "node:zlib";
@@ -21,7 +24,7 @@ const REF_DELTA = 7;
 const BASE_CACHE = 512;
 
 interface Pack {
-  readonly data: Buffer;
+  readonly fd: number;
   readonly offsets: ReadonlyMap<string, number>;
   /** Where the object starting at an offset ends (the next object's offset). */
   readonly ends: ReadonlyMap<number, number>;
@@ -59,7 +62,11 @@ export class PackReader {
     const dir = path.join(this.gitdir, "objects", "pack");
     const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".idx"));
     const live = new Set(names.map((n) => n.slice(0, -4)));
-    for (const name of this.packs.keys()) if (!live.has(name)) this.packs.delete(name);
+    for (const [name, pack] of this.packs) {
+      if (live.has(name)) continue;
+      closeSync(pack.fd);
+      this.packs.delete(name);
+    }
     for (const name of live) {
       if (this.packs.has(name)) continue;
       const pack = await loadPack(path.join(dir, name)).catch(() => undefined);
@@ -76,8 +83,9 @@ export class PackReader {
     for (const pack of this.packs.values()) {
       const offset = pack.offsets.get(oid);
       if (offset === undefined) continue;
-      const buf = pack.data;
-      let p = offset;
+      const end = pack.ends.get(offset) ?? offset;
+      const buf = readAt(pack.fd, offset, Math.min(end - offset, 64 * 1024));
+      let p = 0;
       let c = buf[p++] ?? 0;
       const type = (c >> 4) & 7;
       let size = c & 0x0f;
@@ -90,11 +98,18 @@ export class PackReader {
       if (type !== OFS_DELTA && type !== REF_DELTA) return size;
       if (type === OFS_DELTA) while ((buf[p++] ?? 0) & 0x80);
       else p += 20;
-      const head = inflatePrefix(buf.subarray(p, pack.ends.get(offset) ?? buf.length - 20), 20);
+      const head = inflatePrefix(buf.subarray(p), 20);
       const [, afterSource] = varint(head, 0);
       return varint(head, afterSource)[0];
     }
     return undefined;
+  }
+
+  /** Let go of every pack (the reader may be refreshed again after). */
+  close(): void {
+    for (const pack of this.packs.values()) closeSync(pack.fd);
+    this.packs.clear();
+    this.bases.clear();
   }
 
   read(oid: string): RawObject | undefined {
@@ -109,8 +124,9 @@ export class PackReader {
     const key = `${name}:${offset}`;
     const cached = this.bases.get(key);
     if (cached) return cached;
-    const buf = pack.data;
-    let p = offset;
+    const end = pack.ends.get(offset) ?? offset;
+    const buf = readAt(pack.fd, offset, end - offset);
+    let p = 0;
     let c = buf[p++] ?? 0;
     const type = (c >> 4) & 7;
     while (c & 0x80) c = buf[p++] ?? 0; // the size is not needed: inflate knows it
@@ -127,8 +143,7 @@ export class PackReader {
       base = this.read(buf.subarray(p, p + 20).toString("hex"));
       p += 20;
     }
-    const end = pack.ends.get(offset) ?? buf.length - 20;
-    const inflated = inflateSync(buf.subarray(p, end));
+    const inflated = inflateSync(buf.subarray(p));
     let object: RawObject | undefined;
     if (type === OFS_DELTA || type === REF_DELTA) {
       object = base ? { type: base.type, data: applyDelta(base.data, inflated) } : undefined;
@@ -163,11 +178,23 @@ async function loadPack(base: string): Promise<Pack | undefined> {
     if (off & 0x80000000) off = Number(idx.readBigUInt64BE(large + (off & 0x7fffffff) * 8));
     offsets.set(idx.subarray(ids + i * 20, ids + (i + 1) * 20).toString("hex"), off);
   }
-  const data = await readFile(`${base}.pack`);
+  const fd = openSync(`${base}.pack`, "r");
+  const size = fstatSync(fd).size;
   const sorted = [...offsets.values()].sort((a, b) => a - b);
   const ends = new Map<number, number>();
-  for (let i = 0; i < sorted.length; i++) ends.set(sorted[i] as number, sorted[i + 1] ?? data.length - 20);
-  return { data, offsets, ends };
+  for (let i = 0; i < sorted.length; i++) ends.set(sorted[i] as number, sorted[i + 1] ?? size - 20);
+  return { fd, offsets, ends };
+}
+
+function readAt(fd: number, at: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, at + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === buf.length ? buf : buf.subarray(0, got);
 }
 
 /**

@@ -8,9 +8,11 @@
 // every fetch would download all history since the first one.
 // A poll is one ref-list request: the advertisement a poll just read is handed
 // to the fetch that follows it (isomorphic-git's fetch would ask for it again).
+// The first fetch into an empty cache over HTTP is streamed to disk and
+// indexed there (pack-fetch.ts), in memory that does not grow with the pack.
 
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import git, {
   type FsClient,
@@ -22,6 +24,8 @@ import { type GitAuth, authHeaders, resolveCredentials } from "./auth.js";
 import { GitAdapterError, redactUrl, toGitError } from "./errors.js";
 import { createGitHttpClient } from "./http-client.js";
 import { hasObject, peelToCommit, resolveRefOrUndefined } from "./objects.js";
+import { fetchPackToDisk, type SyncProgress } from "./pack-fetch.js";
+import { PackReader } from "./pack-reader.js";
 import type { AdvertisedRef } from "./ref-selector.js";
 import { type GitRemote, NO_OBJECT } from "./remote.js";
 import { type StoreFs, createStoreFs } from "./store-fs.js";
@@ -37,6 +41,8 @@ export interface HttpRemoteOptions {
   readonly idleTimeoutMs?: number;
   /** History depth of the first fetch into an empty cache (default 1). */
   readonly initialDepth?: number;
+  /** Progress of a first fetch into an empty cache (objects received / total, then deltas resolved). */
+  readonly onProgress?: (p: SyncProgress) => void;
   /**
    * Another transport behind isomorphic-git's HTTP client (Git over SSH):
    * `url` is then only what isomorphic-git is handed, `location` names the
@@ -148,6 +154,12 @@ export class HttpRemote implements GitRemote {
     }
     const known = await resolveRefOrUndefined(this, localRef);
     const depth = known === undefined ? (this.options.initialDepth ?? 1) : undefined;
+    // Over SSH an advertisement and its fetch share a channel: that path stays isomorphic-git's.
+    if (depth !== undefined && this.options.transport === undefined) {
+      const commit = await this.initialFetch(want, depth);
+      await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: localRef, value: commit, force: true });
+      return { commit, fetched: true };
+    }
     const result = await this.call((headers) =>
       git.fetch({
         fs: this.fs,
@@ -204,6 +216,67 @@ export class HttpRemote implements GitRemote {
         throw err;
       }
     });
+  }
+
+  /**
+   * The first fetch: the pack streamed to disk and indexed there. The commit and its
+   * root tree are also written loose, for the reads isomorphic-git does itself
+   * (the tip, status-only commits): it would otherwise load the whole pack to read them.
+   */
+  private async initialFetch(want: string, depth: number): Promise<string> {
+    const packDir = path.join(this.gitdir, "objects", "pack");
+    await mkdir(packDir, { recursive: true });
+    const fetched = await this.call((headers) =>
+      fetchPackToDisk({
+        url: this.options.url,
+        idleTimeoutMs: this.options.timeoutMs ?? 10_000,
+        headers,
+        want,
+        depth,
+        packDir,
+        ...(this.options.onProgress !== undefined ? { onProgress: this.options.onProgress } : {}),
+      }),
+    );
+    const shallow = [...new Set(fetched.shallows)].sort();
+    if (shallow.length > 0) await writeFile(path.join(this.gitdir, "shallow"), `${shallow.join("\n")}\n`);
+    this.storeFs.invalidate();
+    const packs = new PackReader(this.gitdir);
+    try {
+      await packs.refresh();
+      let oid = want;
+      for (let i = 0; i < 10; i++) {
+        const object = packs.read(oid);
+        if (object === undefined)
+          throw new GitAdapterError("git-ref-not-found", `${want} is not in the fetched pack`);
+        await git.writeObject({
+          fs: this.fs,
+          gitdir: this.gitdir,
+          type: object.type,
+          object: object.data,
+          format: "content",
+        });
+        const header = object.data.toString("latin1", 0, Math.min(object.data.length, 64));
+        if (object.type === "tag") {
+          oid = header.slice(7, 47); // "object <id>"
+          continue;
+        }
+        if (object.type !== "commit") return oid;
+        const tree = packs.read(header.slice(5, 45)); // "tree <id>"
+        if (tree !== undefined) {
+          await git.writeObject({
+            fs: this.fs,
+            gitdir: this.gitdir,
+            type: "tree",
+            object: tree.data,
+            format: "content",
+          });
+        }
+        return oid;
+      }
+      return oid;
+    } finally {
+      packs.close();
+    }
   }
 
   /** Forget everything cached in memory about `gitdir` (after it was deleted). */

@@ -6,6 +6,7 @@ import type { SshMaterial } from "../ssh/client.js";
 import { SshClient } from "../ssh/client.js";
 import type { GitAuth } from "./auth.js";
 import { GitAdapterError } from "./errors.js";
+import type { SyncProgress } from "./pack-fetch.js";
 import { HttpRemote } from "./remote-http.js";
 import { SSH_BRIDGE_URL, SshGitTransport } from "./ssh-transport.js";
 import { isSshRepoUrl, parseSshRepoUrl } from "./ssh-url.js";
@@ -23,6 +24,8 @@ export interface UrlRemoteOptions {
   readonly timeoutMs?: number;
   /** History depth of the first fetch into an empty cache (default 1). */
   readonly initialDepth?: number;
+  /** Progress of the first fetch into an empty cache (HTTP). */
+  readonly onProgress?: (p: SyncProgress) => void;
 }
 
 export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
@@ -34,6 +37,7 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
       ...(repo.auth ? { auth: repo.auth } : {}),
       timeoutMs,
       ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
+      ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
     });
   }
   const target = parseSshRepoUrl(repo.url);

@@ -61,6 +61,13 @@ export class IsolatedSpecLoader {
     return next;
   }
 
+  /** Start the worker now (it takes about as long as a first fetch), so the first load need not wait for it. */
+  warm(): void {
+    this.ensureWorker().catch(() => {
+      this.worker = undefined; // the first load starts it again and reports why it failed
+    });
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
