@@ -34,6 +34,7 @@ import { errorMessage } from "../ports/host.js";
 import type { DeferredMove, ThrottleResult } from "./memory/move-budget.js";
 import { restartHolds, type RestartHolds } from "./memory/restarts.js";
 import { ReconcileMemory } from "./memory/index.js";
+import type { ReplicaBackoff } from "./memory/replica-backoff.js";
 import { act } from "./act.js";
 import { supersededBy, type Leadership } from "../model/leadership.js";
 import { StageTimer } from "../report/pass-report.js";
@@ -322,7 +323,9 @@ export class Reconciler {
     m.lastHealthy = new Map(
       plan.held.flatMap((h) => (h.lastHealthy !== undefined ? [[h.service, h.lastHealthy] as const] : [])),
     );
-    m.waiting = this.waitNotes(plan.waiting ?? [], holds.crashLoops);
+    // A slot whose pull is retried this pass still waits on it until the pull goes through:
+    // status says image-pull-failed during the retry, not progressing and back on every retry.
+    m.waiting = this.waitNotes([...(plan.waiting ?? []), ...pullRetries(plan, m.backoff)], holds.crashLoops);
     for (const [slot, why] of holds.reasons) logger.debug({ slot }, `restart held: ${why}`);
     return { observation, throttled, plan, holds };
   }
@@ -593,6 +596,29 @@ export class Reconciler {
     this.volumeSizes.want(input.unusedVolumes ?? [], this.o.time.now());
     return input;
   }
+}
+
+/** The slots of the plan that create a container from an image whose pull failed before: retries. */
+function pullRetries(plan: Plan, backoff: ReplicaBackoff): WaitingSlot[] {
+  return plan.rollouts.flatMap((r) =>
+    r.batches.flatMap((b) =>
+      b.tasks.flatMap((t) =>
+        t.steps.flatMap((s) =>
+          s.kind === "create" && backoff.pullFailedBefore(s.host, s.image)
+            ? [
+                {
+                  service: t.service,
+                  slot: t.slot,
+                  host: s.host,
+                  image: s.image,
+                  reason: "image-pull-failed" as const,
+                },
+              ]
+            : [],
+        ),
+      ),
+    ),
+  );
 }
 
 /** The slots this execution left alone because their image could not be pulled. */

@@ -154,6 +154,9 @@ function serviceSummary(
   if (input === undefined) state = "removing";
   else if (input.phase === "paused") state = "paused";
   else if (input.phase === "rolled-back") state = "rolled-back";
+  // A slot of this very image waiting for its retry stays shown as waiting while the retry runs
+  // (a retried pull is a rollout pass too): not "progressing" and back on every retry.
+  else if (waiting.some((w) => w.image === input.spec.image)) state = worstWait(waiting);
   else if (input.phase === "rolling-out" || input.phase === "rolling-back") state = "progressing";
   else if (waiting.length > 0) state = worstWait(waiting);
   // A port that some host's edge cannot serve is not converged, however healthy the replicas are.

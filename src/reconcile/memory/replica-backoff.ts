@@ -66,6 +66,11 @@ export class ReplicaBackoff {
     return (host, image) => this.pulls.waiting(pullKey(host, image), now);
   }
 
+  /** True when pulling `image` on `host` failed before (waiting, or due for its retry). */
+  pullFailedBefore(host: string, image: string): boolean {
+    return this.pulls.get(pullKey(host, image)) !== undefined;
+  }
+
   /** slotKeys whose create or start waits (added to PlanOptions.holdRestart). */
   startsWaiting(now: number): string[] {
     return this.starts.pending(now).map(([k]) => k);

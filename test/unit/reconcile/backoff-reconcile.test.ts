@@ -100,6 +100,28 @@ describe("reconciler: backoff", () => {
     expect(w.sink.last("STATUS.md")).toContain("| web:2 (running web:1) |");
   });
 
+  it("stays image-pull-failed while a pull is retried: status never flips to progressing and back", async () => {
+    const w = world(web(1));
+    await w.run(5_000);
+    w.fleet.behaviours.set("web:2", { pullFails: true });
+    w.set(web(2), "c2");
+    await w.run(5_000);
+    expect(w.sink.last("status/services/web.yaml")).toContain("state: image-pull-failed");
+    const from = w.sink.writes.length;
+    const pullsBefore = w.pulls("web:2");
+    await w.run(90_000);
+    expect(w.pulls("web:2")).toBeGreaterThan(pullsBefore);
+    const states = w.sink.writes
+      .slice(from)
+      .map((x) => /^state: (\S+)$/m.exec(x.files.get("status/services/web.yaml") ?? "")?.[1]);
+    expect(states.filter((s) => s !== "image-pull-failed")).toEqual([]);
+    expect(
+      w.sink.writes
+        .slice(from)
+        .filter((x) => /sync: Progressing/.test(x.files.get("status/cluster.yaml") ?? "")),
+    ).toEqual([]);
+  });
+
   it("backs off a replica that keeps crashing soon after its restarts", async () => {
     const w = world(web(1));
     w.fleet.behaviours.set("web:1", { exitAfterMs: 2_000 });
