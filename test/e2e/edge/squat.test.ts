@@ -84,11 +84,25 @@ beforeAll(async () => {
     "web published on 8080",
   );
   world.startOperator();
+  // Every host's edge up and serving (the first test compares the edges' container ids).
   await waitFor(
-    "web 3/3 through h2's edge",
+    "web 3/3 through every host's edge",
     async () => {
       const web = serving(await managed("web"));
-      return web.length === 3 && (await get(`http://${H2.address}:${INGRESS_PORT}/`)).status === 200;
+      if (web.length !== 3) return false;
+      const answers = await Promise.all(
+        TESTBED.hosts.map((h) => get(`http://${h.address}:${INGRESS_PORT}/`).catch(() => ({ status: 0 }))),
+      );
+      if (!answers.every((a) => a.status === 200)) return false;
+      for (const h of TESTBED.hosts)
+        for (const name of ["gf-e2e-edge", "gf-e2e-edge-names"]) {
+          const info = await dockerFor(h)
+            .getContainer(name)
+            .inspect()
+            .catch(() => undefined);
+          if (info?.State.Running !== true) return false;
+        }
+      return true;
     },
     120_000,
   );
