@@ -4,7 +4,8 @@
 // on the same server, pairs interleaved: a no-op poll against `git
 // ls-remote`, one new commit to the desired state against `git fetch`, the
 // initial sync against `git clone --depth 1 --no-checkout` (each in its own
-// process, with peak RSS), a status commit + push against `git commit` +
+// process, with peak RSS; also of a second repository whose depth-1 pack is
+// 70 MiB of incompressible blobs), a status commit + push against `git commit` +
 // `git push`, again after many status syncs, and the status cache's loose
 // objects and packs after them. GIT_BENCH_SYNCS sets the syncs (default 500).
 
@@ -17,6 +18,7 @@ import { GitStatusSink } from "../src/adapters/git/sink.js";
 import { openGitDesired } from "../src/daemon/git-desired.js";
 import { clusterYaml, createBareRepo, gitCli, removeDir, tempDir } from "../test/support/git-fixtures.js";
 import { GitTestServer } from "../test/support/git-server.js";
+import { createLargeRepo } from "../test/support/large-repo.js";
 import { type BenchContext, type BenchSection, mib, ms, spread, stats, thousands } from "./harness.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +28,7 @@ const COMMITS = 2_000;
 const SPECS = 500;
 const USER = "bench";
 const PASSWORD = "bench-password";
+const LARGE_BLOBS = 70;
 
 function spec(i: number, version: number): string {
   return [
@@ -128,6 +131,80 @@ async function counts(gitdir: string): Promise<{ loose: number; packs: number }>
   return { loose, packs };
 }
 
+/** One initial sync by gitfleet in a child process (its peak RSS is the sync's). */
+async function childSync(
+  url: string,
+  cache: string,
+): Promise<{ ms: number; maxRssBytes: number; progress: { reports: number } }> {
+  const child = await exec(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(here, "..", "test", "support", "git-sync-child.ts"),
+      url,
+      USER,
+      PASSWORD,
+      cache,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
+    ms: number;
+    maxRssBytes: number;
+    ok: boolean;
+    error?: string;
+    progress: { reports: number };
+  };
+  if (!out.ok) throw new Error(`initial sync failed: ${out.error ?? "?"}`);
+  return out;
+}
+
+/** The initial sync of a repository whose depth-1 pack is 70 MiB of incompressible blobs. */
+async function largeSync(
+  ctx: BenchContext,
+  dir: string,
+  root: string,
+  server: GitTestServer,
+): Promise<string> {
+  await createLargeRepo(root, "large.git", LARGE_BLOBS, 1024 * 1024);
+  const url = server.url("large.git");
+  const gf: number[] = [];
+  const gfRss: number[] = [];
+  const git: number[] = [];
+  const gitRss: number[] = [];
+  let reports = 0;
+  for (let i = 0; i < 3; i++) {
+    const out = await childSync(url, path.join(dir, `large-sync-${i}`));
+    gf.push(out.ms);
+    gfRss.push(out.maxRssBytes);
+    reports = out.progress.reports;
+    const clone = await measured(
+      "git",
+      ["clone", "--quiet", "--depth", "1", "--no-checkout", authUrl(url), path.join(dir, `large-clone-${i}`)],
+      dir,
+    );
+    git.push(clone.ms);
+    gitRss.push(clone.rss);
+    ctx.log(
+      `70 MiB initial sync ${i + 1}: gitfleet ${ms(out.ms)} (${mib(out.maxRssBytes)}), git clone ${ms(clone.ms)}`,
+    );
+    await removeDir(path.join(dir, `large-sync-${i}`));
+  }
+  const packBytes = Number(
+    (await exec("du", ["-sb", path.join(dir, "large-clone-0", ".git", "objects", "pack")])).stdout.split(
+      "\t",
+    )[0],
+  );
+  const a = stats(gf);
+  const b = stats(git);
+  return (
+    `| initial sync, depth-1 pack of ${mib(packBytes)} (${LARGE_BLOBS} incompressible blobs; ${reports} progress reports) | ` +
+    `${spread(a)}, peak RSS ${mib(Math.max(...gfRss))} | \`git clone --depth 1 --no-checkout\` ${spread(b)}, ` +
+    `peak RSS ${mib(Math.max(...gitRss))} | ${(a.median / b.median).toFixed(2)}× | ≤ 3×, < 400 MiB |`
+  );
+}
+
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const dir = await tempDir("git-bench");
   const root = path.join(dir, "srv");
@@ -144,27 +221,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       // Initial sync, each side in its own process (peak RSS), interleaved.
       const sync = { gf: [] as number[], git: [] as number[], gfRss: [] as number[], gitRss: [] as number[] };
       for (let i = 0; i < 3; i++) {
-        const cache = path.join(dir, `sync-${i}`);
-        const child = await exec(
-          process.execPath,
-          [
-            "--import",
-            "tsx",
-            path.join(here, "..", "test", "support", "git-sync-child.ts"),
-            url,
-            USER,
-            PASSWORD,
-            cache,
-          ],
-          { maxBuffer: 1 << 20 },
-        );
-        const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
-          ms: number;
-          maxRssBytes: number;
-          ok: boolean;
-          error?: string;
-        };
-        if (!out.ok) throw new Error(`initial sync failed: ${out.error ?? "?"}`);
+        const out = await childSync(url, path.join(dir, `sync-${i}`));
         sync.gf.push(out.ms);
         sync.gfRss.push(out.maxRssBytes);
         const clone = await measured(
@@ -184,6 +241,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       rows.push(
         `| initial sync | ${spread(gfSync)}, peak RSS ${mib(Math.max(...sync.gfRss))} | \`git clone --depth 1 --no-checkout\` ${spread(gitSync)}, peak RSS ${mib(Math.max(...sync.gitRss))} | ${ratio(gfSync.median, gitSync.median)} | ≤ 3×, < 400 MiB |`,
       );
+      rows.push(await largeSync(ctx, dir, root, server));
 
       // A gitfleet source and a git CLI clone, both synced.
       const source = await openGitDesired({
@@ -309,6 +367,11 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           "| step | gitfleet | git CLI | ratio | goal |",
           "|---|---|---|---|---|",
           ...rows,
+          "",
+          "The initial sync is timed in a child process from opening the source to the desired state: it " +
+            "includes starting the spec loader's worker (from source, under tsx) and loading every spec, " +
+            "which `git clone --no-checkout` does not do; the pack itself is streamed to disk and indexed as " +
+            "it arrives, which is what the 70 MiB row shows.",
         ].join("\n"),
       };
     } finally {

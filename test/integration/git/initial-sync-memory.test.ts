@@ -4,22 +4,15 @@
 // child process whose peak RSS is measured. Fails past 400 MiB; the pack
 // used to be held in memory two or three times over (about 325 MiB at 35 MB).
 
-import { execFile, spawn } from "node:child_process";
-import { createCipheriv } from "node:crypto";
+import { execFile } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clusterYaml,
-  createBareRepo,
-  gitCli,
-  removeDir,
-  serviceYaml,
-  tempDir,
-} from "../../support/git-fixtures.js";
+import { gitCli, removeDir, tempDir } from "../../support/git-fixtures.js";
 import { GitTestServer } from "../../support/git-server.js";
+import { createLargeRepo } from "../../support/large-repo.js";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,48 +23,6 @@ const BOUND = 400 * 1024 * 1024;
 const USER = "sync";
 const PASSWORD = "sync-password";
 
-/** Deterministic bytes that do not compress: an AES-CTR key stream under a fixed key. */
-function noise(seed: number, length: number): Buffer {
-  const iv = Buffer.alloc(16);
-  iv.writeUInt32BE(seed, 0);
-  return createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), iv).update(Buffer.alloc(length));
-}
-
-/** Two commits: specs and 70 MiB of blobs, then one blob changed (the shallow fetch takes the second). */
-async function generate(bare: string): Promise<void> {
-  const child = spawn("git", ["fast-import", "--quiet"], { cwd: bare, stdio: ["pipe", "ignore", "inherit"] });
-  const done = new Promise<void>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}`)),
-    );
-  });
-  const write = (chunk: string | Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (child.exitCode !== null) reject(new Error(`git fast-import exited ${child.exitCode}`));
-      else if (child.stdin.write(chunk)) resolve();
-      else child.stdin.once("drain", resolve);
-    });
-  const inline = async (file: string, data: Buffer): Promise<void> => {
-    await write(`M 100644 inline ${file}\ndata ${data.length}\n`);
-    await write(data);
-    await write("\n");
-  };
-  for (let c = 1; c <= 2; c++) {
-    await write(`commit refs/heads/main\ncommitter Test <test@example.com> ${1_700_000_000 + c} +0000\n`);
-    await write(`data 8\ncommit ${c}\n`);
-    if (c === 1) {
-      await inline("cluster.yaml", Buffer.from(clusterYaml("big")));
-      await inline("services/web.yaml", Buffer.from(serviceYaml("web")));
-      for (let i = 0; i < BLOBS; i++) await inline(`assets/blob-${i}.bin`, noise(i, BLOB_BYTES));
-    } else {
-      await inline("assets/blob-0.bin", noise(1_000, BLOB_BYTES));
-    }
-  }
-  child.stdin.end();
-  await done;
-}
-
 describe("initial sync of a 70 MB pack", () => {
   let dir: string;
   let server: GitTestServer;
@@ -80,10 +31,7 @@ describe("initial sync of a 70 MB pack", () => {
   beforeAll(async () => {
     dir = await tempDir("big-sync");
     const root = path.join(dir, "srv");
-    const bare = await createBareRepo(root, "big.git");
-    // No delta search over random blobs on the server: the pack is served as fast as it is read.
-    await gitCli(bare, ["config", "pack.window", "0"]);
-    await generate(bare);
+    await createLargeRepo(root, "big.git", BLOBS, BLOB_BYTES);
     server = await GitTestServer.start({ root, users: { [USER]: PASSWORD } });
     url = server.url("big.git");
   }, 120_000);
