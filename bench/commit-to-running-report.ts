@@ -4,7 +4,7 @@
 
 import type { HealthSpec } from "./commit-floor.js";
 import { ms, stats } from "./harness.js";
-import type { Phases } from "./operator-phases.js";
+import type { PassStages, Phases } from "./operator-phases.js";
 
 export interface Gitfleet {
   readonly running: number[];
@@ -48,6 +48,35 @@ function ratio(a: readonly number[], floor: readonly number[]): string {
 
 function verdict(a: readonly number[], floor: readonly number[]): string {
   return median(a) / median(floor) <= 2 ? "meets" : "misses";
+}
+
+const STAGES: readonly [keyof PassStages, string][] = [
+  ["align", "push → pass start (poll alignment)"],
+  ["load", "load: fetch, read, specs"],
+  ["observe", "observe hosts"],
+  ["decide", "decide: schedule, plan"],
+  ["toCreate", "execute: to the create request (image check)"],
+  ["createStart", "create + start (API calls)"],
+  ["afterStart", "after start: health gate, monitor, old replica removed"],
+  ["edge", "edge"],
+  ["report", "status to Git"],
+];
+
+/** The stages of the pass that applied the commit, medians per trigger (ms). */
+function stageTable(s: Samples): string[] {
+  const rows = [
+    ["poll every 1 s", s.poll.phases],
+    ...(s.webhook.running.length > 0 ? [["webhook", s.webhook.phases] as const] : []),
+  ] as const;
+  const pick = (p: readonly Phases[], k: keyof PassStages): string => {
+    const v = p.flatMap((x) => (x.stages !== undefined ? [x.stages[k]] : []));
+    return v.length === 0 ? "—" : ms(stats(v).median);
+  };
+  return [
+    `| stage (median ms) | ${rows.map(([n]) => n).join(" | ")} |`,
+    `|---|${rows.map(() => "---:").join("|")}|`,
+    ...STAGES.map(([k, label]) => `| ${label} | ${rows.map(([, p]) => pick(p, k)).join(" | ")} |`),
+  ];
 }
 
 function phaseRow(what: string, p: readonly Phases[]): string {
@@ -118,6 +147,11 @@ export function report(s: Samples, setup: Setup): string {
     "|---|---:|---:|---:|---:|",
     phaseRow("poll every 1 s", s.poll.phases),
     ...(s.webhook.running.length > 0 ? [phaseRow("webhook", s.webhook.phases)] : []),
+    "",
+    "The pass that applied the commit, stage by stage (its own log line: when it started, and each " +
+      'stage\'s wall time; running is reached at the end of "create + start"):',
+    "",
+    ...stageTable(s),
     "",
   ].join("\n");
 }

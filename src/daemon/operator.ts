@@ -306,6 +306,7 @@ export class Operator {
         rollouts: changed,
         commit: out.snapshot?.desired?.commit?.slice(0, 7),
         reasons,
+        ...(out.stagesMs !== undefined ? { stagesMs: out.stagesMs } : {}),
       },
       out.converged ? "pass: converged" : "pass done",
     );
