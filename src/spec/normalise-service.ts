@@ -4,6 +4,7 @@
 
 import type {
   HealthcheckSpec,
+  PortSpec,
   ServiceFile,
   ServiceNetwork,
   ServiceSpec,
@@ -110,7 +111,7 @@ export function normaliseService(
     // environment: wins over env_file, as in Compose.
     environment: { ...fromFiles, ...toRecord(environment) },
     envSecrets: { ...envSecrets },
-    ports: normalisePorts(ctx, raw.ports ?? [], portIndexes),
+    ports: withExposed(normalisePorts(ctx, raw.ports ?? [], portIndexes), stack ? raw.expose : undefined),
     ...(healthcheck && { healthcheck }),
     dependsOn: [...dependsOnAt.keys()],
     volumes: normaliseVolumes(ctx, raw.volumes ?? [], stack?.volume, volumeIndexes, stack?.relative),
@@ -138,6 +139,25 @@ export function normaliseService(
     portIndexes,
     volumeIndexes,
   };
+}
+
+/**
+ * In a stack, expose: means what it means on a Compose network: the service answers there on
+ * that port. Other services reach it by name only through its network's names edge, which serves
+ * a service's ports, so each exposed TCP port joins them as a port without a published one (the
+ * edge reaches replicas on other hosts through it). Ranges ("8000-8010") stay documentation.
+ */
+function withExposed(ports: PortSpec[], expose: RawService["expose"]): PortSpec[] {
+  if (expose === undefined) return ports;
+  const out = [...ports];
+  for (const e of expose) {
+    const m = /^([0-9]{1,5})(?:\/(tcp|udp))?$/.exec(String(e));
+    const target = Number(m?.[1]);
+    if (m === null || m[2] === "udp" || target < 1 || target > 65535) continue;
+    if (out.some((p) => p.target === target && p.protocol === "tcp")) continue;
+    out.push({ target, protocol: "tcp", mode: "ingress" });
+  }
+  return out;
 }
 
 function commandLine(

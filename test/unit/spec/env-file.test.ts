@@ -335,3 +335,27 @@ describe("short ports", () => {
     ]);
   });
 });
+
+describe("expose in a stack", () => {
+  it("makes each exposed TCP port one the service is found on by name (a port without a published one)", () => {
+    const state = stateOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:",
+          "  db:",
+          "    image: x:1",
+          "    expose: [5432, '9000/tcp', '53/udp', '8000-8010']",
+          "    ports: ['9000']",
+        ),
+        "services/a.yaml": service("a", "expose: [5432]"),
+      }),
+    );
+    const [a, db] = state.services;
+    expect(db?.ports).toEqual([
+      { target: 9000, protocol: "tcp", mode: "ingress" },
+      { target: 5432, protocol: "tcp", mode: "ingress" },
+    ]);
+    // services/ documents keep expose as documentation (their hash unchanged).
+    expect(a?.ports).toEqual([]);
+  });
+});
