@@ -60,7 +60,7 @@ describe("fencing a host declared down", () => {
     health.evaluate("h3", 3000);
     const { driver, calls } = frozenDriver("h3");
     const d = fenced(driver, health.downSignal("h3", 3000));
-    await expect(d?.create({} as never)).rejects.toThrow("host h3 is down");
+    await expect(d?.create({} as never)).rejects.toMatchObject({ code: "host-unreachable", host: "h3" });
     expect(calls).toEqual([]);
   });
 
@@ -84,7 +84,10 @@ describe("fencing a host declared down", () => {
     const boom = raceDown(Promise.reject(new Error("boom")), down.signal, "h1");
     await expect(boom).rejects.toThrow("boom");
     down.abort();
-    await expect(raceDown(new Promise(() => undefined), down.signal, "h1")).rejects.toThrow("h1 is down");
+    await expect(raceDown(new Promise(() => undefined), down.signal, "h1")).rejects.toMatchObject({
+      code: "host-unreachable",
+      host: "h1",
+    });
   });
 
   it("fences any per-host client object (the edge's), keeping its `this` and sync results", async () => {
@@ -102,7 +105,7 @@ describe("fencing a host declared down", () => {
     expect(edge.label()).toBe("edge-h1");
     const applying = edge.apply();
     down.abort();
-    await expect(applying).rejects.toThrow("host h1 is down");
+    await expect(applying).rejects.toMatchObject({ code: "host-unreachable", host: "h1" });
   });
 
   it("holds one abort listener per host however many calls are in flight, and none left behind", async () => {
