@@ -45,9 +45,13 @@ export class QuietReads {
   private seq = 0;
   private streamUp = false;
   private pingOk = false;
-  private readonly entries = new Map<string, { seq: number; at: number; value: Promise<unknown> }>();
+  private readonly entries = new Map<string, { seq: number; until: number; value: Promise<unknown> }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Spreads the resyncs: each read is kept for between half and all of QUIET_RESYNC_MS. */
+    private readonly random: () => number = Math.random,
+  ) {}
 
   changed(): void {
     this.seq++;
@@ -73,10 +77,11 @@ export class QuietReads {
   read<T>(key: string, load: () => Promise<T>): Promise<T> {
     const now = this.now();
     const e = this.entries.get(key);
-    if (e !== undefined && this.streamUp && this.pingOk && e.seq === this.seq && now - e.at < QUIET_RESYNC_MS)
+    if (e !== undefined && this.streamUp && this.pingOk && e.seq === this.seq && now < e.until)
       return e.value as Promise<T>;
     const value = load();
-    const entry = { seq: this.seq, at: now, value };
+    // Not all at once: hosts read in the same pass would otherwise all be read again in one later pass.
+    const entry = { seq: this.seq, until: now + QUIET_RESYNC_MS * (1 - this.random() / 2), value };
     this.entries.set(key, entry);
     value.catch(() => {
       if (this.entries.get(key) === entry) this.entries.delete(key);

@@ -12,7 +12,10 @@ function setup(): {
   clock: { t: number };
 } {
   const clock = { t: 1_000 };
-  const quiet = new QuietReads(() => clock.t);
+  const quiet = new QuietReads(
+    () => clock.t,
+    () => 0,
+  );
   let n = 0;
   const read = (): Promise<number> => quiet.read("replicas", async () => ++n);
   return { quiet, reads: () => n, read, clock };
@@ -54,6 +57,24 @@ describe("QuietReads", () => {
     expect(await read()).toBe(5);
     quiet.unwatched();
     expect(await read()).toBe(6);
+  });
+
+  it("spreads the resyncs: a read is kept for between half and all of the resync period", async () => {
+    const clock = { t: 0 };
+    const draws = [0.999, 0];
+    const quiet = new QuietReads(
+      () => clock.t,
+      () => draws.shift() ?? 0,
+    );
+    quiet.event("connected");
+    quiet.pinged(true);
+    let n = 0;
+    const read = (key: string): Promise<number> => quiet.read(key, async () => ++n);
+    expect(await read("a")).toBe(1); // kept for about half the period
+    expect(await read("b")).toBe(2); // kept for all of it
+    clock.t = QUIET_RESYNC_MS * 0.51;
+    expect(await read("a")).toBe(3);
+    expect(await read("b")).toBe(2);
   });
 
   it("reads again after a failed read, and a change during a read makes that read stale", async () => {
