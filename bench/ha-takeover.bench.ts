@@ -16,8 +16,9 @@
 // GITFLEET_HA_RUNS sets the rounds (default 10).
 
 import { once } from "node:events";
-import { access } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { type EtcdCluster, raftLeader, startEtcd } from "../test/support/etcd.js";
 import { BUILD_IMAGES_SCRIPT, resetTestbed, testbed } from "../test/support/testbed.js";
 import { failureCluster, failureServices } from "../test/e2e/failures/support.js";
@@ -127,8 +128,18 @@ async function drills(ctx: BenchContext): Promise<Map<DrillName, Sample[]>> {
             (sample.failed.length > 0 ? ` FAILED: ${sample.failed.join("; ")}` : "") +
             ` (load ${os.loadavg()[0]?.toFixed(1)})`,
         );
-        await d.supervise();
-        await d.converged(undefined, 180_000);
+        try {
+          await d.supervise();
+          await d.converged(undefined, 180_000);
+        } catch (err) {
+          // Noted against the drill just run; the next one starts from whatever state this is.
+          const why = err instanceof Error ? err.message : String(err);
+          const list = out.get(name) ?? [];
+          const last = list.pop();
+          if (last !== undefined)
+            list.push({ ...last, failed: [...last.failed, `after the drill: ${why.split("\n")[0] ?? why}`] });
+          ctx.log(`after ${name}: ${why}`);
+        }
       }
     }
     const seen = await d.statusEpochs();
@@ -137,6 +148,12 @@ async function drills(ctx: BenchContext): Promise<Map<DrillName, Sample[]>> {
     ctx.log(`status commits: ${seen.length}, epochs ${new Set(seen).size}, never back: ${back < 0}`);
   } finally {
     for (const g of group) await g.stop().catch(() => undefined);
+    // Each instance's whole log (all its restarts), for a look at what a failed run did.
+    const logs = process.env["GITFLEET_HA_LOG_DIR"];
+    if (logs !== undefined) {
+      await mkdir(logs, { recursive: true });
+      for (const g of group) await writeFile(path.join(logs, `${g.name}.log`), g.output);
+    }
     // The proxies' listeners would keep this process (and the test bed lock) alive.
     for (const g of group) for (const p of g.proxies) await p.close().catch(() => undefined);
     await world?.close();

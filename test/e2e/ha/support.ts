@@ -314,12 +314,23 @@ export class Drills {
    * is started again and comes back as a standby; resolves once every instance is ready.
    */
   async supervise(timeoutMs = 120_000): Promise<void> {
-    for (const g of this.group) if (!g.running) g.start();
-    await waitFor(
-      "every instance ready",
-      async () => (await Promise.all(this.group.map((g) => g.ready()))).every(Boolean),
-      timeoutMs,
-    );
+    let waiting: Instance[] = [];
+    try {
+      await waitFor(
+        "every instance ready",
+        async () => {
+          // As long as it takes: one may exit meanwhile too (a lease lost under load).
+          for (const g of this.group) if (!g.running) g.start();
+          const ready = await Promise.all(this.group.map((g) => g.ready()));
+          waiting = this.group.filter((_, i) => !ready[i]);
+          return waiting.length === 0;
+        },
+        timeoutMs,
+      );
+    } catch (err) {
+      const tails = waiting.map((g) => `=== ${g.name}\n${g.output.split("\n").slice(-15).join("\n")}`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tails.join("\n")}`);
+    }
   }
 
   /** Every slot serving, exactly one container each (of web on `image` when given). */
