@@ -20,7 +20,11 @@ export async function withSecretDigests(
 }
 
 async function digestService(s: ServiceSpec, secrets: SecretStore, key: Buffer): Promise<ServiceSpec> {
-  const entries = Object.entries(s.envSecrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = [
+    ...Object.entries(s.envSecrets),
+    // A stack's secret files, by their path in the container.
+    ...(s.secretFiles ?? []).map((f): [string, string] => [`file:${f.target}`, f.secret]),
+  ].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return s;
   const hmac = createHmac("sha256", key).update(s.specHash);
   for (const [variable, name] of entries) {

@@ -118,6 +118,17 @@ export interface ServiceFile {
   readonly gid: number;
 }
 
+/** A secret of the operator's secret store placed as a file in every container (a stack's `secrets:`). */
+export interface SecretFile {
+  /** Absolute path in the container (/run/secrets/<name> unless the Compose file says). */
+  readonly target: string;
+  /** The application secret's name in the store (its env/ folder). Never a value. */
+  readonly secret: string;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** Where a service from a stack came from. */
 export interface StackOrigin {
   /** The stack's folder name (stacks/<stack>/). */
@@ -162,6 +173,8 @@ export interface ServiceSpec {
   readonly networks?: readonly ServiceNetwork[];
   /** Files placed in each container before it starts (a stack's configs); absent: none. */
   readonly files?: readonly ServiceFile[];
+  /** Secrets of the operator's store placed as files before it starts (a stack's secrets:); absent: none. */
+  readonly secretFiles?: readonly SecretFile[];
   /**
    * Stable hash of everything that shapes a container (not deploy.replicas,
    * placement or update_config): a change means replicas must be replaced.

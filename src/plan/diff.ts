@@ -24,6 +24,7 @@ const SKIP = new Set(["specHash", "source", "name"]);
 /** Model keys whose YAML spelling is not the plain snake_case of the model key. */
 const RENAME: Readonly<Record<string, string>> = {
   envSecrets: "env_secrets",
+  secretFiles: "secrets",
   dependsOn: "depends_on",
   updateConfig: "update_config",
   rollbackConfig: "rollback_config",

@@ -5,6 +5,7 @@
 import type {
   HealthcheckSpec,
   PortSpec,
+  SecretFile,
   ServiceFile,
   ServiceNetwork,
   ServiceSpec,
@@ -50,6 +51,8 @@ export interface StackScope {
   readonly files: readonly ServiceFile[];
   /** Its bind mounts of paths beside the Compose file, by index in volumes:. */
   readonly relative?: ReadonlyMap<number, RelativeBind>;
+  /** Its secrets, as files of the operator's store in its containers. */
+  readonly secretFiles?: readonly SecretFile[];
 }
 
 /** Where a service's environment comes from besides its document: env_file, and the variables for bare KEYs. */
@@ -128,6 +131,8 @@ export function normaliseService(
     ...(stack && { stack: stack.origin }),
     ...(stack?.networks && { networks: stack.networks }),
     ...(files.length > 0 && { files }),
+    ...(stack?.secretFiles !== undefined &&
+      stack.secretFiles.length > 0 && { secretFiles: stack.secretFiles }),
     source: docStart(doc),
   };
   return {

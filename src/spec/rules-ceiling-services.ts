@@ -152,6 +152,24 @@ function checkSecrets(
       );
     }
   }
+  // A stack's secrets: files: the same store, the same grants (reported at the service's secrets:).
+  for (const f of s.spec.secretFiles ?? []) {
+    const at = s.at(["secrets"], { key: true });
+    const reserved = reservedNamespace(f.secret, hosts);
+    if (reserved !== undefined) {
+      problems.add(
+        at,
+        "secret-namespace",
+        `secrets: "${f.secret}" is ${reserved}, not an application secret; a stack's secrets may only name application secrets (the env/ folder of the operator's secret store)`,
+      );
+    } else if (!secretGranted(ceiling, s.spec.name, f.secret)) {
+      problems.add(
+        at,
+        "ceiling-secret",
+        `secrets: service ${s.spec.name} may not read secret "${f.secret}": ${setting("secrets")} does not grant it`,
+      );
+    }
+  }
 }
 
 /** What reserved material the name points at, or undefined for an application secret. */

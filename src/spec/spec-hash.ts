@@ -39,6 +39,8 @@ export function specHash(s: HashInput): string {
     // Only when set, so services outside stacks keep their hashes. Aliases live on the edge.
     networks: s.networks?.map((n) => n.name),
     files: s.files,
+    // A stack's secret files: store names and paths only (the values are digested apart, keyed).
+    secretFiles: s.secretFiles,
   };
   return createHash("sha256").update(canonicalJson(shaping)).digest("hex");
 }

@@ -25,6 +25,8 @@ export interface ReplicaRequest {
   readonly commit: string;
   /** env var name → value, resolved from the secret store; never logged. */
   readonly secretEnv: Readonly<Record<string, string>>;
+  /** A stack's secrets: path in the container → value, resolved from the secret store; never logged. */
+  readonly secretFiles?: Readonly<Record<string, string>>;
   /** The host's address: published and edge-backend ports bind only there. */
   readonly hostAddress: string;
   readonly policy: ClusterPolicy;

@@ -8,7 +8,7 @@ import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { connectionOptions } from "./connection.js";
-import { DockerHost, resolveSecretEnv, type HostEvent } from "./index.js";
+import { DockerHost, resolveSecretEnv, resolveSecretFiles, type HostEvent } from "./index.js";
 import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
 import type { ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";
@@ -242,18 +242,22 @@ class DockerHostDriver implements HostDriver {
     await this.ensureNetwork();
     for (const n of req.service.networkMode === "host" ? [] : (req.service.networks ?? []))
       await this.ensureNetwork(n.name);
-    if (Object.keys(req.service.envSecrets).length > 0 && !mayReceiveSecrets(this.o)) {
+    const wantsSecrets =
+      Object.keys(req.service.envSecrets).length > 0 || (req.service.secretFiles ?? []).length > 0;
+    if (wantsSecrets && !mayReceiveSecrets(this.o)) {
       // The loader already rejects such a commit; this holds even if a path around it existed.
       throw new Error(
         `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints (secrets go only to engines the operator lists)`,
       );
     }
     const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
+    const secretFiles = await resolveSecretFiles(req.service, this.o.secrets);
     const c = await this.host.createReplica({
       service: req.service,
       slot: req.slot,
       commit: req.commit,
       secretEnv,
+      ...((req.service.secretFiles ?? []).length > 0 ? { secretFiles } : {}),
       hostAddress: this.o.host.address,
       policy: this.o.cluster.policy,
       restarts: req.restarts,

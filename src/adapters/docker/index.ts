@@ -8,6 +8,6 @@ export type { DockerErrorCode } from "./errors.js";
 export type { ContainerEvent, HostEvent, EventCallback } from "./events.js";
 export type { PullProgress } from "./pull.js";
 export type { CreateResult, ReplicaSpec } from "./replica.js";
-export { MissingSecretError, resolveSecretEnv } from "./replica.js";
+export { MissingSecretError, resolveSecretEnv, resolveSecretFiles } from "./replica.js";
 export { buildCreateOptions, bindAllowed, volumeName, replicaName, PolicyError } from "./container-config.js";
 export { registryOf, authSecretName } from "./registry-auth.js";

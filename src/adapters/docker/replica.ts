@@ -46,7 +46,7 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
       ctx.docker.createContainer({ ...options, abortSignal }),
     );
     await joinNetworks(ctx, c.id, replicaNetworks(req).slice(1));
-    await putFiles(ctx, c.id, spec.service);
+    await putFiles(ctx, c.id, spec.service, spec.secretFiles);
     return { id: c.id, name, adopted: false };
   } catch (err) {
     if (!(err instanceof DockerError) || err.code !== "conflict") throw err;
@@ -73,7 +73,7 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     replicaNetworks(req).filter((n) => !joined.has(n)),
   );
   // Not started yet (or started with them): its files are put (again) before it starts.
-  if (existing.State?.Running !== true) await putFiles(ctx, existing.Id, spec.service);
+  if (existing.State?.Running !== true) await putFiles(ctx, existing.Id, spec.service, spec.secretFiles);
   ctx.logger.info({ container: name, id: existing.Id }, "adopted existing container");
   return { id: existing.Id, name, adopted: true };
 }
@@ -95,19 +95,32 @@ async function joinNetworks(ctx: HostContext, id: string, networks: readonly str
   }
 }
 
-/** A stack's configs, placed in the container before it starts (Docker makes missing folders). */
-async function putFiles(ctx: HostContext, id: string, service: ServiceSpec): Promise<void> {
+/** A stack's configs and secrets, placed in the container before it starts (Docker makes missing folders). */
+async function putFiles(
+  ctx: HostContext,
+  id: string,
+  service: ServiceSpec,
+  secretValues: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const files = service.files ?? [];
-  if (files.length === 0) return;
-  const tar = filesTar(
-    files.map((f) => ({
+  const secrets = service.secretFiles ?? [];
+  if (files.length === 0 && secrets.length === 0) return;
+  const tar = filesTar([
+    ...files.map((f) => ({
       name: f.target.replace(/^\/+/, ""),
       content: Buffer.from(f.contentBase64, "base64"),
       mode: f.mode,
       uid: f.uid,
       gid: f.gid,
     })),
-  );
+    ...secrets.map((f) => ({
+      name: f.target.replace(/^\/+/, ""),
+      content: Buffer.from(secretValues[f.target] ?? "", "utf8"),
+      mode: f.mode,
+      uid: f.uid,
+      gid: f.gid,
+    })),
+  ]);
   await ctx.calls.run("put-files", () => ctx.docker.getContainer(id).putArchive(tar, { path: "/" }));
 }
 
@@ -120,6 +133,25 @@ export class MissingSecretError extends Error {
     super(`${service}: secret(s) not in the secret store: ${secrets.join(", ")}`);
     this.name = "MissingSecretError";
   }
+}
+
+/** A stack's secret files (path in the container → value); every missing secret is named. */
+export async function resolveSecretFiles(
+  service: ServiceSpec,
+  secrets: SecretStore,
+): Promise<Record<string, string>> {
+  const files = service.secretFiles ?? [];
+  const values = await Promise.all(
+    files.map((f) =>
+      secrets.getApplication(f.secret).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === "secret-name") return undefined;
+        throw err;
+      }),
+    ),
+  );
+  const missing = files.filter((_, i) => values[i] === undefined).map((f) => f.secret);
+  if (missing.length > 0) throw new MissingSecretError(service.name, [...new Set(missing)].sort());
+  return Object.fromEntries(files.map((f, i) => [f.target, values[i] ?? ""]));
 }
 
 /** env_secrets (env var → secret name) resolved to values; every missing secret is named. */

@@ -120,9 +120,11 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   blkio_config: ignored("block device paths differ between hosts"),
   mem_swappiness: ignored("swap behaviour is the host's setting"),
   memswap_limit: ignored("swap is the host's setting; the memory limit applies"),
-  secrets: refused(
-    "secrets as files in the container are not delivered yet: give the value as an environment variable with env_secrets (it comes from the operator's secret store)",
-  ),
+  secrets: {
+    fate: "refused",
+    conditional: true,
+    text: "in a stack, files in each container (/run/secrets/<name>, or target:, mode, uid, gid) with values from the operator's secret store (top-level secrets: external: true; file:/environment: refused); in services/ documents refused: use env_secrets",
+  },
   configs: refused(
     "only in a stack, where the Compose file's top-level configs: declare them (see Stacks): files put into each container before it starts; in services/ documents bake the file into the image, or pass the value in environment",
   ),

@@ -29,6 +29,15 @@ export function applyKeyFates(d: YamlDoc, value: unknown, inStack: boolean, prob
       delete out[key];
       continue;
     }
+    if (key === "secrets" && !inStack) {
+      problems.add(
+        at,
+        "unsupported-key",
+        "secrets is not supported in services/ documents (they have no top-level secrets: to declare them): give the value as an environment variable with env_secrets, from the operator's secret store; a stack's Compose file places store secrets as files",
+      );
+      delete out[key];
+      continue;
+    }
     if (key === "profiles" && !inStack) {
       problems.warn(
         at,

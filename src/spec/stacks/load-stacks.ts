@@ -4,8 +4,16 @@
 // stack's networks. The rest of the loader then treats them like services/
 // documents: the same schema, rules, policy and ceiling.
 
-import type { RepoFile, ServiceFile, ServiceNetwork, StackOrigin, VolumeDecl } from "../../model/spec.js";
+import type {
+  RepoFile,
+  SecretFile,
+  ServiceFile,
+  ServiceNetwork,
+  StackOrigin,
+  VolumeDecl,
+} from "../../model/spec.js";
 import { serviceConfigs, stackConfigs } from "./configs.js";
+import { serviceSecrets, stackSecrets } from "./secrets.js";
 import { readEnvFiles, type EnvFromFiles } from "../compose/env-file.js";
 import type { VariableLookup } from "../compose/interpolate.js";
 import type { Problems } from "../errors.js";
@@ -33,6 +41,8 @@ export interface StackService {
   readonly files: readonly ServiceFile[];
   /** Its env_file: variables read from the stack's folder. */
   readonly env?: EnvFromFiles;
+  /** Its secrets, as files of the operator's store in its containers. */
+  readonly secretFiles: readonly SecretFile[];
   /** Its bind mounts of paths beside the Compose file, by index in volumes:, as what they stand for. */
   readonly relative: ReadonlyMap<number, RelativeBind>;
 }
@@ -46,9 +56,9 @@ export interface LoadedStack {
 const NOTHING: LoadedStack = { services: [], volumes: {} };
 
 /** Top-level keys of a Compose file; `x-*` extensions are ignored, as in Compose. */
-const TOP_LEVEL = ["version", "name", "services", "networks", "volumes", "configs"];
+const TOP_LEVEL = ["version", "name", "services", "networks", "volumes", "configs", "secrets"];
 /** A service's keys a stack handles itself before the service schema sees the rest. */
-const STACK_KEYS = ["networks", "configs", "env_file", "profiles"];
+const STACK_KEYS = ["networks", "configs", "env_file", "profiles", "secrets"];
 
 /** Compose's variable naming the active profiles (comma-separated; "*" activates all). */
 const COMPOSE_PROFILES = "COMPOSE_PROFILES";
@@ -126,6 +136,7 @@ export function loadStack(
   const networks = stackNetworks(doc, stack, problems);
   const volumes = stackVolumes(doc, stack, problems);
   const configs = stackConfigs(doc, stack, data, problems);
+  const secrets = stackSecrets(doc, problems);
   const out: StackService[] = [];
   const active = new Set(
     (lookup(COMPOSE_PROFILES) ?? "")
@@ -179,6 +190,12 @@ export function loadStack(
         problems,
       ),
       ...(env !== undefined && { env }),
+      secretFiles: withoutReadOnlySecrets(
+        view,
+        value,
+        serviceSecrets(view, value["secrets"], secrets, problems),
+        problems,
+      ),
       relative: relativeBinds(
         view,
         stack,
@@ -216,34 +233,20 @@ function profileActive(
   return false;
 }
 
-/**
- * Top-level secrets: a value in Git (file:, or environment: read where Compose runs) would put a
- * credential in the repository or on the machine reading it; secrets come from the operator's
- * secret store. Delivering store secrets as files (external: true) is not done yet, so every entry
- * is an error that says what works today: env_secrets.
- */
-function topLevelSecrets(doc: YamlDoc, raw: unknown, problems: Problems): void {
-  if (!isRecord(raw)) {
-    problems.add(locate(doc, ["secrets"]), "schema", "secrets must be a mapping of secret names");
-    return;
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    const entry = isRecord(value) ? value : {};
-    const source = ["file", "environment"].find((k) => entry[k] !== undefined);
-    if (source !== undefined) {
-      problems.add(
-        locate(doc, ["secrets", key, source], { key: true }),
-        "unsupported-config",
-        `secrets.${key}.${source}: a secret's value never comes from the repository or the machine reading it: put it in the operator's secret store (its env/ folder) and give it to the services as an environment variable with env_secrets (VARIABLE: ${key})`,
-      );
-    } else {
-      problems.add(
-        locate(doc, ["secrets", key], { key: true }),
-        "unsupported-config",
-        `secrets.${key}: secrets as files in the container (/run/secrets/${key}) are not delivered yet: give the value from the operator's secret store as an environment variable with env_secrets (VARIABLE: ${key}); many images read VARIABLE_FILE or VARIABLE alike`,
-      );
-    }
-  }
+/** Secret files are put into the container like configs: Docker refuses that on a read-only root filesystem. */
+function withoutReadOnlySecrets(
+  doc: YamlDoc,
+  value: Record<string, unknown>,
+  files: SecretFile[],
+  problems: Problems,
+): SecretFile[] {
+  if (files.length === 0 || value["read_only"] !== true) return files;
+  problems.add(
+    locate(doc, ["secrets"], { key: true }),
+    "unsupported-config",
+    "secrets cannot be placed in a read_only container (Docker writes them into its root filesystem): drop read_only, or give the value as an environment variable with env_secrets",
+  );
+  return [];
 }
 
 /** Files are put into a container before it starts, which Docker refuses on a read-only root filesystem. */
@@ -271,10 +274,6 @@ function checkTopLevel(
   for (const key of Object.keys(value)) {
     if (TOP_LEVEL.includes(key) || key.startsWith("x-")) continue;
     const at = locate(doc, [key], { key: true });
-    if (key === "secrets") {
-      topLevelSecrets(doc, value[key], problems);
-      continue;
-    }
     if (key === "include") {
       problems.add(
         at,

@@ -163,4 +163,56 @@ describe("Compose service keys on the real daemon", () => {
     // init: Docker's init is PID 1, the command its child.
     expect(await docker("exec", created.id, "cat", "/proc/1/comm")).toMatch(/init/);
   }, 90_000);
+
+  it("places a stack's store secrets as files with their modes before the process starts", async () => {
+    const loaded = loadSpec(
+      new Map([
+        [
+          "cluster.yaml",
+          "kind: Cluster\nname: co\nhosts:\n  - {name: h1, docker: unix:///var/run/docker.sock, address: 127.0.0.1}\n",
+        ],
+        [
+          "stacks/opts/compose.yaml",
+          [
+            "services:",
+            "  db:",
+            `    image: ${TEST_IMAGE}`,
+            '    command: ["sh", "-c", "cat /run/secrets/db_password; echo; stat -c %a /run/secrets/db_password; sleep 300"]',
+            "    secrets: [{source: db_password, mode: 0400}]",
+            "secrets:",
+            "  db_password: {external: true, name: shop-db-password}",
+            "",
+          ].join("\n"),
+        ],
+      ]),
+    );
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join("\n"));
+    const service = loaded.state.services[0];
+    if (service === undefined) throw new Error("no service");
+    expect(service.secretFiles).toEqual([
+      { target: "/run/secrets/db_password", secret: "shop-db-password", mode: 0o400, uid: 0, gid: 0 },
+    ]);
+    const created = await host.createReplica({
+      service,
+      slot: "1",
+      commit: "c0ffee",
+      secretEnv: {},
+      secretFiles: { "/run/secrets/db_password": "s3cret-value" },
+      hostAddress: "127.0.0.1",
+      policy: openPolicy,
+    });
+    expect(await host.start(created.id)).toBe("started");
+    const logs = await until(
+      "the secret's content and mode",
+      async () => {
+        const out = await docker("logs", created.id);
+        return out.includes("400") ? out : undefined;
+      },
+      30_000,
+    );
+    expect(logs).toBe("s3cret-value\n400\n");
+    // The value is in the file only: not in the container's environment or labels.
+    const inspected = await docker("inspect", created.id);
+    expect(inspected).not.toContain("s3cret-value");
+  }, 90_000);
 });

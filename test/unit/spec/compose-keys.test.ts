@@ -95,7 +95,9 @@ describe("fates through the loader", () => {
     expect(lines).toContain(
       "3:1 unsupported-key: build without image: gitfleet deploys images, it does not build them: build the image, push it to a registry the hosts can pull from, and name it in image:",
     );
-    expect(lines.some((l) => l.startsWith("4:1 unsupported-key: secrets is not supported:"))).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith("4:1 unsupported-key: secrets is not supported in services/ documents")),
+    ).toBe(true);
     expect(lines.some((l) => l.startsWith("5:1 unsupported-key: volumes_from is not supported:"))).toBe(true);
   });
 

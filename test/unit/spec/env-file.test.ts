@@ -359,3 +359,57 @@ describe("expose in a stack", () => {
     expect(a?.ports).toEqual([]);
   });
 });
+
+describe("secrets in a stack", () => {
+  it("places store secrets (external: true) as files, at /run/secrets/<name> or target:", () => {
+    const state = stateOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:",
+          "  db:",
+          "    image: x:1",
+          "    environment: [POSTGRES_PASSWORD_FILE=/run/secrets/db_password]",
+          "    secrets:",
+          "      - db_password",
+          "      - {source: api_key, target: /etc/app/key, mode: 0400, uid: '70'}",
+          "secrets:",
+          "  db_password: {external: true}",
+          "  api_key: {external: true, name: shop/api-key}",
+        ),
+      }),
+    );
+    expect(state.services[0]?.secretFiles).toEqual([
+      { target: "/run/secrets/db_password", secret: "db_password", mode: 0o444, uid: 0, gid: 0 },
+      { target: "/etc/app/key", secret: "shop/api-key", mode: 0o400, uid: 70, gid: 0 },
+    ]);
+  });
+
+  it("refuses values from the repository, undeclared secrets, and secrets in services/ documents", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines(
+          "services:", // 1
+          "  db:", // 2
+          "    image: x:1", // 3
+          "    secrets: [pw, nope]", // 4
+          "secrets:", // 5
+          "  pw:", // 6
+          "    file: ./pw.txt", // 7
+          "  env:", // 8
+          "    environment: PW", // 9
+        ),
+        "services/a.yaml": service("a", "secrets: [pw]"),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "services/a.yaml:4:1 unsupported-key",
+      "stacks/s/compose.yaml:4:15 unknown-config",
+      "stacks/s/compose.yaml:4:19 unknown-config",
+      "stacks/s/compose.yaml:7:5 unsupported-config",
+      "stacks/s/compose.yaml:9:5 unsupported-config",
+    ]);
+    const text = errors.map((e) => e.message).join("\n");
+    expect(text).toContain("put it in the operator's secret store");
+    expect(text).toContain("env_secrets");
+  });
+});

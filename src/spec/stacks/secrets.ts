@@ -1,0 +1,148 @@
+// A stack's top-level `secrets:` and a service's `secrets:`, with Compose's
+// meaning where it holds in a cluster: each secret is a file in the service's
+// containers (/run/secrets/<name> unless `target:` says), its value taken from
+// the operator's secret store (`external: true`, the store's name being
+// `name:` or the key), never from the repository: a `file:` or `environment:`
+// source would put a credential in Git or read it where gitfleet runs, so it
+// is refused, saying where the value goes instead.
+
+import { posix } from "node:path";
+import type { SecretFile } from "../../model/spec.js";
+import type { Problems } from "../errors.js";
+import type { YamlDoc } from "../parse.js";
+import { locate } from "../positions.js";
+import { didYouMean } from "../suggest.js";
+
+const TOP_KEYS = [
+  "external",
+  "name",
+  "file",
+  "environment",
+  "labels",
+  "driver",
+  "driver_opts",
+  "template_driver",
+];
+const SERVICE_KEYS = ["source", "target", "uid", "gid", "mode"];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The stack's secrets: key in the Compose file → the secret's name in the operator's store. */
+export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, string> {
+  const out = new Map<string, string>();
+  const raw = isRecord(doc.value) ? doc.value["secrets"] : undefined;
+  if (raw === undefined || raw === null) return out;
+  if (!isRecord(raw)) {
+    problems.add(locate(doc, ["secrets"]), "schema", "secrets must be a mapping of secret names");
+    return out;
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    const at = (...path: string[]) => locate(doc, ["secrets", key, ...path], { key: path.length > 0 });
+    const entry = isRecord(value) ? value : {};
+    for (const k of Object.keys(entry).filter((k) => !TOP_KEYS.includes(k) && !k.startsWith("x-"))) {
+      const close = didYouMean(k, TOP_KEYS);
+      problems.add(
+        at(k),
+        "unknown-key",
+        `secrets.${key}: unknown key "${k}"` + (close ? `: did you mean "${close}"?` : ""),
+      );
+    }
+    const source = ["file", "environment"].find((k) => entry[k] !== undefined);
+    if (source !== undefined) {
+      problems.add(
+        at(source),
+        "unsupported-config",
+        `secrets.${key}.${source}: a secret's value never comes from the repository or the machine reading it: put it in the operator's secret store (its env/ folder) and write external: true here (name: the store's name, if not ${key})`,
+      );
+      continue;
+    }
+    const external = entry["external"] === true || isRecord(entry["external"]);
+    if (!external) {
+      problems.add(
+        at(),
+        "unsupported-config",
+        `secrets.${key} needs external: true: its value comes from the operator's secret store (its env/ folder), under name: or "${key}"`,
+      );
+      continue;
+    }
+    const name = entry["name"];
+    if (name !== undefined && typeof name !== "string") {
+      problems.add(
+        at("name"),
+        "schema",
+        `secrets.${key}.name must be the secret's name in the operator's store`,
+      );
+      continue;
+    }
+    out.set(key, name ?? key);
+  }
+  return out;
+}
+
+/** A service's `secrets:` as files in its containers. */
+export function serviceSecrets(
+  doc: YamlDoc,
+  raw: unknown,
+  secrets: ReadonlyMap<string, string>,
+  problems: Problems,
+): SecretFile[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    problems.add(
+      locate(doc, ["secrets"]),
+      "schema",
+      "secrets must be a list of secret names or {source, target} entries",
+    );
+    return [];
+  }
+  const out: SecretFile[] = [];
+  raw.forEach((entry: unknown, i) => {
+    const at = (...path: string[]) => locate(doc, ["secrets", i, ...path], { key: path.length > 0 });
+    const e: Record<string, unknown> =
+      typeof entry === "string" ? { source: entry } : isRecord(entry) ? entry : {};
+    for (const k of Object.keys(e).filter((k) => !SERVICE_KEYS.includes(k)))
+      problems.add(
+        at(k),
+        "unknown-key",
+        `secrets[${i}]: unknown key "${k}"; allowed: ${SERVICE_KEYS.join(", ")}`,
+      );
+    const source = e["source"];
+    const secret = typeof source === "string" ? secrets.get(source) : undefined;
+    if (typeof source !== "string" || secret === undefined) {
+      const close = typeof source === "string" ? didYouMean(source, [...secrets.keys()]) : undefined;
+      problems.add(
+        at(),
+        "unknown-config",
+        `secret ${JSON.stringify(source ?? entry)} is not declared in this Compose file's top-level secrets (with external: true)` +
+          (close !== undefined ? `: did you mean "${close}"?` : ""),
+      );
+      return;
+    }
+    const written = typeof e["target"] === "string" ? e["target"] : source;
+    const target = posix.isAbsolute(written) ? posix.normalize(written) : posix.join("/run/secrets", written);
+    if (target === "/" || target.length > 100 || target.includes("\0")) {
+      problems.add(
+        at("target"),
+        "schema",
+        `secrets[${i}].target must be a file path in the container, at most 100 characters`,
+      );
+      return;
+    }
+    out.push({ target, secret, mode: octalMode(e["mode"]), uid: numeric(e["uid"]), gid: numeric(e["gid"]) });
+  });
+  return out;
+}
+
+/** Compose writes modes as octal (0400, or 400 once YAML has read it as a number); Swarm's default is 0444. */
+function octalMode(v: unknown): number {
+  if (typeof v === "string" && /^0?[0-7]{1,4}$/.test(v)) return parseInt(v, 8);
+  if (typeof v === "number" && /^[0-7]{1,4}$/.test(String(v))) return parseInt(String(v), 8);
+  return 0o444;
+}
+
+function numeric(v: unknown): number {
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
+  return Number.isInteger(n) && n >= 0 && n < 2 ** 21 ? n : 0;
+}
