@@ -29,9 +29,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The stack's secrets: key in the Compose file → the secret's name in the operator's store. */
-export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * The stack's secrets: key in the Compose file → the secret's name in the operator's store, or
+ * undefined for one refused at its declaration (services naming it are not told again).
+ */
+export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
   const raw = isRecord(doc.value) ? doc.value["secrets"] : undefined;
   if (raw === undefined || raw === null) return out;
   if (!isRecord(raw)) {
@@ -56,6 +59,7 @@ export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, stri
         "unsupported-config",
         `secrets.${key}.${source}: a secret's value never comes from the repository or the machine reading it: put it in the operator's secret store (its env/ folder) and write external: true here (name: the store's name, if not ${key})`,
       );
+      out.set(key, undefined);
       continue;
     }
     const external = entry["external"] === true || isRecord(entry["external"]);
@@ -65,6 +69,7 @@ export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, stri
         "unsupported-config",
         `secrets.${key} needs external: true: its value comes from the operator's secret store (its env/ folder), under name: or "${key}"`,
       );
+      out.set(key, undefined);
       continue;
     }
     const name = entry["name"];
@@ -74,6 +79,7 @@ export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, stri
         "schema",
         `secrets.${key}.name must be the secret's name in the operator's store`,
       );
+      out.set(key, undefined);
       continue;
     }
     out.set(key, name ?? key);
@@ -85,7 +91,7 @@ export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, stri
 export function serviceSecrets(
   doc: YamlDoc,
   raw: unknown,
-  secrets: ReadonlyMap<string, string>,
+  secrets: ReadonlyMap<string, string | undefined>,
   problems: Problems,
 ): SecretFile[] {
   if (raw === undefined || raw === null) return [];
@@ -110,6 +116,8 @@ export function serviceSecrets(
       );
     const source = e["source"];
     const secret = typeof source === "string" ? secrets.get(source) : undefined;
+    // Declared but refused: reported at its declaration, not again here.
+    if (typeof source === "string" && secrets.has(source) && secret === undefined) return;
     if (typeof source !== "string" || secret === undefined) {
       const close = typeof source === "string" ? didYouMean(source, [...secrets.keys()]) : undefined;
       problems.add(

@@ -79,4 +79,34 @@ describe("validate on stacks of public Compose files", () => {
     const port80 = conflicts.find((c) => c.path === "stacks/nginx-golang-mysql/compose.yaml");
     expect(port80?.message).toContain('service "nextcloud-postgres_nc"');
   });
+
+  it("says what to do instead for every refused key, and what a mapped one became", async () => {
+    const result = await validateJson();
+    const refused = result.errors.filter(
+      (e) => e.code === "unsupported-key" || e.code === "unsupported-config",
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    for (const e of refused)
+      expect(e.message, `${e.path}:${e.line}`).toMatch(
+        /push|put it|give the value|remove|write|use |drop |bake/,
+      );
+    const at = (code: string, path: string) =>
+      [...result.errors, ...result.warnings]
+        .filter((p) => p.code === code && p.path === path)
+        .map((p) => `${p.line}:${p.col}`);
+    // secrets from a file in Git: refused at the declaration, saying where the value goes.
+    expect(at("unsupported-config", "stacks/nginx-golang-mysql/compose.yaml")).toEqual(["51:5"]);
+    expect(
+      result.errors.find((e) => e.path === "stacks/nginx-golang-mysql/compose.yaml" && e.line === 51)
+        ?.message,
+    ).toContain("put it in the operator's secret store");
+    // build without image: push an image.
+    expect(at("unsupported-key", "stacks/nginx-golang-mysql/compose.yaml")).toEqual(["3:5"]);
+    // ./proxy/nginx.conf is in the stack's folder: copied into the container, with a warning saying so.
+    expect(at("bind-mount-mapped", "stacks/nginx-golang-mysql/compose.yaml")).toEqual(["37:9"]);
+    // env_file: .env of the stack's folder is read (no error at immich's env_file entries).
+    expect(
+      result.errors.filter((e) => e.path === "stacks/immich/compose.yaml" && e.code === "bad-env-file"),
+    ).toEqual([]);
+  });
 });

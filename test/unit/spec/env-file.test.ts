@@ -403,7 +403,7 @@ describe("secrets in a stack", () => {
     );
     expect(where(errors)).toEqual([
       "services/a.yaml:4:1 unsupported-key",
-      "stacks/s/compose.yaml:4:15 unknown-config",
+      // pw is refused at its declaration (7:5), not again where the service names it.
       "stacks/s/compose.yaml:4:19 unknown-config",
       "stacks/s/compose.yaml:7:5 unsupported-config",
       "stacks/s/compose.yaml:9:5 unsupported-config",
