@@ -1,15 +1,17 @@
 // A Compose file deployed as a stack on the three-host test bed: its services
 // converge healthy across the hosts, and each reaches the others by their
 // Compose names on the stack's network (the client's healthcheck fetches
-// http://web:8080/ from every host, so "healthy" means the name resolved and
-// a replica answered, wherever it runs). env_file and a ./file bind mount of
-// the stack's folder reach the containers.
+// http://web:8080/ and, from a service that only expose:s its port,
+// http://cache:6379/, from every host, so "healthy" means the names resolved
+// and a replica answered, wherever it runs). env_file, a ./file bind mount of
+// the stack's folder and a secret of the operator's store reach the containers.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
 import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
 
 let world: OperatorWorld;
+const DB_PASSWORD = `pw-${Date.now().toString(36)}`;
 
 const COMPOSE = `services:
   web:
@@ -23,6 +25,10 @@ const COMPOSE = `services:
       retries: 3
     deploy:
       replicas: 2
+  cache:
+    image: gitfleet/busybox:1.35
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /data && echo cached > /data/index.html; httpd -f -p 6379 -h /data & wait"]
+    expose: ["6379"]
   client:
     image: gitfleet/toolbox:1
     container_name: client
@@ -31,21 +37,29 @@ const COMPOSE = `services:
       - TARGET=http://web:8080/health
     volumes:
       - ./motd.txt:/etc/motd.txt:ro
+    secrets:
+      - db_password
     depends_on:
       web:
         condition: service_healthy
+      cache:
+        condition: service_started
     healthcheck:
-      test: ["CMD-SHELL", "curl -sf --max-time 3 $$TARGET >/dev/null && getent hosts shop_web >/dev/null"]
+      test: ["CMD-SHELL", "curl -sf --max-time 3 $$TARGET >/dev/null && curl -sf --max-time 3 http://cache:6379/ >/dev/null && getent hosts shop_web >/dev/null"]
       interval: 1s
       timeout: 5s
       retries: 3
     deploy:
       mode: global
+secrets:
+  db_password:
+    external: true
+    name: shop-db-password
 `;
 
 beforeAll(async () => {
   await resetTestbed();
-  world = await OperatorWorld.create({});
+  world = await OperatorWorld.create({ "shop-db-password": DB_PASSWORD });
   await world.push(
     {
       "cluster.yaml": clusterYaml(),
@@ -87,13 +101,14 @@ describe("a Compose file as a stack on three Docker hosts", () => {
     );
   });
 
-  it("hands the env_file's variables and the stack folder's file to the containers", async () => {
+  it("hands the env_file's variables, the stack folder's file and the store's secret to the containers", async () => {
     const [client] = serving(await managed("shop_client"));
     const docker = dockerFor(hostNamed(client?.host ?? "h1"));
     const info = await docker.getContainer(client?.id ?? "").inspect();
     expect(info.Config.Env).toContain("GREETING=hello-from-env-file");
+    expect(JSON.stringify(info)).not.toContain(DB_PASSWORD);
     const exec = await docker.getContainer(client?.id ?? "").exec({
-      Cmd: ["cat", "/etc/motd.txt"],
+      Cmd: ["cat", "/etc/motd.txt", "/run/secrets/db_password"],
       AttachStdout: true,
       AttachStderr: true,
     });
@@ -104,5 +119,6 @@ describe("a Compose file as a stack on three Docker hosts", () => {
       stream.on("end", () => resolve(text));
     });
     expect(out).toContain("welcome");
+    expect(out).toContain(DB_PASSWORD);
   });
 });
