@@ -146,6 +146,60 @@ describe("status, wait and plan --against status, from the status branch alone",
     await h.work.write({ "services/web.yaml": serviceYaml("web", { replicas: 2 }) });
   });
 
+  it("plan --against status --max-age: exit 4 (status-stale) past the bound, a plan within it, exit 2 for a bad duration", async () => {
+    const base = ["plan", h.work.dir, "--against", "status", "--repository", h.url];
+    const stale = await run([...base, "--max-age", "0s"]);
+    expect(stale.code).toBe(4);
+    expect(stale.stdout).toBe("");
+    expect(stale.stderr).toMatch(
+      /^gitfleet plan: the status commit [0-9a-f]{12} is \d+s old \(more than --max-age 0s\)\n$/,
+    );
+    const staleJson = await run([...base, "--max-age", "0s", "--json"]);
+    expect(staleJson.code).toBe(4);
+    expect(JSON.parse(staleJson.stdout)).toMatchObject({
+      format_version: 1,
+      services: [],
+      errors: [{ code: "status-stale" }],
+    });
+    const fresh = await run([...base, "--max-age", "1h", "--json"]);
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ partial: false, observed_from: { source: "status" } });
+    const bad = await run([...base, "--max-age", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^gitfleet plan: --max-age soon: /);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("plan --against status: a host status does not describe is unobserved (exit 4, named), partial with --allow-partial", async () => {
+    const base = ["plan", h.work.dir, "--against", "status", "--repository", h.url];
+    const h3 = "  - {name: h3, docker: 'tcp://127.0.0.1:3', address: 127.0.0.3}\n";
+    await h.work.write({ "cluster.yaml": CLUSTER.replace("edge:", `${h3}edge:`) });
+    try {
+      const r = await run([...base, "--detailed-exitcode"]);
+      expect(r.code).toBe(4);
+      expect(r.stdout).toBe("");
+      // After the plain-tcp-engine warnings of cluster.yaml, the unobserved host once, with why.
+      expect(r.stderr.split("\n").filter((l) => !l.startsWith("cluster.yaml:"))).toEqual([
+        "gitfleet plan: 1 of 3 hosts could not be observed; no plan (use --allow-partial to plan without them):",
+        "  h3: not in the status branch (added since the last status commit?)",
+        "",
+      ]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const partial = await run([...base, "--allow-partial", "--json"]);
+      expect(partial.code).toBe(0);
+      expect(JSON.parse(partial.stdout)).toMatchObject({
+        partial: true,
+        unobserved_hosts: [{ host: "h3" }],
+        observed_from: { source: "status" },
+      });
+      const md = await run([...base, "--allow-partial", "--format", "markdown"]);
+      expect(md.code).toBe(0);
+      expect(md.stdout).toContain("> **Partial plan**: these hosts were not observed");
+    } finally {
+      await h.work.write({ "cluster.yaml": CLUSTER });
+    }
+  });
+
   it("wait exits 1 on a rolled-back rollout and on a rejected commit, with the reason", async () => {
     const web = desired.services.find((s) => s.name === "web")!;
     const events = appendEvents(emptyEventLog(), [

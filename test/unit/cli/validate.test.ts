@@ -254,6 +254,12 @@ describe("gitfleet (spawned)", { timeout: 180_000 }, () => {
         /services\/web\.yaml:6:22: warning: deploy\.resources\.limits\.memory 256 has no unit.*\[size-without-unit\]/,
       );
       expect(strict.stderr).not.toMatch(/\n\s+at /);
+      // As a workflow step prints it: an annotation on the line, a warning without --strict.
+      const github = await spawned(["validate", "--format", "github", "."], dir);
+      expect(github.code).toBe(0);
+      expect(github.stdout.split("\n")[0]).toMatch(
+        /^::warning file=services\/web\.yaml,line=6,col=22,title=gitfleet size-without-unit::deploy\.resources\.limits\.memory 256 has no unit/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

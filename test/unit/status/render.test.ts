@@ -130,6 +130,33 @@ describe("render: files and cluster.yaml", () => {
     });
   });
 
+  it("the desired commit's warnings are listed at path:line:col with their codes, in cluster.yaml and STATUS.md", () => {
+    const input = syncedInput({
+      warnings: [
+        {
+          path: "services/web.yaml",
+          line: 6,
+          col: 22,
+          code: "size-without-unit",
+          message: "deploy.resources.limits.memory 256 has no unit",
+        },
+        { path: "service/api.yaml", line: 1, col: 1, code: "ignored-file", message: "this file is ignored" },
+      ],
+    });
+    expect(cluster(input)["warnings"]).toEqual([
+      "services/web.yaml:6:22: deploy.resources.limits.memory 256 has no unit [size-without-unit]",
+      "service/api.yaml:1:1: this file is ignored [ignored-file]",
+    ]);
+    const md = render(input).get("STATUS.md") ?? "";
+    expect(md).toContain("> **Warnings** in the desired commit:");
+    expect(md).toContain(
+      "> - `services/web.yaml:6:22` deploy.resources.limits.memory 256 has no unit (`size-without-unit`)",
+    );
+    expect(md).toContain("> - `service/api.yaml:1:1` this file is ignored (`ignored-file`)");
+    expect(cluster(syncedInput())).not.toHaveProperty("warnings");
+    expect(render(syncedInput()).get("STATUS.md")).not.toContain("Warnings");
+  });
+
   it("a Git outage is shown with its start (not its attempt count); without any desired state it is an Error", () => {
     const outage = { since: 1_700_000_060_000, error: "ECONNREFUSED" };
     const stale = cluster(syncedInput({ outage }));
