@@ -175,8 +175,10 @@ describe("DecisionMemo", () => {
         ),
         RUNS,
       );
-      // Not vacuous: a good share of the steps took the incremental path.
-      expect(reused / steps).toBeGreaterThan(0.25);
+      // Not vacuous: a good share of the steps took the incremental path. The share is a
+      // property of the random sample (0.21 to 0.31 over 150 runs), so the bound sits well
+      // below it: a memo that never reuses scores 0, one that always does scores near 1.
+      expect(reused / steps).toBeGreaterThan(0.1);
     },
     TIMEOUT,
   );
