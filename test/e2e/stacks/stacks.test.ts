@@ -6,6 +6,9 @@
 // and a replica answered, wherever it runs). env_file, a ./file bind mount of
 // the stack's folder and a secret of the operator's store reach the containers.
 
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
 import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
@@ -120,5 +123,102 @@ describe("a Compose file as a stack on three Docker hosts", () => {
     });
     expect(out).toContain("welcome");
     expect(out).toContain(DB_PASSWORD);
+  });
+});
+
+/**
+ * Public Compose files of test/fixtures/compose/ as they are, except each image: no registry
+ * serves them here, so every service runs the test bed's busybox serving HTTP on the service's
+ * first port, with a healthcheck on it (its command, entrypoint and healthcheck go with the
+ * image). Networks, volumes, environment, .env interpolation, depends_on, container_name,
+ * restart and ./path bind mounts stay as published.
+ */
+const PUBLIC = ["wordpress-mysql", "postgresql-pgadmin", "prometheus-grafana"];
+const FIXTURES = resolve(import.meta.dirname, "../../fixtures/compose");
+
+async function standIn(folder: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const path = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) await walk(join(dir, e.name), path);
+      else out[`stacks/${folder}/${path}`] = await readFile(join(dir, e.name), "utf8");
+    }
+  };
+  await walk(join(FIXTURES, folder), "");
+  const key = `stacks/${folder}/compose.yaml`;
+  const doc = parseDocument(out[key] ?? "");
+  const services = doc.get("services") as { items: { key: { value: string } }[] };
+  for (const item of services.items) {
+    const name = item.key.value;
+    const svc = doc.getIn(["services", name], true) as { toJSON(): Record<string, unknown> };
+    const value = svc.toJSON();
+    const first = [...((value["ports"] as unknown[]) ?? []), ...((value["expose"] as unknown[]) ?? [])][0];
+    const port =
+      String(first ?? "8080")
+        .split(":")
+        .pop()
+        ?.split("/")[0] ?? "8080";
+    doc.setIn(["services", name, "image"], "gitfleet/busybox:1.35");
+    for (const k of ["command", "entrypoint", "healthcheck"]) doc.deleteIn(["services", name, k]);
+    doc.setIn(
+      ["services", name, "command"],
+      [
+        "sh",
+        "-c",
+        `trap 'exit 0' TERM; mkdir -p /tmp/www && echo ${name} > /tmp/www/index.html; httpd -f -p ${port} -h /tmp/www & wait`,
+      ],
+    );
+    doc.setIn(["services", name, "healthcheck"], {
+      test: ["CMD", "wget", "-qO-", `http://127.0.0.1:${port}/`],
+      interval: "1s",
+      timeout: "5s",
+      retries: 3,
+    });
+  }
+  out[key] = doc.toString();
+  return out;
+}
+
+describe("public Compose files as stacks on three Docker hosts", () => {
+  it("deploy with their images stood in for and converge healthy", async () => {
+    const files: Record<string, string> = {};
+    for (const f of PUBLIC) Object.assign(files, await standIn(f));
+    await world.push(files, "deploy three public Compose files as stacks");
+    const expected = [
+      "wordpress-mysql_db",
+      "wordpress-mysql_wordpress",
+      "postgresql-pgadmin_postgres",
+      "postgresql-pgadmin_pgadmin",
+      "prometheus-grafana_prometheus",
+      "prometheus-grafana_grafana",
+    ];
+    const all = await waitFor(
+      "every public stack's service healthy",
+      async () => {
+        const list = serving(await managed()).filter((c) => expected.includes(c.service));
+        const healthy = new Set(list.filter((c) => c.health === "healthy").map((c) => c.service));
+        return expected.every((s) => healthy.has(s)) ? list : undefined;
+      },
+      180_000,
+    );
+    expect(new Set(all.map((c) => c.service))).toEqual(new Set(expected));
+    // ./prometheus (a folder of the stack) is in the container as files.
+    const [prom] = all.filter((c) => c.service === "prometheus-grafana_prometheus");
+    const docker = dockerFor(hostNamed(prom?.host ?? "h1"));
+    const exec = await docker.getContainer(prom?.id ?? "").exec({
+      Cmd: ["cat", "/etc/prometheus/prometheus.yml"],
+      AttachStdout: true,
+    });
+    const stream = await exec.start({});
+    const text = await new Promise<string>((done) => {
+      let t = "";
+      stream.on("data", (b: Buffer) => (t += b.toString("utf8")));
+      stream.on("end", () => done(t));
+    });
+    expect(text).toContain("scrape_configs");
+    await waitFor("status Synced", async () =>
+      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    );
   });
 });
