@@ -410,6 +410,110 @@ describe("the edge on three Docker hosts", () => {
     }
     expect(await edgeIds()).toEqual(before);
   }, 120_000);
+
+  it("re-creates the edges for a new edge image one container per pass, never two at once; only the host being re-created drops requests", async () => {
+    // The same HAProxy under a second name: a new image for the edge, so both parts of every
+    // host's edge must be re-created (issue 15 item 5: rolled, never on all hosts at once).
+    const NEW_IMAGE = "gitfleet/haproxy:2.6-b";
+    for (const h of TESTBED.hosts)
+      await dockerFor(h).getImage("gitfleet/haproxy:2.6").tag({ repo: "gitfleet/haproxy", tag: "2.6-b" });
+    const before = new Set(await edgeIds());
+    const parts = TESTBED.hosts.flatMap((h) =>
+      ["gf-e2e-edge", "gf-e2e-edge-names"].map((name) => ({ h, name })),
+    );
+    type Seen = { at: number; down: string[]; replaced: string[] };
+    const samples: Seen[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const at = Date.now();
+        const states = await Promise.all(
+          parts.map(async ({ h, name }) => {
+            const info = await dockerFor(h)
+              .getContainer(name)
+              .inspect()
+              .catch(() => undefined);
+            const key = `${h.name}/${name}`;
+            const running = info?.State.Running === true && info.Config.Image === NEW_IMAGE;
+            const old = info !== undefined && before.has(`${key}/${info.Id}`) && info.State.Running;
+            return { key, down: !running && !old, replaced: running };
+          }),
+        );
+        samples.push({
+          at,
+          down: states.filter((x) => x.down).map((x) => x.key),
+          replaced: states.filter((x) => x.replaced).map((x) => x.key),
+        });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const streams = TESTBED.hosts.map((h) => steadyStream(`http://${h.address}:${INGRESS_PORT}/`));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const logFrom = world.output.length;
+    await world.push(
+      { "cluster.yaml": clusterYaml().replace("image: gitfleet/haproxy:2.6}", `image: ${NEW_IMAGE}}`) },
+      "edge: a new image",
+    );
+    await waitFor(
+      "every edge container on the new image, running",
+      async () => samples.at(-1)?.replaced.length === parts.length,
+      120_000,
+    );
+    await waitFor(
+      "web through every host's new edge",
+      async () => {
+        const answers = await Promise.all(
+          TESTBED.hosts.map((h) => get(`http://${h.address}:${INGRESS_PORT}/`).catch(() => ({ status: 0 }))),
+        );
+        return answers.every((a) => a.status === 200);
+      },
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    const reports = await Promise.all(streams.map((s) => s.stop()));
+    sampling = false;
+    await sampler;
+    // When each part went over: the first sample that saw it replaced.
+    const replacedAt = new Map<string, number>();
+    for (const x of samples) for (const k of x.replaced) if (!replacedAt.has(k)) replacedAt.set(k, x.at);
+    const order = [...replacedAt].sort((a, b) => a[1] - b[1]);
+    console.log(
+      "edge re-created, in order:",
+      order.map(([k, t]) => `${k} +${t - (samples[0]?.at ?? t)}ms`),
+    );
+    for (const [i, r] of reports.entries())
+      console.log(
+        `edge image change via ${TESTBED.hosts[i]?.name}: ${r.ok} ok, ${r.retried} retried, ${r.failed} failed`,
+      );
+    // Never two edge containers down at once, anywhere in the cluster.
+    expect(samples.filter((x) => x.down.length > 1)).toEqual([]);
+    // One at a time, as the operator logged it: each re-creation started only after the one before.
+    const steps = world.output
+      .slice(logFrom)
+      .split("\n")
+      .filter((l) => l.includes('"msg":"re-creating the edge"') || l.includes('"msg":"edge started"'))
+      .map((l) => JSON.parse(l) as { host?: string; container?: string; msg?: string });
+    expect(steps.map((x) => (x.msg === "edge started" ? "started" : "re-creating"))).toEqual(
+      parts.flatMap(() => ["re-creating", "started"]),
+    );
+    for (let i = 0; i < steps.length; i += 2)
+      expect(`${steps[i + 1]?.host}/${steps[i + 1]?.container}`).toBe(
+        `${steps[i]?.host}/${steps[i]?.container}`,
+      );
+    expect(new Set(steps.map((x) => `${x.host}/${x.container}`))).toEqual(
+      new Set(parts.map((x) => `${x.h.name}/${x.name}`)),
+    );
+    // Requests through a host fail only while that host's ingress edge is re-created: between
+    // the last sample with its old container serving and a moment after its new one runs.
+    for (const [i, r] of reports.entries()) {
+      const key = `${TESTBED.hosts[i]?.name}/gf-e2e-edge`;
+      const done = replacedAt.get(key) ?? 0;
+      const gone = Math.min(...samples.filter((x) => x.down.includes(key)).map((x) => x.at), done);
+      const late = r.failures.filter((f) => f.startedAt < gone - 1_000 || f.startedAt > done + 2_000);
+      expect(late, `failures through ${key} outside its re-creation`).toEqual([]);
+      expect(r.ok).toBeGreaterThan(50);
+    }
+  }, 240_000);
 });
 
 /** The ids of both edge containers of every host: equal before and after = nothing re-created. */
