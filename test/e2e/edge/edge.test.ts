@@ -341,7 +341,8 @@ describe("the edge on three Docker hosts", () => {
     const byName = execOut("h2", h2toolbox?.id ?? "", [
       "sh",
       "-c",
-      `for i in $(seq 1 200); do curl -s -o /dev/null -w "%{http_code}\\n" --max-time 3 http://web:${INGRESS_PORT}/; sleep 0.05; done`,
+      // Each line: the container's uptime (10 ms resolution) when the request ended, and its HTTP code.
+      `for i in $(seq 1 200); do c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 3 http://web:${INGRESS_PORT}/); echo "$(cut -d" " -f1 /proc/uptime) $c"; sleep 0.05; done`,
     ]);
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/quiet.yaml": quietYaml() }, "quiet: a service with no port");
@@ -374,14 +375,36 @@ describe("the edge on three Docker hosts", () => {
       expect(r.failures).toEqual([]);
       expect(r.ok).toBeGreaterThan(50);
     }
-    const codes = (await byName).trim().split("\n");
+    const answers = (await byName)
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const [t, code] = l.trim().split(" ");
+        return { t: Number(t), ok: code === "200" };
+      });
+    // Runs of failed requests, each from the last answer before it to the first answer after it.
+    const gaps: number[] = [];
+    let lastOk: number | undefined;
+    let inGap = false;
+    for (const a of answers) {
+      if (!a.ok) inGap = true;
+      else {
+        if (inGap) gaps.push(Math.round((a.t - (lastOk ?? answers[0]?.t ?? a.t)) * 1000));
+        inGap = false;
+        lastOk = a.t;
+      }
+    }
+    if (inGap) gaps.push(Number.POSITIVE_INFINITY);
     console.log(
-      `by name from h2 while names changed: ${codes.filter((c) => c === "200").length}/${codes.length} ok`,
+      `by name from h2 while names changed: ${answers.filter((a) => a.ok).length}/${answers.length} ok; names unresolved for`,
+      gaps.map((g) => `${g} ms`),
     );
-    expect(codes.length).toBe(200);
-    // Re-attaching h2's names edge (once for the add, once for the removal) leaves a gap of a few
-    // milliseconds in which its names do not resolve: at most one request by name each.
-    expect(codes.filter((c) => c !== "200").length).toBeLessThanOrEqual(2);
+    expect(answers.length).toBe(200);
+    // Re-attaching h2's names edge (once for the add, once for the removal) leaves a moment in
+    // which its names do not resolve (two Docker API calls: milliseconds, some hundreds under
+    // load): at most one such moment per re-attachment, each well under two seconds.
+    expect(gaps.length).toBeLessThanOrEqual(2);
+    for (const g of gaps) expect(g).toBeLessThan(1_500);
     expect(await edgeIds()).toEqual(before);
     expect(world.output).toContain("edge names changed");
   }, 180_000);
