@@ -43,6 +43,21 @@ export function portKey(p: Pick<ForeignPort, "port" | "protocol">): string {
 }
 
 export type ContainerState = "created" | "running" | "restarting" | "paused" | "exited" | "dead" | "removing";
+
+const CONTAINER_STATES: ReadonlySet<string> = new Set<ContainerState>([
+  "created",
+  "running",
+  "restarting",
+  "paused",
+  "exited",
+  "dead",
+  "removing",
+]);
+
+/** A container's state as Docker (or a recorded status) gives it; one not known is taken as dead. */
+export function containerState(state: string): ContainerState {
+  return CONTAINER_STATES.has(state) ? (state as ContainerState) : "dead";
+}
 export type Health = "healthy" | "unhealthy" | "starting" | "none";
 
 /** A managed container, rebuilt entirely from its labels and inspect data. */

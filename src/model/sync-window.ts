@@ -11,6 +11,8 @@
 // (jan, mon), 7 for Sunday. Day of month and day of week both restricted
 // means either, as in cron.
 
+import { civilFromDays } from "./civil-date.js";
+
 export interface SyncWindow {
   readonly schedule: string;
   readonly durationMs: number;
@@ -116,7 +118,7 @@ export function cronFires(cron: Cron, ms: number): boolean {
   const rem = secs - days * 86400;
   if (!cron.seconds.has(rem % 60)) return false;
   if (!cron.minutes.has(Math.floor(rem / 60) % 60) || !cron.hours.has(Math.floor(rem / 3600))) return false;
-  const { month, date } = civil(days);
+  const { month, date } = civilFromDays(days);
   if (!cron.months.has(month)) return false;
   const day = cron.days.has(date);
   // 1970-01-01 was a Thursday.
@@ -141,17 +143,4 @@ export function openWindow(windows: readonly SyncWindow[], now: number): OpenWin
     }
   }
   return best;
-}
-
-/** Month (1-12) and day of month of a day count since 1970-01-01 (Howard Hinnant's civil_from_days). */
-function civil(days: number): { month: number; date: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  return { month: mp < 10 ? mp + 3 : mp - 9, date: doy - Math.floor((153 * mp + 2) / 5) + 1 };
 }

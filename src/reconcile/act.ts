@@ -14,6 +14,7 @@ import type { EventSink } from "../report/events.js";
 import { DrainBatches, passDrain, withDrainBeforeStop } from "../execute/edge/drain.js";
 import type { EdgeStep } from "../execute/edge/edge-step.js";
 import { executePlan, type ExecutionResult } from "../execute/index.js";
+import { forwarding } from "../execute/forwarding-driver.js";
 import { fenced } from "../observe/fenced-driver.js";
 import type { Fleet } from "../observe/fleet.js";
 import type { HostHealth } from "../observe/host-health.js";
@@ -85,12 +86,7 @@ export async function act(p: ActPorts, input: ActInput): Promise<ExecutionResult
 function rememberingVolumes(observer: Observer, d: HostDriver, desired: DesiredState): HostDriver {
   const cluster = desired.cluster.name;
   return {
-    name: d.name,
-    ping: () => d.ping(),
-    facts: () => d.facts(),
-    observe: () => d.observe(),
-    status: (ref) => d.status(ref),
-    pull: (image) => d.pull(image),
+    ...forwarding(d),
     create: async (req) => {
       const settled = observer.creating(cluster, d.name, req.service, req.slot);
       try {
@@ -99,12 +95,6 @@ function rememberingVolumes(observer: Observer, d: HostDriver, desired: DesiredS
         settled();
       }
     },
-    start: (ref) => d.start(ref),
-    stop: (ref, graceMs) => d.stop(ref, graceMs),
-    remove: (ref) => d.remove(ref),
-    watch: (onEvent) => d.watch(onEvent),
-    close: () => d.close(),
-    ...(d.edge !== undefined ? { edge: d.edge } : {}),
     ...(d.volumes !== undefined ? { volumes: d.volumes } : {}),
   };
 }

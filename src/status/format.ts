@@ -1,23 +1,14 @@
 // Small pure formatters shared by the YAML and Markdown renderings. No Date:
 // time is formatted from epoch milliseconds arithmetically (UTC).
 
+import { civilFromDays } from "../model/civil-date.js";
+
 /** "2024-05-01T12:00:03Z" (second precision: status is for people and diffs). */
 export function isoTime(ms: number): string {
   const secs = Math.floor(ms / 1000);
   const days = Math.floor(secs / 86400);
   const rem = secs - days * 86400;
-  // Howard Hinnant's civil_from_days.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, date: d } = civilFromDays(days);
   const p = (n: number, w = 2): string => String(n).padStart(w, "0");
   const hh = Math.floor(rem / 3600);
   const mm = Math.floor((rem % 3600) / 60);

@@ -7,25 +7,16 @@
 // images present on hosts (a pull is assumed), ports held by other containers,
 // volumes (no replica is bound to its host by a volume here).
 
-import type {
-  ContainerState,
-  Health,
-  ObservedCluster,
-  ObservedHost,
-  ObservedReplica,
+import {
+  containerState,
+  type Health,
+  type ObservedCluster,
+  type ObservedHost,
+  type ObservedReplica,
 } from "../model/observed.js";
 import type { DesiredState } from "../model/spec.js";
 import type { StatusView } from "./readback.js";
 
-const STATES = new Set<ContainerState>([
-  "created",
-  "running",
-  "restarting",
-  "paused",
-  "exited",
-  "dead",
-  "removing",
-]);
 const HEALTH = new Set<Health>(["healthy", "unhealthy", "starting", "none"]);
 
 export interface StatusObservation {
@@ -64,7 +55,7 @@ export function observedFromStatus(desired: DesiredState, view: StatusView): Sta
       specHash: r.specHash,
       ...(r.image !== undefined ? { image: r.image } : {}),
       commit: r.commit,
-      state: STATES.has(r.state as ContainerState) ? (r.state as ContainerState) : "dead",
+      state: containerState(r.state),
       health: HEALTH.has(r.health as Health) ? (r.health as Health) : "none",
       createdAt: r.createdAt ?? 0,
       restartCount: r.restarts,

@@ -4,8 +4,8 @@
 // when the list shows a change of state or health for that container.
 
 import type { ContainerInfo, ContainerInspectInfo } from "dockerode";
-import type { ContainerState, Health, ObservedReplica } from "../../model/observed.js";
-import { LABELS } from "../../model/observed.js";
+import type { Health, ObservedReplica } from "../../model/observed.js";
+import { LABELS, containerState } from "../../model/observed.js";
 import { clusterNetworkName, stackNetworkName } from "../../model/names.js";
 
 /** What only inspect tells us. */
@@ -18,16 +18,6 @@ export interface InspectDetail {
   readonly dockerRestarts: number;
   readonly health: Health;
 }
-
-const STATES: ReadonlySet<string> = new Set([
-  "created",
-  "running",
-  "restarting",
-  "paused",
-  "exited",
-  "dead",
-  "removing",
-]);
 
 /** The list entry's state plus the health part of its status line: a change means inspect again. */
 export function listKey(info: ContainerInfo): string {
@@ -81,7 +71,7 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     specHash: labels[LABELS.specHash] ?? "",
     ...(info.Image !== "" ? { image: info.Image } : {}),
     commit: labels[LABELS.commit] ?? "",
-    state: (STATES.has(info.State) ? info.State : "dead") as ContainerState,
+    state: containerState(info.State),
     health: detail.health,
     createdAt: detail.createdAt || info.Created * 1000,
     ...(detail.startedAt !== undefined ? { startedAt: detail.startedAt } : {}),

@@ -11,6 +11,7 @@ import type { HostDriver } from "../../ports/host.js";
 import type { Time } from "../../ports/time.js";
 import type { FleetObservation } from "../../observe/observer.js";
 import type { EdgePassResult } from "./keeper.js";
+import { forwarding } from "../forwarding-driver.js";
 
 /** Time between leaving rotation and the stop signal: in-flight requests finish meanwhile. */
 export const EDGE_DRAIN_MS = 1_000;
@@ -21,24 +22,13 @@ export function withDrainBeforeStop(
   time: Time,
 ): HostDriver {
   return {
-    name: d.name,
-    ping: () => d.ping(),
-    facts: () => d.facts(),
-    observe: () => d.observe(),
-    status: (ref) => d.status(ref),
-    pull: (image) => d.pull(image),
-    create: (req) => d.create(req),
-    start: (ref) => d.start(ref),
+    ...forwarding(d),
     stop: async (ref, graceMs) => {
       // A drain that fails must not block the stop: the edges' own checks catch up.
       const drained = await drain(ref).catch(() => "nothing-to-drain" as const);
       if (drained === "drained") await time.sleep(EDGE_DRAIN_MS);
       return d.stop(ref, graceMs);
     },
-    remove: (ref) => d.remove(ref),
-    watch: (onEvent) => d.watch(onEvent),
-    close: () => d.close(),
-    ...(d.edge !== undefined ? { edge: d.edge } : {}),
   };
 }
 

@@ -11,20 +11,22 @@ import type { RepoFile, ServiceFile } from "../../model/spec.js";
 import type { Problems } from "../errors.js";
 import { isUnread } from "../files.js";
 import type { YamlDoc } from "../parse.js";
-import { locate } from "../positions.js";
 import { didYouMean } from "../suggest.js";
 import { STACKS_DIR } from "../limits.js";
+import {
+  forEachServiceEntry,
+  isRecord,
+  numeric,
+  octalMode,
+  topLevelEntries,
+  unknownTopKeys,
+} from "./service-files.js";
 
 interface StackConfig {
   readonly content: Uint8Array;
 }
 
 const TOP_KEYS = ["file", "content", "external", "environment", "name", "labels", "template_driver"];
-const SERVICE_KEYS = ["source", "target", "uid", "gid", "mode"];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function stackConfigs(
   doc: YamlDoc,
@@ -33,27 +35,12 @@ export function stackConfigs(
   problems: Problems,
 ): Map<string, StackConfig> {
   const out = new Map<string, StackConfig>();
-  const raw = isRecord(doc.value) ? doc.value["configs"] : undefined;
-  if (raw === undefined || raw === null) return out;
-  if (!isRecord(raw)) {
-    problems.add(locate(doc, ["configs"]), "schema", "configs must be a mapping of config names");
-    return out;
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    const at = (...path: string[]) => locate(doc, ["configs", key, ...path], { key: path.length > 0 });
+  for (const { key, value, at } of topLevelEntries(doc, "configs", problems)) {
     if (!isRecord(value)) {
       problems.add(at(), "schema", `configs.${key} must be a mapping with file: or content:`);
       continue;
     }
-    const unknown = Object.keys(value).filter((k) => !TOP_KEYS.includes(k) && !k.startsWith("x-"));
-    for (const k of unknown) {
-      const close = didYouMean(k, TOP_KEYS);
-      problems.add(
-        at(k),
-        "unknown-key",
-        `configs.${key}: unknown key "${k}"` + (close ? `: did you mean "${close}"?` : ""),
-      );
-    }
+    unknownTopKeys("configs", key, value, TOP_KEYS, at, problems);
     if (value["external"] !== undefined || value["environment"] !== undefined) {
       const k = value["external"] !== undefined ? "external" : "environment";
       problems.add(
@@ -109,26 +96,8 @@ export function serviceConfigs(
   configs: ReadonlyMap<string, StackConfig>,
   problems: Problems,
 ): ServiceFile[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    problems.add(
-      locate(doc, ["configs"]),
-      "schema",
-      "configs must be a list of config names or {source, target} entries",
-    );
-    return [];
-  }
   const out: ServiceFile[] = [];
-  raw.forEach((entry: unknown, i) => {
-    const at = (...path: string[]) => locate(doc, ["configs", i, ...path], { key: path.length > 0 });
-    const e: Record<string, unknown> =
-      typeof entry === "string" ? { source: entry } : isRecord(entry) ? entry : {};
-    for (const k of Object.keys(e).filter((k) => !SERVICE_KEYS.includes(k)))
-      problems.add(
-        at(k),
-        "unknown-key",
-        `configs[${i}]: unknown key "${k}"; allowed: ${SERVICE_KEYS.join(", ")}`,
-      );
+  forEachServiceEntry(doc, "configs", raw, problems, (e, i, at, entry) => {
     const source = e["source"];
     const config = typeof source === "string" ? configs.get(source) : undefined;
     if (typeof source !== "string" || config === undefined) {
@@ -159,16 +128,4 @@ export function serviceConfigs(
     });
   });
   return out;
-}
-
-/** Compose writes modes as octal (0440, or 440 once YAML has read it as a number). */
-function octalMode(v: unknown): number {
-  if (typeof v === "string" && /^0?[0-7]{1,4}$/.test(v)) return parseInt(v, 8);
-  if (typeof v === "number" && /^[0-7]{1,4}$/.test(String(v))) return parseInt(String(v), 8);
-  return 0o444;
-}
-
-function numeric(v: unknown): number {
-  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
-  return Number.isInteger(n) && n >= 0 && n < 2 ** 21 ? n : 0;
 }

@@ -10,8 +10,15 @@ import { posix } from "node:path";
 import type { SecretFile } from "../../model/spec.js";
 import type { Problems } from "../errors.js";
 import type { YamlDoc } from "../parse.js";
-import { locate } from "../positions.js";
 import { didYouMean } from "../suggest.js";
+import {
+  forEachServiceEntry,
+  isRecord,
+  numeric,
+  octalMode,
+  topLevelEntries,
+  unknownTopKeys,
+} from "./service-files.js";
 
 const TOP_KEYS = [
   "external",
@@ -23,11 +30,6 @@ const TOP_KEYS = [
   "driver_opts",
   "template_driver",
 ];
-const SERVICE_KEYS = ["source", "target", "uid", "gid", "mode"];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * The stack's secrets: key in the Compose file → the secret's name in the operator's store, or
@@ -35,23 +37,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  */
 export function stackSecrets(doc: YamlDoc, problems: Problems): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
-  const raw = isRecord(doc.value) ? doc.value["secrets"] : undefined;
-  if (raw === undefined || raw === null) return out;
-  if (!isRecord(raw)) {
-    problems.add(locate(doc, ["secrets"]), "schema", "secrets must be a mapping of secret names");
-    return out;
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    const at = (...path: string[]) => locate(doc, ["secrets", key, ...path], { key: path.length > 0 });
+  for (const { key, value, at } of topLevelEntries(doc, "secrets", problems)) {
     const entry = isRecord(value) ? value : {};
-    for (const k of Object.keys(entry).filter((k) => !TOP_KEYS.includes(k) && !k.startsWith("x-"))) {
-      const close = didYouMean(k, TOP_KEYS);
-      problems.add(
-        at(k),
-        "unknown-key",
-        `secrets.${key}: unknown key "${k}"` + (close ? `: did you mean "${close}"?` : ""),
-      );
-    }
+    unknownTopKeys("secrets", key, entry, TOP_KEYS, at, problems);
     const source = ["file", "environment"].find((k) => entry[k] !== undefined);
     if (source !== undefined) {
       problems.add(
@@ -94,26 +82,8 @@ export function serviceSecrets(
   secrets: ReadonlyMap<string, string | undefined>,
   problems: Problems,
 ): SecretFile[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    problems.add(
-      locate(doc, ["secrets"]),
-      "schema",
-      "secrets must be a list of secret names or {source, target} entries",
-    );
-    return [];
-  }
   const out: SecretFile[] = [];
-  raw.forEach((entry: unknown, i) => {
-    const at = (...path: string[]) => locate(doc, ["secrets", i, ...path], { key: path.length > 0 });
-    const e: Record<string, unknown> =
-      typeof entry === "string" ? { source: entry } : isRecord(entry) ? entry : {};
-    for (const k of Object.keys(e).filter((k) => !SERVICE_KEYS.includes(k)))
-      problems.add(
-        at(k),
-        "unknown-key",
-        `secrets[${i}]: unknown key "${k}"; allowed: ${SERVICE_KEYS.join(", ")}`,
-      );
+  forEachServiceEntry(doc, "secrets", raw, problems, (e, i, at, entry) => {
     const source = e["source"];
     const secret = typeof source === "string" ? secrets.get(source) : undefined;
     // Declared but refused: reported at its declaration, not again here.
@@ -141,16 +111,4 @@ export function serviceSecrets(
     out.push({ target, secret, mode: octalMode(e["mode"]), uid: numeric(e["uid"]), gid: numeric(e["gid"]) });
   });
   return out;
-}
-
-/** Compose writes modes as octal (0400, or 400 once YAML has read it as a number); Swarm's default is 0444. */
-function octalMode(v: unknown): number {
-  if (typeof v === "string" && /^0?[0-7]{1,4}$/.test(v)) return parseInt(v, 8);
-  if (typeof v === "number" && /^[0-7]{1,4}$/.test(String(v))) return parseInt(String(v), 8);
-  return 0o444;
-}
-
-function numeric(v: unknown): number {
-  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
-  return Number.isInteger(n) && n >= 0 && n < 2 ** 21 ? n : 0;
 }
