@@ -19,13 +19,13 @@ import {
   type BenchContext,
   type BenchSection,
   ms,
-  spread,
   stats,
   thousands,
+  timingRow,
   type Timing,
   timeOnce,
 } from "./harness.js";
-import { syntheticDesired } from "./synthetic-cluster.js";
+import { observedOf, syntheticDesired } from "./synthetic-cluster.js";
 
 const SIZE = {
   hosts: Number(process.env.DECISION_BENCH_HOSTS ?? 100),
@@ -34,17 +34,6 @@ const SIZE = {
 };
 const CHANGES = Number(process.env.DECISION_BENCH_CHANGES ?? 40);
 const GOAL_MS = 20;
-
-function observedOf(d: DesiredState, replicas: ObservedCluster["replicas"]): ObservedCluster {
-  return {
-    hosts: d.cluster.hosts.map((h) => ({
-      name: h.name,
-      state: "up",
-      capacity: { nanoCpus: 64e9, memoryBytes: 256 * 1024 ** 3 },
-    })),
-    replicas,
-  };
-}
 
 /** What the observer hands over each pass: the same cluster, as new objects. */
 function reread(o: ObservedCluster): ObservedCluster {
@@ -63,10 +52,6 @@ function withChange(d: DesiredState, i: number): DesiredState {
     };
   }
   return { ...d, cluster: { ...d.cluster }, services };
-}
-
-function row(what: string, t: Timing, target: string): string {
-  return `| ${what} | ${spread(stats(t.wall))} | ${ms(stats(t.cpu).median)} | ${target} |`;
 }
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
@@ -119,13 +104,13 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     "",
     "| decision after one service changed | wall time: median (min, max, runs) | CPU time: median | goal (wall median) |",
     "|---|---|---|---|",
-    row(
+    timingRow(
       "incremental (`scheduleIncremental` + `planIncremental`, what the reconciler runs); unchanged specs kept as objects",
       inc,
       `< ${GOAL_MS} ms: ${incStats.median < GOAL_MS ? "meets" : "misses"} (p90 ${ms(incStats.p90)})`,
     ),
-    row("incremental, the whole desired state re-read as new objects", incFresh, "—"),
-    row("full (`schedule` + `plan` over every service)", full, "—"),
+    timingRow("incremental, the whole desired state re-read as new objects", incFresh, "—"),
+    timingRow("full (`schedule` + `plan` over every service)", full, "—"),
     "",
     `Incremental against full: ${(fullStats.median / incStats.median).toFixed(1)}× faster (wall medians). ` +
       "A pass falls back to the full decision when hosts change, a quarter of the services or more change, " +

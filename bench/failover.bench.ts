@@ -7,22 +7,19 @@
 // Holds the shared test bed lock (/run/gitfleet-e2e.lock) for the whole run;
 // GITFLEET_BENCH_LOCK_HELD=1 when the caller already holds it.
 
-import { once } from "node:events";
 import Docker from "dockerode";
 import { failureCluster, servingOn, settled, others, busiest } from "../test/e2e/failures/support.js";
 import { OperatorWorld, waitFor } from "../test/e2e/operator/support.js";
 import {
-  BUILD_IMAGES_SCRIPT,
   dockerFor,
   freezeHost,
   resetTestbed,
   TESTBED,
-  testbed,
   thawHost,
   type TestbedHost,
 } from "../test/support/testbed.js";
 import { type BenchContext, type BenchSection, ms, stats, spread } from "./harness.js";
-import { runScript, takeLock } from "./testbed-lock.js";
+import { testbedDown, underLock } from "./testbed-lock.js";
 
 const RUNS = Number(process.env["GITFLEET_FAILOVER_RUNS"] ?? 3);
 
@@ -31,18 +28,11 @@ const SWARM_IMAGE = `${TESTBED.registry}/gitfleet/web:1`;
 
 export async function prerequisites(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return "needs root (the test bed's network namespaces)";
-  try {
-    await testbed("status");
-    return undefined;
-  } catch {
-    return "the Docker test bed is not up: run scripts/testbed.sh up (or the e2e tests) first";
-  }
+  return testbedDown();
 }
 
-export async function run(ctx: BenchContext): Promise<BenchSection> {
-  const lock = process.env["GITFLEET_BENCH_LOCK_HELD"] === "1" ? undefined : await takeLock(ctx);
-  try {
-    await runScript(BUILD_IMAGES_SCRIPT, ["--testbed"]);
+export function run(ctx: BenchContext): Promise<BenchSection> {
+  return underLock(ctx, async () => {
     const gitfleet = await gitfleetRuns(ctx);
     const swarm = await swarmRuns(ctx);
     const g = stats(gitfleet);
@@ -65,10 +55,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         `Samples: gitfleet ${gitfleet.map(ms).join(", ")}; Swarm ${swarm.map(ms).join(", ")}.`,
       ].join("\n"),
     };
-  } finally {
-    lock?.stdin?.end();
-    if (lock !== undefined) await once(lock, "exit");
-  }
+  });
 }
 
 async function gitfleetRuns(ctx: BenchContext): Promise<number[]> {

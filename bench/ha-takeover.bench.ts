@@ -15,12 +15,11 @@
 // GITFLEET_BENCH_LOCK_HELD=1 when the caller already holds it.
 // GITFLEET_HA_RUNS sets the rounds (default 10).
 
-import { once } from "node:events";
 import { access, mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type EtcdCluster, raftLeader, startEtcd } from "../test/support/etcd.js";
-import { BUILD_IMAGES_SCRIPT, resetTestbed, testbed } from "../test/support/testbed.js";
+import { resetTestbed } from "../test/support/testbed.js";
 import { failureCluster, failureServices } from "../test/e2e/failures/support.js";
 import { managed, OperatorWorld, waitFor } from "../test/e2e/operator/support.js";
 import {
@@ -32,7 +31,7 @@ import {
   webAt,
 } from "../test/e2e/ha/support.js";
 import { type BenchContext, type BenchSection, ms, spread, stats } from "./harness.js";
-import { runScript, takeLock } from "./testbed-lock.js";
+import { testbedDown, underLock } from "./testbed-lock.js";
 
 const RUNS = Number(process.env["GITFLEET_HA_RUNS"] ?? 10);
 const RENEW_DEADLINE_MS = 3_500;
@@ -58,24 +57,14 @@ export async function prerequisites(): Promise<string | undefined> {
   } catch {
     return "etcd is not installed (Debian's etcd-server)";
   }
-  try {
-    await testbed("status");
-    return undefined;
-  } catch {
-    return "the Docker test bed is not up: run scripts/testbed.sh up (or the e2e tests) first";
-  }
+  return testbedDown();
 }
 
-export async function run(ctx: BenchContext): Promise<BenchSection> {
-  const lock = process.env["GITFLEET_BENCH_LOCK_HELD"] === "1" ? undefined : await takeLock(ctx);
-  try {
-    await runScript(BUILD_IMAGES_SCRIPT, ["--testbed"]);
+export function run(ctx: BenchContext): Promise<BenchSection> {
+  return underLock(ctx, async () => {
     const samples = await drills(ctx);
     return { title: "HA takeover: standby operators on an etcd lease (issue 20)", markdown: report(samples) };
-  } finally {
-    lock?.stdin?.end();
-    if (lock !== undefined) await once(lock, "exit");
-  }
+  });
 }
 
 async function drills(ctx: BenchContext): Promise<Map<DrillName, Sample[]>> {

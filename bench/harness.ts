@@ -75,6 +75,11 @@ export function spread(s: Stats): string {
   return `${ms(s.median)} (min ${ms(s.min)}, max ${ms(s.max)}, ${s.runs} runs)`;
 }
 
+/** A table row: what, its wall time's spread, its median CPU time, the target. */
+export function timingRow(what: string, t: Timing, target: string): string {
+  return `| ${what} | ${spread(stats(t.wall))} | ${ms(stats(t.cpu).median)} | ${target} |`;
+}
+
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }

@@ -5,7 +5,6 @@
 // Run alone: npx tsx bench/planner.bench.ts
 
 import { pathToFileURL } from "node:url";
-import type { ObservedCluster } from "../src/model/observed.js";
 import type { DesiredState } from "../src/model/spec.js";
 import { plan } from "../src/plan/index.js";
 import { schedule, scheduleIncremental, type ScheduleState } from "../src/schedule/index.js";
@@ -16,14 +15,14 @@ import {
   collect,
   mib,
   ms,
-  spread,
   stats,
   thousands,
   time,
+  timingRow,
   type Timing,
   timeOnce,
 } from "./harness.js";
-import { syntheticDesired } from "./synthetic-cluster.js";
+import { observedOf, syntheticDesired } from "./synthetic-cluster.js";
 
 const SIZE = {
   hosts: Number(process.env.PLANNER_BENCH_HOSTS ?? 1000),
@@ -49,17 +48,6 @@ const PUBLISHED = [
   },
 ];
 
-function observedOf(d: DesiredState, replicas: ObservedCluster["replicas"]): ObservedCluster {
-  return {
-    hosts: d.cluster.hosts.map((h) => ({
-      name: h.name,
-      state: "up",
-      capacity: { nanoCpus: 64e9, memoryBytes: 256 * 1024 ** 3 },
-    })),
-    replicas,
-  };
-}
-
 /** The same desired state with service i changed: 2 more replicas and a new spec hash. */
 function withChange(d: DesiredState, i: number): DesiredState {
   const services = d.services.slice();
@@ -72,10 +60,6 @@ function withChange(d: DesiredState, i: number): DesiredState {
     };
   }
   return { ...d, services };
-}
-
-function row(what: string, t: Timing, target: string): string {
-  return `| ${what} | ${spread(stats(t.wall))} | ${ms(stats(t.cpu).median)} | ${target} |`;
 }
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
@@ -141,24 +125,24 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     "",
     "| scenario | wall time: median (min, max, runs) | CPU time: median | target (wall median) |",
     "|---|---|---|---|",
-    row(
+    timingRow(
       `schedule from scratch: ${thousands(placed)} placements`,
       scratchT,
       `< 1 s: ${target(scratch.median, 1000)}`,
     ),
-    row(
+    timingRow(
       "one service changed (2 more replicas, new spec), `scheduleIncremental`",
       incT,
       `< 20 ms: ${target(inc.median, 20)} (p90 ${ms(inc.p90)})`,
     ),
-    row(
+    timingRow(
       "the same, but specs and observed state re-read as new objects (compared by content, not identity)",
       freshT,
       "—",
     ),
-    row("full `schedule` pass over the converged cluster (no incremental state)", fullPassT, "—"),
-    row("`plan` for the converged cluster (empty plan)", planConvergedT, "—"),
-    row("`plan` after one service changed", planOneT, "—"),
+    timingRow("full `schedule` pass over the converged cluster (no incremental state)", fullPassT, "—"),
+    timingRow("`plan` for the converged cluster (empty plan)", planConvergedT, "—"),
+    timingRow("`plan` after one service changed", planOneT, "—"),
     "",
     "Placements per second, side by side with published records:",
     "",

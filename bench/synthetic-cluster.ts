@@ -3,6 +3,7 @@
 // constraints, zone spread, max_replicas_per_node and host-mode ports, in the
 // proportions a busy production fleet shows. Seeded PRNG: same input every run.
 
+import type { ObservedCluster } from "../src/model/observed.js";
 import type { DesiredState, ServiceSpec } from "../src/model/spec.js";
 import { desiredState, GiB, host, MiB, service, type TestHost } from "../test/support/fixtures.js";
 
@@ -65,4 +66,16 @@ export function syntheticServices(size: SyntheticSize, seed = 42): ServiceSpec[]
 
 export function syntheticDesired(size: SyntheticSize, seed = 42): DesiredState {
   return desiredState(syntheticHosts(size.hosts), syntheticServices(size, seed));
+}
+
+/** The desired cluster's hosts, all up with room to spare, running `replicas`. */
+export function observedOf(d: DesiredState, replicas: ObservedCluster["replicas"]): ObservedCluster {
+  return {
+    hosts: d.cluster.hosts.map((h) => ({
+      name: h.name,
+      state: "up",
+      capacity: { nanoCpus: 64e9, memoryBytes: 256 * 1024 ** 3 },
+    })),
+    replicas,
+  };
 }
