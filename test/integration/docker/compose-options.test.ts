@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerHost } from "../../../src/adapters/docker/index.js";
 import { loadSpec } from "../../../src/spec/index.js";
-import { cleanupCluster, docker, ensureTestImage, openPolicy, TEST_IMAGE } from "./fixtures.js";
+import { cleanupCluster, docker, ensureTestImage, startedReplica, TEST_IMAGE } from "./fixtures.js";
 import { localHost, testCluster, until } from "./support.js";
 
 const cluster = testCluster("co");
@@ -110,15 +110,7 @@ describe("Compose service keys on the real daemon", () => {
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join("\n"));
     const service = loaded.state.services[0];
     if (service === undefined) throw new Error("no service");
-    const created = await host.createReplica({
-      service,
-      slot: "1",
-      commit: "c0ffee",
-      secretEnv: {},
-      hostAddress: "127.0.0.1",
-      policy: openPolicy,
-    });
-    expect(await host.start(created.id)).toBe("started");
+    const created = await startedReplica(host, service);
     const i = (JSON.parse(await docker("inspect", created.id)) as Inspected[])[0];
     if (i === undefined) throw new Error("not inspected");
     expect(i.State.Running).toBe(true);
@@ -192,16 +184,9 @@ describe("Compose service keys on the real daemon", () => {
     expect(service.secretFiles).toEqual([
       { target: "/run/secrets/db_password", secret: "shop-db-password", mode: 0o400, uid: 0, gid: 0 },
     ]);
-    const created = await host.createReplica({
-      service,
-      slot: "1",
-      commit: "c0ffee",
-      secretEnv: {},
+    const created = await startedReplica(host, service, {
       secretFiles: { "/run/secrets/db_password": "s3cret-value" },
-      hostAddress: "127.0.0.1",
-      policy: openPolicy,
     });
-    expect(await host.start(created.id)).toBe("started");
     const logs = await until(
       "the secret's content and mode",
       async () => {

@@ -8,6 +8,9 @@ import { mkdtemp, mkdir, copyFile, symlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { expect } from "vitest";
+import type { DockerHost } from "../../../src/adapters/docker/index.js";
+import type { CreateResult, ReplicaSpec } from "../../../src/adapters/docker/replica.js";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 
 const run = promisify(execFile);
@@ -145,3 +148,22 @@ export function serviceSpec(over: Partial<ServiceSpec> & { name: string }): Serv
 }
 
 export const openPolicy = { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: ["/tmp"] };
+
+/** Slot 1 of `service` created on the local host under the open policy, and started. */
+export async function startedReplica(
+  host: DockerHost,
+  service: ServiceSpec,
+  extra: Partial<ReplicaSpec> = {},
+): Promise<CreateResult> {
+  const created = await host.createReplica({
+    service,
+    slot: "1",
+    commit: "c0ffee",
+    secretEnv: {},
+    hostAddress: "127.0.0.1",
+    policy: openPolicy,
+    ...extra,
+  });
+  expect(await host.start(created.id)).toBe("started");
+  return created;
+}

@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerHost } from "../../../src/adapters/docker/index.js";
 import { stackNetworkName } from "../../../src/model/names.js";
-import { cleanupCluster, docker, ensureTestImage, openPolicy, serviceSpec, TEST_IMAGE } from "./fixtures.js";
+import {
+  cleanupCluster,
+  docker,
+  ensureTestImage,
+  serviceSpec,
+  startedReplica,
+  TEST_IMAGE,
+} from "./fixtures.js";
 import { localHost, testCluster } from "./support.js";
 
 const cluster = testCluster("st");
@@ -51,15 +58,7 @@ describe("a stack's replica", () => {
         },
       ],
     });
-    const created = await host.createReplica({
-      service,
-      slot: "1",
-      commit: "c0ffee",
-      secretEnv: {},
-      hostAddress: "127.0.0.1",
-      policy: openPolicy,
-    });
-    expect(await host.start(created.id)).toBe("started");
+    const created = await startedReplica(host, service);
     const networks = JSON.parse(
       await docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", created.id),
     ) as Record<string, unknown>;
