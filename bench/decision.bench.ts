@@ -25,7 +25,7 @@ import {
   type Timing,
   timeOnce,
 } from "./harness.js";
-import { observedOf, syntheticDesired } from "./synthetic-cluster.js";
+import { observedOf, syntheticDesired, withChange } from "./synthetic-cluster.js";
 
 const SIZE = {
   hosts: Number(process.env.DECISION_BENCH_HOSTS ?? 100),
@@ -40,18 +40,9 @@ function reread(o: ObservedCluster): ObservedCluster {
   return { hosts: o.hosts.map((h) => ({ ...h })), replicas: o.replicas.map((r) => ({ ...r })) };
 }
 
-/** Service i changed as a commit would change it: 2 more replicas and a new spec hash. */
-function withChange(d: DesiredState, i: number): DesiredState {
-  const services = d.services.slice();
-  const s = services[i];
-  if (s !== undefined) {
-    services[i] = {
-      ...s,
-      specHash: `${s.specHash}-b`,
-      deploy: { ...s.deploy, replicas: s.deploy.replicas + 2 },
-    };
-  }
-  return { ...d, cluster: { ...d.cluster }, services };
+/** Service i changed as a commit would change it, the cluster read again as a new object too. */
+function changed(d: DesiredState, i: number): DesiredState {
+  return { ...withChange(d, i), cluster: { ...d.cluster } };
 }
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
@@ -64,7 +55,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const sched: ScheduleState = scheduleIncremental(undefined, desired, running);
   const memo: PlanMemo = planIncremental(undefined, desired, sched.placement, running).memo;
   const changes = Array.from({ length: CHANGES }, (_, k) =>
-    withChange(desired, (k * 37) % desired.services.length),
+    changed(desired, (k * 37) % desired.services.length),
   );
 
   const full: Timing = { wall: [], cpu: [] };

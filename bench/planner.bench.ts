@@ -5,7 +5,6 @@
 // Run alone: npx tsx bench/planner.bench.ts
 
 import { pathToFileURL } from "node:url";
-import type { DesiredState } from "../src/model/spec.js";
 import { plan } from "../src/plan/index.js";
 import { schedule, scheduleIncremental, type ScheduleState } from "../src/schedule/index.js";
 import { convergedReplicas } from "../test/support/placement.js";
@@ -22,7 +21,7 @@ import {
   type Timing,
   timeOnce,
 } from "./harness.js";
-import { observedOf, syntheticDesired } from "./synthetic-cluster.js";
+import { observedOf, syntheticDesired, withChange } from "./synthetic-cluster.js";
 
 const SIZE = {
   hosts: Number(process.env.PLANNER_BENCH_HOSTS ?? 1000),
@@ -47,20 +46,6 @@ const PUBLISHED = [
     note: "containers placed per second; includes plan submission and raft",
   },
 ];
-
-/** The same desired state with service i changed: 2 more replicas and a new spec hash. */
-function withChange(d: DesiredState, i: number): DesiredState {
-  const services = d.services.slice();
-  const s = services[i];
-  if (s !== undefined) {
-    services[i] = {
-      ...s,
-      specHash: `${s.specHash}-b`,
-      deploy: { ...s.deploy, replicas: s.deploy.replicas + 2 },
-    };
-  }
-  return { ...d, services };
-}
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const desired = syntheticDesired(SIZE);

@@ -79,3 +79,17 @@ export function observedOf(d: DesiredState, replicas: ObservedCluster["replicas"
     replicas,
   };
 }
+
+/** The same desired state with service i changed: 2 more replicas and a new spec hash. */
+export function withChange(d: DesiredState, i: number): DesiredState {
+  const services = d.services.slice();
+  const s = services[i];
+  if (s !== undefined) {
+    services[i] = {
+      ...s,
+      specHash: `${s.specHash}-b`,
+      deploy: { ...s.deploy, replicas: s.deploy.replicas + 2 },
+    };
+  }
+  return { ...d, services };
+}
