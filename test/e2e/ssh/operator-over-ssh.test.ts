@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED_SSH } from "../../support/testbed.js";
-import { CLUSTER, managedOn, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { CLUSTER, type Managed, managedOn, OperatorWorld, serving, waitFor } from "../operator/support.js";
 
 const sh = promisify(execFile);
 const h1 = hostNamed("h1");
@@ -66,9 +66,13 @@ afterAll(async () => {
   await world?.close();
 });
 
+/** The probe's serving replicas: the host's edge containers carry the cluster label too (no service). */
+const probesServing = (list: readonly Managed[]): Managed[] =>
+  serving(list).filter((c) => c.service === "probe");
+
 describe("gitfleet run with an engine reached over SSH", () => {
   it("with a changed host key, h1 is left alone and status names the host and the key seen", async () => {
-    await waitFor("probe serving on h2", async () => serving(await managedOn(h2)).length === 1, 90_000);
+    await waitFor("probe serving on h2", async () => probesServing(await managedOn(h2)).length === 1, 90_000);
     const said = await waitFor(
       "host-key refusal in status",
       async () => {
@@ -89,7 +93,7 @@ describe("gitfleet run with an engine reached over SSH", () => {
     const onH1 = await waitFor(
       "probe serving on h1",
       async () => {
-        const s = serving(await managedOn(h1));
+        const s = probesServing(await managedOn(h1));
         return s.length === 1 ? s : undefined;
       },
       90_000,
