@@ -52,7 +52,11 @@ afterAll(async () => {
 
 describe("gitfleet run with its repository over SSH", () => {
   it("deploys the commit read over SSH and pushes status back over SSH", async () => {
-    await waitFor("probe serving on h2", async () => serving(await managedOn(h2)).length === 1, 90_000);
+    await waitFor(
+      "probe serving on h2 (its edge carries the cluster label too)",
+      async () => serving(await managedOn(h2)).filter((c) => c.service === "probe").length === 1,
+      90_000,
+    );
     await waitFor("status Synced on the status branch", async () =>
       (await world.status("status/cluster.yaml")).includes("sync: Synced"),
     );
