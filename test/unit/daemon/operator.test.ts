@@ -1,28 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
-import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
+import type { DesiredState } from "../../../src/model/spec.js";
+import { service } from "../../support/fixtures.js";
+import { HOSTS, state, web } from "../../support/web-service.js";
 import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
 import { fakeOperator } from "../../support/fakes/fake-operator.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
-
-const HOSTS = ["h1", "h2", "h3"];
-const state = (...services: ServiceSpec[]): DesiredState =>
-  desiredState(
-    HOSTS.map((h) => host(h)),
-    services,
-  );
-
-function web(version: number, o: ServiceOptions = {}): ServiceSpec {
-  return service("web", {
-    replicas: 3,
-    image: `web:${version}`,
-    specHash: `web${version}`.padEnd(16, "0"),
-    healthcheck: true,
-    ...o,
-    update: { monitorMs: 2000, order: "start-first", failureAction: "rollback", ...o.update },
-  });
-}
 
 function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
   const time = new FakeTime();

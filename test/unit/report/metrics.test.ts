@@ -4,32 +4,14 @@ import type { Operator } from "../../../src/daemon/operator.js";
 import { EMPTY_METRICS_MEMORY, nextMetrics, serviceSample } from "../../../src/report/metrics.js";
 import { MetricsReporter, passReport } from "../../../src/report/metrics-reporter.js";
 import type { SourceSnapshot } from "../../../src/ports/index.js";
-import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
+import type { DesiredState } from "../../../src/model/spec.js";
 import { summarise } from "../../../src/status/index.js";
-import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
+import { HOSTS, state, web } from "../../support/web-service.js";
 import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
 import { fakeOperator } from "../../support/fakes/fake-operator.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
 import { replica, service as serviceInput, syncedInput } from "../status/fixtures.js";
-
-const HOSTS = ["h1", "h2", "h3"];
-const state = (...services: ServiceSpec[]): DesiredState =>
-  desiredState(
-    HOSTS.map((h) => host(h)),
-    services,
-  );
-
-function web(version: number, o: ServiceOptions = {}): ServiceSpec {
-  return service("web", {
-    replicas: 3,
-    image: `web:${version}`,
-    specHash: `web${version}`.padEnd(16, "0"),
-    healthcheck: true,
-    ...o,
-    update: { monitorMs: 2000, order: "start-first", failureAction: "rollback", ...o.update },
-  });
-}
 
 /** The real operator on fake hosts, each pass fed to a real prom-client registry. */
 function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
