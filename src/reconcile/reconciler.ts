@@ -345,7 +345,14 @@ export class Reconciler {
     const rolling = new Set(
       plan.rollouts.filter((r) => r.batches.some((b) => b.rolling)).map((r) => r.service),
     );
-    for (const s of rolling) this.rolloutEvent(s, "update-started", "started");
+    const hashes = new Map(desired.services.map((s) => [s.name, s.specHash]));
+    for (const s of m.rolloutsTold.keys()) if (!hashes.has(s)) m.rolloutsTold.delete(s);
+    for (const s of rolling) {
+      const hash = hashes.get(s) ?? "";
+      if (m.rolloutsTold.get(s) === hash) continue;
+      m.rolloutsTold.set(s, hash);
+      this.rolloutEvent(s, "update-started", "started");
+    }
     // "Progressing" goes to Git in the background: the rollout does not wait on a push.
     if (rolling.size > 0)
       this.status.submit(this.statusFor({ snapshot, desired, observation, placement, rolling }));
@@ -367,8 +374,10 @@ export class Reconciler {
     m.backoff.record(desired, result.rollouts, time.now());
     m.waiting = this.waitNotes([...(plan.waiting ?? []), ...pullBlocked(result)], decision.holds.crashLoops);
     for (const r of result.rollouts) {
-      if (r.status === "completed" && rolling.has(r.rollout.service))
+      if (r.status === "completed" && rolling.has(r.rollout.service)) {
+        m.rolloutsTold.delete(r.rollout.service);
         this.rolloutEvent(r.rollout.service, "update-completed", "completed");
+      }
     }
     return result;
   }

@@ -60,6 +60,12 @@ export class ReconcileMemory {
    * desired state. "pending" until a read succeeds.
    */
   restoredHolds: readonly HoldRecord[] | "pending" | "done" = "pending";
+  /**
+   * Per service, the spec hash whose rolling update was last told as started: a
+   * rollout retried pass after pass (an image that cannot be pulled yet) is one
+   * update, told once, until it completes or another spec replaces it.
+   */
+  readonly rolloutsTold = new Map<string, string>();
   /** The moves deferred by the last pass, so an unchanged deferral is reported once. */
   lastDeferred = "";
 

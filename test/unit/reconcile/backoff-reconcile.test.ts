@@ -5,6 +5,7 @@
 // not counted as restarts of the replica.
 
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
 import { FakeFleet } from "../../support/fakes/fake-fleet.js";
@@ -115,6 +116,13 @@ describe("reconciler: backoff", () => {
       .slice(from)
       .map((x) => /^state: (\S+)$/m.exec(x.files.get("status/services/web.yaml") ?? "")?.[1]);
     expect(states.filter((s) => s !== "image-pull-failed")).toEqual([]);
+    // One update, told once: the retries do not start it again.
+    const { events } = parse(w.sink.last("status/services/web.yaml")) as {
+      events: { kind: string; count?: number }[];
+    };
+    expect(events.filter((e) => e.kind === "update-started")).toEqual([
+      expect.not.objectContaining({ count: expect.anything() as unknown }),
+    ]);
     expect(
       w.sink.writes
         .slice(from)
