@@ -4,6 +4,7 @@
 // pointer through `problem`.
 
 import { BASELINE_CEILING, capabilityName, type Ceiling, type SecretGrant } from "../model/ceiling.js";
+import { normalisePath } from "../spec/paths.js";
 import { parseCpus, parseSize } from "../spec/units.js";
 
 type Raw = Record<string, unknown>;
@@ -37,6 +38,7 @@ export function parseCeiling(raw: unknown, problem: (pointer: string, message: s
     allowHostPid: bool("allow_host_pid", BASELINE_CEILING.allowHostPid),
     allowHostIpc: bool("allow_host_ipc", BASELINE_CEILING.allowHostIpc),
     allowBindMounts: strings("allow_bind_mounts") ?? BASELINE_CEILING.allowBindMounts,
+    readOnlyBinds: (strings("allow_read_only_binds") ?? BASELINE_CEILING.readOnlyBinds).map(normalisePath),
     allowDevices: strings("allow_devices") ?? BASELINE_CEILING.allowDevices,
     capAdd: (strings("cap_add") ?? BASELINE_CEILING.capAdd).map(capabilityName),
     maxReplicasPerService: int("max_replicas_per_service") ?? BASELINE_CEILING.maxReplicasPerService,

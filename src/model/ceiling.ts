@@ -23,6 +23,13 @@ export interface Ceiling {
   readonly allowHostIpc: boolean;
   /** Host path prefixes bind mounts may use. The Docker socket is refused whatever this says. */
   readonly allowBindMounts: readonly string[];
+  /**
+   * Host files (exact paths) a service may bind read-only even where allowBindMounts does not
+   * reach: by default the host's time zone (/etc/localtime, /etc/timezone), which Compose files
+   * commonly mount so the container keeps the host's clock zone. Read-write binds of them are not
+   * allowed by this list.
+   */
+  readonly readOnlyBinds: readonly string[];
   /** Device path prefixes (no service key asks for devices yet; kept so the ceiling is complete). */
   readonly allowDevices: readonly string[];
   /** Capabilities cap_add may name, upper case without CAP_; "ALL" allows every one. */
@@ -86,12 +93,19 @@ export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
 
 export const DEFAULT_MAX_REPLICAS_PER_SERVICE = 10_000;
 
+/**
+ * Host files any service may bind read-only by default: the time zone. They reveal nothing a
+ * container cannot learn from its own clock, and read-only they cannot change the host.
+ */
+export const DEFAULT_READ_ONLY_BINDS: readonly string[] = ["/etc/localtime", "/etc/timezone"];
+
 export const BASELINE_CEILING: Ceiling = {
   allowPrivileged: false,
   allowHostNetwork: false,
   allowHostPid: false,
   allowHostIpc: false,
   allowBindMounts: [],
+  readOnlyBinds: DEFAULT_READ_ONLY_BINDS,
   allowDevices: [],
   capAdd: DOCKER_DEFAULT_CAPABILITIES,
   maxReplicasPerService: DEFAULT_MAX_REPLICAS_PER_SERVICE,

@@ -245,6 +245,8 @@ export interface ClusterPolicy {
   readonly allowPrivileged: boolean;
   readonly allowHostNetwork: boolean;
   readonly allowBindMounts: readonly string[];
+  /** Host files that may be bound read-only outside allowBindMounts (the ceiling's readOnlyBinds, narrowed). */
+  readonly readOnlyBinds?: readonly string[];
 }
 
 export type { SyncWindow } from "./sync-window.js";

@@ -113,6 +113,14 @@ export function normalisePolicy(raw: RawCluster["policy"], ceiling: Ceiling): Cl
       raw?.allow_bind_mounts === undefined
         ? [...ceiling.allowBindMounts]
         : raw.allow_bind_mounts.filter(withinCeiling),
+    // The read-only host files: all of the ceiling's, unless cluster.yaml lists bind mounts, and
+    // then those its list covers (it may only narrow).
+    readOnlyBinds:
+      raw?.allow_bind_mounts === undefined
+        ? [...ceiling.readOnlyBinds]
+        : ceiling.readOnlyBinds.filter((f) =>
+            (raw.allow_bind_mounts ?? []).some((p) => isUnder(f, normalisePath(p))),
+          ),
   };
 }
 

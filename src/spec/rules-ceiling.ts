@@ -71,6 +71,7 @@ function checkPolicyNarrows(
     if (typeof prefix !== "string") return;
     const p = normalisePath(prefix);
     if (ceiling.allowBindMounts.some((c) => isUnder(p, normalisePath(c)))) return;
+    if (ceiling.readOnlyBinds.includes(p)) return;
     problems.add(
       locate(d, ["policy", "allow_bind_mounts", j]),
       "ceiling-bind-mount",

@@ -56,11 +56,21 @@ export function checkPolicy(
           "policy-docker-socket",
           `bind mount of ${shown} is refused: it gives the container the Docker socket, and so control of the host`,
         );
+      } else if (v.readOnly && ceiling.readOnlyBinds.includes(source)) {
+        if (!(policy.readOnlyBinds ?? ceiling.readOnlyBinds).includes(source))
+          problems.add(
+            at,
+            "policy-bind-mount",
+            `bind mount of ${shown} is not allowed by the cluster policy: policy.allow_bind_mounts in cluster.yaml does not cover it`,
+          );
       } else if (!ceiling.allowBindMounts.some((prefix) => isUnder(source, normalisePath(prefix)))) {
+        const readOnlyOnly = ceiling.readOnlyBinds.includes(source)
+          ? ` (${setting("allow_read_only_binds")} allows it read-only: add :ro)`
+          : "";
         problems.add(
           at,
           "ceiling-bind-mount",
-          `bind mount of ${shown} is forbidden: ${bindMountsAllowed(ceiling)}`,
+          `bind mount of ${shown} is forbidden: ${bindMountsAllowed(ceiling)}${readOnlyOnly}`,
         );
       } else if (!policy.allowBindMounts.some((prefix) => isUnder(source, normalisePath(prefix)))) {
         const allowed =

@@ -175,7 +175,12 @@ function mount(req: ReplicaRequest, v: VolumeSpec): MountSettings {
   if (v.type === "tmpfs") return { ...common, Type: "tmpfs", Source: "" };
   if (v.type === "bind") {
     const source = v.source ?? "";
-    if (!bindAllowed(source, req.policy.allowBindMounts)) {
+    const readOnlyFile =
+      v.readOnly && (req.policy.readOnlyBinds ?? []).includes(path.posix.normalize(source));
+    if (
+      !bindAllowed(source, req.policy.allowBindMounts) &&
+      !(readOnlyFile && bindAllowed(source, [source]))
+    ) {
       throw new PolicyError(`${req.service.name}: bind mount ${JSON.stringify(source)} is outside policy`);
     }
     return { ...common, Type: "bind", Source: path.posix.normalize(source) };

@@ -38,7 +38,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   healthcheck: same("Docker's health check; gates rollouts and the edge"),
   depends_on: same("start after these services are healthy (any condition); cycles are errors"),
   volumes: same(
-    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts of absolute host paths within the ceiling; short-form options ro, rw, z, Z, nocopy; in a stack, ./path is copied in when the commit holds it, else the host-local named volume <stack>_<path> (warning bind-mount-mapped); refused in services/",
+    "named volumes (host-local, bind the replica to its host), tmpfs, bind mounts of absolute host paths within the ceiling (none by default but the host's time zone files /etc/localtime and /etc/timezone read-only, ceiling.allow_read_only_binds); short-form options ro, rw, z, Z, nocopy; in a stack, ./path is copied in when the commit holds it, else the host-local named volume <stack>_<path> (warning bind-mount-mapped); refused in services/",
   ),
   tmpfs: same("tmpfs mounts at these paths (path or path:options)"),
   labels: same("copied onto every container; gitfleet.* is reserved"),

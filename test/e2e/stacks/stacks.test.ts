@@ -6,11 +6,9 @@
 // and a replica answered, wherever it runs). env_file, a ./file bind mount of
 // the stack's folder and a secret of the operator's store reach the containers.
 
-import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
+import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
+import { publicStack, standInImages, standInTag } from "../../support/compose-stand-in.js";
 import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
 
 let world: OperatorWorld;
@@ -127,98 +125,90 @@ describe("a Compose file as a stack on three Docker hosts", () => {
 });
 
 /**
- * Public Compose files of test/fixtures/compose/ as they are, except each image: no registry
- * serves them here, so every service runs the test bed's busybox serving HTTP on the service's
- * first port, with a healthcheck on it (its command, entrypoint and healthcheck go with the
- * image). Networks, volumes, environment, .env interpolation, depends_on, container_name,
- * restart and ./path bind mounts stay as published.
+ * Public Compose files (test/fixtures/compose/ and the corpus of test/fixtures/compose-corpus/) as
+ * they are, byte for byte, except each service's image: no registry serves them here, so every
+ * image is a stand-in built on the hosts from the test bed's busybox (standInImages). The
+ * stand-in runs whatever command the file gives it as arguments it ignores, and listens on the
+ * service's ports (ports:, expose:, and those its own healthcheck connects to), answering HTTP 200
+ * "OK"; its image carries curl, pg_isready, redis-cli and mysqladmin that check the port they name
+ * the way the real tools would (a connection accepted, an answer read), and a HEALTHCHECK of its
+ * ports for services whose file gives none (or `disable: false`). So each file's healthchecks run
+ * as written and pass only when the stand-in listens where the file says.
+ *
+ * One ingress port per cluster: stacks publishing the same port (80, 3000: docker stack deploy on
+ * one swarm refuses that too) cannot be in one commit, so three commits in the one operator run
+ * deploy the twelve stacks: the first holds eight, the next two each swap the two holders of 80
+ * and 3000 for two others.
  */
-const PUBLIC = ["wordpress-mysql", "postgresql-pgadmin", "prometheus-grafana"];
-const FIXTURES = resolve(import.meta.dirname, "../../fixtures/compose");
-
-async function standIn(folder: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const path = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) await walk(join(dir, e.name), path);
-      else out[`stacks/${folder}/${path}`] = await readFile(join(dir, e.name), "utf8");
-    }
-  };
-  await walk(join(FIXTURES, folder), "");
-  const key = `stacks/${folder}/compose.yaml`;
-  const doc = parseDocument(out[key] ?? "");
-  const services = doc.get("services") as { items: { key: { value: string } }[] };
-  for (const item of services.items) {
-    const name = item.key.value;
-    const svc = doc.getIn(["services", name], true) as { toJSON(): Record<string, unknown> };
-    const value = svc.toJSON();
-    const first = [...((value["ports"] as unknown[]) ?? []), ...((value["expose"] as unknown[]) ?? [])][0];
-    const port =
-      String(first ?? "8080")
-        .split(":")
-        .pop()
-        ?.split("/")[0] ?? "8080";
-    doc.setIn(["services", name, "image"], "gitfleet/busybox:1.35");
-    for (const k of ["command", "entrypoint", "healthcheck"]) doc.deleteIn(["services", name, k]);
-    doc.setIn(
-      ["services", name, "command"],
-      [
-        "sh",
-        "-c",
-        `trap 'exit 0' TERM; mkdir -p /tmp/www && echo ${name} > /tmp/www/index.html; httpd -f -p ${port} -h /tmp/www & wait`,
-      ],
-    );
-    doc.setIn(["services", name, "healthcheck"], {
-      test: ["CMD", "wget", "-qO-", `http://127.0.0.1:${port}/`],
-      interval: "1s",
-      timeout: "5s",
-      retries: 3,
-    });
-  }
-  out[key] = doc.toString();
-  return out;
-}
-
+const WAVES: readonly (readonly string[])[] = [
+  [
+    "compose/elasticsearch-logstash-kibana",
+    "compose/wordpress-mysql",
+    "compose/postgresql-pgadmin",
+    "compose/prometheus-grafana",
+    "compose-corpus/immich-release",
+    "compose-corpus/uptime-kuma",
+    "compose-corpus/paperless-ngx",
+    "compose-corpus/mattermost",
+  ],
+  ["compose/nextcloud-redis-mariadb", "compose/gitea-postgres"],
+  ["compose/nextcloud-postgres", "compose-corpus/umami"],
+];
+/** Before wave i: the stacks that leave (they hold 80 and 3000, which wave i's stacks publish). */
+const LEAVING: Record<number, readonly string[]> = {
+  1: ["wordpress-mysql", "prometheus-grafana"],
+  2: ["nextcloud-redis-mariadb", "gitea-postgres"],
+};
 describe("public Compose files as stacks on three Docker hosts", () => {
-  it("deploy with their images stood in for and converge healthy", async () => {
-    const files: Record<string, string> = {};
-    for (const f of PUBLIC) Object.assign(files, await standIn(f));
-    await world.push(files, "deploy three public Compose files as stacks");
-    const expected = [
-      "wordpress-mysql_db",
-      "wordpress-mysql_wordpress",
-      "postgresql-pgadmin_postgres",
-      "postgresql-pgadmin_pgadmin",
-      "prometheus-grafana_prometheus",
-      "prometheus-grafana_grafana",
-    ];
-    const all = await waitFor(
-      "every public stack's service healthy",
-      async () => {
-        const list = serving(await managed()).filter((c) => expected.includes(c.service));
-        const healthy = new Set(list.filter((c) => c.health === "healthy").map((c) => c.service));
-        return expected.every((s) => healthy.has(s)) ? list : undefined;
-      },
-      180_000,
+  it("deploy with their images stood in for, and converge healthy with their own healthchecks", async () => {
+    const waves = await Promise.all(WAVES.map((w) => Promise.all(w.map(publicStack))));
+    const portSets = new Map<string, readonly number[]>();
+    for (const st of waves.flat())
+      for (const ports of Object.values(st.services)) portSets.set(standInTag(ports), ports);
+    await standInImages(
+      TESTBED.hosts.map((h) => dockerFor(h)),
+      portSets,
     );
-    expect(new Set(all.map((c) => c.service))).toEqual(new Set(expected));
-    // ./prometheus (a folder of the stack) is in the container as files.
-    const [prom] = all.filter((c) => c.service === "prometheus-grafana_prometheus");
-    const docker = dockerFor(hostNamed(prom?.host ?? "h1"));
-    const exec = await docker.getContainer(prom?.id ?? "").exec({
-      Cmd: ["cat", "/etc/prometheus/prometheus.yml"],
-      AttachStdout: true,
-    });
-    const stream = await exec.start({});
-    const text = await new Promise<string>((done) => {
-      let t = "";
-      stream.on("data", (b: Buffer) => (t += b.toString("utf8")));
-      stream.on("end", () => done(t));
-    });
-    expect(text).toContain("scrape_configs");
+    const byName = new Map(waves.flat().map((st) => [st.stack, st]));
+    const converged = new Set<string>();
+    for (const [i, wave] of waves.entries()) {
+      const files: Record<string, string | null> = {};
+      for (const gone of LEAVING[i] ?? [])
+        for (const k of Object.keys(byName.get(gone)?.files ?? {})) files[k] = null;
+      for (const st of wave) Object.assign(files, st.files);
+      const names = wave.map((w) => w.stack).join(", ");
+      await world.push(files, `public Compose files, wave ${i + 1}: ${names}`);
+      const expected = wave.flatMap((st) => Object.keys(st.services));
+      const all = await waitFor(
+        `wave ${i + 1}: every service of ${names} running and healthy`,
+        async () => {
+          const list = (await managed()).filter((c) => expected.includes(c.service) && c.state === "running");
+          const healthy = new Set(list.filter((c) => c.health === "healthy").map((c) => c.service));
+          return expected.every((s) => healthy.has(s)) ? list : undefined;
+        },
+        360_000,
+      );
+      for (const st of wave) converged.add(st.stack);
+      if (i === 0) {
+        // ./prometheus (a folder of the stack) is in the container as files.
+        const [prom] = all.filter((c) => c.service === "prometheus-grafana_prometheus");
+        const docker = dockerFor(hostNamed(prom?.host ?? "h1"));
+        const exec = await docker.getContainer(prom?.id ?? "").exec({
+          Cmd: ["cat", "/etc/prometheus/prometheus.yml"],
+          AttachStdout: true,
+        });
+        const stream = await exec.start({});
+        const text = await new Promise<string>((done) => {
+          let t = "";
+          stream.on("data", (b: Buffer) => (t += b.toString("utf8")));
+          stream.on("end", () => done(t));
+        });
+        expect(text).toContain("scrape_configs");
+      }
+    }
+    expect(converged.size).toBeGreaterThanOrEqual(12);
     await waitFor("status Synced", async () =>
       (await world.status("status/cluster.yaml")).includes("sync: Synced"),
     );
-  });
+  }, 900_000);
 });

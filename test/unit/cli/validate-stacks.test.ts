@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validate } from "../../../src/cli/commands/validate.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../fixtures/compose");
+const CORPUS = resolve(import.meta.dirname, "../../fixtures/compose-corpus");
 const CLUSTER = `kind: Cluster
 name: fixtures
 hosts:
@@ -40,9 +41,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function validateJson(): Promise<{ valid: boolean; errors: Problem[]; warnings: Problem[] }> {
+async function validateJson(
+  at: string = dir,
+): Promise<{ valid: boolean; errors: Problem[]; warnings: Problem[] }> {
   let stdout = "";
-  await validate(dir, { json: true }, { out: (t) => void (stdout += t), err: () => undefined, cwd: dir });
+  await validate(at, { json: true }, { out: (t) => void (stdout += t), err: () => undefined, cwd: at });
   return JSON.parse(stdout) as { valid: boolean; errors: Problem[]; warnings: Problem[] };
 }
 
@@ -108,5 +111,57 @@ describe("validate on stacks of public Compose files", () => {
     expect(
       result.errors.filter((e) => e.path === "stacks/immich/compose.yaml" && e.code === "bad-env-file"),
     ).toEqual([]);
+  });
+});
+
+// The same on the corpus of real-world files (test/fixtures/compose-corpus/, the goal's measure),
+// all in one repository as a user who copied them would commit them: every problem at its place,
+// every refused key saying what to do instead, every ceiling refusal naming the operator setting.
+describe("validate on stacks of the corpus's Compose files", () => {
+  let corpusDir: string;
+
+  beforeAll(async () => {
+    corpusDir = await mkdtemp(join(tmpdir(), "gitfleet-corpus-"));
+    await writeFile(join(corpusDir, "cluster.yaml"), CLUSTER);
+    for (const e of await readdir(CORPUS, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      await cp(join(CORPUS, e.name), join(corpusDir, "stacks", e.name), { recursive: true });
+    }
+  });
+
+  afterAll(async () => {
+    await rm(corpusDir, { recursive: true, force: true });
+  });
+
+  it("lists every error and warning at a line of the file it is about, and says what to do", async () => {
+    const result = await validateJson(corpusDir);
+    const problems = [...result.errors, ...result.warnings];
+    expect(result.errors.length).toBeGreaterThan(0);
+    expect(result.warnings.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p.path, `${p.code}: ${p.message}`).toMatch(/^stacks\/[a-z0-9-]+\/[^/]/);
+      const lines = (await readFile(join(corpusDir, p.path), "utf8")).split("\n");
+      expect(p.line, `${p.path}: ${p.message}`).toBeGreaterThanOrEqual(1);
+      expect(p.line).toBeLessThanOrEqual(lines.length);
+      expect(p.col).toBeGreaterThanOrEqual(1);
+      expect(p.col).toBeLessThanOrEqual((lines[p.line - 1] ?? "").length + 1);
+    }
+    const refused = result.errors.filter(
+      (e) => e.code === "unsupported-key" || e.code === "unsupported-config",
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    for (const e of refused)
+      expect(e.message, `${e.path}:${e.line}`).toMatch(
+        /push|put it|give the value|remove|write|use |drop |bake/,
+      );
+    const ceiling = result.errors.filter((e) => e.code.startsWith("ceiling-"));
+    expect(ceiling.length).toBeGreaterThan(0);
+    for (const e of ceiling)
+      expect(e.message, `${e.path}:${e.line}`).toContain("in the operator configuration");
+    // /etc/localtime read-only is within the default ceiling; /var/log (promtail) is not.
+    expect(result.errors.filter((e) => e.message.includes("/etc/localtime"))).toEqual([]);
+    expect(result.errors.map((e) => `${e.path} ${e.code}`)).toContain(
+      "stacks/loki/compose.yaml ceiling-bind-mount",
+    );
   });
 });

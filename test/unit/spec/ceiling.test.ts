@@ -56,6 +56,62 @@ describe("privileges under the default (baseline) ceiling", () => {
   });
 });
 
+describe("the host's time zone files, read-only, under the default ceiling", () => {
+  it("accepts /etc/localtime and /etc/timezone bound read-only, long form too", () => {
+    const state = stateOf(
+      repo({
+        "services/a.yaml": service(
+          "api",
+          'volumes: ["/etc/localtime:/etc/localtime:ro", "/etc/timezone:/etc/timezone:ro"]',
+        ),
+        "services/b.yaml": service(
+          "b",
+          "volumes:",
+          "  - {type: bind, source: /etc/localtime, target: /etc/localtime, read_only: true}",
+        ),
+      }),
+    );
+    expect(state.services.find((s) => s.name === "api")?.volumes.map((v) => v.source)).toEqual([
+      "/etc/localtime",
+      "/etc/timezone",
+    ]);
+    expect(state.cluster.policy.readOnlyBinds).toEqual(["/etc/localtime", "/etc/timezone"]);
+  });
+
+  it("refuses them read-write, saying :ro would do", () => {
+    const files = repo({ "services/a.yaml": service("api", 'volumes: ["/etc/localtime:/etc/localtime"]') });
+    const errors = errorsOf(files);
+    expect(errors.map((e) => `${e.line}:${e.col} ${e.code}`)).toEqual(["4:11 ceiling-bind-mount"]);
+    expect(errors[0]?.message).toContain("ceiling.allow_read_only_binds");
+    expect(errors[0]?.message).toContain("add :ro");
+  });
+
+  it("still refuses other host paths, read-only or not, and files beside the allowed ones", () => {
+    const files = repo({
+      "services/a.yaml": service(
+        "api",
+        'volumes: ["/etc/passwd:/etc/passwd:ro", "/etc:/host-etc:ro", "/etc/localtime/../shadow:/s:ro"]',
+      ),
+    });
+    expect(where(files)).toEqual([
+      "services/a.yaml:4:11 ceiling-bind-mount",
+      "services/a.yaml:4:41 ceiling-bind-mount",
+      "services/a.yaml:4:62 ceiling-bind-mount",
+    ]);
+  });
+
+  it("allows none when the operator sets allow_read_only_binds: [], and a policy may narrow them", () => {
+    const svc = { "services/a.yaml": service("api", 'volumes: ["/etc/localtime:/etc/localtime:ro"]') };
+    expect(where(repo(svc), ceilingWith({ readOnlyBinds: [] }))).toEqual([
+      "services/a.yaml:4:11 ceiling-bind-mount",
+    ]);
+    const narrowed = CLUSTER + lines("policy:", "  allow_bind_mounts: []");
+    expect(where(repo(svc, narrowed))).toEqual(["services/a.yaml:4:11 policy-bind-mount"]);
+    const kept = CLUSTER + lines("policy:", "  allow_bind_mounts: [/etc/localtime]");
+    expect(stateOf(repo(svc, kept)).cluster.policy.readOnlyBinds).toEqual(["/etc/localtime"]);
+  });
+});
+
 describe("cap_add", () => {
   it("accepts Docker's default capabilities, in any spelling", () => {
     stateOf(

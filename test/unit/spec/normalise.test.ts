@@ -336,7 +336,12 @@ describe("the cluster", () => {
         },
       ],
       edge: { image: "haproxy:2.8" },
-      policy: { allowPrivileged: false, allowHostNetwork: false, allowBindMounts: [] },
+      policy: {
+        allowPrivileged: false,
+        allowHostNetwork: false,
+        allowBindMounts: [],
+        readOnlyBinds: ["/etc/localtime", "/etc/timezone"],
+      },
       settings: {
         rebalance: true,
         hostDownAfterMs: 5_000,

@@ -128,6 +128,7 @@ describe("warnings", () => {
       "bare-environment",
       "bind-mount-mapped",
       "profile-inactive",
+      "unreachable-by-name",
     ]);
   });
 });
