@@ -37,5 +37,5 @@ parentPort?.on("message", (request: LoadRequest) => {
   parentPort?.postMessage({ id: request.id, result, work: cache.stats } satisfies LoadReply);
 });
 
-// Loaded and ready (schemas compiled): the host starts counting a commit's budget from here.
+// Loaded and ready (the schemas' validation is generated code: nothing to compile): the host starts counting a commit's budget from here.
 parentPort?.postMessage("ready");
