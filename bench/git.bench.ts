@@ -8,6 +8,8 @@
 // 70 MiB of incompressible blobs), a status commit + push against `git commit` +
 // `git push`, again after many status syncs, and the status cache's loose
 // objects and packs after them. GIT_BENCH_SYNCS sets the syncs (default 500).
+// The initial syncs run the built operator (dist/, built here with `npm run
+// build` as the Dockerfile does), in plain node: what production runs.
 
 import { execFile, spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
@@ -131,26 +133,30 @@ async function counts(gitdir: string): Promise<{ loose: number; packs: number }>
   return { loose, packs };
 }
 
-/** One initial sync by gitfleet in a child process (its peak RSS is the sync's). */
+/** The operator as production runs it: compiled to dist/ (the Dockerfile's `npm run build`). */
+async function build(ctx: BenchContext): Promise<void> {
+  const [t] = await timed(() =>
+    exec("npm", ["run", "--silent", "build"], { cwd: path.join(here, ".."), maxBuffer: 16 << 20 }),
+  );
+  ctx.log(`built dist/ in ${(t / 1000).toFixed(1)} s`);
+}
+
+/**
+ * One initial sync by the built operator in a child process of plain node (its peak RSS is the
+ * sync's): ms from opening the source to the desired state, processMs since the process started.
+ */
 async function childSync(
   url: string,
   cache: string,
-): Promise<{ ms: number; maxRssBytes: number; progress: { reports: number } }> {
+): Promise<{ ms: number; processMs: number; maxRssBytes: number; progress: { reports: number } }> {
   const child = await exec(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(here, "..", "test", "support", "git-sync-child.ts"),
-      url,
-      USER,
-      PASSWORD,
-      cache,
-    ],
+    [path.join(here, "..", "test", "support", "git-sync-child.mjs"), "dist", url, USER, PASSWORD, cache],
     { maxBuffer: 1 << 20 },
   );
   const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
     ms: number;
+    processMs: number;
     maxRssBytes: number;
     ok: boolean;
     error?: string;
@@ -213,16 +219,24 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const bare = await createBareRepo(root, "fleet.git");
     const [genMs] = await timed(() => fastImport(bare));
     ctx.log(`generated ${FILES} files / ${COMMITS} commits in ${(genMs / 1000).toFixed(1)} s`);
+    await build(ctx);
     const server = await GitTestServer.start({ root, users: { [USER]: PASSWORD } });
     const url = server.url("fleet.git");
     const rows: string[] = [];
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
     try {
       // Initial sync, each side in its own process (peak RSS), interleaved.
-      const sync = { gf: [] as number[], git: [] as number[], gfRss: [] as number[], gitRss: [] as number[] };
-      for (let i = 0; i < 3; i++) {
+      const sync = {
+        gf: [] as number[],
+        gfProcess: [] as number[],
+        git: [] as number[],
+        gfRss: [] as number[],
+        gitRss: [] as number[],
+      };
+      for (let i = 0; i < 5; i++) {
         const out = await childSync(url, path.join(dir, `sync-${i}`));
         sync.gf.push(out.ms);
+        sync.gfProcess.push(out.processMs);
         sync.gfRss.push(out.maxRssBytes);
         const clone = await measured(
           "git",
@@ -239,7 +253,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       const gfSync = stats(sync.gf);
       const gitSync = stats(sync.git);
       rows.push(
-        `| initial sync | ${spread(gfSync)}, peak RSS ${mib(Math.max(...sync.gfRss))} | \`git clone --depth 1 --no-checkout\` ${spread(gitSync)}, peak RSS ${mib(Math.max(...sync.gitRss))} | ${ratio(gfSync.median, gitSync.median)} | ≤ 3×, < 400 MiB |`,
+        `| initial sync | ${spread(gfSync)}, peak RSS ${mib(Math.max(...sync.gfRss))}; whole process (node start and loading the operator included) ${spread(stats(sync.gfProcess))} | \`git clone --depth 1 --no-checkout\` ${spread(gitSync)}, peak RSS ${mib(Math.max(...sync.gitRss))} | ${ratio(gfSync.median, gitSync.median)} | ≤ 3×, < 400 MiB |`,
       );
       rows.push(await largeSync(ctx, dir, root, server));
 
@@ -368,10 +382,13 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           "|---|---|---|---|---|",
           ...rows,
           "",
-          "The initial sync is timed in a child process from opening the source to the desired state: it " +
-            "includes starting the spec loader's worker (from source, under tsx) and loading every spec, " +
-            "which `git clone --no-checkout` does not do; the pack itself is streamed to disk and indexed as " +
-            "it arrives, which is what the 70 MiB row shows.",
+          "The initial sync runs what production runs: the operator built to `dist/` (`npm run build`, as " +
+            "the Dockerfile does), in plain node without tsx, in a child process timed from opening the " +
+            "source to the desired state (the whole process, node's start and loading the operator's " +
+            "modules included, is shown beside it). It includes starting the spec loader's worker and " +
+            "loading every spec, which `git clone --no-checkout` does not do; the pack itself is streamed " +
+            "to disk and indexed as it arrives, which is what the 70 MiB row shows. The other rows run in " +
+            "the bench's own process (from source under tsx; after the first poll only steady-state code runs).",
         ].join("\n"),
       };
     } finally {

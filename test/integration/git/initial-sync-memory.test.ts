@@ -16,7 +16,7 @@ import { createLargeRepo } from "../../support/large-repo.js";
 
 const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(here, "..", "..", "support", "git-sync-child.ts");
+const CHILD = path.join(here, "..", "..", "support", "git-sync-child.mjs");
 const BLOBS = 70;
 const BLOB_BYTES = 1024 * 1024;
 const BOUND = 400 * 1024 * 1024;
@@ -43,10 +43,14 @@ describe("initial sync of a 70 MB pack", () => {
 
   it("stays under 400 MiB peak RSS, reports objects received / total, and loads the specs", async () => {
     const cache = path.join(dir, "cache");
-    const { stdout } = await exec(process.execPath, ["--import", "tsx", CHILD, url, USER, PASSWORD, cache], {
-      maxBuffer: 1 << 20,
-      timeout: 240_000,
-    });
+    const { stdout } = await exec(
+      process.execPath,
+      ["--import", "tsx", CHILD, "src", url, USER, PASSWORD, cache],
+      {
+        maxBuffer: 1 << 20,
+        timeout: 240_000,
+      },
+    );
     const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as {
       ok: boolean;
       error?: string;
