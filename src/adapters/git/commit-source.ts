@@ -122,6 +122,8 @@ export class GitCommitSource implements CommitSource {
   private rewritten = false;
   private outage: Outage | undefined;
   private resumeTried = false;
+  /** A fetch added a pack: the cache is repacked (when it holds too many) once the poll has answered. */
+  private repackDue = false;
   private readonly warnings: WarnThrottle;
   private readonly reader: SpecTreeReader;
   private queue: Promise<unknown> = Promise.resolve();
@@ -167,7 +169,9 @@ export class GitCommitSource implements CommitSource {
 
   poll(): Promise<CommitPoll> {
     const next = this.queue.then(() => this.pollOnce());
-    this.queue = next.catch(() => undefined);
+    // Repacking the cache is upkeep, not on the way to the desired state: it runs after the
+    // poll has answered, and the next poll (or fetch) waits for it.
+    this.queue = next.then(() => this.repackIfDue()).catch(() => undefined);
     return next;
   }
 
@@ -223,7 +227,7 @@ export class GitCommitSource implements CommitSource {
       this.tipOid = tip;
       this.tip = tipInfo;
       this.rewritten = rewritten;
-      if (fetched && this.remote.ownsCache) await this.repack();
+      if (fetched && this.remote.ownsCache) this.repackDue = true;
       return this.healthy(changed, judge);
     } catch (err) {
       return this.failed(err);
@@ -329,7 +333,9 @@ export class GitCommitSource implements CommitSource {
     return [];
   }
 
-  private async repack(): Promise<void> {
+  private async repackIfDue(): Promise<void> {
+    if (!this.repackDue) return;
+    this.repackDue = false;
     try {
       const result = await consolidatePacks(this.remote, this.options.maxPacks);
       if (result.merged > 0) this.log.debug(result, "git: cache repacked");
