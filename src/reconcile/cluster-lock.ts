@@ -57,6 +57,11 @@ interface Watch {
 
 type Foreign = Exclude<LockVerdict, { held: true }>;
 
+/** What the shared deadline of one renewal round resolves with. */
+const NO_ANSWER = Symbol("no answer");
+/** Cancels that deadline's timer: a reason of our own, so no DOMException is built per round. */
+const SETTLED = new Error("settled");
+
 export class ClusterLock {
   private renewals = 0;
   /** Docker host → the id of this operator's record there. */
@@ -64,7 +69,7 @@ export class ClusterLock {
   private readonly watching = new Map<string, Watch>();
   private heldNow = false;
   /** When the last ensure() that found the lock held began, and on which hosts. */
-  private lastHeld: { readonly at: number; readonly hosts: string } | undefined;
+  private lastHeld: { readonly at: number; readonly hosts: ReadonlySet<string> } | undefined;
 
   constructor(private readonly o: ClusterLockOptions) {}
 
@@ -83,43 +88,66 @@ export class ClusterLock {
    * do not count: the lock is taken there once they do.
    */
   async ensure(hosts: readonly LockHost[]): Promise<LockVerdict> {
-    const names = hosts.map((h) => h.name).join(" ");
     const started = this.o.time.now();
-    this.renewals++;
-    const lease: LockLease = { renewals: this.renewals, leaseMs: this.leaseMs };
-    const results = await Promise.all(
-      hosts.map((h) =>
-        withTimeout(
-          this.ensureOn(h, lease),
-          this.o.timeoutMs ?? 5_000,
-          this.o.time,
-          `${h.name}: no answer`,
-        ).catch((err: unknown) => {
-          this.o.logger.debug({ host: h.name, err: errorMessage(err) }, "cluster lock: host not reached");
-          return undefined;
-        }),
-      ),
-    );
-    const foreign = results.filter((r): r is Foreign => r !== undefined && !r.held);
-    const worst = foreign.find((f) => f.lost) ?? foreign.find((f) => f.alive) ?? foreign[0];
-    this.heldNow = worst === undefined;
-    this.lastHeld = this.heldNow ? { at: started, hosts: names } : undefined;
-    return worst ?? { held: true };
+    const verdict = await this.ensureAll(hosts);
+    this.heldNow = verdict.held;
+    this.lastHeld = verdict.held ? { at: started, hosts: new Set(hosts.map((h) => h.name)) } : undefined;
+    return verdict;
   }
 
   /**
-   * As ensure(), but a lock held on these same hosts at most a renewal period ago (the operator
-   * renews it on its own timer) is taken as held without a call: a pass at 1,000 hosts would
-   * otherwise renew 1,000 records before doing anything.
+   * As ensure(), but a lock held at most a renewal period ago (the operator renews it on its own
+   * timer) is taken as held without a call on the hosts it was held on: a pass at 1,000 hosts
+   * would otherwise renew 1,000 records before doing anything. Only hosts not among them (new
+   * to the cluster, or back after being down) are asked; a host gone from the list (declared
+   * down) costs nothing, so a failover pass does not first wait for 999 renewals.
    */
   async ensureRecent(hosts: readonly LockHost[]): Promise<LockVerdict> {
     const last = this.lastHeld;
-    const recent =
-      last !== undefined &&
-      this.heldNow &&
-      this.o.time.now() - last.at < this.leaseMs / 3 &&
-      last.hosts === hosts.map((h) => h.name).join(" ");
-    return recent ? { held: true } : this.ensure(hosts);
+    if (last === undefined || !this.heldNow || this.o.time.now() - last.at >= this.leaseMs / 3)
+      return this.ensure(hosts);
+    const missing = hosts.filter((h) => !last.hosts.has(h.name));
+    if (missing.length === 0) return { held: true };
+    const verdict = await this.ensureAll(missing);
+    if (!verdict.held) {
+      this.heldNow = false;
+      this.lastHeld = undefined;
+    } else if (this.lastHeld === last) {
+      // Held there now too; the period still counts from the last full renewal.
+      this.lastHeld = { at: last.at, hosts: new Set([...last.hosts, ...missing.map((h) => h.name)]) };
+    }
+    return verdict;
+  }
+
+  /**
+   * One renewal round on these hosts, all under one deadline (one timer, not one per host):
+   * held when every record that answered is this operator's, else the worst holder found.
+   */
+  private async ensureAll(hosts: readonly LockHost[]): Promise<LockVerdict> {
+    this.renewals++;
+    const lease: LockLease = { renewals: this.renewals, leaseMs: this.leaseMs };
+    const stop = new AbortController();
+    const deadline = this.o.time.sleep(this.o.timeoutMs ?? 5_000, stop.signal).then(() => NO_ANSWER);
+    const unreached = (h: LockHost, err: string): undefined => {
+      this.o.logger.debug({ host: h.name, err }, "cluster lock: host not reached");
+      return undefined;
+    };
+    let results: (LockVerdict | undefined)[];
+    try {
+      results = await Promise.all(
+        hosts.map((h) =>
+          Promise.race([this.ensureOn(h, lease), deadline]).then(
+            (r) => (r === NO_ANSWER ? unreached(h, `${h.name}: no answer`) : r),
+            (err: unknown) => unreached(h, errorMessage(err)),
+          ),
+        ),
+      );
+    } finally {
+      stop.abort(SETTLED);
+    }
+    const foreign = results.filter((r): r is Foreign => r !== undefined && !r.held);
+    const worst = foreign.find((f) => f.lost) ?? foreign.find((f) => f.alive) ?? foreign[0];
+    return worst ?? { held: true };
   }
 
   /** On a clean stop: remove this operator's records, so the next one starts at once. */

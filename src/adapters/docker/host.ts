@@ -18,7 +18,8 @@ import { DockerError } from "./errors.js";
 import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
-import { createLock, readLock, removeLock, writeLease } from "./lock-container.js";
+import { createLock, LEASE_DIR, leaseTar, readLock, removeLock } from "./lock-container.js";
+import { LightRequests } from "./light.js";
 import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
 import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
 import type { PullProgress } from "./pull.js";
@@ -85,6 +86,8 @@ export class DockerHost {
   private constructor(
     private readonly ctx: HostContext,
     private readonly pingTimeoutMs: number,
+    /** The ping and the lease renewal, without dockerode (see light.ts). */
+    private readonly light: LightRequests,
     /** The SSH channels' agent, closed with the host (undefined for unix and TCP). */
     private readonly agent: Agent | undefined,
   ) {
@@ -110,17 +113,13 @@ export class DockerHost {
       callTimeoutMs,
       pullTimeoutMs: opts.pullTimeoutMs ?? 600_000,
     };
-    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, conn.agent);
+    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, new LightRequests(opts.name, conn), conn.agent);
   }
 
   /** Heartbeat: resolves when the engine answers within the ping deadline. */
   async ping(): Promise<void> {
     try {
-      await this.ctx.calls.run("ping", () => this.ctx.docker.ping(), {
-        timeoutMs: this.pingTimeoutMs,
-        retries: 0,
-        lane: "ping",
-      });
+      await this.light.ping(this.pingTimeoutMs);
     } catch (err) {
       this.lastPingFailed = true;
       throw err;
@@ -312,8 +311,9 @@ export class DockerHost {
     return createLock(this.ctx, image, holder, lease);
   }
 
+  /** One call, never queued behind the host's writes nor retried: the lock reads the record when it fails. */
   renewLock(id: string, lease: LockLease): Promise<void> {
-    return writeLease(this.ctx, id, lease);
+    return this.light.putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.ctx.callTimeoutMs);
   }
 
   /** Remove exactly this lock record (by id). */

@@ -94,9 +94,19 @@ export async function createLock(
 }
 
 export async function writeLease(ctx: HostContext, id: string, lease: LockLease): Promise<void> {
-  const text = `${JSON.stringify({ renewals: lease.renewals, lease_ms: lease.leaseMs })}\n`;
   await ctx.calls.run("write-lease", () =>
-    ctx.docker.getContainer(id).putArchive(singleFileTar(LEASE_FILE, text), { path: "/" }),
+    ctx.docker.getContainer(id).putArchive(leaseTar(lease), { path: LEASE_DIR }),
+  );
+}
+
+/** Where the lease file goes in the lock container. */
+export const LEASE_DIR = "/";
+
+/** The lease as the one-file archive put into the lock container. */
+export function leaseTar(lease: LockLease): Buffer {
+  return singleFileTar(
+    LEASE_FILE,
+    `${JSON.stringify({ renewals: lease.renewals, lease_ms: lease.leaseMs })}\n`,
   );
 }
 

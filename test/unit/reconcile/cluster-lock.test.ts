@@ -149,14 +149,69 @@ describe("ClusterLock", () => {
     await time.advance(4_000);
     expect(await a.ensureRecent(hosts)).toEqual({ held: true });
     expect(renewals()).toBe(1);
-    // Another host set: renewed (the new host gets its record) even within the period.
+    // A new host within the period: it gets its record; the others' are not written again.
     const more = [...hosts, { name: "h4", lock: new MemoryLock() }];
     await a.ensureRecent(more);
-    expect(renewals()).toBe(2);
+    expect(renewals()).toBe(1);
     expect((more[3]?.lock as MemoryLock).record?.holder).toEqual(me());
     // A renewal period (lease / 3) later: renewed again.
     await time.advance(5_000);
     await a.ensureRecent(more);
     expect(renewals()).toBe(3);
+  });
+
+  it("a host gone from the list (declared down) costs a pass no call; one back is asked alone", async () => {
+    const { time, hosts, lock } = setup();
+    const a = lock(me());
+    const h4: LockHost = { name: "h4", lock: new MemoryLock() };
+    expect(await a.ensure([...hosts, h4])).toEqual({ held: true });
+    const writes = (): (number | undefined)[] =>
+      [...hosts, h4].map((h) => (h.lock as MemoryLock).record?.lease?.renewals);
+    expect(writes()).toEqual([1, 1, 1, 1]);
+    await time.advance(1_000);
+    // h4 declared down: the others' records were renewed a second ago, so no call at all.
+    expect(await a.ensureRecent(hosts)).toEqual({ held: true });
+    expect(writes()).toEqual([1, 1, 1, 1]);
+    // A new host (h5) within the period: only it is asked; the rest stay as renewed.
+    const h5: LockHost = { name: "h5", lock: new MemoryLock() };
+    expect(await a.ensureRecent([...hosts, h5])).toEqual({ held: true });
+    expect(writes()).toEqual([1, 1, 1, 1]);
+    expect((h5.lock as MemoryLock).record?.holder).toEqual(me());
+    // ... and from then on counted with them until the period is over.
+    expect(await a.ensureRecent([...hosts, h5])).toEqual({ held: true });
+    expect((h5.lock as MemoryLock).record?.lease?.renewals).toBe(2);
+    await time.advance(4_000);
+    expect(await a.ensureRecent([...hosts, h5])).toEqual({ held: true });
+    expect(writes()).toEqual([3, 3, 3, 1]);
+  });
+
+  it("a host back in the list whose record another operator took: not held, whatever the period", async () => {
+    const { time, hosts, lock } = setup();
+    const a = lock(me());
+    expect(await a.ensure(hosts)).toEqual({ held: true });
+    const taken: LockHost = { name: "h4", lock: new MemoryLock() };
+    const other = lock(me({ instance: "44444444-4444-4444-4444-444444444444", pid: 200 }));
+    await other.ensure([taken]);
+    await time.advance(1_000);
+    expect(await a.ensureRecent([...hosts, taken])).toMatchObject({ held: false, host: "h4" });
+    expect(a.held).toBe(false);
+  });
+
+  it("one deadline for a round: a host that never answers costs the timeout once, the rest stay held", async () => {
+    const { time, hosts, lock } = setup();
+    const hung: LockHost = {
+      name: "h9",
+      lock: {
+        read: () => new Promise(() => undefined),
+        create: () => new Promise(() => undefined),
+        renew: () => new Promise(() => undefined),
+        remove: () => new Promise(() => undefined),
+      },
+    };
+    const a = lock(me());
+    const round = a.ensure([...hosts, hung]);
+    await time.advance(5_000);
+    expect(await round).toEqual({ held: true });
+    expect(hosts.every((h) => (h.lock as MemoryLock).record?.holder.pid === 100)).toBe(true);
   });
 });

@@ -1,0 +1,109 @@
+// The two requests an idle operator sends all the time, without dockerode: the
+// heartbeat's ping and the cluster lock's lease renewal (at 300 hosts, 90 and
+// 60 a second). docker-modem formats every request for its debug log
+// (util.inspect of the options, whether or not anyone listens) and parses
+// every answer as JSON first (the ping's "OK" throws before it is taken as
+// text): profiled, that was twice the CPU of the HTTP request itself. These go
+// out over the same connection options (unix socket, TCP, TLS, SSH channels)
+// and the same kept-alive connections (Node's default agents, or the SSH
+// agent), and fail with the same DockerError codes.
+
+import http from "node:http";
+import https from "node:https";
+import type { ConnectionOptions } from "./connection.js";
+import { DockerError, toDockerError } from "./errors.js";
+
+export interface LightAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+export class LightRequests {
+  private readonly base: http.RequestOptions;
+  private readonly send: typeof http.request;
+
+  constructor(
+    private readonly host: string,
+    conn: ConnectionOptions,
+  ) {
+    const tls = conn.protocol === "https";
+    this.send = tls ? https.request : http.request;
+    this.base = {
+      ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
+      ...(conn.host !== undefined ? { host: conn.host } : {}),
+      ...(conn.port !== undefined ? { port: conn.port } : {}),
+      ...(conn.agent !== undefined ? { agent: conn.agent } : {}),
+      ...(tls ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}),
+    } as http.RequestOptions;
+  }
+
+  /** GET /_ping: resolves when the engine answers 200 within timeoutMs (never retried). */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
+  }
+
+  /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */
+  async putArchive(op: string, id: string, dir: string, tar: Buffer, timeoutMs: number): Promise<void> {
+    const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(dir)}`;
+    await this.request(
+      op,
+      {
+        method: "PUT",
+        path,
+        headers: { "content-type": "application/x-tar", "content-length": tar.length },
+      },
+      timeoutMs,
+      tar,
+    );
+  }
+
+  /**
+   * One request under one deadline (connecting included: a host cut off never answers the
+   * connect either); a status other than 2xx is a DockerError classified as dockerode's
+   * would be.
+   */
+  request(op: string, o: http.RequestOptions, timeoutMs: number, body?: Buffer): Promise<LightAnswer> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        return true;
+      };
+      const fail = (err: unknown): void => {
+        if (settle()) reject(toDockerError(err, this.host, op));
+      };
+      const req = this.send({ ...this.base, ...o }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", fail);
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const data = Buffer.concat(chunks);
+          if (status < 200 || status >= 300)
+            fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: jsonOf(data) }));
+          else if (settle()) resolve({ status, body: data });
+        });
+      });
+      const timer = setTimeout(() => {
+        const timeout = new DockerError("timeout", `no answer within ${timeoutMs} ms`, {
+          host: this.host,
+          op,
+        });
+        fail(timeout);
+        req.destroy(timeout);
+      }, timeoutMs);
+      req.on("error", fail);
+      req.end(body);
+    });
+  }
+}
+
+function jsonOf(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
