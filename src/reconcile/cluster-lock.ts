@@ -11,6 +11,7 @@ import type { Logger } from "../ports/logger.js";
 import type { LockIdentity, LockLease, LockRecord } from "../model/lock.js";
 import { ControllerError, errorMessage, type HostLock } from "../ports/host.js";
 import { withTimeout } from "../observe/observer.js";
+import { raceDown } from "../observe/fenced-driver.js";
 import type { Time } from "../ports/time.js";
 
 export const DEFAULT_LOCK_LEASE_MS = 15_000;
@@ -31,6 +32,11 @@ export interface ClusterLockOptions {
 export interface LockHost {
   readonly name: string;
   readonly lock: HostLock;
+  /**
+   * Aborted when the heartbeat declares the host down: its calls are abandoned then (a frozen
+   * host otherwise holds a round, and the pass waiting on it, until the round's deadline).
+   */
+  readonly down?: AbortSignal;
 }
 
 export type LockVerdict =
@@ -58,7 +64,7 @@ interface Watch {
 type Foreign = Exclude<LockVerdict, { held: true }>;
 
 /** What the shared deadline of one renewal round resolves with. */
-const NO_ANSWER = Symbol("no answer");
+const NO_ANSWER: unique symbol = Symbol("no answer");
 /** Cancels that deadline's timer: a reason of our own, so no DOMException is built per round. */
 const SETTLED = new Error("settled");
 
@@ -127,7 +133,9 @@ export class ClusterLock {
     this.renewals++;
     const lease: LockLease = { renewals: this.renewals, leaseMs: this.leaseMs };
     const stop = new AbortController();
-    const deadline = this.o.time.sleep(this.o.timeoutMs ?? 5_000, stop.signal).then(() => NO_ANSWER);
+    const deadline = this.o.time
+      .sleep(this.o.timeoutMs ?? 5_000, stop.signal)
+      .then((): typeof NO_ANSWER => NO_ANSWER);
     const unreached = (h: LockHost, err: string): undefined => {
       this.o.logger.debug({ host: h.name, err }, "cluster lock: host not reached");
       return undefined;
@@ -136,7 +144,7 @@ export class ClusterLock {
     try {
       results = await Promise.all(
         hosts.map((h) =>
-          Promise.race([this.ensureOn(h, lease), deadline]).then(
+          Promise.race([this.fenced(h, this.ensureOn(h, lease)), deadline]).then(
             (r) => (r === NO_ANSWER ? unreached(h, `${h.name}: no answer`) : r),
             (err: unknown) => unreached(h, errorMessage(err)),
           ),
@@ -148,6 +156,10 @@ export class ClusterLock {
     const foreign = results.filter((r): r is Foreign => r !== undefined && !r.held);
     const worst = foreign.find((f) => f.lost) ?? foreign.find((f) => f.alive) ?? foreign[0];
     return worst ?? { held: true };
+  }
+
+  private fenced<T>(h: LockHost, p: Promise<T>): Promise<T> {
+    return h.down === undefined ? p : raceDown(p, h.down, h.name);
   }
 
   /** On a clean stop: remove this operator's records, so the next one starts at once. */

@@ -455,7 +455,9 @@ export class Reconciler {
     return cluster.hosts.flatMap((h) => {
       const lock = this.o.fleet.driver(h.name)?.lock;
       const down = this.o.health.view(h.name, now).state === "down";
-      return lock === undefined || down ? [] : [{ name: h.name, lock }];
+      return lock === undefined || down
+        ? []
+        : [{ name: h.name, lock, down: this.o.health.downSignal(h.name, now) }];
     });
   }
 

@@ -209,9 +209,19 @@ describe("ClusterLock", () => {
       },
     };
     const a = lock(me());
+    const t0 = time.now();
     const round = a.ensure([...hosts, hung]);
     await time.advance(5_000);
     expect(await round).toEqual({ held: true });
     expect(hosts.every((h) => (h.lock as MemoryLock).record?.holder.pid === 100)).toBe(true);
+    // Declared down meanwhile: the round does not wait for its deadline.
+    const down = new AbortController();
+    let settled = false;
+    const next = a.ensure([...hosts, { ...hung, down: down.signal }]).finally(() => (settled = true));
+    await time.advance(1_000);
+    expect(settled).toBe(false);
+    down.abort();
+    expect(await next).toEqual({ held: true });
+    expect(time.now() - t0).toBe(6_000);
   });
 });
