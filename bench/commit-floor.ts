@@ -70,12 +70,22 @@ export class Floor {
     return performance.now() - t0;
   }
 
-  /** `docker run -d IMAGE` with the service's healthcheck; resolves with the API calls' wall time in ms. */
-  async run(image: string): Promise<number> {
+  /**
+   * `docker run -d IMAGE` with the service's healthcheck; resolves with the API calls' wall time in ms.
+   * With `network`, on that user-defined bridge (as `docker run -d --network NAME`), where gitfleet's
+   * replicas run (the cluster network, so that names resolve).
+   */
+  async run(image: string, network?: string): Promise<number> {
     const t0 = performance.now();
     const container = await this.docker.createContainer({
       Image: image,
       Labels: { "gitfleet-bench": "floor" },
+      ...(network !== undefined
+        ? {
+            HostConfig: { NetworkMode: network },
+            NetworkingConfig: { EndpointsConfig: { [network]: {} } },
+          }
+        : {}),
       Healthcheck: {
         Test: [...this.health.test],
         Interval: this.health.intervalMs * 1e6,

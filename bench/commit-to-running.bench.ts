@@ -4,8 +4,8 @@
 // with the floor measured in the same run: the git CLI fetching a fresh
 // one-file commit from the same Git server plus `docker run -d` of the same
 // image on the same host. Optionally the same change announced by the webhook.
-// Needs the Docker test bed, which others share: run it as
-//   GITFLEET_TESTBED_KEEP=1 flock /run/gitfleet-e2e.lock npm run bench -- commit-to-running
+// Needs the Docker test bed, which others share: the bench takes its lock
+// (bench/testbed-lock.ts; GITFLEET_BENCH_LOCK_HELD=1 when the caller holds it).
 
 import { readFile, writeFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
@@ -17,6 +17,7 @@ import { containerIds, healthOf, SAMPLE_MS, watchNew } from "./container-watch.j
 import { type BenchContext, ms, spread, stats } from "./harness.js";
 import { report, type Samples } from "./commit-to-running-report.js";
 import { phasesAfter } from "./operator-phases.js";
+import { underLock } from "./testbed-lock.js";
 
 const RUNS = Number(process.env["COMMIT_BENCH_RUNS"] ?? 10);
 const WEBHOOK_RUNS = Number(process.env["COMMIT_BENCH_WEBHOOK_RUNS"] ?? 6);
@@ -33,6 +34,8 @@ const HEALTH: HealthSpec = {
   retries: 2,
 };
 const EVERY_SECOND = "* * * * * *";
+/** A user-defined bridge of the floor's own, like the cluster network gitfleet's replicas join. */
+const FLOOR_NETWORK = "gf-bench-floor-net";
 /** Hourly: in the webhook phase only the webhook triggers a pass. */
 const RARELY = "0 0 * * * *";
 
@@ -134,7 +137,13 @@ async function floorRun(floor: Floor, docker: Docker, i: number) {
   const runMs = await floor.run(image);
   const seen = await watching;
   await docker.getContainer(seen.id).remove({ force: true });
-  return { seen, fetchMs, runMs };
+  // The same create + start on a user-defined bridge (not part of the floor: where the difference
+  // between gitfleet's create + start and the floor's comes from).
+  const before = await containerIds(docker, [FLOOR_LABEL]);
+  const runNetMs = await floor.run(image, FLOOR_NETWORK);
+  for (const id of await containerIds(docker, [FLOOR_LABEL]))
+    if (!before.has(id)) await docker.getContainer(id).remove({ force: true });
+  return { seen, fetchMs, runMs, runNetMs };
 }
 
 async function cleanUp(docker: Docker): Promise<void> {
@@ -146,20 +155,26 @@ async function cleanUp(docker: Docker): Promise<void> {
         .catch(() => undefined);
     }
   }
-  await docker
-    .getNetwork(`gf-${CLUSTER}`)
-    .remove()
-    .catch(() => undefined);
+  for (const network of [`gf-${CLUSTER}`, FLOOR_NETWORK]) {
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
+  }
 }
 
-export async function run(ctx: BenchContext): Promise<string> {
+export function run(ctx: BenchContext): Promise<string> {
+  return underLock(ctx, () => measure(ctx));
+}
+
+async function measure(ctx: BenchContext): Promise<string> {
   const docker = dockerFor(HOST, { timeoutMs: 10_000 });
   await cleanUp(docker);
   const world = await OperatorWorld.create({});
   const s: Samples = {
     poll: { running: [], healthy: [], phases: [] },
     webhook: { running: [], healthy: [], phases: [] },
-    floor: { running: [], healthy: [], fetch: [], run: [] },
+    floor: { running: [], healthy: [], fetch: [], run: [], runNet: [] },
   };
   try {
     const first = await world.repo.commitAndPush(
@@ -170,6 +185,7 @@ export async function run(ctx: BenchContext): Promise<string> {
     world.startOperator();
     await settled(world, docker, first, IMAGES[0]);
     const floor = await Floor.create(world, dockerOverTcp(HOST, { timeoutMs: 10_000 }), HEALTH);
+    await docker.createNetwork({ Name: FLOOR_NETWORK, Driver: "bridge" });
     let step = 0;
     // One unmeasured pair first (warm caches, JIT), then alternate gitfleet and floor runs.
     for (let i = -1; i < RUNS; i++, step++) {
@@ -177,7 +193,8 @@ export async function run(ctx: BenchContext): Promise<string> {
       const f = await floorRun(floor, docker, step);
       ctx.log(
         `run ${i}: gitfleet running ${ms(g.running)} healthy ${ms(g.healthy ?? NaN)}; ` +
-          `floor fetch ${ms(f.fetchMs)} + run ${ms(f.runMs)}, running ${ms(f.seen.running)}`,
+          `floor fetch ${ms(f.fetchMs)} + run ${ms(f.runMs)}, running ${ms(f.seen.running)}; ` +
+          `run on a network ${ms(f.runNetMs)}`,
       );
       if (i < 0) continue;
       s.poll.running.push(g.running);
@@ -187,6 +204,7 @@ export async function run(ctx: BenchContext): Promise<string> {
       s.floor.healthy.push(f.seen.healthy ?? NaN);
       s.floor.fetch.push(f.fetchMs);
       s.floor.run.push(f.runMs);
+      s.floor.runNet.push(f.runNetMs);
     }
     if (WEBHOOK_RUNS > 0) {
       await world.stopOperator();

@@ -4,7 +4,7 @@
 // nothing is sent anywhere it does not list under notifications.
 
 import type { Logger } from "pino";
-import { GitfleetMetrics } from "../adapters/http/metrics-registry.js";
+import type { GitfleetMetrics } from "../adapters/http/metrics-registry.js";
 import { commitStatusTarget, webhookTarget } from "../adapters/http/notify-targets.js";
 import type { SecretStore } from "../ports/index.js";
 import { NotificationReporter } from "../report/notification-reporter.js";
@@ -68,12 +68,16 @@ function metricsCompanion(
 ): Companion[] {
   const m = config.metrics;
   if (m === undefined) return [];
-  const metrics = new GitfleetMetrics();
+  // Made at start: prom-client is slow to load, and operators without metrics never load it.
+  let metrics: GitfleetMetrics | undefined;
   const bounds = config.health;
   const server = new OpsServer({
     host: m.listen.host,
     port: m.listen.port,
-    metrics: () => metrics.exposition(),
+    metrics: async () => {
+      if (metrics === undefined) throw new Error("metrics not started");
+      return metrics.exposition();
+    },
     live: () => liveness(deps.operator().vitals(), deps.time.now(), bounds),
     ready: () => readiness(deps.operator().vitals(), deps.time.now(), bounds),
     onError: (err) => deps.logger.warn({ err: String(err) }, "metrics listener: request failed"),
@@ -83,6 +87,8 @@ function metricsCompanion(
     {
       name: `metrics ${m.listen.text}`,
       async start() {
+        const { GitfleetMetrics } = await import("../adapters/http/metrics-registry.js");
+        metrics = new GitfleetMetrics();
         unsubscribe = metricsFollow(deps.operator(), metrics, deps.time);
         const at = await server.start();
         deps.logger.info({ host: at.host, port: at.port }, "metrics, /healthz and /readyz listening");

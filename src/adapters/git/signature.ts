@@ -2,7 +2,7 @@
 // gpgsig is a valid OpenPGP signature, over the exact commit payload, by one of
 // the configured (armored) public keys.
 
-import * as openpgp from "openpgp";
+import type * as Openpgp from "openpgp";
 import type { RejectReason } from "../../ports/index.js";
 import { GitAdapterError } from "./errors.js";
 
@@ -10,8 +10,14 @@ export type SignatureVerdict =
   | { readonly ok: true; readonly keyId: string }
   | { readonly ok: false; readonly reason: Exclude<RejectReason, "invalid">; readonly message: string };
 
+/**
+ * Loaded on first use: openpgp is one of the heaviest modules to load, and only operators
+ * that verify signatures need it (the others start that much sooner).
+ */
+const loadOpenpgp = (): Promise<typeof Openpgp> => import("openpgp");
+
 export class CommitSignatureVerifier {
-  private constructor(private readonly keys: readonly openpgp.PublicKey[]) {}
+  private constructor(private readonly keys: readonly Openpgp.PublicKey[]) {}
 
   /** Parse the trusted keys; a key that does not parse is a configuration error. */
   static async fromArmoredKeys(armored: readonly string[]): Promise<CommitSignatureVerifier> {
@@ -21,7 +27,8 @@ export class CommitSignatureVerifier {
         "signature verification needs at least one trusted key",
       );
     }
-    const keys: openpgp.PublicKey[] = [];
+    const openpgp = await loadOpenpgp();
+    const keys: Openpgp.PublicKey[] = [];
     for (const [i, text] of armored.entries()) {
       try {
         keys.push(...(await openpgp.readKeys({ armoredKeys: text })).map((k) => k.toPublic()));
@@ -49,7 +56,8 @@ export class CommitSignatureVerifier {
         message: "the commit is signed, but not with OpenPGP",
       };
     }
-    let signature: openpgp.Signature;
+    const openpgp = await loadOpenpgp();
+    let signature: Openpgp.Signature;
     try {
       signature = await openpgp.readSignature({ armoredSignature: commit.gpgsig });
     } catch {

@@ -101,17 +101,17 @@ export class OperatorWorld {
     return new OperatorWorld(dir, server, bare, repo, configFile, secretsDir, webhook);
   }
 
-  /** Start `gitfleet run --config FILE` as a child process. */
-  startOperator(): void {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), "run", "--config", this.configFile],
-      {
-        cwd: ROOT,
-        env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+  /**
+   * Start `gitfleet run --config FILE` as a child process: from the sources through tsx, or
+   * `main`, a built dist/cli/main.js (as an installed gitfleet runs).
+   */
+  startOperator(main?: string): void {
+    const entry = main === undefined ? ["--import", "tsx", path.join(ROOT, "src/cli/main.ts")] : [main];
+    const child = spawn(process.execPath, [...entry, "run", "--config", this.configFile], {
+      cwd: ROOT,
+      env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
