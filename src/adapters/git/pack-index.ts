@@ -17,6 +17,12 @@ const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** Recent objects kept as delta bases (the bound on what indexing holds besides one object). */
 const BASE_CACHE_BYTES = 16 * 1024 * 1024;
+/** Bytes read at an entry's start: its header and, for most objects, all of its data. */
+const READ_AHEAD = 4096;
+/** How much of the file is read at once while indexing. */
+const WINDOW_BYTES = 256 * 1024;
+/** zlib's smallest output chunk. */
+const MIN_CHUNK = 64;
 
 interface Entry {
   readonly offset: number;
@@ -45,6 +51,8 @@ export class PackIndexer {
   private cache = new Map<number, { type: ObjectType; data: Buffer }>();
   private cacheBytes = 0;
   private buffer = Buffer.allocUnsafe(1 << 20);
+  /** The part of the file `buffer` holds. */
+  private window = { start: 0, length: 0 };
 
   constructor(private readonly file: string) {
     this.fd = openSync(file, "r");
@@ -111,7 +119,8 @@ export class PackIndexer {
   /** One object at `pos`; false when it is not wholly written yet. */
   private next(end: number, complete: boolean): boolean {
     const offset = this.pos;
-    const head = this.read(offset, Math.min(32, end - offset));
+    // The entry's header, and for most objects all of it, in one read.
+    const head = this.scratch(offset, Math.min(READ_AHEAD, end - offset));
     let p = 0;
     let c = head[p++] ?? 0;
     const type = (c >> 4) & 7;
@@ -143,10 +152,16 @@ export class PackIndexer {
     const worst = size + (size >>> 10) + 64;
     if (!complete && end - dataAt < worst) return false;
     // The entry's header and its compressed data in one reused buffer: the CRC covers both.
-    const entryBytes = this.scratch(offset, p + Math.min(end - dataAt, worst));
+    const length = p + Math.min(end - dataAt, worst);
+    const entryBytes = length <= head.length ? head.subarray(0, length) : this.scratch(offset, length);
     let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      inflated = inflateSync(entryBytes.subarray(p), { info: true }) as unknown as typeof inflated;
+      // An output buffer of the object's size (the header says it), not zlib's 16 KiB default:
+      // allocating 16 KiB for each of 20,000 small objects kept the collector busy.
+      inflated = inflateSync(entryBytes.subarray(p), {
+        info: true,
+        chunkSize: Math.max(MIN_CHUNK, size + 1),
+      }) as unknown as typeof inflated;
     } catch (err) {
       if ((err as { code?: unknown }).code === "Z_BUF_ERROR") return this.truncated(complete, offset);
       throw err;
@@ -233,17 +248,27 @@ export class PackIndexer {
     }
   }
 
-  /** `length` bytes at `at` in a buffer reused from object to object (valid until the next call). */
+  /**
+   * `length` bytes at `at` (fewer at the end of what is written), in a buffer reused from
+   * object to object (valid until the next call). The file is read a window at a time:
+   * most objects are a few dozen bytes, and a read of their own each was most of the time
+   * spent indexing. What a window holds was on disk when it was read, and a pack file is
+   * only ever appended to, so it stays true.
+   */
   private scratch(at: number, length: number): Buffer {
-    if (this.buffer.length < length)
-      this.buffer = Buffer.allocUnsafe(Math.max(length, this.buffer.length * 2));
+    const w = this.window;
+    if (at >= w.start && at + length <= w.start + w.length)
+      return this.buffer.subarray(at - w.start, at - w.start + length);
+    const want = Math.max(length, WINDOW_BYTES);
+    if (this.buffer.length < want) this.buffer = Buffer.allocUnsafe(Math.max(want, this.buffer.length * 2));
     let got = 0;
-    while (got < length) {
-      const n = readSync(this.fd, this.buffer, got, length - got, at + got);
+    while (got < want) {
+      const n = readSync(this.fd, this.buffer, got, want - got, at + got);
       if (n === 0) break;
       got += n;
     }
-    return this.buffer.subarray(0, got);
+    this.window = { start: at, length: got };
+    return this.buffer.subarray(0, Math.min(got, length));
   }
 
   private read(at: number, length: number): Buffer {
