@@ -1,7 +1,9 @@
 // Host liveness from heartbeats (and from every successful observation):
 // a host is "up" once it answers, "down" once it has not answered for
 // hostDownAfterMs, "unknown" before it was ever heard from (for that long
-// since the operator started). A host that comes back after being down is on
+// since it joined the cluster's hosts, or since the operator started: a host
+// first pinged late, behind a 1,000-host startup, is not down for the wait
+// before its first ping). A host that comes back after being down is on
 // probation for hostStableAfterMs (no new work), and a failed ping during
 // probation starts it over: the first line of flap protection.
 
@@ -70,13 +72,17 @@ export class HostHealth {
     this.settings = settings;
   }
 
-  /** Keep exactly these hosts (new ones start unknown). */
-  retain(names: readonly string[]): void {
+  /** Keep exactly these hosts (new ones start unknown, their silence counted from `now`). */
+  retain(names: readonly string[], now: number = this.startedAt): void {
     const keep = new Set(names);
     for (const n of [...this.hosts.keys()]) if (!keep.has(n)) this.hosts.delete(n);
     for (const n of names)
       if (!this.hosts.has(n))
-        this.hosts.set(n, { state: "unknown", since: this.startedAt, fence: new AbortController() });
+        this.hosts.set(n, {
+          state: "unknown",
+          since: Math.max(now, this.startedAt),
+          fence: new AbortController(),
+        });
   }
 
   ok(host: string, now: number): HealthChange | undefined {
@@ -108,7 +114,8 @@ export class HostHealth {
   /** Apply the clock: up → down after downAfterMs without an answer; ends probation. */
   evaluate(host: string, now: number): HealthChange | undefined {
     const e = this.entry(host, now);
-    const silentSince = e.lastOk ?? this.startedAt;
+    // Never heard from: silent since it became known (its unknown state began then).
+    const silentSince = e.lastOk ?? e.since;
     if (e.state !== "down" && e.firstFail !== undefined && now - silentSince >= this.settings.downAfterMs) {
       const from = e.state;
       e.state = "down";

@@ -273,7 +273,10 @@ export class Reconciler {
       downAfterMs: cluster.settings.hostDownAfterMs,
       stableAfterMs: cluster.settings.hostStableAfterMs,
     });
-    this.o.health.retain(cluster.hosts.map((h) => h.name));
+    this.o.health.retain(
+      cluster.hosts.map((h) => h.name),
+      this.o.time.now(),
+    );
     await this.o.fleet.sync(cluster);
   }
 

@@ -48,6 +48,18 @@ describe("host health", () => {
     expect(h.view("h1", T + 17_000).probation).toBe(false);
   });
 
+  it("counts a host's silence from when it joined, not from the operator's start (a late first ping)", () => {
+    const h = new HostHealth(SETTINGS, T);
+    h.retain(["h1"], T + 5000); // the first commit loaded 5 s after the start, say
+    expect(h.fail("h1", T + 7000, "no answer within 2000 ms")).toBeUndefined();
+    expect(h.view("h1", T + 7000).state).toBe("unknown");
+    expect(h.fail("h1", T + 8000, "no answer within 2000 ms")?.to).toBe("down");
+    // A host added later still: the same, from its own arrival.
+    h.retain(["h1", "h2"], T + 60_000);
+    expect(h.fail("h2", T + 62_999, "refused")).toBeUndefined();
+    expect(h.fail("h2", T + 63_000, "refused")?.to).toBe("down");
+  });
+
   it("declares a host that never answered down after downAfterMs since start", () => {
     const h = new HostHealth(SETTINGS, T);
     h.retain(["h1"]);
