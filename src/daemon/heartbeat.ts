@@ -67,8 +67,9 @@ export class Heartbeat {
     for (const [i, name] of names.entries()) {
       // A host new to the fleet is pinged at once, not when its slice comes round.
       if ((i % of !== n && this.known.has(name)) || this.inFlight.has(name)) continue;
-      this.known.add(name);
       const driver = fleet.driver(name);
+      if (!this.known.has(name) && driver !== undefined) health.asking(name, time.now());
+      this.known.add(name);
       if (driver === undefined) {
         this.report(health.fail(name, time.now(), fleet.setupError(name) ?? "no Docker client"));
         continue;

@@ -1,9 +1,8 @@
 // Host liveness from heartbeats (and from every successful observation):
 // a host is "up" once it answers, "down" once it has not answered for
 // hostDownAfterMs, "unknown" before it was ever heard from (for that long
-// since it joined the cluster's hosts, or since the operator started: a host
-// first pinged late, behind a 1,000-host startup, is not down for the wait
-// before its first ping). A host that comes back after being down is on
+// since it was first asked: a host pinged late, behind a 1,000-host startup,
+// is not down for the wait before its first ping). A host that comes back after being down is on
 // probation for hostStableAfterMs (no new work), and a failed ping during
 // probation starts it over: the first line of flap protection.
 
@@ -109,6 +108,16 @@ export class HostHealth {
     if (e.probationUntil !== undefined && now < e.probationUntil)
       e.probationUntil = now + this.settings.stableAfterMs;
     return this.evaluate(host, now);
+  }
+
+  /**
+   * The heartbeat asks this host for the first time (its Docker client is set up): a host never
+   * heard from is silent from now on, not from before it could be asked.
+   */
+  asking(host: string, now: number): void {
+    const e = this.entry(host, now);
+    if (e.state === "unknown" && e.lastOk === undefined && e.firstFail === undefined)
+      e.since = Math.max(e.since, now);
   }
 
   /** Apply the clock: up → down after downAfterMs without an answer; ends probation. */

@@ -54,6 +54,11 @@ describe("host health", () => {
     expect(h.fail("h1", T + 7000, "no answer within 2000 ms")).toBeUndefined();
     expect(h.view("h1", T + 7000).state).toBe("unknown");
     expect(h.fail("h1", T + 8000, "no answer within 2000 ms")?.to).toBe("down");
+    // First asked later than it joined (its client set up late): silent from then on.
+    h.retain(["h1", "h3"], T + 5000);
+    h.asking("h3", T + 20_000);
+    expect(h.fail("h3", T + 22_000, "no answer within 2000 ms")).toBeUndefined();
+    expect(h.fail("h3", T + 23_000, "no answer within 2000 ms")?.to).toBe("down");
     // A host added later still: the same, from its own arrival.
     h.retain(["h1", "h2"], T + 60_000);
     expect(h.fail("h2", T + 62_999, "refused")).toBeUndefined();
