@@ -21,4 +21,5 @@ export {
   type StatRow,
 } from "./runtime-parse.js";
 export type * from "./types.js";
+export { observedImagePorts, unreachableByName, withImagePorts } from "./image-ports.js";
 export { edgeAliases, edgeShape, networkAliases } from "./shape.js";

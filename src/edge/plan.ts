@@ -5,6 +5,7 @@
 import { buildBackends } from "./backends.js";
 import { ingressConflicts } from "./conflicts.js";
 import { buildListeners } from "./listeners.js";
+import { withImagePorts } from "./image-ports.js";
 import { byString } from "./names.js";
 import type { EdgeBackend, EdgeInput, EdgeIssue, EdgeOptions, EdgePlan } from "./types.js";
 
@@ -34,7 +35,9 @@ export function resolveOptions(o: EdgeOptions | undefined): EdgePlan["options"] 
   return { ...EDGE_DEFAULTS, ...rest, ...(stats !== undefined ? { stats } : {}) };
 }
 
-export function planEdge(input: EdgeInput): EdgePlan {
+export function planEdge(given: EdgeInput): EdgePlan {
+  const services = withImagePorts(given.services, given.imagePorts);
+  const input = services === given.services ? given : { ...given, services };
   const issues: EdgeIssue[] = [];
   const backends = buildBackends(input, resolveOptions(input.options).maxCheckIntervalMs, issues);
   return finishPlan(input, backends, issues);

@@ -28,6 +28,7 @@ import {
   udpIssues,
   type EdgeIndex,
 } from "./backends.js";
+import { withImagePorts } from "./image-ports.js";
 import { finishPlan, resolveOptions } from "./plan.js";
 import type { EdgeBackend, EdgeHostAddress, EdgeIssue, EdgeOptions, EdgePlan, EdgeServer } from "./types.js";
 import type { ForeignPort } from "../model/observed.js";
@@ -41,6 +42,11 @@ export interface FleetEdgeInput {
   readonly replicas: readonly ObservedReplica[];
   /** Options every host shares; `ingressBind` may be given per host to `planFor`. */
   readonly options?: EdgeOptions;
+  /**
+   * Observed: per service, the TCP ports its replicas' images EXPOSE (edge/image-ports.ts). A
+   * stack's service is served on those too, beside the ports it lists. Absent: listed ports only.
+   */
+  readonly imagePorts?: ReadonlyMap<string, readonly number[]>;
   /** The names each service answers to on the network these edges serve (see EdgeInput.names). */
   readonly names?: ReadonlyMap<string, readonly string[]>;
 }
@@ -80,12 +86,15 @@ export class FleetEdges {
   private readonly templates: Template[] = [];
   /** Whether some template has an issue tagged with a host (else there is nothing to filter). */
   private readonly anyReplicaIssue: boolean;
+  /** The desired services with their observed image ports (the same objects when none). */
+  private readonly services: readonly ServiceSpec[];
 
   constructor(private readonly input: FleetEdgeInput) {
     const maxCheck = resolveOptions(input.options).maxCheckIntervalMs;
     this.index = { hosts: hostIndex(input.hosts, this.common), replicas: replicaIndex(input.replicas) };
     let anyIssue = false;
-    for (const service of sortedServices(input.services)) {
+    this.services = withImagePorts(input.services, input.imagePorts);
+    for (const service of sortedServices(this.services)) {
       this.common.push(...udpIssues(service));
       for (const shape of backendShapes(service, maxCheck)) {
         const t = this.template(service, shape);
@@ -109,7 +118,7 @@ export class FleetEdges {
       {
         cluster: this.input.cluster,
         host: h.host,
-        services: this.input.services,
+        services: this.services,
         ...(h.foreignPorts !== undefined ? { foreignPorts: h.foreignPorts } : {}),
         ...(this.input.names !== undefined ? { names: this.input.names } : {}),
         options: { ...this.input.options, ...h.options },

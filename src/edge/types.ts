@@ -48,6 +48,11 @@ export interface EdgeInput {
    * Compose name, full name and aliases); absent: its service name. HTTP routes by these.
    */
   readonly names?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Observed: per service, the TCP ports its replicas' images EXPOSE (edge/image-ports.ts). A
+   * stack's service is served on those too, beside the ports it lists. Absent: listed ports only.
+   */
+  readonly imagePorts?: ReadonlyMap<string, readonly number[]>;
   /** Ports held on this host's address by containers gitfleet does not manage: no listener there. */
   readonly foreignPorts?: readonly ForeignPort[];
   readonly options?: EdgeOptions;

@@ -90,6 +90,11 @@ export interface ObservedReplica {
    * restart_policy does not hold it and the restart count does not grow. Controller memory.
    */
   readonly stoppedByOperator?: boolean;
+  /**
+   * The ports its image EXPOSEs (image inspect's Config.ExposedPorts keys, "5432/tcp"), read once
+   * per image id on its host; absent: not known (the image could not be inspected).
+   */
+  readonly imagePorts?: readonly string[];
   /** container port/proto → host port, for edge backends. */
   readonly publishedPorts: Readonly<Record<string, number>>;
   /** The replica's address on its host's cluster network; absent when it is not attached. */

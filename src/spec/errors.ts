@@ -96,7 +96,6 @@ export const SPEC_WARNING_CODES = [
   "bare-environment", // environment KEY without a value that no variable defines: left out, as Compose does
   "bind-mount-mapped", // a stack's ./path bind mount: its files copied in, or a host-local named volume
   "profile-inactive", // a stack's service whose profiles COMPOSE_PROFILES does not activate: not deployed
-  "unreachable-by-name", // a stack's service depended on that lists no port: its name has no listener
 ] as const;
 
 export type SpecWarningCode = (typeof SPEC_WARNING_CODES)[number];

@@ -19,7 +19,6 @@ export function checkDependsOn(
     const targets: string[] = [];
     for (const [dep, at] of s.dependsOnAt) {
       if (byName.has(dep)) targets.push(dep);
-      warnUnreachable(s, byName.get(dep), at, problems);
       if (known.has(dep)) continue;
       const close = didYouMean(dep, [...known]);
       const hint = close !== undefined ? `: did you mean "${close}"?` : "";
@@ -41,27 +40,6 @@ export function checkDependsOn(
     const at = byName.get(start)?.dependsOnAt.get(next);
     if (at) problems.add(at, "depends-on-cycle", `depends_on forms a cycle: ${cycle.join(" → ")}`);
   }
-}
-
-/**
- * A stack's service found by name only on the ports it lists (ports:, expose:): one that lists
- * none, as Compose files often leave a database to its image's EXPOSE, has no listener behind its
- * name. The dependant most likely connects to it, so say so where it depends on it.
- */
-function warnUnreachable(
-  from: LoadedService,
-  to: LoadedService | undefined,
-  at: Parameters<Problems["warn"]>[0],
-  problems: Problems,
-): void {
-  if (from.spec.stack === undefined || to?.spec.stack === undefined) return;
-  if (to.spec.ports.some((p) => p.protocol === "tcp")) return;
-  const name = to.spec.stack.service;
-  problems.warn(
-    at,
-    "unreachable-by-name",
-    `"${name}" lists no port under ports: or expose:, so nothing answers at ${name}:<port> (the stack's names edge serves only listed ports; an image's EXPOSE is not read): list the port it listens on under its expose:`,
-  );
 }
 
 /** A path start → … → start inside one strongly connected component, following edges in name order. */

@@ -22,6 +22,7 @@ import { createLock, LEASE_DIR, leaseTar, readLock, removeLock } from "./lock-co
 import { LightRequests } from "./light.js";
 import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
 import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
+import { ImagePortsCache } from "./image-ports.js";
 import type { PullProgress } from "./pull.js";
 import { createReplica, type CreateResult, type ReplicaSpec } from "./replica.js";
 import type { ObservedVolume } from "../../model/volumes.js";
@@ -78,6 +79,8 @@ export class DockerHost {
   readonly name: string;
   readonly cluster: string;
   private readonly inspectCache = new InspectCache();
+  /** What each image id our replicas run exposes (images are immutable: read once). */
+  private readonly imagePorts: ImagePortsCache;
   private readonly watchers = new Set<EventWatcher>();
   private lastPingFailed = false;
   private infoCache: { readonly at: number; readonly info: Promise<HostInfo> } | undefined;
@@ -93,6 +96,7 @@ export class DockerHost {
   ) {
     this.name = ctx.host;
     this.cluster = ctx.cluster;
+    this.imagePorts = new ImagePortsCache(ctx);
   }
 
   /** Builds the clients (reading TLS material from the secret store); does not contact the host. */
@@ -204,6 +208,7 @@ export class DockerHost {
       (c) => c.Labels?.[LABELS.cluster] === this.cluster && isReplica(c.Labels),
     );
     this.inspectCache.retain(new Set(list.map((c) => c.Id)));
+    this.imagePorts.retain(new Set(list.map((c) => c.ImageID)));
     const replicas = await Promise.all(list.map((c) => this.observeOne(c)));
     return replicas.filter((r): r is ObservedReplica => r !== undefined);
   }
@@ -377,6 +382,8 @@ export class DockerHost {
         throw err;
       }
     }
-    return toReplica(this.name, c, detail);
+    // Its image's EXPOSE, for the names edges (an image removed meanwhile: not known).
+    const imagePorts = c.ImageID ? await this.imagePorts.of(c.ImageID) : undefined;
+    return toReplica(this.name, c, detail, imagePorts);
   }
 }

@@ -53,7 +53,12 @@ export function detailFromInspect(i: ContainerInspectInfo): InspectDetail {
   };
 }
 
-export function toReplica(host: string, info: ContainerInfo, detail: InspectDetail): ObservedReplica {
+export function toReplica(
+  host: string,
+  info: ContainerInfo,
+  detail: InspectDetail,
+  imagePorts?: readonly string[],
+): ObservedReplica {
   const labels = info.Labels;
   const ports: Record<string, number> = {};
   for (const p of info.Ports) {
@@ -80,6 +85,7 @@ export function toReplica(host: string, info: ContainerInfo, detail: InspectDeta
     ...(detail.oomKilled === true ? { oomKilled: true } : {}),
     restartCount: (Number.isFinite(carried) ? carried : 0) + detail.dockerRestarts,
     ...(Number.isSafeInteger(epoch) && epoch > 0 ? { epoch } : {}),
+    ...(imagePorts !== undefined ? { imagePorts } : {}),
     publishedPorts: ports,
     ...clusterAddressOf(info),
   };

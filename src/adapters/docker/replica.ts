@@ -8,6 +8,7 @@ import type { ServiceSpec } from "../../model/spec.js";
 import type { HostContext } from "./context.js";
 import { buildCreateOptions, PolicyError, replicaNetworks, type ReplicaRequest } from "./container-config.js";
 import { DockerError } from "./errors.js";
+import { inspectImagePorts, publishImagePorts } from "./image-ports.js";
 import { filesTar } from "./tar.js";
 
 /** A replica request without the cluster, which the host already knows. */
@@ -29,6 +30,11 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     if (err instanceof PolicyError)
       throw new DockerError("policy", err.message, { host: ctx.host, op: "create" });
     throw err;
+  }
+  // A stack's service is found by name on its image's ports too: publish them for other hosts' edges.
+  if (spec.service.stack !== undefined && spec.service.networkMode !== "host") {
+    const exposed = await inspectImagePorts(ctx, spec.service.image);
+    if (exposed !== undefined) options = publishImagePorts(options, exposed, req.hostAddress);
   }
   const name = options.name ?? "";
   // Names of env vars only: values (above all secret ones) never reach the log.

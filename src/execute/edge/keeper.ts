@@ -19,6 +19,8 @@ import {
   edgeAliases,
   edgeShape,
   networkAliases,
+  observedImagePorts,
+  unreachableByName,
   FleetEdges,
   ingressConflicts,
   renderEdgePlan,
@@ -77,6 +79,8 @@ interface PlanScope {
   readonly replicas?: readonly ObservedReplica[];
   /** The names each service answers to there, for HTTP routing on a stack network. */
   readonly names?: ReadonlyMap<string, readonly string[]>;
+  /** Observed: per service, the TCP ports its replicas' images expose (served by the names edges). */
+  readonly imagePorts?: ReadonlyMap<string, readonly number[]>;
 }
 
 class PassEdges {
@@ -100,6 +104,7 @@ class PassEdges {
       services: scope?.services ?? desired.services,
       replicas: (scope?.replicas ?? input.replicas).filter((r) => !(input.leaving?.has(r.name) ?? false)),
       ...(scope?.names !== undefined ? { names: scope.names } : {}),
+      ...(scope?.imagePorts !== undefined ? { imagePorts: scope.imagePorts } : {}),
     });
     this.observed = new Map(input.hosts.map((h) => [h.name, h]));
     this.specs = new Map(desired.cluster.hosts.map((h) => [h.name, h]));
@@ -162,6 +167,8 @@ function clusterNames(input: EdgePassInput): PassEdges {
  */
 export function networkEdges(input: EdgePassInput): Map<string, PassEdges> {
   const out = new Map<string, PassEdges>();
+  // What each replica's image exposes, as observed: a port appears once a host has the image.
+  const imagePorts = observedImagePorts(input.replicas);
   for (const network of networkAliases(input.desired.services).keys()) {
     const services = input.desired.services.filter(
       (s) => s.networkMode !== "host" && (s.networks ?? []).some((n) => n.name === network),
@@ -174,7 +181,7 @@ export function networkEdges(input: EdgePassInput): Map<string, PassEdges> {
       const address = r.networkAddresses?.[network];
       return address !== undefined ? { ...rest, clusterAddress: address } : rest;
     });
-    out.set(network, new PassEdges(input, { services, replicas, names }));
+    out.set(network, new PassEdges(input, { services, replicas, names, imagePorts }));
   }
   return out;
 }
@@ -259,7 +266,21 @@ export async function reconcileEdges(
     first !== undefined ? planner.planFor(first.name, heldOf) : undefined,
     input.desired.services,
   );
-  return { outcomes, errors, endpoints, conflicts: planner.conflicts(heldOf) };
+  const conflicts = planner.conflicts(heldOf);
+  // A stack's service no name reaches (no port listed, its image exposes none): said in status too.
+  const unreachable = unreachableByName(input.desired.services, observedImagePorts(input.replicas));
+  // Two services of a stack network on one TCP port (say two images exposing 5432): one is served.
+  const shared =
+    first === undefined ? [] : [...networks.values()].flatMap((e) => e.planFor(first.name).issues);
+  for (const i of shared)
+    if (i.code === "port-shared" && i.service !== undefined)
+      unreachable.set(i.service, [...(unreachable.get(i.service) ?? []), i.message]);
+  for (const [service, messages] of unreachable)
+    for (const m of messages) {
+      const list = conflicts.get(service) ?? [];
+      if (!list.includes(m)) conflicts.set(service, [...list, m]);
+    }
+  return { outcomes, errors, endpoints, conflicts };
 }
 
 /** The edges' `port-in-use` issues, per service, each message once, in host order. */

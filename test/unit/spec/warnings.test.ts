@@ -128,7 +128,6 @@ describe("warnings", () => {
       "bare-environment",
       "bind-mount-mapped",
       "profile-inactive",
-      "unreachable-by-name",
     ]);
   });
 });

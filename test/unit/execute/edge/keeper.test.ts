@@ -217,3 +217,70 @@ describe("stack networks", () => {
     expect(config("b_default")).not.toContain("a_web");
   });
 });
+
+describe("a stack's service that lists no port", () => {
+  // paperless's db as Compose files write it: no ports:, no expose:; postgres's image EXPOSEs 5432.
+  const db = {
+    ...service("shop_db", { replicas: 1 }),
+    stack: { name: "shop", service: "db" },
+    networks: [{ name: "shop_default", aliases: ["db", "shop_db"] }],
+  };
+  const state = desiredState(hosts, [db]);
+  const onH22 = (imagePorts?: string[]): ObservedReplica => ({
+    ...replica(db, "1", "h22"),
+    ...(imagePorts !== undefined ? { imagePorts } : {}),
+    networkAddresses: { shop_default: "172.20.0.9" },
+    clusterAddress: "172.20.0.9",
+    publishedPorts: { "5432/tcp": 32100 },
+  });
+  const pass = async (r: ObservedReplica): Promise<{ config: string; conflicts: string[] }> => {
+    const edge = new FakeEdge();
+    const result = await reconcileEdges(
+      { desired: state, hosts: hosts.map((h) => h.observed), replicas: [r], fresh: new Set(["h1"]) },
+      (h) => (h === "h1" ? edge : undefined),
+      logger,
+    );
+    return {
+      config: edge.calls[0]?.networks?.find((n) => n.network === "shop_default")?.config ?? "",
+      conflicts: [...(result.conflicts.get("shop_db") ?? [])],
+    };
+  };
+
+  it("is served by name on its image's port once observed, reaching the replica on another host", async () => {
+    const { config, conflicts } = await pass(onH22(["5432/tcp"]));
+    expect(config).toMatch(/bind \S+:5432\b/);
+    expect(config).toContain("10.0.0.3:32100");
+    expect(conflicts).toEqual([]);
+  });
+
+  it("has no listener before its image was read (the next pass adds it)", async () => {
+    const { config, conflicts } = await pass(onH22());
+    expect(config).not.toContain(":5432");
+    expect(conflicts).toEqual([]);
+  });
+
+  it("is said to be unreachable by name when its image exposes no TCP port", async () => {
+    const { config, conflicts } = await pass(onH22(["53/udp"]));
+    expect(config).not.toContain(":5432");
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]).toContain("unreachable-by-name");
+  });
+
+  it("says which of two services whose images expose the same port is not served by name", async () => {
+    const db2 = { ...db, name: "shop_db2", stack: { name: "shop", service: "db2" } };
+    const two = desiredState(hosts, [db, db2]);
+    const r2 = { ...onH22(["5432/tcp"]), ...replica(db2, "1", "h1"), imagePorts: ["5432/tcp"] };
+    const result = await reconcileEdges(
+      {
+        desired: two,
+        hosts: hosts.map((h) => h.observed),
+        replicas: [onH22(["5432/tcp"]), { ...r2, publishedPorts: { "5432/tcp": 32200 } }],
+        fresh: new Set<string>(),
+      },
+      () => undefined,
+      logger,
+    );
+    expect([...result.conflicts.keys()]).toEqual(["shop_db2"]);
+    expect(result.conflicts.get("shop_db2")?.[0]).toContain("port 5432");
+  });
+});
