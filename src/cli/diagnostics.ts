@@ -17,7 +17,8 @@ export interface Diagnostic {
 
 /**
  * Codes of the command line's own problems (beside the spec's and the operator's), stable like them:
- * config-invalid (a bad or missing operator configuration), repo-dir-unreadable, no-desired-state
+ * config-invalid (an operator configuration that could not be loaded, where no config-* code of
+ * CONFIG_ERROR_CODES says more), repo-dir-unreadable, no-desired-state
  * (the repository has no commit the operator would apply, or Git cannot be reached), status-unreadable
  * (no status branch to read), status-stale (status older than the bound).
  */
@@ -40,23 +41,23 @@ export function cliError(code: CliErrorCode, message: string): Diagnostic {
 }
 
 /** A configuration problem from the file (line:col) or from an environment variable (named in the message). */
-function configIssue(issue: ConfigIssue, code: string): Diagnostic {
+function configIssue(issue: ConfigIssue | ConfigWarning): Diagnostic {
   const env = issue.env !== undefined ? `environment ${issue.env}: ` : "";
   return {
     path: issue.env !== undefined ? "" : (issue.file ?? ""),
     line: issue.env !== undefined ? 0 : (issue.line ?? 0),
     col: issue.env !== undefined ? 0 : (issue.col ?? (issue.line !== undefined ? 1 : 0)),
-    code,
+    code: issue.code,
     message: `${env}${issue.message}`,
   };
 }
 
 export function configWarnings(warnings: readonly ConfigWarning[] | undefined): Diagnostic[] {
-  return (warnings ?? []).map((w) => configIssue(w, w.code));
+  return (warnings ?? []).map(configIssue);
 }
 
 /** Every problem of a configuration that could not be loaded (a ConfigError lists each; else one). */
 export function configErrors(err: unknown): Diagnostic[] {
-  if (err instanceof ConfigError) return err.issues.map((i) => configIssue(i, err.code));
+  if (err instanceof ConfigError) return err.issues.map(configIssue);
   return [cliError("config-invalid", err instanceof Error ? err.message : String(err))];
 }

@@ -6,10 +6,11 @@
 import { BASELINE_CEILING, capabilityName, type Ceiling, type SecretGrant } from "../model/ceiling.js";
 import { normalisePath } from "../spec/paths.js";
 import { parseCpus, parseSize } from "../spec/units.js";
+import type { Problem } from "./problem.js";
 
 type Raw = Record<string, unknown>;
 
-export function parseCeiling(raw: unknown, problem: (pointer: string, message: string) => void): Ceiling {
+export function parseCeiling(raw: unknown, problem: Problem): Ceiling {
   const c = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Raw;
   const bool = (key: string, fallback: boolean): boolean =>
     typeof c[key] === "boolean" ? (c[key] as boolean) : fallback;
@@ -22,10 +23,12 @@ export function parseCeiling(raw: unknown, problem: (pointer: string, message: s
 
   const memory =
     typeof c["max_memory_per_replica"] === "string" ? parseSize(c["max_memory_per_replica"]) : undefined;
-  if (memory !== undefined && !memory.ok) problem("/ceiling/max_memory_per_replica", memory.reason);
+  if (memory !== undefined && !memory.ok)
+    problem("/ceiling/max_memory_per_replica", "config-bad-size", memory.reason);
   const cpus =
     typeof c["max_cpus_per_replica"] === "string" ? parseCpus(c["max_cpus_per_replica"]) : undefined;
-  if (cpus !== undefined && !cpus.ok) problem("/ceiling/max_cpus_per_replica", cpus.reason);
+  if (cpus !== undefined && !cpus.ok)
+    problem("/ceiling/max_cpus_per_replica", "config-bad-cpus", cpus.reason);
 
   const endpoints = strings("endpoints");
   const cluster = typeof c["cluster"] === "string" ? c["cluster"] : undefined;

@@ -3,11 +3,16 @@
 export { loadOperatorConfig, type LoadOptions } from "./load.js";
 export { parseOperatorConfig, parseListen, type ParseOptions } from "./parse.js";
 export {
+  CONFIG_ERROR_CODES,
+  CONFIG_WARNING_CODES,
   ConfigError,
   formatConfigWarning,
   formatIssue,
+  type ConfigErrorCode,
   type ConfigIssue,
+  type ConfigPlace,
   type ConfigWarning,
+  type ConfigWarningCode,
 } from "./errors.js";
 export { ENV_OVERRIDES, type Env } from "./env.js";
 export * from "./types.js";

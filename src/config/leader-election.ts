@@ -4,6 +4,7 @@
 
 import { DEFAULT_LEASE_TIMING, leaseTimingProblem, type LeaseTiming } from "../model/leadership.js";
 import { parseDuration } from "../spec/units.js";
+import type { Problem } from "./problem.js";
 
 export interface LeaderElectionConfig {
   /** etcd client URLs (http:// or https://), tried in order. */
@@ -15,10 +16,7 @@ export interface LeaderElectionConfig {
 
 type Raw = Record<string, unknown>;
 
-export function parseLeaderElection(
-  raw: unknown,
-  problem: (pointer: string, message: string) => void,
-): LeaderElectionConfig | undefined {
+export function parseLeaderElection(raw: unknown, problem: Problem): LeaderElectionConfig | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
   const l = raw as Raw;
   const etcd = (l["etcd"] ?? {}) as Raw;
@@ -26,7 +24,7 @@ export function parseLeaderElection(
     const v = l[key];
     if (typeof v !== "string") return fallback;
     const r = parseDuration(v);
-    if (!r.ok) problem(`/leader_election/${key}`, r.reason);
+    if (!r.ok) problem(`/leader_election/${key}`, "config-bad-duration", r.reason);
     return r.ok ? r.value : fallback;
   };
   const timing: LeaseTiming = {
@@ -35,7 +33,7 @@ export function parseLeaderElection(
     renewDeadlineMs: duration("renew_deadline", DEFAULT_LEASE_TIMING.renewDeadlineMs),
   };
   const wrong = leaseTimingProblem(timing);
-  if (wrong !== undefined) problem("/leader_election", wrong);
+  if (wrong !== undefined) problem("/leader_election", "config-conflict", wrong);
   const endpoints = Array.isArray(etcd["endpoints"])
     ? etcd["endpoints"].filter((e) => typeof e === "string")
     : [];

@@ -32,7 +32,7 @@ export async function loadOperatorConfig(
         reason(err) === "ENOENT"
           ? "configuration file not found; write one (start from examples/operator.yaml) or pass --config"
           : `cannot read the configuration: ${reason(err)}`;
-      throw new ConfigError([{ file, message }]);
+      throw new ConfigError([{ file, code: "config-file-unreadable", message }]);
     }
   }
   const config = parseOperatorConfig(text, { ...(file !== undefined ? { file } : {}), baseDir: cwd, env });
@@ -48,17 +48,20 @@ export async function loadOperatorConfig(
   } catch (err) {
     throw new ConfigError([
       {
-        ...(file !== undefined ? { file } : {}),
+        ...at,
+        code: "config-file-unreadable",
         message: `webhook.secret_file: cannot read ${secretFile}: ${reason(err)}`,
       },
     ]);
   }
   if (secret === "")
     throw new ConfigError([
-      { ...(file !== undefined ? { file } : {}), message: `webhook.secret_file: ${secretFile} is empty` },
+      { ...at, code: "config-weak-secret", message: `webhook.secret_file: ${secretFile} is empty` },
     ]);
   if (Buffer.byteLength(secret) < MIN_WEBHOOK_SECRET_BYTES)
-    throw new ConfigError([{ ...at, message: `webhook.secret_file: ${webhookSecretTooShort()}` }]);
+    throw new ConfigError([
+      { ...at, code: "config-weak-secret", message: `webhook.secret_file: ${webhookSecretTooShort()}` },
+    ]);
   return { ...config, webhook: { ...config.webhook, secret } };
 }
 
@@ -68,7 +71,7 @@ async function refuseReadableByOthers(path: string, setting: string, at: { file?
     await checkSecretMode(path);
   } catch (err) {
     if (err instanceof SecretModeError)
-      throw new ConfigError([{ ...at, message: `${setting}: ${err.message}` }]);
+      throw new ConfigError([{ ...at, code: "config-secret-mode", message: `${setting}: ${err.message}` }]);
   }
 }
 

@@ -5,6 +5,7 @@
 // Secrets are names in the secret store's operator/ folder, read when used.
 
 import { parseDuration } from "../spec/units.js";
+import type { Problem } from "./problem.js";
 import type { ListenAddress } from "./types.js";
 
 export interface MetricsConfig {
@@ -50,7 +51,6 @@ export const DEFAULT_HEALTH: HealthConfig = { passDeadlineMs: 10 * 60_000, gitSt
 export const DEFAULT_STATUS_CONTEXT = "gitfleet";
 
 type Raw = Record<string, unknown>;
-type Problem = (pointer: string, message: string) => void;
 
 const record = (v: unknown): Raw =>
   (typeof v === "object" && v !== null && !Array.isArray(v) ? v : {}) as Raw;
@@ -62,8 +62,8 @@ export function parseHealth(raw: unknown, problem: Problem): HealthConfig {
     const text = str(h[key]);
     if (text === undefined) return fallback;
     const d = parseDuration(text);
-    if (!d.ok) problem(`/health/${key}`, d.reason);
-    else if (d.value < 1_000) problem(`/health/${key}`, "must be at least 1s");
+    if (!d.ok) problem(`/health/${key}`, "config-bad-duration", d.reason);
+    else if (d.value < 1_000) problem(`/health/${key}`, "config-bad-duration", "must be at least 1s");
     return d.ok && d.value >= 1_000 ? d.value : fallback;
   };
   return {
@@ -84,7 +84,8 @@ export function parseNotifications(raw: unknown, problem: Problem): Notification
     const forge = (str(c["forge"]) ?? "github") as ForgeKind;
     const fallback = forge === "github" ? "https://api.github.com" : "";
     const apiUrl = str(c["api_url"]) ?? fallback;
-    if (apiUrl === "") problem(`/notifications/commit_status/${i}`, `missing required key "api_url"`);
+    if (apiUrl === "")
+      problem(`/notifications/commit_status/${i}`, "config-missing-key", `missing required key "api_url"`);
     return {
       forge,
       apiUrl: apiUrl === "" ? "" : checkedUrl(apiUrl, `/notifications/commit_status/${i}/api_url`, problem),
@@ -102,11 +103,16 @@ function checkedUrl(text: string, pointer: string, problem: Problem): string {
   try {
     url = new URL(text);
   } catch {
-    problem(pointer, "not a URL; write https://host/path");
+    problem(pointer, "config-bad-url", "not a URL; write https://host/path");
     return text;
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") problem(pointer, "must be an http(s) URL");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    problem(pointer, "config-bad-url", "must be an http(s) URL");
   if (url.username !== "" || url.password !== "")
-    problem(pointer, "must not carry credentials; put the token in the secret store's operator/ folder");
+    problem(
+      pointer,
+      "config-bad-url",
+      "must not carry credentials; put the token in the secret store's operator/ folder",
+    );
   return text.replace(/\/+$/, "");
 }

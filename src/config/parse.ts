@@ -14,9 +14,10 @@ import { parseLeaderElection } from "./leader-election.js";
 import { parseLimits } from "./limits.js";
 import { DEFAULT_METRICS_LISTEN, parseHealth, parseNotifications } from "./outward.js";
 import { applyEnvOverrides, type Env } from "./env.js";
-import { ConfigError, type ConfigIssue, type ConfigWarning } from "./errors.js";
+import { ConfigError, type ConfigIssue, type ConfigPlace, type ConfigWarning } from "./errors.js";
 import { locate } from "./locate.js";
 import { schemaProblems } from "./schema.js";
+import type { Problem } from "./problem.js";
 import { CONFIG_DEFAULTS, type ListenAddress, type OperatorConfig, type RefSelector } from "./types.js";
 
 export interface ParseOptions {
@@ -38,7 +39,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
   const { value, sources } = applyEnvOverrides(js, opts.env ?? {});
   const issues: ConfigIssue[] = [];
   // Where a pointer's value came from: an env var (itself or an ancestor) or the file.
-  const where = (pointer: string, atKey = false): Omit<ConfigIssue, "message"> => {
+  const where = (pointer: string, atKey = false): ConfigPlace => {
     for (const [p, env] of sources) if (pointer === p || pointer.startsWith(`${p}/`)) return { env };
     if (file === undefined) return {}; // nothing to point at: configured by environment only
     const pos = locate(doc, lines, pointer, atKey);
@@ -53,14 +54,14 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
       file === undefined && p.pointer === "" && p.message.includes('"repository"')
         ? " (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)"
         : "";
-    issues.push({ ...where(p.pointer, p.atKey), message: p.message + hint });
+    issues.push({ ...where(p.pointer, p.atKey), code: p.code, message: p.message + hint });
   }
   const baseDir = file !== undefined ? path.dirname(path.resolve(opts.baseDir, file)) : opts.baseDir;
   const parts: Parts = {
     value,
     resolve: (p) => path.resolve(baseDir, p),
-    problem: (pointer, message) => {
-      if (!refused.has(pointer)) issues.push({ ...where(pointer), message });
+    problem: (pointer, code, message) => {
+      if (!refused.has(pointer)) issues.push({ ...where(pointer), code, message });
     },
     where,
   };
@@ -73,6 +74,7 @@ export function parseOperatorConfig(text: string, opts: ParseOptions): OperatorC
     // Two fleets sharing an etcd must never share a leader: the key has to name this fleet.
     parts.problem(
       "/leader_election",
+      "config-missing-key",
       "set leader_election.key, or pin the cluster name in ceiling.cluster (the key is then gitfleet/<cluster>/leader)",
     );
   }
@@ -86,8 +88,8 @@ interface Parts {
   /** A path relative to the configuration file's folder, made absolute. */
   readonly resolve: (p: string) => string;
   /** A problem at a JSON pointer (silent where the schema already refused the value). */
-  readonly problem: (pointer: string, message: string) => void;
-  readonly where: (pointer: string, atKey?: boolean) => Omit<ConfigIssue, "message">;
+  readonly problem: Problem;
+  readonly where: (pointer: string, atKey?: boolean) => ConfigPlace;
 }
 
 /** The YAML document, parsed and guarded; every syntax problem at once, with its line and column. */
@@ -108,7 +110,8 @@ function readDocument(
         ? "the configuration must be a single YAML document"
         : (missing?.message ??
           (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, ""));
-    issues.push({ ...fileRef(file), ...(pos ? { line: pos.line, col: pos.col } : {}), message });
+    const at = pos ? { line: pos.line, col: pos.col } : {};
+    issues.push({ ...fileRef(file), ...at, code: "config-yaml-syntax", message });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const guarded = guardDocument(doc, {
@@ -118,13 +121,25 @@ function readDocument(
   });
   for (const g of guarded) {
     const pos = lines.linePos(g.offset);
-    issues.push({ ...fileRef(file), line: pos.line, col: pos.col, message: g.message });
+    issues.push({
+      ...fileRef(file),
+      line: pos.line,
+      col: pos.col,
+      code: `config-${g.code}`,
+      message: g.message,
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const js: unknown = doc.toJS() ?? {};
   if (typeof js !== "object" || js === null || Array.isArray(js)) {
     throw new ConfigError([
-      { ...fileRef(file), line: 1, col: 1, message: "the configuration must be a mapping" },
+      {
+        ...fileRef(file),
+        line: 1,
+        col: 1,
+        code: "config-not-a-mapping",
+        message: "the configuration must be a mapping",
+      },
     ]);
   }
   return { doc: doc as Document, lines, js: js as Raw };
@@ -138,6 +153,7 @@ function assemble(p: Parts, file: string | undefined, opts: ParseOptions): Opera
   if (!validateCron(poll)) {
     problem(
       "/poll",
+      "config-bad-cron",
       `not a valid cron schedule; write six fields with seconds, e.g. "${CONFIG_DEFAULTS.poll}"`,
     );
   }
@@ -145,7 +161,11 @@ function assemble(p: Parts, file: string | undefined, opts: ParseOptions): Opera
   const statusBranch = str((value["status"] as Raw | undefined)?.["branch"]) ?? CONFIG_DEFAULTS.statusBranch;
   const sameBranch = statusBranch === "same";
   if (sameBranch && ref.kind !== "branch") {
-    problem("/status/branch", `"same" needs the repository to follow a branch, not a ${ref.kind}`);
+    problem(
+      "/status/branch",
+      "config-conflict",
+      `"same" needs the repository to follow a branch, not a ${ref.kind}`,
+    );
   }
   const { webhook, warnings } = parseWebhook(p);
   const metricsRaw = value["metrics"] as Raw | undefined;
@@ -184,7 +204,8 @@ function assemble(p: Parts, file: string | undefined, opts: ParseOptions): Opera
 function parseRepository({ value, resolve, problem }: Parts): OperatorConfig["repository"] {
   const repo = (value["repository"] ?? {}) as Raw;
   const refs = (["branch", "tag", "semver"] as const).filter((k) => typeof repo[k] === "string");
-  if (refs.length > 1) problem(`/repository/${refs[1]}`, `give at most one of "branch", "tag", "semver"`);
+  if (refs.length > 1)
+    problem(`/repository/${refs[1]}`, "config-conflict", `give at most one of "branch", "tag", "semver"`);
   const refKind = refs[0] ?? "branch";
   const ref = { kind: refKind, value: str(repo[refKind]) ?? CONFIG_DEFAULTS.branch } as RefSelector;
   return {
@@ -202,7 +223,7 @@ function parseRepository({ value, resolve, problem }: Parts): OperatorConfig["re
 function listenAt({ problem }: Parts, pointer: string, text: string): ListenAddress {
   const parsed = parseListen(text);
   if (typeof parsed === "string") {
-    problem(pointer, parsed);
+    problem(pointer, "config-bad-listen", parsed);
     return { host: "", port: 0, text };
   }
   return parsed;
@@ -217,11 +238,11 @@ function parseWebhook(p: Parts): {
   const warnings: ConfigWarning[] = [];
   if (webhookRaw === undefined) return { webhook: undefined, warnings };
   if (webhookRaw["secret"] !== undefined && webhookRaw["secret_file"] !== undefined) {
-    problem("/webhook/secret_file", `give at most one of "secret" and "secret_file"`);
+    problem("/webhook/secret_file", "config-conflict", `give at most one of "secret" and "secret_file"`);
   }
   const inlineSecret = str(webhookRaw["secret"]);
   if (inlineSecret !== undefined && Buffer.byteLength(inlineSecret) < MIN_WEBHOOK_SECRET_BYTES) {
-    problem("/webhook/secret", webhookSecretTooShort());
+    problem("/webhook/secret", "config-weak-secret", webhookSecretTooShort());
   }
   const webhook = {
     listen: listenAt(p, "/webhook/listen", str(webhookRaw["listen"]) ?? CONFIG_DEFAULTS.webhookListen),
@@ -248,8 +269,8 @@ function parseDocker({ value, problem }: Parts): OperatorConfig["docker"] {
     const text = str(dockerRaw[key]);
     if (text === undefined) return fallback;
     const d = parseDuration(text);
-    if (!d.ok) problem(`/docker/${key}`, d.reason);
-    else if (d.value <= 0) problem(`/docker/${key}`, "must be longer than 0");
+    if (!d.ok) problem(`/docker/${key}`, "config-bad-duration", d.reason);
+    else if (d.value <= 0) problem(`/docker/${key}`, "config-bad-duration", "must be longer than 0");
     return d.ok ? d.value : fallback;
   };
   return {

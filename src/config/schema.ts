@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { EDITOR_KEYWORDS } from "../spec/editor-keywords.js";
 import { didYouMean } from "../spec/suggest.js";
+import type { ConfigErrorCode } from "./errors.js";
 import schema from "../../schemas/operator.schema.json" with { type: "json" };
 
 const ajv = new Ajv({
@@ -20,6 +21,7 @@ export interface SchemaProblem {
   readonly pointer: string;
   /** Point at the key rather than the value (unknown keys). */
   readonly atKey: boolean;
+  readonly code: ConfigErrorCode;
   readonly message: string;
 }
 
@@ -42,25 +44,35 @@ function toProblem(e: ErrorObject): SchemaProblem {
       return {
         pointer: `${e.instancePath}/${String(p["additionalProperty"])}`,
         atKey: true,
+        code: "config-unknown-key",
         message: unknownKey(String(p["additionalProperty"]), e.instancePath, e.parentSchema),
       };
     case "required":
       return {
         pointer: e.instancePath,
         atKey: false,
+        code: "config-missing-key",
         message: `missing required key "${String(p["missingProperty"])}"`,
       };
     case "propertyNames":
       return {
         pointer: `${e.instancePath}/${String(p["propertyName"])}`,
         atKey: true,
+        code: "config-bad-variable-name",
         message: `"${String(p["propertyName"])}" is not a variable name: use letters, digits and "_", not starting with a digit`,
       };
     case "anyOf":
-      return { pointer: e.instancePath, atKey: false, message: "must be a string, a number or true/false" };
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        code: "config-wrong-type",
+        message: "must be a string, a number or true/false",
+      };
     case "oneOf": {
       const choices = oneOfKeys(e.parentSchema);
-      return { pointer: e.instancePath, atKey: false, message: `give exactly one of ${choices}` };
+      // None of the choices given, or more than one.
+      const code = p["passingSchemas"] === null ? "config-missing-key" : "config-conflict";
+      return { pointer: e.instancePath, atKey: false, code, message: `give exactly one of ${choices}` };
     }
     case "pattern":
       if (e.instancePath === "/repository/url") {
@@ -68,22 +80,50 @@ function toProblem(e: ErrorObject): SchemaProblem {
         return {
           pointer: e.instancePath,
           atKey: false,
+          code: "config-bad-url",
           message: `not a Git URL: write https://host/path.git, ssh://[user@]host[:port]/path.git or user@host:path.git`,
         };
       }
-      return { pointer: e.instancePath, atKey: false, message: `invalid value${example(e.parentSchema)}` };
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        code: patternCode(e),
+        message: `invalid value${example(e.parentSchema)}`,
+      };
     case "format":
     case "minLength":
-      return { pointer: e.instancePath, atKey: false, message: `invalid value${example(e.parentSchema)}` };
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        code: "config-bad-value",
+        message: `invalid value${example(e.parentSchema)}`,
+      };
     case "type":
       return {
         pointer: e.instancePath,
         atKey: false,
+        code: "config-wrong-type",
         message: `must be ${article(String(p["type"]))}${example(e.parentSchema)}`,
       };
     default:
-      return { pointer: e.instancePath, atKey: false, message: e.message ?? "invalid" };
+      // enum, minimum, maximum, minItems...
+      return {
+        pointer: e.instancePath,
+        atKey: false,
+        code: "config-bad-value",
+        message: e.message ?? "invalid",
+      };
   }
+}
+
+/** What a string failing its pattern was meant to be: a duration, a listen address, a URL, a size. */
+function patternCode(e: ErrorObject): ConfigErrorCode {
+  if (e.schemaPath.includes("/definitions/duration/")) return "config-bad-duration";
+  if (e.schemaPath.includes("/definitions/listen/")) return "config-bad-listen";
+  const pattern = typeof e.schema === "string" ? e.schema : "";
+  if (pattern.includes("https?:")) return "config-bad-url";
+  if (pattern.includes("[kKmMgGtTpP]")) return "config-bad-size";
+  return "config-bad-value";
 }
 
 // Phrased as spec errors are: "did you mean" for a near miss (the same

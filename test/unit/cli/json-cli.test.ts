@@ -63,7 +63,7 @@ describe("--json through the real CLI", () => {
         path: join(dir, "broken.yaml"),
         line: 3,
         col: 1,
-        code: "config-invalid",
+        code: "config-duplicate-key",
         message: 'key "poll" is set twice in this mapping (first at line 2, column 1)',
       },
     ]);
@@ -96,13 +96,17 @@ describe("--json through the real CLI", () => {
   }, 90_000);
 
   it("plan --json with a configuration that is missing or broken: exit 2, a document with the errors", async () => {
-    for (const config of ["missing.yaml", "broken.yaml"]) {
+    const cases: readonly (readonly [string, string])[] = [
+      ["missing.yaml", "config-file-unreadable"],
+      ["broken.yaml", "config-duplicate-key"],
+    ];
+    for (const [config, code] of cases) {
       const r = await gitfleet(["plan", "--json", "-c", config], { cwd: dir });
       expect(r.code).toBe(2);
       const doc = parsed(r.stdout);
       expect(checkPlan(doc), JSON.stringify(checkPlan.errors)).toBe(true);
       expect(doc.errors.length).toBe(1);
-      expect(doc.errors[0]).toMatchObject({ path: config, code: "config-invalid" });
+      expect(doc.errors[0]).toMatchObject({ path: config, code });
     }
   }, 120_000);
 

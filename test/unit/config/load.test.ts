@@ -80,26 +80,28 @@ describe("loadOperatorConfig", () => {
       "absent.yaml: configuration file not found; write one (start from examples/operator.yaml) or pass --config",
     );
     expect(err.code).toBe("config-invalid");
+    expect(err.issues).toEqual([
+      expect.objectContaining({ file: "absent.yaml", code: "config-file-unreadable" }),
+    ]);
   });
 
   it("a missing or empty webhook secret file is a ConfigError", async () => {
     const missing = await configError(loadOperatorConfig("missing-secret.yaml", { cwd: dir, env: {} }));
-    expect(missing.message).toMatch(
-      /^missing-secret\.yaml: webhook\.secret_file: cannot read .*nope: ENOENT$/,
-    );
+    expect(missing.issues.map((i) => i.code)).toEqual(["config-file-unreadable"]);
+    expect(missing.message).toMatch(/nope: ENOENT$/);
     const empty = await configError(loadOperatorConfig("empty-secret.yaml", { cwd: dir, env: {} }));
-    expect(empty.message).toMatch(/empty-secret is empty$/);
+    expect(empty.issues.map((i) => i.code)).toEqual(["config-weak-secret"]);
   });
 
   it("names the file as given in line:col messages", async () => {
     const err = await configError(loadOperatorConfig("bad.yaml", { cwd: dir, env: {} }));
-    expect(err.message).toBe(
-      'bad.yaml:2:7: not a valid cron schedule; write six fields with seconds, e.g. "0 * * * * *"',
-    );
+    expect(err.issues).toEqual([expect.objectContaining({ line: 2, col: 7, code: "config-bad-cron" })]);
+    expect(err.message).toMatch(/^bad\.yaml:2:7: /);
   });
 
   it("without a file nor GITFLEET_REPO_*, says what is missing", async () => {
     const err = await configError(loadOperatorConfig(undefined, { cwd: dir, env: {} }));
+    expect(err.issues.map((i) => i.code)).toEqual(["config-missing-key"]);
     expect(err.message).toBe(
       'configuration: missing required key "repository" (no config file: set GITFLEET_REPO_URL or GITFLEET_REPO_PATH)',
     );
@@ -107,17 +109,17 @@ describe("loadOperatorConfig", () => {
 
   it("refuses a webhook secret file shorter than 16 bytes", async () => {
     const err = await configError(loadOperatorConfig("short.yaml", { cwd: dir, env: {} }));
-    expect(err.message).toBe(
-      "short.yaml: webhook.secret_file: the webhook secret is shorter than 16 bytes: use a random one, e.g. `openssl rand -hex 32`",
-    );
+    expect(err.issues).toEqual([expect.objectContaining({ file: "short.yaml", code: "config-weak-secret" })]);
   });
 
   it("refuses credentials and secret files group or others can read, saying to chmod 600, never their content", async () => {
     const open = await configError(loadOperatorConfig("open.yaml", { cwd: dir, env: {} }));
+    expect(open.issues.map((i) => i.code)).toEqual(["config-secret-mode"]);
     expect(open.message).toBe(
       `open.yaml: webhook.secret_file: ${path.join(dir, "open-secret")} is readable by group or others (mode 0644): it holds a secret; run chmod 600 ${path.join(dir, "open-secret")}`,
     );
     const creds = await configError(loadOperatorConfig("open-creds.yaml", { cwd: dir, env: {} }));
+    expect(creds.issues.map((i) => i.code)).toEqual(["config-secret-mode"]);
     expect(creds.message).toContain("repository.credentials: ");
     expect(creds.message).toContain("(mode 0640)");
     expect(creds.message).toContain(`run chmod 600 ${path.join(dir, "open-creds.json")}`);
