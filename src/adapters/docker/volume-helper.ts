@@ -7,12 +7,12 @@
 // where it came from, and a superseded source is marked by a stopped
 // container that also keeps it from `docker volume prune`.
 
-import { PassThrough } from "node:stream";
 import type { ContainerCreateOptions } from "dockerode";
 import { LABELS } from "../../model/observed.js";
 import { HELPER_ROLE, SUPERSEDED_ROLE, VOLUME_LABELS } from "../../model/volumes.js";
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
+import { execCollect } from "./exec-output.js";
 import { ensureImage } from "./images.js";
 
 export interface VolumeManifest {
@@ -127,38 +127,16 @@ export class VolumeHelper {
     const stream = await this.ctx.calls.run("exec-start", () => exec.start({ hijack: true, stdin: false }), {
       retries: 0,
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const stdout = new PassThrough().on("data", (c: Buffer) => out.push(c));
-    const stderr = new PassThrough().on("data", (c: Buffer) => err.push(c));
-    docker.modem.demuxStream(stream, stdout, stderr);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stream.destroy();
-        reject(
-          new DockerError("timeout", `${cmd.join(" ")} did not finish within ${this.timeoutMs} ms`, {
-            host: this.ctx.host,
-            op: "exec",
-          }),
-        );
-      }, this.timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      stream.on("end", done);
-      stream.on("close", done);
-      stream.on("error", (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      });
+    const output = await execCollect(docker, stream, {
+      timeoutMs: this.timeoutMs,
+      timedOut: () =>
+        new DockerError("timeout", `${cmd.join(" ")} did not finish within ${this.timeoutMs} ms`, {
+          host: this.ctx.host,
+          op: "exec",
+        }),
     });
     const info = await this.ctx.calls.run("exec-inspect", () => exec.inspect(), { lane: "read" });
-    return {
-      exitCode: info.ExitCode ?? -1,
-      stdout: Buffer.concat(out).toString("utf8"),
-      stderr: Buffer.concat(err).toString("utf8"),
-    };
+    return { exitCode: info.ExitCode ?? -1, ...output };
   }
 }
 

@@ -3,8 +3,8 @@
 // host, local or remote: no file on the host, no port of its admin sockets
 // outside the container.
 
-import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
+import { execCollect } from "../docker/exec-output.js";
 
 export interface ExecResult {
   readonly exitCode: number;
@@ -30,31 +30,11 @@ export async function execIn(
     .getContainer(container)
     .exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false });
   const stream = await exec.start({ hijack: true, stdin: false });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough().on("data", (c: Buffer) => out.push(c));
-  const stderr = new PassThrough().on("data", (c: Buffer) => err.push(c));
-  docker.modem.demuxStream(stream, stdout, stderr);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new EdgeExecError(`${container}: ${cmd[0] ?? ""} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    stream.on("end", done);
-    stream.on("close", done);
-    stream.on("error", (e: Error) => {
-      clearTimeout(timer);
-      reject(new EdgeExecError(`${container}: exec failed: ${e.message}`, { cause: e }));
-    });
+  const output = await execCollect(docker, stream, {
+    timeoutMs,
+    timedOut: () => new EdgeExecError(`${container}: ${cmd[0] ?? ""} did not finish within ${timeoutMs} ms`),
+    failed: (e) => new EdgeExecError(`${container}: exec failed: ${e.message}`, { cause: e }),
   });
   const info = await exec.inspect();
-  return {
-    exitCode: info.ExitCode ?? -1,
-    stdout: Buffer.concat(out).toString("utf8"),
-    stderr: Buffer.concat(err).toString("utf8"),
-  };
+  return { exitCode: info.ExitCode ?? -1, ...output };
 }

@@ -1,37 +1,21 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredState, FailureAction, ServiceSpec } from "../../../src/model/spec.js";
-import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
-import { FakeFleet } from "../../support/fakes/fake-fleet.js";
-import { FakeTime } from "../../support/fakes/fake-time.js";
-import { harness } from "../../support/fakes/execute-harness.js";
-
-const HOSTS = ["h1", "h2", "h3"];
+import type { FailureAction, ServiceSpec } from "../../../src/model/spec.js";
+import type { ServiceOptions } from "../../support/fixtures.js";
+import {
+  deployed as deployedSpec,
+  onThreeHosts as state,
+  webVersion,
+} from "../../support/fakes/web-on-three-hosts.js";
 
 function web(version: number, o: ServiceOptions = {}): ServiceSpec {
-  return service("web", {
-    replicas: 3,
-    image: `web:${version}`,
-    specHash: `web${version}`.padEnd(16, "0"),
-    healthcheck: true,
+  return webVersion(version, {
     ...o,
     update: { monitorMs: 5000, order: "start-first", ...o.update },
     rollback: { parallelism: 0, order: "stop-first", monitorMs: 1000, ...o.rollback },
   });
 }
 
-const state = (...services: ServiceSpec[]): DesiredState =>
-  desiredState(
-    HOSTS.map((h) => host(h)),
-    services,
-  );
-
-async function deployed(o: ServiceOptions = {}) {
-  const fleet = new FakeFleet(new FakeTime(), HOSTS);
-  const h = harness(fleet);
-  await h.pass(state(web(1, o)));
-  expect(fleet.serving("web", web(1).specHash)).toBe(3);
-  return { fleet, h };
-}
+const deployed = (o: ServiceOptions = {}) => deployedSpec(web(1, o));
 
 function updateWith(action: FailureAction, maxFailureRatio = 0): ServiceOptions {
   return { update: { failureAction: action, maxFailureRatio } };

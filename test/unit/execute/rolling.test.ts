@@ -1,36 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
-import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
+import type { ServiceSpec } from "../../../src/model/spec.js";
+import type { ServiceOptions } from "../../support/fixtures.js";
 import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
 import { harness, sampleEvery } from "../../support/fakes/execute-harness.js";
-
-const HOSTS = ["h1", "h2", "h3"];
+import {
+  HOSTS,
+  deployed,
+  onThreeHosts as state,
+  webVersion,
+} from "../../support/fakes/web-on-three-hosts.js";
 
 function web(version: number, o: ServiceOptions = {}): ServiceSpec {
-  return service("web", {
-    replicas: 3,
-    image: `web:${version}`,
-    specHash: `web${version}`.padEnd(16, "0"),
-    healthcheck: true,
-    ...o,
-    update: { monitorMs: 2000, ...o.update },
-  });
-}
-
-function state(...services: ServiceSpec[]): DesiredState {
-  return desiredState(
-    HOSTS.map((h) => host(h)),
-    services,
-  );
-}
-
-async function deployed(v1: ServiceSpec) {
-  const fleet = new FakeFleet(new FakeTime(), HOSTS);
-  const h = harness(fleet);
-  await h.pass(state(v1));
-  expect(fleet.serving("web", v1.specHash)).toBe(v1.deploy.replicas);
-  return { fleet, h };
+  return webVersion(version, { ...o, update: { monitorMs: 2000, ...o.update } });
 }
 
 describe("executor: deploying and rolling updates", () => {
