@@ -90,19 +90,78 @@ function loadWith(
   const problems = new Problems();
   const selected = selectSpecFiles(repo, problems, limits);
   warnIgnoredFiles(repo, problems);
-  const clusterDocs: YamlDoc[] = [];
-  const serviceDocs: YamlDoc[] = [];
-  const stackScopes = new Map<YamlDoc, StackScope>();
-  const stackVolumes: Record<string, VolumeDecl> = {};
+  const envFiles = new Map(selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]));
+  for (const [path, content] of stackEnvFiles(selected.stackData)) envFiles.set(path, content);
+  const variables = new SpecVariables(options.variables ?? {}, envFiles);
+  const docs = parseFiles(selected, { variables, cache, blobIds, limits, problems });
+  checkClusterFiles(selected, docs.clusterDocs, problems);
+  const cluster = loadCluster(docs.clusterDocs[0], ceiling, problems);
+  const services = validateServices(docs, cluster.defaults, cache, problems);
+  if (docs.serviceDocs.length === 0 && selected.clusterPresent) {
+    problems.warn(
+      start(CLUSTER_FILE),
+      "no-services",
+      "the repository declares no services (no kind: Service document under services/, no stack under stacks/): applying it removes every running service",
+    );
+  }
+  const known = new Set(
+    docs.serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined),
+  );
+  checkAcrossServices(services, known, cluster, ceiling, problems);
+  if (cluster.spec === undefined && problems.count === 0) {
+    // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
+    problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
+  }
+  for (const p of variables.problems()) problems.add(p.at, "bad-env-file", p.message);
+  // Values of secret-named variables never reach a message (messages go to status and logs).
+  const secrets = [...variables.secretValues(), ...[...docs.docEnv.values()].flatMap((e) => e.secretValues)];
+  const redact = (list: readonly SpecError[]): SpecError[] =>
+    list.map((e) => (secrets.length === 0 ? e : { ...e, message: redactValues(e.message, secrets) }));
+  const warnings = redact(problems.warnings());
+  if (problems.count > 0 || cluster.spec === undefined)
+    return { ok: false, errors: redact(problems.sorted()), warnings };
+  const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { stackVolumes } = docs;
+  const volumes = { ...stackVolumes, ...cluster.spec.volumes };
+  const clusterSpec = Object.keys(stackVolumes).length > 0 ? { ...cluster.spec, volumes } : cluster.spec;
+  return { ok: true, state: { cluster: clusterSpec, services: specs }, warnings };
+}
+
+type Selected = ReturnType<typeof selectSpecFiles>;
+
+/** The documents of every file, sorted by kind, with what each service document's values come from. */
+interface ParsedDocs {
+  readonly clusterDocs: YamlDoc[];
+  readonly serviceDocs: YamlDoc[];
+  readonly stackScopes: Map<YamlDoc, StackScope>;
+  readonly stackVolumes: Record<string, VolumeDecl>;
+  readonly docEnv: Map<YamlDoc, EnvFromFiles>;
+  readonly lookups: Map<YamlDoc, VariableLookup>;
+}
+
+interface ParseInputs {
+  readonly variables: SpecVariables;
+  readonly cache: SpecLoadCache;
+  readonly blobIds: ReadonlyMap<string, string> | undefined;
+  readonly limits: SpecLimits;
+  readonly problems: Problems;
+}
+
+/** Every selected file parsed (through the cache) and its documents sorted by kind. */
+function parseFiles(selected: Selected, inputs: ParseInputs): ParsedDocs {
+  const { variables, cache, limits, problems } = inputs;
+  const docs: ParsedDocs = {
+    clusterDocs: [],
+    serviceDocs: [],
+    stackScopes: new Map(),
+    stackVolumes: {},
+    docEnv: new Map(),
+    lookups: new Map(),
+  };
   const composeFiles = pickComposeFiles(
     selected.files.filter((f) => f.role === "stack").map((f) => f.path),
     problems,
   );
-  const envFiles = new Map(selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]));
-  for (const [path, content] of stackEnvFiles(selected.stackData)) envFiles.set(path, content);
-  const variables = new SpecVariables(options.variables ?? {}, envFiles);
-  const docEnv = new Map<YamlDoc, EnvFromFiles>();
-  const lookups = new Map<YamlDoc, VariableLookup>();
   const envData: ReadonlyMap<string, RepoFile> = new Map(
     selected.files.filter((f) => f.role === "env").map((f) => [f.path, f.text]),
   );
@@ -111,26 +170,42 @@ function loadWith(
     if (file.role === "env") continue; // read only as variables (interpolation, env_file)
     // Service documents and Compose files are interpolated as Compose does; cluster.yaml is gitfleet's own and literal.
     const lookup = file.role === "cluster" ? undefined : variables.lookupFor(file.path);
-    const id = blobIds?.get(file.path);
-    // The parse depends on the .env beside the file too (the operator's variables are in the options).
-    const env = lookup === undefined ? "" : `\0env:${variables.envTextFor(file.path) ?? ""}`;
-    // A stack's services depend on its folder's files too (configs): their ids or contents count.
-    const data =
-      file.role === "stack"
-        ? `\0data:${stackDataKey(file.path, selected.stackData, blobIds)}`
-        : file.role === "service" && file.text.includes("env_file")
-          ? `\0envfiles:${envFilesKey(envData)}`
-          : "";
-    const key = `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}${data}`;
+    const key = fileKey(file, lookup !== undefined, selected.stackData, envData, inputs);
     const entry = cache.file(key, () => parseAndSort(file, limits, lookup, selected.stackData, envData));
     replay(entry.problems, problems);
-    clusterDocs.push(...entry.clusterDocs);
-    serviceDocs.push(...entry.serviceDocs);
-    for (const [d, e] of entry.docEnv) docEnv.set(d, e);
-    if (lookup !== undefined) for (const d of entry.serviceDocs) lookups.set(d, lookup);
-    for (const s of entry.stackServices) stackScopes.set(s.doc, s);
-    Object.assign(stackVolumes, entry.stackVolumes);
+    docs.clusterDocs.push(...entry.clusterDocs);
+    docs.serviceDocs.push(...entry.serviceDocs);
+    for (const [d, e] of entry.docEnv) docs.docEnv.set(d, e);
+    if (lookup !== undefined) for (const d of entry.serviceDocs) docs.lookups.set(d, lookup);
+    for (const s of entry.stackServices) docs.stackScopes.set(s.doc, s);
+    Object.assign(docs.stackVolumes, entry.stackVolumes);
   }
+  return docs;
+}
+
+/** The cache key of one file's parse: its blob id (else its text) and whatever else its parse reads. */
+function fileKey(
+  file: SpecFile,
+  interpolated: boolean,
+  stackData: ReadonlyMap<string, RepoFile>,
+  envData: ReadonlyMap<string, RepoFile>,
+  { variables, blobIds }: ParseInputs,
+): string {
+  const id = blobIds?.get(file.path);
+  // The parse depends on the .env beside the file too (the operator's variables are in the options).
+  const env = interpolated ? `\0env:${variables.envTextFor(file.path) ?? ""}` : "";
+  // A stack's services depend on its folder's files too (configs): their ids or contents count.
+  const data =
+    file.role === "stack"
+      ? `\0data:${stackDataKey(file.path, stackData, blobIds)}`
+      : file.role === "service" && file.text.includes("env_file")
+        ? `\0envfiles:${envFilesKey(envData)}`
+        : "";
+  return `${file.path}\0${id === undefined ? `text:${file.text}` : `blob:${id}`}${env}${data}`;
+}
+
+/** cluster.yaml is there and holds one Cluster document. */
+function checkClusterFiles(selected: Selected, clusterDocs: readonly YamlDoc[], problems: Problems): void {
   if (!selected.clusterPresent) {
     const hint = selected.clusterYml ? " (found cluster.yml: rename it to cluster.yaml)" : "";
     // No line:col: there is no file to point into.
@@ -147,53 +222,49 @@ function loadWith(
       "cluster.yaml must hold exactly one kind: Cluster document",
     );
   }
-  const cluster = loadCluster(clusterDocs[0], ceiling, problems);
-  const firsts = checkDuplicateServices(serviceDocs, problems);
-  const known = new Set(serviceDocs.map((d) => stringField(d.value, "name")).filter((n) => n !== undefined));
+}
+
+/** Each Service document validated and normalised (through the cache); the first of a name only counts. */
+function validateServices(
+  docs: ParsedDocs,
+  defaults: Layer | undefined,
+  cache: SpecLoadCache,
+  problems: Problems,
+): LoadedService[] {
+  const firsts = checkDuplicateServices(docs.serviceDocs, problems);
   const envInputs = (d: YamlDoc): EnvInputs => {
-    const fromFiles = docEnv.get(d);
-    const lookup = lookups.get(d);
+    const fromFiles = docs.docEnv.get(d);
+    const lookup = docs.lookups.get(d);
     return { ...(fromFiles && { fromFiles }), ...(lookup && { lookup }) };
   };
+  const clusterDoc = docs.clusterDocs[0];
   const services: LoadedService[] = [];
-  for (const d of serviceDocs) {
+  for (const d of docs.serviceDocs) {
     const first = firsts.has(d);
-    const entry = cache.service(d, clusterDocs[0], first, () =>
-      validateService(d, first, clusterDocs[0], cluster.defaults, stackScopes.get(d), envInputs(d)),
+    const entry = cache.service(d, clusterDoc, first, () =>
+      validateService(d, first, clusterDoc, defaults, docs.stackScopes.get(d), envInputs(d)),
     );
     replay(entry.problems, problems);
     if (entry.loaded !== undefined) services.push(entry.loaded);
   }
   checkNoEffect(services, problems);
-  if (serviceDocs.length === 0 && selected.clusterPresent) {
-    problems.warn(
-      start(CLUSTER_FILE),
-      "no-services",
-      "the repository declares no services (no kind: Service document under services/, no stack under stacks/): applying it removes every running service",
-    );
-  }
+  return services;
+}
+
+/** The rules that span services: dependencies, ports, totals, policy, the ceiling, placement. */
+function checkAcrossServices(
+  services: readonly LoadedService[],
+  known: ReadonlySet<string>,
+  cluster: ReturnType<typeof loadCluster>,
+  ceiling: Ceiling,
+  problems: Problems,
+): void {
   checkDependsOn(services, known, problems);
   checkPortConflicts(services, problems);
   checkTotalReplicas(services, cluster.hosts?.length ?? 0, problems);
   if (cluster.policy) checkPolicy(services, cluster.policy, ceiling, problems);
   checkServicesCeiling(services, cluster.hosts, ceiling, problems);
   if (cluster.hosts) checkPlacement(services, cluster.hosts, problems);
-  if (cluster.spec === undefined && problems.count === 0) {
-    // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
-    problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
-  }
-  for (const p of variables.problems()) problems.add(p.at, "bad-env-file", p.message);
-  // Values of secret-named variables never reach a message (messages go to status and logs).
-  const secrets = [...variables.secretValues(), ...[...docEnv.values()].flatMap((e) => e.secretValues)];
-  const redact = (list: readonly SpecError[]): SpecError[] =>
-    list.map((e) => (secrets.length === 0 ? e : { ...e, message: redactValues(e.message, secrets) }));
-  const warnings = redact(problems.warnings());
-  if (problems.count > 0 || cluster.spec === undefined)
-    return { ok: false, errors: redact(problems.sorted()), warnings };
-  const specs = services.map((s) => s.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const volumes = { ...stackVolumes, ...cluster.spec.volumes };
-  const clusterSpec = Object.keys(stackVolumes).length > 0 ? { ...cluster.spec, volumes } : cluster.spec;
-  return { ok: true, state: { cluster: clusterSpec, services: specs }, warnings };
 }
 
 /** What the files of a Compose file's folder are: their blob ids, else a digest of their contents. */

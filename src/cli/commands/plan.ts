@@ -183,24 +183,9 @@ async function planAgainstHosts(
     if (typeof recorded === "number") return recorded;
     ({ preview: p, observedFrom } = recorded);
   } else p = await preview({ desired: state, drivers, logger: quiet, time: systemTime });
-  // Once per host, by name, without the host name the driver's message starts with.
-  const unobserved = new Map(
-    [...p.observation.errors]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([host, error]) => [host, error.startsWith(`${host}: `) ? error.slice(host.length + 2) : error]),
-  );
-  if (unobserved.size > 0 && options.allowPartial !== true) {
-    const list = [...unobserved].map(([host, error]) => ({ host, error }));
-    if (format === "json") {
-      const warnings = [...desired.warnings.map(diagnostic), ...configNotes];
-      io.out(json(failure({ unobserved_hosts: list, warnings })));
-    } else printWarnings(desired.warnings, io);
-    io.err(
-      `gitfleet plan: ${list.length} of ${desired.state.cluster.hosts.length} hosts could not be observed; no plan (use --allow-partial to plan without them):\n` +
-        list.map((h) => `  ${h.host}: ${h.error}\n`).join(""),
-    );
-    return EXIT_UNOBSERVED;
-  }
+  const unobserved = unobservedHosts(p);
+  if (unobserved.size > 0 && options.allowPartial !== true)
+    return refuseUnobserved(unobserved, desired, { io, format, configNotes });
   const guard = deletionGuard({
     desired: desired.state,
     running: p.observation.cluster.replicas,
@@ -222,86 +207,77 @@ async function planAgainstHosts(
     ...(observedFrom !== undefined ? { observed_from: observedFrom } : {}),
     warnings: [...planned.warnings, ...configNotes],
   };
-  if (format === "json") io.out(json(report));
-  else {
-    printWarnings(desired.warnings, io);
-    if (format === "markdown") {
-      const comments = renderComments(report, {
-        ...(observedFrom !== undefined
-          ? {
-              against: `the status branch as of ${observedFrom.status_commit.slice(0, 12)} (${observedFrom.status_time}, ${observedFrom.age_seconds}s old; as fresh as that commit, not the live hosts)`,
-            }
-          : {}),
-      });
-      io.out(comments.join("\n"));
-      if (options.commentsDir !== undefined)
-        await writeComments(resolve(io.cwd, options.commentsDir), comments);
-    } else io.out(renderText(report));
-  }
+  await printReport(report, desired.warnings, options, { io, format, configNotes });
   if (!guard.ok) return EXIT_INVALID;
   if (options.strict === true && report.warnings.length > 0) return EXIT_INVALID;
   return report.changes && options.detailedExitcode === true ? EXIT_CHANGES : EXIT_OK;
+}
+
+/** Hosts that could not be observed, once each, by name, without the host name the driver's message starts with. */
+function unobservedHosts(p: Preview): Map<string, string> {
+  return new Map(
+    [...p.observation.errors]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([host, error]) => [host, error.startsWith(`${host}: `) ? error.slice(host.length + 2) : error]),
+  );
+}
+
+/** No plan while hosts are unobserved (without --allow-partial): they are listed, exit 4. */
+function refuseUnobserved(
+  unobserved: ReadonlyMap<string, string>,
+  desired: Desired,
+  { io, format, configNotes }: Output,
+): number {
+  const list = [...unobserved].map(([host, error]) => ({ host, error }));
+  if (format === "json") {
+    const warnings = [...desired.warnings.map(diagnostic), ...configNotes];
+    io.out(json(failure({ unobserved_hosts: list, warnings })));
+  } else printWarnings(desired.warnings, io);
+  io.err(
+    `gitfleet plan: ${list.length} of ${desired.state.cluster.hosts.length} hosts could not be observed; no plan (use --allow-partial to plan without them):\n` +
+      list.map((h) => `  ${h.host}: ${h.error}\n`).join(""),
+  );
+  return EXIT_UNOBSERVED;
+}
+
+/** The report in the chosen format (Markdown comments also to --comments-dir). */
+async function printReport(
+  report: PlanReport,
+  specWarnings: readonly SpecError[],
+  options: PlanCommandOptions,
+  { io, format }: Output,
+): Promise<void> {
+  if (format === "json") {
+    io.out(json(report));
+    return;
+  }
+  printWarnings(specWarnings, io);
+  if (format !== "markdown") {
+    io.out(renderText(report));
+    return;
+  }
+  const from = report.observed_from;
+  const comments = renderComments(report, {
+    ...(from !== undefined
+      ? {
+          against: `the status branch as of ${from.status_commit.slice(0, 12)} (${from.status_time}, ${from.age_seconds}s old; as fresh as that commit, not the live hosts)`,
+        }
+      : {}),
+  });
+  io.out(comments.join("\n"));
+  if (options.commentsDir !== undefined) await writeComments(resolve(io.cwd, options.commentsDir), comments);
 }
 
 async function desiredState(
   dir: string | undefined,
   config: OperatorConfig | undefined,
   cacheDir: string,
-  { io, format, configNotes }: Output,
+  out: Output,
 ): Promise<Desired | number> {
-  const invalid = (errors: readonly SpecError[], warnings: readonly SpecError[], head?: string): number => {
-    if (format === "json")
-      io.out(
-        json(
-          failure({
-            errors: errors.map(diagnostic),
-            warnings: [...warnings.map(diagnostic), ...configNotes],
-          }),
-        ),
-      );
-    else {
-      if (head !== undefined) io.err(head);
-      io.err(`${errors.map((e) => formatSpecError(e)).join("\n")}\n`);
-      printWarnings(warnings, io);
-    }
-    return EXIT_INVALID;
-  };
-  if (dir !== undefined) {
-    let files;
-    const limits = config?.limits.spec ?? DEFAULT_SPEC_LIMITS;
-    try {
-      files = await readRepoDir(resolve(io.cwd, dir), limits);
-    } catch (err) {
-      if (!(err instanceof RepoDirError)) throw err;
-      const message = err.message.split(resolve(io.cwd, dir)).join(dir);
-      if (format === "json")
-        io.out(json(failure({ errors: [cliError("repo-dir-unreadable", message)], warnings: configNotes })));
-      io.err(`gitfleet plan: ${message}\n`);
-      return EXIT_USAGE;
-    }
-    const result = loadSpec(files, {
-      ceiling: config?.ceiling ?? BASELINE_CEILING,
-      limits,
-      variables: config?.variables ?? {},
-    });
-    if (!result.ok) return invalid(result.errors, result.warnings ?? []);
-    // What runs is read back from the operator's repository, else from DIR's own history.
-    const source = await openSource(config, cacheDir).catch(() => undefined);
-    const reference =
-      source !== undefined && config !== undefined ? (await source.poll()).desired?.state : undefined;
-    const history =
-      source ??
-      (await openGitDesired({ repository: { path: resolve(io.cwd, dir) }, logger: log }).catch(
-        () => undefined,
-      ));
-    return {
-      state: result.state,
-      warnings: result.warnings ?? [],
-      ...(reference !== undefined ? { reference } : {}),
-      ...(history !== undefined ? { stateAt: (c: string) => history.stateAt(c) } : {}),
-    };
-  }
+  const invalid = invalidPrinter(out);
+  if (dir !== undefined) return desiredFromDir(dir, config, cacheDir, out, invalid);
   if (config === undefined) return EXIT_USAGE;
+  const { io, format, configNotes } = out;
   const source = await openSource(config, cacheDir);
   const snap = await source.poll();
   if (snap.rejected !== undefined) {
@@ -320,6 +296,71 @@ async function desiredState(
     warnings: snap.desired.warnings ?? [],
     stateAt: (c) => source.stateAt(c),
     message: snap.desired.message,
+  };
+}
+
+/** Prints a spec that does not load (its errors and warnings) and gives exit 1. */
+type Invalid = (errors: readonly SpecError[], warnings: readonly SpecError[], head?: string) => number;
+
+function invalidPrinter({ io, format, configNotes }: Output): Invalid {
+  return (errors, warnings, head) => {
+    if (format === "json")
+      io.out(
+        json(
+          failure({
+            errors: errors.map(diagnostic),
+            warnings: [...warnings.map(diagnostic), ...configNotes],
+          }),
+        ),
+      );
+    else {
+      if (head !== undefined) io.err(head);
+      io.err(`${errors.map((e) => formatSpecError(e)).join("\n")}\n`);
+      printWarnings(warnings, io);
+    }
+    return EXIT_INVALID;
+  };
+}
+
+/** The desired state in DIR's files; what runs is read back from the operator's repository, else DIR's history. */
+async function desiredFromDir(
+  dir: string,
+  config: OperatorConfig | undefined,
+  cacheDir: string,
+  { io, format, configNotes }: Output,
+  invalid: Invalid,
+): Promise<Desired | number> {
+  let files;
+  const limits = config?.limits.spec ?? DEFAULT_SPEC_LIMITS;
+  try {
+    files = await readRepoDir(resolve(io.cwd, dir), limits);
+  } catch (err) {
+    if (!(err instanceof RepoDirError)) throw err;
+    const message = err.message.split(resolve(io.cwd, dir)).join(dir);
+    if (format === "json")
+      io.out(json(failure({ errors: [cliError("repo-dir-unreadable", message)], warnings: configNotes })));
+    io.err(`gitfleet plan: ${message}\n`);
+    return EXIT_USAGE;
+  }
+  const result = loadSpec(files, {
+    ceiling: config?.ceiling ?? BASELINE_CEILING,
+    limits,
+    variables: config?.variables ?? {},
+  });
+  if (!result.ok) return invalid(result.errors, result.warnings ?? []);
+  const source = await openSource(config, cacheDir).catch(() => undefined);
+  const reference =
+    source !== undefined && config !== undefined ? (await source.poll()).desired?.state : undefined;
+  const history =
+    source ??
+    (await openGitDesired({ repository: { path: resolve(io.cwd, dir) }, logger: log }).catch(
+      () => undefined,
+    ));
+  return {
+    state: result.state,
+    warnings: result.warnings ?? [],
+    ...(reference !== undefined ? { reference } : {}),
+    ...(history !== undefined ? { stateAt: (c: string) => history.stateAt(c) } : {}),
   };
 }
 

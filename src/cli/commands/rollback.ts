@@ -80,89 +80,125 @@ export async function rollbackCommand(
     target,
     dry_run: options.dryRun === true,
   };
-  const fail = (code: number, message: string, errors: Diagnostic[] = []): number => {
+  const fail: Fail = (code, message, errors = []) => {
     if (options.json === true) io.out(json({ ...doc, pushed: false, errors }));
     io.err(`gitfleet rollback: ${message}\n`);
     return code;
   };
-  let repository: RepositoryLocation;
-  let branch = options.branch ?? "main";
+  const where = await watchedBranch(options, io.cwd, fail);
+  if (typeof where === "number") return where;
+  const cacheDir = await mkdtemp(join(os.tmpdir(), "gitfleet-rollback-"));
   try {
-    if (options.repository !== undefined) repository = locationOf(options.repository, io.cwd);
-    else {
-      const config = await loadOperatorConfig(options.config, { cwd: io.cwd });
-      repository = repositoryOf(config);
-      if (config.repository.ref.kind !== "branch" && options.branch === undefined)
-        return fail(
-          EXIT_USAGE,
-          `the operator watches a ${config.repository.ref.kind}, not a branch: name one with --branch`,
-        );
-      if (options.branch === undefined) branch = config.repository.ref.value;
-      if (config.signature.trustedKeyFiles.length > 0)
-        return fail(
-          EXIT_USAGE,
-          "the operator applies signed commits only: revert with git revert -S and push instead",
-        );
+    let editor: BranchEditor;
+    try {
+      editor = await BranchEditor.open(where.repository, where.branch, cacheDir);
+    } catch (err) {
+      const message = `cannot read ${where.branch}: ${(err as Error).message}`;
+      return fail(EXIT_UNOBSERVED, message, [cliError("repo-dir-unreadable", message)]);
     }
+    return await revert(editor, target, { options, io, now, doc, fail, branch: where.branch });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** Says why the command fails (on stderr, and in the JSON document) and gives its exit code. */
+type Fail = (code: number, message: string, errors?: Diagnostic[]) => number;
+
+/** The repository and branch the revert goes to: --repository and --branch, else the configuration's. */
+async function watchedBranch(
+  options: RollbackOptions,
+  cwd: string,
+  fail: Fail,
+): Promise<{ readonly repository: RepositoryLocation; readonly branch: string } | number> {
+  const branch = options.branch ?? "main";
+  try {
+    if (options.repository !== undefined) return { repository: locationOf(options.repository, cwd), branch };
+    const config = await loadOperatorConfig(options.config, { cwd });
+    const repository = repositoryOf(config);
+    if (config.repository.ref.kind !== "branch" && options.branch === undefined)
+      return fail(
+        EXIT_USAGE,
+        `the operator watches a ${config.repository.ref.kind}, not a branch: name one with --branch`,
+      );
+    if (config.signature.trustedKeyFiles.length > 0)
+      return fail(
+        EXIT_USAGE,
+        "the operator applies signed commits only: revert with git revert -S and push instead",
+      );
+    return { repository, branch: options.branch ?? config.repository.ref.value };
   } catch (err) {
     if (err instanceof ConfigError)
       return fail(EXIT_USAGE, `invalid configuration:\n${err.message}`, configErrors(err));
     throw err;
   }
-  const cacheDir = await mkdtemp(join(os.tmpdir(), "gitfleet-rollback-"));
-  try {
-    let editor: BranchEditor;
-    try {
-      editor = await BranchEditor.open(repository, branch, cacheDir);
-    } catch (err) {
-      const message = `cannot read ${branch}: ${(err as Error).message}`;
-      return fail(EXIT_UNOBSERVED, message, [cliError("repo-dir-unreadable", message)]);
-    }
-    const history = await editor.history();
-    const tip = await editor.files(editor.tip);
-    const found = await find(target, history, tip, editor);
-    if (typeof found === "string") return fail(EXIT_INVALID, found);
-    const { commit, only } = found;
-    const parent = await editor.files(commit.parent!);
-    const reverted = revertChanges(parent, await editor.files(commit.commit), tip, only);
-    doc["reverts"] = { commit: commit.commit, subject: subject(commit.message), author: commit.author };
-    doc["files"] = [...reverted.changes].map(([path, oid]) => ({
-      path,
-      change: oid === null ? "removed" : tip.has(path) ? "modified" : "added",
-    }));
-    if (reverted.conflicts.length > 0)
-      return fail(
-        EXIT_INVALID,
-        `${commit.commit.slice(0, 12)}'s changes to ${reverted.conflicts.join(", ")} were changed again since: revert by hand`,
-      );
-    if (reverted.changes.size === 0)
-      return fail(EXIT_INVALID, `${commit.commit.slice(0, 12)} changed nothing to revert`);
-    let diff = "";
-    for (const [path, oid] of reverted.changes) {
-      const before = tip.has(path) ? await editor.text(tip.get(path)!) : undefined;
-      const after = oid === null ? undefined : await editor.text(oid);
-      diff += unifiedDiff(path, before, after);
-    }
-    const message = messageFor(target, commit, only, options.message);
-    doc["message"] = message;
-    doc["diff"] = diff;
-    if (options.dryRun === true) {
-      if (options.json === true) io.out(json({ ...doc, commit: null, pushed: false, errors: [] }));
-      else io.out(`${message}\n${diff}`);
-      return EXIT_OK;
-    }
-    const made = await editor.commit(reverted.changes, message, authorOf(), now());
-    try {
-      await editor.push(made);
-    } catch (err) {
-      return fail(EXIT_INVALID, `not pushed: ${(err as Error).message} (the branch moved? run it again)`);
-    }
-    if (options.json === true) io.out(json({ ...doc, commit: made, pushed: true, errors: [] }));
-    else io.out(`pushed ${made.slice(0, 12)} to ${branch}: ${subject(message)}\n${diff}`);
+}
+
+interface RevertRun {
+  readonly options: RollbackOptions;
+  readonly io: CommandIo;
+  readonly now: () => number;
+  /** The JSON document, filled in as the revert is worked out. */
+  readonly doc: Record<string, unknown>;
+  readonly fail: Fail;
+  readonly branch: string;
+}
+
+/** The revert of `target` worked out on the branch's tip, shown (--dry-run) or committed and pushed. */
+async function revert(editor: BranchEditor, target: string, run: RevertRun): Promise<number> {
+  const { options, io, doc, fail } = run;
+  const history = await editor.history();
+  const tip = await editor.files(editor.tip);
+  const found = await find(target, history, tip, editor);
+  if (typeof found === "string") return fail(EXIT_INVALID, found);
+  const { commit, only } = found;
+  const parent = await editor.files(commit.parent!);
+  const reverted = revertChanges(parent, await editor.files(commit.commit), tip, only);
+  doc["reverts"] = { commit: commit.commit, subject: subject(commit.message), author: commit.author };
+  doc["files"] = [...reverted.changes].map(([path, oid]) => ({
+    path,
+    change: oid === null ? "removed" : tip.has(path) ? "modified" : "added",
+  }));
+  if (reverted.conflicts.length > 0)
+    return fail(
+      EXIT_INVALID,
+      `${commit.commit.slice(0, 12)}'s changes to ${reverted.conflicts.join(", ")} were changed again since: revert by hand`,
+    );
+  if (reverted.changes.size === 0)
+    return fail(EXIT_INVALID, `${commit.commit.slice(0, 12)} changed nothing to revert`);
+  const diff = await revertDiff(editor, tip, reverted.changes);
+  const message = messageFor(target, commit, only, options.message);
+  doc["message"] = message;
+  doc["diff"] = diff;
+  if (options.dryRun === true) {
+    if (options.json === true) io.out(json({ ...doc, commit: null, pushed: false, errors: [] }));
+    else io.out(`${message}\n${diff}`);
     return EXIT_OK;
-  } finally {
-    await rm(cacheDir, { recursive: true, force: true });
   }
+  const made = await editor.commit(reverted.changes, message, authorOf(), run.now());
+  try {
+    await editor.push(made);
+  } catch (err) {
+    return fail(EXIT_INVALID, `not pushed: ${(err as Error).message} (the branch moved? run it again)`);
+  }
+  if (options.json === true) io.out(json({ ...doc, commit: made, pushed: true, errors: [] }));
+  else io.out(`pushed ${made.slice(0, 12)} to ${run.branch}: ${subject(message)}\n${diff}`);
+  return EXIT_OK;
+}
+
+/** The revert as a unified diff against the tip, file by file. */
+async function revertDiff(
+  editor: BranchEditor,
+  tip: ReadonlyMap<string, string>,
+  changes: ReadonlyMap<string, string | null>,
+): Promise<string> {
+  let diff = "";
+  for (const [path, oid] of changes) {
+    const before = tip.has(path) ? await editor.text(tip.get(path)!) : undefined;
+    const after = oid === null ? undefined : await editor.text(oid);
+    diff += unifiedDiff(path, before, after);
+  }
+  return diff;
 }
 
 /** The commit to revert: the one named, or the newest that changed the service's file. */

@@ -78,28 +78,8 @@ export async function waitCommand(
   clock: WaitClock = realClock,
 ): Promise<number> {
   const started = clock.now();
-  let last: { verdict: WaitVerdict; read?: StatusRead } | undefined;
-  const finish = (code: number, errors: Diagnostic[], text: string): number => {
-    if (options.json === true) {
-      const read = last?.read;
-      io.out(
-        json({
-          format_version: VERBS_FORMAT_VERSION,
-          commit,
-          done: last?.verdict.done ?? false,
-          outcome: code === EXIT_TIMEOUT ? "timeout" : (last?.verdict.outcome ?? "unknown"),
-          reason: text,
-          services: last?.verdict.services ?? [],
-          status_commit: read !== undefined ? { commit: read.commit, time: isoTime(read.timestamp) } : null,
-          waited_seconds: Math.round((clock.now() - started) / 1000),
-          errors,
-        }),
-      );
-    }
-    if (code === EXIT_OK && options.json !== true) io.out(`${text}\n`);
-    else io.err(`gitfleet wait: ${text}\n`);
-    return code;
-  };
+  const seen: Seen = {};
+  const finish = finisher(commit, options, io, () => Math.round((clock.now() - started) / 1000), seen);
   if (!/^[0-9a-f]{7,40}$/i.test(commit))
     return finish(EXIT_USAGE, [], `${commit}: not a commit id (7 to 40 hex digits)`);
   const timeout = parseDuration(options.timeout ?? "10m");
@@ -117,37 +97,100 @@ export async function waitCommand(
   }
   try {
     const deadline = started + timeout.value;
-    let said = "";
-    let reads = 0;
-    for (;;) {
-      let read: StatusRead | undefined;
-      let ok = false;
-      try {
-        read = await reader.read();
-        reads += 1;
-        ok = true;
-      } catch (err) {
-        const message = `cannot read ${reader.where}: ${(err as Error).message}`;
-        // The first read decides whether the repository can be read at all; later failures are retried.
-        if (reads === 0) return finish(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
-        if (said !== message) io.err(`${message} (retrying)\n`);
-        said = message;
-      }
-      if (ok) {
-        const verdict = waitVerdict(commit, read?.view);
-        last = { verdict, ...(read !== undefined ? { read } : {}) };
-        if (verdict.done)
-          return finish(verdict.outcome === "applied" ? EXIT_OK : EXIT_INVALID, [], verdict.reason);
-        if (said !== verdict.reason && options.json !== true) io.err(`${verdict.reason}\n`);
-        said = verdict.reason;
-      }
-      if (clock.now() >= deadline) {
-        const why = last?.verdict.reason ?? "no status read";
-        return finish(EXIT_TIMEOUT, [], `timed out after ${options.timeout ?? "10m"}: ${why}`);
-      }
-      await clock.sleep(Math.max(0, Math.min(interval.value, deadline - clock.now())));
-    }
+    return await poll(reader, commit, {
+      deadline,
+      intervalMs: interval.value,
+      options,
+      io,
+      clock,
+      seen,
+      finish,
+    });
   } finally {
     await reader.close();
+  }
+}
+
+/** The last verdict reached, with the status read it came from. */
+interface Seen {
+  last?: { verdict: WaitVerdict; read?: StatusRead };
+}
+
+/** Ends the command: the JSON document or the line, and the exit code. */
+type Finish = (code: number, errors: Diagnostic[], text: string) => number;
+
+function finisher(
+  commit: string,
+  options: WaitCommandOptions,
+  io: CommandIo,
+  waitedSeconds: () => number,
+  seen: Seen,
+): Finish {
+  return (code, errors, text) => {
+    if (options.json === true) {
+      const { last } = seen;
+      const read = last?.read;
+      io.out(
+        json({
+          format_version: VERBS_FORMAT_VERSION,
+          commit,
+          done: last?.verdict.done ?? false,
+          outcome: code === EXIT_TIMEOUT ? "timeout" : (last?.verdict.outcome ?? "unknown"),
+          reason: text,
+          services: last?.verdict.services ?? [],
+          status_commit: read !== undefined ? { commit: read.commit, time: isoTime(read.timestamp) } : null,
+          waited_seconds: waitedSeconds(),
+          errors,
+        }),
+      );
+    }
+    if (code === EXIT_OK && options.json !== true) io.out(`${text}\n`);
+    else io.err(`gitfleet wait: ${text}\n`);
+    return code;
+  };
+}
+
+interface Polling {
+  readonly deadline: number;
+  readonly intervalMs: number;
+  readonly options: WaitCommandOptions;
+  readonly io: CommandIo;
+  readonly clock: WaitClock;
+  readonly seen: Seen;
+  readonly finish: Finish;
+}
+
+/** Reads the status branch every interval until the commit's verdict is done or the deadline passes. */
+async function poll(reader: StatusBranchReader, commit: string, p: Polling): Promise<number> {
+  const { deadline, options, io, clock, seen, finish } = p;
+  let said = "";
+  let reads = 0;
+  for (;;) {
+    let read: StatusRead | undefined;
+    let ok = false;
+    try {
+      read = await reader.read();
+      reads += 1;
+      ok = true;
+    } catch (err) {
+      const message = `cannot read ${reader.where}: ${(err as Error).message}`;
+      // The first read decides whether the repository can be read at all; later failures are retried.
+      if (reads === 0) return finish(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
+      if (said !== message) io.err(`${message} (retrying)\n`);
+      said = message;
+    }
+    if (ok) {
+      const verdict = waitVerdict(commit, read?.view);
+      seen.last = { verdict, ...(read !== undefined ? { read } : {}) };
+      if (verdict.done)
+        return finish(verdict.outcome === "applied" ? EXIT_OK : EXIT_INVALID, [], verdict.reason);
+      if (said !== verdict.reason && options.json !== true) io.err(`${verdict.reason}\n`);
+      said = verdict.reason;
+    }
+    if (clock.now() >= deadline) {
+      const why = seen.last?.verdict.reason ?? "no status read";
+      return finish(EXIT_TIMEOUT, [], `timed out after ${options.timeout ?? "10m"}: ${why}`);
+    }
+    await clock.sleep(Math.max(0, Math.min(p.intervalMs, deadline - clock.now())));
   }
 }

@@ -105,38 +105,20 @@ export function loadStack(
   problems: Problems,
   lookup: VariableLookup = () => undefined,
 ): LoadedStack {
-  const [doc, ...extra] = docs;
-  if (doc === undefined) return NOTHING;
-  for (const d of extra)
-    problems.add(
-      docStart(d),
-      "schema",
-      "a Compose file holds one YAML document; remove this one (or the ---)",
-    );
-  const stack = stackOf(doc.file.path);
-  const stackProblem = stackNameProblem(stack);
-  if (stackProblem !== undefined) {
-    problems.add({ path: doc.file.path, line: 1, col: 1 }, "invalid-name", stackProblem);
-    return NOTHING;
-  }
-  if (!isRecord(doc.value)) {
-    problems.add(docStart(doc), "not-a-mapping", "a Compose file must be a mapping with services:");
-    return NOTHING;
-  }
-  checkTopLevel(doc, doc.value, stack, problems);
-  const services = doc.value["services"];
-  if (!isRecord(services) || Object.keys(services).length === 0) {
-    problems.add(
-      services === undefined ? docStart(doc) : locate(doc, ["services"]),
-      "schema",
-      "a Compose file needs services: a mapping from each service's name to its definition",
-    );
-    return NOTHING;
-  }
-  const networks = stackNetworks(doc, stack, problems);
-  const volumes = stackVolumes(doc, stack, problems);
-  const configs = stackConfigs(doc, stack, data, problems);
-  const secrets = stackSecrets(doc, problems);
+  const file = composeDocument(docs, problems);
+  if (file === undefined) return NOTHING;
+  const { doc, stack, services } = file;
+  const scope: StackFileScope = {
+    doc,
+    stack,
+    data,
+    lookup,
+    problems,
+    networks: stackNetworks(doc, stack, problems),
+    volumes: stackVolumes(doc, stack, problems),
+    configs: stackConfigs(doc, stack, data, problems),
+    secrets: stackSecrets(doc, problems),
+  };
   const out: StackService[] = [];
   const active = new Set(
     (lookup(COMPOSE_PROFILES) ?? "")
@@ -160,54 +142,104 @@ export function loadStack(
       continue;
     }
     if (!profileActive(doc, service, value["profiles"], active, problems)) continue;
-    const full = fullServiceName(stack, service);
-    const own = Object.fromEntries(Object.entries(value).filter(([k]) => !STACK_KEYS.includes(k)));
-    const view: YamlDoc = {
-      ...doc,
-      base: ["services", service],
-      value: { ...own, kind: "Service", name: full },
-    };
-    const hostNetwork = value["network_mode"] === "host";
-    const dir = `${STACKS_DIR}${stack}`;
-    const env = readEnvFiles(
-      view,
-      value["env_file"],
-      { dir, root: `${dir}/`, rootName: `the stack's folder ${dir}/`, files: data, lookup },
-      problems,
-    );
-    out.push({
-      doc: view,
-      origin: { name: stack, service },
-      networks: hostNetwork
-        ? undefined
-        : serviceNetworks(view, stack, service, value["networks"], networks, problems),
-      qualify: (name) => fullServiceName(stack, name),
-      volume: volumeNamer(view, volumes),
-      files: withoutReadOnly(
-        view,
-        value,
-        serviceConfigs(view, value["configs"], configs, problems),
-        problems,
-      ),
-      ...(env !== undefined && { env }),
-      secretFiles: withoutReadOnlySecrets(
-        view,
-        value,
-        serviceSecrets(view, value["secrets"], secrets, problems),
-        problems,
-      ),
-      relative: relativeBinds(
-        view,
-        stack,
-        value["volumes"],
-        data,
-        volumes.decls,
-        problems,
-        value["read_only"] === true,
-      ),
-    });
+    out.push(stackService(scope, service, value));
   }
-  return { services: out, volumes: volumes.decls };
+  return { services: out, volumes: scope.volumes.decls };
+}
+
+/** The Compose file's one document, its stack's name and its services: mapping, or nothing when unusable. */
+function composeDocument(
+  docs: readonly YamlDoc[],
+  problems: Problems,
+): { readonly doc: YamlDoc; readonly stack: string; readonly services: Record<string, unknown> } | undefined {
+  const [doc, ...extra] = docs;
+  if (doc === undefined) return undefined;
+  for (const d of extra)
+    problems.add(
+      docStart(d),
+      "schema",
+      "a Compose file holds one YAML document; remove this one (or the ---)",
+    );
+  const stack = stackOf(doc.file.path);
+  const stackProblem = stackNameProblem(stack);
+  if (stackProblem !== undefined) {
+    problems.add({ path: doc.file.path, line: 1, col: 1 }, "invalid-name", stackProblem);
+    return undefined;
+  }
+  if (!isRecord(doc.value)) {
+    problems.add(docStart(doc), "not-a-mapping", "a Compose file must be a mapping with services:");
+    return undefined;
+  }
+  checkTopLevel(doc, doc.value, stack, problems);
+  const services = doc.value["services"];
+  if (!isRecord(services) || Object.keys(services).length === 0) {
+    problems.add(
+      services === undefined ? docStart(doc) : locate(doc, ["services"]),
+      "schema",
+      "a Compose file needs services: a mapping from each service's name to its definition",
+    );
+    return undefined;
+  }
+  return { doc, stack, services };
+}
+
+/** What every service of one Compose file is read against: its stack's top-level declarations. */
+interface StackFileScope {
+  readonly doc: YamlDoc;
+  readonly stack: string;
+  readonly data: ReadonlyMap<string, RepoFile>;
+  readonly lookup: VariableLookup;
+  readonly problems: Problems;
+  readonly networks: ReturnType<typeof stackNetworks>;
+  readonly volumes: ReturnType<typeof stackVolumes>;
+  readonly configs: ReturnType<typeof stackConfigs>;
+  readonly secrets: ReturnType<typeof stackSecrets>;
+}
+
+/** One service of the stack: the view the service schema judges, and what the stack gives it. */
+function stackService(scope: StackFileScope, service: string, value: Record<string, unknown>): StackService {
+  const { doc, stack, data, lookup, problems, networks, volumes, configs, secrets } = scope;
+  const full = fullServiceName(stack, service);
+  const own = Object.fromEntries(Object.entries(value).filter(([k]) => !STACK_KEYS.includes(k)));
+  const view: YamlDoc = {
+    ...doc,
+    base: ["services", service],
+    value: { ...own, kind: "Service", name: full },
+  };
+  const hostNetwork = value["network_mode"] === "host";
+  const dir = `${STACKS_DIR}${stack}`;
+  const env = readEnvFiles(
+    view,
+    value["env_file"],
+    { dir, root: `${dir}/`, rootName: `the stack's folder ${dir}/`, files: data, lookup },
+    problems,
+  );
+  return {
+    doc: view,
+    origin: { name: stack, service },
+    networks: hostNetwork
+      ? undefined
+      : serviceNetworks(view, stack, service, value["networks"], networks, problems),
+    qualify: (name) => fullServiceName(stack, name),
+    volume: volumeNamer(view, volumes),
+    files: withoutReadOnly(view, value, serviceConfigs(view, value["configs"], configs, problems), problems),
+    ...(env !== undefined && { env }),
+    secretFiles: withoutReadOnlySecrets(
+      view,
+      value,
+      serviceSecrets(view, value["secrets"], secrets, problems),
+      problems,
+    ),
+    relative: relativeBinds(
+      view,
+      stack,
+      value["volumes"],
+      data,
+      volumes.decls,
+      problems,
+      value["read_only"] === true,
+    ),
+  };
 }
 
 /**
