@@ -54,6 +54,12 @@ export default tseslint.config(
     },
   },
   {
+    // No function longer than a screen without a reason written beside it: split it, or say why it
+    // reads better whole with `// eslint-disable-next-line max-lines-per-function -- <why>`.
+    files: ["src/**"],
+    rules: { "max-lines-per-function": ["error", { max: 50, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // The effects side (daemon, reconcile, observe, execute, report, desired, ports) reaches the
     // world only through ports.
     files: ["src/**"],

@@ -146,6 +146,7 @@ function readDocument(
 }
 
 /** The configuration from its parts, each parsed by its own function. */
+// eslint-disable-next-line max-lines-per-function -- one field per key of OperatorConfig, each from its own parser: the configuration's shape on one page
 function assemble(p: Parts, file: string | undefined, opts: ParseOptions): OperatorConfig {
   const { value, resolve, problem } = p;
   const repository = parseRepository(p);

@@ -37,6 +37,7 @@ export function schemaProblems(value: unknown): SchemaProblem[] {
     .map(toProblem);
 }
 
+// eslint-disable-next-line max-lines-per-function -- one case per ajv keyword, each its pointer, code and sentence
 function toProblem(e: ErrorObject): SchemaProblem {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {

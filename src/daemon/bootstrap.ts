@@ -71,6 +71,7 @@ export interface BootstrapOptions {
   readonly wrapDrivers?: (drivers: DriverFactory) => DriverFactory;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the process's wiring: every adapter chosen and handed to the operator, in dependency order
 export async function buildOperator(config: OperatorConfig, o: BootstrapOptions): Promise<Operator> {
   const secrets = new DirectorySecretStore(config.secretsDir, {
     onLegacyLayout: (message) => o.logger.warn(message),

@@ -94,6 +94,7 @@ export class Operator {
   private lastPass: { endedAt: number; ms: number } | undefined;
   private stopping = false;
 
+  // eslint-disable-next-line max-lines-per-function -- the operator's parts wired together, each given what it needs from the others
   constructor(private readonly o: OperatorOptions) {
     this.time = o.time;
     this.logger = o.logger;

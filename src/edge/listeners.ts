@@ -66,6 +66,7 @@ function collectRoutes(
   return [...slots.values()].sort((a, b) => a.port - b.port || byString(a.bind, b.bind));
 }
 
+// eslint-disable-next-line max-lines-per-function -- one listener's mode, routes and backends decided together: the rules depend on each other
 function listenerFor(
   slot: Slot,
   backends: ReadonlyMap<string, EdgeBackend>,

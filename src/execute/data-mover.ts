@@ -60,6 +60,7 @@ export class DataMover {
     return done;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one volume move's steps (helpers, copy, compare, mark) and their events, in order
   private async moveOne(
     desired: DesiredState,
     move: DataMove,

@@ -18,6 +18,7 @@ import { rollBack } from "./rollback.js";
 import { runStep } from "./steps.js";
 import { isPullBlocked, runTask } from "./task.js";
 
+// eslint-disable-next-line max-lines-per-function -- a rollout's batches with the failure ratio, rollback and pause decisions that span them
 export async function runRollout(ctx: ExecContext, rollout: Rollout): Promise<RolloutResult> {
   const results: TaskResult[] = [];
   const pulls: PullOutcome[] = [];

@@ -91,6 +91,7 @@ function keepCurrent(
  * (exited or died, current spec) is a restart elsewhere: restart_policy decides
  * whether and when, and it counts as a restart.
  */
+// eslint-disable-next-line max-lines-per-function -- one slot's replacement: the change kind, restart policy and task read as one decision
 function replace(
   sc: ServiceCtx,
   slot: string,

@@ -186,6 +186,7 @@ export class ClusterLock {
     this.watching.delete(h.name);
   }
 
+  // eslint-disable-next-line max-lines-per-function -- take, renew or refuse the lock on one host, with its bounded retries, as one protocol
   private async ensureOn(h: LockHost, lease: LockLease): Promise<LockVerdict> {
     const { logger, me } = this.o;
     // Our record is renewed by its id in one call: nobody can have taken the lock from us while

@@ -144,6 +144,7 @@ export class Reconciler {
 
   // Longer than a screen on purpose: this is the pass as one reads it, stage after stage, each
   // stage one or two calls; split further, the order of the stages would no longer be on one page.
+  // eslint-disable-next-line max-lines-per-function -- the pass as one reads it, stage after stage
   private async run(signal: AbortSignal, stages: StageTimer): Promise<PassOutcome> {
     // Trigger: a standby only keeps its view warm (Git and the hosts, read-only); the leader acts.
     if (this.o.leadership !== undefined && !this.o.leadership.mayAct()) return this.standby(stages);

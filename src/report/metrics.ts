@@ -65,6 +65,7 @@ export interface Failover {
 
 export const EMPTY_METRICS_MEMORY: MetricsMemory = { failovers: new Map(), servicesOnHost: new Map() };
 
+// eslint-disable-next-line max-lines-per-function -- one sample from a pass report: each metric's value beside the memory it updates
 export function nextMetrics(
   memory: MetricsMemory,
   report: PassReport,

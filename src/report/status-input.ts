@@ -47,6 +47,7 @@ export interface StatusFacts {
   readonly leader?: { readonly holder: string; readonly epoch: number };
 }
 
+// eslint-disable-next-line max-lines-per-function -- the status input assembled from the pass's facts, one field after another
 export function statusInput(f: StatusFacts): StatusInput {
   const { snapshot, desired, observation } = f;
   const observed = new Map((observation?.cluster.hosts ?? []).map((h) => [h.name, h]));

@@ -47,6 +47,7 @@ export const EMPTY_NOTICE_MEMORY: NoticeMemory = { told: [], hostsDown: new Set(
 /** Enough for every service of a few hundred commits; older keys cannot come back. */
 const TOLD_KEPT = 2_000;
 
+// eslint-disable-next-line max-lines-per-function -- every kind of notice a pass can give, each told once, in one place against one memory
 export function transitions(
   memory: NoticeMemory,
   report: PassReport,

@@ -53,6 +53,7 @@ const EMPTY: readonly ObservedReplica[] = [];
 /** Beyond this share of changed services a full pass is as cheap and simpler. */
 const FULL_PASS_SHARE = 0.25;
 
+// eslint-disable-next-line max-lines-per-function -- when a partial schedule is safe and how it is merged: the conditions belong together
 export function scheduleIncremental(
   prev: ScheduleState | undefined,
   desired: DesiredState,

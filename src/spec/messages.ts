@@ -50,6 +50,7 @@ function relevant(errors: readonly ErrorObject[]): ErrorObject[] {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- one case per ajv keyword, each its sentence
 function explain(d: YamlDoc, kind: SpecKind, e: ErrorObject): Problem {
   const path = pointerToPath(e.instancePath);
   const subject = subjectOf(kind, path);

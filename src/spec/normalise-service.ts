@@ -67,6 +67,7 @@ const HEALTHCHECK_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3
 const STOP_GRACE_PERIOD_MS = 10_000;
 const RESERVED_LABEL_PREFIX = "gitfleet.";
 
+// eslint-disable-next-line max-lines-per-function -- the service spec assembled field by field from its parts; each part has its own function
 export function normaliseService(
   doc: YamlDoc,
   raw: RawService,

@@ -47,6 +47,7 @@ const MAX_GUARD_PROBLEMS = 20;
  * `variables`: interpolate every value with Compose's rules before the document
  * becomes data (service documents); left out, `$` is literal (cluster.yaml).
  */
+// eslint-disable-next-line max-lines-per-function -- one document's YAML problems, guards and conversion, in the order they must run
 export function parseFile(
   file: SpecFile,
   problems: Problems,

@@ -12,6 +12,7 @@ import type { LoadedService } from "./normalise-service.js";
 import { exposesDockerSocket, isUnder, normalisePath } from "./paths.js";
 import { bindMountsAllowed, setting } from "./rules-ceiling.js";
 
+// eslint-disable-next-line max-lines-per-function -- one check per policy setting over each service, each a few lines
 export function checkPolicy(
   services: readonly LoadedService[],
   policy: ClusterPolicy,

@@ -88,6 +88,7 @@ function servicesTable(out: string[], model: StatusModel): void {
 }
 
 /** The sections that need someone's attention, each only when it has something to say. */
+// eslint-disable-next-line max-lines-per-function -- the attention sections in the order they are printed, each only when it has something
 function attention(out: string[], input: StatusInput, model: StatusModel): void {
   const unschedulable = model.services.filter((s) => s.unschedulable.length > 0);
   if (unschedulable.length > 0) {

@@ -127,6 +127,7 @@ export function summarise(input: StatusInput): StatusModel {
   return { sync, ...(applied !== undefined ? { appliedCommit: applied } : {}), hosts, services };
 }
 
+// eslint-disable-next-line max-lines-per-function -- one service's summary: counts and notes computed from the same sorted replicas
 function serviceSummary(
   name: string,
   input: ServiceInput | undefined,

@@ -23,6 +23,7 @@ export interface Endpoint {
 /** dockerode passes `agent` on to docker-modem, which gives it to every request. */
 export type ConnectionOptions = DockerOptions & { readonly agent?: Agent };
 
+// eslint-disable-next-line max-lines-per-function -- one case per engine address form (unix, tcp, tls, ssh), each a few lines, over one shared base
 export async function connectionOptions(
   endpoint: Endpoint,
   secrets?: SecretStore,

@@ -72,6 +72,7 @@ export function replicaLabels(req: ReplicaRequest): Record<string, string> {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- Docker's create request built field by field from the spec, read as one table
 export function buildCreateOptions(req: ReplicaRequest): ContainerCreateOptions {
   const s = req.service;
   if (s.privileged && !req.policy.allowPrivileged)

@@ -21,6 +21,7 @@ export interface CreateResult {
   readonly adopted: boolean;
 }
 
+// eslint-disable-next-line max-lines-per-function -- create or adopt one replica: each Docker call and how its failure is told, in the order they happen
 export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promise<CreateResult> {
   const req: ReplicaRequest = { ...spec, cluster: ctx.cluster };
   let options;

@@ -117,6 +117,7 @@ export class PackIndexer {
   }
 
   /** One object at `pos`; false when it is not wholly written yet. */
+  // eslint-disable-next-line max-lines-per-function -- one pack object's header, delta base and inflate, parsed in the pack format's order
   private next(end: number, complete: boolean): boolean {
     const offset = this.pos;
     // The entry's header, and for most objects all of it, in one read.

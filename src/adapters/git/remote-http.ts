@@ -223,6 +223,7 @@ export class HttpRemote implements GitRemote {
    * root tree are also written loose, for the reads isomorphic-git does itself
    * (the tip, status-only commits): it would otherwise load the whole pack to read them.
    */
+  // eslint-disable-next-line max-lines-per-function -- fetch, write the pack, index it, write the loose objects: one sequence on one page
   private async initialFetch(want: string, depth: number): Promise<string> {
     const packDir = path.join(this.gitdir, "objects", "pack");
     await mkdir(packDir, { recursive: true });

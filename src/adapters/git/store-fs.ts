@@ -31,6 +31,7 @@ export interface StoreFs {
   invalidate(): void;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the fs facade isomorphic-git calls, one object of small methods sharing the scan caches
 export function createStoreFs(gitdir: string): StoreFs {
   const p = fs.promises;
   const root = path.resolve(gitdir);

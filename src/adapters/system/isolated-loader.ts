@@ -89,6 +89,7 @@ export class IsolatedSpecLoader {
   }
 
   /** One load on a started worker; the budget counts from here, not from the worker's start. */
+  // eslint-disable-next-line max-lines-per-function -- one load on a worker: the message, the budget timer and every way the worker can end, handled together
   private run(worker: Worker, files: RepoFiles, blobIds?: ReadonlyMap<string, string>): Promise<LoadResult> {
     const id = ++this.nextId;
     return new Promise<LoadResult>((resolve) => {

@@ -368,6 +368,7 @@ async function desiredFromDir(
  * The cluster as the status branch last recorded it, instead of the live hosts. Unreadable or
  * stale status, or a host status does not describe, is exit 4 as an unobserved host is.
  */
+// eslint-disable-next-line max-lines-per-function -- read the status branch, check its age, and turn it into a preview: each failure is its exit code, in order
 async function fromStatus(
   desired: DesiredState,
   options: PlanCommandOptions,

@@ -43,6 +43,7 @@ export function registerStatus(program: Command): void {
     });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the command's steps in order, each failure its exit code and JSON error beside it
 export async function statusCommand(
   options: StatusCommandOptions,
   io: CommandIo = processIo,

@@ -56,6 +56,7 @@ export function registerSuspend(program: Command): void {
     });
 }
 
+// eslint-disable-next-line max-lines-per-function -- suspend and resume: the configuration, the switch file and each outcome's text and JSON, in order
 export async function switchCommand(
   verb: "suspend" | "resume",
   options: SwitchOptions,

@@ -58,6 +58,7 @@ export function registerValidate(program: Command): void {
 }
 
 /** Returns the exit code. */
+// eslint-disable-next-line max-lines-per-function -- the command's steps in order (configuration, files, load, output), each failure its exit code
 export async function validate(
   dir: string,
   options: ValidateOptions,

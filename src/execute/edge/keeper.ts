@@ -186,6 +186,7 @@ export function networkEdges(input: EdgePassInput): Map<string, PassEdges> {
   return out;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the edge step for every host: plan, apply under the deadline, record each host's outcome
 export async function reconcileEdges(
   input: EdgePassInput,
   edgeOf: (host: string) => EdgeHost | undefined,

@@ -27,6 +27,7 @@ export interface DotEnv {
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+// eslint-disable-next-line max-lines-per-function -- a line-by-line parser of Compose's .env syntax (quotes, escapes, interpolation)
 export function parseDotEnv(text: string, outer: VariableLookup = () => undefined): DotEnv {
   const values = new Map<string, string>();
   const lines = new Map<string, number>();

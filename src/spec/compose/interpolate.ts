@@ -88,6 +88,7 @@ function expand(
 }
 
 /** `${...}` from `start` (after the brace) to `close` (the closing brace). */
+// eslint-disable-next-line max-lines-per-function -- every ${...} form of Compose's interpolation (:-, -, :?, ?, :+, +) in one place
 function braced(
   text: string,
   dollar: number,

@@ -9,6 +9,7 @@ import type { YamlDoc } from "../parse.js";
 import { locate } from "../positions.js";
 import { SERVICE_KEYS } from "./keys.js";
 
+// eslint-disable-next-line max-lines-per-function -- one loop over a service's keys applying each key's fate (kept, mapped, ignored, refused)
 export function applyKeyFates(d: YamlDoc, value: unknown, inStack: boolean, problems: Problems): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };

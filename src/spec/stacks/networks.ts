@@ -53,6 +53,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The top-level `networks:` of a Compose file; `default` is always there (Compose makes it). */
+// eslint-disable-next-line max-lines-per-function -- one entry per Compose network setting, each accepted or refused with its reason
 export function stackNetworks(doc: YamlDoc, stack: string, problems: Problems): Map<string, StackNetwork> {
   const out = new Map<string, StackNetwork>();
   out.set(DEFAULT_NETWORK, {

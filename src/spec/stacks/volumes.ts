@@ -27,6 +27,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// eslint-disable-next-line max-lines-per-function -- one entry per Compose volume setting, each accepted or refused with its reason
 export function stackVolumes(doc: YamlDoc, stack: string, problems: Problems): StackVolumes {
   const names = new Map<string, string>();
   const decls: Record<string, VolumeDecl> = {};

@@ -1,6 +1,7 @@
-// The import boundary is enforced by `npm run lint` (eslint.config.js): these
-// lint virtual files placed in the tree, so a rule that stopped matching (a
-// moved folder, a pattern that never fires) fails here and not in review.
+// The import boundary, and the length of functions, are enforced by `npm run
+// lint` (eslint.config.js): these lint virtual files placed in the tree, so a
+// rule that stopped matching (a moved folder, a pattern that never fires)
+// fails here and not in review.
 
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
@@ -63,5 +64,18 @@ describe("the import boundary", { timeout: 30_000 }, () => {
     const code =
       'import type { HostDriver } from "../ports/host.js";\nimport { plan } from "../plan/index.js";\nexport const p: [typeof plan, HostDriver?] = [plan];\n';
     expect(await violations("src/reconcile/fixture.ts", code)).toEqual([]);
+  });
+});
+
+describe("functions longer than a screen", { timeout: 30_000 }, () => {
+  /** A function of `n` statements, blank lines and comments between them (which do not count). */
+  const fn = (n: number, before = ""): string =>
+    `${before}export function long(): number {\n  let x = 0;\n${"\n  // a comment\n  x += 1;\n".repeat(n - 2)}  return x;\n}\n`;
+
+  it("fail lint in src without a reason beside them, pass with one, and are counted without blanks and comments", async () => {
+    expect(await violations("src/plan/fixture.ts", fn(51))).toEqual(["max-lines-per-function"]);
+    expect(await violations("src/plan/fixture.ts", fn(48))).toEqual([]);
+    const justified = fn(51, "// eslint-disable-next-line max-lines-per-function -- a table of fields\n");
+    expect(await violations("src/plan/fixture.ts", justified)).toEqual([]);
   });
 });
