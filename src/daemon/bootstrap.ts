@@ -25,7 +25,6 @@ import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity
 import { fileHostBook } from "../adapters/system/host-book.js";
 import { endpointAllowed } from "../model/ceiling.js";
 import { ClusterLock } from "../reconcile/cluster-lock.js";
-import { createDockerDriver } from "../adapters/docker/driver.js";
 import type { DriverFactory } from "../observe/fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
@@ -181,9 +180,20 @@ export async function trustOptions(
   };
 }
 
+/**
+ * The Docker adapter, imported when the drivers are made (at start-up) rather than with this
+ * module: dockerode with its gRPC stack is the slowest dependency to load, and loaded this way it
+ * loads while the first sync waits for the Git server instead of before the process does anything.
+ */
+function dockerAdapter(): Promise<typeof import("../adapters/docker/driver.js")> {
+  return import("../adapters/docker/driver.js");
+}
+
 export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {
-  return (host, cluster) =>
-    createDockerDriver({
+  const adapter = dockerAdapter();
+  adapter.catch(() => undefined); // a failed import is reported by the first driver made
+  return async (host, cluster) =>
+    (await adapter).createDockerDriver({
       host,
       cluster,
       secrets,
