@@ -121,7 +121,8 @@ function findings(s: ColdSamples): string[] {
       `${ms(m((x) => x.stages["load"]))}, observe ${ms(m((x) => x.stages["observe"]))}, then the cluster ` +
       "network on each host). Process start is module loading (dockerode with its gRPC stack, isomorphic-git, " +
       "pino, yaml, ...; the spec schemas' validation is generated code, nothing is compiled at start); " +
-      "openpgp (signature checks) and prom-client (metrics) are loaded only by operators configured to use them.",
+      "openpgp (signature checks) and prom-client (metrics) are loaded only by operators configured to use " +
+      "them, and the Docker adapter (dockerode) while the first sync waits for Git.",
     `- Creates and starts: the slowest host's first create request → last replica started takes ${ms(span)}, ` +
       `the whole floor on a user-defined network ${ms(net)} (${(span / net).toFixed(2)}x). No status push, ` +
       "no edge and no extra Docker call comes before the replicas (the edge follows them; each replica is " +
