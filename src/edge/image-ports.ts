@@ -55,16 +55,19 @@ export function withImagePorts(
 }
 
 /**
- * Stack services nothing answers for by name: no TCP port listed, and every replica whose image
- * was read exposes none. Per service, the message status shows (as the edge's conflicts are).
+ * Stack services another service depends on (so most likely connects to) that nothing answers
+ * for by name: no TCP port listed, and every replica whose image was read exposes none (a client
+ * nobody depends on needs no port). Per service, the message status shows (as port conflicts).
  */
 export function unreachableByName(
   services: readonly ServiceSpec[],
   imagePorts: ReadonlyMap<string, readonly number[]>,
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const dependedOn = new Set(services.flatMap((s) => s.dependsOn));
   for (const s of services) {
-    if (!servesImagePorts(s) || s.ports.some((p) => p.protocol === "tcp")) continue;
+    if (!dependedOn.has(s.name) || !servesImagePorts(s) || s.ports.some((p) => p.protocol === "tcp"))
+      continue;
     const ports = imagePorts.get(s.name);
     if (ports === undefined || ports.length > 0) continue;
     const name = s.stack?.service ?? s.name;

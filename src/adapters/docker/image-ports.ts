@@ -28,16 +28,21 @@ export class ImagePortsCache {
 
   constructor(private readonly ctx: HostContext) {}
 
-  /** What image `id` exposes: read once; a failed or empty-handed read is tried again next time. */
+  /**
+   * What image `id` exposes: read once. Never fails: a failed or empty-handed read is "not
+   * known" (the observation goes on without it) and is tried again next time.
+   */
   of(id: string): Promise<string[] | undefined> {
     const known = this.byId.get(id);
     if (known !== undefined) return known;
-    const reading = inspectImagePorts(this.ctx, id);
+    const reading = inspectImagePorts(this.ctx, id).catch((err: unknown) => {
+      this.ctx.logger.debug({ image: id, err: String(err) }, "image not inspected: its ports not known");
+      return undefined;
+    });
     this.byId.set(id, reading);
-    const forget = (): void => {
-      this.byId.delete(id);
-    };
-    reading.then((ports) => (ports === undefined ? forget() : undefined), forget);
+    void reading.then((ports) => {
+      if (ports === undefined && this.byId.get(id) === reading) this.byId.delete(id);
+    });
     return reading;
   }
 

@@ -133,21 +133,24 @@ describe("the names edge plan with observed image ports", () => {
 
 describe("a stack service nothing answers for by name", () => {
   const db = inStack(svc("shop_db", []), "db");
+  const app: ServiceSpec = { ...inStack(svc("shop_app", []), "app"), dependsOn: ["shop_db"] };
+  const noTcp = observedImagePorts([
+    exposing(rep(db, "1", "h1", 1), ["53/udp"], {}),
+    exposing(rep(app, "1", "h1", 1), [], {}),
+  ]);
 
-  it("is one whose image was read and exposes no TCP port, and that lists none", () => {
-    const out = unreachableByName(
-      [db],
-      observedImagePorts([exposing(rep(db, "1", "h1", 1), ["53/udp"], {})]),
-    );
+  it("is one depended on whose image was read and exposes no TCP port, and that lists none", () => {
+    const out = unreachableByName([app, db], noTcp);
     expect([...out.keys()]).toEqual(["shop_db"]);
     expect(out.get("shop_db")?.[0]).toContain('unreachable-by-name: "db" lists no port');
     expect(out.get("shop_db")?.[0]).toContain("under its expose:");
   });
 
-  it("is not one whose image is not read yet, exposes a TCP port, or that lists one", () => {
+  it("is not one nobody depends on, whose image is not read yet, exposes a TCP port, or lists one", () => {
     const listed = inStack(svc("shop_db", [port(5432)]), "db");
-    expect(unreachableByName([db], new Map()).size).toBe(0);
-    expect(unreachableByName([db], new Map([["shop_db", [5432]]])).size).toBe(0);
-    expect(unreachableByName([listed], new Map([["shop_db", []]])).size).toBe(0);
+    expect(unreachableByName([db], noTcp).size).toBe(0);
+    expect(unreachableByName([app, db], new Map()).size).toBe(0);
+    expect(unreachableByName([app, db], new Map([["shop_db", [5432]]])).size).toBe(0);
+    expect(unreachableByName([app, listed], new Map([["shop_db", []]])).size).toBe(0);
   });
 });

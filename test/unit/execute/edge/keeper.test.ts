@@ -225,7 +225,12 @@ describe("a stack's service that lists no port", () => {
     stack: { name: "shop", service: "db" },
     networks: [{ name: "shop_default", aliases: ["db", "shop_db"] }],
   };
-  const state = desiredState(hosts, [db]);
+  const app = {
+    ...service("shop_app", { replicas: 1 }),
+    stack: { name: "shop", service: "app" },
+    dependsOn: ["shop_db"],
+  };
+  const state = desiredState(hosts, [app, db]);
   const onH22 = (imagePorts?: string[]): ObservedReplica => ({
     ...replica(db, "1", "h22"),
     ...(imagePorts !== undefined ? { imagePorts } : {}),
