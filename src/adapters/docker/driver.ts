@@ -8,6 +8,7 @@ import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { connectionOptions } from "./connection.js";
+import { DockerError } from "./errors.js";
 import { DockerHost, resolveSecretEnv, resolveSecretFiles, type HostEvent } from "./index.js";
 import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
 import type { ObservedReplica } from "../../model/observed.js";
@@ -246,8 +247,10 @@ class DockerHostDriver implements HostDriver {
       Object.keys(req.service.envSecrets).length > 0 || (req.service.secretFiles ?? []).length > 0;
     if (wantsSecrets && !mayReceiveSecrets(this.o)) {
       // The loader already rejects such a commit; this holds even if a path around it existed.
-      throw new Error(
+      throw new DockerError(
+        "policy",
         `${req.service.name}: env_secrets not sent to ${this.o.host.name}: its endpoint is not listed in ceiling.endpoints (secrets go only to engines the operator lists)`,
+        { host: this.o.host.name, op: "create" },
       );
     }
     const secretEnv = await resolveSecretEnv(req.service, this.o.secrets);
