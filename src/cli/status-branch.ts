@@ -17,9 +17,11 @@ import {
   type RepositoryLocation,
   type StatusCommit,
 } from "../adapters/git/index.js";
-import { loadOperatorConfig, type OperatorConfig } from "../config/index.js";
+import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../config/index.js";
 import { repositoryOf } from "../daemon/bootstrap.js";
 import { readStatusView, type StatusView } from "../status/readback.js";
+import { cliError, configErrors, type Diagnostic } from "./diagnostics.js";
+import { EXIT_UNOBSERVED, EXIT_USAGE } from "./exit-codes.js";
 
 export interface StatusBranchOptions {
   readonly config?: string;
@@ -47,6 +49,25 @@ export interface StatusRead {
   readonly timestamp: number;
   readonly view: StatusView | undefined;
   readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * A reader of the status branch, or the exit code of the command that could not open one: a bad
+ * configuration (2) or an unreadable status branch (4), each told through `fail`.
+ */
+export async function openStatusReader(
+  options: StatusBranchOptions,
+  cwd: string,
+  fail: (code: number, errors: Diagnostic[], text: string) => number,
+): Promise<StatusBranchReader | number> {
+  try {
+    return await StatusBranchReader.open(options, cwd);
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return fail(EXIT_USAGE, configErrors(err), `invalid configuration:\n${err.message}`);
+    const message = `cannot read the status branch: ${(err as Error).message}`;
+    return fail(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
+  }
 }
 
 export class StatusBranchReader {

@@ -1,4 +1,4 @@
-// The three-host cluster and the `web` service that the operator-level unit tests roll out.
+// The three-host cluster and the `web` service that the operator-level and executor unit tests roll out.
 import type { DesiredState, ServiceSpec } from "../../src/model/spec.js";
 import { desiredState, host, service, type ServiceOptions } from "./fixtures.js";
 
@@ -10,13 +10,20 @@ export const state = (...services: ServiceSpec[]): DesiredState =>
     services,
   );
 
-/** web at version n: 3 replicas with a healthcheck, start-first, rolled back on failure. */
-export function web(version: number, o: ServiceOptions = {}): ServiceSpec {
+/** web at version n: image web:n, a spec hash of its own, 3 replicas with a healthcheck; the rest from `o`. */
+export function webVersion(version: number, o: ServiceOptions = {}): ServiceSpec {
   return service("web", {
     replicas: 3,
     image: `web:${version}`,
     specHash: `web${version}`.padEnd(16, "0"),
     healthcheck: true,
+    ...o,
+  });
+}
+
+/** web at version n: 3 replicas with a healthcheck, start-first, rolled back on failure. */
+export function web(version: number, o: ServiceOptions = {}): ServiceSpec {
+  return webVersion(version, {
     ...o,
     update: { monitorMs: 2000, order: "start-first", failureAction: "rollback", ...o.update },
   });

@@ -6,13 +6,12 @@
 // most every 5 s), and says how old that commit is.
 
 import type { Command } from "commander";
-import { ConfigError } from "../../config/index.js";
 import { isoTime } from "../../status/format.js";
 import { parseDuration } from "../../spec/units.js";
-import { cliError, configErrors, type Diagnostic } from "../diagnostics.js";
+import { cliError, type Diagnostic } from "../diagnostics.js";
 import { EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
-import { age, statusBranchOptions, StatusBranchReader, type StatusBranchOptions } from "../status-branch.js";
+import { age, openStatusReader, statusBranchOptions, type StatusBranchOptions } from "../status-branch.js";
 import { json, statusDoc, VERBS_FORMAT_VERSION } from "../verbs/status-doc.js";
 import { renderStatusTable } from "../verbs/status-table.js";
 
@@ -57,15 +56,8 @@ export async function statusCommand(
   const maxAge = options.maxAge === undefined ? undefined : parseDuration(options.maxAge);
   if (maxAge !== undefined && !maxAge.ok)
     return fail(EXIT_USAGE, [], `--max-age ${options.maxAge}: ${maxAge.reason}`);
-  let reader: StatusBranchReader;
-  try {
-    reader = await StatusBranchReader.open(options, io.cwd);
-  } catch (err) {
-    if (err instanceof ConfigError)
-      return fail(EXIT_USAGE, configErrors(err), `invalid configuration:\n${err.message}`);
-    const message = `cannot read the status branch: ${(err as Error).message}`;
-    return fail(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
-  }
+  const reader = await openStatusReader(options, io.cwd, fail);
+  if (typeof reader === "number") return reader;
   try {
     let read;
     try {

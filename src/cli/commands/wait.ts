@@ -6,15 +6,15 @@
 // wait` or `kubectl rollout status` after a push).
 
 import type { Command } from "commander";
-import { ConfigError } from "../../config/index.js";
 import { isoTime } from "../../status/format.js";
 import { parseDuration } from "../../spec/units.js";
 import { waitVerdict, type WaitVerdict } from "../../status/wait-verdict.js";
-import { cliError, configErrors, type Diagnostic } from "../diagnostics.js";
+import { cliError, type Diagnostic } from "../diagnostics.js";
 import { EXIT_INVALID, EXIT_OK, EXIT_TIMEOUT, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 import {
   statusBranchOptions,
+  openStatusReader,
   StatusBranchReader,
   type StatusBranchOptions,
   type StatusRead,
@@ -86,15 +86,8 @@ export async function waitCommand(
   const interval = parseDuration(options.interval ?? "2s");
   if (!timeout.ok) return finish(EXIT_USAGE, [], `--timeout ${options.timeout}: ${timeout.reason}`);
   if (!interval.ok) return finish(EXIT_USAGE, [], `--interval ${options.interval}: ${interval.reason}`);
-  let reader: StatusBranchReader;
-  try {
-    reader = await StatusBranchReader.open(options, io.cwd);
-  } catch (err) {
-    if (err instanceof ConfigError)
-      return finish(EXIT_USAGE, configErrors(err), `invalid configuration:\n${err.message}`);
-    const message = `cannot read the status branch: ${(err as Error).message}`;
-    return finish(EXIT_UNOBSERVED, [cliError("status-unreadable", message)], message);
-  }
+  const reader = await openStatusReader(options, io.cwd, finish);
+  if (typeof reader === "number") return reader;
   try {
     const deadline = started + timeout.value;
     return await poll(reader, commit, {

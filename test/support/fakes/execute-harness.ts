@@ -2,15 +2,18 @@
 // time: observe → schedule → plan → execute, as one reconcile pass does.
 
 import { pino } from "pino";
+import { expect } from "vitest";
 import { EventLog } from "../../../src/report/events.js";
 import { executePlan } from "../../../src/execute/index.js";
 import type { ExecContext, ExecutionResult } from "../../../src/execute/index.js";
 import { RestartBook } from "../../../src/reconcile/memory/restarts.js";
-import type { DesiredState } from "../../../src/model/spec.js";
+import type { DesiredState, ServiceSpec } from "../../../src/model/spec.js";
 import { plan } from "../../../src/plan/index.js";
 import type { Plan, PlanOptions } from "../../../src/plan/index.js";
 import { schedule } from "../../../src/schedule/index.js";
-import type { FakeFleet } from "./fake-fleet.js";
+import { HOSTS, state } from "../web-service.js";
+import { FakeFleet } from "./fake-fleet.js";
+import { FakeTime } from "./fake-time.js";
 
 export const silent = pino({ level: "silent" });
 
@@ -72,4 +75,13 @@ export function sampleEvery(fleet: FakeFleet, everyMs: number, fn: () => void): 
   return () => {
     stopped = true;
   };
+}
+
+/** A fresh fleet on the three hosts with `v1` deployed by one pass, every replica serving. */
+export async function deployed(v1: ServiceSpec): Promise<{ fleet: FakeFleet; h: Harness }> {
+  const fleet = new FakeFleet(new FakeTime(), HOSTS);
+  const h = harness(fleet);
+  await h.pass(state(v1));
+  expect(fleet.serving(v1.name, v1.specHash)).toBe(v1.deploy.replicas);
+  return { fleet, h };
 }

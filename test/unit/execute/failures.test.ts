@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FailureAction, ServiceSpec } from "../../../src/model/spec.js";
 import type { ServiceOptions } from "../../support/fixtures.js";
-import {
-  deployed as deployedSpec,
-  onThreeHosts as state,
-  webVersion,
-} from "../../support/fakes/web-on-three-hosts.js";
+import { deployed as deployedSpec } from "../../support/fakes/execute-harness.js";
+import { state, webVersion } from "../../support/web-service.js";
 
 function web(version: number, o: ServiceOptions = {}): ServiceSpec {
   return webVersion(version, {

@@ -3,13 +3,8 @@ import type { ServiceSpec } from "../../../src/model/spec.js";
 import type { ServiceOptions } from "../../support/fixtures.js";
 import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
-import { harness, sampleEvery } from "../../support/fakes/execute-harness.js";
-import {
-  HOSTS,
-  deployed,
-  onThreeHosts as state,
-  webVersion,
-} from "../../support/fakes/web-on-three-hosts.js";
+import { deployed, harness, sampleEvery } from "../../support/fakes/execute-harness.js";
+import { HOSTS, state, webVersion } from "../../support/web-service.js";
 
 function web(version: number, o: ServiceOptions = {}): ServiceSpec {
   return webVersion(version, { ...o, update: { monitorMs: 2000, ...o.update } });
