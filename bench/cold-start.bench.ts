@@ -20,7 +20,7 @@ import { gitCli } from "../test/support/git-fixtures.js";
 import { dockerFor, dockerOverTcp, TESTBED, TESTBED_IMAGES } from "../test/support/testbed.js";
 import { coldPhases, type ColdPhases } from "./cold-start-phases.js";
 import { coldReport } from "./cold-start-report.js";
-import { type BenchContext, ms } from "./harness.js";
+import { type BenchContext, BenchSkipped, ms } from "./harness.js";
 import { watchStarts } from "./start-watch.js";
 import { testbedDown, underLock } from "./testbed-lock.js";
 
@@ -38,8 +38,6 @@ const COMMAND = ["sleep", "86400"];
 const TIMEOUT_MS = 180_000;
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-export { testbedDown as prerequisites };
 
 /**
  * gitfleet as installed: `tsc -p tsconfig.build.json` (what `npm run build` does) into a
@@ -222,6 +220,9 @@ async function floorRun(all: readonly Host[], network: boolean): Promise<number>
 export async function run(ctx: BenchContext): Promise<string> {
   const dist = await buildDist(ctx);
   return underLock(ctx, async () => {
+    // Checked under the lock: an e2e test holding it may have a host stopped or cut off.
+    const down = await testbedDown();
+    if (down !== undefined) throw new BenchSkipped(down);
     const all = hosts();
     const world = await OperatorWorld.create({});
     const gitfleet: number[] = [];
