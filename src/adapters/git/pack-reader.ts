@@ -22,6 +22,8 @@ const TYPES: Record<number, ObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 const BASE_CACHE = 512;
+/** zlib's smallest output chunk. */
+const MIN_CHUNK = 64;
 
 /**
  * An open pack and its index, looked up in place (binary search): building maps of a
@@ -179,7 +181,11 @@ export class PackReader {
     let p = 0;
     let c = buf[p++] ?? 0;
     const type = (c >> 4) & 7;
-    while (c & 0x80) c = buf[p++] ?? 0; // the size is not needed: inflate knows it
+    let size = c & 0x0f;
+    for (let shift = 4; c & 0x80; shift += 7) {
+      c = buf[p++] ?? 0;
+      size += (c & 0x7f) * 2 ** shift;
+    }
     let base: RawObject | undefined;
     if (type === OFS_DELTA) {
       c = buf[p++] ?? 0;
@@ -193,7 +199,8 @@ export class PackReader {
       base = this.read(buf.subarray(p, p + 20).toString("hex"));
       p += 20;
     }
-    const inflated = inflateSync(buf.subarray(p));
+    // Into a buffer of the size the header gives (an object, or a delta), not zlib's 16 KiB.
+    const inflated = inflateSync(buf.subarray(p), { chunkSize: Math.max(MIN_CHUNK, size + 1) });
     let object: RawObject | undefined;
     if (type === OFS_DELTA || type === REF_DELTA) {
       object = base ? { type: base.type, data: applyDelta(base.data, inflated) } : undefined;
