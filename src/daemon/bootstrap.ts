@@ -25,6 +25,7 @@ import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity
 import { fileHostBook } from "../adapters/system/host-book.js";
 import { endpointAllowed } from "../model/ceiling.js";
 import { ClusterLock } from "../reconcile/cluster-lock.js";
+import { fleetCallLimiter } from "../adapters/docker/limiter.js";
 import type { DriverFactory } from "../observe/fleet.js";
 import { Operator, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
@@ -192,6 +193,8 @@ function dockerAdapter(): Promise<typeof import("../adapters/docker/driver.js")>
 export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logger: Logger): DriverFactory {
   const adapter = dockerAdapter();
   adapter.catch(() => undefined); // a failed import is reported by the first driver made
+  // One bound on the calls in flight across the fleet, shared by every host's driver.
+  const fleetCalls = fleetCallLimiter();
   return async (host, cluster) =>
     (await adapter).createDockerDriver({
       host,
@@ -200,6 +203,7 @@ export function dockerDrivers(config: OperatorConfig, secrets: SecretStore, logg
       ceiling: config.ceiling,
       logger,
       concurrency: config.docker.concurrency,
+      fleetCalls,
       callTimeoutMs: config.docker.callTimeoutMs,
       // A heartbeat must fail well within the down-after period to count.
       pingTimeoutMs: Math.min(

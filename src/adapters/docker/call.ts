@@ -5,6 +5,11 @@
 //
 // Lanes keep slow work from starving quick work on the same host: four stops
 // waiting out their grace periods must not delay a heartbeat or a list.
+//
+// Past its lane, a call may also need a slot of the fleet's limiter, shared by
+// every host of the operator: each call in flight holds a socket, a request
+// and its buffers (about 20 KiB of memory), and at 1,000 hosts the lanes alone
+// would let 12,000 run at once during a deploy. Heartbeats never wait for it.
 
 import { systemTime } from "../system/clock.js";
 import type { Logger } from "pino";
@@ -43,6 +48,8 @@ export class HostCaller {
     concurrency: number,
     private readonly policy: CallPolicy,
     private readonly logger: Logger,
+    /** Calls in flight across all hosts (shared by every host's caller); none: no such bound. */
+    private readonly fleet?: Limiter,
   ) {
     this.lanes = {
       write: new Limiter(concurrency),
@@ -60,10 +67,10 @@ export class HostCaller {
   async run<T>(op: string, attempt: Attempt<T>, opts: CallOptions = {}): Promise<T> {
     const retries = opts.retries ?? this.policy.retries;
     const lane = opts.lane ?? "write";
-    const limiter = lane === "ping" ? undefined : this.lanes[lane];
+    const limiters = lane === "ping" ? [] : [this.lanes[lane], ...(this.fleet ? [this.fleet] : [])];
     for (let n = 0; ; n++) {
       try {
-        return await this.once(op, attempt, opts.timeoutMs ?? this.policy.timeoutMs, limiter);
+        return await this.once(op, attempt, opts.timeoutMs ?? this.policy.timeoutMs, limiters);
       } catch (err) {
         const error = toDockerError(err, this.host, op);
         if (!error.transient || n >= retries) throw error;
@@ -78,7 +85,8 @@ export class HostCaller {
     op: string,
     attempt: Attempt<T>,
     timeoutMs: number,
-    limiter: Limiter | undefined,
+    /** Taken in this order (the host's lane, then the fleet's), released together. */
+    limiters: readonly Limiter[],
   ): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -89,10 +97,19 @@ export class HostCaller {
         reject(error);
       }, timeoutMs);
     });
-    let release: (() => void) | undefined;
+    const releases: (() => void)[] = [];
+    let over = false;
     try {
       const work = (async () => {
-        release = limiter ? await limiter.acquire(controller.signal) : undefined;
+        for (const l of limiters) {
+          const release = await l.acquire(controller.signal);
+          // Granted just as the deadline passed: give the slot back, and do not call.
+          if (over) {
+            release();
+            throw controller.signal.reason;
+          }
+          releases.push(release);
+        }
         return attempt(controller.signal);
       })();
       // The losing side may still reject later; keep it from surfacing as unhandled.
@@ -100,7 +117,8 @@ export class HostCaller {
       return await Promise.race([work, deadline]);
     } finally {
       clearTimeout(timer);
-      release?.();
+      over = true;
+      for (const release of releases) release();
     }
   }
 }

@@ -4,11 +4,10 @@
 // address and the cluster policy, and a shared, short-lived list of the host's
 // replicas so that many wait-healthy gates cost one Docker list between them.
 
-import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { Logger } from "pino";
-import { connectionOptions } from "./connection.js";
 import { DockerError } from "./errors.js";
+import type { Limiter } from "./limiter.js";
 import { DockerHost, resolveSecretEnv, resolveSecretFiles, type HostEvent } from "./index.js";
 import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
 import type { ObservedReplica } from "../../model/observed.js";
@@ -102,6 +101,8 @@ export interface DockerDriverOptions {
   readonly ceiling?: Ceiling;
   readonly logger: Logger;
   readonly concurrency?: number;
+  /** Shared by every host's driver: calls in flight across the fleet (see call.ts). */
+  readonly fleetCalls?: Limiter;
   readonly callTimeoutMs?: number;
   readonly pingTimeoutMs?: number;
   readonly pullTimeoutMs?: number;
@@ -118,15 +119,16 @@ export async function createDockerDriver(o: DockerDriverOptions): Promise<HostDr
     secrets: mayReceiveSecrets(o) ? o.secrets : withoutSecretsToSend(o.secrets),
     logger: o.logger,
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+    ...(o.fleetCalls !== undefined ? { fleetCalls: o.fleetCalls } : {}),
     ...(o.callTimeoutMs !== undefined ? { callTimeoutMs: o.callTimeoutMs } : {}),
     ...(o.pingTimeoutMs !== undefined ? { pingTimeoutMs: o.pingTimeoutMs } : {}),
     ...(o.pullTimeoutMs !== undefined ? { pullTimeoutMs: o.pullTimeoutMs } : {}),
   });
-  // The edge talks to the same daemon through its own client: exec and archive
-  // calls stream, and must not queue behind replica operations.
-  const edgeConn = await connectionOptions(o.host, o.secrets);
-  const edgeDocker = new Docker({ ...edgeConn, timeout: 15_000 });
-  return new DockerHostDriver(host, o, edgeDocker, edgeConn.agent);
+  // The edge talks to the same daemon through its own client (exec and archive
+  // calls stream, and must not queue behind replica operations), over the
+  // host's connection: no second read of the TLS material, no second SSH session.
+  const edgeDocker = new Docker({ ...host.connection, timeout: 15_000 });
+  return new DockerHostDriver(host, o, edgeDocker);
 }
 
 function mayReceiveSecrets(o: DockerDriverOptions): boolean {
@@ -156,8 +158,6 @@ class DockerHostDriver implements HostDriver {
     private readonly host: DockerHost,
     private readonly o: DockerDriverOptions,
     edgeDocker: Docker,
-    /** The edge client's SSH channels (undefined unless the host is reached over SSH). */
-    private readonly edgeAgent: Agent | undefined,
   ) {
     this.name = o.host.name;
     this.edge = new DockerEdgeHost({
@@ -326,7 +326,6 @@ class DockerHostDriver implements HostDriver {
 
   close(): void {
     this.host.close();
-    this.edgeAgent?.destroy();
   }
 }
 

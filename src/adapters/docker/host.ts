@@ -2,7 +2,6 @@
 // Every call goes through the host's HostCaller (bounded concurrency,
 // deadline, retries), so one frozen host never holds up the others.
 
-import type { Agent } from "node:http";
 import Docker from "dockerode";
 import type { ContainerInfo } from "dockerode";
 import { pino, type Logger } from "pino";
@@ -12,7 +11,8 @@ import type { SecretStore } from "../../ports/index.js";
 import type { Resources } from "../../model/spec.js";
 import type { LockIdentity, LockLease, LockRecord } from "../../model/lock.js";
 import { HostCaller } from "./call.js";
-import { connectionOptions, type Endpoint } from "./connection.js";
+import type { Limiter } from "./limiter.js";
+import { connectionOptions, type ConnectionOptions, type Endpoint } from "./connection.js";
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
 import { EventWatcher, type EventCallback } from "./events.js";
@@ -47,6 +47,8 @@ export interface DockerHostOptions extends Endpoint {
   readonly secrets?: SecretStore;
   /** Calls in flight at once against this host (default 4: 2x the cores measured here). */
   readonly concurrency?: number;
+  /** Calls in flight at once across the operator's hosts (one limiter shared by all; default: no bound). */
+  readonly fleetCalls?: Limiter;
   /** Deadline of one call attempt, queue wait included (default 30 s). */
   readonly callTimeoutMs?: number;
   /** Deadline of a heartbeat (default 2 s, never retried). */
@@ -91,8 +93,12 @@ export class DockerHost {
     private readonly pingTimeoutMs: number,
     /** The ping and the lease renewal, without dockerode (see light.ts). */
     private readonly light: LightRequests,
-    /** The SSH channels' agent, closed with the host (undefined for unix and TCP). */
-    private readonly agent: Agent | undefined,
+    /**
+     * How to reach the daemon, for another client of it (the edge's): the same address, TLS
+     * material and, over SSH, the same agent (one SSH connection per host, its channels shared;
+     * closed with the host).
+     */
+    readonly connection: ConnectionOptions,
   ) {
     this.name = ctx.host;
     this.cluster = ctx.cluster;
@@ -111,13 +117,13 @@ export class DockerHost {
       cluster: opts.cluster,
       docker: new Docker({ ...conn, timeout: callTimeoutMs }),
       streaming: new Docker(conn),
-      calls: new HostCaller(opts.name, opts.concurrency ?? 4, policy, logger),
+      calls: new HostCaller(opts.name, opts.concurrency ?? 4, policy, logger, opts.fleetCalls),
       logger,
       secrets: opts.secrets,
       callTimeoutMs,
       pullTimeoutMs: opts.pullTimeoutMs ?? 600_000,
     };
-    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, new LightRequests(opts.name, conn), conn.agent);
+    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, new LightRequests(opts.name, conn), conn);
   }
 
   /** Heartbeat: resolves when the engine answers within the ping deadline. */
@@ -330,7 +336,7 @@ export class DockerHost {
   close(): void {
     for (const w of this.watchers) w.stop();
     this.watchers.clear();
-    this.agent?.destroy();
+    this.connection.agent?.destroy();
   }
 
   /**

@@ -55,3 +55,16 @@ export class Limiter {
     };
   }
 }
+
+/**
+ * Docker calls in flight at once across all hosts of one operator (heartbeats aside). Each
+ * holds a socket and buffers (about 20 KiB); without this bound a deploy at 1,000 hosts ran
+ * 12,000 at once (every host's lanes full). 512 keeps a real fleet's starts (0.4–1 s each)
+ * well within a call's 30 s deadline: 10,000 starts go through in about 20 s.
+ */
+export const FLEET_CALLS = 512;
+
+/** One per operator: every host's driver takes its calls' slots from it. */
+export function fleetCallLimiter(limit = FLEET_CALLS): Limiter {
+  return new Limiter(limit);
+}

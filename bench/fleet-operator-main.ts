@@ -1,0 +1,217 @@
+// The operator of the fleet-scale bench as a process of its own, so that its
+// peak RSS and CPU are the operator's alone (not the bench harness's, tsx's or
+// an earlier fleet size's). Started by fleet-scale.bench.ts with an IPC channel,
+// from JavaScript compiled by tsc like `npm run build` (or under tsx when asked).
+//
+// Requests (parent → here): { id, op, ...args }; answers: { id, value } or
+// { id, error }. Unasked messages (here → parent): { event: "down", at } when the
+// watched "host … down" line is logged, { event: "first-pass", ms } in a change.
+// Times are measured here (performance.now()), so IPC latency is not in them.
+
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import v8 from "node:v8";
+import pino from "pino";
+import type { PassOutcome } from "../src/reconcile/pass-outcome.js";
+import { SimFleet } from "../test/support/sim-docker/fleet.js";
+import { gitCli } from "../test/support/git-fixtures.js";
+
+export type Request =
+  | {
+      readonly op: "create";
+      readonly endpoints: readonly string[];
+      readonly services: number;
+      readonly hostDownAfter: string;
+    }
+  /** Start the operator; answers when a pass finds the fleet converged: { ms, peak } (peak memory, sampled). */
+  | { readonly op: "deploy" }
+  /** Let a pass end, then time one triggered pass: { ms, converged }. */
+  | { readonly op: "no-change" }
+  /** Idle for ms: { cpuPct, passes, heapUsed }. */
+  | { readonly op: "idle"; readonly ms: number }
+  /** Commit a new version of one service: { firstPassMs, convergedMs } (first-pass event before). */
+  | { readonly op: "change"; readonly service: string; readonly version: number }
+  /** Report the time a log line containing `line` is first written (event "down"). */
+  | { readonly op: "watch"; readonly line: string }
+  | { readonly op: "stats" }
+  /** Write a heap snapshot into the temporary directory (for profiling); answers its file name. */
+  | { readonly op: "heap-snapshot" }
+  | { readonly op: "close" };
+
+export interface Stats {
+  readonly warnings: number;
+  readonly warningKinds: readonly (readonly [string, number])[];
+  readonly heapUsed: number;
+}
+
+let watched: string | undefined;
+let warnings = 0;
+const kinds = new Map<string, number>();
+const logger = pino(
+  { level: "info" },
+  {
+    write(line: string) {
+      if (watched !== undefined && line.includes(watched)) {
+        watched = undefined;
+        send({ event: "down", at: Date.now() });
+      }
+      if (line.startsWith('{"level":40') || line.startsWith('{"level":50')) {
+        warnings++;
+        const msg = String((JSON.parse(line) as { msg?: unknown }).msg ?? "");
+        kinds.set(msg, (kinds.get(msg) ?? 0) + 1);
+      }
+    },
+  },
+);
+
+let fleet: SimFleet | undefined;
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+function theFleet(): SimFleet {
+  if (fleet === undefined) throw new Error("no fleet: send create first");
+  return fleet;
+}
+
+function nextPass(pred: (o: PassOutcome) => boolean = () => true): Promise<PassOutcome> {
+  const op = theFleet().operator;
+  return new Promise((resolve) => {
+    const off = op.onPass((o) => {
+      if (pred(o)) {
+        off();
+        resolve(o);
+      }
+    });
+  });
+}
+
+/**
+ * Profiling: with GITFLEET_FLEET_ALLOC_PROFILE=1, V8's sampling heap profiler over the deploy,
+ * counting what was collected too (what allocates, not what stays); written to the temporary directory.
+ */
+async function allocationProfile(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env["GITFLEET_FLEET_ALLOC_PROFILE"] !== "1") return undefined;
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post("HeapProfiler.enable");
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 65536,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
+    const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}.heapprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    process.stderr.write(`allocation profile of the deploy: ${file}\n`);
+    session.disconnect();
+  };
+}
+
+async function handle(r: Request): Promise<unknown> {
+  switch (r.op) {
+    case "create":
+      fleet = await SimFleet.create({
+        endpoints: r.endpoints,
+        services: r.services,
+        replicasPerService: r.endpoints.length,
+        hostDownAfter: r.hostDownAfter,
+        logger,
+      });
+      return null;
+    case "deploy": {
+      const t0 = performance.now();
+      // What the peak is made of: the JS heap (V8's, and the buffers outside it) or the rest.
+      const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+      // Profiling: GITFLEET_FLEET_HEAP_SNAPSHOT=at:MiB writes one snapshot when the heap in use first passes MiB.
+      let snapshotAt = Number(
+        /^at:(\d+)$/.exec(process.env["GITFLEET_FLEET_HEAP_SNAPSHOT"] ?? "")?.[1] ?? NaN,
+      );
+      const sampler = setInterval(() => {
+        const m = process.memoryUsage();
+        for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
+        if (m.heapUsed > snapshotAt * 2 ** 20) {
+          snapshotAt = NaN;
+          const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}-deploying.heapsnapshot`);
+          process.stderr.write(`heap snapshot while deploying: ${v8.writeHeapSnapshot(file)}\n`);
+        }
+      }, 250);
+      const converged = nextPass((o) => o.converged);
+      const profile = await allocationProfile();
+      await theFleet().operator.start();
+      await converged;
+      clearInterval(sampler);
+      await profile?.();
+      return { ms: performance.now() - t0, peak };
+    }
+    case "no-change": {
+      const op = theFleet().operator;
+      // Not waiting for a poll (its default is a minute). A pass just ended, so the timed one runs alone.
+      const settled = nextPass();
+      op.markDue("bench: settle");
+      await settled;
+      const done = nextPass();
+      const s = performance.now();
+      op.markDue("bench: no change");
+      const o = await done;
+      return { ms: performance.now() - s, converged: o.converged };
+    }
+    case "idle": {
+      let passes = 0;
+      const off = theFleet().operator.onPass(() => passes++);
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      await new Promise((res) => setTimeout(res, r.ms));
+      const c = process.cpuUsage(c0);
+      off();
+      const cpuPct = ((c.user + c.system) / 1000 / (performance.now() - w0)) * 100;
+      return { cpuPct, passes, heapUsed: process.memoryUsage().heapUsed };
+    }
+    case "change": {
+      const f = theFleet();
+      await f.changeService(r.service, r.version);
+      const commit = (await gitCli(f.repo, ["rev-parse", "HEAD"])).trim();
+      const firstPass = nextPass((o) => o.snapshot?.desired?.commit === commit);
+      const changeDone = nextPass((o) => o.converged && o.snapshot?.desired?.commit === commit);
+      const s = performance.now();
+      f.operator.markDue("bench: commit (as the webhook would)");
+      await firstPass;
+      const firstPassMs = performance.now() - s;
+      send({ event: "first-pass", ms: firstPassMs });
+      await changeDone;
+      return { firstPassMs, convergedMs: performance.now() - s };
+    }
+    case "watch":
+      watched = r.line;
+      return null;
+    case "stats":
+      return {
+        warnings,
+        warningKinds: [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 3),
+        heapUsed: process.memoryUsage().heapUsed,
+      } satisfies Stats;
+    case "heap-snapshot":
+      return v8.writeHeapSnapshot(path.join(os.tmpdir(), `gitfleet-operator-${process.pid}.heapsnapshot`));
+    case "close":
+      await fleet?.close();
+      fleet = undefined;
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+process.on("message", (m: Request & { readonly id: number }) => {
+  handle(m).then(
+    (value) => send({ id: m.id, value }),
+    (err: unknown) => send({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+send({ event: "ready" });
