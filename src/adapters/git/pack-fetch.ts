@@ -1,5 +1,6 @@
 // The first fetch into an empty cache, streamed to disk: one upload-pack
-// request for a shallow history, its side-band demultiplexed as it arrives,
+// request for a shallow history (over HTTP, or over SSH on the channel that
+// advertised the refs: the bytes are the same), its side-band demultiplexed as it arrives,
 // the pack written to a file and indexed from that file while it grows
 // (pack-index.ts), so memory does not grow with the pack. isomorphic-git's
 // fetch collects the whole pack in memory (twice over) and inflates every
@@ -11,7 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { Errors } from "isomorphic-git";
-import { streamingPost } from "./http-client.js";
+import type { StreamingResponse } from "./http-client.js";
 import { type IndexProgress, PackIndexer } from "./pack-index.js";
 
 export interface SyncProgress extends IndexProgress {
@@ -19,11 +20,11 @@ export interface SyncProgress extends IndexProgress {
   readonly bytes: number;
 }
 
+/** Sends an upload-pack request and streams the answer (over HTTP: a POST; over SSH: the channel). */
+export type UploadPackPost = (request: Buffer) => Promise<StreamingResponse>;
+
 export interface PackFetchOptions {
-  readonly url: string;
-  /** The request fails after this long without a byte. */
-  readonly idleTimeoutMs: number;
-  readonly headers: Record<string, string>;
+  readonly post: UploadPackPost;
   /** The object asked for (a commit, or a tag naming one). */
   readonly want: string;
   readonly depth: number;
@@ -55,16 +56,7 @@ export async function fetchPackToDisk(o: PackFetchOptions): Promise<PackFetchRes
     FLUSH,
     pkt("done\n"),
   ]);
-  const res = await streamingPost(
-    `${o.url.replace(/\/$/, "")}/git-upload-pack`,
-    {
-      ...o.headers,
-      "content-type": "application/x-git-upload-pack-request",
-      accept: "application/x-git-upload-pack-result",
-    },
-    request,
-    o.idleTimeoutMs,
-  );
+  const res = await o.post(request);
   if (res.statusCode !== 200) {
     for await (const _ of res.body) void _; // drain, so the connection is freed
     throw new Errors.HttpError(res.statusCode, res.statusMessage, "");

@@ -8,8 +8,8 @@
 // every fetch would download all history since the first one.
 // A poll is one ref-list request: the advertisement a poll just read is handed
 // to the fetch that follows it (isomorphic-git's fetch would ask for it again).
-// The first fetch into an empty cache over HTTP is streamed to disk and
-// indexed there (pack-fetch.ts), in memory that does not grow with the pack.
+// The first fetch into an empty cache, over HTTP or SSH, is streamed to disk
+// and indexed there (pack-fetch.ts), in memory that does not grow with the pack.
 
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -22,7 +22,7 @@ import git, {
 } from "isomorphic-git";
 import { type GitAuth, authHeaders, resolveCredentials } from "./auth.js";
 import { GitAdapterError, redactUrl, toGitError } from "./errors.js";
-import { createGitHttpClient } from "./http-client.js";
+import { type StreamingResponse, createGitHttpClient, streamingPost } from "./http-client.js";
 import { hasObject, peelToCommit, resolveRefOrUndefined } from "./objects.js";
 import { fetchPackToDisk, type SyncProgress } from "./pack-fetch.js";
 import { PackReader } from "./pack-reader.js";
@@ -66,6 +66,10 @@ async function collect(body: AsyncIterableIterator<Uint8Array>): Promise<Buffer>
 
 async function* once(bytes: Uint8Array): AsyncIterableIterator<Uint8Array> {
   yield bytes;
+}
+
+async function* buffers(body: AsyncIterableIterator<Uint8Array> | undefined): AsyncIterable<Buffer> {
+  for await (const chunk of body ?? []) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
 }
 
 export class HttpRemote implements GitRemote {
@@ -154,8 +158,7 @@ export class HttpRemote implements GitRemote {
     }
     const known = await resolveRefOrUndefined(this, localRef);
     const depth = known === undefined ? (this.options.initialDepth ?? 1) : undefined;
-    // Over SSH an advertisement and its fetch share a channel: that path stays isomorphic-git's.
-    if (depth !== undefined && this.options.transport === undefined) {
+    if (depth !== undefined) {
       const commit = await this.initialFetch(want, depth);
       await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: localRef, value: commit, force: true });
       return { commit, fetched: true };
@@ -229,9 +232,7 @@ export class HttpRemote implements GitRemote {
     await mkdir(packDir, { recursive: true });
     const fetched = await this.call((headers) =>
       fetchPackToDisk({
-        url: this.options.url,
-        idleTimeoutMs: this.options.timeoutMs ?? 10_000,
-        headers,
+        post: (request) => this.uploadPack(request, headers),
         want,
         depth,
         packDir,
@@ -278,6 +279,27 @@ export class HttpRemote implements GitRemote {
     } finally {
       packs.close();
     }
+  }
+
+  /** One upload-pack request, its answer streamed: a POST, or over SSH the transport's channel. */
+  private async uploadPack(request: Buffer, headers: Record<string, string>): Promise<StreamingResponse> {
+    const url = `${this.options.url.replace(/\/$/, "")}/git-upload-pack`;
+    const contentHeaders = {
+      ...headers,
+      "content-type": "application/x-git-upload-pack-request",
+      accept: "application/x-git-upload-pack-result",
+    };
+    const { transport } = this.options;
+    if (transport === undefined)
+      return streamingPost(url, contentHeaders, request, this.options.timeoutMs ?? 10_000);
+    // Over SSH the request goes to the channel that advertised the refs (or a new one).
+    const res = await transport.http.request({
+      url,
+      method: "POST",
+      headers: contentHeaders,
+      body: once(request),
+    });
+    return { statusCode: res.statusCode, statusMessage: res.statusMessage, body: buffers(res.body) };
   }
 
   /** Forget everything cached in memory about `gitdir` (after it was deleted). */

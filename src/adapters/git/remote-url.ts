@@ -24,7 +24,7 @@ export interface UrlRemoteOptions {
   readonly timeoutMs?: number;
   /** History depth of the first fetch into an empty cache (default 1). */
   readonly initialDepth?: number;
-  /** Progress of the first fetch into an empty cache (HTTP). */
+  /** Progress of the first fetch into an empty cache. */
   readonly onProgress?: (p: SyncProgress) => void;
 }
 
@@ -57,5 +57,6 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
     timeoutMs,
     transport,
     ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
+    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SyncProgress } from "../../../src/adapters/git/pack-fetch.js";
 import { GitStatusSink } from "../../../src/adapters/git/sink.js";
 import { openGitDesired } from "../../../src/daemon/git-desired.js";
 import { secretStoreMaterial, SSH_SECRETS } from "../../../src/adapters/ssh/material.js";
@@ -82,11 +83,27 @@ afterAll(async () => {
 });
 
 describe("Desired from Git (GitCommitSource + DesiredLoader) over SSH", () => {
-  it("first poll reads the tip of main through a shallow fetch", async () => {
+  it("first poll reads the tip of main through a shallow fetch, streamed to disk and indexed there", async () => {
     const secrets = await store("good", `${sshd.knownHostsLine}\n`);
     const cache = cacheDir();
-    const source = await openGitDesired({ repository: repository(secrets), cacheDir: cache, timeoutMs });
+    const received: SyncProgress[] = [];
+    const before = (await sshd.commands()).length;
+    const source = await openGitDesired({
+      repository: repository(secrets),
+      cacheDir: cache,
+      timeoutMs,
+      onProgress: (p) => received.push(p),
+    });
     const snap = await source.poll();
+    // Only the streamed fetch reports objects received (isomorphic-git's held the pack in memory);
+    // as for any fetch over SSH, the ref list and the fetch each ran git-upload-pack once.
+    const last = received.filter((p) => p.phase === "receiving").pop();
+    expect(last?.total).toBeGreaterThan(0);
+    expect(last?.loaded).toBe(last?.total);
+    expect((await sshd.commands()).slice(before)).toEqual([
+      `git-upload-pack '${bare}'`,
+      `git-upload-pack '${bare}'`,
+    ]);
     expect(snap.outage).toBeUndefined();
     expect(snap.desired?.commit).toBe(await work.head());
     expect(snap.desired?.state.services.map((s) => s.name)).toEqual(["api", "web"]);
