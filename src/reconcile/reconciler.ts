@@ -227,7 +227,7 @@ export class Reconciler {
       rolling: new Set(),
     });
     stages.lap("report");
-    return this.outcome({ snapshot, plan, result, observation, written, decision });
+    return this.outcome({ snapshot, plan, result, observation, written, decision, converged });
   }
 
   /** Load desired: the source's verdict; the committed holds are read first (before any status write). */
@@ -412,6 +412,8 @@ export class Reconciler {
     observation: FleetObservation;
     written: boolean;
     decision: Decision;
+    /** What the journal says: replicas left unplaced, hosts unread or hosts retiring are work left too. */
+    converged: boolean;
   }): PassOutcome {
     const now = this.o.time.now();
     const { holds, throttled } = f.decision;
@@ -424,8 +426,9 @@ export class Reconciler {
       wakeAt: earliest(earliest(holds.wakeAt, throttled.releaseAt), this.memory.backoff.nextRetryAt(now)),
     });
     // Deferred moves and slots waiting for a retry are work left: not converged, and the next pass
-    // comes when the budget has room or the retry is due.
-    const left = throttled.deferred.length > 0 || this.memory.waiting.size > 0;
+    // comes when the budget has room or the retry is due. So are replicas that could not be placed
+    // (every host down, too little memory): "converged" never means "nothing known to do".
+    const left = !f.converged || throttled.deferred.length > 0 || this.memory.waiting.size > 0;
     return left ? { ...outcome, converged: false } : outcome;
   }
 

@@ -1,0 +1,46 @@
+// A pass that could not place every replica is not "converged": `gitfleet run
+// --once` exits non-zero and the log says "pass done", whether the replicas
+// wait for memory or every host is down. Green only when the fleet is as the
+// commit says.
+
+import { describe, expect, it } from "vitest";
+import { desiredState, host, service } from "../../support/fixtures.js";
+import { FakeFleet } from "../../support/fakes/fake-fleet.js";
+import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
+import { fakeOperator } from "../../support/fakes/fake-operator.js";
+import { FakeTime } from "../../support/fakes/fake-time.js";
+
+const HOSTS = ["h1", "h2"];
+
+function world(o: { constraints?: readonly string[] } = {}) {
+  const time = new FakeTime();
+  const fleet = new FakeFleet(time, HOSTS);
+  const source = new FakeSource(time);
+  const sink = new FakeSink(time);
+  source.set(
+    desiredState(
+      HOSTS.map((h) => host(h)),
+      [service("web", { replicas: 2, ...(o.constraints ? { constraints: o.constraints } : {}) })],
+    ),
+    "c1",
+  );
+  const op = fakeOperator({ time, fleet, source, sink });
+  return { op, time, fleet };
+}
+
+describe("pass outcome: converged", () => {
+  it("is converged once every replica runs", async () => {
+    const w = world();
+    const out = await w.time.run(w.op.runOnce(10));
+    expect(out.converged).toBe(true);
+    expect(w.fleet.ops.filter((x) => x.op === "create")).toHaveLength(2);
+  });
+
+  it("is not converged while replicas cannot be placed", async () => {
+    const w = world({ constraints: ["node.labels.zone == nowhere"] });
+    const out = await w.time.run(w.op.runOnce(10));
+    expect(w.fleet.ops.filter((x) => x.op === "create")).toEqual([]);
+    expect(out.ok).toBe(true);
+    expect(out.converged).toBe(false);
+  });
+});
