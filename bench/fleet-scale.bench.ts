@@ -469,9 +469,12 @@ const mib_ = (v: number): string => (Number.isFinite(v) ? mib(v) : "–");
 export function report(all: readonly Figures[]): string {
   const first = all[0];
   const last = all.at(-1);
-  const growth = (f: (x: Figures) => number): string =>
-    first !== undefined && last !== undefined && all.length > 1 ? `×${(f(last) / f(first)).toFixed(1)}` : "";
+  const growth = (f: (x: Figures) => number): string => {
+    const g = first !== undefined && last !== undefined && all.length > 1 ? f(last) / f(first) : NaN;
+    return Number.isFinite(g) ? `×${g.toFixed(1)}` : "";
+  };
   const med = (x: Figures): number => stats(x.noChange).median;
+  const measured = all.filter((x) => x.noChange.length > 0).at(-1);
   const row = (label: string, f: (x: Figures) => string, g: string, goal: string): string =>
     `| ${label} | ${all.map(f).join(" | ")} | ${g} | ${goal} |`;
   const at = (n: number): Figures | undefined => all.find((x) => x.hosts === n);
@@ -576,7 +579,7 @@ export function report(all: readonly Figures[]): string {
       growth((x) => x.heapUsed),
       "",
     ),
-    row("warnings logged", (x) => String(x.warnings), "", ""),
+    row("warnings logged", (x) => (Number.isFinite(x.warnings) ? String(x.warnings) : "–"), "", ""),
     "",
     ...all.flatMap((x) =>
       x.failed !== undefined
@@ -593,7 +596,11 @@ export function report(all: readonly Figures[]): string {
     "",
     ...FINDINGS,
     "",
-    `No-change samples (ms): ${all.map((x) => `${x.hosts}: ${x.noChange.map((v) => v.toFixed(0)).join(", ")}`).join("; ")}.`,
-    ...(all.length > 0 ? [`Spread at the largest size: ${spread(stats(last?.noChange ?? []))}.`] : []),
+    `No-change samples (ms): ${all.map((x) => `${x.hosts}: ${x.noChange.map((v) => v.toFixed(0)).join(", ") || "–"}`).join("; ")}.`,
+    ...(measured !== undefined
+      ? [
+          `Spread at the largest size measured (${measured.hosts} hosts): ${spread(stats(measured.noChange))}.`,
+        ]
+      : []),
   ].join("\n");
 }
