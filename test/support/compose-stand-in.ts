@@ -66,6 +66,27 @@ export function portsOf(svc: Record<string, unknown>, env: Readonly<Record<strin
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * The TCP ports well-known images EXPOSE (from their Dockerfiles), by repository name: a service
+ * that lists no port is reached on these by name (as on a Compose network), so its stand-in must
+ * expose and listen on them as the image would.
+ */
+const IMAGE_EXPOSES: Record<string, readonly number[]> = {
+  postgres: [5432],
+  redis: [6379],
+  valkey: [6379],
+  mysql: [3306, 33060],
+  mariadb: [3306],
+  mongo: [27017],
+  memcached: [11211],
+};
+
+/** The ports `image` EXPOSEs, when it is one of the well-known images above. */
+export function imageExposes(image: string): readonly number[] {
+  const name = image.split("@")[0]?.split("/").pop()?.split(":")[0] ?? "";
+  return IMAGE_EXPOSES[name] ?? [];
+}
+
 export const standInTag = (ports: readonly number[]) => (ports.length === 0 ? "none" : `p${ports.join("-")}`);
 
 export async function publicStack(source: string): Promise<PublicStack> {
@@ -92,7 +113,10 @@ export async function publicStack(source: string): Promise<PublicStack> {
     const node = doc.getIn(["services", name, "image"], true) as
       { range?: [number, number, number] } | undefined;
     if (node?.range === undefined) throw new Error(`${source}: ${name} names no image`);
-    const ports = portsOf(svc, dotenv(files[".env"]));
+    const image = withDefaults(String(svc["image"] ?? ""), dotenv(files[".env"]));
+    const ports = [...new Set([...portsOf(svc, dotenv(files[".env"])), ...imageExposes(image)])].sort(
+      (a, b) => a - b,
+    );
     services[`${stack}_${name}`] = ports;
     edits.push({ from: node.range[0], to: node.range[1], image: `gitfleet/standin:${standInTag(ports)}` });
   }
@@ -213,6 +237,8 @@ export async function standInImages(
             tag,
             changes: [
               `ENV STANDIN_PORTS="${ports.join(" ")}"`,
+              // Like the server images they stand in for: what they listen on is EXPOSEd.
+              ...ports.map((p) => `EXPOSE ${p}/tcp`),
               'ENTRYPOINT ["/standin/serve"]',
               "CMD []",
               'HEALTHCHECK --interval=2s --timeout=10s --retries=3 CMD ["/standin/check"]',
