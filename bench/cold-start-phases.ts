@@ -5,6 +5,7 @@
 // report = status), and per host the first create request and last start.
 // Only for explaining the measurement; the measurement never relies on it.
 
+import { logLines } from "./operator-phases.js";
 import type { Starts } from "./start-watch.js";
 
 export interface HostSpan {
@@ -31,32 +32,8 @@ export interface ColdPhases {
   readonly passesBefore: number;
 }
 
-interface Line {
-  readonly time: number;
-  readonly msg: string;
-  readonly host?: string;
-  readonly ms?: number;
-  readonly rollouts?: number;
-  readonly stagesMs?: Record<string, number>;
-}
-
-function lines(output: string): Line[] {
-  const out: Line[] = [];
-  for (const text of output.split("\n")) {
-    if (!text.startsWith("{")) continue;
-    try {
-      const v = JSON.parse(text) as Partial<Line> & { time?: unknown; msg?: unknown };
-      if (typeof v.time === "number" && typeof v.msg === "string")
-        out.push({ ...v, time: v.time, msg: v.msg });
-    } catch {
-      // not a log line
-    }
-  }
-  return out;
-}
-
 export function coldPhases(output: string, epoch: number, starts: Starts): ColdPhases | undefined {
-  const all = lines(output);
+  const all = logLines(output);
   const first = all[0];
   const creates = all.filter((l) => l.msg === "creating container");
   const firstCreate = creates[0];

@@ -39,20 +39,23 @@ export interface PassStages {
   readonly report: number;
 }
 
-interface Line {
+/** One JSON line of the operator's log, with the fields the benches read. */
+export interface LogLine {
   readonly time: number;
   readonly msg: string;
+  readonly host?: string;
   readonly ms?: number;
   readonly rollouts?: number;
   readonly stagesMs?: Record<string, number>;
 }
 
-function lines(output: string): Line[] {
-  const out: Line[] = [];
+/** The operator's JSON log lines in `output` (anything else is skipped). */
+export function logLines(output: string): LogLine[] {
+  const out: LogLine[] = [];
   for (const text of output.split("\n")) {
     if (!text.startsWith("{")) continue;
     try {
-      const v = JSON.parse(text) as Partial<Line> & { time?: unknown; msg?: unknown };
+      const v = JSON.parse(text) as Partial<LogLine> & { time?: unknown; msg?: unknown };
       if (typeof v.time === "number" && typeof v.msg === "string")
         out.push({ ...v, time: v.time, msg: v.msg });
     } catch {
@@ -63,7 +66,7 @@ function lines(output: string): Line[] {
 }
 
 export function phasesAfter(output: string, sinceEpoch: number): Phases | undefined {
-  const after = lines(output).filter((l) => l.time >= sinceEpoch);
+  const after = logLines(output).filter((l) => l.time >= sinceEpoch);
   const seen = after.find((l) => l.msg === "git: new desired state");
   if (seen === undefined) return undefined;
   const create = after.find((l) => l.time >= seen.time && l.msg === "creating container");
@@ -89,7 +92,7 @@ export function phasesAfter(output: string, sinceEpoch: number): Phases | undefi
   };
 }
 
-function stagesOf(pass: Line, create: number, started: number, since: number): PassStages {
+function stagesOf(pass: LogLine, create: number, started: number, since: number): PassStages {
   const st = pass.stagesMs ?? {};
   const at = (k: string): number => st[k] ?? 0;
   const begin = pass.time - (pass.ms ?? 0);
