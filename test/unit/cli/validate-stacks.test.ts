@@ -25,6 +25,16 @@ interface Problem {
   readonly message: string;
 }
 
+/** Every refused key or config says what to do instead (and there are some). */
+function expectRefusalsSayWhatToDo(errors: readonly Problem[]): void {
+  const refused = errors.filter((e) => e.code === "unsupported-key" || e.code === "unsupported-config");
+  expect(refused.length).toBeGreaterThan(0);
+  for (const e of refused)
+    expect(e.message, `${e.path}:${e.line}`).toMatch(
+      /push|put it|give the value|remove|write|use |drop |bake/,
+    );
+}
+
 let dir: string;
 let stacks: string[];
 
@@ -85,14 +95,7 @@ describe("validate on stacks of public Compose files", () => {
 
   it("says what to do instead for every refused key, and what a mapped one became", async () => {
     const result = await validateJson();
-    const refused = result.errors.filter(
-      (e) => e.code === "unsupported-key" || e.code === "unsupported-config",
-    );
-    expect(refused.length).toBeGreaterThan(0);
-    for (const e of refused)
-      expect(e.message, `${e.path}:${e.line}`).toMatch(
-        /push|put it|give the value|remove|write|use |drop |bake/,
-      );
+    expectRefusalsSayWhatToDo(result.errors);
     const at = (code: string, path: string) =>
       [...result.errors, ...result.warnings]
         .filter((p) => p.code === code && p.path === path)
@@ -146,14 +149,7 @@ describe("validate on stacks of the corpus's Compose files", () => {
       expect(p.col).toBeGreaterThanOrEqual(1);
       expect(p.col).toBeLessThanOrEqual((lines[p.line - 1] ?? "").length + 1);
     }
-    const refused = result.errors.filter(
-      (e) => e.code === "unsupported-key" || e.code === "unsupported-config",
-    );
-    expect(refused.length).toBeGreaterThan(0);
-    for (const e of refused)
-      expect(e.message, `${e.path}:${e.line}`).toMatch(
-        /push|put it|give the value|remove|write|use |drop |bake/,
-      );
+    expectRefusalsSayWhatToDo(result.errors);
     const ceiling = result.errors.filter((e) => e.code.startsWith("ceiling-"));
     expect(ceiling.length).toBeGreaterThan(0);
     for (const e of ceiling)

@@ -8,10 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service, type ServiceOptions } from "../../support/fixtures.js";
-import { FakeFleet } from "../../support/fakes/fake-fleet.js";
-import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
-import { fakeOperator } from "../../support/fakes/fake-operator.js";
-import { FakeTime } from "../../support/fakes/fake-time.js";
+import { fakeOperator, fakeWorld } from "../../support/fakes/fake-operator.js";
 
 const HOSTS = ["h1", "h2"];
 
@@ -26,20 +23,15 @@ function web(version: number, o: ServiceOptions = {}): ServiceSpec {
 }
 
 function world(first: ServiceSpec) {
-  const time = new FakeTime();
-  const fleet = new FakeFleet(time, HOSTS);
-  const source = new FakeSource(time);
-  const sink = new FakeSink(time);
-  const set = (s: ServiceSpec, commit: string): void =>
-    source.set(
-      desiredState(
-        HOSTS.map((h) => host(h)),
-        [s],
-      ),
-      commit,
+  const desired = (s: ServiceSpec) =>
+    desiredState(
+      HOSTS.map((h) => host(h)),
+      [s],
     );
-  set(first, "c1");
-  const op = fakeOperator({ time, fleet, source, sink });
+  const w = fakeWorld(HOSTS, desired(first));
+  const { time, fleet, source, sink } = w;
+  const set = (s: ServiceSpec, commit: string): void => source.set(desired(s), commit);
+  const op = fakeOperator(w);
   const pass = async () => time.run(op.runOnce());
   /** Passes every second of fake time for `ms`. */
   const run = async (ms: number): Promise<void> => {

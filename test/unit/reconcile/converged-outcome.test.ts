@@ -5,27 +5,19 @@
 
 import { describe, expect, it } from "vitest";
 import { desiredState, host, service } from "../../support/fixtures.js";
-import { FakeFleet } from "../../support/fakes/fake-fleet.js";
-import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
-import { fakeOperator } from "../../support/fakes/fake-operator.js";
-import { FakeTime } from "../../support/fakes/fake-time.js";
+import { fakeOperator, fakeWorld } from "../../support/fakes/fake-operator.js";
 
 const HOSTS = ["h1", "h2"];
 
 function world(o: { constraints?: readonly string[] } = {}) {
-  const time = new FakeTime();
-  const fleet = new FakeFleet(time, HOSTS);
-  const source = new FakeSource(time);
-  const sink = new FakeSink(time);
-  source.set(
+  const w = fakeWorld(
+    HOSTS,
     desiredState(
       HOSTS.map((h) => host(h)),
       [service("web", { replicas: 2, ...(o.constraints ? { constraints: o.constraints } : {}) })],
     ),
-    "c1",
   );
-  const op = fakeOperator({ time, fleet, source, sink });
-  return { op, time, fleet };
+  return { op: fakeOperator(w), time: w.time, fleet: w.fleet };
 }
 
 describe("pass outcome: converged", () => {

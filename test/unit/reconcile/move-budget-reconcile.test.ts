@@ -5,10 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
-import { FakeFleet } from "../../support/fakes/fake-fleet.js";
-import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
-import { fakeOperator } from "../../support/fakes/fake-operator.js";
-import { FakeTime } from "../../support/fakes/fake-time.js";
+import { fakeOperator, fakeWorld } from "../../support/fakes/fake-operator.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 
@@ -23,12 +20,9 @@ function state(drainH1: boolean, maxMovesPerMinute: number): DesiredState {
 
 describe("reconciler: flap protection", () => {
   it("moves at most the budget per minute, reports the rest as throttled, then moves them", async () => {
-    const time = new FakeTime();
-    const fleet = new FakeFleet(time, HOSTS);
-    const source = new FakeSource(time);
-    const sink = new FakeSink(time);
-    source.set(state(false, 1));
-    const op = fakeOperator({ time, fleet, source, sink });
+    const w = fakeWorld(HOSTS, state(false, 1));
+    const { time, fleet, source, sink } = w;
+    const op = fakeOperator(w);
     const onH1 = (): number =>
       [...fleet.host("h1").containers.values()].filter((c) => c.state === "running").length;
     expect((await time.run(op.runOnce())).converged).toBe(true);

@@ -7,26 +7,21 @@ import { describe, expect, it } from "vitest";
 import { OOM_AVOID_MS } from "../../../src/reconcile/memory/oom-avoidance.js";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 import { desiredState, host, service } from "../../support/fixtures.js";
-import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import type { FakeContainer } from "../../support/fakes/fake-host.js";
-import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
-import { fakeOperator } from "../../support/fakes/fake-operator.js";
-import { FakeTime } from "../../support/fakes/fake-time.js";
+import { fakeOperator, fakeWorld } from "../../support/fakes/fake-operator.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 
 function world(hog: ServiceSpec, labels: Readonly<Record<string, Record<string, string>>> = {}) {
-  const time = new FakeTime();
-  const fleet = new FakeFleet(time, HOSTS);
-  const source = new FakeSource(time);
-  const sink = new FakeSink(time);
-  source.set(
+  const w = fakeWorld(
+    HOSTS,
     desiredState(
       HOSTS.map((h) => host(h, { labels: labels[h] ?? {} })),
       [hog],
     ),
   );
-  const op = fakeOperator({ time, fleet, source, sink });
+  const { time, fleet, sink } = w;
+  const op = fakeOperator(w);
   /** The hog containers, with their hosts. */
   const hogs = (): Array<{ host: string; c: FakeContainer }> =>
     HOSTS.flatMap((h) =>
