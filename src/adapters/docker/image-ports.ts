@@ -5,22 +5,15 @@
 import type { ContainerCreateOptions } from "dockerode";
 import { imageTcpPorts } from "../../model/image-ports.js";
 import type { HostContext } from "./context.js";
-import { DockerError } from "./errors.js";
+import { inspectImage } from "./images.js";
 
 /** Config.ExposedPorts keys ("5432/tcp"), sorted; undefined when the image is not there. */
 export async function inspectImagePorts(ctx: HostContext, image: string): Promise<string[] | undefined> {
-  try {
-    const i = await ctx.calls.run("inspect-image", () => ctx.docker.getImage(image).inspect(), {
-      lane: "read",
-    });
-    // Docker's type says ExposedPorts is always there; an image without EXPOSE has none at all.
-    const exposed = (i.Config as { ExposedPorts?: Record<string, unknown> | null } | undefined)?.ExposedPorts;
-    return Object.keys(exposed ?? {}).sort();
-  } catch (err) {
-    if (err instanceof DockerError && (err.code === "not-found" || err.code === "image-not-found"))
-      return undefined;
-    throw err;
-  }
+  const i = await inspectImage(ctx, image);
+  if (i === undefined) return undefined;
+  // Docker's type says ExposedPorts is always there; an image without EXPOSE has none at all.
+  const exposed = (i.Config as { ExposedPorts?: Record<string, unknown> | null } | undefined)?.ExposedPorts;
+  return Object.keys(exposed ?? {}).sort();
 }
 
 export class ImagePortsCache {

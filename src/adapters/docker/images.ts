@@ -1,19 +1,24 @@
 // Images on one host: is it there, pull it (bounded by the pull deadline,
 // not the short call deadline), or both.
 
+import type { ImageInspectInfo } from "dockerode";
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
 import { pullImage, type PullProgress } from "./pull.js";
 
-export async function imageExists(ctx: HostContext, image: string): Promise<boolean> {
+/** The image's inspect, or undefined when the host does not have it. */
+export async function inspectImage(ctx: HostContext, image: string): Promise<ImageInspectInfo | undefined> {
   try {
-    await ctx.calls.run("inspect-image", () => ctx.docker.getImage(image).inspect(), { lane: "read" });
-    return true;
+    return await ctx.calls.run("inspect-image", () => ctx.docker.getImage(image).inspect(), { lane: "read" });
   } catch (err) {
     if (err instanceof DockerError && (err.code === "not-found" || err.code === "image-not-found"))
-      return false;
+      return undefined;
     throw err;
   }
+}
+
+export async function imageExists(ctx: HostContext, image: string): Promise<boolean> {
+  return (await inspectImage(ctx, image)) !== undefined;
 }
 
 export async function pull(
