@@ -377,6 +377,8 @@ export class GitCommitSource implements CommitSource {
   private async resetCache(): Promise<void> {
     await rm(this.remote.gitdir, { recursive: true, force: true }).catch(() => undefined);
     if (this.remote instanceof HttpRemote) this.remote.forget();
+    // The packs open in the reader may be the deleted ones, under the names the new fetch gives.
+    this.reader.forget();
     this.tipOid = undefined;
   }
 

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { crc32, inflateSync } from "node:zlib";
+import { type Inflated, InflateError, Inflater, objectId } from "./inflate.js";
 import { applyDelta, type ObjectType } from "./pack-reader.js";
 
 const TYPES: Record<number, ObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
@@ -21,8 +22,6 @@ const BASE_CACHE_BYTES = 16 * 1024 * 1024;
 const READ_AHEAD = 4096;
 /** How much of the file is read at once while indexing. */
 const WINDOW_BYTES = 256 * 1024;
-/** zlib's smallest output chunk. */
-const MIN_CHUNK = 64;
 
 interface Entry {
   readonly offset: number;
@@ -53,6 +52,8 @@ export class PackIndexer {
   private buffer = Buffer.allocUnsafe(1 << 20);
   /** The part of the file `buffer` holds. */
   private window = { start: 0, length: 0 };
+  /** One zlib engine for every object (inflate.ts). */
+  private readonly inflater = new Inflater();
 
   constructor(private readonly file: string) {
     this.fd = openSync(file, "r");
@@ -114,6 +115,7 @@ export class PackIndexer {
       // already closed
     }
     this.cache.clear();
+    this.inflater.close();
   }
 
   /** One object at `pos`; false when it is not wholly written yet. */
@@ -155,21 +157,19 @@ export class PackIndexer {
     // The entry's header and its compressed data in one reused buffer: the CRC covers both.
     const length = p + Math.min(end - dataAt, worst);
     const entryBytes = length <= head.length ? head.subarray(0, length) : this.scratch(offset, length);
-    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+    let inflated: Inflated;
     try {
-      // An output buffer of the object's size (the header says it), not zlib's 16 KiB default:
-      // allocating 16 KiB for each of 20,000 small objects kept the collector busy.
-      inflated = inflateSync(entryBytes.subarray(p), {
-        info: true,
-        chunkSize: Math.max(MIN_CHUNK, size + 1),
-      }) as unknown as typeof inflated;
+      inflated = this.inflater.inflate(entryBytes.subarray(p), size);
     } catch (err) {
-      if ((err as { code?: unknown }).code === "Z_BUF_ERROR") return this.truncated(complete, offset);
-      throw err;
+      if (err instanceof InflateError && err.code === "Z_BUF_ERROR") return this.truncated(complete, offset);
+      throw new Error(`object at ${offset}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
-    const entryEnd = dataAt + inflated.engine.bytesWritten;
+    const entryEnd = dataAt + inflated.used;
     const crc = crc32(entryBytes.subarray(0, entryEnd - offset));
-    const data = inflated.buffer;
+    // A view into the inflater's buffer: used before the next object, copied where it is kept.
+    const data = inflated.data;
     if (data.length !== size)
       throw new Error(`object at ${offset}: ${data.length} bytes, header says ${size}`);
     let entry: Entry;
@@ -177,7 +177,7 @@ export class PackIndexer {
       const t = TYPES[type];
       if (t === undefined) throw new Error(`object at ${offset}: unknown type ${type}`);
       entry = { offset, crc, oid: objectId(t, data), type: t, end: entryEnd };
-      this.remember(offset, { type: t, data });
+      this.remember(offset, { type: t, data: Buffer.from(data) });
     } else {
       entry = { offset, crc, dataAt, base, end: entryEnd };
       // A base named by offset is always earlier in the pack: resolve the delta now, while it is
@@ -282,10 +282,6 @@ export class PackIndexer {
     }
     return got === buf.length ? buf : buf.subarray(0, got);
   }
-}
-
-function objectId(type: ObjectType, data: Buffer): string {
-  return createHash("sha1").update(`${type} ${data.length}\0`).update(data).digest("hex");
 }
 
 /** Version-2 index: magic, version, fanout, sorted ids, CRCs, 31-bit offsets, 64-bit offsets, checksums. */

@@ -11,6 +11,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { constants as zlib, inflateSync } from "node:zlib";
+import { Inflater, objectId } from "./inflate.js";
 
 export type ObjectType = "commit" | "tree" | "blob" | "tag";
 export interface RawObject {
@@ -22,8 +23,6 @@ const TYPES: Record<number, ObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 const BASE_CACHE = 512;
-/** zlib's smallest output chunk. */
-const MIN_CHUNK = 64;
 
 /**
  * An open pack and its index, looked up in place (binary search): building maps of a
@@ -103,8 +102,19 @@ export function parseTree(data: Buffer): { path: string; oid: string; mode: stri
   return entries;
 }
 
+/** An object of the cache whose bytes do not hash to its id. */
+export class CorruptObjectError extends Error {
+  constructor(
+    readonly oid: string,
+    pack: string,
+  ) {
+    super(`object ${oid} in the Git cache (${pack}) is corrupt: its content does not match its id`);
+  }
+}
+
 export class PackReader {
   private packs = new Map<string, Pack>();
+  private readonly inflater = new Inflater();
   private bases = new Map<string, RawObject>(); // "pack:offset" → object, LRU by insertion order
 
   constructor(private readonly gitdir: string) {}
@@ -164,10 +174,21 @@ export class PackReader {
     this.bases.clear();
   }
 
+  /**
+   * The object `oid`, or undefined when no known pack holds it. What is handed out is verified:
+   * its id is computed from what was read, and an object whose bytes do not hash to its id (a
+   * damaged cache) is an error, never content.
+   */
   read(oid: string): RawObject | undefined {
     for (const [name, pack] of this.packs) {
       const offset = offsetOf(pack, oid);
-      if (offset !== undefined) return this.readAt(name, pack, offset);
+      if (offset === undefined) continue;
+      const object = this.readAt(name, pack, offset);
+      if (object !== undefined && objectId(object.type, object.data) !== oid) {
+        this.bases.clear();
+        throw new CorruptObjectError(oid, name);
+      }
+      return object;
     }
     return undefined;
   }
@@ -199,14 +220,16 @@ export class PackReader {
       base = this.read(buf.subarray(p, p + 20).toString("hex"));
       p += 20;
     }
-    // Into a buffer of the size the header gives (an object, or a delta), not zlib's 16 KiB.
-    const inflated = inflateSync(buf.subarray(p), { chunkSize: Math.max(MIN_CHUNK, size + 1) });
+    // One zlib engine for every read (inflate.ts); its output is a view, copied where it is kept.
+    const inflated = this.inflater.inflate(buf.subarray(p), size).data;
+    if (inflated.length !== size)
+      throw new Error(`object at ${offset} of ${name}: ${inflated.length} bytes, header says ${size}`);
     let object: RawObject | undefined;
     if (type === OFS_DELTA || type === REF_DELTA) {
       object = base ? { type: base.type, data: applyDelta(base.data, inflated) } : undefined;
     } else {
       const t = TYPES[type];
-      object = t ? { type: t, data: inflated } : undefined;
+      object = t ? { type: t, data: Buffer.from(inflated) } : undefined;
     }
     if (object) this.remember(key, object);
     return object;

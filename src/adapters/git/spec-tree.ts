@@ -59,6 +59,14 @@ export class SpecTreeReader {
     this.packs = new PackReader(store.gitdir);
   }
 
+  /** Forget the cache's packs and what was read from them (the cache was deleted and is fetched afresh). */
+  forget(): void {
+    this.packs.close();
+    this.root = undefined;
+    this.contents = new Map();
+    this.sizes = new Map();
+  }
+
   /** The spec files of the tree `rootTree` (a commit's tree id). */
   async read(rootTree: string): Promise<SpecTree> {
     await this.packs.refresh();
