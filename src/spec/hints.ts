@@ -22,7 +22,7 @@ const DEF_HINTS: Readonly<Record<string, Hint>> = {
   serviceRef: {
     code: "invalid-name",
     what: "a service name",
-    rule: 'use lowercase letters, digits, "_", "." and "-", starting with a letter or digit (a service of this file, or of services/)',
+    rule: 'use letters, digits, "_", "." and "-", starting with a letter or digit (a service of this file, or of services/)',
   },
   image: {
     code: "schema",

@@ -166,6 +166,7 @@ function fromLong(raw: RawVolume): VolumeSpec {
  * Compose users mean by it is one of two things, and each has a cluster form.
  */
 function relativeBindMessage(i: number, source: string, target: string): string {
+  if (source.startsWith("~")) return homeBindMessage(i, source, target);
   const name =
     source
       .replace(/^[.~/]+/, "")
@@ -175,6 +176,23 @@ function relativeBindMessage(i: number, source: string, target: string): string 
     `volumes[${i}]: "${source}" is a path beside the Compose file, which the hosts running the replicas do not have. ` +
     `For data the service writes, use a named volume: "${name}:${target}" with ${name}: declared under the top-level volumes: (it stays on the host the replica first runs on). ` +
     `For a file of the repository, declare it under the top-level configs: (${name}: {file: ${source}}) and list it in the service's configs: with target: ${target}`
+  );
+}
+
+/**
+ * `~` and `~/path` are the home folder of whoever runs docker compose: a host path, but none that
+ * exists on gitfleet's hosts (no user runs the stack there), so it cannot be placed as written.
+ */
+function homeBindMessage(i: number, source: string, target: string): string {
+  const name =
+    source
+      .replace(/^~[^/]*\/?/, "")
+      .replace(/[^A-Za-z0-9_.-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "") || "home";
+  return (
+    `volumes[${i}]: "${source}" is the home folder of the user who runs docker compose, and no user runs the stack on gitfleet's hosts. ` +
+    `To give the container a folder of its host, write the folder's absolute path (bind mounts stay within ceiling.allow_bind_mounts in the operator configuration); ` +
+    `for data the service writes, use a named volume: "${name}:${target}" with ${name}: declared under the top-level volumes:`
   );
 }
 

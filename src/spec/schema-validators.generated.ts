@@ -32,7 +32,7 @@ const pattern1 = new RegExp("^[a-z][a-z0-9-]{0,62}$", "u");
 const pattern2 = new RegExp("^(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$", "u");
 const pattern4 = new RegExp("^[^=\\s]+$", "u");
 const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$", "u");
-const pattern13 = new RegExp("^[a-z0-9][a-z0-9_.-]{0,62}$", "u");
+const pattern13 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$", "u");
 const pattern9 = new RegExp("^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$", "u");
 const pattern20 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
 const pattern22 = new RegExp("^(?:no|always|unless-stopped|on-failure(?::[0-9]+)?)$", "u");
@@ -2009,7 +2009,7 @@ for(let i4=0; i4<len4; i4++){
 let data19 = data18[i4];
 if(typeof data19 === "string"){
 if(!pattern13.test(data19)){
-const err28 = {instancePath:instancePath+"/depends_on/" + i4,schemaPath:"#/definitions/serviceRef/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_.-]{0,62}$"+"\"",schema:"^[a-z0-9][a-z0-9_.-]{0,62}$",parentSchema:schema28,data:data19};
+const err28 = {instancePath:instancePath+"/depends_on/" + i4,schemaPath:"#/definitions/serviceRef/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$",parentSchema:schema28,data:data19};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2036,7 +2036,7 @@ for(const key4 in data18){
 const _errs48 = errors;
 if(typeof key4 === "string"){
 if(!pattern13.test(key4)){
-const err30 = {instancePath:instancePath+"/depends_on",schemaPath:"#/definitions/serviceRef/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_.-]{0,62}$"+"\"",schema:"^[a-z0-9][a-z0-9_.-]{0,62}$",parentSchema:schema28,data:key4,propertyName:key4};
+const err30 = {instancePath:instancePath+"/depends_on",schemaPath:"#/definitions/serviceRef/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$",parentSchema:schema28,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err30];
 }

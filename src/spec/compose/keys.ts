@@ -68,7 +68,9 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   ),
   sysctls: same("namespaced kernel settings within the ceiling (Kubernetes' safe set by default)"),
   privileged: same("only when the ceiling allows it"),
-  network_mode: same("host only, when the ceiling allows it"),
+  network_mode: same(
+    "host only, when the ceiling allows it; service:/container: (a shared namespace needs one host), none and bridge are refused (error unsupported-config: remove network_mode)",
+  ),
   pid: same("host only when ceiling.allow_host_pid; otherwise the container's own"),
   ipc: same("host only when ceiling.allow_host_ipc; private and shareable as in Docker"),
   mem_limit: cluster("deploy.resources.limits.memory when that is not set"),
@@ -131,10 +133,12 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   extends: refused("write the service out in full (YAML anchors and <<: merge keys work)"),
   label_file: refused("write the labels in labels:"),
   devices: refused(
-    "host devices are not given to replicas (the operator's ceiling allows none); run such work outside gitfleet",
+    "host devices are not given to replicas (the operator's ceiling allows none): remove devices:, or run such work outside gitfleet",
   ),
-  device_cgroup_rules: refused("device access is not given to replicas; run such work outside gitfleet"),
-  gpus: refused("GPUs are not placed by gitfleet; run such work outside gitfleet"),
+  device_cgroup_rules: refused(
+    "device access is not given to replicas: remove device_cgroup_rules:, or run such work outside gitfleet",
+  ),
+  gpus: refused("GPUs are not placed by gitfleet: remove gpus:, or run such work outside gitfleet"),
   cgroup: refused("the container's own cgroup namespace is the only one gitfleet gives; remove cgroup:"),
   cgroup_parent: refused("cgroup parents are host settings; remove cgroup_parent:"),
   cpu_rt_period: refused("real-time scheduling needs host privileges gitfleet does not give; remove it"),

@@ -57,6 +57,11 @@ export function applyKeyFates(d: YamlDoc, value: unknown, inStack: boolean, prob
       delete out[key];
       continue;
     }
+    if (key === "network_mode" && typeof out[key] === "string" && out[key] !== "host") {
+      problems.add(at, "unsupported-config", networkModeRefusal(out[key], inStack));
+      delete out[key];
+      continue;
+    }
     if (entry.fate === "ignored") {
       problems.warn(at, "ignored-key", `${key} is ignored: ${entry.text}`);
       delete out[key];
@@ -66,4 +71,22 @@ export function applyKeyFates(d: YamlDoc, value: unknown, inStack: boolean, prob
     }
   }
   return out;
+}
+
+/**
+ * Compose's other network modes: `service:NAME` and `container:NAME` share another container's
+ * network namespace, which needs both on one host (gitfleet places each service's replicas on
+ * their own); `none` and `bridge` (Docker's default bridge) leave the network gitfleet finds
+ * services on. Each is refused saying what to write instead.
+ */
+function networkModeRefusal(mode: string, inStack: boolean): string {
+  const joins = inStack ? "the stack's networks" : "the cluster network";
+  const shared = /^(service|container):(.+)$/.exec(mode);
+  if (shared !== null)
+    return (
+      `network_mode: ${mode} is not supported: it shares the network namespace of ${shared[1] === "service" ? "another service's container" : "another container"}, ` +
+      `which must then run on the same host, and gitfleet places each service's replicas on their own: remove network_mode, ` +
+      `so the service joins ${joins} and reaches ${shared[2] ?? "it"} by its name (publish or expose the ports it listens on there)`
+    );
+  return `network_mode: ${mode} is not supported (only host, within the operator's ceiling): remove network_mode, so the service joins ${joins}`;
 }

@@ -126,9 +126,10 @@ export function loadStack(
       .map((p) => p.trim())
       .filter((p) => p !== ""),
   );
+  const byFullName = new Map<string, string>();
   for (const [service, value] of Object.entries(services)) {
     const keyAt = locate(doc, ["services", service], { key: true });
-    const nameProblem = serviceNameProblem(stack, service);
+    const nameProblem = serviceNameProblem(stack, service) ?? sameNameProblem(byFullName, stack, service);
     if (nameProblem !== undefined) {
       problems.add(keyAt, "invalid-name", nameProblem);
       continue;
@@ -145,6 +146,17 @@ export function loadStack(
     out.push(stackService(scope, service, value));
   }
   return { services: out, volumes: scope.volumes.decls };
+}
+
+/** Two services whose names differ only in case are one name in the cluster (DNS names are not case-sensitive). */
+function sameNameProblem(seen: Map<string, string>, stack: string, service: string): string | undefined {
+  const full = fullServiceName(stack, service);
+  const other = seen.get(full);
+  if (other === undefined) {
+    seen.set(full, service);
+    return undefined;
+  }
+  return `service "${service}" and service "${other}" are both "${full}" in the cluster (names are not case-sensitive there, as in DNS): rename one`;
 }
 
 /** The Compose file's one document, its stack's name and its services: mapping, or nothing when unusable. */

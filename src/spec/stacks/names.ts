@@ -8,13 +8,18 @@
 
 /** A stack's folder name: lowercase letters, digits and "-", starting with a letter or digit. */
 export const STACK_NAME = /^[a-z0-9][a-z0-9-]*$/;
-/** A Compose service name gitfleet can deploy: Compose's own rule, lowercase (DNS answers are). */
-export const COMPOSE_SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+/**
+ * A Compose service name gitfleet can deploy: Compose's own rule (letters of either case, digits,
+ * "_", "." and "-"), starting with a letter or digit. Its name in the cluster is lowercase: DNS
+ * names are not case-sensitive (nor is Docker's DNS), so "Web" is found as "web" too.
+ */
+export const COMPOSE_SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** A DNS label is at most 63 bytes, and the full name is a DNS name on the stack's networks. */
 export const MAX_FULL_NAME = 63;
 
+/** `shop` + `Web` → `shop_web`: Swarm's naming, in lowercase (a DNS name). */
 export function fullServiceName(stack: string, service: string): string {
-  return `${stack}_${service}`;
+  return `${stack}_${service.toLowerCase()}`;
 }
 
 /** A network, volume, secret or config of a stack, named as Compose names a project's resources. */
@@ -40,7 +45,7 @@ export function stackNameProblem(stack: string): string | undefined {
 
 export function serviceNameProblem(stack: string, service: string): string | undefined {
   if (!COMPOSE_SERVICE_NAME.test(service)) {
-    return `service name "${service}" is not usable: lowercase letters, digits, "_", "." and "-", starting with a letter or digit`;
+    return `service name "${service}" is not usable: letters, digits, "_", "." and "-", starting with a letter or digit`;
   }
   const full = fullServiceName(stack, service);
   if (full.length > MAX_FULL_NAME) {

@@ -146,7 +146,8 @@ export function serviceNetworks(
   declared: ReadonlyMap<string, StackNetwork>,
   problems: Problems,
 ): ServiceNetwork[] {
-  const own = [service, fullServiceName(stack, service)];
+  // Lowercase, as the full name: Docker's DNS answers any case of a name.
+  const own = [service.toLowerCase(), fullServiceName(stack, service)];
   const entries: [key: string, extra: unknown, path: (string | number)[]][] = [];
   if (raw === undefined || raw === null) entries.push([DEFAULT_NETWORK, null, []]);
   else if (Array.isArray(raw)) raw.forEach((k, i) => entries.push([String(k), null, ["networks", i]]));

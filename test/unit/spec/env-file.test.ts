@@ -278,14 +278,15 @@ describe("positions after an invalid list entry", () => {
           "    image: x:1", // 3
           "    depends_on:", // 4
           "      db_1: {condition: service_healthy}", // 5
-          "      Db_X: {condition: service_healthy}", // 6
-          "  db_1:", // 7
-          "    image: x:1", // 8
+          "      DB_1: {condition: service_healthy}", // 6: Compose allows capitals; the same service
+          "      -db: {condition: service_healthy}", // 7
+          "  db_1:", // 8
+          "    image: x:1", // 9
         ),
       }),
     );
-    expect(where(errors)).toEqual(["stacks/s/compose.yaml:6:7 schema"]);
-    expect(errors[0]?.message).toMatch(/^depends_on names "Db_X", which is not a service name/);
+    expect(where(errors)).toEqual(["stacks/s/compose.yaml:7:7 schema"]);
+    expect(errors[0]?.message).toMatch(/^depends_on names "-db", which is not a service name/);
   });
 });
 

@@ -287,6 +287,14 @@ describe("cluster policy, within the operator's ceiling", () => {
     stateOf(repo(files), permissive);
   });
 
+  it("refuses network_mode other than host at the key, even under a permissive ceiling, saying to remove it", () => {
+    const files = { "services/a.yaml": service("api", "network_mode: container:vpn") };
+    expectOnlyError(repo(files), "services/a.yaml:4:1", "unsupported-config", permissive);
+    expect(errorsOf(repo(files), permissive)[0]?.message).toContain(
+      "remove network_mode, so the service joins the cluster network and reaches vpn by its name",
+    );
+  });
+
   it("allows bind mounts only under the allowed prefixes, after resolving ..", () => {
     const cluster = CLUSTER + lines("policy:", "  allow_bind_mounts: [/srv/data]");
     const spec = service(

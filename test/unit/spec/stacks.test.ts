@@ -136,10 +136,92 @@ describe("stacks", () => {
     expect(where(errorsOf(repo({ "stacks/My_Stack/compose.yaml": one })))).toEqual([
       "stacks/My_Stack/compose.yaml:1:1 invalid-name",
     ]);
-    const upper = lines("services:", "  Web:", "    image: x:1");
-    expect(where(errorsOf(repo({ "stacks/a/compose.yaml": upper })))).toEqual([
+    const bad = lines("services:", "  -web:", "    image: x:1");
+    expect(where(errorsOf(repo({ "stacks/a/compose.yaml": bad })))).toEqual([
       "stacks/a/compose.yaml:2:3 invalid-name",
     ]);
+  });
+
+  it("takes service names with capitals, as Compose does, and names them in lowercase in the cluster", () => {
+    // 4ga Boards' own file names its service "4gaBoards"; Compose's schema allows [a-zA-Z0-9._-].
+    const file = lines(
+      "services:", // 1
+      "  4gaBoards:", // 2
+      "    image: x:1", // 3
+      "    depends_on: [DB]", // 4
+      "  DB:", // 5
+      "    image: postgres:16", // 6
+      "  client:", // 7
+      "    image: x:1", // 8
+      "    depends_on:", // 9
+      "      4gaBoards: {condition: service_started}", // 10
+    );
+    const state = stateOf(repo({ "stacks/boards/compose.yaml": file }));
+    expect(state.services.map((s) => s.name)).toEqual(["boards_4gaboards", "boards_client", "boards_db"]);
+    const [boards, client] = state.services;
+    expect(boards?.stack).toEqual({ name: "boards", service: "4gaBoards" });
+    expect(boards?.dependsOn).toEqual(["boards_db"]);
+    expect(client?.dependsOn).toEqual(["boards_4gaboards"]);
+    // Docker's DNS answers any case of a name: the alias is the lowercase one.
+    expect(boards?.networks).toEqual([
+      { name: "boards_default", aliases: ["4gaboards", "boards_4gaboards"] },
+    ]);
+  });
+
+  it("refuses two services whose names differ only in case (one name in the cluster), at the second", () => {
+    const file = lines("services:", "  web:", "    image: x:1", "  Web:", "    image: x:2");
+    const errors = errorsOf(repo({ "stacks/a/compose.yaml": file }));
+    expect(where(errors)).toEqual(["stacks/a/compose.yaml:4:3 invalid-name"]);
+    expect(errors[0]?.message).toBe(
+      'service "Web" and service "web" are both "a_web" in the cluster (names are not case-sensitive there, as in DNS): rename one',
+    );
+  });
+
+  it("refuses network_mode: service:/container:/none at the key, saying to remove it (the service then joins the stack's networks)", () => {
+    const file = lines(
+      "services:", // 1
+      "  workspace:", // 2
+      "    image: x:1", // 3
+      "  playwright:", // 4
+      "    image: y:1", // 5
+      "    network_mode: service:workspace", // 6
+      "  other:", // 7
+      "    image: y:1", // 8
+      "    network_mode: none", // 9
+    );
+    const errors = errorsOf(repo({ "stacks/a/compose.yaml": file }));
+    expect(where(errors)).toEqual([
+      "stacks/a/compose.yaml:6:5 unsupported-config",
+      "stacks/a/compose.yaml:9:5 unsupported-config",
+    ]);
+    expect(errors[0]?.message).toBe(
+      "network_mode: service:workspace is not supported: it shares the network namespace of another service's container, which must then run on the same host, and gitfleet places each service's replicas on their own: remove network_mode, so the service joins the stack's networks and reaches workspace by its name (publish or expose the ports it listens on there)",
+    );
+    expect(errors[1]?.message).toBe(
+      "network_mode: none is not supported (only host, within the operator's ceiling): remove network_mode, so the service joins the stack's networks",
+    );
+  });
+
+  it("says a ~ bind mount is a home folder the hosts do not have, not a path beside the Compose file", () => {
+    // aleph's shell service mounts "~:/host".
+    const file = lines(
+      "services:",
+      "  shell:",
+      "    image: x:1",
+      "    volumes:",
+      '      - "~:/host"',
+      "      - ~/.ssh:/root/.ssh:ro",
+    );
+    const errors = errorsOf(repo({ "stacks/a/compose.yaml": file }));
+    expect(where(errors)).toEqual([
+      "stacks/a/compose.yaml:5:9 relative-bind-mount",
+      "stacks/a/compose.yaml:6:9 relative-bind-mount",
+    ]);
+    expect(errors[0]?.message).toBe(
+      'volumes[0]: "~" is the home folder of the user who runs docker compose, and no user runs the stack on gitfleet\'s hosts. To give the container a folder of its host, write the folder\'s absolute path (bind mounts stay within ceiling.allow_bind_mounts in the operator configuration); for data the service writes, use a named volume: "home:/host" with home: declared under the top-level volumes:',
+    );
+    expect(errors[1]?.message).toContain('use a named volume: "ssh:/root/.ssh"');
+    for (const e of errors) expect(e.message).not.toContain("beside the Compose file");
   });
 
   it("refuses unknown top-level keys and include, and warns about settings that mean nothing across hosts", () => {
