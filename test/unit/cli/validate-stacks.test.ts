@@ -160,4 +160,31 @@ describe("validate on stacks of the corpus's Compose files", () => {
       "stacks/loki/compose.yaml ceiling-bind-mount",
     );
   });
+
+  // The second sample (SOURCES.md: awesome-selfhosted-data in file order): each kind of refusal it
+  // brought, at its place, saying why and what to do.
+  it("places and explains the second sample's refusals", async () => {
+    const result = await validateJson(corpusDir);
+    const at = (path: string, line: number) =>
+      result.errors.filter((e) => e.path === `stacks/${path}/compose.yaml` && e.line === line);
+    const one = (path: string, line: number, code: string) => {
+      const found = at(path, line).filter((e) => e.code === code);
+      expect(found, `${path}:${line} ${code}`).toHaveLength(1);
+      return found[0] as Problem;
+    };
+    const projects = (await readdir(CORPUS, { withFileTypes: true })).filter((e) => e.isDirectory());
+    expect(projects.length).toBeGreaterThanOrEqual(47);
+    expect(one("anubis", 5, "unsupported-config").message).toContain(
+      "network_mode: service:workspace is not supported",
+    );
+    expect(one("appflowy", 17, "unsupported-key").message).toContain("remove devices:");
+    expect(one("activepieces", 8, "ceiling-privileged").col).toBe(17);
+    expect(one("appwrite", 28, "policy-docker-socket").message).toContain("control of the host");
+    expect(one("aleph", 78, "relative-bind-mount").message).toContain("home folder");
+    expect(one("anycable", 49, "relative-bind-mount").message).toContain("leaves the stack's folder");
+    // A service named with capitals (4gaBoards) is taken, as Compose takes it.
+    expect(
+      result.errors.filter((e) => e.path.startsWith("stacks/4gaboards/") && e.code === "invalid-name"),
+    ).toEqual([]);
+  });
 });
