@@ -8,6 +8,7 @@
 // watched "host … down" line is logged, { event: "first-pass", ms } in a change.
 // Times are measured here (performance.now()), so IPC latency is not in them.
 
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -116,6 +117,67 @@ async function allocationProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+/** CPU time (ms) of each of this process's threads by name, from /proc (Linux; empty elsewhere). */
+function threadTimes(): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 1000 / 100; // USER_HZ
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      const key = `${name}#${tid}`;
+      out.set(key, (Number(f[11]) + Number(f[12])) * tick);
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/**
+ * Per thread: % of a core over `wall` ms, the main thread as "main", the others by creation order
+ * ("t1" is the first thread after it: V8's platform workers come first, then libuv's pool, then
+ * the spec loader's worker; all are named "node").
+ */
+function threadShares(a: Map<string, number>, b: Map<string, number>, wall: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const tids = [...b.keys()].map((k) => Number(k.split("#")[1])).sort((x, y) => x - y);
+  for (const [key, t] of b) {
+    const d = t - (a.get(key) ?? 0);
+    if (d <= 0) continue;
+    const tid = Number(key.split("#")[1]);
+    const k = tid === process.pid ? "main" : `t${tids.indexOf(tid)}`;
+    out[k] = Math.round((d / wall) * 100 * 100) / 100;
+  }
+  return out;
+}
+
+/**
+ * Profiling: with GITFLEET_FLEET_CPU_PROFILE=1, V8's CPU profiler over the idle window, written to
+ * the temporary directory (open it in Chrome's DevTools, or sum its self times by function).
+ */
+async function cpuProfile(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env["GITFLEET_FLEET_CPU_PROFILE"] !== "1") return undefined;
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 1000 });
+  await post("Profiler.start");
+  return async () => {
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}-idle.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    process.stderr.write(`CPU profile of the idle window: ${file}\n`);
+    session.disconnect();
+  };
+}
+
 async function handle(r: Request): Promise<unknown> {
   switch (r.op) {
     case "create":
@@ -167,13 +229,18 @@ async function handle(r: Request): Promise<unknown> {
     case "idle": {
       let passes = 0;
       const off = theFleet().operator.onPass(() => passes++);
+      const profile = await cpuProfile();
+      const t0 = threadTimes();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
       await new Promise((res) => setTimeout(res, r.ms));
       const c = process.cpuUsage(c0);
+      const wall = performance.now() - w0;
       off();
-      const cpuPct = ((c.user + c.system) / 1000 / (performance.now() - w0)) * 100;
-      return { cpuPct, passes, heapUsed: process.memoryUsage().heapUsed };
+      const threads = threadShares(t0, threadTimes(), wall);
+      await profile?.();
+      const cpuPct = ((c.user + c.system) / 1000 / wall) * 100;
+      return { cpuPct, passes, heapUsed: process.memoryUsage().heapUsed, threads };
     }
     case "change": {
       const f = theFleet();

@@ -188,10 +188,13 @@ async function measure(hosts: number, ctx: BenchContext, partial: Partial<Figure
     }
 
     // Idle: heartbeats, the Git poll, event streams; nothing to do.
-    const idle = await op.call<{ cpuPct: number; passes: number; heapUsed: number }>({
-      op: "idle",
-      ms: IDLE_MS,
-    });
+    const idle = await op.call<{
+      cpuPct: number;
+      passes: number;
+      heapUsed: number;
+      threads: Record<string, number>;
+    }>({ op: "idle", ms: IDLE_MS });
+    ctx.log(`idle: ${idle.cpuPct.toFixed(2)} % of a core; by thread: ${JSON.stringify(idle.threads)}`);
     const { cpuPct: idleCpuPct, passes: idlePasses, heapUsed } = idle;
     Object.assign(partial, { idleCpuPct, idlePasses, heapUsed });
 

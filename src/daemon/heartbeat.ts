@@ -4,13 +4,29 @@
 // with a short deadline); a change of state marks a pass as due. The pings of
 // one interval are spread over it in slices, so a large fleet is not pinged
 // in one burst (1,000 requests at once stall the event loop and time out
-// pings of healthy hosts).
+// pings of healthy hosts). When the cluster lock's renewal is due on a host,
+// the beat is that renewal, sent under the ping's deadline (as Kubernetes'
+// node lease is the kubelet's heartbeat): one request per host per beat, not
+// a ping and a renewal.
 
 import type { Logger } from "../ports/logger.js";
 import type { Fleet } from "../observe/fleet.js";
-import { errorMessage } from "../ports/host.js";
+import { errorMessage, type HostDriver } from "../ports/host.js";
 import { logHealthChange, type HealthChange, type HostHealth } from "../observe/host-health.js";
 import type { Time } from "../ports/time.js";
+import type { LockLease } from "../model/lock.js";
+
+/** The cluster lock's renewals as the beats carry them (ClusterLock: due, landed). */
+export interface BeatRenewals {
+  /** The renewal due on this host now, if any (the beat then carries it instead of a ping). */
+  due(
+    host: string,
+    now: number,
+    beatMs: number,
+  ): { readonly id: string; readonly lease: LockLease } | undefined;
+  /** What became of it: written, or not (the engine refused it, or did not answer). */
+  landed(host: string, sentAt: number, ok: boolean): void;
+}
 
 export interface HeartbeatOptions {
   readonly fleet: Fleet;
@@ -19,6 +35,8 @@ export interface HeartbeatOptions {
   readonly intervalMs: () => number;
   readonly onChange: (change: HealthChange) => void;
   readonly logger: Logger;
+  /** The cluster lock, when its renewals ride on the beats. */
+  readonly lock?: BeatRenewals;
 }
 
 /**
@@ -60,6 +78,8 @@ export class Heartbeat {
   private slice(n: number, of: number): void {
     const { fleet, health, time } = this.o;
     const names = fleet.names();
+    const now = time.now();
+    const beatMs = this.o.intervalMs();
     if (this.known.size > names.length) {
       const live = new Set(names);
       for (const k of [...this.known]) if (!live.has(k)) this.known.delete(k);
@@ -68,22 +88,36 @@ export class Heartbeat {
       // A host new to the fleet is pinged at once, not when its slice comes round.
       if ((i % of !== n && this.known.has(name)) || this.inFlight.has(name)) continue;
       const driver = fleet.driver(name);
-      if (!this.known.has(name) && driver !== undefined) health.asking(name, time.now());
+      if (!this.known.has(name) && driver !== undefined) health.asking(name, now);
       this.known.add(name);
       if (driver === undefined) {
-        this.report(health.fail(name, time.now(), fleet.setupError(name) ?? "no Docker client"));
+        this.report(health.fail(name, now, fleet.setupError(name) ?? "no Docker client"));
         continue;
       }
       this.inFlight.add(name);
-      driver
-        .ping()
+      this.beat(name, driver, now, beatMs)
         .then(
           () => this.report(health.ok(name, time.now())),
           (err: unknown) => this.report(health.fail(name, time.now(), errorMessage(err))),
         )
         .finally(() => this.inFlight.delete(name));
     }
-    for (const name of names) this.report(health.evaluate(name, time.now()));
+    for (const name of names) this.report(health.evaluate(name, now));
+  }
+
+  /** The ping, or the lock's renewal when one is due here (a liveness probe all the same). */
+  private beat(name: string, driver: HostDriver, now: number, beatMs: number): Promise<unknown> {
+    const lock = this.o.lock;
+    const renewal = driver.pingRenewing !== undefined ? lock?.due(name, now, beatMs) : undefined;
+    if (lock === undefined || renewal === undefined || driver.pingRenewing === undefined)
+      return driver.ping();
+    return driver.pingRenewing(renewal.id, renewal.lease).then(
+      (written) => lock.landed(name, now, written),
+      (err: unknown) => {
+        lock.landed(name, now, false);
+        throw err;
+      },
+    );
   }
 
   private async run(): Promise<void> {

@@ -140,14 +140,18 @@ export class Operator {
       ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
     });
     if (o.heartbeat !== false) {
+      const intervalMs = (): number => heartbeatInterval(this.healthSettingsDownAfter());
       this.heartbeat = new Heartbeat({
         fleet: this.fleet,
         health: this.health,
         time: this.time,
-        intervalMs: () => heartbeatInterval(this.healthSettingsDownAfter()),
+        intervalMs,
         onChange: (c) => this.hostChanged(c),
         logger: this.logger,
+        // The lock's renewals ride on the beats: one request per host per beat.
+        ...(o.lock !== undefined ? { lock: o.lock } : {}),
       });
+      o.lock?.beatEvery(intervalMs);
     }
   }
 
@@ -337,17 +341,23 @@ export class Operator {
     return Math.max(200, Math.floor((this.o.lock?.leaseMs ?? 15_000) / 3));
   }
 
-  /** Renew the lock on its own timer (a rollout can outlast the lease); losing it is fatal. */
+  /**
+   * Renew the lock on its own timer (a rollout can outlast the lease); losing it is fatal. With a
+   * heartbeat, the beats renew each host's record and this round asks only the hosts they missed
+   * (a renewal that failed, a host new to the lock): every half renewal period, and no call
+   * when there is none.
+   */
   private startRenewer(): void {
     const lock = this.o.lock;
     if (lock === undefined || this.renewer !== undefined) return;
+    const beats = this.heartbeat !== undefined;
     const stop = new AbortController();
     const done = (async () => {
       while (!stop.signal.aborted) {
-        await this.time.sleep(this.renewEveryMs(), stop.signal);
+        await this.time.sleep(beats ? this.renewEveryMs() / 2 : this.renewEveryMs(), stop.signal);
         if (stop.signal.aborted || this.refusal !== undefined || !lock.held) continue;
         try {
-          const v = await this.reconciler.renewLock();
+          const v = await this.reconciler.renewLock(beats ? lock.backstopMs : undefined);
           if (v !== undefined && !v.held) this.fatal(`stopping: ${describeVerdict(v)}`, v.holder);
         } catch (err) {
           this.logger.warn({ err: errorMessage(err) }, "cluster lock not renewed; retrying");

@@ -18,6 +18,8 @@ interface Slot {
 
 export class Fleet {
   private readonly slots = new Map<string, Slot>();
+  /** names(), kept until a host is added or removed (the heartbeat asks many times a second). */
+  private sorted: readonly string[] | undefined;
 
   constructor(
     private readonly factory: DriverFactory,
@@ -42,13 +44,16 @@ export class Fleet {
             const driver = await this.factory(h, cluster);
             if (this.options.watch === false) {
               this.slots.set(h.name, { key, driver });
+              this.sorted = undefined;
             } else {
               const unwatch = driver.watch((e) => this.onEvent(h.name, e));
               this.slots.set(h.name, { key, driver, unwatch });
+              this.sorted = undefined;
             }
           } catch (err) {
             this.logger.error({ host: h.name, err: errorMessage(err) }, "cannot set up the Docker client");
             this.slots.set(h.name, { key, error: errorMessage(err) });
+            this.sorted = undefined;
           }
         }),
     );
@@ -63,8 +68,9 @@ export class Fleet {
     return this.slots.get(name)?.error;
   }
 
-  names(): string[] {
-    return [...this.slots.keys()].sort();
+  names(): readonly string[] {
+    this.sorted ??= [...this.slots.keys()].sort();
+    return this.sorted;
   }
 
   close(): void {
@@ -75,6 +81,7 @@ export class Fleet {
     slot.unwatch?.();
     slot.driver?.close();
     this.slots.delete(name);
+    this.sorted = undefined;
   }
 }
 

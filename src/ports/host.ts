@@ -59,6 +59,14 @@ export interface HostDriver {
   readonly name: string;
   /** Cheap liveness probe with a short deadline; rejects when the host does not answer. */
   ping(): Promise<void>;
+  /**
+   * The ping and the cluster lock's renewal of record `id` in one request (the heartbeat's beat
+   * when a renewal is due: one request per host instead of a ping and a renewal). Under the
+   * ping's deadline, and a liveness probe exactly as ping(): rejects when the host does not
+   * answer. Resolves true when the lease was written; false when the engine answered but did
+   * not write it (the record is gone, say): the lock then reads the record and judges.
+   */
+  pingRenewing?(id: string, lease: LockLease): Promise<boolean>;
   facts(): Promise<HostFacts>;
   /** Our replicas on the host, rebuilt from labels. */
   observe(): Promise<readonly ObservedReplica[]>;

@@ -74,13 +74,81 @@ export class ClusterLock {
   private readonly mine = new Map<string, string>();
   private readonly watching = new Map<string, Watch>();
   private heldNow = false;
-  /** When the last ensure() that found the lock held began, and on which hosts. */
-  private lastHeld: { readonly at: number; readonly hosts: ReadonlySet<string> } | undefined;
+  /** Docker host → when its record's last renewal that landed was sent (this operator's clock). */
+  private readonly renewedAt = new Map<string, number>();
+  /**
+   * Docker host → when a round last asked it, answered or not, or a beat renewed it: a host that
+   * did not answer costs a round's deadline once per renewal period, not once per pass.
+   */
+  private readonly askedAt = new Map<string, number>();
+  /** Hosts whose renewal on a beat did not land: the next round asks them, whatever their age. */
+  private readonly unsure = new Set<string>();
+  /** The heartbeat's interval when renewals ride on its beats (see beatEvery); 0 when they do not. */
+  private beatMs: () => number = () => 0;
 
   constructor(private readonly o: ClusterLockOptions) {}
 
   get leaseMs(): number {
     return this.o.leaseMs ?? DEFAULT_LOCK_LEASE_MS;
+  }
+
+  /** How often each host's record is renewed: a third of the lease (5 s of 15 s). */
+  get renewEveryMs(): number {
+    return Math.max(200, Math.floor(this.leaseMs / 3));
+  }
+
+  /**
+   * Renewals ride on the heartbeat's beats, one every `intervalMs()`: a host's renewal, due
+   * renewEveryMs after its last, is sent on its next beat (due/landed), so records are up to
+   * renewEveryMs + one interval old when all is well (at most two thirds of the lease: the
+   * interval is at most 5 s). renewStale's rounds then ask only hosts older than that.
+   */
+  beatEvery(intervalMs: () => number): void {
+    this.beatMs = intervalMs;
+  }
+
+  /** The age up to which a host's record counts as renewed on time (no call needed). */
+  get freshMs(): number {
+    return this.renewEveryMs + this.beatMs();
+  }
+
+  /**
+   * When renewals ride on the beats: the age at which the operator's own renewal round asks a
+   * host anyway (its beats missed: a round every renewEveryMs / 2 catches it), at most two
+   * thirds of the lease.
+   */
+  get backstopMs(): number {
+    return Math.min(this.freshMs + this.beatMs() / 2, 2 * this.renewEveryMs);
+  }
+
+  /**
+   * The renewal due on this host now, for the heartbeat (beating every beatMs) to send as its beat: undefined when the
+   * lock is not held, the record is not this operator's, the last renewal is recent, or the
+   * last beat's renewal did not land (a renewal round reads the record first).
+   */
+  due(
+    host: string,
+    now: number,
+    beatMs: number,
+  ): { readonly id: string; readonly lease: LockLease } | undefined {
+    if (!this.heldNow || this.unsure.has(host)) return undefined;
+    const id = this.mine.get(host);
+    const at = this.renewedAt.get(host);
+    // A tenth of a beat early rather than a whole beat late (timers fire a little late).
+    if (id === undefined || at === undefined || now - at < this.renewEveryMs - beatMs / 10) return undefined;
+    this.renewals++;
+    return { id, lease: { renewals: this.renewals, leaseMs: this.leaseMs } };
+  }
+
+  /** What became of a renewal due() handed out, sent at `sentAt`: it landed, or it did not. */
+  landed(host: string, sentAt: number, ok: boolean): void {
+    if (!this.mine.has(host)) return; // released meanwhile
+    if (!ok) {
+      this.unsure.add(host);
+      return;
+    }
+    this.renewedAt.set(host, Math.max(sentAt, this.renewedAt.get(host) ?? sentAt));
+    this.askedAt.set(host, Math.max(sentAt, this.askedAt.get(host) ?? sentAt));
   }
 
   /** Whether the last ensure() found the lock held by this operator on every host that answered. */
@@ -94,34 +162,38 @@ export class ClusterLock {
    * do not count: the lock is taken there once they do.
    */
   async ensure(hosts: readonly LockHost[]): Promise<LockVerdict> {
-    const started = this.o.time.now();
     const verdict = await this.ensureAll(hosts);
     this.heldNow = verdict.held;
-    this.lastHeld = verdict.held ? { at: started, hosts: new Set(hosts.map((h) => h.name)) } : undefined;
     return verdict;
   }
 
   /**
-   * As ensure(), but a lock held at most a renewal period ago (the operator renews it on its own
-   * timer) is taken as held without a call on the hosts it was held on: a pass at 1,000 hosts
-   * would otherwise renew 1,000 records before doing anything. Only hosts not among them (new
-   * to the cluster, or back after being down) are asked; a host gone from the list (declared
-   * down) costs nothing, so a failover pass does not first wait for 999 renewals.
+   * As ensure(), but a host whose record was renewed at most a renewal period ago (the operator
+   * renews on its own timer, or on the heartbeat's beats: then freshMs) is taken as held without
+   * a call: a pass at 1,000 hosts would otherwise renew 1,000 records before doing anything.
+   * Only the others are asked (new to the cluster, back after being down, due); a host gone from
+   * the list (declared down) costs nothing, so a failover pass does not first wait for 999
+   * renewals.
    */
-  async ensureRecent(hosts: readonly LockHost[]): Promise<LockVerdict> {
-    const last = this.lastHeld;
-    if (last === undefined || !this.heldNow || this.o.time.now() - last.at >= this.leaseMs / 3)
-      return this.ensure(hosts);
-    const missing = hosts.filter((h) => !last.hosts.has(h.name));
-    if (missing.length === 0) return { held: true };
-    const verdict = await this.ensureAll(missing);
-    if (!verdict.held) {
-      this.heldNow = false;
-      this.lastHeld = undefined;
-    } else if (this.lastHeld === last) {
-      // Held there now too; the period still counts from the last full renewal.
-      this.lastHeld = { at: last.at, hosts: new Set([...last.hosts, ...missing.map((h) => h.name)]) };
-    }
+  ensureRecent(hosts: readonly LockHost[]): Promise<LockVerdict> {
+    return this.renewStale(hosts, this.freshMs);
+  }
+
+  /**
+   * A renewal round on the hosts whose record is older than maxAgeMs (or never taken, or whose
+   * beat's renewal did not land); the lock is held when none needs one. Not held before: every
+   * host is asked.
+   */
+  async renewStale(hosts: readonly LockHost[], maxAgeMs: number): Promise<LockVerdict> {
+    if (!this.heldNow) return this.ensure(hosts);
+    const now = this.o.time.now();
+    const stale = hosts.filter((h) => {
+      const at = this.askedAt.get(h.name);
+      return at === undefined || now - at >= maxAgeMs || this.unsure.has(h.name);
+    });
+    if (stale.length === 0) return { held: true };
+    const verdict = await this.ensureAll(stale);
+    if (!verdict.held) this.heldNow = false;
     return verdict;
   }
 
@@ -130,6 +202,7 @@ export class ClusterLock {
    * held when every record that answered is this operator's, else the worst holder found.
    */
   private async ensureAll(hosts: readonly LockHost[]): Promise<LockVerdict> {
+    const started = this.o.time.now();
     this.renewals++;
     const lease: LockLease = { renewals: this.renewals, leaseMs: this.leaseMs };
     const stop = new AbortController();
@@ -153,6 +226,12 @@ export class ClusterLock {
     } finally {
       stop.abort(SETTLED);
     }
+    for (const [i, h] of hosts.entries()) {
+      this.askedAt.set(h.name, started);
+      if (results[i]?.held !== true) continue;
+      this.renewedAt.set(h.name, started);
+      this.unsure.delete(h.name);
+    }
     const foreign = results.filter((r): r is Foreign => r !== undefined && !r.held);
     const worst = foreign.find((f) => f.lost) ?? foreign.find((f) => f.alive) ?? foreign[0];
     return worst ?? { held: true };
@@ -174,6 +253,9 @@ export class ClusterLock {
         this.mine.delete(h.name);
       }),
     );
+    this.renewedAt.clear();
+    this.askedAt.clear();
+    this.unsure.clear();
     this.heldNow = false;
   }
 
@@ -183,6 +265,9 @@ export class ClusterLock {
     if (id === undefined) return;
     await h.lock.remove(id);
     this.mine.delete(h.name);
+    this.renewedAt.delete(h.name);
+    this.askedAt.delete(h.name);
+    this.unsure.delete(h.name);
     this.watching.delete(h.name);
   }
 

@@ -442,11 +442,15 @@ export class Reconciler {
     return out;
   }
 
-  /** Renew the cluster lock between passes (a pass may last longer than the lease). */
-  async renewLock(): Promise<LockVerdict | undefined> {
+  /**
+   * Renew the cluster lock between passes (a pass may last longer than the lease): on every host,
+   * or only where the record is older than maxAgeMs (the heartbeat's beats renew the rest).
+   */
+  async renewLock(maxAgeMs?: number): Promise<LockVerdict | undefined> {
     const cluster = this.o.source.current().desired?.state.cluster;
     if (this.o.lock === undefined || cluster === undefined) return undefined;
-    return this.o.lock.ensure(this.lockHosts(cluster));
+    const hosts = this.lockHosts(cluster);
+    return maxAgeMs === undefined ? this.o.lock.ensure(hosts) : this.o.lock.renewStale(hosts, maxAgeMs);
   }
 
   /** On a clean stop: the lock is given back, so the next operator need not wait for its lease. */

@@ -10,6 +10,7 @@ import { DockerError } from "./errors.js";
 import type { Limiter } from "./limiter.js";
 import { DockerHost, resolveSecretEnv, resolveSecretFiles, type HostEvent } from "./index.js";
 import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
+import type { LockLease } from "../../model/lock.js";
 import type { ObservedReplica } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";
 import type { ClusterSpec, HostSpec } from "../../model/spec.js";
@@ -185,8 +186,19 @@ class DockerHostDriver implements HostDriver {
   }
 
   ping(): Promise<void> {
-    return this.host.ping().then(
-      () => this.quiet.pinged(true),
+    return this.pinged(this.host.ping());
+  }
+
+  pingRenewing(id: string, lease: LockLease): Promise<boolean> {
+    return this.pinged(this.host.pingRenewing(id, lease));
+  }
+
+  private pinged<T>(answer: Promise<T>): Promise<T> {
+    return answer.then(
+      (v) => {
+        this.quiet.pinged(true);
+        return v;
+      },
       (err: unknown) => {
         this.quiet.pinged(false);
         throw err;

@@ -134,7 +134,33 @@ export class DockerHost {
       this.lastPingFailed = true;
       throw err;
     }
-    // Back after a silence: an event stream may have died without telling us.
+    this.answered();
+  }
+
+  /**
+   * The heartbeat's beat when the cluster lock's renewal is due: the lease written in one request
+   * under the ping's deadline, which proves the engine answers as a ping does. True: written.
+   * False: the engine answered with an error (the record is gone, say; a ping then says whether
+   * it is healthy, as the heartbeat would have asked). Rejects as ping() does: no answer in time.
+   */
+  async pingRenewing(id: string, lease: LockLease): Promise<boolean> {
+    try {
+      await this.light.putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.pingTimeoutMs);
+    } catch (err) {
+      // A status code: the engine answered, it did not write the lease.
+      if (err instanceof DockerError && err.statusCode !== undefined) {
+        await this.ping();
+        return false;
+      }
+      this.lastPingFailed = true;
+      throw err;
+    }
+    this.answered();
+    return true;
+  }
+
+  /** Back after a silence: an event stream may have died without telling us. */
+  private answered(): void {
     if (this.lastPingFailed) for (const w of this.watchers) w.kick();
     this.lastPingFailed = false;
   }
@@ -336,6 +362,7 @@ export class DockerHost {
   close(): void {
     for (const w of this.watchers) w.stop();
     this.watchers.clear();
+    this.light.close();
     this.connection.agent?.destroy();
   }
 

@@ -1,0 +1,166 @@
+// The heartbeat carrying the cluster lock's renewals: one request per host per
+// beat (a ping, or the renewal when one is due), the renewal counting as the
+// ping it replaces, and a renewal that did not land handed back to the lock's
+// own round (which reads the record and judges, as before).
+
+import { describe, expect, it } from "vitest";
+import { Heartbeat } from "../../../src/daemon/heartbeat.js";
+import { ClusterLock, type LockHost } from "../../../src/reconcile/cluster-lock.js";
+import { HostHealth } from "../../../src/observe/host-health.js";
+import type { Fleet } from "../../../src/observe/fleet.js";
+import type { HostDriver, HostLock } from "../../../src/ports/host.js";
+import type { LockIdentity, LockLease, LockRecord } from "../../../src/model/lock.js";
+import { FakeTime } from "../../support/fakes/fake-time.js";
+import { silent } from "../../support/fakes/execute-harness.js";
+
+const INTERVAL_MS = 1_000;
+const DOWN_AFTER_MS = 3_000;
+
+/** One host: its lock record (as the lock container keeps it) and the requests the heartbeat sent it. */
+class BeatHost implements HostLock {
+  record: LockRecord | undefined;
+  pings = 0;
+  renewingPings = 0;
+  /** Frozen: no request is answered (each fails after the ping's deadline, 500 ms). */
+  frozen = false;
+  private next = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly time: FakeTime,
+  ) {}
+
+  async read(): Promise<LockRecord | undefined> {
+    return this.record;
+  }
+  async create(holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists"> {
+    if (this.record !== undefined) return "exists";
+    const id = `${this.name}-c${++this.next}`;
+    this.record = { id, holder, lease };
+    return { id };
+  }
+  async renew(id: string, lease: LockLease): Promise<void> {
+    if (this.record?.id !== id) throw new Error("no such container");
+    this.record = { ...this.record, lease };
+  }
+  async remove(id: string): Promise<void> {
+    if (this.record?.id === id) this.record = undefined;
+  }
+
+  private async answer(): Promise<void> {
+    await this.time.sleep(this.frozen ? 500 : 5);
+    if (this.frozen) throw new Error(`${this.name}: ping: no answer within 500 ms`);
+  }
+
+  readonly driver = {
+    name: this.name,
+    ping: async (): Promise<void> => {
+      this.pings++;
+      await this.answer();
+    },
+    pingRenewing: async (id: string, lease: LockLease): Promise<boolean> => {
+      this.renewingPings++;
+      await this.answer();
+      if (this.record?.id !== id) return false; // the engine answered: no such container
+      this.record = { ...this.record, lease };
+      return true;
+    },
+  } as unknown as HostDriver;
+}
+
+const me: LockIdentity = {
+  instance: "11111111-1111-1111-1111-111111111111",
+  host: "ops1",
+  pid: 100,
+  started: 1,
+};
+
+async function setup() {
+  const time = new FakeTime();
+  const hosts = ["h1", "h2", "h3"].map((n) => new BeatHost(n, time));
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+  // The heartbeat asks the fleet for names and drivers only.
+  const fleet = {
+    names: () => hosts.map((h) => h.name),
+    driver: (n: string) => byName.get(n)?.driver,
+    setupError: () => undefined,
+  } as unknown as Fleet;
+  const health = new HostHealth({ downAfterMs: DOWN_AFTER_MS, stableAfterMs: 0 }, time.now());
+  const lock = new ClusterLock({ me, leaseMs: 15_000, time, logger: silent, pidAlive: () => false });
+  lock.beatEvery(() => INTERVAL_MS);
+  const lockHosts: LockHost[] = hosts.map((h) => ({ name: h.name, lock: h }));
+  expect(await lock.ensure(lockHosts)).toEqual({ held: true });
+  const heartbeat = new Heartbeat({
+    fleet,
+    health,
+    time,
+    intervalMs: () => INTERVAL_MS,
+    onChange: () => undefined,
+    logger: silent,
+    lock,
+  });
+  return { time, hosts, health, lock, lockHosts, heartbeat };
+}
+
+const renewals = (h: BeatHost): number | undefined => h.record?.lease?.renewals;
+
+describe("heartbeat with the cluster lock's renewals on its beats", () => {
+  it("sends one request per host per beat: the renewal when due (every renewal period), else a ping", async () => {
+    const { time, hosts, health, lock, lockHosts, heartbeat } = await setup();
+    heartbeat.start();
+    await time.advance(30_000);
+    for (const h of hosts) {
+      // 30 beats in 30 s, each one request; a renewal every 5 s (lease 15 s / 3).
+      expect(h.pings + h.renewingPings).toBeGreaterThanOrEqual(29);
+      expect(h.pings + h.renewingPings).toBeLessThanOrEqual(31);
+      expect(h.renewingPings).toBeGreaterThanOrEqual(5);
+      expect(h.renewingPings).toBeLessThanOrEqual(6);
+      expect(health.view(h.name, time.now()).state).toBe("up");
+    }
+    // The records are fresh: the operator's own round (and a pass) asks no host.
+    const before = hosts.map(renewals);
+    expect(await lock.renewStale(lockHosts, lock.backstopMs)).toEqual({ held: true });
+    expect(await lock.ensureRecent(lockHosts)).toEqual({ held: true });
+    expect(hosts.map(renewals)).toEqual(before);
+    await time.run(heartbeat.stop());
+  });
+
+  it("a renewal the engine refuses (record removed by hand): the host stays up, the next round takes the lock again", async () => {
+    const { time, hosts, health, lock, lockHosts, heartbeat } = await setup();
+    const h2 = hosts[1] as BeatHost;
+    h2.record = undefined;
+    heartbeat.start();
+    await time.advance(8_000);
+    // Its renewal was refused once; the beats then only ping it (a renewal round reads the record first).
+    expect(h2.renewingPings).toBe(1);
+    expect(health.view("h2", time.now()).state).toBe("up");
+    expect(h2.record).toBeUndefined();
+    expect(await lock.renewStale(lockHosts, lock.backstopMs)).toEqual({ held: true });
+    expect(h2.record?.holder).toEqual(me);
+    // Its renewals ride on the beats again.
+    await time.advance(6_000);
+    expect(h2.renewingPings).toBe(2);
+    expect(renewals(h2)).toBeGreaterThan(1);
+    await time.run(heartbeat.stop());
+  });
+
+  it("a host that does not answer its renewal is declared down within host_down_after, as with pings", async () => {
+    const { time, hosts, health, heartbeat } = await setup();
+    heartbeat.start();
+    // Let a renewal come due, then freeze h3 just before its next beats.
+    await time.advance(4_900);
+    const h3 = hosts[2] as BeatHost;
+    h3.frozen = true;
+    const frozenAt = time.now();
+    let downAt: number | undefined;
+    while (downAt === undefined && time.now() - frozenAt < 10_000) {
+      await time.advance(50);
+      if (health.view("h3", time.now()).state === "down") downAt = time.now();
+    }
+    expect(h3.renewingPings).toBe(1); // its first beat after the freeze was its renewal, unanswered
+    expect(downAt).toBeDefined();
+    // Down 3 s after its last answer (a beat before the freeze), as with pings alone.
+    expect((downAt ?? 0) - frozenAt).toBeLessThanOrEqual(DOWN_AFTER_MS);
+    await time.run(heartbeat.stop());
+  });
+});
