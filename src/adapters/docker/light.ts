@@ -19,6 +19,7 @@ import http from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
+import { KeptConnection } from "./kept-connection.js";
 
 /** How long an idle kept-open connection waits for the next request (longer than any heartbeat interval). */
 const KEEP_IDLE_MS = 30_000;
@@ -35,6 +36,8 @@ export class LightRequests {
   private readonly send: typeof http.request;
   /** This host's kept-open connections (none over SSH: its channels have their own agent). */
   private readonly agent: http.Agent | undefined;
+  /** The beat's own connection, written to directly (not over SSH); see kept-connection.ts. */
+  private readonly kept: KeptConnection | undefined;
 
   constructor(
     private readonly host: string,
@@ -44,6 +47,7 @@ export class LightRequests {
     this.send = tls ? https.request : http.request;
     const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: FREE_PER_HOST };
     this.agent = conn.agent !== undefined ? undefined : tls ? new https.Agent(keep) : new http.Agent(keep);
+    this.kept = conn.agent !== undefined ? undefined : new KeptConnection(host, conn);
     this.base = {
       ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
       ...(conn.host !== undefined ? { host: conn.host } : {}),
@@ -56,17 +60,23 @@ export class LightRequests {
 
   /** Close the kept-open connections (the host is closed). */
   close(): void {
+    this.kept?.close();
     this.agent?.destroy();
   }
 
   /** GET /_ping: resolves when the engine answers 200 within timeoutMs (never retried). */
   async ping(timeoutMs: number): Promise<void> {
-    await this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
+    if (this.kept?.free === true) await this.kept.request("ping", "GET /_ping HTTP/1.1", timeoutMs);
+    else await this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
   }
 
   /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */
   async putArchive(op: string, id: string, dir: string, tar: Buffer, timeoutMs: number): Promise<void> {
     const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(dir)}`;
+    if (this.kept?.free === true) {
+      await this.kept.request(op, `PUT ${path} HTTP/1.1\r\nContent-Type: application/x-tar`, timeoutMs, tar);
+      return;
+    }
     await this.request(
       op,
       {

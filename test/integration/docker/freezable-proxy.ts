@@ -1,6 +1,7 @@
 // A TCP proxy to the local Docker socket that can be frozen: while frozen it
 // keeps every connection open but passes no bytes, as a SIGSTOPped dockerd
-// or a silent partition would. Thawing passes everything again.
+// or a silent partition would. Thawing passes everything again. cut() closes
+// every connection from the far end, as a restarted dockerd would.
 
 import { connect, createServer, type Server, type Socket } from "node:net";
 
@@ -10,9 +11,12 @@ export class FreezableProxy {
   private readonly held: Socket[] = [];
   private server: Server | undefined;
   port = 0;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   async start(): Promise<void> {
     this.server = createServer((client) => {
+      this.accepted++;
       if (this.frozen) this.held.push(client);
       else this.link(client);
     });
@@ -37,6 +41,14 @@ export class FreezableProxy {
       b.resume();
     }
     for (const c of this.held.splice(0)) this.link(c);
+  }
+
+  /** Close every open connection from the proxy's side. */
+  cut(): void {
+    for (const [a, b] of this.pairs.splice(0)) {
+      a.destroy();
+      b.destroy();
+    }
   }
 
   async stop(): Promise<void> {
