@@ -8,7 +8,7 @@
 import type { Logger } from "../ports/logger.js";
 import type { StatusSink } from "../ports/index.js";
 import { redactCredentials } from "../redact.js";
-import { describeChange, render, YamlMemo, type StatusInput } from "../status/index.js";
+import { ClusterViews, describeChange, render, YamlMemo, type StatusInput } from "../status/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
@@ -23,6 +23,8 @@ export class StatusReporter {
   private last: ReadonlyMap<string, string> = new Map();
   /** Each YAML file's text, redacted, kept while its document is unchanged. */
   private readonly yaml = new YamlMemo(redactCredentials);
+  /** The cluster file's parsed view for the commit message, kept from one write to the next. */
+  private readonly views = new ClusterViews();
   /** Every pass fails to write during a Git outage: warned once a minute. */
   private readonly warnings = new WarnThrottle();
   /** The rendered files of the last write that reached Git. */
@@ -102,7 +104,7 @@ export class StatusReporter {
 
   private async writeFiles(files: ReadonlyMap<string, string>): Promise<boolean> {
     if (same(files, this.last)) return true;
-    const message = describeChange(this.last, files);
+    const message = describeChange(this.last, files, this.views);
     try {
       const r = await this.sink.write(files, message);
       if (r.error !== undefined) {

@@ -2,7 +2,7 @@
 // status sink commits, and the commit message describing the change.
 
 export { render, renderStatus, YamlMemo, type Rendered } from "./render.js";
-export { describeChange } from "./describe.js";
+export { ClusterViews, describeChange } from "./describe.js";
 export {
   summarise,
   syncState,

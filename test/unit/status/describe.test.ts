@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeChange, render } from "../../../src/status/index.js";
+import { ClusterViews, describeChange, render } from "../../../src/status/index.js";
+import { CLUSTER_FILE } from "../../../src/status/yaml-files.js";
 import { host, syncedInput } from "./fixtures.js";
 
 const before = render(syncedInput());
@@ -73,5 +74,22 @@ describe("describeChange", () => {
     expect(subjectLine).toMatch(/…$/);
     expect(blank).toBe("");
     expect(body.filter((l) => l.startsWith("- h")).length).toBe(10);
+  });
+
+  it("with the views kept from one commit to the next: the same messages, each cluster file parsed once", () => {
+    const base = syncedInput();
+    const down = render({ ...base, hosts: [host("h1"), host("h2", { state: "down" })] });
+    const up = render(base);
+    const views = new ClusterViews();
+    const steps: [Map<string, string>, Map<string, string>][] = [
+      [new Map(), before],
+      [before, down],
+      [down, up],
+    ];
+    for (const [a, b] of steps) expect(describeChange(a, b, views)).toBe(describeChange(a, b));
+    // The last "after" is the next "before": its view is the one already made.
+    const text = up.get(CLUSTER_FILE);
+    expect(views.view(text)).toBe(views.view(text));
+    expect(views.view(down.get(CLUSTER_FILE))).toBe(views.view(down.get(CLUSTER_FILE)));
   });
 });
