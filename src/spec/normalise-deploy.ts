@@ -70,7 +70,7 @@ export function normaliseDeploy(ctx: Ctx, merged: RawDeploy, own: RawDeploy | un
     updateConfig: updateConfig(ctx, ["update_config"], merged.update_config),
     rollbackConfig: updateConfig(ctx, ["rollback_config"], merged.rollback_config),
     restartPolicy: {
-      condition: merged.restart_policy?.condition ?? SWARM_RESTART_DEFAULTS.condition,
+      condition: restartCondition(merged.restart_policy?.condition),
       delayMs: durationMs(
         ctx,
         ["restart_policy", "delay"],
@@ -142,4 +142,18 @@ function updateConfig(
     monitorMs: durationMs(ctx, [...path, "monitor"], raw?.monitor, d.monitorMs),
     maxFailureRatio: raw?.max_failure_ratio ?? d.maxFailureRatio,
   };
+}
+
+/**
+ * docker compose reads deploy.restart_policy.condition as the engine's restart policy, so files
+ * written for it say always, unless-stopped or no (compose's mapRestartPolicyCondition): the
+ * first two are Swarm's any (gitfleet stops replicas only when the spec says so), no is none.
+ */
+function restartCondition(
+  condition: NonNullable<RawDeploy["restart_policy"]>["condition"],
+): "any" | "on-failure" | "none" {
+  if (condition === undefined) return SWARM_RESTART_DEFAULTS.condition;
+  if (condition === "always" || condition === "unless-stopped") return "any";
+  if (condition === "no") return "none";
+  return condition;
 }

@@ -60,7 +60,8 @@ export interface RawDeploy {
   readonly update_config?: RawUpdateConfig;
   readonly rollback_config?: RawUpdateConfig;
   readonly restart_policy?: {
-    readonly condition?: "any" | "on-failure" | "none";
+    /** Swarm's any/on-failure/none, and docker compose's always/unless-stopped (any) and no (none). */
+    readonly condition?: "any" | "on-failure" | "none" | "always" | "unless-stopped" | "no";
     readonly delay?: string;
     readonly max_attempts?: number;
     readonly window?: string;

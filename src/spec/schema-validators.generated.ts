@@ -1498,7 +1498,7 @@ errors++;
 }
 if(data14.condition !== undefined){
 let data15 = data14.condition;
-if(!(((data15 === "any") || (data15 === "on-failure")) || (data15 === "none"))){
+if(!((((((data15 === "any") || (data15 === "on-failure")) || (data15 === "none")) || (data15 === "always")) || (data15 === "unless-stopped")) || (data15 === "no"))){
 const err22 = {instancePath:instancePath+"/restart_policy/condition",schemaPath:"#/properties/restart_policy/properties/condition/enum",keyword:"enum",params:{allowedValues: schema42.properties.restart_policy.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema42.properties.restart_policy.properties.condition.enum,parentSchema:schema42.properties.restart_policy.properties.condition,data:data15};
 if(vErrors === null){
 vErrors = [err22];
@@ -4276,7 +4276,7 @@ errors++;
 }
 if(data14.condition !== undefined){
 let data15 = data14.condition;
-if(!(((data15 === "any") || (data15 === "on-failure")) || (data15 === "none"))){
+if(!((((((data15 === "any") || (data15 === "on-failure")) || (data15 === "none")) || (data15 === "always")) || (data15 === "unless-stopped")) || (data15 === "no"))){
 const err22 = {instancePath:instancePath+"/restart_policy/condition",schemaPath:"#/properties/restart_policy/properties/condition/enum",keyword:"enum",params:{allowedValues: schema62.properties.restart_policy.properties.condition.enum},message:"must be equal to one of the allowed values",schema:schema62.properties.restart_policy.properties.condition.enum,parentSchema:schema62.properties.restart_policy.properties.condition,data:data15};
 if(vErrors === null){
 vErrors = [err22];

@@ -82,7 +82,7 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
     "deploy.restart_policy when that is not set: always and unless-stopped → any, on-failure[:N] → on-failure (max_attempts N), no → none; gitfleet replaces failed replicas itself",
   ),
   deploy: same(
-    "Swarm's meaning and defaults: mode, replicas, resources, placement, update/rollback, restart_policy",
+    "Swarm's meaning and defaults: mode, replicas, resources, placement, update/rollback, restart_policy (whose condition also takes docker compose's always and unless-stopped, meaning any, and no, meaning none)",
   ),
   networks: cluster(
     "in a stack: the stack's networks (see Stacks); in services/ documents every service is on the cluster network, so it is ignored there with a warning",

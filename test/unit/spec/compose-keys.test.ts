@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SERVICE_KEYS } from "../../../src/spec/compose/keys.js";
 import { serviceSchema } from "../../../src/spec/index.js";
-import { ceilingWith, errorsOf, load, repo, service, stateOf } from "./helpers.js";
+import { ceilingWith, errorsOf, lines, load, repo, service, stateOf } from "./helpers.js";
 
 const composeSpec = JSON.parse(
   readFileSync(
@@ -156,6 +156,31 @@ describe("fates through the loader", () => {
     const s = stateOf(repo({ "services/web.yaml": doc })).services[0];
     expect(s?.deploy.replicas).toBe(5);
     expect(s?.deploy.restartPolicy.condition).toBe("none");
+  });
+
+  it("deploy.restart_policy.condition takes docker compose's always, unless-stopped and no", () => {
+    // bigcapital's file writes condition: unless-stopped; docker compose maps it to the engine's
+    // policy (mapRestartPolicyCondition), so it is Compose that files rely on.
+    const conditions = (c: string) =>
+      stateOf(
+        repo({
+          "stacks/a/compose.yaml": lines(
+            "services:",
+            "  web:",
+            "    image: x:1",
+            `    deploy: {restart_policy: {condition: ${c}, max_attempts: 2}}`,
+          ),
+        }),
+      ).services[0]?.deploy.restartPolicy;
+    expect(conditions("unless-stopped")).toMatchObject({ condition: "any", maxAttempts: 2 });
+    expect(conditions("always")?.condition).toBe("any");
+    expect(conditions("no")?.condition).toBe("none");
+    expect(conditions("on-failure")?.condition).toBe("on-failure");
+    expect(
+      errorsOf(
+        repo({ "services/web.yaml": service("web", "deploy: {restart_policy: {condition: sometimes}}") }),
+      ).map((e) => e.code),
+    ).toEqual(["schema"]);
   });
 
   it("privilege-widening keys stay within the ceiling", () => {
