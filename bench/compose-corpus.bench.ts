@@ -249,41 +249,75 @@ export async function measureCorpus(permissive = false): Promise<CorpusResult> {
 }
 
 /**
- * The corpus's samples (SOURCES.md): the first 26 projects, picked by hand in session 6, and the
- * second, taken by a rule fixed before measuring (awesome-selfhosted-data's entries in file order).
- * A folder not named here is in the second.
+ * The corpus's samples (SOURCES.md): the first 26 projects, picked by hand in session 6; the
+ * second, taken by a rule fixed before measuring (awesome-selfhosted-data's entries in file order,
+ * 015 to appwrite); the third, the same walk continued under a rule fixed before it was fetched
+ * (aptabase to calagopus). A folder not named in the first two is in the third.
  */
-export const FIRST_SAMPLE: ReadonlySet<string> = new Set([
-  "documenso",
-  "firefly-iii",
-  "healthchecks",
-  "immich-release",
-  "kong",
-  "langfuse",
-  "linkwarden",
-  "listmonk",
-  "loki",
-  "mastodon",
-  "mattermost",
-  "n8n-ai-starter",
-  "netbox-docker",
-  "nextcloud-postgres",
-  "open-webui",
-  "paperless-ngx",
-  "peertube",
-  "pihole",
-  "plausible",
-  "rocketchat",
-  "searxng",
-  "superset",
-  "umami",
-  "uptime-kuma",
-  "wger",
-  "zammad",
-]);
+const SAMPLE_FOLDERS: readonly (readonly string[])[] = [
+  [
+    "documenso",
+    "firefly-iii",
+    "healthchecks",
+    "immich-release",
+    "kong",
+    "langfuse",
+    "linkwarden",
+    "listmonk",
+    "loki",
+    "mastodon",
+    "mattermost",
+    "n8n-ai-starter",
+    "netbox-docker",
+    "nextcloud-postgres",
+    "open-webui",
+    "paperless-ngx",
+    "peertube",
+    "pihole",
+    "plausible",
+    "rocketchat",
+    "searxng",
+    "superset",
+    "umami",
+    "uptime-kuma",
+    "wger",
+    "zammad",
+  ],
+  [
+    "015",
+    "1time",
+    "2fauth",
+    "4gaboards",
+    "accent",
+    "activepieces",
+    "actual",
+    "adventurelog",
+    "affine",
+    "airtrail",
+    "aleph",
+    "aliasvault",
+    "answer",
+    "anubis",
+    "anycable",
+    "anything-llm",
+    "airflow",
+    "appflowy",
+    "apprise",
+    "appsmith",
+    "appwrite",
+  ],
+];
 
-export function sampleOf(project: string): 1 | 2 {
-  return FIRST_SAMPLE.has(project) ? 1 : 2;
+export type Sample = 1 | 2 | 3;
+export const SAMPLES: readonly { readonly sample: Sample; readonly label: string }[] = [
+  { sample: 1, label: "first sample (26 projects picked by hand, session 6)" },
+  { sample: 2, label: "second sample (selection rule of SOURCES.md: 015 to appwrite)" },
+  { sample: 3, label: "third sample (the same walk continued: aptabase to calagopus)" },
+];
+
+export function sampleOf(project: string): Sample {
+  const i = SAMPLE_FOLDERS.findIndex((folders) => folders.includes(project));
+  return i === 0 ? 1 : i === 1 ? 2 : 3;
 }
 
 interface Tally {
@@ -314,18 +348,12 @@ export function report(r: CorpusResult, permissive?: CorpusResult): string {
   const refused = r.services.filter((s) => !s.accepted && s.composeRefuses === undefined);
   const apart = r.services.filter((s) => s.composeRefuses !== undefined);
   const cell = (text: string) => text.replace(/\|/g, "\\|").slice(0, 160);
-  const rows = ([1, 2, undefined] as const).map((sample) => {
+  const rows = [...SAMPLES, { sample: undefined, label: "**whole corpus**" }].map(({ sample, label }) => {
     const pick = (x: CorpusResult) =>
       x.services.filter((s) => sample === undefined || sampleOf(s.project) === sample);
     const projects = r.projectNames.filter((p) => sample === undefined || sampleOf(p) === sample);
     const t = tally(pick(r), projects);
     const p = permissive === undefined ? undefined : tally(pick(permissive), projects);
-    const label =
-      sample === 1
-        ? "first sample (26 projects picked by hand, session 6)"
-        : sample === 2
-          ? "second sample (selection rule of SOURCES.md, session 7)"
-          : "**whole corpus**";
     return `| ${label} | ${t.projects} | ${t.counted} | ${t.accepted} (${pct(t.accepted, t.counted)}) | ${p === undefined ? "" : `${p.accepted} (${pct(p.accepted, p.counted)})`} | ${t.allAccepted} of ${t.withServices} |`;
   });
   const stillRefused =

@@ -161,9 +161,9 @@ describe("validate on stacks of the corpus's Compose files", () => {
     );
   });
 
-  // The second sample (SOURCES.md: awesome-selfhosted-data in file order): each kind of refusal it
-  // brought, at its place, saying why and what to do.
-  it("places and explains the second sample's refusals", async () => {
+  // The second and third samples (SOURCES.md: awesome-selfhosted-data in file order): each kind
+  // of refusal they brought, at its place, saying why and what to do.
+  it("places and explains the second and third samples' refusals", async () => {
     const result = await validateJson(corpusDir);
     const at = (path: string, line: number) =>
       result.errors.filter((e) => e.path === `stacks/${path}/compose.yaml` && e.line === line);
@@ -173,7 +173,7 @@ describe("validate on stacks of the corpus's Compose files", () => {
       return found[0] as Problem;
     };
     const projects = (await readdir(CORPUS, { withFileTypes: true })).filter((e) => e.isDirectory());
-    expect(projects.length).toBeGreaterThanOrEqual(47);
+    expect(projects.length).toBeGreaterThanOrEqual(73);
     expect(one("anubis", 5, "unsupported-config").message).toContain(
       "network_mode: service:workspace is not supported",
     );
@@ -182,6 +182,10 @@ describe("validate on stacks of the corpus's Compose files", () => {
     expect(one("appwrite", 28, "policy-docker-socket").message).toContain("control of the host");
     expect(one("aleph", 78, "relative-bind-mount").message).toContain("home folder");
     expect(one("anycable", 49, "relative-bind-mount").message).toContain("leaves the stack's folder");
+    expect(one("bitmagnet", 19, "unsupported-config").message).toContain("network_mode: service:gluetun");
+    expect(one("bitmagnet", 50, "unsupported-key").message).toContain("remove devices:");
+    // docker compose's restart_policy condition unless-stopped (bigcapital) is taken.
+    expect(result.errors.filter((e) => e.message.includes("restart_policy"))).toEqual([]);
     // A service named with capitals (4gaBoards) is taken, as Compose takes it.
     expect(
       result.errors.filter((e) => e.path.startsWith("stacks/4gaboards/") && e.code === "invalid-name"),
