@@ -45,8 +45,12 @@ export class GitDesired extends DesiredLoader {
     return this.git.nextRetryDelayMs();
   }
 
-  /** Stop the loader's worker thread (it never keeps the process alive, but tests end cleanly). */
+  /**
+   * Stop the loader's worker thread (it never keeps the process alive, but tests end cleanly),
+   * once the upkeep after the last poll is done (the cache is then complete on disk).
+   */
   async close(): Promise<void> {
+    await this.git.idle();
     await this.loader?.close();
   }
 }

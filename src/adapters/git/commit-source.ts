@@ -160,6 +160,8 @@ export class GitCommitSource implements CommitSource {
         gitdir: path.join(options.cacheDir, "source.git"),
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
         onProgress: options.onProgress ?? logProgress(options.logger ?? silentLogger),
+        // The first fetch's pack index is completed after the poll answers (settle, below).
+        deferIndex: true,
       });
     } else {
       remote = await LocalRemote.open(repo.path);
@@ -169,10 +171,33 @@ export class GitCommitSource implements CommitSource {
 
   poll(): Promise<CommitPoll> {
     const next = this.queue.then(() => this.pollOnce());
-    // Repacking the cache is upkeep, not on the way to the desired state: it runs after the
-    // poll has answered, and the next poll (or fetch) waits for it.
-    this.queue = next.then(() => this.repackIfDue()).catch(() => undefined);
+    // Completing the first fetch's pack index and repacking the cache are upkeep, not on the way
+    // to the desired state: they run after the poll has answered (while the spec loader parses
+    // on its own thread), and the next poll (or fetch) waits for them.
+    this.queue = next
+      .then(() => this.settle())
+      .then(() => this.repackIfDue())
+      .catch(() => undefined);
     return next;
+  }
+
+  /** Resolves once the upkeep that followed the last poll is done (a cache left complete on disk). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  private async settle(): Promise<void> {
+    if (this.remote.settle === undefined) return;
+    try {
+      await this.remote.settle();
+    } catch (err) {
+      // The objects handed over were verified one by one; only the cache is incomplete.
+      this.log.warn(
+        { err: String(err) },
+        "git: the first fetch's pack could not be indexed; the cache starts afresh",
+      );
+      await this.resetCache();
+    }
   }
 
   async accepted(commit: string, role: "new" | "restore" | "resume"): Promise<void> {

@@ -1,12 +1,18 @@
 // Small readers over a local object store, all sharing isomorphic-git's cache.
 
 import git, { type FsClient } from "isomorphic-git";
+import type { ObjectType, RawObject } from "./pack-reader.js";
 
 export interface Store {
   readonly gitdir: string;
   /** isomorphic-git's cache (parsed pack indexes); shared by every read of `gitdir`. */
   readonly cache: object;
   readonly fs: FsClient;
+  /**
+   * Objects of a pack fetched but not indexed yet (the first fetch's, until its index is
+   * complete), their ids verified: read before anything else.
+   */
+  readPending?(oid: string, type: ObjectType): RawObject | undefined;
 }
 
 export async function hasObject(store: Store, oid: string): Promise<boolean> {

@@ -6,7 +6,11 @@
 // fetch collects the whole pack in memory (twice over) and inflates every
 // object in JavaScript to index it; later fetches are small and still go
 // through it. Progress (objects received / total, then deltas resolved) is
-// reported as git's own clone reports it.
+// reported as git's own clone reports it. The pack's checksum is verified when
+// it has arrived; its index is completed after (`resolveSome`, `install`):
+// the objects the caller needs first are read from it before (`read`, each
+// one's id computed from its bytes), so loading the specs need not wait for
+// every delta of the pack to be resolved.
 
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -14,6 +18,7 @@ import path from "node:path";
 import { Errors } from "isomorphic-git";
 import type { StreamingResponse } from "./http-client.js";
 import { type IndexProgress, PackIndexer } from "./pack-index.js";
+import type { ObjectType, RawObject } from "./pack-reader.js";
 
 export interface SyncProgress extends IndexProgress {
   /** Pack bytes received so far. */
@@ -34,12 +39,21 @@ export interface PackFetchOptions {
 }
 
 export interface PackFetchResult {
-  /** pack-<id>, without extension. */
-  readonly pack: string;
   /** Commits whose parents were cut off (the cache's shallow file). */
   readonly shallows: readonly string[];
   readonly objects: number;
   readonly bytes: number;
+  /**
+   * An object of the pack (of `type`, when given), resolving only the deltas it takes; its id
+   * was computed from its bytes. Undefined when the pack holds no such object.
+   */
+  read(oid: string, type?: ObjectType): RawObject | undefined;
+  /** Resolve up to `budget` more of the pack's deltas; true when all are. */
+  resolveSome(budget: number): boolean;
+  /** Resolve what is left, write the index, move pack and index into place; returns pack-<id>. */
+  install(): string;
+  /** Remove the pack and its index, not installed (after a failure). */
+  discard(): void;
 }
 
 function pkt(line: string): Buffer {
@@ -64,15 +78,7 @@ export async function fetchPackToDisk(o: PackFetchOptions): Promise<PackFetchRes
   const tmp = path.join(o.packDir, `tmp-${randomBytes(6).toString("hex")}`);
   const out = openSync(`${tmp}.pack`, "w");
   const receiver = new PackReceiver(out, new PackIndexer(`${tmp}.pack`), o.onProgress);
-  try {
-    for await (const chunk of res.body) receiver.push(chunk);
-    closeSync(out);
-    const pack = receiver.finish(`${tmp}.idx`);
-    // The pack first, then its index: a reader that sees the index finds the pack.
-    renameSync(`${tmp}.pack`, path.join(o.packDir, `${pack}.pack`));
-    renameSync(`${tmp}.idx`, path.join(o.packDir, `${pack}.idx`));
-    return { pack, shallows: receiver.shallows, objects: receiver.objects, bytes: receiver.bytes };
-  } catch (err) {
+  const discard = (): void => {
     receiver.abort();
     try {
       closeSync(out);
@@ -81,8 +87,45 @@ export async function fetchPackToDisk(o: PackFetchOptions): Promise<PackFetchRes
     }
     rmSync(`${tmp}.pack`, { force: true });
     rmSync(`${tmp}.idx`, { force: true });
+  };
+  try {
+    for await (const chunk of res.body) receiver.push(chunk);
+    closeSync(out);
+    receiver.end();
+  } catch (err) {
+    discard();
     throw err;
   }
+  return pendingPack(receiver, tmp, o.packDir, discard);
+}
+
+/** The received pack, its index completed on demand; installed under its name once complete. */
+function pendingPack(
+  receiver: PackReceiver,
+  tmp: string,
+  packDir: string,
+  discard: () => void,
+): PackFetchResult {
+  return {
+    shallows: receiver.shallows,
+    objects: receiver.objects,
+    bytes: receiver.bytes,
+    read: (oid, type) => receiver.indexer.read(oid, type),
+    resolveSome: (budget) => receiver.indexer.resolveSome(budget, receiver.resolving),
+    install: () => {
+      try {
+        const pack = `pack-${receiver.indexer.finish(`${tmp}.idx`, receiver.resolving)}`;
+        // The pack first, then its index: a reader that sees the index finds the pack.
+        renameSync(`${tmp}.pack`, path.join(packDir, `${pack}.pack`));
+        renameSync(`${tmp}.idx`, path.join(packDir, `${pack}.idx`));
+        return pack;
+      } catch (err) {
+        discard();
+        throw err;
+      }
+    },
+    discard,
+  };
 }
 
 /** The upload-pack response: shallow lines, the acknowledgement, then the pack on side-band 1. */
@@ -98,7 +141,7 @@ class PackReceiver {
 
   constructor(
     private readonly fd: number,
-    private readonly indexer: PackIndexer,
+    readonly indexer: PackIndexer,
     private readonly onProgress: ((p: SyncProgress) => void) | undefined,
   ) {}
 
@@ -132,7 +175,8 @@ class PackReceiver {
     }
   }
 
-  finish(idxFile: string): string {
+  /** The whole pack has arrived: its checksum verified, every object inflated (deltas not resolved yet). */
+  end(): void {
     if (this.state !== "done" && this.state !== "pack") throw new Error("upload-pack response ended early");
     const sum = this.hash.digest("hex");
     if (this.tail.length !== 20 || sum !== this.tail.toString("hex")) {
@@ -140,9 +184,10 @@ class PackReceiver {
     }
     this.indexer.advance(this.bytes, true);
     this.report(true);
-    const pack = this.indexer.finish(idxFile, (p) => this.onProgress?.({ ...p, bytes: this.bytes }));
-    return `pack-${pack}`;
   }
+
+  /** Progress of resolving the deltas. */
+  readonly resolving = (p: IndexProgress): void => this.onProgress?.({ ...p, bytes: this.bytes });
 
   abort(): void {
     this.indexer.close();

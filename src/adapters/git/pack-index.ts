@@ -1,11 +1,16 @@
 // Indexes a pack file as it is written, reading it back from disk: a pack of
 // any size is indexed holding only the object being read and a bounded cache
-// of delta bases, never the pack. Each object is inflated by Node's native
-// zlib, which also says how many compressed bytes it took, so the next object
-// starts there. Objects are hashed as they arrive, deltas too (their base is
-// earlier in the pack, often still in the cache); a delta whose base is named
-// by an id not seen yet waits for the end. Writes a version-2 .idx, as
-// `git index-pack` does.
+// of delta bases, never the pack. Each object is inflated as it arrives (one
+// zlib engine for all, inflate.ts), which also says how many compressed bytes
+// it took, so the next object starts there; whole objects are hashed then.
+// Deltas (most objects of a pack) are kept inflated (within a budget) and
+// resolved later: the objects the caller reads before the index is complete
+// (a commit's spec files) are found by resolving only deltas of their type,
+// from where the last one was found (git writes a tree's entries after it);
+// the rest are resolved in `resolveSome` steps, which the caller runs while
+// the spec loader parses on another thread. Every object handed out was
+// hashed here: its id is computed, never taken on trust. Writes a version-2
+// .idx, as `git index-pack` does.
 
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
@@ -22,6 +27,8 @@ const BASE_CACHE_BYTES = 16 * 1024 * 1024;
 const READ_AHEAD = 4096;
 /** How much of the file is read at once while indexing. */
 const WINDOW_BYTES = 256 * 1024;
+/** Inflated deltas kept for their resolution; past this they are read and inflated again then. */
+const DELTA_BYTES = 16 * 1024 * 1024;
 
 interface Entry {
   readonly offset: number;
@@ -32,6 +39,8 @@ interface Entry {
   readonly dataAt?: number;
   readonly base?: number | string;
   readonly end: number;
+  /** Deltas only, until resolved: the inflated delta, when it fit the budget. */
+  delta?: Buffer | undefined;
 }
 
 export interface IndexProgress {
@@ -54,6 +63,15 @@ export class PackIndexer {
   private window = { start: 0, length: 0 };
   /** One zlib engine for every object (inflate.ts). */
   private readonly inflater = new Inflater();
+  /** Bytes of inflated deltas kept (`Entry.delta`). */
+  private deltaBytes = 0;
+  /** Where the last object read before the index was complete was found (`read`). */
+  private cursor = 0;
+  /** The next entry `resolveSome` looks at. */
+  private next = 0;
+  /** Deltas in the pack, and how many are resolved. */
+  private deltas = 0;
+  private resolved = 0;
 
   constructor(private readonly file: string) {
     this.fd = openSync(file, "r");
@@ -75,7 +93,7 @@ export class PackIndexer {
   advance(available: number, complete: boolean): void {
     if (this.total === undefined) {
       if (available < 12) return;
-      const head = this.read(0, 12);
+      const head = this.readBytes(0, 12);
       if (head.toString("latin1", 0, 4) !== "PACK") throw new Error("not a pack file");
       if (head.readUInt32BE(4) !== 2)
         throw new Error(`pack version ${head.readUInt32BE(4)} is not supported`);
@@ -83,29 +101,104 @@ export class PackIndexer {
     }
     const end = complete ? available - 20 : available;
     while (this.entries.length < this.total && this.pos < end) {
-      if (!this.next(end, complete)) return;
+      if (!this.nextEntry(end, complete)) return;
     }
   }
 
-  /** Resolve deltas and write the .idx; returns the pack's id (its trailing checksum). */
+  /**
+   * The object `oid` (of type `type`, when given: only deltas of that type are resolved to find
+   * it) in the complete pack, resolving as few deltas as it takes; undefined when the pack holds
+   * none. Its id was computed from its bytes here.
+   */
+  read(oid: string, type?: ObjectType): { readonly type: ObjectType; readonly data: Buffer } | undefined {
+    this.checkComplete();
+    let at = this.byId.get(oid);
+    if (at === undefined) at = this.search(oid, type);
+    if (at === undefined) {
+      // Not among the chains known to end in `type` (a delta on a base named by an id not
+      // resolved yet): only resolving everything can tell.
+      while (!this.resolveSome(4096));
+      at = this.byId.get(oid);
+    }
+    if (at === undefined) return undefined;
+    this.cursor = this.position(at);
+    const object = this.objectAt(at);
+    return type === undefined || object.type === type ? object : undefined;
+  }
+
+  /**
+   * Resolve up to `budget` of the deltas not resolved yet, in pack order (a delta's base is
+   * earlier, most often still in the cache); true when none is left.
+   */
+  resolveSome(budget: number, onProgress?: (p: IndexProgress) => void): boolean {
+    this.checkComplete();
+    let done = 0;
+    while (this.next < this.entries.length && done < budget) {
+      const e = this.entries[this.next++] as Entry;
+      if (e.oid !== undefined) continue;
+      this.resolve(e);
+      done += 1;
+    }
+    if (this.deltas > 0) onProgress?.({ phase: "resolving", loaded: this.resolved, total: this.deltas });
+    return this.next >= this.entries.length;
+  }
+
+  /** Resolve what is left and write the .idx; returns the pack's id (its trailing checksum). */
   finish(idxFile: string, onProgress?: (p: IndexProgress) => void): string {
     try {
-      if (this.total === undefined || this.entries.length !== this.total) {
-        throw new Error(`pack ends after ${this.entries.length} of ${this.total ?? "?"} objects`);
-      }
-      const deltas = this.entries.filter((e) => e.oid === undefined);
-      deltas.forEach((e, i) => {
-        this.resolve(e);
-        if ((i & 255) === 0) onProgress?.({ phase: "resolving", loaded: i, total: deltas.length });
-      });
-      if (deltas.length > 0)
-        onProgress?.({ phase: "resolving", loaded: deltas.length, total: deltas.length });
-      const trailer = this.read(this.pos, 20);
+      while (!this.resolveSome(4096, onProgress));
+      const trailer = this.readBytes(this.pos, 20);
       writeFileSync(idxFile, idxV2(this.entries, trailer));
       return trailer.toString("hex");
     } finally {
       this.close();
     }
+  }
+
+  private checkComplete(): void {
+    if (this.total === undefined || this.entries.length !== this.total) {
+      throw new Error(`pack ends after ${this.entries.length} of ${this.total ?? "?"} objects`);
+    }
+  }
+
+  /**
+   * Resolve deltas whose chain ends in an object of `type`, from where the last search stopped
+   * (wrapping around), until one is `oid`; its offset, or undefined when none is.
+   */
+  private search(oid: string, type: ObjectType | undefined): number | undefined {
+    const n = this.entries.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.cursor + k) % n;
+      const e = this.entries[i] as Entry;
+      if (e.oid !== undefined) continue;
+      const chain = this.chainType(e);
+      if (chain === undefined || (type !== undefined && chain !== type)) continue;
+      this.resolve(e);
+      if (e.oid === oid) return e.offset;
+    }
+    return undefined;
+  }
+
+  /** The entry at `offset`'s place in the pack (entries are in offset order). */
+  private position(offset: number): number {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.entries[mid] as Entry).offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The type of the object a delta chain ends in (a delta's type is its base's), when known yet. */
+  private chainType(e: Entry): ObjectType | undefined {
+    if (e.type !== undefined) return e.type;
+    const at = typeof e.base === "number" ? e.base : e.base !== undefined ? this.byId.get(e.base) : undefined;
+    const base = at === undefined ? undefined : this.byOffset.get(at);
+    const type = base === undefined ? undefined : this.chainType(base);
+    if (type !== undefined) e.type = type;
+    return type;
   }
 
   close(): void {
@@ -120,7 +213,7 @@ export class PackIndexer {
 
   /** One object at `pos`; false when it is not wholly written yet. */
   // eslint-disable-next-line max-lines-per-function -- one pack object's header, delta base and inflate, parsed in the pack format's order
-  private next(end: number, complete: boolean): boolean {
+  private nextEntry(end: number, complete: boolean): boolean {
     const offset = this.pos;
     // The entry's header, and for most objects all of it, in one read.
     const head = this.scratch(offset, Math.min(READ_AHEAD, end - offset));
@@ -179,17 +272,14 @@ export class PackIndexer {
       entry = { offset, crc, oid: objectId(t, data), type: t, end: entryEnd };
       this.remember(offset, { type: t, data: Buffer.from(data) });
     } else {
+      // Resolved later (`read`, `resolveSome`): most of a pack is deltas, and which of them are
+      // needed first is known only once the pack is complete.
       entry = { offset, crc, dataAt, base, end: entryEnd };
-      // A base named by offset is always earlier in the pack: resolve the delta now, while it is
-      // in memory and the network is the one working. A base named by id may come later.
-      const baseAt = typeof base === "number" ? base : this.byId.get(base);
-      if (baseAt !== undefined) {
-        const b = this.objectAt(baseAt);
-        const object = { type: b.type, data: applyDelta(b.data, data) };
-        entry.type = object.type;
-        entry.oid = objectId(object.type, object.data);
-        this.remember(offset, object);
+      if (this.deltaBytes + size <= DELTA_BYTES) {
+        entry.delta = Buffer.from(data);
+        this.deltaBytes += size;
       }
+      this.deltas += 1;
     }
     this.entries.push(entry);
     this.byOffset.set(offset, entry);
@@ -208,6 +298,11 @@ export class PackIndexer {
     e.type = object.type;
     e.oid = objectId(object.type, object.data);
     this.byId.set(e.oid, e.offset);
+    if (e.delta !== undefined) {
+      this.deltaBytes -= e.delta.length;
+      e.delta = undefined;
+    }
+    this.resolved += 1;
   }
 
   private objectAt(offset: number): { type: ObjectType; data: Buffer } {
@@ -217,14 +312,14 @@ export class PackIndexer {
     if (e === undefined) throw new Error(`no object at ${offset} in the pack`);
     let object: { type: ObjectType; data: Buffer };
     if (e.base === undefined) {
-      const head = this.read(offset, Math.min(32, e.end - offset));
+      const head = this.readBytes(offset, Math.min(32, e.end - offset));
       let p = 1;
       while ((head[p - 1] ?? 0) & 0x80) p++;
-      object = { type: e.type ?? "blob", data: inflateSync(this.read(offset + p, e.end - offset - p)) };
+      object = { type: e.type ?? "blob", data: inflateSync(this.readBytes(offset + p, e.end - offset - p)) };
     } else {
       const baseOffset = typeof e.base === "number" ? e.base : this.offsetOf(e.base);
       const base = this.objectAt(baseOffset);
-      const delta = inflateSync(this.read(e.dataAt ?? 0, e.end - (e.dataAt ?? 0)));
+      const delta = e.delta ?? inflateSync(this.readBytes(e.dataAt ?? 0, e.end - (e.dataAt ?? 0)));
       object = { type: base.type, data: applyDelta(base.data, delta) };
     }
     this.remember(offset, object);
@@ -272,7 +367,7 @@ export class PackIndexer {
     return this.buffer.subarray(0, Math.min(got, length));
   }
 
-  private read(at: number, length: number): Buffer {
+  private readBytes(at: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(Math.max(0, length));
     let got = 0;
     while (got < buf.length) {

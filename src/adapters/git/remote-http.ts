@@ -12,7 +12,8 @@
 // and indexed there (pack-fetch.ts), in memory that does not grow with the pack.
 
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { deflateSync } from "node:zlib";
 import path from "node:path";
 import git, {
   type FsClient,
@@ -24,8 +25,8 @@ import { type GitAuth, authHeaders, resolveCredentials } from "./auth.js";
 import { GitAdapterError, redactUrl, toGitError } from "./errors.js";
 import { type StreamingResponse, createGitHttpClient, streamingPost } from "./http-client.js";
 import { hasObject, peelToCommit, resolveRefOrUndefined } from "./objects.js";
-import { fetchPackToDisk, type SyncProgress } from "./pack-fetch.js";
-import { PackReader } from "./pack-reader.js";
+import { type PackFetchResult, fetchPackToDisk, type SyncProgress } from "./pack-fetch.js";
+import type { ObjectType, RawObject } from "./pack-reader.js";
 import type { AdvertisedRef } from "./ref-selector.js";
 import { type GitRemote, NO_OBJECT } from "./remote.js";
 import { type StoreFs, createStoreFs } from "./store-fs.js";
@@ -44,6 +45,12 @@ export interface HttpRemoteOptions {
   /** Progress of a first fetch into an empty cache (objects received / total, then deltas resolved). */
   readonly onProgress?: (p: SyncProgress) => void;
   /**
+   * The first fetch answers once the objects it names are read, before its pack index is
+   * complete: the caller reads through `readPending` and runs `settle` before anything else
+   * (the commit source, whose spec loader parses meanwhile). Default: the fetch completes it.
+   */
+  readonly deferIndex?: boolean;
+  /**
    * Another transport behind isomorphic-git's HTTP client (Git over SSH):
    * `url` is then only what isomorphic-git is handed, `location` names the
    * repository in messages, and `release` runs after every operation.
@@ -56,6 +63,25 @@ export interface HttpRemoteOptions {
 }
 
 const PUSH_REF = "refs/gitfleet/push";
+/** Deltas resolved between two turns of the event loop while the first pack is completed. */
+const SETTLE_SLICE = 2048;
+/** Temporary pack files of a first fetch (pack-fetch.ts). */
+const TMP_PACK = /^tmp-[0-9a-f]{12}\.(pack|idx)$/;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A loose object: "<type> <size>\0" and its bytes, deflated, at objects/<2>/<38>. */
+async function writeLooseObject(gitdir: string, oid: string, object: RawObject): Promise<void> {
+  const dir = path.join(gitdir, "objects", oid.slice(0, 2));
+  await mkdir(dir, { recursive: true });
+  const body = Buffer.concat([Buffer.from(`${object.type} ${object.data.length}\0`, "latin1"), object.data]);
+  const file = path.join(dir, oid.slice(2));
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, deflateSync(body));
+  await rename(tmp, file);
+}
 const ADVERTISEMENT = "/info/refs?service=git-upload-pack";
 
 async function collect(body: AsyncIterableIterator<Uint8Array>): Promise<Buffer> {
@@ -85,6 +111,8 @@ export class HttpRemote implements GitRemote {
   private advertisement:
     { readonly url: string; readonly res: GitHttpResponse; readonly body: Buffer } | undefined;
   private primed = false;
+  /** The first fetch's pack, until its index is complete (`settle`). */
+  private pending: PackFetchResult | undefined;
   /** Requests of this remote; a fetch right after a poll's ref list reuses that list. */
   private readonly client: HttpClient = { request: (req) => this.request(req) };
 
@@ -151,6 +179,7 @@ export class HttpRemote implements GitRemote {
     localRef: string,
   ): Promise<{ commit: string; fetched: boolean }> {
     await this.init();
+    await this.settle(); // a first fetch's pack, complete before anything reads the cache otherwise
     if (await hasObject(this, want)) {
       const commit = await peelToCommit(this, want);
       await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: localRef, value: commit, force: true });
@@ -225,8 +254,9 @@ export class HttpRemote implements GitRemote {
    * The first fetch: the pack streamed to disk and indexed there. The commit and its
    * root tree are also written loose, for the reads isomorphic-git does itself
    * (the tip, status-only commits): it would otherwise load the whole pack to read them.
+   * The pack's index is completed later (`settle`): until then the objects of the pack are
+   * read through `readPending`.
    */
-  // eslint-disable-next-line max-lines-per-function -- fetch, write the pack, index it, write the loose objects: one sequence on one page
   private async initialFetch(want: string, depth: number): Promise<string> {
     const packDir = path.join(this.gitdir, "objects", "pack");
     await mkdir(packDir, { recursive: true });
@@ -239,45 +269,55 @@ export class HttpRemote implements GitRemote {
         ...(this.options.onProgress !== undefined ? { onProgress: this.options.onProgress } : {}),
       }),
     );
-    const shallow = [...new Set(fetched.shallows)].sort();
-    if (shallow.length > 0) await writeFile(path.join(this.gitdir, "shallow"), `${shallow.join("\n")}\n`);
-    this.storeFs.invalidate();
-    const packs = new PackReader(this.gitdir);
+    let oid = want;
     try {
-      await packs.refresh();
-      let oid = want;
+      const shallow = [...new Set(fetched.shallows)].sort();
+      if (shallow.length > 0) await writeFile(path.join(this.gitdir, "shallow"), `${shallow.join("\n")}\n`);
       for (let i = 0; i < 10; i++) {
-        const object = packs.read(oid);
+        const object = fetched.read(oid);
         if (object === undefined)
           throw new GitAdapterError("git-ref-not-found", `${want} is not in the fetched pack`);
-        await git.writeObject({
-          fs: this.fs,
-          gitdir: this.gitdir,
-          type: object.type,
-          object: object.data,
-          format: "content",
-        });
+        await writeLooseObject(this.gitdir, oid, object);
         const header = object.data.toString("latin1", 0, Math.min(object.data.length, 64));
         if (object.type === "tag") {
           oid = header.slice(7, 47); // "object <id>"
           continue;
         }
-        if (object.type !== "commit") return oid;
-        const tree = packs.read(header.slice(5, 45)); // "tree <id>"
-        if (tree !== undefined) {
-          await git.writeObject({
-            fs: this.fs,
-            gitdir: this.gitdir,
-            type: "tree",
-            object: tree.data,
-            format: "content",
-          });
-        }
-        return oid;
+        if (object.type !== "commit") break;
+        const treeOid = header.slice(5, 45); // "tree <id>"
+        const tree = fetched.read(treeOid, "tree");
+        if (tree !== undefined) await writeLooseObject(this.gitdir, treeOid, tree);
+        break;
       }
-      return oid;
+    } catch (err) {
+      fetched.discard();
+      throw err;
+    }
+    this.pending = fetched;
+    if (this.options.deferIndex !== true) await this.settle();
+    this.storeFs.invalidate();
+    return oid;
+  }
+
+  /** An object of the first fetch's pack while its index is not complete (its id verified). */
+  readPending(oid: string, type: ObjectType): RawObject | undefined {
+    return this.pending?.read(oid, type);
+  }
+
+  /**
+   * Complete the first fetch's pack: resolve its remaining deltas (a slice at a time, the event
+   * loop served between slices), write its index and move it into place. Throws when the pack
+   * cannot be completed; the cache is then incomplete and must be started afresh.
+   */
+  async settle(): Promise<void> {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    try {
+      while (!pending.resolveSome(SETTLE_SLICE)) await yieldToLoop();
+      pending.install();
     } finally {
-      packs.close();
+      this.pending = undefined;
+      this.storeFs.invalidate();
     }
   }
 
@@ -304,6 +344,8 @@ export class HttpRemote implements GitRemote {
 
   /** Forget everything cached in memory about `gitdir` (after it was deleted). */
   forget(): void {
+    this.pending?.discard();
+    this.pending = undefined;
     for (const key of Object.getOwnPropertySymbols(this.cache))
       delete (this.cache as Record<symbol, unknown>)[key];
     this.storeFs.invalidate();
@@ -313,6 +355,13 @@ export class HttpRemote implements GitRemote {
   private async init(): Promise<void> {
     if (this.initialised) return;
     await mkdir(path.dirname(this.gitdir), { recursive: true });
+    // A first fetch's pack left half done (the process stopped before its index was complete):
+    // the cache may name objects it does not hold. It is started afresh.
+    const packDir = path.join(this.gitdir, "objects", "pack");
+    if ((await readdir(packDir).catch(() => [] as string[])).some((f) => TMP_PACK.test(f))) {
+      await rm(this.gitdir, { recursive: true, force: true });
+      this.storeFs.invalidate();
+    }
     if (!existsSync(path.join(this.gitdir, "HEAD"))) {
       await git.init({ fs: this.fs, gitdir: this.gitdir, bare: true, defaultBranch: "main" });
       // fetch records what it fetched under refs/remotes/origin/; any ref (branch or tag) may be fetched.

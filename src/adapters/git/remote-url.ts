@@ -26,6 +26,8 @@ export interface UrlRemoteOptions {
   readonly initialDepth?: number;
   /** Progress of the first fetch into an empty cache. */
   readonly onProgress?: (p: SyncProgress) => void;
+  /** The first fetch answers before its pack index is complete (the caller runs `settle`). */
+  readonly deferIndex?: boolean;
 }
 
 export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
@@ -38,6 +40,7 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
       timeoutMs,
       ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
       ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+      ...(o.deferIndex !== undefined ? { deferIndex: o.deferIndex } : {}),
     });
   }
   const target = parseSshRepoUrl(repo.url);
@@ -58,5 +61,6 @@ export function urlRemote(repo: UrlLocation, o: UrlRemoteOptions): HttpRemote {
     transport,
     ...(o.initialDepth !== undefined ? { initialDepth: o.initialDepth } : {}),
     ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+    ...(o.deferIndex !== undefined ? { deferIndex: o.deferIndex } : {}),
   });
 }

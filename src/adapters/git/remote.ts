@@ -30,6 +30,11 @@ export interface GitRemote extends Store {
    * when someone else moved the ref.
    */
   push(commit: string, remoteRef: string, expected: string | undefined): Promise<void>;
+  /**
+   * Finish what a fetch left for after its answer (the first fetch's pack index); the next
+   * fetch must not start before. Throws when the cache is left incomplete.
+   */
+  settle?(): Promise<void>;
 }
 
 export const NO_OBJECT = "0000000000000000000000000000000000000000";

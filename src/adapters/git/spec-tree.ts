@@ -160,7 +160,7 @@ export class SpecTreeReader {
 
   // Packed objects come from the native pack reader; anything else (loose objects) from isomorphic-git.
   private async readTree(oid: string): Promise<{ path: string; oid: string; mode: string; type: string }[]> {
-    const packed = this.packs.read(oid);
+    const packed = this.store.readPending?.(oid, "tree") ?? this.packs.read(oid);
     if (packed?.type === "tree") return parseTree(packed.data);
     const { store } = this;
     return (await git.readTree({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).tree;
@@ -168,14 +168,17 @@ export class SpecTreeReader {
 
   /** From the object's header: never inflates the object itself. */
   private async blobSize(oid: string): Promise<number> {
-    const size = this.packs.size(oid) ?? (await looseObjectSize(this.store.gitdir, oid));
+    const size =
+      this.store.readPending?.(oid, "blob")?.data.length ??
+      this.packs.size(oid) ??
+      (await looseObjectSize(this.store.gitdir, oid));
     if (size !== undefined) return size;
     // Neither in a pack the native reader knows nor loose: only isomorphic-git can tell.
     return (await this.readBytes(oid)).byteLength;
   }
 
   private async readBytes(oid: string): Promise<Uint8Array> {
-    const packed = this.packs.read(oid);
+    const packed = this.store.readPending?.(oid, "blob") ?? this.packs.read(oid);
     if (packed?.type === "blob") return packed.data;
     const { store } = this;
     return (await git.readBlob({ fs: store.fs, gitdir: store.gitdir, cache: store.cache, oid })).blob;

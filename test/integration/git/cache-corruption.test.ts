@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openGitDesired } from "../../../src/daemon/git-desired.js";
@@ -30,7 +30,7 @@ async function swapOffsets(gitdir: string, a: string, b: string): Promise<void> 
   await writeFile(file, idx);
 }
 
-describe("Git cache damage on the spec path", () => {
+describe("Git cache damage", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
@@ -62,5 +62,26 @@ describe("Git cache damage on the spec path", () => {
       good.desired?.state.services.map((s) => s.specHash),
     );
     await restarted.close();
+  });
+
+  it("a first fetch's pack left without its index (the process stopped before it was complete) makes the cache start afresh", async () => {
+    h = await startHarness(validRepo());
+    const open = () => openGitDesired({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
+    const first = await open();
+    const good = await first.poll();
+    await first.close();
+    // As the cache is between the first fetch's answer and its index being written: the tip
+    // and its commit and root tree are there, the pack only under its temporary name.
+    const packDir = path.join(h.cacheDir, "source.git", "objects", "pack");
+    const [name] = (await readdir(packDir)).filter((f) => f.endsWith(".pack"));
+    await rm(path.join(packDir, (name ?? "").replace(/\.pack$/, ".idx")));
+    await rename(path.join(packDir, name ?? ""), path.join(packDir, "tmp-0123456789ab.pack"));
+
+    const restarted = await open();
+    const snap = await restarted.poll();
+    expect(snap.outage).toBeUndefined();
+    expect(snap.desired?.commit).toBe(good.desired?.commit);
+    await restarted.close();
+    expect((await readdir(packDir)).filter((f) => f.startsWith("tmp-"))).toEqual([]);
   });
 });
