@@ -47,12 +47,16 @@ export interface Stats {
 }
 
 let watched: string | undefined;
+/** Profiling: the reasons of the passes started while this is set (GITFLEET_FLEET_IDLE_REASONS=1). */
+let passReasons: string[][] | undefined;
 let warnings = 0;
 const kinds = new Map<string, number>();
 const logger = pino(
   { level: "info" },
   {
     write(line: string) {
+      if (passReasons !== undefined && line.includes('"msg":"pass started"'))
+        passReasons.push((JSON.parse(line) as { reasons?: string[] }).reasons ?? []);
       if (watched !== undefined && line.includes(watched)) {
         watched = undefined;
         send({ event: "down", at: Date.now() });
@@ -230,6 +234,12 @@ async function handle(r: Request): Promise<unknown> {
       let passes = 0;
       const off = theFleet().operator.onPass(() => passes++);
       const profile = await cpuProfile();
+      // Profiling only: debug lines are logged in the window then, which costs CPU of its own.
+      const why = process.env["GITFLEET_FLEET_IDLE_REASONS"] === "1";
+      if (why) {
+        passReasons = [];
+        logger.level = "debug";
+      }
       const t0 = threadTimes();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
@@ -239,6 +249,11 @@ async function handle(r: Request): Promise<unknown> {
       off();
       const threads = threadShares(t0, threadTimes(), wall);
       await profile?.();
+      if (why) {
+        logger.level = "info";
+        process.stderr.write(`passes in the idle window, by reasons: ${JSON.stringify(passReasons)}\n`);
+        passReasons = undefined;
+      }
       const cpuPct = ((c.user + c.system) / 1000 / wall) * 100;
       return { cpuPct, passes, heapUsed: process.memoryUsage().heapUsed, threads };
     }

@@ -29,8 +29,15 @@ import type {
 } from "../../ports/host.js";
 
 const NETWORK_CHECK_MS = 30_000;
-/** The slow periodic resync: a quiet host's reads are taken again at least this often. */
-export const QUIET_RESYNC_MS = 30_000;
+/**
+ * The slow periodic resync: a quiet host's reads are taken again at least this often. As an
+ * informer trusts its watch and relists on a watch error: the event stream tells every change of
+ * our containers, a reconnect or a failed ping re-reads at once, and this only bounds how late a
+ * change no container event tells (a volume, a foreign container's port) is seen. It was 30 s:
+ * at 300 hosts every Git poll's pass (once a minute) then listed every host again through
+ * dockerode, most of an idle operator's CPU after its heartbeat.
+ */
+export const QUIET_RESYNC_MS = 5 * 60_000;
 
 /**
  * What a pass reads of a host (its replicas, foreign ports, volumes), kept while the
