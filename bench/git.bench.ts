@@ -9,7 +9,10 @@
 // `git push`, again after many status syncs, and the status cache's loose
 // objects and packs after them. GIT_BENCH_SYNCS sets the syncs (default 500).
 // The initial syncs run the built operator (dist/, built here with `npm run
-// build` as the Dockerfile does), in plain node: what production runs.
+// build` as the Dockerfile does), in plain node: what production runs; their
+// phases (server's answer, pack received, spec files read, desired state,
+// index complete) and CPU time are shown. GIT_BENCH_CPU_PROF=<dir> writes a
+// CPU profile of each initial sync's process (every thread) there.
 
 import { execFile, spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
@@ -145,22 +148,34 @@ async function build(ctx: BenchContext): Promise<void> {
  * One initial sync by the built operator in a child process of plain node (its peak RSS is the
  * sync's): ms from opening the source to the desired state, processMs since the process started.
  */
-async function childSync(
-  url: string,
-  cache: string,
-): Promise<{ ms: number; processMs: number; maxRssBytes: number; progress: { reports: number } }> {
+interface ChildSync {
+  readonly ms: number;
+  readonly processMs: number;
+  readonly maxRssBytes: number;
+  readonly progress: { reports: number };
+  /** ms from opening the source (git-sync-child.mjs). */
+  readonly phases: Partial<Record<"firstObjects" | "received" | "resolving" | "desired" | "indexed", number>>;
+  readonly cpuMs: number;
+}
+
+async function childSync(url: string, cache: string): Promise<ChildSync> {
+  const profile = process.env["GIT_BENCH_CPU_PROF"];
   const child = await exec(
     process.execPath,
-    [path.join(here, "..", "test", "support", "git-sync-child.mjs"), "dist", url, USER, PASSWORD, cache],
+    [
+      ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+      path.join(here, "..", "test", "support", "git-sync-child.mjs"),
+      "dist",
+      url,
+      USER,
+      PASSWORD,
+      cache,
+    ],
     { maxBuffer: 1 << 20 },
   );
-  const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as {
-    ms: number;
-    processMs: number;
-    maxRssBytes: number;
+  const out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as ChildSync & {
     ok: boolean;
     error?: string;
-    progress: { reports: number };
   };
   if (!out.ok) throw new Error(`initial sync failed: ${out.error ?? "?"}`);
   return out;
@@ -227,6 +242,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     try {
       // Initial sync, each side in its own process (peak RSS), interleaved.
       const sync = {
+        phases: [] as ChildSync["phases"][],
+        cpu: [] as number[],
         gf: [] as number[],
         gfProcess: [] as number[],
         git: [] as number[],
@@ -238,6 +255,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         sync.gf.push(out.ms);
         sync.gfProcess.push(out.processMs);
         sync.gfRss.push(out.maxRssBytes);
+        sync.phases.push(out.phases);
+        sync.cpu.push(out.cpuMs);
         const clone = await measured(
           "git",
           ["clone", "--quiet", "--depth", "1", "--no-checkout", authUrl(url), path.join(dir, `clone-${i}`)],
@@ -255,6 +274,17 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       rows.push(
         `| initial sync | ${spread(gfSync)}, peak RSS ${mib(Math.max(...sync.gfRss))}; whole process (node start and loading the operator included) ${spread(stats(sync.gfProcess))} | \`git clone --depth 1 --no-checkout\` ${spread(gitSync)}, peak RSS ${mib(Math.max(...sync.gitRss))} | ${ratio(gfSync.median, gitSync.median)} | ≤ 3×, < 400 MiB |`,
       );
+      const phase = (name: keyof ChildSync["phases"]): number =>
+        stats(sync.phases.map((p) => p[name] ?? NaN)).median;
+      const breakdown =
+        `Where the initial sync's time goes (medians of the ${sync.gf.length} runs, ms from opening the source): ` +
+        `the server's first objects at ${ms(phase("firstObjects"))} (ref list, upload-pack request, the server ` +
+        `counting and compressing: \`git clone\` waits for the same), every object received and inflated at ` +
+        `${ms(phase("received"))}, the commit's spec files read (their deltas resolved, each object's id ` +
+        `computed) at ${ms(phase("resolving"))}, the desired state at ${ms(phase("desired"))} (the spec loader's ` +
+        `worker parsing and validating ${SPECS + 1} files, first load, cold code), the rest of the pack's index ` +
+        `complete at ${ms(phase("indexed"))} (resolved meanwhile on the main thread). CPU time of the process ` +
+        `(every thread) up to the desired state: ${ms(stats(sync.cpu).median)}.`;
       rows.push(await largeSync(ctx, dir, root, server));
 
       // A gitfleet source and a git CLI clone, both synced.
@@ -382,12 +412,15 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           "|---|---|---|---|---|",
           ...rows,
           "",
+          breakdown,
+          "",
           "The initial sync runs what production runs: the operator built to `dist/` (`npm run build`, as " +
             "the Dockerfile does), in plain node without tsx, in a child process timed from opening the " +
             "source to the desired state (the whole process, node's start and loading the operator's " +
             "modules included, is shown beside it). It includes starting the spec loader's worker and " +
             "loading every spec, which `git clone --no-checkout` does not do; the pack itself is streamed " +
-            "to disk and indexed as it arrives, which is what the 70 MiB row shows. The other rows run in " +
+            "to disk and its objects inflated as they arrive, which is what the 70 MiB row shows; its deltas " +
+            "are resolved and its index written after the spec files are handed to the loader. The other rows run in " +
             "the bench's own process (from source under tsx; after the first poll only steady-state code runs).",
         ].join("\n"),
       };

@@ -6,7 +6,13 @@
 // Prints {ms, processMs, maxRssBytes, ok, error, progress}: ms from opening
 // the source to the desired state (the operator's modules loaded before),
 // processMs since the process started; progress is the last "receiving"
-// report (objects received / total) and how many reports there were.
+// report (objects received / total) and how many reports there were; phases
+// are ms from the same start: the pack's first objects (the server has
+// answered), every object received and inflated, the first delta resolved
+// after the commit source answered (its spec files read: the pack's index is
+// completed from then on, while the spec loader parses), the desired state,
+// and the index complete; cpuMs is the process's CPU time (every thread) at
+// the desired state.
 
 /* global process, performance */
 
@@ -17,19 +23,31 @@ if (entry === undefined)
 const { openGitDesired } = await import(entry);
 let last;
 let reports = 0;
+const phases = {};
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
+const mark = (name) => {
+  phases[name] ??= performance.now() - started;
+};
 const source = await openGitDesired({
   repository: { url, auth: { username, password } },
   cacheDir,
   timeoutMs: 120_000,
   onProgress: (p) => {
     reports += 1;
-    if (p.phase === "receiving") last = p;
+    if (p.phase === "receiving") {
+      last = p;
+      if (p.loaded > 0) mark("firstObjects");
+      if (p.loaded === p.total) mark("received");
+    } else mark("resolving");
   },
 });
 const snap = await source.poll();
 const done = performance.now();
+const cpu = process.cpuUsage(cpuAtStart);
+mark("desired");
 await source.close();
+mark("indexed");
 process.stdout.write(
   `${JSON.stringify({
     ms: done - started,
@@ -38,6 +56,8 @@ process.stdout.write(
     ok: snap.desired !== undefined,
     error: snap.outage?.error ?? snap.rejected?.errors[0]?.message,
     progress: { last, reports },
+    phases,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   })}\n`,
 );
 process.exit(0);
