@@ -7,7 +7,7 @@
 import { GitCommitSource, type GitSourceOptions } from "../adapters/git/commit-source.js";
 import { IsolatedSpecLoader } from "../adapters/system/isolated-loader.js";
 import { DesiredLoader } from "../desired/load-desired.js";
-import { silentLogger, type Logger, type SpecLoadFn } from "../ports/index.js";
+import { silentLogger, type Logger, type SourceSnapshot, type SpecLoadFn } from "../ports/index.js";
 import type { LoadOptions } from "../spec/index.js";
 
 export interface GitDesiredOptions extends Omit<GitSourceOptions, "limits"> {
@@ -40,6 +40,19 @@ export class GitDesired extends DesiredLoader {
     return this.loader?.lastWork;
   }
 
+  /**
+   * A poll, then the Git cache's upkeep (the first fetch's pack index completed, repacking):
+   * after the commit is judged, so that it never takes CPU from the spec loader on the way to
+   * the desired state; the next poll waits for it.
+   */
+  override async poll(): Promise<SourceSnapshot> {
+    try {
+      return await super.poll();
+    } finally {
+      this.git.upkeep().catch(() => undefined);
+    }
+  }
+
   /** How long to wait before the next attempt: 0 when healthy, else backoff with jitter. */
   nextRetryDelayMs(): number {
     return this.git.nextRetryDelayMs();
@@ -59,6 +72,7 @@ export async function openGitDesired(options: GitDesiredOptions): Promise<GitDes
   const { loadOptions, loadTimeoutMs, loadSpec, ...git } = options;
   const commits = await GitCommitSource.create({
     ...git,
+    holdUpkeep: true,
     ...(loadOptions?.limits !== undefined ? { limits: loadOptions.limits } : {}),
   });
   const loader =

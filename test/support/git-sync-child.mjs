@@ -8,11 +8,10 @@
 // processMs since the process started; progress is the last "receiving"
 // report (objects received / total) and how many reports there were; phases
 // are ms from the same start: the pack's first objects (the server has
-// answered), every object received and inflated, the first delta resolved
-// after the commit source answered (its spec files read: the pack's index is
-// completed from then on, while the spec loader parses), the desired state,
-// and the index complete; cpuMs is the process's CPU time (every thread) at
-// the desired state.
+// answered), every object received and inflated, the spec files handed to
+// the spec loader (read from the pack, their ids computed), the desired
+// state, the pack's remaining deltas being resolved, and its index complete;
+// cpuMs is the process's CPU time (every thread) at the desired state.
 
 /* global process, performance */
 
@@ -42,6 +41,15 @@ const source = await openGitDesired({
     } else mark("resolving");
   },
 });
+// The spec files handed to the loader's worker (GitDesired's loader, read here only to time it).
+const loader = source.loader;
+if (loader !== undefined && typeof loader.load === "function") {
+  const load = loader.load.bind(loader);
+  loader.load = (...args) => {
+    mark("specsRead");
+    return load(...args);
+  };
+}
 const snap = await source.poll();
 const done = performance.now();
 const cpu = process.cpuUsage(cpuAtStart);

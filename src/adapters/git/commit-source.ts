@@ -96,6 +96,12 @@ export interface GitSourceOptions {
   readonly logger?: Logger;
   /** Progress of the first sync into an empty cache (default: logged at every tenth of a large pack). */
   readonly onProgress?: (p: SyncProgress) => void;
+  /**
+   * The upkeep after a poll (completing the first fetch's pack index, repacking) waits for
+   * `upkeep()` instead of following the poll's answer: the owner calls it once it has judged
+   * the commit, so that it does not take CPU from the spec loader. Default false.
+   */
+  readonly holdUpkeep?: boolean;
 }
 
 type Outage = NonNullable<CommitPoll["outage"]>;
@@ -170,20 +176,34 @@ export class GitCommitSource implements CommitSource {
   }
 
   poll(): Promise<CommitPoll> {
-    const next = this.queue.then(() => this.pollOnce());
+    const next = this.queue.then(async () => {
+      await this.settle(); // upkeep not run yet (held for `upkeep`) is done before anything else
+      return this.pollOnce();
+    });
     // Completing the first fetch's pack index and repacking the cache are upkeep, not on the way
-    // to the desired state: they run after the poll has answered (while the spec loader parses
-    // on its own thread), and the next poll (or fetch) waits for them.
+    // to the desired state: they run after the poll has answered (or, with `holdUpkeep`, when
+    // `upkeep` is called: once the owner has judged the commit), and the next poll waits for them.
     this.queue = next
-      .then(() => this.settle())
-      .then(() => this.repackIfDue())
+      .then(() => (this.options.holdUpkeep === true ? undefined : this.upkeepNow()))
       .catch(() => undefined);
     return next;
   }
 
-  /** Resolves once the upkeep that followed the last poll is done (a cache left complete on disk). */
+  /** Run the upkeep that followed the last poll (with `holdUpkeep`); the next poll waits for it. */
+  upkeep(): Promise<void> {
+    const run = this.queue.then(() => this.upkeepNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the upkeep after the last poll is done (a cache left complete on disk). */
   async idle(): Promise<void> {
-    await this.queue;
+    await this.upkeep();
+  }
+
+  private async upkeepNow(): Promise<void> {
+    await this.settle();
+    await this.repackIfDue();
   }
 
   private async settle(): Promise<void> {
