@@ -69,8 +69,11 @@ export class KeptConnection {
       const socket = this.socket ?? this.connect();
       socket.ref();
       const length = body?.length ?? 0;
+      // Head and body in one system call (writev), not two.
+      socket.cork();
       socket.write(`${head}\r\nHost: docker\r\nContent-Length: ${length}\r\n\r\n`, "latin1");
       if (body !== undefined && length > 0) socket.write(body);
+      socket.uncork();
     });
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { firstFileOfTar, singleFileTar } from "../../../src/adapters/docker/tar.js";
+import { leaseTar } from "../../../src/adapters/docker/lock-container.js";
 
 function field(buf: Buffer, offset: number, length: number): string {
   return buf
@@ -35,5 +36,17 @@ describe("singleFileTar", () => {
     dir.write("5", 156, 1, "ascii");
     expect(firstFileOfTar(Buffer.concat([dir, singleFileTar("f", "x")]))).toBe("x");
     expect(firstFileOfTar(Buffer.alloc(1024, 0))).toBeUndefined();
+  });
+});
+
+describe("leaseTar (built from a kept archive per content length)", () => {
+  it("is byte for byte the one-file archive of the lease, whatever the counter's digits", () => {
+    for (const renewals of [1, 9, 10, 99, 12_345, 1_000_000_007, 5, 77]) {
+      const lease = { renewals, leaseMs: renewals % 2 === 0 ? 15_000 : 150_000 };
+      const content = `${JSON.stringify({ renewals, lease_ms: lease.leaseMs })}\n`;
+      const tar = leaseTar(lease);
+      expect(tar.equals(singleFileTar("gitfleet-lease.json", content))).toBe(true);
+      expect(firstFileOfTar(tar)).toBe(content);
+    }
   });
 });
