@@ -15,13 +15,21 @@ import type { Limiter } from "./limiter.js";
 import { connectionOptions, type ConnectionOptions, type Endpoint } from "./connection.js";
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
+import { EngineApi } from "./engine-api.js";
 import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
 import { createLock, LEASE_DIR, leaseTar, readLock, removeLock } from "./lock-container.js";
 import { LightRequests } from "./light.js";
 import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
-import { detailFromInspect, InspectCache, isReplica, toReplica } from "./observe.js";
+import {
+  detailFromInspect,
+  InspectCache,
+  isReplica,
+  listKey,
+  toReplica,
+  type InspectDetail,
+} from "./observe.js";
 import { ImagePortsCache } from "./image-ports.js";
 import type { PullProgress } from "./pull.js";
 import { createReplica, type CreateResult, type ReplicaSpec } from "./replica.js";
@@ -81,6 +89,8 @@ export class DockerHost {
   readonly name: string;
   readonly cluster: string;
   private readonly inspectCache = new InspectCache();
+  /** Inspects in flight, by container id and listed state (see inspect). */
+  private readonly inspecting = new Map<string, Promise<InspectDetail | undefined>>();
   /** What each image id our replicas run exposes (images are immutable: read once). */
   private readonly imagePorts: ImagePortsCache;
   private readonly watchers = new Set<EventWatcher>();
@@ -116,6 +126,7 @@ export class DockerHost {
       host: opts.name,
       cluster: opts.cluster,
       docker: new Docker({ ...conn, timeout: callTimeoutMs }),
+      api: new EngineApi(opts.name, conn, callTimeoutMs),
       streaming: new Docker(conn),
       calls: new HostCaller(opts.name, opts.concurrency ?? 4, policy, logger, opts.fleetCalls),
       logger,
@@ -183,10 +194,10 @@ export class DockerHost {
   }
 
   private async readInfo(): Promise<HostInfo> {
-    const { docker, calls } = this.ctx;
+    const { api, calls } = this.ctx;
     const [info, images] = await Promise.all([
-      calls.run("info", () => docker.info() as Promise<Record<string, unknown>>, { lane: "read" }),
-      calls.run("list-images", (abortSignal) => docker.listImages({ abortSignal }), { lane: "read" }),
+      calls.run("info", (signal) => api.info({ signal }), { lane: "read" }),
+      calls.run("list-images", (signal) => api.listImages({ signal }), { lane: "read" }),
     ]);
     const refs = new Set<string>();
     for (const img of images) {
@@ -375,7 +386,7 @@ export class DockerHost {
     if (this.listingAll !== undefined) return this.listingAll;
     const listing = this.ctx.calls.run(
       "list-containers",
-      (abortSignal) => this.ctx.docker.listContainers({ all: true, abortSignal }),
+      (signal) => this.ctx.api.listContainers({ all: true }, { signal }),
       { lane: "read" },
     );
     this.listingAll = listing;
@@ -389,34 +400,48 @@ export class DockerHost {
   private list(): Promise<ContainerInfo[]> {
     return this.ctx.calls.run(
       "list",
-      (abortSignal) =>
-        this.ctx.docker.listContainers({
-          all: true,
-          filters: { label: [`${LABELS.cluster}=${this.cluster}`] },
-          abortSignal,
-        }),
+      (signal) =>
+        this.ctx.api.listContainers(
+          { all: true, filters: { label: [`${LABELS.cluster}=${this.cluster}`] } },
+          { signal },
+        ),
       { lane: "read" },
     );
   }
 
   private async observeOne(c: ContainerInfo): Promise<ObservedReplica | undefined> {
-    let detail = this.inspectCache.get(c);
-    if (detail === undefined) {
-      try {
-        const i = await this.ctx.calls.run(
-          "inspect",
-          (abortSignal) => this.ctx.docker.getContainer(c.Id).inspect({ abortSignal }),
-          { lane: "read" },
-        );
-        detail = detailFromInspect(i);
-        this.inspectCache.set(c, detail);
-      } catch (err) {
-        if (err instanceof DockerError && err.code === "not-found") return undefined; // removed meanwhile
-        throw err;
-      }
-    }
+    const detail = this.inspectCache.get(c) ?? (await this.inspect(c));
+    if (detail === undefined) return undefined; // removed meanwhile
     // Its image's EXPOSE, for the names edges (an image removed meanwhile: not known).
     const imagePorts = c.ImageID ? await this.imagePorts.of(c.ImageID) : undefined;
     return toReplica(this.name, c, detail, imagePorts);
+  }
+
+  /**
+   * One inspect per container and listed state, however many looks ask for it at once: during a
+   * deploy the wait-healthy gates' looks overlap (a listing outlives the 200 ms they share one),
+   * and each inspected every container that had just changed state again.
+   */
+  private inspect(c: ContainerInfo): Promise<InspectDetail | undefined> {
+    const key = `${c.Id} ${listKey(c)}`;
+    const known = this.inspecting.get(key);
+    if (known !== undefined) return known;
+    const reading = this.ctx.calls
+      .run("inspect", (signal) => this.ctx.api.inspectContainer(c.Id, { signal }), { lane: "read" })
+      .then(
+        (i) => {
+          const detail = detailFromInspect(i);
+          this.inspectCache.set(c, detail);
+          return detail;
+        },
+        (err: unknown) => {
+          if (err instanceof DockerError && err.code === "not-found") return undefined;
+          throw err;
+        },
+      );
+    this.inspecting.set(key, reading);
+    const done = (): void => void this.inspecting.delete(key);
+    reading.then(done, done);
+    return reading;
   }
 }

@@ -9,7 +9,9 @@ import { pullImage, type PullProgress } from "./pull.js";
 /** The image's inspect, or undefined when the host does not have it. */
 export async function inspectImage(ctx: HostContext, image: string): Promise<ImageInspectInfo | undefined> {
   try {
-    return await ctx.calls.run("inspect-image", () => ctx.docker.getImage(image).inspect(), { lane: "read" });
+    return await ctx.calls.run("inspect-image", (signal) => ctx.api.inspectImage(image, { signal }), {
+      lane: "read",
+    });
   } catch (err) {
     if (err instanceof DockerError && (err.code === "not-found" || err.code === "image-not-found"))
       return undefined;

@@ -9,7 +9,7 @@ const is = (err: unknown, ...codes: string[]): boolean =>
 
 export async function startContainer(ctx: HostContext, id: string): Promise<"started" | "already-running"> {
   try {
-    await ctx.calls.run("start", (abortSignal) => ctx.docker.getContainer(id).start({ abortSignal }));
+    await ctx.calls.run("start", (signal) => ctx.api.start(id, { signal }));
     return "started";
   } catch (err) {
     if (is(err, "not-modified")) return "already-running";
@@ -25,10 +25,9 @@ export async function stopContainer(
 ): Promise<"stopped" | "already-stopped" | "gone"> {
   const t = Math.ceil(graceMs / 1000);
   try {
-    // The streaming client: the short client's socket idle timeout would cut a long grace period.
-    await ctx.calls.run("stop", (abortSignal) => ctx.streaming.getContainer(id).stop({ t, abortSignal }), {
-      timeoutMs: ctx.callTimeoutMs + t * 1000,
-    });
+    // The request's own deadline grows by the grace period as the call's does.
+    const timeoutMs = ctx.callTimeoutMs + t * 1000;
+    await ctx.calls.run("stop", (signal) => ctx.api.stop(id, t, { signal, timeoutMs }), { timeoutMs });
     return "stopped";
   } catch (err) {
     if (is(err, "not-modified")) return "already-stopped";
@@ -40,7 +39,7 @@ export async function stopContainer(
 /** Force-remove, with anonymous volumes (named volumes stay). */
 export async function removeContainer(ctx: HostContext, id: string): Promise<"removed" | "gone"> {
   try {
-    await ctx.calls.run("remove", () => ctx.docker.getContainer(id).remove({ force: true, v: true }));
+    await ctx.calls.run("remove", (signal) => ctx.api.remove(id, { force: true, v: true }, { signal }));
     return "removed";
   } catch (err) {
     // 409 here means "removal already in progress": it will be gone.

@@ -28,7 +28,7 @@ export async function ensureNetwork(
     network === undefined ? clusterNetworkName(ctx.cluster) : stackNetworkName(ctx.cluster, network);
   const existing = await ctx.calls.run(
     "list-networks",
-    (abortSignal) => ctx.docker.listNetworks({ filters: { name: [name] }, abortSignal }),
+    (signal) => ctx.api.listNetworks({ filters: { name: [name] } }, { signal }),
     { lane: "read" },
   );
   // The name filter matches substrings: compare exactly.

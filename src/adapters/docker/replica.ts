@@ -49,20 +49,16 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     "creating container",
   );
   try {
-    const c = await ctx.calls.run("create", (abortSignal) =>
-      ctx.docker.createContainer({ ...options, abortSignal }),
-    );
+    const c = await ctx.calls.run("create", (signal) => ctx.api.createContainer(options, { signal }));
     await joinNetworks(ctx, c.id, replicaNetworks(req).slice(1));
     await putFiles(ctx, c.id, spec.service, spec.secretFiles);
     return { id: c.id, name, adopted: false };
   } catch (err) {
     if (!(err instanceof DockerError) || err.code !== "conflict") throw err;
   }
-  const existing = await ctx.calls.run(
-    "inspect",
-    (abortSignal) => ctx.docker.getContainer(name).inspect({ abortSignal }),
-    { lane: "read" },
-  );
+  const existing = await ctx.calls.run("inspect", (signal) => ctx.api.inspectContainer(name, { signal }), {
+    lane: "read",
+  });
   if (existing.Config.Labels?.[LABELS.cluster] !== ctx.cluster) {
     throw new DockerError(
       "conflict",
@@ -92,7 +88,7 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
 async function joinNetworks(ctx: HostContext, id: string, networks: readonly string[]): Promise<void> {
   for (const network of networks) {
     try {
-      await ctx.calls.run("network-connect", () => ctx.docker.getNetwork(network).connect({ Container: id }));
+      await ctx.calls.run("network-connect", (signal) => ctx.api.connectNetwork(network, id, { signal }));
     } catch (err) {
       // Joined already (an adopted container, a retried pass): nothing to do.
       if (err instanceof DockerError && err.code === "conflict") continue;

@@ -7,31 +7,21 @@ import { LABELS } from "../../model/observed.js";
 import { SUPERSEDED_ROLE, VOLUME_LABELS, type ObservedVolume } from "../../model/volumes.js";
 import type { HostContext } from "./context.js";
 
-// eslint-disable-next-line max-lines-per-function -- one listing and its superseded markers joined into observed volumes; the mapping is one literal
 export async function listVolumes(ctx: HostContext): Promise<ObservedVolume[]> {
   const clusterLabel = `${LABELS.cluster}=${ctx.cluster}`;
   const [list, markers] = await Promise.all([
     ctx.calls.run(
       "list-volumes",
-      (abortSignal) =>
-        ctx.docker.listVolumes({ filters: { label: [clusterLabel] }, abortSignal }) as Promise<{
-          Volumes: Array<{
-            Name: string;
-            Driver: string;
-            CreatedAt?: string;
-            Labels: Record<string, string> | null;
-          }> | null;
-        }>,
+      (signal) => ctx.api.listVolumes({ filters: { label: [clusterLabel] } }, { signal }),
       { lane: "read" },
     ),
     ctx.calls.run(
       "list-markers",
-      (abortSignal) =>
-        ctx.docker.listContainers({
-          all: true,
-          filters: { label: [clusterLabel, `${LABELS.role}=${SUPERSEDED_ROLE}`] },
-          abortSignal,
-        }),
+      (signal) =>
+        ctx.api.listContainers(
+          { all: true, filters: { label: [clusterLabel, `${LABELS.role}=${SUPERSEDED_ROLE}`] } },
+          { signal },
+        ),
       { lane: "read" },
     ),
   ]);

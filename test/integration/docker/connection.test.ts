@@ -23,6 +23,8 @@ let port = 0;
 let wrongName: Server;
 let wrongNamePort = 0;
 let pings = 0;
+/** Container lists answered (the Engine API's hot calls go over the same TLS, see engine-api.ts). */
+let lists = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "gf-tls-"));
@@ -78,6 +80,13 @@ beforeAll(async () => {
     },
     (req, res) => {
       if (req.url?.endsWith("/_ping")) pings++;
+      if (req.url?.startsWith("/containers/json?")) {
+        lists++;
+        const labelled = req.url.includes(encodeURIComponent('"gitfleet.cluster=x"'));
+        const c = { Id: "c1", Names: ["/gf-x-web-1"], State: "running", Labels: { "gitfleet.cluster": "x" } };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(labelled ? [c] : []));
+        return;
+      }
       res.writeHead(200, { "content-type": "text/plain" }).end("OK");
     },
   );
@@ -171,6 +180,33 @@ describe("TCP with TLS", () => {
     const before = pings;
     await host.ping();
     expect(pings).toBe(before + 1);
+  });
+
+  it("lists containers through the same mutual TLS, with the cluster's label filter", async () => {
+    const host = await DockerHost.create({
+      name: "h1",
+      docker: `tcp://127.0.0.1:${port}`,
+      tls: "h1",
+      cluster: "x",
+      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
+      logger: capturedLogger().logger,
+    });
+    const before = lists;
+    expect(await host.listManaged()).toEqual([
+      { id: "c1", name: "gf-x-web-1", state: "running", labels: { "gitfleet.cluster": "x" } },
+    ]);
+    expect(lists).toBe(before + 1);
+    const refused = await DockerHost.create({
+      name: "h2",
+      docker: `tcp://127.0.0.1:${port}`,
+      tls: "h2",
+      cluster: "x",
+      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
+      logger: capturedLogger().logger,
+    });
+    const err = await refused.listManaged().catch((e: unknown) => e);
+    expect((err as DockerError).code).toBe("tls");
+    expect(lists).toBe(before + 1);
   });
 
   it("a server certificate from another CA is refused with code tls", async () => {
