@@ -24,7 +24,7 @@ export class StatusReporter {
   /** Each YAML file's text, redacted, kept while its document is unchanged. */
   private readonly yaml = new YamlMemo(redactCredentials);
   /** The cluster file's parsed view for the commit message, kept from one write to the next. */
-  private readonly views = new ClusterViews();
+  private readonly views = new ClusterViews((path, text) => this.yaml.docOf(path, text));
   /** Every pass fails to write during a Git outage: warned once a minute. */
   private readonly warnings = new WarnThrottle();
   /** The rendered files of the last write that reached Git. */

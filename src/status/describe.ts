@@ -23,11 +23,17 @@ interface ClusterView {
 export class ClusterViews {
   private kept: { readonly text: string; readonly view: ClusterView }[] = [];
 
+  /**
+   * `docOf`, when it knows a file's text, gives the document it was written from (see
+   * YamlMemo.docOf): reading the cluster file's YAML (a line per host) cost more than writing it.
+   */
+  constructor(private readonly docOf?: DocOf) {}
+
   view(text: string | undefined): ClusterView {
-    if (text === undefined) return view(undefined);
+    if (text === undefined) return view({});
     const hit = this.kept.find((k) => k.text === text);
     if (hit !== undefined) return hit.view;
-    const v = view(text);
+    const v = view(this.docOf?.(CLUSTER_FILE, text) ?? safeParse(text));
     this.kept = [{ text, view: v }, ...this.kept.slice(0, 1)];
     return v;
   }
@@ -103,8 +109,11 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 }
 
-function view(text: string | undefined): ClusterView {
-  const doc = obj(text === undefined ? {} : safeParse(text));
+/** The document a status file's text was written from, when known. */
+export type DocOf = (path: string, text: string) => unknown;
+
+function view(parsed: unknown): ClusterView {
+  const doc = obj(parsed);
   const hosts = new Map(
     Object.entries(obj(doc["hosts"])).map(([n, h]) => [n, String(obj(h)["state"] ?? "?")]),
   );

@@ -82,10 +82,17 @@ export function appendEvent(log: EventLog, event: StatusEvent): EventLog {
   return { limit: log.limit, rings: { ...log.rings, [key]: ring } };
 }
 
+/** Each kept event's shape, worked out once: every append compares the new one with a whole ring. */
+const shapes = new WeakMap<StatusEvent, string>();
+
 /** What makes two events repeats of each other: all but the numbers (times, attempts, ids). */
 function shapeOf(e: StatusEvent): string {
+  const known = shapes.get(e);
+  if (known !== undefined) return known;
   const message = e.message.replace(/[0-9a-f]{12,}/g, "#").replace(/\d+/g, "#");
-  return [e.kind, e.slot ?? "", e.host ?? "", message].join("\u0000");
+  const shape = [e.kind, e.slot ?? "", e.host ?? "", message].join("\u0000");
+  shapes.set(e, shape);
+  return shape;
 }
 
 export function appendEvents(log: EventLog, events: readonly StatusEvent[]): EventLog {

@@ -47,6 +47,12 @@ export class YamlMemo {
     return text;
   }
 
+  /** The document whose YAML is `text` (the last one kept for `path`), else undefined. */
+  docOf(path: string, text: string): unknown {
+    const known = this.entries.get(path);
+    return known?.text === text ? JSON.parse(known.json) : undefined;
+  }
+
   /** Forget the files a render no longer has. */
   keepOnly(files: ReadonlyMap<string, string>): void {
     for (const path of [...this.entries.keys()]) if (!files.has(path)) this.entries.delete(path);

@@ -5,6 +5,7 @@
 
 import { stringify } from "yaml";
 import { specPlace } from "../spec/errors.js";
+import { blockYaml } from "./block-yaml.js";
 import type { ObservedReplica } from "../model/observed.js";
 import type { StatusEvent } from "./event-log.js";
 import { eventsOf, recentEvents } from "./event-log.js";
@@ -17,9 +18,12 @@ export const serviceFile = (name: string): string => `status/services/${name}.ya
 
 const HEADER = "# Written by gitfleet. Do not edit: the next status commit replaces this file.\n";
 
+/** Written by blockYaml where it is sure to write what `yaml` would (status documents are), else by `yaml`. */
 export function toYaml(value: unknown): string {
-  return HEADER + stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  return HEADER + (blockYaml(value) ?? stringify(value, YAML_OPTIONS));
 }
+
+export const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
 // eslint-disable-next-line max-lines-per-function -- status/cluster.yaml's fields in the order they are written
 export function clusterDoc(input: StatusInput, model: StatusModel): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClusterViews, describeChange, render } from "../../../src/status/index.js";
+import { ClusterViews, describeChange, render, YamlMemo } from "../../../src/status/index.js";
 import { CLUSTER_FILE } from "../../../src/status/yaml-files.js";
 import { host, syncedInput } from "./fixtures.js";
 
@@ -91,5 +91,22 @@ describe("describeChange", () => {
     const text = up.get(CLUSTER_FILE);
     expect(views.view(text)).toBe(views.view(text));
     expect(views.view(down.get(CLUSTER_FILE))).toBe(views.view(down.get(CLUSTER_FILE)));
+  });
+
+  it("says the same from the documents the files were written from as from reading the files", () => {
+    const base = syncedInput();
+    const replicas = base.replicas.map((r, i) => (i === 0 ? { ...r, health: "unhealthy" as const } : r));
+    const memo = new YamlMemo();
+    const first = render(base, memo);
+    const second = render({ ...base, replicas, hosts: [host("h1"), host("h2", { state: "down" })] }, memo);
+    let known = 0;
+    const views = new ClusterViews((path, text) => {
+      const doc = memo.docOf(path, text);
+      if (doc !== undefined) known++;
+      return doc;
+    });
+    expect(describeChange(first, second, views)).toBe(describeChange(first, second));
+    expect(known).toBe(1); // the second file's document; the first, no longer in the memo, is read
+    expect(memo.docOf("status/cluster.yaml", first.get("status/cluster.yaml") ?? "")).toBeUndefined();
   });
 });
