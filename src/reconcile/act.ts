@@ -55,17 +55,26 @@ export async function act(p: ActPorts, input: ActInput): Promise<ExecutionResult
       leaving,
     }),
   );
+  // Every step and every wait-healthy look asks for its host's driver: the wrapped one is kept
+  // while the host's driver and its down signal are the same (thousands of steps in a deploy).
+  const wrapped = new Map<string, { raw: HostDriver; down: AbortSignal; driver: HostDriver }>();
   return executePlan(
     {
       desired,
       commit: input.commit,
       specOf: memory.specs.specOf,
       driver: (h) => {
-        // Remembering volumes inside the fence: only a create actually sent can have made one.
         const raw = p.fleet.driver(h);
-        const remembering = raw === undefined ? undefined : rememberingVolumes(p.observer, raw, desired);
-        const d = fenced(remembering, p.health.downSignal(h, time.now()));
-        return d === undefined ? undefined : withDrainBeforeStop(d, (ref) => drains.drain(ref), time);
+        if (raw === undefined) return undefined;
+        const down = p.health.downSignal(h, time.now());
+        const known = wrapped.get(h);
+        if (known !== undefined && known.raw === raw && known.down === down) return known.driver;
+        // Remembering volumes inside the fence: only a create actually sent can have made one.
+        const d = fenced(rememberingVolumes(p.observer, raw, desired), down);
+        if (d === undefined) return undefined;
+        const driver = withDrainBeforeStop(d, (ref) => drains.drain(ref), time);
+        wrapped.set(h, { raw, down, driver });
+        return driver;
       },
       time,
       signal: input.signal,
