@@ -7,11 +7,12 @@
 // third of all the operator allocated, and that garbage was the operator's
 // peak memory. These go to the same paths (unversioned, as dockerode sends
 // them) over the same connection (unix socket, TCP, TLS with the host's
-// material, SSH channels of the host's agent; Node's default agents
-// otherwise, as dockerode's requests used), and fail with the same
-// DockerErrors: a status other than 2xx carries Docker's JSON message and is
-// classified by status as dockerode's errors are (304 not-modified, 404, 409,
-// ...). Streams (events, pulls, archives, exec) stay with dockerode.
+// material, SSH channels of the host's agent; otherwise kept-alive
+// connections, as Node's default agents that dockerode used keep them), and
+// fail with the same DockerErrors: a status other than 2xx carries Docker's
+// JSON message and is classified by status as dockerode's errors are (304
+// not-modified, 404, 409, ...). Streams (events, pulls, archives, exec) stay
+// with dockerode.
 
 import http from "node:http";
 import https from "node:https";
@@ -45,6 +46,15 @@ export interface CallOpts {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Kept-alive connections as Node's default agents keep them (5 s idle, newest first), but at
+ * most a few idle per host: during a deploy a host's lanes open up to a dozen at once, and at
+ * 1,000 hosts the default (256 idle per host) kept thousands of idle sockets and their buffers.
+ */
+const KEEP = { keepAlive: true, scheduling: "lifo", timeout: 5_000, maxFreeSockets: 4 } as const;
+const httpAgent = new http.Agent(KEEP);
+const httpsAgent = new https.Agent(KEEP);
+
 export class EngineApi {
   private readonly base: http.RequestOptions;
   private readonly transport: typeof http.request;
@@ -61,8 +71,8 @@ export class EngineApi {
       ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
       ...(conn.host !== undefined ? { host: conn.host } : {}),
       ...(conn.port !== undefined ? { port: conn.port } : {}),
-      // SSH: the channels of the host's own agent; else Node's default (kept-alive) agents.
-      ...(conn.agent !== undefined ? { agent: conn.agent } : {}),
+      // SSH: the channels of the host's own agent; else kept-alive connections (KEEP).
+      agent: conn.agent ?? (tls ? httpsAgent : httpAgent),
       ...(tls ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}),
     } as http.RequestOptions;
   }

@@ -2,6 +2,7 @@
 // deterministic name exists (an earlier pass, or an operator that died
 // mid-step): when it is ours, adopt it rather than fail.
 
+import type { ContainerCreateOptions } from "dockerode";
 import { LABELS } from "../../model/observed.js";
 import type { SecretStore } from "../../ports/index.js";
 import type { ServiceSpec } from "../../model/spec.js";
@@ -24,20 +25,23 @@ export interface CreateResult {
 // eslint-disable-next-line max-lines-per-function -- create or adopt one replica: each Docker call and how its failure is told, in the order they happen
 export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promise<CreateResult> {
   const req: ReplicaRequest = { ...spec, cluster: ctx.cluster };
-  let options;
-  try {
-    options = buildCreateOptions(req);
-  } catch (err) {
-    if (err instanceof PolicyError)
-      throw new DockerError("policy", err.message, { host: ctx.host, op: "create" });
-    throw err;
-  }
+  const build = (): ContainerCreateOptions => {
+    try {
+      return buildCreateOptions(req);
+    } catch (err) {
+      if (err instanceof PolicyError)
+        throw new DockerError("policy", err.message, { host: ctx.host, op: "create" });
+      throw err;
+    }
+  };
+  // Refused before anything is asked of the host; built again when the create goes out (below).
+  const name = build().name ?? "";
   // A stack's service is found by name on its image's ports too: publish them for other hosts' edges.
-  if (spec.service.stack !== undefined && spec.service.networkMode !== "host") {
-    const exposed = await inspectImagePorts(ctx, spec.service.image);
-    if (exposed !== undefined) options = publishImagePorts(options, exposed, req.hostAddress);
-  }
-  const name = options.name ?? "";
+  let exposed: string[] | undefined;
+  if (spec.service.stack !== undefined && spec.service.networkMode !== "host")
+    exposed = await inspectImagePorts(ctx, spec.service.image);
+  const options = (): ContainerCreateOptions =>
+    exposed !== undefined ? publishImagePorts(build(), exposed, req.hostAddress) : build();
   // Names of env vars only: values (above all secret ones) never reach the log.
   ctx.logger.info(
     {
@@ -49,7 +53,10 @@ export async function createReplica(ctx: HostContext, spec: ReplicaSpec): Promis
     "creating container",
   );
   try {
-    const c = await ctx.calls.run("create", (signal) => ctx.api.createContainer(options, { signal }));
+    // Built when the call has its slot: during a deploy thousands of creates wait for the host's
+    // lane and the fleet's, and each one's options (environment, labels, host config) would be
+    // kept alive all that time.
+    const c = await ctx.calls.run("create", (signal) => ctx.api.createContainer(options(), { signal }));
     await joinNetworks(ctx, c.id, replicaNetworks(req).slice(1));
     await putFiles(ctx, c.id, spec.service, spec.secretFiles);
     return { id: c.id, name, adopted: false };
