@@ -31,6 +31,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { env: "GITFLEET_STATUS_BRANCH", path: ["status", "branch"] },
   { env: "GITFLEET_SECRETS_DIR", path: ["secrets_dir"] },
   { env: "GITFLEET_WORK_DIR", path: ["work_dir"] },
+  { env: "GITFLEET_HEAP_TARGET", path: ["heap_target"] },
   { env: "GITFLEET_WEBHOOK_SECRET", path: ["webhook", "secret"], clears: ["secret_file"] },
   { env: "GITFLEET_WEBHOOK_SECRET_FILE", path: ["webhook", "secret_file"], clears: ["secret"] },
   { env: "GITFLEET_LISTEN", path: ["webhook", "listen"] },

@@ -75,6 +75,11 @@ export interface OperatorConfig {
   readonly ceiling: Ceiling;
   readonly limits: LimitsConfig;
   /**
+   * The JS heap in use above which a full collection is asked for; 0: V8's own pace only;
+   * absent: DEFAULT_HEAP_TARGET_BYTES.
+   */
+  readonly heapTargetBytes?: number;
+  /**
    * Interpolation variables for the repository's specs: `variables:` plus the
    * environment variables `variables_from_environment:` names (`variables:` wins).
    */

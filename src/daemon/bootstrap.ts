@@ -18,7 +18,11 @@ import { isSshRepoUrl } from "../adapters/git/ssh-url.js";
 import { secretStoreMaterial, SSH_SECRETS } from "../adapters/ssh/material.js";
 import { ensureLabelKey } from "../adapters/system/label-key.js";
 import { DirectorySecretStore } from "../adapters/system/secret-store.js";
-import type { OperatorConfig, RefSelector as ConfigRef } from "../config/index.js";
+import {
+  DEFAULT_HEAP_TARGET_BYTES,
+  type OperatorConfig,
+  type RefSelector as ConfigRef,
+} from "../config/index.js";
 import type { SecretStore } from "../ports/index.js";
 import { ControllerError } from "../ports/host.js";
 import { operatorIdentity, pidAlive } from "../adapters/system/operator-identity.js";
@@ -27,7 +31,7 @@ import { endpointAllowed } from "../model/ceiling.js";
 import { ClusterLock } from "../reconcile/cluster-lock.js";
 import { fleetCallLimiter } from "../adapters/docker/limiter.js";
 import type { DriverFactory } from "../observe/fleet.js";
-import { Operator, type OperatorOptions } from "./operator.js";
+import { Operator, type Companion, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
 import { openGitDesired, type GitDesired, type GitDesiredOptions } from "./git-desired.js";
@@ -37,6 +41,7 @@ import { readStatusView } from "../status/readback.js";
 import { parseIsoTime } from "../status/format.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
+import { startHeapTarget, type HeapTarget } from "../adapters/system/heap-target.js";
 import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
 import { leaderKey } from "../config/leader-election.js";
@@ -105,16 +110,19 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
   const companions =
     o.once === true
       ? []
-      : outwardCompanions(config, {
-          logger: o.logger,
-          time: systemTime,
-          secrets,
-          operator: () => {
-            if (built.operator === undefined)
-              throw new ControllerError("internal", "the operator is not built yet");
-            return built.operator;
-          },
-        });
+      : [
+          heapTargetCompanion(config.heapTargetBytes ?? DEFAULT_HEAP_TARGET_BYTES, o.logger),
+          ...outwardCompanions(config, {
+            logger: o.logger,
+            time: systemTime,
+            secrets,
+            operator: () => {
+              if (built.operator === undefined)
+                throw new ControllerError("internal", "the operator is not built yet");
+              return built.operator;
+            },
+          }),
+        ];
   const options: OperatorOptions = {
     source,
     companions,
@@ -263,4 +271,21 @@ function webhookTrigger(config: OperatorConfig, logger: Logger): Trigger[] {
       },
     },
   ];
+}
+
+/** The heap's soft bound (see heap-target.ts) while the operator runs. */
+function heapTargetCompanion(targetBytes: number, logger: Logger): Companion {
+  let target: HeapTarget | undefined;
+  return {
+    name: "heap-target",
+    start: () => {
+      target = startHeapTarget(targetBytes);
+      logger.debug({ heapTargetBytes: targetBytes }, "heap target set");
+      return Promise.resolve();
+    },
+    stop: () => {
+      target?.stop();
+      return Promise.resolve();
+    },
+  };
 }

@@ -544,3 +544,18 @@ describe("leader election", () => {
     );
   });
 });
+
+describe("parseOperatorConfig: heap_target", () => {
+  const base = "repository: {path: ../sample-repo}\n";
+  it("is a size, 0 turns it off, absent leaves the default to the operator, the environment overrides", () => {
+    expect(parse(base).heapTargetBytes).toBeUndefined();
+    expect(parse(`${base}heap_target: 256M\n`).heapTargetBytes).toBe(256 * 1024 * 1024);
+    expect(parse(`${base}heap_target: "0"\n`).heapTargetBytes).toBe(0);
+    expect(parse(base, { GITFLEET_HEAP_TARGET: "1G" }).heapTargetBytes).toBe(1024 ** 3);
+  });
+
+  it("refuses what is not a size, and a target below 32M", () => {
+    expect(codes(`${base}heap_target: lots\n`)).toEqual(["2:14 config-bad-size"]);
+    expect(codes(`${base}heap_target: 8M\n`)).toEqual(["2:14 config-bad-size"]);
+  });
+});

@@ -1,0 +1,64 @@
+// The heap's soft bound, on this process's own V8: garbage made past the target
+// is collected without waiting for V8's pace, what stays alive above the target
+// only spaces the collections out (no failure, no collection on every look),
+// and a target of 0 does nothing.
+
+import v8 from "node:v8";
+import { describe, expect, it } from "vitest";
+import { startHeapTarget } from "../../../src/adapters/system/heap-target.js";
+
+const MiB = 1024 * 1024;
+const used = (): number => v8.getHeapStatistics().used_heap_size;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * About `mib` MiB of garbage, a MiB at a time with timers running in between; each slice stays
+ * alive for the next 24 (as a deploy's calls in flight do), long enough to leave the young
+ * generation, so it is garbage of the old one: what only a full collection takes back.
+ */
+async function garbage(mib: number): Promise<void> {
+  const alive: string[][] = [];
+  for (let i = 0; i < mib; i++) {
+    const slice: string[] = [];
+    for (let j = 0; j < 1024; j++) slice.push(`${i}-${j}-${"x".repeat(1000)}`);
+    alive.push(slice);
+    if (alive.length > 24) alive.shift();
+    await sleep(1);
+  }
+}
+
+describe("startHeapTarget", { timeout: 60_000 }, () => {
+  it("collects once the heap in use passes the target", async () => {
+    const target = startHeapTarget(used() + 16 * MiB, 10);
+    try {
+      await garbage(200);
+      expect(target.collections).toBeGreaterThan(0);
+    } finally {
+      target.stop();
+    }
+  });
+
+  it("spaces collections out when what stays alive is above the target, and never fails", async () => {
+    // About 40 MiB kept alive (arrays of doubles live in the heap), over a target of 16 MiB.
+    const kept = Array.from({ length: 40 }, (_, i) => new Array<number>(MiB / 8).fill(i + 0.5));
+    const target = startHeapTarget(16 * MiB, 10);
+    try {
+      await garbage(100);
+      // Each collection waits for the heap to grow by half of what stayed alive: a few, not one
+      // per look (about a hundred looks in this loop).
+      expect(target.collections).toBeGreaterThan(0);
+      expect(target.collections).toBeLessThan(10);
+      expect(target.threshold).toBeGreaterThan(40 * MiB);
+    } finally {
+      target.stop();
+    }
+    expect(kept.length).toBe(40);
+  });
+
+  it("does nothing with a target of 0", async () => {
+    const target = startHeapTarget(0, 10);
+    await garbage(50);
+    expect(target.collections).toBe(0);
+    target.stop();
+  });
+});
