@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
 import pino from "pino";
 import type { PassOutcome } from "../src/reconcile/pass-outcome.js";
@@ -25,7 +26,10 @@ export type Request =
       readonly services: number;
       readonly hostDownAfter: string;
     }
-  /** Start the operator; answers when a pass finds the fleet converged: { ms, peak } (peak memory, sampled). */
+  /**
+   * Start the operator; answers when a pass finds the fleet converged: { ms, peak, gc } (peak memory,
+   * sampled; GC pauses and the process's CPU over the deploy).
+   */
   | { readonly op: "deploy" }
   /** Let a pass end, then time one triggered pass: { ms, converged }. */
   | { readonly op: "no-change" }
@@ -190,6 +194,10 @@ async function handle(r: Request): Promise<unknown> {
         services: r.services,
         replicasPerService: r.endpoints.length,
         hostDownAfter: r.hostDownAfter,
+        // For comparison only: the operator's heap_target ("0": off); unset, its default.
+        ...(process.env["GITFLEET_FLEET_HEAP_TARGET"] !== undefined
+          ? { heapTarget: process.env["GITFLEET_FLEET_HEAP_TARGET"] }
+          : {}),
         logger,
       });
       return null;
@@ -210,13 +218,30 @@ async function handle(r: Request): Promise<unknown> {
           process.stderr.write(`heap snapshot while deploying: ${v8.writeHeapSnapshot(file)}\n`);
         }
       }, 250);
+      // What collecting cost while deploying: pauses (all kinds, and mark-compacts) and the process's CPU.
+      const gc = { ms: 0, count: 0, majorMs: 0, majors: 0, cpuMs: 0 };
+      const gcs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gc.ms += e.duration;
+          gc.count++;
+          if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+            gc.majorMs += e.duration;
+            gc.majors++;
+          }
+        }
+      });
+      gcs.observe({ entryTypes: ["gc"] });
+      const cpu0 = process.cpuUsage();
       const converged = nextPass((o) => o.converged);
       const profile = await allocationProfile();
       await theFleet().operator.start();
       await converged;
       clearInterval(sampler);
+      const cpu = process.cpuUsage(cpu0);
+      gc.cpuMs = (cpu.user + cpu.system) / 1000;
+      gcs.disconnect();
       await profile?.();
-      return { ms: performance.now() - t0, peak };
+      return { ms: performance.now() - t0, peak, gc };
     }
     case "no-change": {
       const op = theFleet().operator;

@@ -24,6 +24,8 @@ export interface SimFleetOptions {
   readonly services: number;
   readonly replicasPerService: number;
   readonly hostDownAfter?: string;
+  /** The operator configuration's heap_target (absent: its default). */
+  readonly heapTarget?: string;
   readonly logger?: Logger;
 }
 
@@ -63,6 +65,7 @@ export class SimFleet {
         `secrets_dir: ${path.join(dir, "secrets")}`,
         `work_dir: ${path.join(dir, "work")}`,
         `ceiling: {endpoints: ["tcp://127.0.0.1:*"]}`,
+        ...(o.heapTarget !== undefined ? [`heap_target: "${o.heapTarget}"`] : []),
         "",
       ].join("\n"),
     );
