@@ -45,14 +45,32 @@ export function specHash(s: HashInput): string {
   return createHash("sha256").update(canonicalJson(shaping)).digest("hex");
 }
 
-/** JSON with object keys sorted at every level, so equal values give equal text. */
+/**
+ * JSON with object keys sorted at every level, so equal values give equal text. Built by
+ * concatenation (it runs for every service of every first load, on code not yet compiled:
+ * the arrays of entries made per object cost more than the text).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      // As join: an element with no JSON text (undefined, a function) is left empty.
+      const item = canonicalJson(value[i]) as string | undefined;
+      if (item !== undefined) out += item;
+    }
+    return `${out}]`;
+  }
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    const record = value as Record<string, unknown>;
+    let out = "{";
+    for (const key of Object.keys(record).sort()) {
+      const v = record[key];
+      if (v === undefined) continue;
+      if (out.length > 1) out += ",";
+      out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }
