@@ -8,6 +8,7 @@ import type { Rollout, StepKind, Task } from "../plan/types.js";
 import type { EventSink } from "../report/events.js";
 import type { HostDriver } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
+import type { TaskAdmission } from "./admission.js";
 
 /** How the executor learns and reports restart counts (see restarts.ts). */
 export interface RestartHooks {
@@ -39,6 +40,11 @@ export interface ExecContext {
   readonly logger: Logger;
   /** How often wait-healthy looks at a container (default 250 ms). */
   readonly pollMs?: number;
+  /**
+   * How many tasks run at once, per host and in the fleet (admission.ts); unset, executePlan
+   * makes one with the default limits for the plan.
+   */
+  readonly admission?: TaskAdmission;
 }
 
 export interface StepFailure {

@@ -1,14 +1,19 @@
 // Runs a whole plan: every rollout starts as soon as the rollouts it waits
 // for have completed healthy (independent services roll out side by side;
-// the adapter bounds the calls per host). A rollout whose dependency did not
+// the adapter bounds the calls per host, and admission.ts the tasks running
+// at once per host and in the fleet). A rollout whose dependency did not
 // complete healthy is skipped and reported; the next pass tries again.
 
 import type { Plan, Rollout } from "../plan/types.js";
 import type { ExecContext, ExecutionResult, RolloutResult } from "./context.js";
 import { isHealthyOutcome } from "./context.js";
 import { runRollout } from "./rollout.js";
+import { TaskAdmission } from "./admission.js";
 
-export async function executePlan(ctx: ExecContext, plan: Plan): Promise<ExecutionResult> {
+export async function executePlan(given: ExecContext, plan: Plan): Promise<ExecutionResult> {
+  // One admission for all rollouts of the plan: a host's tasks of every service share its slots.
+  const ctx: ExecContext =
+    given.admission !== undefined ? given : { ...given, admission: new TaskAdmission({}, given.signal) };
   // Only rollouts earlier in the plan count: the planner puts dependencies first, and this way a
   // malformed plan can never make two rollouts wait for each other.
   const position = new Map(plan.rollouts.map((r, i) => [r.service, i]));

@@ -29,7 +29,15 @@ export async function runTask(
     const failure: StepFailure = { step: "pull", host: blocked.host, code: IMAGE_PULL_FAILED, message };
     return { task, status: "failed", stepsRun: 0, failure };
   }
-  const out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed });
+  // Its steps start once its host has a slot (admission.ts): thousands of tasks asked for at once
+  // wait as queued callbacks, not as started tasks holding their calls' state in the host's lanes.
+  const release = await ctx.admission?.admit(task.host);
+  let out: StepsOutcome;
+  try {
+    out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed });
+  } finally {
+    release?.();
+  }
   if (out.failure !== undefined) {
     return { task, status: "failed", stepsRun: out.stepsRun, failure: out.failure };
   }

@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { TaskAdmission, type Release } from "../../../src/execute/admission.js";
+import { executePlan } from "../../../src/execute/index.js";
+import { desiredState, host, service } from "../../support/fixtures.js";
+import { FakeFleet } from "../../support/fakes/fake-fleet.js";
+import { FakeTime } from "../../support/fakes/fake-time.js";
+import { harness, sampleEvery } from "../../support/fakes/execute-harness.js";
+
+/** Lets every settled promise's callbacks run. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Asks for one slot per [host, name] in that order; records the order of grants. */
+function ask(a: TaskAdmission, tasks: readonly (readonly [string, string])[]) {
+  const granted: string[] = [];
+  const releases = new Map<string, Release>();
+  for (const [host, name] of tasks) {
+    void a.admit(host).then((release) => {
+      granted.push(name);
+      releases.set(name, release);
+    });
+  }
+  return { granted, release: (name: string) => releases.get(name)?.() };
+}
+
+describe("task admission", () => {
+  it("lets at most perHost tasks of a host run, the rest in the order they asked", async () => {
+    const a = new TaskAdmission({ perHost: 2, total: 100 });
+    const t = ask(a, [
+      ["h1", "a"],
+      ["h1", "b"],
+      ["h1", "c"],
+      ["h1", "d"],
+      ["h2", "x"],
+    ]);
+    await settle();
+    expect(t.granted).toEqual(["a", "b", "x"]);
+    expect(a.running).toBe(3);
+    expect(a.queued).toBe(2);
+    t.release("b");
+    await settle();
+    expect(t.granted).toEqual(["a", "b", "x", "c"]);
+    t.release("b"); // a second release of the same slot changes nothing
+    await settle();
+    expect(t.granted).toEqual(["a", "b", "x", "c"]);
+    t.release("a");
+    await settle();
+    expect(t.granted).toEqual(["a", "b", "x", "c", "d"]);
+    expect(a.queued).toBe(0);
+  });
+
+  it("never lets more than total tasks run, however many hosts ask", async () => {
+    const a = new TaskAdmission({ perHost: 3, total: 5 });
+    const tasks: [string, string][] = [];
+    for (let h = 0; h < 20; h++) for (let i = 0; i < 5; i++) tasks.push([`h${h}`, `h${h}/${i}`]);
+    const t = ask(a, tasks);
+    let most = 0;
+    const done = new Set<string>();
+    // Finish tasks one at a time, the oldest running first, until all 100 went through.
+    while (done.size < tasks.length) {
+      await settle();
+      most = Math.max(most, a.running);
+      expect(a.running).toBeLessThanOrEqual(5);
+      const next = t.granted.find((n) => !done.has(n));
+      if (next === undefined) throw new Error(`stalled with ${a.queued} waiting`);
+      done.add(next);
+      t.release(next);
+    }
+    expect(most).toBe(5);
+    expect(t.granted).toHaveLength(100);
+    expect(a.running).toBe(0);
+    // Per host, first come first served.
+    for (let h = 0; h < 20; h++) {
+      const mine = t.granted.filter((n) => n.startsWith(`h${h}/`));
+      expect(mine).toEqual([0, 1, 2, 3, 4].map((i) => `h${h}/${i}`));
+    }
+  });
+
+  it("shares the fleet's slots round robin: a host with many tasks does not hold back the others", async () => {
+    const a = new TaskAdmission({ perHost: 10, total: 2 });
+    const t = ask(a, [
+      ["busy", "b1"],
+      ["busy", "b2"],
+      ["busy", "b3"],
+      ["busy", "b4"],
+      ["q1", "x"],
+      ["q2", "y"],
+    ]);
+    await settle();
+    expect(t.granted).toEqual(["b1", "b2"]);
+    // Freed slots go to the hosts in turn, not to the busy host's next task first.
+    t.release("b1");
+    await settle();
+    t.release("b2");
+    await settle();
+    expect(t.granted).toEqual(["b1", "b2", "b3", "x"]);
+    t.release("b3");
+    await settle();
+    t.release("x");
+    await settle();
+    expect(t.granted).toEqual(["b1", "b2", "b3", "x", "y", "b4"]);
+  });
+
+  it("a new task does not pass tasks already waiting for the fleet's slots", async () => {
+    const a = new TaskAdmission({ perHost: 4, total: 1 });
+    const t = ask(a, [
+      ["h1", "a"],
+      ["h2", "b"],
+    ]);
+    await settle();
+    t.release("a");
+    const late = ask(a, [["h3", "c"]]);
+    await settle();
+    expect(t.granted).toEqual(["a", "b"]);
+    expect(late.granted).toEqual([]);
+    t.release("b");
+    await settle();
+    expect(late.granted).toEqual(["c"]);
+  });
+
+  it("on abort lets every waiting task go at once without a slot, and holds none after", async () => {
+    const ac = new AbortController();
+    const a = new TaskAdmission({ perHost: 1, total: 1 }, ac.signal);
+    const t = ask(a, [
+      ["h1", "a"],
+      ["h1", "b"],
+      ["h2", "c"],
+    ]);
+    await settle();
+    expect(t.granted).toEqual(["a"]);
+    ac.abort();
+    await settle();
+    expect(t.granted).toEqual(["a", "b", "c"]);
+    expect(a.running).toBe(1); // only "a" holds a slot; b and c were let go without one
+    expect(a.queued).toBe(0);
+    const after = ask(a, [["h1", "d"]]);
+    await settle();
+    expect(after.granted).toEqual(["d"]);
+    t.release("a");
+    t.release("b"); // a slotless release does nothing
+    expect(a.running).toBe(0);
+  });
+
+  it("rejects limits that are not positive integers", () => {
+    expect(() => new TaskAdmission({ perHost: 0 })).toThrow(RangeError);
+    expect(() => new TaskAdmission({ total: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe("executor with task admission", () => {
+  it("runs a parallelism-0 deploy within the host's slots, every task through, each slot's steps in order", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1", "h2"]);
+    const h = harness(fleet);
+    // Two services of 6 replicas each on two hosts: 6 tasks per host asked for at once.
+    const svc = (name: string) =>
+      service(name, {
+        image: `${name}:1`,
+        specHash: name.padEnd(16, "0"),
+        replicas: 6,
+        update: { parallelism: 0, monitorMs: 500 },
+      });
+    const desired = desiredState([host("h1"), host("h2")], [svc("a"), svc("b")]);
+    const p = await h.plan(desired);
+    const admission = new TaskAdmission({ perHost: 2, total: 3 }, h.abort.signal);
+    let most = 0;
+    let waited = 0;
+    const stop = sampleEvery(fleet, 10, () => {
+      most = Math.max(most, admission.running);
+      waited = Math.max(waited, admission.queued);
+    });
+    const result = await fleet.time.run(executePlan({ ...h.ctx(desired), admission }, p));
+    stop();
+    expect(result.rollouts.map((r) => [r.rollout.service, r.status])).toEqual([
+      ["a", "completed"],
+      ["b", "completed"],
+    ]);
+    expect(result.rollouts.flatMap((r) => r.tasks).every((t) => t.status === "ok")).toBe(true);
+    expect(fleet.serving("a") + fleet.serving("b")).toBe(12);
+    expect(most).toBe(3);
+    expect(waited).toBeGreaterThan(0);
+    expect(admission.running).toBe(0);
+    // Per slot, its steps in order: created, started, healthy.
+    for (const name of ["a", "b"]) {
+      const bySlot = new Map<string, string[]>();
+      for (const e of h.events.of(name)) {
+        if (e.slot === undefined) continue;
+        bySlot.set(e.slot, [...(bySlot.get(e.slot) ?? []), e.kind]);
+      }
+      expect(bySlot.size).toBe(6);
+      for (const kinds of bySlot.values())
+        expect(kinds.slice(0, 3)).toEqual(["created", "started", "healthy"]);
+    }
+  });
+
+  it("cancels the tasks still waiting for a slot when the pass is aborted, starting none of them", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1"], 1000);
+    const h = harness(fleet);
+    const desired = desiredState(
+      [host("h1")],
+      [
+        service("a", {
+          image: "a:1",
+          specHash: "a".padEnd(16, "0"),
+          replicas: 5,
+          update: { parallelism: 0 },
+        }),
+      ],
+    );
+    const p = await h.plan(desired);
+    const admission = new TaskAdmission({ perHost: 1, total: 10 }, h.abort.signal);
+    // While the first task's create is in flight (its image's pull took the first second).
+    const pulled = fleet.ops.length;
+    fleet.time.after(1500, () => h.abort.abort());
+    const result = await fleet.time.run(executePlan({ ...h.ctx(desired), admission }, p));
+    const tasks = result.rollouts[0]?.tasks ?? [];
+    expect(result.rollouts[0]?.status).toBe("cancelled");
+    expect(tasks).toHaveLength(5);
+    expect(tasks.filter((t) => t.stepsRun > 0)).toHaveLength(1);
+    expect(tasks.filter((t) => t.stepsRun === 0).map((t) => t.status)).toEqual([
+      "cancelled",
+      "cancelled",
+      "cancelled",
+      "cancelled",
+    ]);
+    expect(fleet.ops.slice(pulled).filter((o) => o.op === "create")).toHaveLength(1);
+  });
+});
