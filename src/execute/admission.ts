@@ -164,3 +164,31 @@ export class TaskAdmission {
       this.hosts.delete(q.host);
   }
 }
+
+/**
+ * A task's hold on a slot of its host. A health gate only waits (a poll of the host's listing now
+ * and then, no call of its own in the lanes), so the slot is given back for it and taken again
+ * after: otherwise four replicas waiting out a long start_period would hold back every other
+ * replica of their host, and a deploy of health-checked services would go in waves.
+ */
+export class TaskSlot {
+  private release: Release | undefined;
+
+  constructor(
+    private readonly admission: TaskAdmission | undefined,
+    private readonly host: string,
+  ) {}
+
+  /** Holds a slot (waits for one unless already held; nothing without an admission). */
+  async take(): Promise<void> {
+    if (this.admission === undefined || this.release !== undefined) return;
+    this.release = await this.admission.admit(this.host);
+  }
+
+  /** Gives the slot back, if held. */
+  give(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
+  }
+}

@@ -15,6 +15,7 @@ import type {
 } from "../plan/types.js";
 import { ControllerError, type HostDriver } from "../ports/host.js";
 import type { ExecContext } from "./context.js";
+import type { TaskSlot } from "./admission.js";
 import { waitHealthy } from "./wait-healthy.js";
 
 export interface StepScope {
@@ -23,6 +24,8 @@ export interface StepScope {
   readonly undo: boolean;
   /** Hosts whose image pull failed in prepare: a create there fails at once. */
   readonly pullFailed: ReadonlyMap<string, string>;
+  /** The task's slot of its host (admission.ts), given back while a health gate waits. */
+  readonly slot?: TaskSlot;
 }
 
 export async function runStep(ctx: ExecContext, step: Step, scope: StepScope): Promise<void> {

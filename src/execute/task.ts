@@ -6,6 +6,7 @@ import type { Step, Task } from "../plan/types.js";
 import { isHostDown } from "../observe/fenced-driver.js";
 import { errorCode, errorMessage } from "../ports/host.js";
 import type { ExecContext, StepFailure, TaskResult } from "./context.js";
+import { TaskSlot } from "./admission.js";
 import { runStep, type StepScope } from "./steps.js";
 
 const TASK_EVENT = {
@@ -31,12 +32,13 @@ export async function runTask(
   }
   // Its steps start once its host has a slot (admission.ts): thousands of tasks asked for at once
   // wait as queued callbacks, not as started tasks holding their calls' state in the host's lanes.
-  const release = await ctx.admission?.admit(task.host);
+  const slot = new TaskSlot(ctx.admission, task.host);
+  await slot.take();
   let out: StepsOutcome;
   try {
-    out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed });
+    out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed, slot });
   } finally {
-    release?.();
+    slot.give();
   }
   if (out.failure !== undefined) {
     return { task, status: "failed", stepsRun: out.stepsRun, failure: out.failure };
@@ -81,7 +83,7 @@ export async function runSteps(
     if (ctx.signal.aborted) return { stepsRun, cancelled: true };
     stepsRun++;
     try {
-      await runStep(ctx, step, scope);
+      await runGated(ctx, step, scope);
     } catch (err) {
       const code = errorCode(err);
       // A host declared down says nothing about the spec: the task is cancelled, not failed (no
@@ -99,4 +101,12 @@ export async function runSteps(
     }
   }
   return { stepsRun, cancelled: false };
+}
+
+/** One step; a health gate runs without the task's slot, which is taken again for the next step. */
+async function runGated(ctx: ExecContext, step: Step, scope: StepScope): Promise<void> {
+  if (step.kind !== "wait-healthy" || scope.slot === undefined) return runStep(ctx, step, scope);
+  scope.slot.give();
+  await runStep(ctx, step, scope);
+  await scope.slot.take();
 }

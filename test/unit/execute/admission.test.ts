@@ -223,4 +223,32 @@ describe("executor with task admission", () => {
     ]);
     expect(fleet.ops.slice(pulled).filter((o) => o.op === "create")).toHaveLength(1);
   });
+
+  it("gives a task's slot back while its health gate waits, so a host's health-checked replicas wait together", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1"]);
+    fleet.behaviours.set("a:1", { healthyAfterMs: 3_000 });
+    const h = harness(fleet);
+    const desired = desiredState(
+      [host("h1")],
+      [
+        service("a", {
+          image: "a:1",
+          specHash: "a".padEnd(16, "0"),
+          healthcheck: true,
+          replicas: 3,
+          update: { parallelism: 0, monitorMs: 0 },
+        }),
+      ],
+    );
+    const p = await h.plan(desired);
+    const admission = new TaskAdmission({ perHost: 1, total: 10 }, h.abort.signal);
+    const started = fleet.time.now();
+    const result = await fleet.time.run(executePlan({ ...h.ctx(desired), admission }, p));
+    expect(result.rollouts[0]?.status).toBe("completed");
+    expect(fleet.serving("a")).toBe(3);
+    // One slot, three replicas healthy 3 s after their start: waiting together (one after another
+    // would take over 9 s).
+    expect(fleet.time.now() - started).toBeLessThan(6_000);
+    expect(admission.running).toBe(0);
+  });
 });
