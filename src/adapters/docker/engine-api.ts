@@ -26,6 +26,7 @@ import type {
 } from "dockerode";
 import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
+import { jsonOf } from "./light.js";
 
 /** Filters as Docker takes them: `{ label: ["a=b"] }`. */
 export type Filters = Readonly<Record<string, readonly string[]>>;
@@ -180,7 +181,7 @@ export class EngineApi {
           const status = res.statusCode ?? 0;
           const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
           if (status < 200 || status >= 300)
-            fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: tryParse(data) }));
+            fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: jsonOf(data) }));
           else if (settle()) resolve(data);
         });
       });
@@ -213,12 +214,4 @@ function query(q: Readonly<Record<string, unknown>>): string {
 
 function parse(data: Buffer): unknown {
   return JSON.parse(data.toString("utf8"));
-}
-
-function tryParse(data: Buffer): unknown {
-  try {
-    return parse(data);
-  } catch {
-    return undefined;
-  }
 }

@@ -13,7 +13,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
-import type { LightAnswer } from "./light.js";
+import { jsonOf, type LightAnswer } from "./light.js";
 
 /** An idle kept connection is closed after this long (a heartbeat sends one every 5 s at most). */
 const KEEP_IDLE_MS = 30_000;
@@ -210,13 +210,5 @@ function dechunk(buf: Buffer, at: number): Buffer | "bad" | undefined {
     if (buf.length < dataAt + size + 2) return undefined;
     parts.push(buf.subarray(dataAt, dataAt + size));
     at = dataAt + size + 2;
-  }
-}
-
-function jsonOf(data: Buffer): unknown {
-  try {
-    return JSON.parse(data.toString("utf8"));
-  } catch {
-    return undefined;
   }
 }

@@ -132,7 +132,8 @@ export class LightRequests {
   }
 }
 
-function jsonOf(data: Buffer): unknown {
+/** An answer's body as JSON, or undefined when it is not JSON (error bodies may be plain text). */
+export function jsonOf(data: Buffer): unknown {
   try {
     return JSON.parse(data.toString("utf8"));
   } catch {
