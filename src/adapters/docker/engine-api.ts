@@ -25,8 +25,7 @@ import type {
   NetworkInspectInfo,
 } from "dockerode";
 import type { ConnectionOptions } from "./connection.js";
-import { DockerError, toDockerError } from "./errors.js";
-import { jsonOf } from "./light.js";
+import { requestTarget, sendRequest, type RequestTarget } from "./light.js";
 
 /** Filters as Docker takes them: `{ label: ["a=b"] }`. */
 export type Filters = Readonly<Record<string, readonly string[]>>;
@@ -57,25 +56,16 @@ const httpAgent = new http.Agent(KEEP);
 const httpsAgent = new https.Agent(KEEP);
 
 export class EngineApi {
-  private readonly base: http.RequestOptions;
-  private readonly transport: typeof http.request;
+  private readonly target: RequestTarget;
 
   constructor(
-    private readonly host: string,
+    host: string,
     conn: ConnectionOptions,
     /** Backs up the caller's deadline, as the socket timeout of dockerode's client did. */
     private readonly timeoutMs: number,
   ) {
-    const tls = conn.protocol === "https";
-    this.transport = tls ? https.request : http.request;
-    this.base = {
-      ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
-      ...(conn.host !== undefined ? { host: conn.host } : {}),
-      ...(conn.port !== undefined ? { port: conn.port } : {}),
-      // SSH: the channels of the host's own agent; else kept-alive connections (KEEP).
-      agent: conn.agent ?? (tls ? httpsAgent : httpAgent),
-      ...(tls ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}),
-    } as http.RequestOptions;
+    // SSH: the channels of the host's own agent; else kept-alive connections (KEEP).
+    this.target = requestTarget(host, conn, conn.protocol === "https" ? httpsAgent : httpAgent);
   }
 
   listContainers(q: { all?: boolean; filters?: Filters }, o: CallOpts = {}): Promise<ContainerInfo[]> {
@@ -154,50 +144,9 @@ export class EngineApi {
     return this.request(op, { method, path, headers }, o, payload);
   }
 
-  private request(op: string, ro: http.RequestOptions, o: CallOpts, body?: Buffer): Promise<Buffer> {
+  private async request(op: string, ro: http.RequestOptions, o: CallOpts, body?: Buffer): Promise<Buffer> {
     const timeoutMs = o.timeoutMs ?? this.timeoutMs;
-    return new Promise((resolve, reject) => {
-      const signal = o.signal;
-      if (signal?.aborted === true) {
-        reject(toDockerError(signal.reason, this.host, op));
-        return;
-      }
-      let settled = false;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        return true;
-      };
-      const fail = (err: unknown): void => {
-        if (settle()) reject(toDockerError(err, this.host, op));
-      };
-      const req = this.transport({ ...this.base, ...ro }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", fail);
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          if (status < 200 || status >= 300)
-            fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: jsonOf(data) }));
-          else if (settle()) resolve(data);
-        });
-      });
-      const abort = (err: unknown): void => {
-        fail(err);
-        req.destroy(err instanceof Error ? err : new Error(String(err)));
-      };
-      const onAbort = (): void => abort(signal?.reason);
-      const timer = setTimeout(
-        () => abort(new DockerError("timeout", `no answer within ${timeoutMs} ms`, { host: this.host, op })),
-        timeoutMs,
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-      req.on("error", fail);
-      req.end(body);
-    });
+    return (await sendRequest(this.target, op, ro, { timeoutMs, signal: o.signal }, body)).body;
   }
 }
 

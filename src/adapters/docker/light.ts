@@ -32,30 +32,19 @@ export interface LightAnswer {
 }
 
 export class LightRequests {
-  private readonly base: http.RequestOptions;
-  private readonly send: typeof http.request;
+  private readonly target: RequestTarget;
   /** This host's kept-open connections (none over SSH: its channels have their own agent). */
   private readonly agent: http.Agent | undefined;
   /** The beat's own connection, written to directly (not over SSH); see kept-connection.ts. */
   private readonly kept: KeptConnection | undefined;
 
-  constructor(
-    private readonly host: string,
-    conn: ConnectionOptions,
-  ) {
-    const tls = conn.protocol === "https";
-    this.send = tls ? https.request : http.request;
+  constructor(host: string, conn: ConnectionOptions) {
     const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: FREE_PER_HOST };
+    const tls = conn.protocol === "https";
     this.agent = conn.agent !== undefined ? undefined : tls ? new https.Agent(keep) : new http.Agent(keep);
     this.kept = conn.agent !== undefined ? undefined : new KeptConnection(host, conn);
-    this.base = {
-      ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
-      ...(conn.host !== undefined ? { host: conn.host } : {}),
-      ...(conn.port !== undefined ? { port: conn.port } : {}),
-      // SSH: its channels' own agent (kept open already); else ours, kept open longer.
-      agent: conn.agent ?? this.agent,
-      ...(tls ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}),
-    } as http.RequestOptions;
+    // SSH: its channels' own agent (kept open already); else ours, kept open longer.
+    this.target = requestTarget(host, conn, this.agent);
   }
 
   /** Close the kept-open connections (the host is closed). */
@@ -89,47 +78,94 @@ export class LightRequests {
     );
   }
 
-  /**
-   * One request under one deadline (connecting included: a host cut off never answers the
-   * connect either); a status other than 2xx is a DockerError classified as dockerode's
-   * would be.
-   */
+  /** One request under one deadline (see sendRequest). */
   request(op: string, o: http.RequestOptions, timeoutMs: number, body?: Buffer): Promise<LightAnswer> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        return true;
-      };
-      const fail = (err: unknown): void => {
-        if (settle()) reject(toDockerError(err, this.host, op));
-      };
-      const req = this.send({ ...this.base, ...o }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", fail);
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          const data = Buffer.concat(chunks);
-          if (status < 200 || status >= 300)
-            fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: jsonOf(data) }));
-          else if (settle()) resolve({ status, body: data });
-        });
-      });
-      const timer = setTimeout(() => {
-        const timeout = new DockerError("timeout", `no answer within ${timeoutMs} ms`, {
-          host: this.host,
-          op,
-        });
-        fail(timeout);
-        req.destroy(timeout);
-      }, timeoutMs);
-      req.on("error", fail);
-      req.end(body);
-    });
+    return sendRequest(this.target, op, o, { timeoutMs }, body);
   }
+}
+
+/** Where a request goes: the host's name (for errors), Node's client, the connection's options. */
+export interface RequestTarget {
+  readonly host: string;
+  readonly send: typeof http.request;
+  readonly base: http.RequestOptions;
+}
+
+/**
+ * Where a host's requests go through Node's HTTP client: its socket or address, TLS material, and
+ * over SSH the channels of the host's own agent, else `agent` (the caller's kept-alive connections).
+ */
+export function requestTarget(
+  host: string,
+  conn: ConnectionOptions,
+  agent: http.Agent | undefined,
+): RequestTarget {
+  const tls = conn.protocol === "https";
+  const base = {
+    ...(conn.socketPath !== undefined ? { socketPath: conn.socketPath as string } : {}),
+    ...(conn.host !== undefined ? { host: conn.host } : {}),
+    ...(conn.port !== undefined ? { port: conn.port } : {}),
+    agent: conn.agent ?? agent,
+    ...(tls ? { ca: conn.ca, cert: conn.cert, key: conn.key } : {}),
+  } as http.RequestOptions;
+  return { host, send: tls ? https.request : http.request, base };
+}
+
+/**
+ * One request through Node's HTTP client (the light requests' and the Engine API client's) under
+ * one deadline, connecting included (a host cut off never answers the connect either), and an
+ * optional abort signal (the call's own deadline); a status other than 2xx is a DockerError
+ * classified as dockerode's would be.
+ */
+export function sendRequest(
+  target: RequestTarget,
+  op: string,
+  ro: http.RequestOptions,
+  { timeoutMs, signal }: { readonly timeoutMs: number; readonly signal?: AbortSignal | undefined },
+  body?: Buffer,
+): Promise<LightAnswer> {
+  const { host } = target;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(toDockerError(signal.reason, host, op));
+      return;
+    }
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      return true;
+    };
+    const fail = (err: unknown): void => {
+      if (settle()) reject(toDockerError(err, host, op));
+    };
+    const req = target.send({ ...target.base, ...ro }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", fail);
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        if (status < 200 || status >= 300)
+          fail(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: jsonOf(data) }));
+        else if (settle()) resolve({ status, body: data });
+      });
+    });
+    const abort = (err: unknown): void => {
+      fail(err);
+      req.destroy(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onAbort = (): void => abort(signal?.reason);
+    const timer = setTimeout(
+      () => abort(new DockerError("timeout", `no answer within ${timeoutMs} ms`, { host, op })),
+      timeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    req.on("error", fail);
+    req.end(body);
+  });
 }
 
 /** An answer's body as JSON, or undefined when it is not JSON (error bodies may be plain text). */
