@@ -109,14 +109,37 @@ export class Problems {
   private readonly warningList: SpecError[] = [];
   private dropped = 0;
   private firstDropped: SourceRef | undefined;
+  /** Silenced ranges by `path` and line (a range spanning lines is under each of them). */
+  private readonly silenced = new Map<string, Span[]>();
 
   add(at: SourceRef, code: SpecErrorCode, message: string): void {
+    if (this.isSilenced(at)) return;
     if (this.list.length >= MAX_PROBLEMS) {
       this.dropped += 1;
       this.firstDropped ??= at;
       return;
     }
     this.list.push({ path: at.path, line: at.line, col: at.col, code, message });
+  }
+
+  /**
+   * Errors reported from now on in `path` from `from` up to (not including) `to` are dropped:
+   * an error already reported there explains the place, and what a later check finds in it
+   * (the raw text of a value that could not be interpolated) is only its consequence.
+   */
+  silence(path: string, from: LinePos, to: LinePos): void {
+    const span: Span = { from, to };
+    for (let line = from.line; line <= to.line; line++) {
+      const key = `${path}\n${line}`;
+      const spans = this.silenced.get(key);
+      if (spans === undefined) this.silenced.set(key, [span]);
+      else spans.push(span);
+    }
+  }
+
+  private isSilenced(at: SourceRef): boolean {
+    const spans = this.silenced.get(`${at.path}\n${at.line}`);
+    return spans?.some((s) => !before(at, s.from) && before(at, s.to)) ?? false;
   }
 
   warn(at: SourceRef, code: SpecWarningCode, message: string): void {
@@ -145,6 +168,21 @@ export class Problems {
     };
     return [...sorted, more];
   }
+}
+
+/** A place in a file: 1-based line and column. */
+export interface LinePos {
+  readonly line: number;
+  readonly col: number;
+}
+
+interface Span {
+  readonly from: LinePos;
+  readonly to: LinePos;
+}
+
+function before(a: LinePos, b: LinePos): boolean {
+  return a.line < b.line || (a.line === b.line && a.col < b.col);
 }
 
 export function sortErrors(errors: readonly SpecError[]): SpecError[] {

@@ -96,12 +96,17 @@ export function parseFile(
     if (guarded.length > 0) return;
     if (variables !== undefined) {
       const r = interpolateDocument(doc, file.text, variables);
-      for (const p of r.problems)
+      for (const p of r.problems) {
         problems.add(
           at(file, lines, p.offset),
           p.kind === "undefined" ? "undefined-variable" : "bad-interpolation",
           p.message,
         );
+        // The value stays as written ("${PORT:?must be set}"), which later checks would call
+        // not a port, not an image...: a second error at the same place, about text no one
+        // meant as the value. The interpolation error is the one to fix.
+        problems.silence(file.path, lines.linePos(p.value[0]), lines.linePos(p.value[1]));
+      }
       // The document goes on with the failing values as written: its name still counts for
       // depends_on and duplicates elsewhere, and every other problem in it is still found.
     }

@@ -12,6 +12,8 @@ import { interpolateText, type TemplateProblem, type VariableLookup } from "./in
 export interface PlacedTemplateProblem extends TemplateProblem {
   /** Offset in the file's text of the `$` (or of the value, when the text there is escaped). */
   readonly offset: number;
+  /** Offsets in the file's text where the value starts and ends: it stays as written there. */
+  readonly value: readonly [number, number];
 }
 
 export interface DocumentInterpolation {
@@ -43,7 +45,8 @@ export function interpolateDocument(
       const text = node.value;
       const r = interpolateText(text, lookup);
       if (!r.ok) {
-        problems.push({ ...r.problem, offset: offsetOf(node, source, r.problem.index) });
+        const [start, end] = node.range ?? [0, 0];
+        problems.push({ ...r.problem, offset: offsetOf(node, source, r.problem.index), value: [start, end] });
         continue;
       }
       for (const v of r.variables) used.add(v);

@@ -65,7 +65,11 @@ function expand(
     }
     if (next === "{") {
       const close = matchingBrace(text, dollar + 2, to);
-      if (close < 0) return fail(dollar, `"${clip(text.slice(dollar, to))}" has no closing "}"`);
+      if (close < 0)
+        return fail(
+          dollar,
+          `"${clip(text.slice(dollar, to))}" has no closing "}": close the expression with } (\${NAME}), or write $$ for a literal $`,
+        );
       const r = braced(text, dollar, dollar + 2, close, lookup, used, depth);
       if (!r.ok) return r;
       out += r.value;
@@ -123,7 +127,11 @@ function braced(
   const argFrom = start + name.length + op.length;
   const unsetOrEmpty = value === undefined || value === "";
   const arg = (): Expanded => {
-    if (depth >= MAX_NESTING) return fail(dollar, `expressions are nested more than ${MAX_NESTING} deep`);
+    if (depth >= MAX_NESTING)
+      return fail(
+        dollar,
+        `expressions are nested more than ${MAX_NESTING} deep: write the default in fewer levels`,
+      );
     return expand(text, argFrom, close, lookup, used, depth + 1);
   };
   switch (op) {
@@ -140,7 +148,7 @@ function braced(
       const why = m.value.trim() === "" ? `${name} is required` : m.value;
       return fail(
         dollar,
-        `required variable ${name} is ${value === undefined ? "not defined" : "empty"}: ${why}`,
+        `required variable ${name} is ${value === undefined ? "not defined" : "empty"}: ${why} (${SET_IT})`,
         "undefined",
       );
     }
@@ -169,8 +177,11 @@ function matchingBrace(text: string, from: number, to: number): number {
   return -1;
 }
 
+/** Where a variable's value comes from, said to whoever has to give it one. */
+const SET_IT = "define it in the .env file beside this file or in the operator configuration's variables";
+
 function undefinedMessage(name: string, written: string): string {
-  return `variable ${name} is not defined (${written}): define it in the .env file beside this file or in the operator configuration's variables, give a default with \${${name}:-default}, or write $$ for a literal $`;
+  return `variable ${name} is not defined (${written}): ${SET_IT}, give a default with \${${name}:-default}, or write $$ for a literal $`;
 }
 
 function fail(index: number, message: string, kind: TemplateProblem["kind"] = "syntax"): Expanded {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDotEnv } from "../../../src/spec/compose/dotenv.js";
 import { interpolateText } from "../../../src/spec/compose/interpolate.js";
-import { loadSpec } from "../../../src/spec/index.js";
+import { loadSpec, loadSpecCached, SpecLoadCache } from "../../../src/spec/index.js";
 import { CLUSTER, errorsOf, lines, repo, service, stateOf } from "./helpers.js";
 
 const VARS: Record<string, string> = { TAG: "1.2", EMPTY: "", NAME: "web" };
@@ -57,11 +57,11 @@ describe("interpolateText", () => {
   });
 
   it("required variables stop with their message", () => {
-    expect(problem("${EMPTY:?set EMPTY please}").message).toBe(
-      "required variable EMPTY is empty: set EMPTY please",
+    expect(problem("${EMPTY:?set EMPTY please}").message).toMatch(
+      /^required variable EMPTY is empty: set EMPTY please \(define it in /,
     );
-    expect(problem("${MISSING?}").message).toBe(
-      "required variable MISSING is not defined: MISSING is required",
+    expect(problem("${MISSING?}").message).toMatch(
+      /^required variable MISSING is not defined: MISSING is required \(define it in /,
     );
   });
 
@@ -154,9 +154,7 @@ describe("interpolation in service documents, through the loader", () => {
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "services/web.yaml:5:8 undefined-variable",
       "services/web.yaml:6:12 undefined-variable",
-      // The value stays as written, so the port is also not a port (the schema, now that a published
-      // port may be a string as in Compose, says so); both point at the line to fix.
-      "services/web.yaml:10:16 schema",
+      // The value stays as written, which is not a port either; only the interpolation error is said.
       "services/web.yaml:10:16 undefined-variable",
     ]);
   });
@@ -213,6 +211,86 @@ describe("interpolation in a stack's Compose file", () => {
     );
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "stacks/shop/compose.yaml:6:15 undefined-variable",
+    ]);
+  });
+});
+
+describe("a value that cannot be interpolated is reported once, by its interpolation error", () => {
+  // Before: the raw text ("${PORT:?must be set}") went on to the later checks, which reported a
+  // second error at the same place (not a port, not an image, not a size...).
+  const where = (files: Record<string, string>): string[] =>
+    errorsOf(repo(files)).map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`);
+  const SET_IT = /define it in the \.env file beside this file or in the operator configuration's variables/;
+
+  it("a required variable left unset, in a service document", () => {
+    const doc = service(
+      "web", // lines 1-3
+      "ports:", // 4
+      "  - target: 80", // 5
+      "    published: ${PORT:?must be set}", // 6
+      "deploy:", // 7
+      "  replicas: ${R:?say how many}", // 8
+      "  resources:", // 9
+      "    limits:", // 10
+      "      memory: ${M:?x}", // 11
+      'stop_grace_period: "${G:?x}s"', // 12
+    );
+    expect(where({ "services/web.yaml": doc })).toEqual([
+      "services/web.yaml:6:16 undefined-variable",
+      "services/web.yaml:8:13 undefined-variable",
+      "services/web.yaml:11:15 undefined-variable",
+      "services/web.yaml:12:21 undefined-variable",
+    ]);
+    const [first] = errorsOf(repo({ "services/web.yaml": doc }));
+    expect(first?.message).toContain("must be set");
+    expect(first?.message).toMatch(SET_IT);
+  });
+
+  it("a malformed ${ in a service document, and the service's name", () => {
+    const doc = lines(
+      "kind: Service", // 1
+      "name: ${NAME:?name the service}", // 2
+      'image: "busybox:${TAG"', // 3
+    );
+    const errors = errorsOf(repo({ "services/web.yaml": doc }));
+    expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "services/web.yaml:2:7 undefined-variable",
+      "services/web.yaml:3:17 bad-interpolation",
+    ]);
+    expect(errors[1]?.message).toMatch(/close the expression with }.*\$\$ for a literal \$/);
+  });
+
+  it("in a stack's Compose file, and the same from a cached load", () => {
+    const compose = lines(
+      "services:", // 1
+      "  web:", // 2
+      "    image: ${IMG:?set IMG}", // 3
+      "    ports:", // 4
+      '      - "${P:?p}:80"', // 5
+      "    mem_limit: ${M", // 6
+      "    cpus: ${C:?x}", // 7
+    );
+    const files = repo({ "stacks/shop/compose.yaml": compose });
+    const expected = [
+      "stacks/shop/compose.yaml:3:12 undefined-variable",
+      "stacks/shop/compose.yaml:5:10 undefined-variable",
+      "stacks/shop/compose.yaml:6:16 bad-interpolation",
+      "stacks/shop/compose.yaml:7:11 undefined-variable",
+    ];
+    expect(where({ "stacks/shop/compose.yaml": compose })).toEqual(expected);
+    const cache = new SpecLoadCache();
+    for (let i = 0; i < 2; i++) {
+      const r = loadSpecCached(new Map(Object.entries(files)), {}, cache);
+      if (r.ok) throw new Error("expected the repository to be rejected");
+      expect(r.errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual(expected);
+    }
+  });
+
+  it("other problems of the same document are still reported", () => {
+    const doc = service("web", "ports:", "  - target: 80", "    published: ${PORT:?x}", "  - target: 99999");
+    expect(where({ "services/web.yaml": doc })).toEqual([
+      "services/web.yaml:6:16 undefined-variable",
+      "services/web.yaml:7:13 bad-port",
     ]);
   });
 });
