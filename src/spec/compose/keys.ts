@@ -130,8 +130,12 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   configs: refused(
     "only in a stack, where the Compose file's top-level configs: declare them (see Stacks): files put into each container before it starts; in services/ documents bake the file into the image, or pass the value in environment",
   ),
-  extends: refused("write the service out in full (YAML anchors and <<: merge keys work)"),
-  label_file: refused("write the labels in labels:"),
+  extends: refused(
+    "a service is read from its own document, never merged from another file or service: write the service out in full (YAML anchors and <<: merge keys work)",
+  ),
+  label_file: refused(
+    "labels are read from the service's document, not from other files: write the labels in labels:",
+  ),
   devices: refused(
     "host devices are not given to replicas (the operator's ceiling allows none): remove devices:, or run such work outside gitfleet",
   ),
@@ -141,12 +145,18 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   gpus: refused("GPUs are not placed by gitfleet: remove gpus:, or run such work outside gitfleet"),
   cgroup: refused("the container's own cgroup namespace is the only one gitfleet gives; remove cgroup:"),
   cgroup_parent: refused("cgroup parents are host settings; remove cgroup_parent:"),
-  cpu_rt_period: refused("real-time scheduling needs host privileges gitfleet does not give; remove it"),
-  cpu_rt_runtime: refused("real-time scheduling needs host privileges gitfleet does not give; remove it"),
-  oom_kill_disable: refused(
-    "a replica that may not be OOM-killed can take its host down; set a memory limit instead",
+  cpu_rt_period: refused(
+    "real-time scheduling needs host privileges gitfleet does not give: remove cpu_rt_period:",
   ),
-  oom_score_adj: refused("the OOM score is left to Docker; set a memory limit instead"),
+  cpu_rt_runtime: refused(
+    "real-time scheduling needs host privileges gitfleet does not give: remove cpu_rt_runtime:",
+  ),
+  oom_kill_disable: refused(
+    "a replica that may not be OOM-killed can take its whole host down when it runs out of memory: remove oom_kill_disable:, and set a memory limit (deploy.resources.limits.memory) so that only the replica is stopped",
+  ),
+  oom_score_adj: refused(
+    "the OOM score is left to Docker: remove oom_score_adj:, and set a memory limit (deploy.resources.limits.memory) instead",
+  ),
   runtime: refused("the container runtime is a host setting; remove runtime:"),
   storage_opt: refused("storage options are host settings; remove storage_opt:"),
   userns_mode: refused("user namespace modes are host settings; remove userns_mode:"),
@@ -160,7 +170,9 @@ export const SERVICE_KEYS: Readonly<Record<string, KeyEntry>> = {
   models: refused(
     "model runners are a docker compose feature; deploy the model server as a service with an image",
   ),
-  use_api_socket: refused("the Docker API socket is never given to replicas"),
+  use_api_socket: refused(
+    "the Docker API socket is never given to replicas (with it a container controls every container of its host, and the host): remove use_api_socket:, or run such tools outside gitfleet",
+  ),
   // gitfleet's own keys, beside Compose's.
   env_secrets: same("gitfleet: environment variables whose values come from the operator's secret store"),
 };

@@ -48,6 +48,65 @@ describe("the Compose key table", () => {
   });
 });
 
+// Conditional ones (build, secrets) say their refusal in service-keys.ts; "fates through the loader" checks those.
+const refusedKeys = Object.entries(SERVICE_KEYS).filter(
+  ([, e]) => e.fate === "refused" && e.conditional !== true,
+);
+/** What a refusal tells people to do: the first word after its reason. */
+const ACTIONS = /^(remove|write|use|set|give|build|bake|share|handle|do|deploy|put|declare)\b/;
+
+describe("every refusal says why, then what to do instead", () => {
+  it.each(refusedKeys)("%s", (key, entry) => {
+    // "<why>: <what to do>" (or "<why>; <what to do>"), the what-to-do an imperative.
+    const m = /^(.+?)[:;] (.+)$/.exec(entry.text);
+    expect(m, `${key}: "${entry.text}" has no reason followed by what to do`).not.toBeNull();
+    const [, why = "", what = ""] = m ?? [];
+    expect(why.trim().length, `${key}: no reason`).toBeGreaterThan(10);
+    expect(what, `${key}: "${what}" does not start with what to do`).toMatch(ACTIONS);
+  });
+
+  it("keys with nothing to write instead say to remove them", () => {
+    for (const key of [
+      "oom_kill_disable",
+      "oom_score_adj",
+      "use_api_socket",
+      "cpu_rt_period",
+      "cpu_rt_runtime",
+    ])
+      expect(SERVICE_KEYS[key]?.text).toContain(`remove ${key}:`);
+  });
+
+  it("use_api_socket and oom_kill_disable are refused at the key through the loader, with the table's text", () => {
+    const doc = service(
+      "web", // 1-3
+      "use_api_socket: true", // 4
+      "oom_kill_disable: true", // 5
+    );
+    const errors = errorsOf(repo({ "services/web.yaml": doc }));
+    expect(errors.map((e) => `${e.line}:${e.col} ${e.code}`)).toEqual([
+      "4:1 unsupported-key",
+      "5:1 unsupported-key",
+    ]);
+    expect(errors[0]?.message).toBe(
+      `use_api_socket is not supported: ${SERVICE_KEYS["use_api_socket"]?.text}`,
+    );
+    expect(errors[1]?.message).toMatch(/remove oom_kill_disable:, and set a memory limit/);
+  });
+
+  it("README's key table says what the table in keys.ts says", () => {
+    const readme = readFileSync(resolve(import.meta.dirname, "../../../README.md"), "utf8");
+    const rows = new Map<string, string>();
+    for (const line of readme.split("\n")) {
+      const m =
+        /^\| `([a-z_]+)`\s*\| (?:same meaning|cluster meaning|ignored|refused)[^|]*\|\s*(.*?)\s*\|$/.exec(
+          line,
+        );
+      if (m?.[1] !== undefined && m[2] !== undefined) rows.set(m[1], m[2]);
+    }
+    for (const [key, entry] of Object.entries(SERVICE_KEYS)) expect(rows.get(key), key).toBe(entry.text);
+  });
+});
+
 function where(files: Record<string, string>): string[] {
   const r = load(repo(files));
   const list = [...(r.ok ? [] : r.errors), ...(r.warnings ?? [])];
