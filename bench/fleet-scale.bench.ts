@@ -27,6 +27,7 @@ import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tracked } from "./child-processes.js";
 import type { Request, Stats } from "./fleet-operator-main.js";
 import { type BenchContext, type BenchSection, mib, ms, stats, spread } from "./harness.js";
 
@@ -107,12 +108,10 @@ class Engine {
   ) {}
 
   static async start(hosts: number): Promise<Engine> {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(here, "sim-docker-main.ts"), String(hosts)],
-      {
+    const child = tracked(
+      spawn(process.execPath, ["--import", "tsx", path.join(here, "sim-docker-main.ts"), String(hosts)], {
         stdio: ["pipe", "pipe", "inherit"],
-      },
+      }),
     );
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     let engine: Engine | undefined;
@@ -166,7 +165,11 @@ function incomplete(hosts: number, p: Partial<Figures>, failed: string): Figures
 
 async function measure(hosts: number, ctx: BenchContext, partial: Partial<Figures>): Promise<Figures> {
   const engine = await Engine.start(hosts);
-  const op = await OperatorProcess.start(ctx);
+  // An operator that does not compile or start must not leave the engine running (nor the bench lock taken).
+  const op = await OperatorProcess.start(ctx).catch((err: unknown) => {
+    engine.stop();
+    throw err;
+  });
   try {
     Object.assign(partial, { baseRss: op.memory().base });
     await op.call({
@@ -284,8 +287,11 @@ async function measure(hosts: number, ctx: BenchContext, partial: Partial<Figure
       peakRss: op.memory().hwm,
       ...(s !== undefined ? { warnings: s.warnings, warningKinds: s.warningKinds } : {}),
     });
-    await op.close();
-    engine.stop();
+    try {
+      await op.close();
+    } finally {
+      engine.stop();
+    }
   }
 }
 
@@ -361,13 +367,19 @@ class OperatorProcess {
       RUNTIME === "tsx"
         ? [path.join(here, "fleet-operator-main.ts"), ["--import", "tsx"]]
         : [await compileOperator(ctx), []];
-    const op = new OperatorProcess(
-      fork(file, [], {
-        execArgv,
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      }),
+    const child = tracked(fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+    const op = new OperatorProcess(child);
+    // An operator that fails to start exits without "ready": say so rather than wait forever.
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code, signal) =>
+        reject(new Error(`operator process exited before it was ready (${String(code ?? signal)})`)),
+      ),
     );
-    await op.next("ready");
+    exited.catch(() => undefined); // its later exit, once ready, is no failure
+    await Promise.race([op.next("ready"), exited]).catch((err: unknown) => {
+      child.kill("SIGKILL");
+      throw err;
+    });
     op.base = op.memory().rss;
     return op;
   }
