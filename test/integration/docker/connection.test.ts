@@ -4,6 +4,7 @@
 
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { RequestListener } from "node:http";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -70,48 +71,52 @@ beforeAll(async () => {
   await copyFile(path.join(dir, "client.pem"), path.join(wrong, "ca.pem"));
   await copyFile(path.join(dir, "client.pem"), path.join(wrong, "cert.pem"));
   await copyFile(path.join(dir, "client.key"), path.join(wrong, "key.pem"));
-  server = createServer(
-    {
-      key: await readFile(path.join(dir, "server.key")),
-      cert: await readFile(path.join(dir, "server.pem")),
-      ca: await readFile(path.join(dir, "ca.pem")),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    (req, res) => {
-      if (req.url?.endsWith("/_ping")) pings++;
-      if (req.url?.startsWith("/containers/json?")) {
-        lists++;
-        const labelled = req.url.includes(encodeURIComponent('"gitfleet.cluster=x"'));
-        const c = { Id: "c1", Names: ["/gf-x-web-1"], State: "running", Labels: { "gitfleet.cluster": "x" } };
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(labelled ? [c] : []));
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/plain" }).end("OK");
-    },
-  );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const a = server.address();
-  if (a === null || typeof a === "string") throw new Error("no port");
-  port = a.port;
-  wrongName = createServer(
-    {
-      key: await readFile(path.join(dir, "elsewhere.key")),
-      cert: await readFile(path.join(dir, "elsewhere.pem")),
-      ca: await readFile(path.join(dir, "ca.pem")),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
-    (req, res) => {
-      if (req.url?.endsWith("/_ping")) pings++;
-      res.writeHead(200, { "content-type": "text/plain" }).end("OK");
-    },
-  );
-  await new Promise<void>((r) => wrongName.listen(0, "127.0.0.1", r));
-  const b = wrongName.address();
-  if (b === null || typeof b === "string") throw new Error("no port");
-  wrongNamePort = b.port;
+  [server, port] = await mutualTlsServer("server", (req, res) => {
+    if (req.url?.endsWith("/_ping")) pings++;
+    if (req.url?.startsWith("/containers/json?")) {
+      lists++;
+      const labelled = req.url.includes(encodeURIComponent('"gitfleet.cluster=x"'));
+      const c = { Id: "c1", Names: ["/gf-x-web-1"], State: "running", Labels: { "gitfleet.cluster": "x" } };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(labelled ? [c] : []));
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/plain" }).end("OK");
+  });
+  [wrongName, wrongNamePort] = await mutualTlsServer("elsewhere", (req, res) => {
+    if (req.url?.endsWith("/_ping")) pings++;
+    res.writeHead(200, { "content-type": "text/plain" }).end("OK");
+  });
 });
+
+/** An HTTPS server on loopback with `name`'s certificate, asking for a client certificate of the test CA. */
+async function mutualTlsServer(name: string, handler: RequestListener): Promise<[Server, number]> {
+  const s = createServer(
+    {
+      key: await readFile(path.join(dir, `${name}.key`)),
+      cert: await readFile(path.join(dir, `${name}.pem`)),
+      ca: await readFile(path.join(dir, "ca.pem")),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    handler,
+  );
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const a = s.address();
+  if (a === null || typeof a === "string") throw new Error("no port");
+  return [s, a.port];
+}
+
+/** A Docker host over TCP+TLS with the certificates of `tls` (h1: the right ones, h2: trusting the wrong CA). */
+function tlsHost(tls: "h1" | "h2", to: number): Promise<DockerHost> {
+  return DockerHost.create({
+    name: tls,
+    docker: `tcp://127.0.0.1:${to}`,
+    tls,
+    cluster: "x",
+    secrets: new DirectorySecretStore(path.join(dir, "secrets")),
+    logger: capturedLogger().logger,
+  });
+}
 
 afterAll(async () => {
   if (server) await new Promise((r) => server.close(r));
@@ -169,69 +174,34 @@ describe("connectionOptions", () => {
 
 describe("TCP with TLS", () => {
   it("pings through mutual TLS with the certificates from the secret store", async () => {
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: `tcp://127.0.0.1:${port}`,
-      tls: "h1",
-      cluster: "x",
-      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
-      logger: capturedLogger().logger,
-    });
+    const host = await tlsHost("h1", port);
     const before = pings;
     await host.ping();
     expect(pings).toBe(before + 1);
   });
 
   it("lists containers through the same mutual TLS, with the cluster's label filter", async () => {
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: `tcp://127.0.0.1:${port}`,
-      tls: "h1",
-      cluster: "x",
-      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
-      logger: capturedLogger().logger,
-    });
+    const host = await tlsHost("h1", port);
     const before = lists;
     expect(await host.listManaged()).toEqual([
       { id: "c1", name: "gf-x-web-1", state: "running", labels: { "gitfleet.cluster": "x" } },
     ]);
     expect(lists).toBe(before + 1);
-    const refused = await DockerHost.create({
-      name: "h2",
-      docker: `tcp://127.0.0.1:${port}`,
-      tls: "h2",
-      cluster: "x",
-      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
-      logger: capturedLogger().logger,
-    });
+    const refused = await tlsHost("h2", port);
     const err = await refused.listManaged().catch((e: unknown) => e);
     expect((err as DockerError).code).toBe("tls");
     expect(lists).toBe(before + 1);
   });
 
   it("a server certificate from another CA is refused with code tls", async () => {
-    const host = await DockerHost.create({
-      name: "h2",
-      docker: `tcp://127.0.0.1:${port}`,
-      tls: "h2",
-      cluster: "x",
-      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
-      logger: capturedLogger().logger,
-    });
+    const host = await tlsHost("h2", port);
     const err = await host.ping().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerError);
     expect((err as DockerError).code).toBe("tls");
   });
 
   it("a server certificate from the right CA but for another name is refused with code tls", async () => {
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: `tcp://127.0.0.1:${wrongNamePort}`,
-      tls: "h1",
-      cluster: "x",
-      secrets: new DirectorySecretStore(path.join(dir, "secrets")),
-      logger: capturedLogger().logger,
-    });
+    const host = await tlsHost("h1", wrongNamePort);
     const before = pings;
     const err = await host.ping().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerError);
