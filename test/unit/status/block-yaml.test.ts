@@ -9,7 +9,7 @@ import { blockYaml } from "../../../src/status/block-yaml.js";
 import { appendEvent } from "../../../src/status/event-log.js";
 import { summarise } from "../../../src/status/summarise.js";
 import { clusterDoc, serviceDoc, YAML_OPTIONS } from "../../../src/status/yaml-files.js";
-import { DESIRED, syncedInput } from "./fixtures.js";
+import { DESIRED, REJECTED, syncedInput } from "./fixtures.js";
 
 const yaml = (v: unknown): string => stringify(v, YAML_OPTIONS);
 
@@ -174,16 +174,7 @@ describe("blockYaml", () => {
     const base = syncedInput();
     const input = syncedInput({
       applied: DESIRED.commit,
-      rejected: {
-        commit: "bad0000000000000000000000000000000000000",
-        author: "Bob",
-        message: "oops",
-        timestamp: 1_700_000_100_000,
-        reason: "invalid",
-        errors: [
-          { path: "services/web.yaml", line: 3, col: 5, code: "schema", message: 'unknown key "imgae"' },
-        ],
-      },
+      rejected: REJECTED,
       outage: { since: 1_700_000_060_000, error: "git-unreachable: ECONNREFUSED", fromCache: true },
       events: appendEvent(base.events, {
         time: 1_700_000_000_000,

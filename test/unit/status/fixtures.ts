@@ -3,6 +3,7 @@
 import type { ObservedReplica } from "../../../src/model/observed.js";
 import type { ServiceSpec } from "../../../src/model/spec.js";
 import { emptyEventLog } from "../../../src/status/index.js";
+import type { RejectedCommit } from "../../../src/ports/index.js";
 import type { HostInput, ServiceInput, StatusInput } from "../../../src/status/index.js";
 
 const update = {
@@ -92,6 +93,16 @@ export const DESIRED = {
   author: "Ada <ada@example.com>",
   message: "Scale web to 2\n\nbody",
   timestamp: 1_700_000_000_000,
+};
+
+/** A commit rejected for one schema error in services/web.yaml. */
+export const REJECTED: RejectedCommit = {
+  commit: "bad0000000000000000000000000000000000000",
+  author: "Bob",
+  message: "oops",
+  timestamp: 1_700_000_100_000,
+  reason: "invalid",
+  errors: [{ path: "services/web.yaml", line: 3, col: 5, code: "schema", message: 'unknown key "imgae"' }],
 };
 
 /** Two hosts, web (2 replicas) and api (1), all healthy. */

@@ -8,7 +8,7 @@ import {
   type StatusEvent,
   type StatusInput,
 } from "../../../src/status/index.js";
-import { DESIRED, host, replica, service, spec, syncedInput } from "./fixtures.js";
+import { DESIRED, host, REJECTED, replica, service, spec, syncedInput } from "./fixtures.js";
 
 type Doc = Record<string, unknown>;
 
@@ -104,13 +104,9 @@ describe("render: files and cluster.yaml", () => {
       syncedInput({
         applied: DESIRED.commit,
         rejected: {
-          commit: "bad0000000000000000000000000000000000000",
-          author: "Bob",
-          message: "oops",
-          timestamp: 1_700_000_100_000,
-          reason: "invalid",
+          ...REJECTED,
           errors: [
-            { path: "services/web.yaml", line: 3, col: 5, code: "schema", message: 'unknown key "imgae"' },
+            ...REJECTED.errors,
             { path: "cluster.yaml", line: 1, col: 1, code: "schema", message: "missing hosts" },
           ],
         },
