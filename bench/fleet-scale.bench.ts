@@ -367,7 +367,12 @@ class OperatorProcess {
       RUNTIME === "tsx"
         ? [path.join(here, "fleet-operator-main.ts"), ["--import", "tsx"]]
         : [await compileOperator(ctx), []];
-    const child = tracked(fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+    const child = tracked(
+      fork(file, [], {
+        execArgv,
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      }),
+    );
     const op = new OperatorProcess(child);
     // An operator that fails to start exits without "ready": say so rather than wait forever.
     const exited = new Promise<never>((_, reject) =>
