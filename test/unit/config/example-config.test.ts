@@ -18,12 +18,12 @@ it("examples/operator.yaml parses cleanly with the documented settings", async (
     env: {},
   });
   expect(config.warnings ?? []).toEqual([]);
+  expect(config.heapTargetBytes).toBe(DEFAULT_HEAP_TARGET_BYTES);
   expect(config.poll).toBe("0 * * * * *");
   expect(config.secretsDir).toBe("/etc/gitfleet/secrets");
   expect(config.workDir).toBe("/var/lib/gitfleet");
   expect(config.webhook?.secretFile).toBe("/etc/gitfleet/webhook-secret");
   expect(config.ceiling.endpoints).toEqual(["tcp://10.0.0.11:2376", "tcp://10.0.0.12:2376"]);
-  expect(config.heapTargetBytes).toBe(DEFAULT_HEAP_TARGET_BYTES);
 });
 
 interface SchemaNode {
