@@ -8,43 +8,27 @@ import { Heartbeat } from "../../../src/daemon/heartbeat.js";
 import { ClusterLock, type LockHost } from "../../../src/reconcile/cluster-lock.js";
 import { HostHealth } from "../../../src/observe/host-health.js";
 import type { Fleet } from "../../../src/observe/fleet.js";
-import type { HostDriver, HostLock } from "../../../src/ports/host.js";
+import type { HostDriver } from "../../../src/ports/host.js";
 import type { LockIdentity, LockLease, LockRecord } from "../../../src/model/lock.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
+import { MemoryLock } from "../../support/fakes/memory-lock.js";
 import { silent } from "../../support/fakes/execute-harness.js";
 
 const INTERVAL_MS = 1_000;
 const DOWN_AFTER_MS = 3_000;
 
 /** One host: its lock record (as the lock container keeps it) and the requests the heartbeat sent it. */
-class BeatHost implements HostLock {
-  record: LockRecord | undefined;
+class BeatHost extends MemoryLock {
   pings = 0;
   renewingPings = 0;
   /** Frozen: no request is answered (each fails after the ping's deadline, 500 ms). */
   frozen = false;
-  private next = 0;
 
   constructor(
     readonly name: string,
     private readonly time: FakeTime,
-  ) {}
-
-  async read(): Promise<LockRecord | undefined> {
-    return this.record;
-  }
-  async create(holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists"> {
-    if (this.record !== undefined) return "exists";
-    const id = `${this.name}-c${++this.next}`;
-    this.record = { id, holder, lease };
-    return { id };
-  }
-  async renew(id: string, lease: LockLease): Promise<void> {
-    if (this.record?.id !== id) throw new Error("no such container");
-    this.record = { ...this.record, lease };
-  }
-  async remove(id: string): Promise<void> {
-    if (this.record?.id === id) this.record = undefined;
+  ) {
+    super(`${name}-`);
   }
 
   private async answer(): Promise<void> {

@@ -1,33 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ClusterLock, describeVerdict, type LockHost } from "../../../src/reconcile/cluster-lock.js";
-import type { HostLock } from "../../../src/ports/host.js";
-import type { LockIdentity, LockLease, LockRecord } from "../../../src/model/lock.js";
+import type { LockIdentity } from "../../../src/model/lock.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
+import { MemoryLock } from "../../support/fakes/memory-lock.js";
 import { silent } from "../../support/fakes/execute-harness.js";
-
-/** One host's lock record, kept as Docker keeps the lock container: create is atomic by name. */
-class MemoryLock implements HostLock {
-  record: LockRecord | undefined;
-  private next = 0;
-  reads = 0;
-  async read(): Promise<LockRecord | undefined> {
-    this.reads++;
-    return this.record;
-  }
-  async create(holder: LockIdentity, lease: LockLease): Promise<{ id: string } | "exists"> {
-    if (this.record !== undefined) return "exists";
-    const id = `c${++this.next}`;
-    this.record = { id, holder, lease };
-    return { id };
-  }
-  async renew(id: string, lease: LockLease): Promise<void> {
-    if (this.record?.id !== id) throw new Error("no such container");
-    this.record = { ...this.record, lease };
-  }
-  async remove(id: string): Promise<void> {
-    if (this.record?.id === id) this.record = undefined;
-  }
-}
 
 const me = (over: Partial<LockIdentity> = {}): LockIdentity => ({
   instance: "11111111-1111-1111-1111-111111111111",
