@@ -37,6 +37,25 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** One object of a pack, as `git verify-pack -v` lists it. */
+export interface PackedObject {
+  readonly oid: string;
+  readonly type: "commit" | "tree" | "blob" | "tag";
+  /** Stored as a delta (offset or reference) of another object. */
+  readonly delta: boolean;
+}
+
+/** Every object of the pack `pack` (its .pack or .idx path) of the repository `gitdir`, as git lists them. */
+export async function verifyPack(gitdir: string, pack: string): Promise<PackedObject[]> {
+  const out: PackedObject[] = [];
+  for (const line of (await gitCli(gitdir, ["verify-pack", "-v", pack])).split("\n")) {
+    const m = /^([0-9a-f]{40}) (commit|tree|blob|tag)\s+\d+ \d+ \d+( \d+ [0-9a-f]{40})?/.exec(line);
+    if (m?.[1] && m[2])
+      out.push({ oid: m[1], type: m[2] as PackedObject["type"], delta: m[3] !== undefined });
+  }
+  return out;
+}
+
 /** Create `<root>/<name>` as an empty bare repository whose default branch is main. */
 export async function createBareRepo(root: string, name: string): Promise<string> {
   const dir = path.join(root, name);

@@ -3,21 +3,19 @@ import { copyFile, readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PackIndexer } from "../../../src/adapters/git/pack-index.js";
-import type { ObjectType } from "../../../src/adapters/git/pack-reader.js";
 import {
+  type PackedObject,
   WorkRepo,
   createBareRepo,
   gitCli,
   removeDir,
   serviceYaml,
   tempDir,
+  verifyPack,
 } from "../../support/git-fixtures.js";
 
 /** The pack of a repository with many similar files (offset or reference deltas) and the objects git lists in it. */
-async function packOf(
-  dir: string,
-  useOffsets: boolean,
-): Promise<{ pack: string; objects: { oid: string; type: ObjectType; delta: boolean }[] }> {
+async function packOf(dir: string, useOffsets: boolean): Promise<{ pack: string; objects: PackedObject[] }> {
   const bare = await createBareRepo(dir, "specs.git");
   const work = await WorkRepo.clone(bare, path.join(dir, "work"));
   const files: Record<string, string> = { "README.md": "# specs\n" };
@@ -28,12 +26,8 @@ async function packOf(
   await gitCli(bare, ["-c", `repack.useDeltaBaseOffset=${useOffsets}`, "repack", "-adf", "--quiet"]);
   const packDir = path.join(bare, "objects", "pack");
   const name = (await readdir(packDir)).find((f) => f.endsWith(".pack")) ?? "";
-  const objects = [];
-  for (const line of (await gitCli(bare, ["verify-pack", "-v", path.join(packDir, name)])).split("\n")) {
-    const m = /^([0-9a-f]{40}) (commit|tree|blob|tag)\s+\d+ \d+ \d+( \d+ [0-9a-f]{40})?/.exec(line);
-    if (m?.[1] && m[2]) objects.push({ oid: m[1], type: m[2] as ObjectType, delta: m[3] !== undefined });
-  }
-  return { pack: path.join(packDir, name), objects };
+  const pack = path.join(packDir, name);
+  return { pack, objects: await verifyPack(bare, pack) };
 }
 
 describe("PackIndexer", () => {

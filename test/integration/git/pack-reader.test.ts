@@ -10,24 +10,16 @@ import {
   removeDir,
   serviceYaml,
   tempDir,
+  verifyPack,
+  type PackedObject,
 } from "../../support/git-fixtures.js";
 
-interface Listed {
-  readonly oid: string;
-  readonly type: string;
-  readonly delta: boolean;
-}
-
 /** Every object in the repository's packs, as `git verify-pack -v` lists them. */
-async function packedObjects(gitdir: string): Promise<Listed[]> {
+async function packedObjects(gitdir: string): Promise<PackedObject[]> {
   const dir = path.join(gitdir, "objects", "pack");
-  const out: Listed[] = [];
-  for (const f of (await readdir(dir)).filter((name) => name.endsWith(".idx"))) {
-    for (const line of (await gitCli(gitdir, ["verify-pack", "-v", path.join(dir, f)])).split("\n")) {
-      const m = /^([0-9a-f]{40}) (commit|tree|blob|tag)\s+\d+ \d+ \d+( \d+ [0-9a-f]{40})?/.exec(line);
-      if (m?.[1] && m[2]) out.push({ oid: m[1], type: m[2], delta: m[3] !== undefined });
-    }
-  }
+  const out: PackedObject[] = [];
+  for (const f of (await readdir(dir)).filter((name) => name.endsWith(".idx")))
+    out.push(...(await verifyPack(gitdir, path.join(dir, f))));
   return out;
 }
 
