@@ -140,3 +140,21 @@ export function buildObserved(
 }
 
 export const scenarioArb = fc.record({ shape: shapeArb, seeds: replicasArb });
+
+/** A random scenario made concrete: the shape's desired state, and its seeds as the observed cluster. */
+export function buildScenario(
+  { shape, seeds }: ArbValue<typeof scenarioArb>,
+  o: { rebalance?: boolean } = {},
+): { desired: DesiredState; observed: ObservedCluster } {
+  const desired = buildDesired(shape, o);
+  return { desired, observed: buildObserved(desired, buildHosts(shape), seeds) };
+}
+
+/**
+ * fast-check's runs of a property (FC_RUNS overrides `runs`), and a test deadline of `ms` per
+ * `runs` that grows with FC_RUNS: generous, for a busy 2-core machine.
+ */
+export function propertyBudget(runs: number, ms: number): { runs: { numRuns: number }; timeout: number } {
+  const numRuns = Number(process.env["FC_RUNS"] ?? runs);
+  return { runs: { numRuns }, timeout: ms * Math.max(1, numRuns / runs) };
+}

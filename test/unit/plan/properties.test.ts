@@ -12,8 +12,8 @@ import type { Placement } from "../../../src/schedule/types.js";
 import {
   buildDesired,
   buildHosts,
-  buildObserved,
-  type ClusterShape,
+  buildScenario,
+  propertyBudget,
   scenarioArb,
   shapeArb,
 } from "../../support/arbitraries.js";
@@ -21,15 +21,10 @@ import { desiredState, host, observedCluster, service } from "../../support/fixt
 import { convergedReplicas } from "../../support/placement.js";
 import { simulate } from "../../support/simulate.js";
 
-const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 250) };
-const TIMEOUT = 30_000 * Math.max(1, Number(process.env.FC_RUNS ?? 250) / 250); // busy 2-core machine
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
 
-function scenario(
-  { shape, seeds }: { shape: ClusterShape; seeds: Parameters<typeof buildObserved>[2] },
-  rebalance = false,
-) {
-  const desired = buildDesired(shape, { rebalance });
-  return { desired, observed: buildObserved(desired, buildHosts(shape), seeds) };
+function scenario(s: Parameters<typeof buildScenario>[0], rebalance = false) {
+  return buildScenario(s, { rebalance });
 }
 
 function pass(desired: DesiredState, observed: ObservedCluster): { placement: Placement; plan: Plan } {

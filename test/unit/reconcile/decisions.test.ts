@@ -12,12 +12,18 @@ import type { DesiredState } from "../../../src/model/spec.js";
 import { plan, type PlanOptions } from "../../../src/plan/index.js";
 import { DecisionMemo } from "../../../src/reconcile/memory/decisions.js";
 import { schedule, type Placement } from "../../../src/schedule/index.js";
-import { buildDesired, buildHosts, buildObserved, replicasArb, shapeArb } from "../../support/arbitraries.js";
+import {
+  buildDesired,
+  buildHosts,
+  buildObserved,
+  propertyBudget,
+  replicasArb,
+  shapeArb,
+} from "../../support/arbitraries.js";
 import { service, type TestHost } from "../../support/fixtures.js";
 import { convergedReplicas } from "../../support/placement.js";
 
-const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 150) };
-const TIMEOUT = 60_000 * Math.max(1, Number(process.env.FC_RUNS ?? 150) / 150); // busy 2-core machine
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(150, 60_000);
 
 const changeArb = fc.oneof(
   fc.record({

@@ -11,22 +11,16 @@ import type { Placement } from "../../../src/schedule/types.js";
 import {
   buildDesired,
   buildHosts,
-  buildObserved,
-  type ClusterShape,
+  buildScenario,
+  propertyBudget,
   scenarioArb,
   shapeArb,
 } from "../../support/arbitraries.js";
 import { desiredState, GiB, host, observedCluster, service } from "../../support/fixtures.js";
 import { convergedReplicas } from "../../support/placement.js";
 
-const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 250) };
-const TIMEOUT = 30_000 * Math.max(1, Number(process.env.FC_RUNS ?? 250) / 250); // busy 2-core machine
-
-function scenario({ shape, seeds }: { shape: ClusterShape; seeds: Parameters<typeof buildObserved>[2] }) {
-  const desired = buildDesired(shape);
-  const hosts = buildHosts(shape);
-  return { desired, observed: buildObserved(desired, hosts, seeds) };
-}
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
+const scenario = buildScenario;
 
 function plain(p: Placement) {
   return [...p.services.values()].map((sp) => ({ ...sp, slots: [...sp.slots] }));

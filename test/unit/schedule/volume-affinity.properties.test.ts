@@ -8,11 +8,16 @@ import { describe, expect, it } from "vitest";
 import type { ObservedVolume } from "../../../src/model/observed.js";
 import type { DesiredState } from "../../../src/model/spec.js";
 import { schedule } from "../../../src/schedule/index.js";
-import { buildDesired, buildHosts, buildObserved, scenarioArb } from "../../support/arbitraries.js";
+import {
+  buildDesired,
+  buildHosts,
+  buildObserved,
+  propertyBudget,
+  scenarioArb,
+} from "../../support/arbitraries.js";
 import { observedVolume } from "../../support/fixtures.js";
 
-const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 250) };
-const TIMEOUT = 30_000 * Math.max(1, Number(process.env.FC_RUNS ?? 250) / 250);
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
 
 /** Every service mounts the host-local volume "data". */
 function stateful(d: DesiredState): DesiredState {
