@@ -84,7 +84,8 @@ export class Heartbeat {
       const live = new Set(names);
       for (const k of [...this.known]) if (!live.has(k)) this.known.delete(k);
     }
-    for (const [i, name] of names.entries()) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
       // A host new to the fleet is pinged at once, not when its slice comes round.
       if ((i % of !== n && this.known.has(name)) || this.inFlight.has(name)) continue;
       const driver = fleet.driver(name);
@@ -95,14 +96,25 @@ export class Heartbeat {
         continue;
       }
       this.inFlight.add(name);
-      this.beat(name, driver, now, beatMs)
-        .then(
-          () => this.report(health.ok(name, time.now())),
-          (err: unknown) => this.report(health.fail(name, time.now(), errorMessage(err))),
-        )
-        .finally(() => this.inFlight.delete(name));
+      void this.beatOnce(name, driver, now, beatMs);
     }
     for (const name of names) this.report(health.evaluate(name, now));
+  }
+
+  /** One host's beat, its answer applied to the host's health (one async frame, no callbacks per beat). */
+  private async beatOnce(name: string, driver: HostDriver, now: number, beatMs: number): Promise<void> {
+    const { health, time } = this.o;
+    let error: string | undefined;
+    try {
+      try {
+        await this.beat(name, driver, now, beatMs);
+      } catch (err) {
+        error = errorMessage(err);
+      }
+      this.report(error === undefined ? health.ok(name, time.now()) : health.fail(name, time.now(), error));
+    } finally {
+      this.inFlight.delete(name);
+    }
   }
 
   /** The ping, or the lock's renewal when one is due here (a liveness probe all the same). */

@@ -40,7 +40,7 @@ const NETWORK_CHECK_MS = 30_000;
 export const QUIET_RESYNC_MS = 5 * 60_000;
 
 /**
- * What a pass reads of a host (its replicas, foreign ports, volumes), kept while the
+ * What a pass reads of a host (its replicas, foreign ports, volumes, capacity and images), kept while the
  * host is quiet: its event stream is up and has said nothing, its last ping answered,
  * and gitfleet changed nothing there since the read began. Any container event, a
  * reconnect, a failed ping or a change of ours starts the next read afresh, and so does
@@ -80,6 +80,11 @@ export class QuietReads {
   pinged(ok: boolean): void {
     if (!ok) this.seq++;
     this.pingOk = ok;
+  }
+
+  /** This read is stale (a pull of ours changes the images a host has, which no container event tells). */
+  forget(key: string): void {
+    this.entries.delete(key);
   }
 
   read<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -215,7 +220,9 @@ class DockerHostDriver implements HostDriver {
 
   async facts(): Promise<HostFacts> {
     const [info, foreignPorts] = await Promise.all([
-      this.host.info(),
+      // Capacity and images: kept while quiet too (read at most every INFO_TTL_MS otherwise); a
+      // daemon restarted with other resources reconnects the stream, a pull of ours forgets it.
+      this.quiet.read("info", () => this.host.info()),
       this.quiet.read("foreign-ports", () => this.host.foreignPorts(this.o.host.address)),
     ]);
     return { capacity: info.capacity, images: info.images, foreignPorts };
@@ -243,9 +250,10 @@ class DockerHostDriver implements HostDriver {
   }
 
   pull(image: string): Promise<"present" | "pulled"> {
-    return this.host.ensureImage(image, (p) =>
-      this.o.logger.debug({ host: this.name, image, progress: p }, "pulling"),
-    );
+    this.quiet.forget("info");
+    return this.host
+      .ensureImage(image, (p) => this.o.logger.debug({ host: this.name, image, progress: p }, "pulling"))
+      .finally(() => this.quiet.forget("info"));
   }
 
   create(req: CreateRequest): Promise<Created> {

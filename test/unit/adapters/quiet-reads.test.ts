@@ -100,4 +100,18 @@ describe("QuietReads", () => {
     expect(await slow).toBe("old");
     expect(await quiet.read("w", async () => "new")).toBe("new");
   });
+
+  it("forgets one read (a pull of ours: the images) and keeps the others", async () => {
+    const { quiet } = setup();
+    quiet.event("connected");
+    quiet.pinged(true);
+    let n = 0;
+    const read = (key: string): Promise<number> => quiet.read(key, async () => ++n);
+    expect(await read("info")).toBe(1);
+    expect(await read("replicas")).toBe(2);
+    expect(await read("info")).toBe(1);
+    quiet.forget("info");
+    expect(await read("info")).toBe(3);
+    expect(await read("replicas")).toBe(2);
+  });
 });
