@@ -11,6 +11,7 @@ import type { SpecFile } from "./files.js";
 import type { SpecLimits } from "./limits.js";
 import { interpolateDocument } from "./compose/interpolate-yaml.js";
 import type { VariableLookup } from "./compose/interpolate.js";
+import { unreadableVariables } from "./compose/variables.js";
 import { guardDocument } from "./yaml-guards.js";
 
 export interface YamlDoc {
@@ -94,22 +95,9 @@ export function parseFile(
     for (const g of guarded.slice(0, MAX_GUARD_PROBLEMS))
       problems.add(at(file, lines, g.offset), g.code, g.message);
     if (guarded.length > 0) return;
-    if (variables !== undefined) {
-      const r = interpolateDocument(doc, file.text, variables);
-      for (const p of r.problems) {
-        problems.add(
-          at(file, lines, p.offset),
-          p.kind === "undefined" ? "undefined-variable" : "bad-interpolation",
-          p.message,
-        );
-        // The value stays as written ("${PORT:?must be set}"), which later checks would call
-        // not a port, not an image...: a second error at the same place, about text no one
-        // meant as the value. The interpolation error is the one to fix.
-        problems.silence(file.path, lines.linePos(p.value[0]), lines.linePos(p.value[1]));
-      }
-      // The document goes on with the failing values as written: its name still counts for
-      // depends_on and duplicates elsewhere, and every other problem in it is still found.
-    }
+    // The document goes on with the failing values as written: its name still counts for
+    // depends_on and duplicates elsewhere, and every other problem in it is still found.
+    if (variables !== undefined) interpolate(doc, file, lines, variables, problems);
     try {
       docs.push({ file, index, doc, lines, value: doc.toJS({ maxAliasCount: limits.maxAliasCount }) });
     } catch (e) {
@@ -119,6 +107,44 @@ export function parseFile(
     }
   });
   return { docs, hasContent };
+}
+
+/** Interpolates `doc` in place, reporting what fails (and only that) at the value as written. */
+function interpolate(
+  doc: Document.Parsed,
+  file: SpecFile,
+  lines: LineCounter,
+  variables: VariableLookup,
+  problems: Problems,
+): void {
+  const r = interpolateDocument(doc, file.text, variables);
+  const unreadable = unreadableVariables(variables);
+  for (const p of r.problems) {
+    // A variable whose .env line is an error (reported there) is not also undefined here.
+    if (p.variable === undefined || !unreadable.has(p.variable))
+      problems.add(
+        at(file, lines, p.offset),
+        p.kind === "undefined" ? "undefined-variable" : "bad-interpolation",
+        p.message,
+      );
+    // The value stays as written ("${PORT:?must be set}"), which later checks would call
+    // not a port, not an image...: a second error at the same place, about text no one
+    // meant as the value. The interpolation error is the one to fix.
+    problems.silence(file.path, lines.linePos(p.value[0]), lines.linePos(p.value[1]));
+  }
+  if (r.problems.length > 0) failedValues.set(doc, new Map(r.problems.map((p) => [p.raw, p.value[0]])));
+}
+
+/** Per document, each value whose interpolation failed (as written) and the offset where it starts. */
+const failedValues = new WeakMap<Document.Parsed, ReadonlyMap<string, number>>();
+
+/**
+ * Where `value` stands in the document when it is one whose interpolation failed (still its raw
+ * text): also when a check meets it through an alias or a `<<:` merge key, away from where it is
+ * written. Problems found in it there are silenced, as where it is written.
+ */
+export function failedValueOffset(doc: Document.Parsed, value: unknown): number | undefined {
+  return typeof value === "string" ? failedValues.get(doc)?.get(value) : undefined;
 }
 
 // yaml's words for a line without its colon ("Implicit map keys need to be

@@ -4,7 +4,7 @@
 
 import { isMap, isPair, isScalar, isSeq, type Node } from "yaml";
 import type { SourceRef } from "../model/spec.js";
-import { at, type YamlDoc } from "./parse.js";
+import { at, failedValueOffset, type YamlDoc } from "./parse.js";
 
 export type PathSegment = string | number;
 
@@ -14,6 +14,10 @@ export interface LocateOptions {
 }
 
 export function locate(d: YamlDoc, path: readonly PathSegment[], options: LocateOptions = {}): SourceRef {
+  // A value that could not be interpolated is reported by that error alone, at the value as
+  // written: also what a check finds in it through an alias or a merge key.
+  const failed = options.key ? undefined : failedValueOffset(d.doc, valueAt(d.value, path));
+  if (failed !== undefined) return at(d.file, d.lines, failed);
   let node: unknown = d.doc.contents;
   let offset = rangeStart(node) ?? 0;
   const full = [...(d.base ?? []), ...path];
@@ -54,6 +58,16 @@ export function pointerToPath(pointer: string): PathSegment[] {
     .slice(1)
     .split("/")
     .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The plain value at `path` below `value`, if there is one. */
+function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let v = value;
+  for (const segment of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[String(segment)];
+  }
+  return v;
 }
 
 function rangeStart(node: unknown): number | undefined {

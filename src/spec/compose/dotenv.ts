@@ -21,6 +21,8 @@ export interface DotEnv {
   /** Where each key was (last) set, 1-based. */
   readonly lines: ReadonlyMap<string, number>;
   readonly problems: readonly DotEnvProblem[];
+  /** Keys whose line is a problem (its value could not be read), and not set by another line. */
+  readonly unreadable: ReadonlySet<string>;
   /** Variables that values here read from `outer` (not from lines of this file). */
   readonly used: readonly string[];
 }
@@ -32,6 +34,7 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
   const values = new Map<string, string>();
   const lines = new Map<string, number>();
   const problems: DotEnvProblem[] = [];
+  const unreadable = new Set<string>();
   const used: string[] = [];
   const lookup: VariableLookup = (name) => {
     if (values.has(name)) return values.get(name);
@@ -86,6 +89,7 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
           col: restCol,
           message: `the value of ${key} opens a ${quote} it never closes`,
         });
+        unreadable.add(key);
         continue;
       }
       const inner = rest.slice(1, closed);
@@ -95,6 +99,7 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
         const r = interpolateText(unescape(inner), lookup);
         if (!r.ok) {
           problems.push({ line: lineNo, col: restCol, message: r.problem.message });
+          unreadable.add(key);
           continue;
         }
         value = r.value;
@@ -105,6 +110,7 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
       const r = interpolateText(plain, lookup);
       if (!r.ok) {
         problems.push({ line: lineNo, col: restCol + r.problem.index, message: r.problem.message });
+        unreadable.add(key);
         continue;
       }
       value = r.value;
@@ -112,7 +118,8 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
     values.set(key, value);
     lines.set(key, lineNo);
   }
-  return { values, lines, problems, used };
+  for (const key of values.keys()) unreadable.delete(key);
+  return { values, lines, problems, unreadable, used };
 }
 
 function closingQuote(text: string, quote: string): number {

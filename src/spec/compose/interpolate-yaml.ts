@@ -14,6 +14,8 @@ export interface PlacedTemplateProblem extends TemplateProblem {
   readonly offset: number;
   /** Offsets in the file's text where the value starts and ends: it stays as written there. */
   readonly value: readonly [number, number];
+  /** The value as written (what it stays). */
+  readonly raw: string;
 }
 
 export interface DocumentInterpolation {
@@ -46,7 +48,12 @@ export function interpolateDocument(
       const r = interpolateText(text, lookup);
       if (!r.ok) {
         const [start, end] = node.range ?? [0, 0];
-        problems.push({ ...r.problem, offset: offsetOf(node, source, r.problem.index), value: [start, end] });
+        problems.push({
+          ...r.problem,
+          offset: offsetOf(node, source, r.problem.index),
+          value: [start, end],
+          raw: text,
+        });
         continue;
       }
       for (const v of r.variables) used.add(v);

@@ -19,6 +19,8 @@ export interface TemplateProblem {
   /** undefined: a variable without a value or default (or a required one); syntax: not an expression. */
   readonly kind: "undefined" | "syntax";
   readonly message: string;
+  /** The variable without a value (kind undefined). */
+  readonly variable?: string;
 }
 
 export type Interpolated =
@@ -84,7 +86,7 @@ function expand(
     }
     const value = lookup(name);
     used.push(name);
-    if (value === undefined) return fail(dollar, undefinedMessage(name, `$${name}`), "undefined");
+    if (value === undefined) return fail(dollar, undefinedMessage(name, `$${name}`), name);
     out += value;
     i = dollar + 1 + name.length;
   }
@@ -114,7 +116,7 @@ function braced(
   const value = lookup(name);
   used.push(name);
   if (rest === "") {
-    if (value === undefined) return fail(dollar, undefinedMessage(name, `\${${name}}`), "undefined");
+    if (value === undefined) return fail(dollar, undefinedMessage(name, `\${${name}}`), name);
     return { ok: true, value };
   }
   const op = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
@@ -149,7 +151,7 @@ function braced(
       return fail(
         dollar,
         `required variable ${name} is ${value === undefined ? "not defined" : "empty"}: ${why} (${SET_IT})`,
-        "undefined",
+        name,
       );
     }
     case ":+":
@@ -184,8 +186,13 @@ function undefinedMessage(name: string, written: string): string {
   return `variable ${name} is not defined (${written}): ${SET_IT}, give a default with \${${name}:-default}, or write $$ for a literal $`;
 }
 
-function fail(index: number, message: string, kind: TemplateProblem["kind"] = "syntax"): Expanded {
-  return { ok: false, problem: { index, kind, message } };
+/** `variable`: the variable without a value (an undefined problem); without it, a syntax problem. */
+function fail(index: number, message: string, variable?: string): Expanded {
+  const problem: TemplateProblem =
+    variable === undefined
+      ? { index, kind: "syntax", message }
+      : { index, kind: "undefined", message, variable };
+  return { ok: false, problem };
 }
 
 function clip(s: string): string {

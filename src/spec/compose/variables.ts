@@ -23,6 +23,17 @@ export interface VariableProblem {
   readonly message: string;
 }
 
+/** Per lookup, the variables of its .env whose lines could not be read (reported there). */
+const unreadableOf = new WeakMap<VariableLookup, ReadonlySet<string>>();
+
+/**
+ * Variables `lookup` leaves undefined because their `.env` line is an error of its own: a use
+ * of one is that error's consequence, not a variable someone forgot to define.
+ */
+export function unreadableVariables(lookup: VariableLookup): ReadonlySet<string> {
+  return unreadableOf.get(lookup) ?? new Set();
+}
+
 export class SpecVariables {
   private readonly byDir = new Map<string, VariableLookup>();
   private readonly secrets = new Set<string>();
@@ -76,7 +87,9 @@ export class SpecVariables {
       this.problemList.push({ at: { path: envPath, line: p.line, col: p.col }, message: p.message });
     }
     for (const [name, value] of env.values) this.noteSecret(name, value);
-    return (name) => fromOperator(name) ?? env.values.get(name);
+    const lookup: VariableLookup = (name) => fromOperator(name) ?? env.values.get(name);
+    unreadableOf.set(lookup, env.unreadable);
+    return lookup;
   }
 
   private noteSecret(name: string, value: string): void {

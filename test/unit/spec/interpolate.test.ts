@@ -286,6 +286,48 @@ describe("a value that cannot be interpolated is reported once, by its interpola
     }
   });
 
+  it("also where an alias or a merge key brings the value elsewhere (x- anchors, <<: *base)", () => {
+    const compose = lines(
+      "x-base: &base", // 1
+      "  image: ${IMG:?set IMG}", // 2
+      "  mem_limit: ${M:?x}", // 3
+      "x-port: &port ${P:?x}", // 4
+      "services:", // 5
+      "  web:", // 6
+      "    <<: *base", // 7
+      "    ports:", // 8
+      "      - target: 80", // 9
+      "        published: *port", // 10
+      "  api:", // 11
+      "    <<: *base", // 12
+      "    cpus: lots", // 13
+    );
+    expect(where({ "stacks/shop/compose.yaml": compose })).toEqual([
+      "stacks/shop/compose.yaml:2:10 undefined-variable",
+      "stacks/shop/compose.yaml:3:14 undefined-variable",
+      "stacks/shop/compose.yaml:4:15 undefined-variable",
+      // Not a consequence of the above: still said.
+      "stacks/shop/compose.yaml:13:11 bad-cpus",
+    ]);
+  });
+
+  it("a variable whose .env line is itself an error is reported there, not again where it is used", () => {
+    const doc = service(
+      "web", // lines 1-3
+      "environment:", // 4
+      "  A: ${A}", // 5
+      "  C: ${C:?need C}", // 6
+      "  D: ${D}", // 7
+    );
+    const env = lines("A=${B:?need B}", 'C="never closed', "OK=1");
+    expect(where({ "services/web.yaml": doc, "services/.env": env })).toEqual([
+      "services/.env:1:3 bad-env-file",
+      "services/.env:2:3 bad-env-file",
+      // D is simply not defined anywhere: still said.
+      "services/web.yaml:7:6 undefined-variable",
+    ]);
+  });
+
   it("other problems of the same document are still reported", () => {
     const doc = service("web", "ports:", "  - target: 80", "    published: ${PORT:?x}", "  - target: 99999");
     expect(where({ "services/web.yaml": doc })).toEqual([
