@@ -8,7 +8,7 @@ import type { Rollout, StepKind, Task } from "../plan/types.js";
 import type { EventSink } from "../report/events.js";
 import type { HostDriver } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
-import type { TaskAdmission } from "./admission.js";
+import type { AdmissionLimits, TaskAdmission } from "./admission.js";
 
 /** How the executor learns and reports restart counts (see restarts.ts). */
 export interface RestartHooks {
@@ -42,9 +42,11 @@ export interface ExecContext {
   readonly pollMs?: number;
   /**
    * How many tasks run at once, per host and in the fleet (admission.ts); unset, executePlan
-   * makes one with the default limits for the plan.
+   * makes one for the plan with admissionLimits (the defaults where unset).
    */
   readonly admission?: TaskAdmission;
+  /** The limits of the admission executePlan makes (the operator configuration's `tasks:`). */
+  readonly admissionLimits?: AdmissionLimits;
 }
 
 export interface StepFailure {

@@ -13,7 +13,9 @@ import { TaskAdmission } from "./admission.js";
 export async function executePlan(given: ExecContext, plan: Plan): Promise<ExecutionResult> {
   // One admission for all rollouts of the plan: a host's tasks of every service share its slots.
   const ctx: ExecContext =
-    given.admission !== undefined ? given : { ...given, admission: new TaskAdmission({}, given.signal) };
+    given.admission !== undefined
+      ? given
+      : { ...given, admission: new TaskAdmission(given.admissionLimits, given.signal) };
   // Only rollouts earlier in the plan count: the planner puts dependencies first, and this way a
   // malformed plan can never make two rollouts wait for each other.
   const position = new Map(plan.rollouts.map((r, i) => [r.service, i]));

@@ -103,31 +103,35 @@ async function prepare(
     steps: [],
     undo: [],
   };
+  // Each pull once its host has a slot (admission.ts): a deploy's thousands of pulls wait as
+  // queued functions, not as started calls each holding a deadline timer and an abort controller.
   await Promise.all(
-    rollout.prepare.map(async (step) => {
-      try {
-        await runStep(ctx, step, { task: { ...fake, host: step.host }, undo: false, pullFailed: failed });
-        pulls.push({ host: step.host, image: step.image });
-      } catch (err) {
-        // Not a pull failure: the host's own steps are cancelled by the fence when they run.
-        if (isHostDown(err)) return;
-        const error = errorMessage(err);
-        const message = `image-pull-failed: ${step.image} on ${step.host}: ${error}`;
-        pulls.push({ host: step.host, image: step.image, error });
-        ctx.events({
-          time: ctx.time.now(),
-          kind: "image-pull-failed",
-          service: rollout.service,
-          host: step.host,
-          message,
-        });
-        ctx.logger.warn(
-          { service: rollout.service, host: step.host, image: step.image, code: errorCode(err) },
-          message,
-        );
-        failed.set(step.host, message);
-      }
-    }),
+    rollout.prepare.map((step) =>
+      admitted(ctx, step.host, async () => {
+        try {
+          await runStep(ctx, step, { task: { ...fake, host: step.host }, undo: false, pullFailed: failed });
+          pulls.push({ host: step.host, image: step.image });
+        } catch (err) {
+          // Not a pull failure: the host's own steps are cancelled by the fence when they run.
+          if (isHostDown(err)) return;
+          const error = errorMessage(err);
+          const message = `image-pull-failed: ${step.image} on ${step.host}: ${error}`;
+          pulls.push({ host: step.host, image: step.image, error });
+          ctx.events({
+            time: ctx.time.now(),
+            kind: "image-pull-failed",
+            service: rollout.service,
+            host: step.host,
+            message,
+          });
+          ctx.logger.warn(
+            { service: rollout.service, host: step.host, image: step.image, code: errorCode(err) },
+            message,
+          );
+          failed.set(step.host, message);
+        }
+      }),
+    ),
   );
   return failed;
 }
@@ -141,7 +145,12 @@ async function cleanup(ctx: ExecContext, rollout: Rollout, results: readonly Tas
     for (const s of r.task.undo) if (s.kind === "start") keep.add(refKey(s.container));
   }
   const steps = rollout.cleanup.filter((s) => !keep.has(refKey(s.container)));
-  await Promise.all(steps.map((s) => removeQuietly(ctx, rollout, s)));
+  await Promise.all(steps.map((s) => admitted(ctx, s.host, () => removeQuietly(ctx, rollout, s))));
+}
+
+/** `work` once its host has a slot of the plan's admission (at once without one). */
+function admitted<T>(ctx: ExecContext, host: string, work: () => Promise<T>): Promise<T> {
+  return ctx.admission !== undefined ? ctx.admission.run(host, work) : work();
 }
 
 async function removeQuietly(ctx: ExecContext, rollout: Rollout, step: RemoveStep): Promise<void> {

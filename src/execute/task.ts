@@ -17,7 +17,7 @@ const TASK_EVENT = {
   remove: undefined,
 } as const;
 
-export async function runTask(
+export function runTask(
   ctx: ExecContext,
   task: Task,
   pullFailed: ReadonlyMap<string, string>,
@@ -28,12 +28,24 @@ export async function runTask(
   if (blocked !== undefined) {
     const message = pullFailed.get(blocked.host) ?? "image pull failed";
     const failure: StepFailure = { step: "pull", host: blocked.host, code: IMAGE_PULL_FAILED, message };
-    return { task, status: "failed", stepsRun: 0, failure };
+    return Promise.resolve({ task, status: "failed", stepsRun: 0, failure });
   }
   // Its steps start once its host has a slot (admission.ts): thousands of tasks asked for at once
-  // wait as queued callbacks, not as started tasks holding their calls' state in the host's lanes.
-  const slot = new TaskSlot(ctx.admission, task.host);
-  await slot.take();
+  // wait as queued callbacks, not as started async functions (a suspended frame, its promise and
+  // its slot each) waiting for their turn.
+  const admission = ctx.admission;
+  if (admission === undefined) return runAdmitted(ctx, task, pullFailed, new TaskSlot(undefined, task.host));
+  return admission
+    .admit(task.host)
+    .then((release) => runAdmitted(ctx, task, pullFailed, new TaskSlot(admission, task.host, release)));
+}
+
+async function runAdmitted(
+  ctx: ExecContext,
+  task: Task,
+  pullFailed: ReadonlyMap<string, string>,
+  slot: TaskSlot,
+): Promise<TaskResult> {
   let out: StepsOutcome;
   try {
     out = await runSteps(ctx, task.steps, { task, undo: false, pullFailed, slot });

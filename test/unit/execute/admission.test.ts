@@ -140,6 +140,40 @@ describe("task admission", () => {
     expect(a.running).toBe(0);
   });
 
+  it("run starts its work only once admitted, and gives the slot back however the work ends", async () => {
+    const a = new TaskAdmission({ perHost: 1, total: 10 });
+    const started: string[] = [];
+    let finish: () => void = () => undefined;
+    const first = a.run("h1", () => {
+      started.push("first");
+      return new Promise<void>((r) => (finish = r));
+    });
+    const failing = a.run("h1", () => {
+      started.push("failing");
+      return Promise.reject(new Error("no"));
+    });
+    const throwing = a.run("h1", () => {
+      started.push("throwing");
+      throw new Error("at once");
+    });
+    const last = a.run("h1", () => {
+      started.push("last");
+      return Promise.resolve(7);
+    });
+    await settle();
+    // The others are not started yet: nothing of them exists but their place in the queue.
+    expect(started).toEqual(["first"]);
+    expect(a.queued).toBe(3);
+    finish();
+    await first;
+    await expect(failing).rejects.toThrow("no");
+    await expect(throwing).rejects.toThrow("at once");
+    expect(await last).toBe(7);
+    expect(started).toEqual(["first", "failing", "throwing", "last"]);
+    expect(a.running).toBe(0);
+    expect(a.queued).toBe(0);
+  });
+
   it("rejects limits that are not positive integers", () => {
     expect(() => new TaskAdmission({ perHost: 0 })).toThrow(RangeError);
     expect(() => new TaskAdmission({ total: 1.5 })).toThrow(RangeError);
@@ -189,6 +223,68 @@ describe("executor with task admission", () => {
       for (const kinds of bySlot.values())
         expect(kinds.slice(0, 3)).toEqual(["created", "started", "healthy"]);
     }
+  });
+
+  it("pulls each image within its host's slots too, before any of the rollouts' tasks", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1"]);
+    const h = harness(fleet);
+    // Six services of their own image on one host: six pulls asked for at once.
+    const names = ["a", "b", "c", "d", "e", "f"];
+    const desired = desiredState(
+      [host("h1")],
+      names.map((name) =>
+        service(name, {
+          image: `${name}:1`,
+          specHash: name.padEnd(16, "0"),
+          replicas: 1,
+          update: { parallelism: 0, monitorMs: 0 },
+        }),
+      ),
+    );
+    const p = await h.plan(desired);
+    expect(p.rollouts.flatMap((r) => r.prepare)).toHaveLength(6);
+    const admission = new TaskAdmission({ perHost: 2, total: 10 }, h.abort.signal);
+    const result = await fleet.time.run(executePlan({ ...h.ctx(desired), admission }, p));
+    expect(result.rollouts.map((r) => r.status)).toEqual(names.map(() => "completed"));
+    const pulls = fleet.ops.filter((o) => o.op === "pull");
+    expect(pulls).toHaveLength(6);
+    // Two at a time (each takes 100 ms of fake time): they end in three pairs, not all six together.
+    const ends = new Map<number, number>();
+    for (const o of pulls) ends.set(o.time, (ends.get(o.time) ?? 0) + 1);
+    expect([...ends.values()]).toEqual([2, 2, 2]);
+    expect(admission.running).toBe(0);
+    // Each service's pull before its own create.
+    for (const name of names) {
+      const ops = fleet.ops.filter((o) => o.ref.startsWith(`${name}:`) || o.ref.includes(`-${name}-`));
+      expect(ops[0]?.op).toBe("pull");
+    }
+  });
+
+  it("makes its admission with the configured limits (the operator configuration's tasks:)", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1", "h2"]);
+    const h = harness(fleet);
+    const desired = desiredState(
+      [host("h1"), host("h2")],
+      [
+        service("a", {
+          image: "a:1",
+          specHash: "a".padEnd(16, "0"),
+          replicas: 4,
+          update: { parallelism: 0, monitorMs: 0 },
+        }),
+      ],
+    );
+    const p = await h.plan(desired);
+    const result = await fleet.time.run(
+      executePlan({ ...h.ctx(desired), admissionLimits: { perHost: 1, total: 1 } }, p),
+    );
+    expect(result.rollouts[0]?.status).toBe("completed");
+    // One task at a time in the whole fleet: no two creates end together.
+    const creates = fleet.ops.filter((o) => o.op === "create").map((o) => o.time);
+    expect(creates).toHaveLength(4);
+    expect(new Set(creates).size).toBe(4);
+    const pulls = fleet.ops.filter((o) => o.op === "pull").map((o) => o.time);
+    expect(new Set(pulls).size).toBe(pulls.length);
   });
 
   it("cancels the tasks still waiting for a slot when the pass is aborted, starting none of them", async () => {
