@@ -38,6 +38,8 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { env: "GITFLEET_METRICS_LISTEN", path: ["metrics", "listen"] },
   { env: "GITFLEET_TRUSTED_KEYS", path: ["signature", "trusted_keys"], convert: list },
   { env: "GITFLEET_CONCURRENCY", path: ["docker", "concurrency"], convert: integer },
+  { env: "GITFLEET_TASKS_PER_HOST", path: ["tasks", "per_host"], convert: integer },
+  { env: "GITFLEET_TASKS_TOTAL", path: ["tasks", "total"], convert: integer },
 ];
 
 export interface Overridden {

@@ -18,6 +18,7 @@ export { ENV_OVERRIDES, type Env } from "./env.js";
 export * from "./types.js";
 export { DEFAULT_LIMITS, DEFAULT_LOAD_TIMEOUT_MS, type LimitsConfig } from "./limits.js";
 export { DEFAULT_HEAP_TARGET_BYTES } from "./memory.js";
+export { type TasksConfig } from "./tasks.js";
 export {
   DEFAULT_HEALTH,
   DEFAULT_METRICS_LISTEN,

@@ -12,6 +12,7 @@ import { matchesAny } from "../model/ceiling.js";
 import { parseCeiling } from "./ceiling.js";
 import { parseLeaderElection } from "./leader-election.js";
 import { parseHeapTarget } from "./memory.js";
+import { parseTasks } from "./tasks.js";
 import { parseLimits } from "./limits.js";
 import { DEFAULT_METRICS_LISTEN, parseHealth, parseNotifications } from "./outward.js";
 import { applyEnvOverrides, type Env } from "./env.js";
@@ -198,6 +199,7 @@ function assemble(p: Parts, file: string | undefined, opts: ParseOptions): Opera
     ceiling: parseCeiling(value["ceiling"], problem),
     limits: parseLimits(value["limits"], problem),
     ...optional("heapTargetBytes", parseHeapTarget(value["heap_target"], problem)),
+    ...optional("tasks", parseTasks(value["tasks"], problem)),
     ...optional("leaderElection", parseLeaderElection(value["leader_election"], problem)),
     ...variablesPart(interpolationVariables(value, opts.env ?? {})),
     ...(warnings.length > 0 ? { warnings } : {}),

@@ -5,6 +5,7 @@ import type { ConfigWarning } from "./errors.js";
 import type { Ceiling } from "../model/ceiling.js";
 import type { LeaderElectionConfig } from "./leader-election.js";
 import type { LimitsConfig } from "./limits.js";
+import type { TasksConfig } from "./tasks.js";
 import type { HealthConfig, MetricsConfig, NotificationsConfig } from "./outward.js";
 
 export interface ListenAddress {
@@ -74,6 +75,8 @@ export interface OperatorConfig {
   /** The most the watched repository may ask for (baseline profile when not configured). */
   readonly ceiling: Ceiling;
   readonly limits: LimitsConfig;
+  /** Replica tasks running at once per host and in the fleet; absent: admission.ts's defaults. */
+  readonly tasks?: TasksConfig;
   /**
    * The JS heap in use above which a full collection is asked for; 0: V8's own pace only;
    * absent: DEFAULT_HEAP_TARGET_BYTES.

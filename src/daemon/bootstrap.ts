@@ -133,6 +133,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     logger: o.logger,
     heartbeat: o.once !== true,
     observeTimeoutMs: Math.min(config.docker.callTimeoutMs, 10_000),
+    ...(config.tasks !== undefined ? { admission: config.tasks } : {}),
     hostBook: fileHostBook(config.workDir),
     endpointAllowed: (docker) => endpointAllowed(config.ceiling, docker),
     ...(await guardOf(config, o.logger)),

@@ -21,6 +21,7 @@ import type { OperatorVitals } from "../report/probes.js";
 import { LeaderElector, type LeadershipChange } from "./leader-elector.js";
 import type { LeaseStore, LeaseTiming } from "../model/leadership.js";
 import { leaderGatedDrivers } from "../execute/leader-gate.js";
+import type { AdmissionLimits } from "../execute/admission.js";
 import { leaderGatedSink } from "../report/leader-gated-sink.js";
 
 export interface OperatorOptions {
@@ -35,6 +36,8 @@ export interface OperatorOptions {
   readonly heartbeat?: boolean;
   readonly observeTimeoutMs?: number;
   readonly pollMs?: number;
+  /** Replica tasks running at once per host and in the fleet (default: execute/admission.ts's). */
+  readonly admission?: AdmissionLimits;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   /** The single-instance guard (production always has one; fakes may do without). */
@@ -125,6 +128,7 @@ export class Operator {
       logger: this.logger,
       ...(o.observeTimeoutMs !== undefined ? { observeTimeoutMs: o.observeTimeoutMs } : {}),
       ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.admission !== undefined ? { admission: o.admission } : {}),
       ...(o.lock !== undefined ? { lock: o.lock } : {}),
       ...(o.statusIntervalMs !== undefined ? { statusIntervalMs: o.statusIntervalMs } : {}),
       ...(o.hostBook !== undefined ? { hostBook: o.hostBook } : {}),

@@ -15,6 +15,7 @@ import { DrainBatches, passDrain, withDrainBeforeStop } from "../execute/edge/dr
 import type { EdgeStep } from "../execute/edge/edge-step.js";
 import { executePlan, type ExecutionResult } from "../execute/index.js";
 import { forwarding } from "../execute/forwarding-driver.js";
+import type { AdmissionLimits } from "../execute/admission.js";
 import { fenced } from "../observe/fenced-driver.js";
 import type { Fleet } from "../observe/fleet.js";
 import type { HostHealth } from "../observe/host-health.js";
@@ -32,6 +33,8 @@ export interface ActPorts {
   readonly events: EventSink;
   /** wait-healthy poll interval (default 250 ms). */
   readonly pollMs?: number;
+  /** Replica tasks running at once per host and in the fleet (default: admission.ts's). */
+  readonly admission?: AdmissionLimits;
 }
 
 export interface ActInput {
@@ -82,6 +85,7 @@ export async function act(p: ActPorts, input: ActInput): Promise<ExecutionResult
       restarts: memory.restarts,
       logger: p.logger,
       ...(p.pollMs !== undefined ? { pollMs: p.pollMs } : {}),
+      ...(p.admission !== undefined ? { admissionLimits: p.admission } : {}),
     },
     input.plan,
   );

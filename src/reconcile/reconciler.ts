@@ -30,6 +30,7 @@ import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import { EdgeStep } from "../execute/edge/edge-step.js";
 import type { ExecutionResult } from "../execute/index.js";
 import { DataMover } from "../execute/data-mover.js";
+import type { AdmissionLimits } from "../execute/admission.js";
 import { errorMessage } from "../ports/host.js";
 import type { DeferredMove, ThrottleResult } from "./memory/move-budget.js";
 import { restartHolds, type RestartHolds } from "./memory/restarts.js";
@@ -50,6 +51,8 @@ export interface ReconcilerOptions {
   readonly observeTimeoutMs?: number;
   /** wait-healthy poll interval (default 250 ms). */
   readonly pollMs?: number;
+  /** Replica tasks running at once per host and in the fleet (default: admission.ts's). */
+  readonly admission?: AdmissionLimits;
   /** At most one status commit per this many ms; later writes are coalesced (default 5 s). */
   readonly statusIntervalMs?: number;
   /** Random source for backoff jitter (default Math.random). */
@@ -371,6 +374,7 @@ export class Reconciler {
         logger: this.o.logger,
         events: this.journal.record,
         ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}),
+        ...(this.o.admission !== undefined ? { admission: this.o.admission } : {}),
       },
       { desired, commit: snapshot.desired?.commit ?? "", plan, leaving, signal },
     );

@@ -559,3 +559,25 @@ describe("parseOperatorConfig: heap_target", () => {
     expect(codes(`${base}heap_target: 8M\n`)).toEqual(["2:14 config-bad-size"]);
   });
 });
+
+describe("parseOperatorConfig: tasks", () => {
+  const base = "repository: {path: ../sample-repo}\n";
+  it("per_host and total as written, absent left to the operator's defaults, the environment overrides", () => {
+    expect(parse(base).tasks).toBeUndefined();
+    expect(parse(`${base}tasks: {per_host: 2, total: 500}\n`).tasks).toEqual({ perHost: 2, total: 500 });
+    expect(parse(`${base}tasks: {total: 64}\n`).tasks).toEqual({ total: 64 });
+    expect(parse(base, { GITFLEET_TASKS_PER_HOST: "8", GITFLEET_TASKS_TOTAL: "4096" }).tasks).toEqual({
+      perHost: 8,
+      total: 4096,
+    });
+  });
+
+  it("refuses what is not a positive integer, an unknown key, and a total below per_host", () => {
+    expect(codes(`${base}tasks: {per_host: 0}\n`)).toEqual(["2:19 config-bad-value"]);
+    expect(codes(`${base}tasks: {total: many}\n`)).toEqual(["2:16 config-wrong-type"]);
+    expect(codes(`${base}tasks: {per_host: 1.5}\n`)).toEqual(["2:19 config-wrong-type"]);
+    expect(codes(`${base}tasks: {per_hots: 2}\n`)).toEqual(["2:9 config-unknown-key"]);
+    expect(codes(`${base}tasks: {per_host: 8, total: 4}\n`)).toEqual(["2:29 config-conflict"]);
+    expect(codes(base, { GITFLEET_TASKS_TOTAL: "none" })).toEqual(["GITFLEET_TASKS_TOTAL config-wrong-type"]);
+  });
+});
