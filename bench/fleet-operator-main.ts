@@ -198,6 +198,10 @@ async function handle(r: Request): Promise<unknown> {
         ...(process.env["GITFLEET_FLEET_HEAP_TARGET"] !== undefined
           ? { heapTarget: process.env["GITFLEET_FLEET_HEAP_TARGET"] }
           : {}),
+        // For comparison only: the operator's `tasks:` as YAML flow ("{total: 512}"); unset, its defaults.
+        ...(process.env["GITFLEET_FLEET_TASKS"] !== undefined
+          ? { tasks: process.env["GITFLEET_FLEET_TASKS"] }
+          : {}),
         logger,
       });
       return null;

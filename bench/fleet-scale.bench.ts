@@ -16,8 +16,9 @@
 // after the initial deploy, =at:MiB during the deploy when its heap in use
 // first passes MiB (into the temporary directory); GITFLEET_FLEET_DEPLOY_ONLY=1
 // stops each size after its deploy (for profiling its peak);
-// GITFLEET_FLEET_HEAP_TARGET sets the operator's heap_target ("0": off) to
-// compare with its default.
+// GITFLEET_FLEET_HEAP_TARGET sets the operator's heap_target ("0": off) and
+// GITFLEET_FLEET_TASKS its `tasks:` (YAML flow, "{total: 512}") to compare
+// with their defaults.
 
 import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -26,6 +26,8 @@ export interface SimFleetOptions {
   readonly hostDownAfter?: string;
   /** The operator configuration's heap_target (absent: its default). */
   readonly heapTarget?: string;
+  /** The operator configuration's `tasks:` as YAML flow ("{total: 512}"; absent: its defaults). */
+  readonly tasks?: string;
   readonly logger?: Logger;
 }
 
@@ -66,6 +68,7 @@ export class SimFleet {
         `work_dir: ${path.join(dir, "work")}`,
         `ceiling: {endpoints: ["tcp://127.0.0.1:*"]}`,
         ...(o.heapTarget !== undefined ? [`heap_target: "${o.heapTarget}"`] : []),
+        ...(o.tasks !== undefined ? [`tasks: ${o.tasks}`] : []),
         "",
       ].join("\n"),
     );
