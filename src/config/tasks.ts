@@ -8,7 +8,7 @@ import type { Problem } from "./problem.js";
 export interface TasksConfig {
   /** Tasks running at once on one host (absent: the default, 4). */
   readonly perHost?: number;
-  /** Tasks running at once in the fleet (absent: the default, 2048). */
+  /** Tasks running at once in the fleet (absent: the default, 512). */
   readonly total?: number;
 }
 

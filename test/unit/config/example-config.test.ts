@@ -24,7 +24,7 @@ it("examples/operator.yaml parses cleanly with the documented settings", async (
   expect(config.workDir).toBe("/var/lib/gitfleet");
   expect(config.webhook?.secretFile).toBe("/etc/gitfleet/webhook-secret");
   expect(config.ceiling.endpoints).toEqual(["tcp://10.0.0.11:2376", "tcp://10.0.0.12:2376"]);
-  expect(config.tasks).toEqual({ perHost: 4, total: 2048 });
+  expect(config.tasks).toEqual({ perHost: 4, total: 512 });
 });
 
 interface SchemaNode {
