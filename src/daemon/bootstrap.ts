@@ -41,7 +41,7 @@ import { readStatusView } from "../status/readback.js";
 import { parseIsoTime } from "../status/format.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
-import { startHeapTarget, type HeapTarget } from "../adapters/system/heap-target.js";
+import { reduceMemoryOnce, startHeapTarget, type HeapTarget } from "../adapters/system/heap-target.js";
 import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
 import { leaderKey } from "../config/leader-election.js";
@@ -280,6 +280,7 @@ function heapTargetCompanion(targetBytes: number, logger: Logger): Companion {
   return {
     name: "heap-target",
     start: () => {
+      reduceMemoryOnce();
       target = startHeapTarget(targetBytes);
       logger.debug({ heapTargetBytes: targetBytes }, "heap target set");
       return Promise.resolve();
