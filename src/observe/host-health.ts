@@ -140,6 +140,11 @@ export class HostHealth {
     return undefined;
   }
 
+  /** The host's state alone (view() without building one). */
+  state(host: string, now: number): HostState {
+    return this.entry(host, now).state;
+  }
+
   view(host: string, now: number): HostHealthView {
     const e = this.entry(host, now);
     return {

@@ -33,8 +33,11 @@ interface Pending {
 export class KeptConnection {
   private socket: net.Socket | undefined;
   private pending: Pending | undefined;
-  private chunks: Buffer[] = [];
+  /** What arrived of the answer so far, while it is incomplete. */
+  private received: Buffer | undefined;
   private closed = false;
+  /** Each request's head as bytes, by its text (a host sends two: the ping and its lease's PUT). */
+  private readonly heads = new Map<string, { readonly length: number; readonly bytes: Buffer }>();
 
   constructor(
     private readonly host: string,
@@ -71,10 +74,20 @@ export class KeptConnection {
       const length = body?.length ?? 0;
       // Head and body in one system call (writev), not two.
       socket.cork();
-      socket.write(`${head}\r\nHost: docker\r\nContent-Length: ${length}\r\n\r\n`, "latin1");
+      socket.write(this.headBytes(head, length));
       if (body !== undefined && length > 0) socket.write(body);
       socket.uncork();
     });
+  }
+
+  /** The head with Host and Content-Length, encoded once per text and length (never changed after). */
+  private headBytes(head: string, length: number): Buffer {
+    const kept = this.heads.get(head);
+    if (kept?.length === length) return kept.bytes;
+    const bytes = Buffer.from(`${head}\r\nHost: docker\r\nContent-Length: ${length}\r\n\r\n`, "latin1");
+    if (this.heads.size >= 4) this.heads.clear();
+    this.heads.set(head, { length, bytes });
+    return bytes;
   }
 
   private connect(): net.Socket {
@@ -116,11 +129,12 @@ export class KeptConnection {
       this.drop(); // nothing was asked: a connection out of step is not reused
       return;
     }
-    this.chunks.push(d);
-    const buf = this.chunks.length === 1 ? d : Buffer.concat(this.chunks);
-    this.chunks = [buf];
+    const buf = this.received === undefined ? d : Buffer.concat([this.received, d]);
     const answer = parse(buf);
-    if (answer === undefined) return; // not complete yet
+    if (answer === undefined) {
+      this.received = buf; // not complete yet
+      return;
+    }
     if (answer === "bad") {
       this.fail(
         new DockerError("unknown", "malformed HTTP answer", { host: this.host, op: this.pending.op }),
@@ -129,7 +143,7 @@ export class KeptConnection {
     }
     const p = this.pending;
     this.pending = undefined;
-    this.chunks = [];
+    this.received = undefined;
     clearTimeout(p.timer);
     if (answer.close) this.drop();
     else this.socket?.unref();
@@ -157,7 +171,7 @@ export class KeptConnection {
   private drop(): void {
     const s = this.socket;
     this.socket = undefined;
-    this.chunks = [];
+    this.received = undefined;
     s?.destroy();
   }
 }

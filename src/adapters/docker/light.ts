@@ -37,6 +37,7 @@ export class LightRequests {
   private readonly agent: http.Agent | undefined;
   /** The beat's own connection, written to directly (not over SSH); see kept-connection.ts. */
   private readonly kept: KeptConnection | undefined;
+  private lastArchive: { id: string; dir: string; path: string; head: string } | undefined;
 
   constructor(host: string, conn: ConnectionOptions) {
     const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: FREE_PER_HOST };
@@ -61,9 +62,9 @@ export class LightRequests {
 
   /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */
   async putArchive(op: string, id: string, dir: string, tar: Buffer, timeoutMs: number): Promise<void> {
-    const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(dir)}`;
+    const { path, head } = this.archiveHead(id, dir);
     if (this.kept?.free === true) {
-      await this.kept.request(op, `PUT ${path} HTTP/1.1\r\nContent-Type: application/x-tar`, timeoutMs, tar);
+      await this.kept.request(op, head, timeoutMs, tar);
       return;
     }
     await this.request(
@@ -76,6 +77,15 @@ export class LightRequests {
       timeoutMs,
       tar,
     );
+  }
+
+  /** The archive's path and request line, kept for the last container and directory (a lease renewal's, every beat or two). */
+  private archiveHead(id: string, dir: string): { readonly path: string; readonly head: string } {
+    const last = this.lastArchive;
+    if (last?.id === id && last.dir === dir) return last;
+    const path = `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(dir)}`;
+    this.lastArchive = { id, dir, path, head: `PUT ${path} HTTP/1.1\r\nContent-Type: application/x-tar` };
+    return this.lastArchive;
   }
 
   /** One request under one deadline (see sendRequest). */
