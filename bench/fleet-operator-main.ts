@@ -98,11 +98,13 @@ function nextPass(pred: (o: PassOutcome) => boolean = () => true): Promise<PassO
 }
 
 /**
- * Profiling: with GITFLEET_FLEET_ALLOC_PROFILE=1, V8's sampling heap profiler over the deploy,
- * counting what was collected too (what allocates, not what stays); written to the temporary directory.
+ * Profiling: with GITFLEET_FLEET_ALLOC_PROFILE=1 (or =idle), V8's sampling heap profiler over the
+ * deploy (or the idle window, sampled 16 times finer), counting what was collected too (what
+ * allocates, not what stays); written to the temporary directory.
  */
-async function allocationProfile(): Promise<(() => Promise<void>) | undefined> {
-  if (process.env["GITFLEET_FLEET_ALLOC_PROFILE"] !== "1") return undefined;
+async function allocationProfile(phase: "deploy" | "idle"): Promise<(() => Promise<void>) | undefined> {
+  const want = process.env["GITFLEET_FLEET_ALLOC_PROFILE"];
+  if (want !== (phase === "deploy" ? "1" : "idle")) return undefined;
   const { Session } = await import("node:inspector");
   const session = new Session();
   session.connect();
@@ -112,15 +114,15 @@ async function allocationProfile(): Promise<(() => Promise<void>) | undefined> {
     );
   await post("HeapProfiler.enable");
   await post("HeapProfiler.startSampling", {
-    samplingInterval: 65536,
+    samplingInterval: phase === "deploy" ? 65536 : 4096,
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
   return async () => {
     const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
-    const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}.heapprofile`);
+    const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}-${phase}.heapprofile`);
     await writeFile(file, JSON.stringify(profile));
-    process.stderr.write(`allocation profile of the deploy: ${file}\n`);
+    process.stderr.write(`allocation profile of the ${phase}: ${file}\n`);
     session.disconnect();
   };
 }
@@ -186,6 +188,14 @@ async function cpuProfile(): Promise<(() => Promise<void>) | undefined> {
   };
 }
 
+/** perf_hooks' GC kinds by their constant. */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "scavenge",
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: "mark-compact",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak-callbacks",
+};
+
 async function handle(r: Request): Promise<unknown> {
   switch (r.op) {
     case "create":
@@ -237,7 +247,7 @@ async function handle(r: Request): Promise<unknown> {
       gcs.observe({ entryTypes: ["gc"] });
       const cpu0 = process.cpuUsage();
       const converged = nextPass((o) => o.converged);
-      const profile = await allocationProfile();
+      const profile = await allocationProfile("deploy");
       await theFleet().operator.start();
       await converged;
       clearInterval(sampler);
@@ -262,20 +272,51 @@ async function handle(r: Request): Promise<unknown> {
     case "idle": {
       let passes = 0;
       const off = theFleet().operator.onPass(() => passes++);
-      const profile = await cpuProfile();
+      const profile = (await cpuProfile()) ?? (await allocationProfile("idle"));
       // Profiling only: debug lines are logged in the window then, which costs CPU of its own.
       const why = process.env["GITFLEET_FLEET_IDLE_REASONS"] === "1";
       if (why) {
         passReasons = [];
         logger.level = "debug";
       }
+      // The collector in the window, by kind (pauses on the main thread; V8's helpers mark beside it).
+      const gcKinds: Record<string, { n: number; ms: number }> = {};
+      const gcs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          const kind = GC_KINDS[(e as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other";
+          const k = (gcKinds[kind] ??= { n: 0, ms: 0 });
+          k.n++;
+          k.ms += e.duration;
+        }
+      });
+      gcs.observe({ entryTypes: ["gc"] });
+      // Profiling only: V8's own line per collection (kind, sizes, reason) on stdout, in the window.
+      const traceGc = process.env["GITFLEET_FLEET_TRACE_GC"] === "1";
+      if (traceGc) v8.setFlagsFromString("--trace-gc");
       const t0 = threadTimes();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
+      // Profiling only: the process's CPU second by second (where the window's time goes: beats, the poll, GC).
+      const seconds: number[] = [];
+      let last = process.cpuUsage();
+      const sampler =
+        process.env["GITFLEET_FLEET_IDLE_SECONDS"] === "1"
+          ? setInterval(() => {
+              const d = process.cpuUsage(last);
+              last = process.cpuUsage();
+              seconds.push(Math.round((d.user + d.system) / 100) / 10);
+            }, 1000)
+          : undefined;
       await new Promise((res) => setTimeout(res, r.ms));
+      clearInterval(sampler);
+      if (sampler !== undefined)
+        process.stderr.write(`CPU ms by second from ${Math.round(w0)} ms: ${seconds.join(" ")}\n`);
       const c = process.cpuUsage(c0);
       const wall = performance.now() - w0;
       off();
+      gcs.disconnect();
+      if (traceGc) v8.setFlagsFromString("--no-trace-gc");
+      process.stderr.write(`GC in the idle window: ${JSON.stringify(gcKinds)}\n`);
       const threads = threadShares(t0, threadTimes(), wall);
       await profile?.();
       if (why) {
@@ -284,6 +325,9 @@ async function handle(r: Request): Promise<unknown> {
         passReasons = undefined;
       }
       const cpuPct = ((c.user + c.system) / 1000 / wall) * 100;
+      process.stderr.write(
+        `idle CPU: user ${((c.user / 1000 / wall) * 100).toFixed(2)} %, system ${((c.system / 1000 / wall) * 100).toFixed(2)} %\n`,
+      );
       return { cpuPct, passes, heapUsed: process.memoryUsage().heapUsed, threads };
     }
     case "change": {

@@ -370,7 +370,11 @@ class OperatorProcess {
         : [await compileOperator(ctx), []];
     const child = tracked(
       fork(file, [], {
-        execArgv,
+        // Profiling only: GITFLEET_FLEET_NODE_FLAGS adds node/V8 flags to the operator's process.
+        execArgv: [
+          ...execArgv,
+          ...(process.env["GITFLEET_FLEET_NODE_FLAGS"]?.split(" ").filter(Boolean) ?? []),
+        ],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       }),
     );
