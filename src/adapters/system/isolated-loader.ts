@@ -9,7 +9,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { LoadResult, RepoFiles, SpecError } from "../../model/spec.js";
+import type { LoadResult, RepoFiles, ServiceSpec, SpecError } from "../../model/spec.js";
 import type { LoadOptions } from "../../spec/index.js";
 import type { LoadReply, LoadRequest } from "./spec-worker.js";
 
@@ -47,6 +47,8 @@ export class IsolatedSpecLoader {
   private readonly maxHeapMb: number;
   /** What the last load parsed and normalised anew (the worker reuses the rest by blob id). */
   lastWork: LoadReply["work"];
+  /** The services of the last accepted state the worker sent, by name (it sends unchanged ones by name). */
+  private services = new Map<string, ServiceSpec>();
 
   constructor(options: IsolatedLoaderOptions = {}) {
     this.options = options.options ?? {};
@@ -104,7 +106,7 @@ export class IsolatedSpecLoader {
       const onMessage = (reply: LoadReply): void => {
         if (reply.id !== id) return;
         this.lastWork = reply.work;
-        finish(reply.result, false);
+        finish(this.decode(reply), false);
       };
       const onError = (err: Error): void => {
         const oom = (err as { code?: unknown }).code === "ERR_WORKER_OUT_OF_MEMORY";
@@ -174,7 +176,24 @@ export class IsolatedSpecLoader {
     return this.worker;
   }
 
+  /** The reply's state with the services it names (unchanged since an earlier reply) filled in. */
+  private decode(reply: LoadReply): LoadResult {
+    const { result, order } = reply;
+    if (!result.ok || order === undefined) return result;
+    const fresh = result.state.services;
+    const services: ServiceSpec[] = [];
+    for (const o of order) {
+      const spec = typeof o === "number" ? fresh[o] : this.services.get(o);
+      // Only a bug breaks this; the commit is then refused, not applied with a service missing.
+      if (spec === undefined) return failed("loader-error", `the spec loader's answer lost service ${o}`);
+      services.push(spec);
+    }
+    this.services = new Map(services.map((s) => [s.name, s]));
+    return { ...result, state: { ...result.state, services } };
+  }
+
   private discard(worker: Worker): void {
+    this.services = new Map(); // a new worker sends every service anew
     this.worker = undefined;
     void worker.terminate();
   }
