@@ -58,6 +58,11 @@ export class GitDesired extends DesiredLoader {
     return this.git.nextRetryDelayMs();
   }
 
+  /** Resolves once the upkeep after the last poll is done (benches time other work after it). */
+  idle(): Promise<void> {
+    return this.git.idle();
+  }
+
   /**
    * Stop the loader's worker thread (it never keeps the process alive, but tests end cleanly),
    * once the upkeep after the last poll is done (the cache is then complete on disk).
