@@ -95,7 +95,7 @@ export async function runSteps(
     if (ctx.signal.aborted) return { stepsRun, cancelled: true };
     stepsRun++;
     try {
-      await runGated(ctx, step, scope);
+      await runGated(ctx, step, scope, stepsRun === steps.length);
     } catch (err) {
       const code = errorCode(err);
       // A host declared down says nothing about the spec: the task is cancelled, not failed (no
@@ -115,10 +115,15 @@ export async function runSteps(
   return { stepsRun, cancelled: false };
 }
 
-/** One step; a health gate runs without the task's slot, which is taken again for the next step. */
-async function runGated(ctx: ExecContext, step: Step, scope: StepScope): Promise<void> {
+/**
+ * One step; a health gate runs without the task's slot, which is taken again for the next step.
+ * After a task's last step there is none: a deploy's tasks end with their gate, and each waited
+ * in its host's queue for a slot only to give it back (at 1,000 hosts ~4,800 such finished tasks
+ * waited at once, holding their frames, and kept their rollouts from completing).
+ */
+async function runGated(ctx: ExecContext, step: Step, scope: StepScope, last: boolean): Promise<void> {
   if (step.kind !== "wait-healthy" || scope.slot === undefined) return runStep(ctx, step, scope);
   scope.slot.give();
   await runStep(ctx, step, scope);
-  await scope.slot.take();
+  if (!last) await scope.slot.take();
 }

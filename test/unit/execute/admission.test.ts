@@ -320,6 +320,40 @@ describe("executor with task admission", () => {
     expect(fleet.ops.slice(pulled).filter((o) => o.op === "create")).toHaveLength(1);
   });
 
+  it("does not take a slot again after a task's last step, its health gate: the task just ends", async () => {
+    const fleet = new FakeFleet(new FakeTime(), ["h1"]);
+    fleet.behaviours.set("a:1", { healthyAfterMs: 1_000 });
+    const h = harness(fleet);
+    const desired = desiredState(
+      [host("h1")],
+      [
+        service("a", {
+          image: "a:1",
+          specHash: "a".padEnd(16, "0"),
+          healthcheck: true,
+          replicas: 3,
+          update: { parallelism: 0, monitorMs: 0 },
+        }),
+      ],
+    );
+    const p = await h.plan(desired);
+    const hosts: string[] = [];
+    const admission = new (class extends TaskAdmission {
+      override admit(host: string) {
+        hosts.push(host);
+        return super.admit(host);
+      }
+    })({ perHost: 1, total: 10 }, h.abort.signal);
+    const result = await fleet.time.run(executePlan({ ...h.ctx(desired), admission }, p));
+    expect(result.rollouts[0]?.status).toBe("completed");
+    expect(fleet.serving("a")).toBe(3);
+    // One slot for the image's pull and one for each task (create, start, gate): none after a gate.
+    expect(p.rollouts[0]?.prepare).toHaveLength(1);
+    expect(hosts).toHaveLength(4);
+    expect(admission.running).toBe(0);
+    expect(admission.queued).toBe(0);
+  });
+
   it("gives a task's slot back while its health gate waits, so a host's health-checked replicas wait together", async () => {
     const fleet = new FakeFleet(new FakeTime(), ["h1"]);
     fleet.behaviours.set("a:1", { healthyAfterMs: 3_000 });
