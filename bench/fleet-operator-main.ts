@@ -223,10 +223,15 @@ async function handle(r: Request): Promise<unknown> {
       let snapshotAt = Number(
         /^at:(\d+)$/.exec(process.env["GITFLEET_FLEET_HEAP_SNAPSHOT"] ?? "")?.[1] ?? NaN,
       );
+      // =after:ms writes it that long into the deploy instead.
+      let snapshotAfter = Number(
+        /^after:(\d+)$/.exec(process.env["GITFLEET_FLEET_HEAP_SNAPSHOT"] ?? "")?.[1] ?? Infinity,
+      );
       const sampler = setInterval(() => {
         const m = process.memoryUsage();
         for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
-        if (m.heapUsed > snapshotAt * 2 ** 20) {
+        if (m.heapUsed > snapshotAt * 2 ** 20 || performance.now() - t0 > snapshotAfter) {
+          snapshotAfter = Infinity;
           snapshotAt = NaN;
           const file = path.join(os.tmpdir(), `gitfleet-operator-${process.pid}-deploying.heapsnapshot`);
           process.stderr.write(`heap snapshot while deploying: ${v8.writeHeapSnapshot(file)}\n`);
@@ -241,6 +246,11 @@ async function handle(r: Request): Promise<unknown> {
           if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
             gc.majorMs += e.duration;
             gc.majors++;
+            // Profiling: the heap in use just after each full collection (what was alive), over time.
+            if (process.env["GITFLEET_FLEET_ALIVE"] === "1")
+              process.stderr.write(
+                `alive after mark-compact at ${Math.round(performance.now() - t0)} ms: ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB\n`,
+              );
           }
         }
       });

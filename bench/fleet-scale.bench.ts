@@ -14,7 +14,9 @@
 // on the others), peak RSS. GITFLEET_FLEET_SIZES=30,300 picks other sizes;
 // GITFLEET_FLEET_HEAP_SNAPSHOT=deploy writes a heap snapshot of the operator
 // after the initial deploy, =at:MiB during the deploy when its heap in use
-// first passes MiB (into the temporary directory); GITFLEET_FLEET_DEPLOY_ONLY=1
+// first passes MiB, =after:ms that long into the deploy (into the temporary
+// directory); GITFLEET_FLEET_ALIVE=1 prints the heap in use after each full
+// collection of the deploy (what was alive); GITFLEET_FLEET_DEPLOY_ONLY=1
 // stops each size after its deploy (for profiling its peak);
 // GITFLEET_FLEET_HEAP_TARGET sets the operator's heap_target ("0": off) and
 // GITFLEET_FLEET_TASKS its `tasks:` (YAML flow, "{total: 512}") to compare
