@@ -373,9 +373,19 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       ]);
       await gitCli(statusWork, ["config", "user.name", "Bench"]);
       await gitCli(statusWork, ["config", "user.email", "bench@example.com"]);
-      const write = async (to: GitStatusSink, at: Map<string, string>, n: number): Promise<number> => {
+      // CPU time of this process (every thread) per write: what the machine's load does not change.
+      const cpu = { first: [] as number[], later: [] as number[] };
+      const write = async (
+        to: GitStatusSink,
+        at: Map<string, string>,
+        n: number,
+        cpuInto?: number[],
+      ): Promise<number> => {
         at.set(`status/services/s${n % SPECS}.yaml`, `desired: 1\nrunning: ${n}\n`);
+        const c0 = process.cpuUsage();
         const [t, r] = await timed(() => to.write(at, `status: ${n}`));
+        const c = process.cpuUsage(c0);
+        cpuInto?.push((c.user + c.system) / 1000);
         if (!r.pushed) throw new Error(`status not pushed: ${r.error ?? "?"}`);
         return t;
       };
@@ -397,7 +407,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       const first = { gf: [] as number[], git: [] as number[] };
       for (let i = 0; i < STATUS_PAIRS; i++) {
         n += 1;
-        first.gf.push(await write(sink, files, n));
+        first.gf.push(await write(sink, files, n, cpu.first));
         first.git.push(await cliPush(n));
       }
       const firstStore = await counts(path.join(dir, "op", "status.git"));
@@ -418,7 +428,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       const later = { gf: [] as number[], git: [] as number[], fresh: [] as number[] };
       for (let i = 0; i < STATUS_PAIRS; i++) {
         n += 1;
-        later.gf.push(await write(sink, files, n));
+        later.gf.push(await write(sink, files, n, cpu.later));
         later.fresh.push(await write(fresh, freshFiles, n));
         later.git.push(await cliPush(n));
       }
@@ -433,6 +443,11 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       );
       rows.push(
         `| status commit + push after ${thousands(n - STATUS_PAIRS)} syncs | ${spread(gfLater)}: ${ratio(gfLater.median, gfFirst.median)} of the first syncs above; ${ratio(gfLater.median, gfFresh.median)} of a new branch's first syncs interleaved with these, ${spread(gfFresh)} | \`git commit\` + \`git push\` ${spread(gitLater)} (${ratio(gitLater.median, gitFirst.median)} of its first) | ${ratio(gfLater.median, gitLater.median)} | within 1.2× of the first |`,
+      );
+      const cpuFirst = stats(cpu.first);
+      const cpuLater = stats(cpu.later);
+      rows.push(
+        `| status commit + push: CPU time of the process (server's CGI spawns included) | first syncs ${spread(cpuFirst)}; after ${thousands(n - STATUS_PAIRS)} syncs ${spread(cpuLater)}: ${ratio(cpuLater.median, cpuFirst.median)} | | | |`,
       );
       rows.push(
         `| status cache (loose objects, packs) | after the first syncs ${firstStore.loose}, ${firstStore.packs}; at most ${most.loose}, ${most.packs} over ${thousands(syncs)} syncs (counted every 10); at the end ${store.loose}, ${store.packs} | | | bounded |`,
