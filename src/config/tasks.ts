@@ -23,10 +23,10 @@ export function parseTasks(raw: unknown, problem: Problem): TasksConfig | undefi
   const perHost = count("per_host");
   const total = count("total");
   // A fleet bound below a host's would make the host's meaningless: say which one was meant.
-  if (perHost !== undefined && total !== undefined && total < perHost)
-    problem("/tasks/total", "config-conflict", `must be at least tasks.per_host (${perHost})`);
+  const conflict = perHost !== undefined && total !== undefined && total < perHost;
+  if (conflict) problem("/tasks/total", "config-conflict", `must be at least tasks.per_host (${perHost})`);
   return {
     ...(perHost !== undefined ? { perHost } : {}),
-    ...(total !== undefined && (perHost === undefined || total >= perHost) ? { total } : {}),
+    ...(total !== undefined && !conflict ? { total } : {}),
   };
 }

@@ -321,21 +321,7 @@ describe("executor with task admission", () => {
   });
 
   it("does not take a slot again after a task's last step, its health gate: the task just ends", async () => {
-    const fleet = new FakeFleet(new FakeTime(), ["h1"]);
-    fleet.behaviours.set("a:1", { healthyAfterMs: 1_000 });
-    const h = harness(fleet);
-    const desired = desiredState(
-      [host("h1")],
-      [
-        service("a", {
-          image: "a:1",
-          specHash: "a".padEnd(16, "0"),
-          healthcheck: true,
-          replicas: 3,
-          update: { parallelism: 0, monitorMs: 0 },
-        }),
-      ],
-    );
+    const { fleet, h, desired } = threeHealthChecked(1_000);
     const p = await h.plan(desired);
     const hosts: string[] = [];
     const admission = new (class extends TaskAdmission {
@@ -355,21 +341,7 @@ describe("executor with task admission", () => {
   });
 
   it("gives a task's slot back while its health gate waits, so a host's health-checked replicas wait together", async () => {
-    const fleet = new FakeFleet(new FakeTime(), ["h1"]);
-    fleet.behaviours.set("a:1", { healthyAfterMs: 3_000 });
-    const h = harness(fleet);
-    const desired = desiredState(
-      [host("h1")],
-      [
-        service("a", {
-          image: "a:1",
-          specHash: "a".padEnd(16, "0"),
-          healthcheck: true,
-          replicas: 3,
-          update: { parallelism: 0, monitorMs: 0 },
-        }),
-      ],
-    );
+    const { fleet, h, desired } = threeHealthChecked(3_000);
     const p = await h.plan(desired);
     const admission = new TaskAdmission({ perHost: 1, total: 10 }, h.abort.signal);
     const started = fleet.time.now();
@@ -382,3 +354,23 @@ describe("executor with task admission", () => {
     expect(admission.running).toBe(0);
   });
 });
+
+/** One host, service "a" with three health-checked replicas healthy `healthyAfterMs` after their start. */
+function threeHealthChecked(healthyAfterMs: number) {
+  const fleet = new FakeFleet(new FakeTime(), ["h1"]);
+  fleet.behaviours.set("a:1", { healthyAfterMs });
+  const h = harness(fleet);
+  const desired = desiredState(
+    [host("h1")],
+    [
+      service("a", {
+        image: "a:1",
+        specHash: "a".padEnd(16, "0"),
+        healthcheck: true,
+        replicas: 3,
+        update: { parallelism: 0, monitorMs: 0 },
+      }),
+    ],
+  );
+  return { fleet, h, desired };
+}
