@@ -342,7 +342,9 @@ describe("the edge on three Docker hosts", () => {
       "sh",
       "-c",
       // Each line: the container's uptime (10 ms resolution) when the request ended, and its HTTP code.
-      `for i in $(seq 1 200); do c=$(curl -s -o /dev/null -w "%{http_code}" --connect-timeout 1 --max-time 3 http://web:${INGRESS_PORT}/); echo "$(cut -d" " -f1 /proc/uptime) $c"; sleep 0.05; done`,
+      // It runs until told to stop (not a fixed count: under load the removal's re-attachment came
+      // after a fixed run of requests had ended, and the gap was never closed), at most 3,000 times.
+      `rm -f /tmp/stop-names; i=0; while [ ! -e /tmp/stop-names ] && [ $i -lt 3000 ]; do i=$((i+1)); c=$(curl -s -o /dev/null -w "%{http_code}" --connect-timeout 1 --max-time 3 http://web:${INGRESS_PORT}/); echo "$(cut -d" " -f1 /proc/uptime) $c"; sleep 0.05; done`,
     ]);
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/quiet.yaml": quietYaml() }, "quiet: a service with no port");
@@ -366,6 +368,7 @@ describe("the edge on three Docker hosts", () => {
         60_000,
       );
     await new Promise((r) => setTimeout(r, 1_000));
+    await execOut("h2", h2toolbox?.id ?? "", ["touch", "/tmp/stop-names"]);
     const reports = await Promise.all(streams.map((s) => s.stop()));
     for (const [i, r] of reports.entries())
       console.log(
@@ -399,7 +402,8 @@ describe("the edge on three Docker hosts", () => {
       `by name from h2 while names changed: ${answers.filter((a) => a.ok).length}/${answers.length} ok; names unresolved for`,
       gaps.map((g) => `${g} ms`),
     );
-    expect(answers.length).toBe(200);
+    expect(answers.length).toBeGreaterThan(50);
+    expect(answers.length).toBeLessThan(3_000);
     // Re-attaching h2's names edge (once for the add, once for the removal) leaves a moment in
     // which its names do not resolve, or resolve to the address it had before (two Docker API
     // calls: milliseconds, some hundreds under load; a request dialing the old address fails
@@ -423,6 +427,7 @@ describe("the edge on three Docker hosts", () => {
       );
     }
     await new Promise((r) => setTimeout(r, 1_000));
+    await execOut("h2", h2toolbox?.id ?? "", ["touch", "/tmp/stop-names"]);
     const reports = await Promise.all(streams.map((s) => s.stop()));
     for (const [i, r] of reports.entries())
       console.log(
@@ -494,6 +499,7 @@ describe("the edge on three Docker hosts", () => {
       30_000,
     );
     await new Promise((r) => setTimeout(r, 1_000));
+    await execOut("h2", h2toolbox?.id ?? "", ["touch", "/tmp/stop-names"]);
     const reports = await Promise.all(streams.map((s) => s.stop()));
     sampling = false;
     await sampler;
