@@ -24,6 +24,7 @@ export const SPEC_ERROR_CODES = [
   "undefined-variable",
   "bad-interpolation",
   "bad-env-file",
+  "unclosed-quote",
   // schema (shape of one document)
   "schema",
   "unknown-key",

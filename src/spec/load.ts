@@ -112,7 +112,7 @@ function loadWith(
     // Every way to lose the cluster reports itself; this only guards against an error-free rejection.
     problems.add(start(CLUSTER_FILE), "missing-cluster", "cluster.yaml holds no kind: Cluster document");
   }
-  for (const p of variables.problems()) problems.add(p.at, "bad-env-file", p.message);
+  for (const p of variables.problems()) problems.add(p.at, p.code, p.message);
   // Values of secret-named variables never reach a message (messages go to status and logs).
   const secrets = [...variables.secretValues(), ...[...docs.docEnv.values()].flatMap((e) => e.secretValues)];
   const redact = (list: readonly SpecError[]): SpecError[] =>

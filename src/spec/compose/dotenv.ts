@@ -1,17 +1,29 @@
 // The `.env` format Compose reads (beside a Compose file, and for env_file):
 // `KEY=value` lines, `export KEY=value`, `#` comments, values unquoted
 // (trimmed, a ` #` starts a comment), 'single-quoted' (literal) or
-// "double-quoted" (escapes \n \t \" \\, may span lines). Unquoted and
-// double-quoted values are interpolated like the YAML, with the variables
-// defined above them and those given; single-quoted ones are not. A bare
-// `KEY` line takes KEY from the given variables when defined there (Compose
-// takes it from the shell), and is skipped otherwise.
+// "double-quoted" (escapes \n \t \" \\). Unquoted and double-quoted values
+// are interpolated like the YAML, with the variables defined above them and
+// those given; single-quoted ones are not. A bare `KEY` line takes KEY from
+// the given variables when defined there (Compose takes it from the shell),
+// and is skipped otherwise.
+//
+// Quotes, as Compose's parser reads them: a quoted value (either quote) runs
+// to the next quote of its kind not escaped by a backslash (`\'` in single
+// quotes too), so it may span lines. A quote with no closing one before the
+// end of the file is an `unclosed-quote` error for its key, at the quote, and
+// reading goes on at the next line, so the keys after it are read (and their
+// errors reported) as their own. A value whose closing quote is on a later
+// line but has other text after it (`C="z"` closing `A="open` two lines up)
+// is taken the same way: an unclosed quote on its first line (Compose fails
+// such a file too, with an unexpected character after the quote).
 
 import { interpolateText, type VariableLookup } from "./interpolate.js";
 
 export interface DotEnvProblem {
   readonly line: number;
   readonly col: number;
+  /** `unclosed-quote` for a quote never closed; `bad-env-file` for every other line that cannot be read. */
+  readonly code: "bad-env-file" | "unclosed-quote";
   readonly message: string;
 }
 
@@ -57,6 +69,7 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
       problems.push({
         line: lineNo,
         col: bodyCol,
+        code: "bad-env-file",
         message: `"${clip(key)}" is not a variable name: write KEY=value, the name of letters, digits and "_", not starting with a digit`,
       });
       continue;
@@ -71,34 +84,30 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
       continue;
     }
     const valueCol = bodyCol + eq + 1;
-    let rest = body.slice(eq + 1).trimStart();
+    const rest = body.slice(eq + 1).trimStart();
     const restCol = valueCol + (body.length - eq - 1 - rest.length);
     let value: string;
     const quote = rest[0];
     if (quote === "'" || quote === '"') {
-      // The closing quote may be on a later line.
-      let closed = closingQuote(rest, quote);
-      while (closed < 0 && n + 1 < all.length) {
-        n++;
-        rest += `\n${all[n] ?? ""}`;
-        closed = closingQuote(rest, quote);
-      }
-      if (closed < 0) {
+      const q = readQuoted(all, n, rest, quote);
+      if (!q.ok) {
+        // Read on from the next line: the lines after an unclosed quote are their own.
         problems.push({
           line: lineNo,
           col: restCol,
-          message: `the value of ${key} opens a ${quote} it never closes`,
+          code: "unclosed-quote",
+          message: unclosedMessage(key, quote, q),
         });
         unreadable.add(key);
         continue;
       }
-      const inner = rest.slice(1, closed);
+      n = q.lastLine;
       if (quote === "'") {
-        value = inner;
+        value = q.inner.replace(/\\(.)/gs, (m, c: string) => (c === "'" ? c : m));
       } else {
-        const r = interpolateText(unescape(inner), lookup);
+        const r = interpolateText(unescape(q.inner), lookup);
         if (!r.ok) {
-          problems.push({ line: lineNo, col: restCol, message: r.problem.message });
+          problems.push({ line: lineNo, col: restCol, code: "bad-env-file", message: r.problem.message });
           unreadable.add(key);
           continue;
         }
@@ -109,7 +118,12 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
       const plain = (comment < 0 ? rest : rest.slice(0, comment)).trim();
       const r = interpolateText(plain, lookup);
       if (!r.ok) {
-        problems.push({ line: lineNo, col: restCol + r.problem.index, message: r.problem.message });
+        problems.push({
+          line: lineNo,
+          col: restCol + r.problem.index,
+          code: "bad-env-file",
+          message: r.problem.message,
+        });
         unreadable.add(key);
         continue;
       }
@@ -122,9 +136,46 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
   return { values, lines, problems, unreadable, used };
 }
 
-function closingQuote(text: string, quote: string): number {
-  for (let i = 1; i < text.length; i++) {
-    if (quote === '"' && text[i] === "\\") {
+type Quoted =
+  | { readonly ok: true; readonly inner: string; readonly lastLine: number }
+  /** `after`: where a later line's quote was found with text after it (so it cannot end the value). */
+  | { readonly ok: false; readonly after?: { readonly line: number; readonly col: number } };
+
+/** The quoted value `rest` opens on line index `n`: up to its closing quote, on this line or a later one. */
+function readQuoted(all: readonly string[], n: number, rest: string, quote: string): Quoted {
+  let text = rest;
+  let last = n;
+  let closed = closingQuote(text, quote);
+  while (closed < 0 && last + 1 < all.length) {
+    // Scan only the added line (from its "\n"), so a long unclosed value costs its length once.
+    const from = text.length;
+    last++;
+    text += `\n${all[last] ?? ""}`;
+    closed = closingQuote(text, quote, from);
+  }
+  if (closed < 0) return { ok: false };
+  if (last > n && !/^[ \t]*(#.*)?$/.test(text.slice(closed + 1))) {
+    return { ok: false, after: { line: last + 1, col: closed - text.lastIndexOf("\n") } };
+  }
+  return { ok: true, inner: text.slice(1, closed), lastLine: last };
+}
+
+function unclosedMessage(
+  key: string,
+  quote: string,
+  q: { readonly after?: { line: number; col: number } },
+): string {
+  const head = `unclosed quote: the value of ${key} opens a ${quote} that`;
+  const fix =
+    "close it where the value ends (a quoted value may span lines, up to a closing quote that ends its line)";
+  if (q.after === undefined) return `${head} is never closed: ${fix}`;
+  return `${head} is not closed on its line, and the next ${quote} (line ${q.after.line}, col ${q.after.col}) has more text after it, so it does not end the value: ${fix}`;
+}
+
+/** Index of the quote closing the one at text[0]; a backslash escapes the next character in either kind, as in Compose. */
+function closingQuote(text: string, quote: string, from = 1): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === "\\") {
       i++;
       continue;
     }

@@ -14,7 +14,7 @@ import type { Problems } from "../errors.js";
 import { isUnread } from "../files.js";
 import type { YamlDoc } from "../parse.js";
 import { locate, type PathSegment } from "../positions.js";
-import { parseDotEnv } from "./dotenv.js";
+import { parseDotEnv, type DotEnvProblem } from "./dotenv.js";
 import type { VariableLookup } from "./interpolate.js";
 
 export interface EnvFileScope {
@@ -68,7 +68,7 @@ export function readEnvFiles(
     }
     const parsed = e.format === "raw" ? rawFormat(text.text) : parseDotEnv(text.text, scope.lookup);
     for (const p of parsed.problems)
-      problems.add({ path: text.path, line: p.line, col: p.col }, "bad-env-file", p.message);
+      problems.add({ path: text.path, line: p.line, col: p.col }, p.code, p.message);
     for (const [key, value] of parsed.values) {
       values[key] = value;
       at[key] = where;
@@ -163,7 +163,7 @@ function readFile(e: Entry, scope: EnvFileScope): Read {
 /** `format: raw`: KEY=value lines taken literally (no quotes, no interpolation). */
 function rawFormat(text: string): {
   values: Map<string, string>;
-  problems: { line: number; col: number; message: string }[];
+  problems: DotEnvProblem[];
 } {
   const values = new Map<string, string>();
   text.split(/\r?\n/).forEach((line) => {

@@ -8,7 +8,7 @@
 // messages that end up in status can be redacted.
 
 import type { SourceRef } from "../../model/spec.js";
-import { parseDotEnv } from "./dotenv.js";
+import { parseDotEnv, type DotEnvProblem } from "./dotenv.js";
 import type { VariableLookup } from "./interpolate.js";
 
 export const DOT_ENV = ".env";
@@ -20,6 +20,7 @@ const MIN_SECRET_LENGTH = 4;
 
 export interface VariableProblem {
   readonly at: SourceRef;
+  readonly code: DotEnvProblem["code"];
   readonly message: string;
 }
 
@@ -84,7 +85,11 @@ export class SpecVariables {
     if (text === undefined) return fromOperator;
     const env = parseDotEnv(text, fromOperator);
     for (const p of env.problems) {
-      this.problemList.push({ at: { path: envPath, line: p.line, col: p.col }, message: p.message });
+      this.problemList.push({
+        at: { path: envPath, line: p.line, col: p.col },
+        code: p.code,
+        message: p.message,
+      });
     }
     for (const [name, value] of env.values) this.noteSecret(name, value);
     const lookup: VariableLookup = (name) => fromOperator(name) ?? env.values.get(name);

@@ -98,6 +98,19 @@ describe("env_file", () => {
     expect(text).toContain("outside the stack's folder stacks/s/");
   });
 
+  it("an unclosed quote in an env file is an error at its quote; the lines after it keep their own errors", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines("services:", "  w:", "    image: x:1", "    env_file: app.env"),
+        "stacks/s/app.env": lines("OK=1", 'MSG="hello', "LEVEL=info", "not a line"),
+      }),
+    );
+    expect(where(errors)).toEqual([
+      "stacks/s/app.env:2:5 unclosed-quote",
+      "stacks/s/app.env:4:1 bad-env-file",
+    ]);
+  });
+
   it("keeps values of secret-named variables from env files out of messages", () => {
     const result = loadSpec(
       new Map(

@@ -111,9 +111,63 @@ describe("parseDotEnv", () => {
   });
 
   it("points at what it cannot read", () => {
-    // An open quote may close on a later line, so it takes the rest of the file.
     const env = parseDotEnv(lines("OK=1", "not a key=1", "U=x${NOPE}", "Q='open", "R=1"));
     expect(env.problems.map((p) => `${p.line}:${p.col}`)).toEqual(["2:1", "3:4", "4:3"]);
+  });
+});
+
+describe("parseDotEnv: quotes across lines, as Compose reads them", () => {
+  const codes = (env: ReturnType<typeof parseDotEnv>): string[] =>
+    env.problems.map((p) => `${p.line}:${p.col} ${p.code}`);
+
+  it("a quote never closed is an error for its key alone, at its quote; the lines after it are read as their own", () => {
+    for (const q of ['"', "'"]) {
+      const env = parseDotEnv(lines("OK=1", `Q=${q}open`, "R=2", "not a key=1", "S=three # c"));
+      expect(codes(env)).toEqual(["2:3 unclosed-quote", "4:1 bad-env-file"]);
+      expect(Object.fromEntries(env.values)).toEqual({ OK: "1", R: "2", S: "three" });
+      expect([...env.unreadable]).toEqual(["Q"]);
+      expect(env.lines.get("R")).toBe(3);
+    }
+  });
+
+  it("a quote closed on a later line only by another line's quote (text after it) is the opening line's unclosed quote", () => {
+    // Read as Compose reads it, A would run to C's first quote and leave `z"` behind (an error in Compose too).
+    const env = parseDotEnv(lines('A="open', "B=1", 'C="z"', "D=4"));
+    expect(codes(env)).toEqual(["1:3 unclosed-quote"]);
+    expect(Object.fromEntries(env.values)).toEqual({ B: "1", C: "z", D: "4" });
+    expect([...env.unreadable]).toEqual(["A"]);
+  });
+
+  it("reads a valid multi-line value (double-quoted interpolated, single-quoted literal), and the keys after it", () => {
+    const env = parseDotEnv(
+      lines(
+        "A=1", // 1
+        'M="first', // 2
+        "second $A", // 3
+        'third" # a comment after the closing quote', // 4
+        "B=2", // 5
+        "L='x $A", // 6
+        "y'", // 7
+        "C=3", // 8
+      ),
+    );
+    expect(env.problems).toEqual([]);
+    expect(Object.fromEntries(env.values)).toEqual({
+      A: "1",
+      M: "first\nsecond 1\nthird",
+      B: "2",
+      L: "x $A\ny",
+      C: "3",
+    });
+    expect([env.lines.get("M"), env.lines.get("B"), env.lines.get("L"), env.lines.get("C")]).toEqual([
+      2, 5, 6, 8,
+    ]);
+  });
+
+  it("an escaped quote does not close the value, in single quotes too (Compose: VAR='Let\\'s go!')", () => {
+    const env = parseDotEnv(lines("S='Let\\'s go!'", 'D="say \\"hi\\""', "N=1"));
+    expect(env.problems).toEqual([]);
+    expect(Object.fromEntries(env.values)).toEqual({ S: "Let's go!", D: 'say "hi"', N: "1" });
   });
 });
 
@@ -171,6 +225,16 @@ describe("interpolation in service documents, through the loader", () => {
     );
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "services/.env:2:1 bad-env-file",
+    ]);
+  });
+
+  it("an unclosed quote in .env is an error at its quote; a bad line after it is still its own error", () => {
+    const errors = errorsOf(
+      repo({ "services/a.yaml": service("a"), "services/.env": lines("A=1", "B='open", "C D=2") }),
+    );
+    expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "services/.env:2:3 unclosed-quote",
+      "services/.env:3:1 bad-env-file",
     ]);
   });
 
@@ -322,7 +386,7 @@ describe("a value that cannot be interpolated is reported once, by its interpola
     const env = lines("A=${B:?need B}", 'C="never closed', "OK=1");
     expect(where({ "services/web.yaml": doc, "services/.env": env })).toEqual([
       "services/.env:1:3 bad-env-file",
-      "services/.env:2:3 bad-env-file",
+      "services/.env:2:3 unclosed-quote",
       // D is simply not defined anywhere: still said.
       "services/web.yaml:7:6 undefined-variable",
     ]);
