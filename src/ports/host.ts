@@ -79,6 +79,13 @@ export interface HostDriver {
   start(ref: string): Promise<"started" | "already-running">;
   stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone">;
   remove(ref: string): Promise<"removed" | "gone">;
+  /**
+   * Start making what every replica on the host joins (the cluster network) without waiting
+   * for it, once per driver: the first pass asks while it observes the hosts, so the first
+   * create does not wait for it. Never throws or rejects; a failure is left to the first
+   * create, which makes sure of the network again. Absent in fakes.
+   */
+  prepare?(): void;
   /** Remove the cluster network (a host removed from the cluster); absent in fakes. */
   removeNetwork?(): Promise<"removed" | "gone">;
   /** Subscribe to our containers' events; the callback must not block. Returns unsubscribe. */

@@ -167,6 +167,8 @@ export class Reconciler {
     // Nothing is observed, planned, changed or reported while another operator holds the cluster.
     const lock = await this.o.lock?.ensureRecent(this.lockHosts(desired.cluster));
     if (lock !== undefined && !lock.held) return { ok: false, converged: false, snapshot, locked: lock };
+    // The cluster network made on each host while they are observed, not at the first create.
+    this.prepareHosts(desired);
 
     // Observe every host.
     let observation = await this.observe(desired);
@@ -282,6 +284,23 @@ export class Reconciler {
       this.o.time.now(),
     );
     await this.o.fleet.sync(cluster);
+  }
+
+  /**
+   * What every create on a host needs (the cluster network) started ahead on each host of the
+   * cluster, once per driver and not waited for (issue 13: a cold start's first create waited
+   * for it after observe and decide). Not on hosts removed from cluster.yaml or declared down.
+   */
+  private prepareHosts(desired: DesiredState): void {
+    const now = this.o.time.now();
+    for (const h of desired.cluster.hosts) {
+      if (this.memory.retired.names.has(h.name) || this.o.health.state(h.name, now) === "down") continue;
+      try {
+        this.o.fleet.driver(h.name)?.prepare?.();
+      } catch {
+        // The leader gate's refusal (leadership lost meanwhile): the creates are refused as well.
+      }
+    }
   }
 
   /** The memory follows the state this pass plans: stale holds, retries and specs go. */

@@ -161,6 +161,7 @@ class DockerHostDriver implements HostDriver {
   readonly name: string;
   /** Networks made sure of, by stack network name ("" for the cluster network). */
   private networks = new Map<string, { at: number; done: Promise<unknown> }>();
+  private prepared = false;
   private listing: { at: number; replicas: Promise<readonly ObservedReplica[]> } | undefined;
   private readonly quiet = new QuietReads();
   readonly edge: EdgeHost;
@@ -310,6 +311,15 @@ class DockerHostDriver implements HostDriver {
   stop(ref: string, graceMs: number): Promise<"stopped" | "already-stopped" | "gone"> {
     this.listing = undefined;
     return this.changing(() => this.host.stop(ref, graceMs));
+  }
+
+  prepare(): void {
+    if (this.prepared) return;
+    this.prepared = true;
+    // A create meanwhile waits for this very call (the map above); a failed one is forgotten there.
+    this.ensureNetwork().catch((err: unknown) =>
+      this.o.logger.debug({ host: this.name, err: errorMessage(err) }, "cluster network not made ahead"),
+    );
   }
 
   removeNetwork(): Promise<"removed" | "gone"> {
