@@ -47,11 +47,23 @@ export interface CallOpts {
 }
 
 /**
- * Kept-alive connections as Node's default agents keep them (5 s idle, newest first), but at
- * most a few idle per host: during a deploy a host's lanes open up to a dozen at once, and at
- * 1,000 hosts the default (256 idle per host) kept thousands of idle sockets and their buffers.
+ * Idle connections kept per host for the Engine API's calls. During a deploy a host's lanes open
+ * up to a dozen at once, and each one left open idle is a socket with its buffers: at 1,000 hosts
+ * Node's default (256 idle per host) kept thousands, 4 per host still 3,000–5,000 sockets with the
+ * heartbeat's and the event streams'. One is kept (a burst's others close as they finish); the
+ * heartbeat has its own (light.ts). dockerode's few calls (streams, the lock, volumes) stay on
+ * Node's global agent: given an agent in its options, docker-modem copies them deeply on each
+ * call, and this agent holds every host's sockets (a 1,000-host deploy spun at 100 % CPU).
  */
-const KEEP = { keepAlive: true, scheduling: "lifo", timeout: 5_000, maxFreeSockets: 4 } as const;
+export const ENGINE_FREE_PER_HOST = 1;
+
+/** Kept-alive connections as Node's default agents keep them (5 s idle, newest first), ENGINE_FREE_PER_HOST per host. */
+const KEEP = {
+  keepAlive: true,
+  scheduling: "lifo",
+  timeout: 5_000,
+  maxFreeSockets: ENGINE_FREE_PER_HOST,
+} as const;
 const httpAgent = new http.Agent(KEEP);
 const httpsAgent = new https.Agent(KEEP);
 

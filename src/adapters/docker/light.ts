@@ -23,8 +23,11 @@ import { KeptConnection } from "./kept-connection.js";
 
 /** How long an idle kept-open connection waits for the next request (longer than any heartbeat interval). */
 const KEEP_IDLE_MS = 30_000;
-/** Per Docker host: the ping and a renewal may overlap; more idle connections than that are closed. */
-const FREE_PER_HOST = 2;
+/**
+ * Per Docker host, beside the kept connection: the ping and a renewal may overlap (the kept
+ * connection carries one, this the other); more idle connections than that are closed.
+ */
+export const LIGHT_FREE_PER_HOST = 1;
 
 export interface LightAnswer {
   readonly status: number;
@@ -40,7 +43,7 @@ export class LightRequests {
   private lastArchive: { id: string; dir: string; path: string; head: string } | undefined;
 
   constructor(host: string, conn: ConnectionOptions) {
-    const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: FREE_PER_HOST };
+    const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: LIGHT_FREE_PER_HOST };
     const tls = conn.protocol === "https";
     this.agent = conn.agent !== undefined ? undefined : tls ? new https.Agent(keep) : new http.Agent(keep);
     this.kept = conn.agent !== undefined ? undefined : new KeptConnection(host, conn);

@@ -47,6 +47,8 @@ export class SimDockerEngine {
   private readonly servers: Server[] = [];
   /** Hosts made to hang (a frozen dockerd): requests are accepted and never answered. */
   readonly frozen = new Set<string>();
+  /** Connections open now to each host's listener, and the most at once (by host name). */
+  readonly connections = new Map<string, { open: number; peak: number }>();
   /** Told of every call as it arrives (before its latency), e.g. to time when creates are issued. */
   onCall: ((host: SimHost, route: string) => void) | undefined;
 
@@ -62,6 +64,12 @@ export class SimDockerEngine {
     const host = new SimHost(name);
     const server = createServer((req, res) => void this.handle(host, req, res));
     server.keepAliveTimeout = 60_000;
+    const count = { open: 0, peak: 0 };
+    this.connections.set(name, count);
+    server.on("connection", (socket) => {
+      count.peak = Math.max(count.peak, ++count.open);
+      socket.once("close", () => count.open--);
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     this.servers.push(server);

@@ -1,0 +1,87 @@
+// How many connections a host keeps open once a burst of calls is over. At
+// 1,000 hosts every idle connection kept per host is 1,000 sockets with their
+// buffers in the operator (4 per host, with the heartbeat's and the event
+// streams', made 3,000–5,000 during a deploy): the Engine API's calls keep
+// ENGINE_FREE_PER_HOST idle per host.
+
+import { afterEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { DockerHost } from "../../../src/adapters/docker/index.js";
+import { ENGINE_FREE_PER_HOST } from "../../../src/adapters/docker/engine-api.js";
+import { LIGHT_FREE_PER_HOST } from "../../../src/adapters/docker/light.js";
+import { SimDockerEngine } from "../../support/sim-docker/server.js";
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** Polls until `ok`; well within the agent's 5 s idle timeout, which would close them all anyway. */
+async function until(ok: () => boolean, ms = 4_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("a host's idle connections", () => {
+  it("after a burst of parallel calls, at most ENGINE_FREE_PER_HOST stay open", async () => {
+    const engine = await SimDockerEngine.start(1);
+    open.push(engine);
+    const sim = engine.hosts[0];
+    if (sim === undefined) throw new Error("no host");
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const c = sim.host.create(`c${i}`, { Image: "nginx", Labels: {} });
+      if (c === "conflict") throw new Error("conflict");
+      ids.push(c.id);
+    }
+    const host = await DockerHost.create({
+      name: "h1",
+      docker: sim.docker,
+      cluster: "sim",
+      logger: pino({ level: "silent" }),
+    });
+    open.push(host);
+    const count = engine.connections.get(sim.host.name);
+    if (count === undefined) throw new Error("no connection count");
+
+    // Writes (4 at a time) and reads (8 at a time), all at once.
+    await Promise.all([
+      ...ids.map((id) => host.start(id)),
+      ...Array.from({ length: 8 }, (_, i) => host.imageExists(`img:${i}`)),
+    ]);
+    // The burst did open several connections at once...
+    expect(count.peak).toBeGreaterThanOrEqual(4);
+    // ...and all but the kept ones are closed as they come back idle.
+    await until(() => count.open <= ENGINE_FREE_PER_HOST);
+    // Still so a moment later (nothing reopens them).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(count.open).toBeLessThanOrEqual(ENGINE_FREE_PER_HOST);
+  });
+
+  it("after overlapping heartbeats, the kept connection and LIGHT_FREE_PER_HOST spare stay open", async () => {
+    const engine = await SimDockerEngine.start(1);
+    open.push(engine);
+    const sim = engine.hosts[0];
+    if (sim === undefined) throw new Error("no host");
+    const host = await DockerHost.create({
+      name: "h1",
+      docker: sim.docker,
+      cluster: "sim",
+      logger: pino({ level: "silent" }),
+    });
+    open.push(host);
+    const count = engine.connections.get(sim.host.name);
+    if (count === undefined) throw new Error("no connection count");
+
+    // Four at once: one on the beat's kept connection, the others through the spare agent.
+    await Promise.all([host.ping(), host.ping(), host.ping(), host.ping()]);
+    expect(count.peak).toBeGreaterThanOrEqual(3);
+    const kept = 1;
+    await until(() => count.open <= kept + LIGHT_FREE_PER_HOST);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(count.open).toBeLessThanOrEqual(kept + LIGHT_FREE_PER_HOST);
+  });
+});
