@@ -4,7 +4,7 @@
 // address and the cluster policy, and a shared, short-lived list of the host's
 // replicas so that many wait-healthy gates cost one Docker list between them.
 
-import Docker from "dockerode";
+import Docker from "./dockerode.js";
 import type { Logger } from "pino";
 import { DockerError } from "./errors.js";
 import type { Limiter } from "./limiter.js";

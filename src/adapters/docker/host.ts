@@ -2,7 +2,7 @@
 // Every call goes through the host's HostCaller (bounded concurrency,
 // deadline, retries), so one frozen host never holds up the others.
 
-import Docker from "dockerode";
+import Docker from "./dockerode.js";
 import type { ContainerInfo } from "dockerode";
 import { pino, type Logger } from "pino";
 import { LABELS, portKey } from "../../model/observed.js";
