@@ -4,7 +4,7 @@
 // and a target of 0 does nothing.
 
 import v8 from "node:v8";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHeapTarget } from "../../../src/adapters/system/heap-target.js";
 
 const MiB = 1024 * 1024;
@@ -60,5 +60,95 @@ describe("startHeapTarget", { timeout: 60_000 }, () => {
     await garbage(50);
     expect(target.collections).toBe(0);
     target.stop();
+  });
+});
+
+describe("startHeapTarget's looks", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A heap that grows by `perMs` bytes a millisecond of (fake) time; a collection leaves `alive`. */
+  function fakeHeap(
+    alive: number,
+    perMs: number,
+  ): { used(): number; collect(): void; readonly peak: number } {
+    let base = alive;
+    let since = Date.now();
+    let peak = 0;
+    return {
+      used() {
+        const u = base + (Date.now() - since) * perMs;
+        peak = Math.max(peak, u);
+        return u;
+      },
+      collect() {
+        base = alive;
+        since = Date.now();
+      },
+      get peak() {
+        return peak;
+      },
+    };
+  }
+
+  it("looks four times as often near the threshold: the heap passes the target by a quarter as much", () => {
+    vi.useFakeTimers();
+    // 150 MiB a second (a 1,000-host deploy), 60 MiB alive, target 160 MiB.
+    const heap = fakeHeap(60 * MiB, 0.15 * MiB);
+    const target = startHeapTarget(160 * MiB, 100, heap);
+    try {
+      vi.advanceTimersByTime(10_000);
+      expect(target.collections).toBeGreaterThan(5);
+      // A look every 100 ms lets it pass by up to 15 MiB; every 25 ms, by under 4 MiB.
+      expect(heap.peak - 160 * MiB).toBeLessThan(4 * MiB);
+    } finally {
+      target.stop();
+    }
+  });
+
+  it("looks at its own pace near the threshold while the heap grows slowly (an idle operator)", () => {
+    vi.useFakeTimers();
+    // 100 MiB alive, growing 1 MiB a second: within 32 MiB of the 160 MiB target for a minute.
+    const heap = fakeHeap(140 * MiB, 0.001 * MiB);
+    let looks = 0;
+    const counting = {
+      used: () => {
+        looks++;
+        return heap.used();
+      },
+      collect: () => heap.collect(),
+    };
+    const target = startHeapTarget(160 * MiB, 100, counting);
+    try {
+      vi.advanceTimersByTime(10_000);
+      // One look every 100 ms (each reads the heap once, and once at the start).
+      expect(looks).toBeGreaterThanOrEqual(99);
+      expect(looks).toBeLessThanOrEqual(102);
+    } finally {
+      target.stop();
+    }
+  });
+
+  it("looks at its own pace when the heap is far below the threshold", () => {
+    vi.useFakeTimers();
+    const heap = fakeHeap(40 * MiB, 0);
+    let looks = 0;
+    const counting = {
+      used: () => {
+        looks++;
+        return heap.used();
+      },
+      collect: () => heap.collect(),
+    };
+    const target = startHeapTarget(160 * MiB, 100, counting);
+    try {
+      vi.advanceTimersByTime(10_000);
+      expect(looks).toBeGreaterThanOrEqual(99);
+      expect(looks).toBeLessThanOrEqual(102);
+      expect(target.collections).toBe(0);
+    } finally {
+      target.stop();
+    }
   });
 });
