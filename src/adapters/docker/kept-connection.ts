@@ -8,6 +8,10 @@
 // Answers with a Content-Length or chunked body are read; anything else (or
 // "Connection: close") closes the connection after the answer. A deadline or
 // a broken connection closes it too: the next request connects afresh.
+// Without TLS the answer is read into one buffer kept per connection (net's
+// `onread`: no buffer allocated per read, no trip through the stream's 'data'
+// machinery) and its head parsed from the bytes; a request goes out in one
+// write, the renewal's head and body copied into a buffer kept likewise.
 
 import net from "node:net";
 import tls from "node:tls";
@@ -18,16 +22,13 @@ import { jsonOf, type LightAnswer } from "./light.js";
 /** An idle kept connection is closed after this long (a heartbeat sends one every 5 s at most). */
 const KEEP_IDLE_MS = 30_000;
 const HEADER_END = Buffer.from("\r\n\r\n");
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
-const CONNECTION = /\r\nconnection:[ \t]*([^\r\n]*)/i;
-const TRANSFER_ENCODING = /\r\ntransfer-encoding:[ \t]*([^\r\n]*)/i;
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*([^\r\n]*)/i;
+/** What one read takes at most into the kept buffer (a beat's answer is about 300 bytes). */
+const READ_BUFFER_BYTES = 16 * 1024;
 
 interface Pending {
   readonly op: string;
   readonly resolve: (a: LightAnswer) => void;
   readonly reject: (e: DockerError) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 export class KeptConnection {
@@ -38,6 +39,14 @@ export class KeptConnection {
   private closed = false;
   /** Each request's head as bytes, by its text (a host sends two: the ping and its lease's PUT). */
   private readonly heads = new Map<string, { readonly length: number; readonly bytes: Buffer }>();
+  /** Where a request with a body is put together for its one write (reused once written). */
+  private out: Buffer | undefined;
+  /**
+   * The deadline: one timer per connection, moved to each request's start + its deadline
+   * (refresh) and left to fire after an answer (then it finds nothing pending): no timer made
+   * and cleared per request.
+   */
+  private deadline: { readonly timer: NodeJS.Timeout; readonly ms: number } | undefined;
 
   constructor(
     private readonly host: string,
@@ -51,6 +60,8 @@ export class KeptConnection {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.deadline?.timer);
+    this.deadline = undefined;
     this.drop();
   }
 
@@ -65,19 +76,45 @@ export class KeptConnection {
         reject(new DockerError("unknown", "kept connection busy or closed", { host: this.host, op }));
         return;
       }
-      const timer = setTimeout(() => {
-        this.fail(new DockerError("timeout", `no answer within ${timeoutMs} ms`, { host: this.host, op }));
-      }, timeoutMs);
-      this.pending = { op, resolve, reject, timer };
+      this.armDeadline(timeoutMs);
+      this.pending = { op, resolve, reject };
       const socket = this.socket ?? this.connect();
       socket.ref();
       const length = body?.length ?? 0;
-      // Head and body in one system call (writev), not two.
-      socket.cork();
-      socket.write(this.headBytes(head, length));
-      if (body !== undefined && length > 0) socket.write(body);
-      socket.uncork();
+      const headBytes = this.headBytes(head, length);
+      // Head and body in one write (one system call, no cork and writev).
+      socket.write(body === undefined || length === 0 ? headBytes : this.joined(socket, headBytes, body));
     });
+  }
+
+  /** The connection's timer set to fire timeoutMs from now (see `deadline`). */
+  private armDeadline(timeoutMs: number): void {
+    if (this.deadline?.ms === timeoutMs) {
+      this.deadline.timer.refresh();
+      return;
+    }
+    clearTimeout(this.deadline?.timer);
+    const timer = setTimeout(() => {
+      const p = this.pending;
+      // Every request moves the timer to its own deadline: what is pending when it fires is late.
+      if (p === undefined) return;
+      this.fail(
+        new DockerError("timeout", `no answer within ${timeoutMs} ms`, { host: this.host, op: p.op }),
+      );
+    }, timeoutMs);
+    // The request's socket holds the process while it waits; the timer alone does not.
+    timer.unref();
+    this.deadline = { timer, ms: timeoutMs };
+  }
+
+  /** Head and body in the kept buffer, unless a write of it may still be under way (then a new one). */
+  private joined(socket: net.Socket, head: Buffer, body: Buffer): Buffer {
+    const n = head.length + body.length;
+    if (this.out === undefined || this.out.length < n || socket.writableLength > 0)
+      this.out = Buffer.allocUnsafeSlow(Math.max(n, 4096));
+    head.copy(this.out, 0);
+    body.copy(this.out, head.length);
+    return this.out.subarray(0, n);
   }
 
   /** The head with Host and Content-Length, encoded once per text and length (never changed after). */
@@ -92,9 +129,18 @@ export class KeptConnection {
 
   private connect(): net.Socket {
     const c = this.conn;
-    const socket =
+    // Not TLS: read into one kept buffer (see the header); TLS sockets take no `onread`.
+    const onread = {
+      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+      callback: (n: number, buf: Buffer): boolean => {
+        if (this.socket === socket) this.data(buf.subarray(0, n), true);
+        return true; // keep reading
+      },
+    };
+    this.out = undefined;
+    const socket: net.Socket =
       c.socketPath !== undefined
-        ? net.connect({ path: c.socketPath as string })
+        ? net.connect({ path: c.socketPath as string, onread })
         : c.protocol === "https"
           ? tls.connect({
               host: c.host as string,
@@ -105,10 +151,11 @@ export class KeptConnection {
               // As https.request: the name for SNI and the certificate check, unless an address.
               ...(net.isIP(String(c.host)) === 0 ? { servername: c.host as string } : {}),
             })
-          : net.connect({ host: c.host as string, port: Number(c.port) });
+          : net.connect({ host: c.host as string, port: Number(c.port), onread });
     socket.setNoDelay(true);
     socket.setTimeout(KEEP_IDLE_MS);
-    socket.on("data", (d: Buffer) => this.data(d));
+    if (c.socketPath === undefined && c.protocol === "https")
+      socket.on("data", (d: Buffer) => this.data(d, false));
     socket.on("timeout", () => {
       if (this.pending === undefined && this.socket === socket) this.drop();
     });
@@ -124,7 +171,8 @@ export class KeptConnection {
     return socket;
   }
 
-  private data(d: Buffer): void {
+  /** What arrived; `kept`: d is the connection's read buffer, overwritten by the next read. */
+  private data(d: Buffer, kept: boolean): void {
     if (this.pending === undefined) {
       this.drop(); // nothing was asked: a connection out of step is not reused
       return;
@@ -132,7 +180,7 @@ export class KeptConnection {
     const buf = this.received === undefined ? d : Buffer.concat([this.received, d]);
     const answer = parse(buf);
     if (answer === undefined) {
-      this.received = buf; // not complete yet
+      this.received = kept && buf === d ? Buffer.from(d) : buf; // not complete yet
       return;
     }
     if (answer === "bad") {
@@ -144,11 +192,12 @@ export class KeptConnection {
     const p = this.pending;
     this.pending = undefined;
     this.received = undefined;
-    clearTimeout(p.timer);
     if (answer.close) this.drop();
     else this.socket?.unref();
     if (answer.status >= 200 && answer.status < 300) {
-      p.resolve({ status: answer.status, body: answer.body });
+      // The body is the kept read buffer's until the next read: the caller gets a copy.
+      const body = kept && buf === d ? copyOf(answer.body) : answer.body;
+      p.resolve({ status: answer.status, body });
       return;
     }
     const err = Object.assign(new Error(`HTTP ${answer.status}`), {
@@ -164,7 +213,6 @@ export class KeptConnection {
     this.pending = undefined;
     this.drop();
     if (p === undefined) return;
-    clearTimeout(p.timer);
     p.reject(err);
   }
 
@@ -186,26 +234,101 @@ interface Parsed {
 export function parse(buf: Buffer): Parsed | "bad" | undefined {
   const end = buf.indexOf(HEADER_END);
   if (end < 0) return buf.length > 64 * 1024 ? "bad" : undefined;
-  const head = buf.toString("latin1", 0, end);
-  const m = STATUS_LINE.exec(head);
-  if (m === null) return "bad";
-  const status = Number(m[1]);
-  const close = /close/i.test(CONNECTION.exec(head)?.[1] ?? "");
+  const status = statusOf(buf, end);
+  if (status === undefined) return "bad";
+  const { close, chunked, length } = headers(buf, end);
   const start = end + HEADER_END.length;
-  if (/chunked/i.test(TRANSFER_ENCODING.exec(head)?.[1] ?? "")) {
+  if (chunked) {
     const body = dechunk(buf, start);
     if (body === undefined || body === "bad") return body;
     return { status, body, close };
   }
-  const length = CONTENT_LENGTH.exec(head)?.[1]?.trim();
   if (length === undefined) {
     // No length: only answers without a body (204, 304) can be complete here.
-    return status === 204 || status === 304 ? { status, body: Buffer.alloc(0), close } : "bad";
+    return status === 204 || status === 304 ? { status, body: EMPTY, close } : "bad";
   }
   const n = Number(length);
   if (!Number.isInteger(n) || n < 0) return "bad";
   if (buf.length < start + n) return undefined;
   return { status, body: buf.subarray(start, start + n), close: close || buf.length > start + n };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function copyOf(b: Buffer): Buffer {
+  return b.length === 0 ? EMPTY : Buffer.from(b);
+}
+
+/** "HTTP/1.x NNN" at the start of buf (within the head's `end` bytes): NNN, else undefined. */
+function statusOf(buf: Buffer, end: number): number | undefined {
+  // As /^HTTP\/1\.[01] (\d{3})/ reads it.
+  if (
+    end < 12 ||
+    buf.toString("latin1", 0, 7) !== "HTTP/1." ||
+    (buf[7] !== 0x30 && buf[7] !== 0x31) ||
+    buf[8] !== 0x20
+  )
+    return undefined;
+  let status = 0;
+  for (let i = 9; i < 12; i++) {
+    const digit = (buf[i] ?? 0) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    status = status * 10 + digit;
+  }
+  return status;
+}
+
+/**
+ * The head's Connection (asks to close?), Transfer-Encoding (chunked?) and Content-Length (its
+ * text), as the regular expressions `\r\nname:[ \t]*([^\r\n]*)` (case-insensitive, the first
+ * line of each name) read them: only the lines of those names are turned into strings.
+ */
+function headers(
+  buf: Buffer,
+  end: number,
+): { readonly close: boolean; readonly chunked: boolean; readonly length: string | undefined } {
+  let connection: string | undefined;
+  let encoding: string | undefined;
+  let length: string | undefined;
+  for (let at = buf.indexOf(CRLF, 0); at >= 0 && at < end;) {
+    const from = at + 2;
+    let next = buf.indexOf(CRLF, from);
+    if (next < 0 || next > end) next = end;
+    const colon = buf.indexOf(0x3a, from);
+    if (colon > from && colon < next) {
+      const name = colon - from;
+      if (name === 10 && connection === undefined && nameIs(buf, from, "connection"))
+        connection = valueOf(buf, colon + 1, next);
+      else if (name === 17 && encoding === undefined && nameIs(buf, from, "transfer-encoding"))
+        encoding = valueOf(buf, colon + 1, next);
+      else if (name === 14 && length === undefined && nameIs(buf, from, "content-length"))
+        length = valueOf(buf, colon + 1, next).trim();
+    }
+    at = next === end ? -1 : next;
+  }
+  return {
+    close: connection !== undefined && /close/i.test(connection),
+    chunked: encoding !== undefined && /chunked/i.test(encoding),
+    length,
+  };
+}
+
+const CRLF = Buffer.from("\r\n");
+
+/** Whether buf holds `lower` (lower case ASCII) at `at`, whatever the case. */
+function nameIs(buf: Buffer, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = buf[at + i] ?? 0;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** A header's value from `at` to `to`, its leading spaces and tabs left out. */
+function valueOf(buf: Buffer, at: number, to: number): string {
+  let from = at;
+  while (from < to && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
+  return buf.toString("latin1", from, to);
 }
 
 /** A chunked body from `at`: the data, undefined while incomplete. */
@@ -219,7 +342,8 @@ function dechunk(buf: Buffer, at: number): Buffer | "bad" | undefined {
     const dataAt = eol + 2;
     if (size === 0) {
       // The last chunk: "0", then trailers (none expected) and a blank line.
-      return buf.indexOf(HEADER_END, eol) >= 0 ? Buffer.concat(parts) : undefined;
+      if (buf.indexOf(HEADER_END, eol) < 0) return undefined;
+      return parts.length === 0 ? EMPTY : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     }
     if (buf.length < dataAt + size + 2) return undefined;
     parts.push(buf.subarray(dataAt, dataAt + size));
