@@ -138,15 +138,16 @@ export class DockerHost {
   }
 
   /** Heartbeat: resolves when the engine answers within the ping deadline. */
-  async ping(): Promise<void> {
-    try {
-      await this.light.ping(this.pingTimeoutMs);
-    } catch (err) {
-      this.lastPingFailed = true;
-      throw err;
-    }
-    this.answered();
+  ping(): Promise<void> {
+    return this.light.ping(this.pingTimeoutMs).then(this.pingAnswered, this.pingFailed);
   }
+
+  /** ping()'s handlers, made once (no async frame or closure per beat). */
+  private readonly pingAnswered = (): void => this.answered();
+  private readonly pingFailed = (err: unknown): never => {
+    this.lastPingFailed = true;
+    throw err;
+  };
 
   /**
    * The heartbeat's beat when the cluster lock's renewal is due: the lease written in one request
@@ -154,21 +155,23 @@ export class DockerHost {
    * False: the engine answered with an error (the record is gone, say; a ping then says whether
    * it is healthy, as the heartbeat would have asked). Rejects as ping() does: no answer in time.
    */
-  async pingRenewing(id: string, lease: LockLease): Promise<boolean> {
-    try {
-      await this.light.putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.pingTimeoutMs);
-    } catch (err) {
-      // A status code: the engine answered, it did not write the lease.
-      if (err instanceof DockerError && err.statusCode !== undefined) {
-        await this.ping();
-        return false;
-      }
-      this.lastPingFailed = true;
-      throw err;
-    }
+  pingRenewing(id: string, lease: LockLease): Promise<boolean> {
+    return this.light
+      .putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.pingTimeoutMs)
+      .then(this.renewAnswered, this.renewFailed);
+  }
+
+  /** pingRenewing()'s handlers, made once. */
+  private readonly renewAnswered = (): boolean => {
     this.answered();
     return true;
-  }
+  };
+  private readonly renewFailed = (err: unknown): Promise<boolean> => {
+    // A status code: the engine answered, it did not write the lease.
+    if (err instanceof DockerError && err.statusCode !== undefined) return this.ping().then(() => false);
+    this.lastPingFailed = true;
+    throw err;
+  };
 
   /** Back after a silence: an event stream may have died without telling us. */
   private answered(): void {
@@ -361,7 +364,9 @@ export class DockerHost {
 
   /** One call, never queued behind the host's writes nor retried: the lock reads the record when it fails. */
   renewLock(id: string, lease: LockLease): Promise<void> {
-    return this.light.putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.ctx.callTimeoutMs);
+    return this.light
+      .putArchive("write-lease", id, LEASE_DIR, leaseTar(lease), this.ctx.callTimeoutMs)
+      .then(() => undefined);
   }
 
   /** Remove exactly this lock record (by id). */

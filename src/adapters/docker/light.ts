@@ -58,19 +58,17 @@ export class LightRequests {
   }
 
   /** GET /_ping: resolves when the engine answers 200 within timeoutMs (never retried). */
-  async ping(timeoutMs: number): Promise<void> {
-    if (this.kept?.free === true) await this.kept.request("ping", "GET /_ping HTTP/1.1", timeoutMs);
-    else await this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
+  ping(timeoutMs: number): Promise<LightAnswer> {
+    return this.kept?.free === true
+      ? this.kept.request("ping", "GET /_ping HTTP/1.1", timeoutMs)
+      : this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
   }
 
   /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */
-  async putArchive(op: string, id: string, dir: string, tar: Buffer, timeoutMs: number): Promise<void> {
+  putArchive(op: string, id: string, dir: string, tar: Buffer, timeoutMs: number): Promise<LightAnswer> {
     const { path, head } = this.archiveHead(id, dir);
-    if (this.kept?.free === true) {
-      await this.kept.request(op, head, timeoutMs, tar);
-      return;
-    }
-    await this.request(
+    if (this.kept?.free === true) return this.kept.request(op, head, timeoutMs, tar);
+    return this.request(
       op,
       {
         method: "PUT",

@@ -115,7 +115,8 @@ export function leaseTar(lease: LockLease): Buffer {
     template = singleFileTar(LEASE_FILE, " ".repeat(length));
     leaseTemplates.set(length, template);
   }
-  const tar = Buffer.from(template);
+  const tar = Buffer.allocUnsafe(template.length);
+  template.copy(tar);
   tar.write(content, TAR_HEADER_BYTES, "utf8");
   return tar;
 }
