@@ -5,7 +5,7 @@
 // (no pass in them: the poll is once a minute), each as % of a core (user,
 // system), passes and GC (count/pause ms) in it. For A/B comparisons of the
 // beat's cost run two side by side (same machine noise in the same windows).
-// Usage: npx tsx bench/beat-probe.ts HOSTS WINDOW_S WINDOWS; PROBE_ALLOC=1
+// Usage: npx tsx bench/beat-probe.ts HOSTS WINDOW_S WINDOWS [SERVICES REPLICAS]; PROBE_ALLOC=1
 // writes the first window's allocation profile (all that was allocated),
 // =kept what of it was still in the heap at its end; PROBE_CPU=1 its CPU
 // profile (into the temporary directory; the file is named on stderr).
@@ -24,6 +24,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const hosts = Number(process.argv[2] ?? 300);
 const windowS = Number(process.argv[3] ?? 20);
 const windows = Number(process.argv[4] ?? 3);
+/** As the fleet-scale bench runs it: 10 services of one replica per host ("10 300"); default one replica. */
+const services = Number(process.argv[5] ?? 1);
+const replicasPerService = Number(process.argv[6] ?? 1);
 const child = spawn(
   process.execPath,
   ["--import", "tsx", path.join(here, "sim-docker-main.ts"), String(hosts)],
@@ -37,8 +40,8 @@ const endpoints = await new Promise<string[]>((resolve) =>
 );
 const fleet = await SimFleet.create({
   endpoints,
-  services: 1,
-  replicasPerService: 1,
+  services,
+  replicasPerService,
   hostDownAfter: "10s",
   logger: pino({ level: "error" }),
 });
