@@ -41,8 +41,9 @@ describe("waiting on one abort signal many times", () => {
       expect(abortWaiters(stop.signal)).toBe(300);
       await Promise.all(sleeps);
       expect(abortWaiters(stop.signal)).toBe(0);
-      // Aborting ends the sleeps in flight (a minute each: the test would time out otherwise).
-      const long = Array.from({ length: 50 }, () => systemTime.sleep(60_000, stop.signal));
+      // Aborting ends the sleeps in flight (ten minutes each: the test's deadline of a minute
+      // would pass first otherwise).
+      const long = Array.from({ length: 50 }, () => systemTime.sleep(600_000, stop.signal));
       stop.abort();
       await Promise.all(long);
       expect(abortWaiters(stop.signal)).toBe(0);
