@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/spec/spec-hash.js";
+import { propertyBudget } from "../../support/arbitraries.js";
+
+// 2000 runs take about a second alone, twenty at load 40: vitest's default of 5 s timed out there.
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(2000, 120_000);
 
 /** The first implementation (entries, filter, sort, map, join): what every spec hash was made with. */
 function reference(value: unknown): string {
@@ -15,7 +19,7 @@ function reference(value: unknown): string {
 }
 
 describe("canonicalJson", () => {
-  it("writes exactly the text the first implementation wrote, for any value", () => {
+  it("writes exactly the text the first implementation wrote, for any value", { timeout: TIMEOUT }, () => {
     const values = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: "small" },
@@ -33,7 +37,7 @@ describe("canonicalJson", () => {
       fc.property(values, (v) => {
         expect(canonicalJson(v)).toBe(reference(v));
       }),
-      { numRuns: 2000 },
+      RUNS,
     );
   });
 

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatSpecError, MAX_FILE_BYTES, SPEC_ERROR_CODES } from "../../../src/spec/index.js";
+import { propertyBudget } from "../../support/arbitraries.js";
 import { CLUSTER, errorsOf, expectOnlyError, lines, load, repo, service, stateOf } from "./helpers.js";
 
 describe("which files are read", () => {
@@ -195,7 +196,10 @@ describe("huge and binary files", () => {
   });
 });
 
-describe("robustness", () => {
+// 300 runs take up to 1.5 s alone, twenty times that at load 40: vitest's default of 5 s timed out there.
+const { runs: ROBUSTNESS_RUNS, timeout: ROBUSTNESS_TIMEOUT } = propertyBudget(300, 120_000);
+
+describe("robustness", { timeout: ROBUSTNESS_TIMEOUT }, () => {
   const codes = new Set<string>(SPEC_ERROR_CODES);
 
   it("never throws on arbitrary text or bytes, and every error is well formed", () => {
@@ -213,7 +217,7 @@ describe("robustness", () => {
           }
         },
       ),
-      { numRuns: 300 },
+      ROBUSTNESS_RUNS,
     );
   });
 
