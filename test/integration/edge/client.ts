@@ -67,8 +67,15 @@ export interface LoadResult {
   readonly byBackend: ReadonlyMap<string, number>;
 }
 
-/** Requests one after another until `stop()` says so; counts outcomes instead of throwing. */
-export async function steadyLoad(url: string, stop: () => boolean, o: GetOptions = {}): Promise<LoadResult> {
+/**
+ * Requests one after another until `stop()` says so; counts outcomes instead of throwing.
+ * `progress.ok` counts the good answers as they come, for a test that waits on them.
+ */
+export async function steadyLoad(
+  url: string,
+  stop: () => boolean,
+  o: GetOptions & { readonly progress?: { ok: number } } = {},
+): Promise<LoadResult> {
   let ok = 0;
   let failed = 0;
   let retried = 0;
@@ -80,6 +87,7 @@ export async function steadyLoad(url: string, stop: () => boolean, o: GetOptions
       if (r.retried) retried++;
       if (r.status === 200 && r.echo !== undefined) {
         ok++;
+        if (o.progress) o.progress.ok++;
         byBackend.set(r.echo.id, (byBackend.get(r.echo.id) ?? 0) + 1);
       } else {
         failed++;
