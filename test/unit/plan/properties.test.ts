@@ -21,7 +21,7 @@ import { desiredState, host, observedCluster, service } from "../../support/fixt
 import { convergedReplicas } from "../../support/placement.js";
 import { simulate } from "../../support/simulate.js";
 
-const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 60_000);
 
 function scenario(s: Parameters<typeof buildScenario>[0], rebalance = false) {
   return buildScenario(s, { rebalance });

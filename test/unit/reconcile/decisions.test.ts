@@ -23,7 +23,7 @@ import {
 import { service, type TestHost } from "../../support/fixtures.js";
 import { convergedReplicas } from "../../support/placement.js";
 
-const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(150, 60_000);
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(150, 120_000);
 
 const changeArb = fc.oneof(
   fc.record({

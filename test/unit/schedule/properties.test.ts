@@ -19,7 +19,7 @@ import {
 import { desiredState, GiB, host, observedCluster, service } from "../../support/fixtures.js";
 import { convergedReplicas } from "../../support/placement.js";
 
-const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 60_000);
 const scenario = buildScenario;
 
 function plain(p: Placement) {

@@ -17,7 +17,7 @@ import {
 } from "../../support/arbitraries.js";
 import { observedVolume } from "../../support/fixtures.js";
 
-const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 30_000);
+const { runs: RUNS, timeout: TIMEOUT } = propertyBudget(250, 60_000);
 
 /** Every service mounts the host-local volume "data". */
 function stateful(d: DesiredState): DesiredState {
