@@ -36,7 +36,7 @@ beforeAll(async () => {
   ({ host } = await localHost(cluster));
   await host.ensureNetwork({});
   await host.ensureNetwork({}, "shop_default");
-}, 60_000);
+});
 
 afterAll(async () => {
   host.close();

@@ -31,7 +31,7 @@ beforeAll(async () => {
     { "services/api.yaml": serviceYaml("api", { replicas: 3 }) },
     "api: 3 replicas",
   );
-}, 60_000);
+});
 
 afterAll(async () => h?.close());
 

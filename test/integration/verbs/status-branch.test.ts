@@ -77,7 +77,7 @@ beforeAll(async () => {
   if (!loaded.ok) throw new Error("fixture invalid");
   desired = loaded.state;
   sink = await GitStatusSink.create({ repository: { url: h.url, auth }, cacheDir: h.cacheDir });
-}, 60_000);
+});
 
 afterAll(async () => h?.close());
 
