@@ -4,25 +4,14 @@
 // not specs are not read at all, and a commit that takes longer to load than
 // its budget is refused. Each time the last good commit stays the desired one.
 
-import { readFileSync } from "node:fs";
 import { symlink, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openGitDesired, type GitDesired } from "../../../src/daemon/git-desired.js";
 import { serviceYaml, validRepo } from "../../support/git-fixtures.js";
 import { manyKeys } from "../../support/spec-inputs.js";
+import { threadCpuMs } from "../../support/thread-cpu.js";
 import { type Harness, auth, startHarness } from "./harness.js";
-
-/**
- * The CPU time (ms) the calling thread has used, from /proc (Linux; in ticks of 10 ms). Unlike a
- * gap between timer ticks, it does not count the time the OS gave other processes: on a loaded
- * 2-core machine a gap grows twentyfold, the thread's CPU time does not.
- */
-function threadCpuMs(): number {
-  const stat = readFileSync("/proc/thread-self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, the state
-  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime
-}
 
 const SECRET = "TOP-SECRET-4711";
 
