@@ -40,6 +40,11 @@ export type Request =
   /** Report the time a log line containing `line` is first written (event "down"). */
   | { readonly op: "watch"; readonly line: string }
   | { readonly op: "stats" }
+  /**
+   * The highest RSS sampled (every 100 ms) in each phase (a phase is the request that ran since the
+   * last one asked): what it was made of and the operator's last log line then (PhasePeak by phase).
+   */
+  | { readonly op: "phase-peaks" }
   /** Write a heap snapshot into the temporary directory (for profiling); answers its file name. */
   | { readonly op: "heap-snapshot" }
   | { readonly op: "close" };
@@ -50,7 +55,21 @@ export interface Stats {
   readonly heapUsed: number;
 }
 
+/** The sample with the highest RSS in one phase (bytes; `atMs` from the phase's start). */
+export interface PhasePeak {
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly atMs: number;
+  /** The operator's last log message before the sample. */
+  readonly lastLog: string;
+}
+
 let watched: string | undefined;
+/** The last message the operator logged (for phase-peaks). */
+let lastLog = "";
 /** Profiling: the reasons of the passes started while this is set (GITFLEET_FLEET_IDLE_REASONS=1). */
 let passReasons: string[][] | undefined;
 let warnings = 0;
@@ -59,6 +78,8 @@ const logger = pino(
   { level: "info" },
   {
     write(line: string) {
+      const m = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line);
+      if (m?.[1] !== undefined) lastLog = m[1];
       if (passReasons !== undefined && line.includes('"msg":"pass started"'))
         passReasons.push((JSON.parse(line) as { reasons?: string[] }).reasons ?? []);
       if (watched !== undefined && line.includes(watched)) {
@@ -196,7 +217,25 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak-callbacks",
 };
 
+/** The current phase (the last request, bar the ones that only ask) and its peak so far. */
+let phase = "start";
+let phaseT0 = performance.now();
+const phasePeaks = new Map<string, PhasePeak>();
+setInterval(() => {
+  // rss() alone is cheap (one read of /proc/self/statm); the breakdown only for a new high.
+  const rss = process.memoryUsage.rss();
+  if (rss <= (phasePeaks.get(phase)?.rss ?? 0)) return;
+  const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  const atMs = Math.round(performance.now() - phaseT0);
+  phasePeaks.set(phase, { rss, heapTotal, heapUsed, external, arrayBuffers, atMs, lastLog });
+}, 100).unref();
+
 async function handle(r: Request): Promise<unknown> {
+  if (r.op !== "stats" && r.op !== "phase-peaks" && r.op !== "heap-snapshot") {
+    // The failover phase starts with watching for the host's down line.
+    phase = r.op === "watch" ? "failover" : r.op;
+    phaseT0 = performance.now();
+  }
   switch (r.op) {
     case "create":
       fleet = await SimFleet.create({
@@ -363,6 +402,8 @@ async function handle(r: Request): Promise<unknown> {
         warningKinds: [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 3),
         heapUsed: process.memoryUsage().heapUsed,
       } satisfies Stats;
+    case "phase-peaks":
+      return Object.fromEntries(phasePeaks);
     case "heap-snapshot":
       return v8.writeHeapSnapshot(path.join(os.tmpdir(), `gitfleet-operator-${process.pid}.heapsnapshot`));
     case "close":
