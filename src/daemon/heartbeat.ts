@@ -119,10 +119,9 @@ export class Heartbeat {
   private beatOnce(name: string, driver: HostDriver, now: number, beatMs: number): void {
     const b = this.beatState(name);
     b.sentAt = now;
-    const lock = this.o.lock;
-    const renewal = driver.pingRenewing !== undefined ? lock?.due(name, now, beatMs) : undefined;
+    const renewal = driver.pingRenewing !== undefined ? this.o.lock?.due(name, now, beatMs) : undefined;
     // The ping, or the lock's renewal when one is due here (a liveness probe all the same).
-    b.renewing = renewal !== undefined && driver.pingRenewing !== undefined;
+    b.renewing = renewal !== undefined;
     let answer: Promise<unknown>;
     try {
       answer =
