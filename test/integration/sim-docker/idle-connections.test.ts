@@ -25,27 +25,33 @@ async function until(ok: () => boolean, ms = 4_000): Promise<void> {
   }
 }
 
+/** One simulated host with `containers` containers, a DockerHost on it, and its connection count. */
+async function oneHost(containers: number) {
+  const engine = await SimDockerEngine.start(1);
+  open.push(engine);
+  const sim = engine.hosts[0];
+  if (sim === undefined) throw new Error("no host");
+  const ids: string[] = [];
+  for (let i = 0; i < containers; i++) {
+    const c = sim.host.create(`c${i}`, { Image: "nginx", Labels: {} });
+    if (c === "conflict") throw new Error("conflict");
+    ids.push(c.id);
+  }
+  const host = await DockerHost.create({
+    name: "h1",
+    docker: sim.docker,
+    cluster: "sim",
+    logger: pino({ level: "silent" }),
+  });
+  open.push(host);
+  const count = engine.connections.get(sim.host.name);
+  if (count === undefined) throw new Error("no connection count");
+  return { host, ids, count };
+}
+
 describe("a host's idle connections", () => {
   it("after a burst of parallel calls, at most ENGINE_FREE_PER_HOST stay open", async () => {
-    const engine = await SimDockerEngine.start(1);
-    open.push(engine);
-    const sim = engine.hosts[0];
-    if (sim === undefined) throw new Error("no host");
-    const ids: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const c = sim.host.create(`c${i}`, { Image: "nginx", Labels: {} });
-      if (c === "conflict") throw new Error("conflict");
-      ids.push(c.id);
-    }
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: sim.docker,
-      cluster: "sim",
-      logger: pino({ level: "silent" }),
-    });
-    open.push(host);
-    const count = engine.connections.get(sim.host.name);
-    if (count === undefined) throw new Error("no connection count");
+    const { host, ids, count } = await oneHost(12);
 
     // Writes (4 at a time) and reads (8 at a time), all at once.
     await Promise.all([
@@ -62,19 +68,7 @@ describe("a host's idle connections", () => {
   });
 
   it("after overlapping heartbeats, the kept connection and LIGHT_FREE_PER_HOST spare stay open", async () => {
-    const engine = await SimDockerEngine.start(1);
-    open.push(engine);
-    const sim = engine.hosts[0];
-    if (sim === undefined) throw new Error("no host");
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: sim.docker,
-      cluster: "sim",
-      logger: pino({ level: "silent" }),
-    });
-    open.push(host);
-    const count = engine.connections.get(sim.host.name);
-    if (count === undefined) throw new Error("no connection count");
+    const { host, count } = await oneHost(0);
 
     // Four at once: one on the beat's kept connection, the others through the spare agent.
     await Promise.all([host.ping(), host.ping(), host.ping(), host.ping()]);

@@ -68,16 +68,21 @@ describe("startHeapTarget's looks", () => {
     vi.useRealTimers();
   });
 
-  /** A heap that grows by `perMs` bytes a millisecond of (fake) time; a collection leaves `alive`. */
+  /**
+   * A heap that grows by `perMs` bytes a millisecond of (fake) time; a collection leaves `alive`.
+   * `looks`: how often its use was read.
+   */
   function fakeHeap(
     alive: number,
     perMs: number,
-  ): { used(): number; collect(): void; readonly peak: number } {
+  ): { used(): number; collect(): void; readonly peak: number; readonly looks: number } {
     let base = alive;
     let since = Date.now();
     let peak = 0;
+    let looks = 0;
     return {
       used() {
+        looks++;
         const u = base + (Date.now() - since) * perMs;
         peak = Math.max(peak, u);
         return u;
@@ -88,6 +93,9 @@ describe("startHeapTarget's looks", () => {
       },
       get peak() {
         return peak;
+      },
+      get looks() {
+        return looks;
       },
     };
   }
@@ -111,20 +119,12 @@ describe("startHeapTarget's looks", () => {
     vi.useFakeTimers();
     // 100 MiB alive, growing 1 MiB a second: within 32 MiB of the 160 MiB target for a minute.
     const heap = fakeHeap(140 * MiB, 0.001 * MiB);
-    let looks = 0;
-    const counting = {
-      used: () => {
-        looks++;
-        return heap.used();
-      },
-      collect: () => heap.collect(),
-    };
-    const target = startHeapTarget(160 * MiB, 100, counting);
+    const target = startHeapTarget(160 * MiB, 100, heap);
     try {
       vi.advanceTimersByTime(10_000);
       // One look every 100 ms (each reads the heap once, and once at the start).
-      expect(looks).toBeGreaterThanOrEqual(99);
-      expect(looks).toBeLessThanOrEqual(102);
+      expect(heap.looks).toBeGreaterThanOrEqual(99);
+      expect(heap.looks).toBeLessThanOrEqual(102);
     } finally {
       target.stop();
     }
@@ -133,19 +133,11 @@ describe("startHeapTarget's looks", () => {
   it("looks at its own pace when the heap is far below the threshold", () => {
     vi.useFakeTimers();
     const heap = fakeHeap(40 * MiB, 0);
-    let looks = 0;
-    const counting = {
-      used: () => {
-        looks++;
-        return heap.used();
-      },
-      collect: () => heap.collect(),
-    };
-    const target = startHeapTarget(160 * MiB, 100, counting);
+    const target = startHeapTarget(160 * MiB, 100, heap);
     try {
       vi.advanceTimersByTime(10_000);
-      expect(looks).toBeGreaterThanOrEqual(99);
-      expect(looks).toBeLessThanOrEqual(102);
+      expect(heap.looks).toBeGreaterThanOrEqual(99);
+      expect(heap.looks).toBeLessThanOrEqual(102);
       expect(target.collections).toBe(0);
     } finally {
       target.stop();
