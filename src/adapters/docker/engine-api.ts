@@ -15,7 +15,6 @@
 // with dockerode.
 
 import http from "node:http";
-import https from "node:https";
 import type {
   ContainerCreateOptions,
   ContainerInfo,
@@ -25,7 +24,7 @@ import type {
   NetworkInspectInfo,
 } from "dockerode";
 import type { ConnectionOptions } from "./connection.js";
-import { requestTarget, sendRequest, type RequestTarget } from "./light.js";
+import { FREE_PER_HOST, hostAgent, requestTarget, sendRequest, type RequestTarget } from "./light.js";
 
 /** Filters as Docker takes them: `{ label: ["a=b"] }`. */
 export type Filters = Readonly<Record<string, readonly string[]>>;
@@ -46,26 +45,8 @@ export interface CallOpts {
   readonly timeoutMs?: number;
 }
 
-/**
- * Idle connections kept per host for the Engine API's calls. During a deploy a host's lanes open
- * up to a dozen at once, and each one left open idle is a socket with its buffers: at 1,000 hosts
- * Node's default (256 idle per host) kept thousands, 4 per host still 3,000–5,000 sockets with the
- * heartbeat's and the event streams'. One is kept (a burst's others close as they finish); the
- * heartbeat has its own (light.ts). dockerode's few calls (streams, the lock, volumes) stay on
- * Node's global agent: given an agent in its options, docker-modem copies them deeply on each
- * call, and this agent holds every host's sockets (a 1,000-host deploy spun at 100 % CPU).
- */
-export const ENGINE_FREE_PER_HOST = 1;
-
-/** Kept-alive connections as Node's default agents keep them (5 s idle, newest first), ENGINE_FREE_PER_HOST per host. */
-const KEEP = {
-  keepAlive: true,
-  scheduling: "lifo",
-  timeout: 5_000,
-  maxFreeSockets: ENGINE_FREE_PER_HOST,
-} as const;
-const httpAgent = new http.Agent(KEEP);
-const httpsAgent = new https.Agent(KEEP);
+/** Idle connections kept per host for the Engine API's calls (see light.ts, hostAgent). */
+export const ENGINE_FREE_PER_HOST = FREE_PER_HOST;
 
 export class EngineApi {
   private readonly target: RequestTarget;
@@ -75,9 +56,10 @@ export class EngineApi {
     conn: ConnectionOptions,
     /** Backs up the caller's deadline, as the socket timeout of dockerode's client did. */
     private readonly timeoutMs: number,
+    /** This host's kept-alive connections (hostAgent); over SSH the channels of the host's own agent. */
+    readonly agent: http.Agent | undefined = hostAgent(conn),
   ) {
-    // SSH: the channels of the host's own agent; else kept-alive connections (KEEP).
-    this.target = requestTarget(host, conn, conn.protocol === "https" ? httpsAgent : httpAgent);
+    this.target = requestTarget(host, conn, agent);
   }
 
   listContainers(q: { all?: boolean; filters?: Filters }, o: CallOpts = {}): Promise<ContainerInfo[]> {

@@ -121,12 +121,13 @@ export class DockerHost {
     // Without one (tests), a silent logger: the process passes its own.
     const logger = (opts.logger ?? pino({ level: "silent" })).child({ host: opts.name });
     const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
+    const api = new EngineApi(opts.name, conn, callTimeoutMs);
     const policy = { timeoutMs: callTimeoutMs, retries: opts.retries ?? 2, backoffMs: opts.backoffMs ?? 200 };
     const ctx: HostContext = {
       host: opts.name,
       cluster: opts.cluster,
       docker: new Docker({ ...conn, timeout: callTimeoutMs }),
-      api: new EngineApi(opts.name, conn, callTimeoutMs),
+      api,
       streaming: new Docker(conn),
       calls: new HostCaller(opts.name, opts.concurrency ?? 4, policy, logger, opts.fleetCalls),
       logger,
@@ -134,7 +135,12 @@ export class DockerHost {
       callTimeoutMs,
       pullTimeoutMs: opts.pullTimeoutMs ?? 600_000,
     };
-    return new DockerHost(ctx, opts.pingTimeoutMs ?? 2_000, new LightRequests(opts.name, conn), conn);
+    return new DockerHost(
+      ctx,
+      opts.pingTimeoutMs ?? 2_000,
+      new LightRequests(opts.name, conn, api.agent),
+      conn,
+    );
   }
 
   /** Heartbeat: resolves when the engine answers within the ping deadline. */

@@ -10,10 +10,9 @@
 // (5 s): with pings every 5 s (host_down_after 15 s and more) or a lease
 // renewed every 5 s, every request otherwise opened a new connection (a TLS
 // handshake for TLS hosts), and connecting and closing was the largest part
-// of an idle operator's CPU after the requests themselves. Each host has an
-// agent of its own: Node's agent looks for a timed-out idle socket among all
-// its hosts' free sockets (a scan of every host at 300 hosts, each time one
-// of them closes), and one host's sockets never wait behind another's.
+// of an idle operator's CPU after the requests themselves (the beat's own
+// connection: kept-connection.ts). A request that cannot take it goes
+// through the host's own agent, the one its Engine API calls use (hostAgent).
 
 import http from "node:http";
 import https from "node:https";
@@ -21,13 +20,43 @@ import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
 import { KeptConnection } from "./kept-connection.js";
 
-/** How long an idle kept-open connection waits for the next request (longer than any heartbeat interval). */
-const KEEP_IDLE_MS = 30_000;
+/**
+ * Idle connections kept per host for the Engine API's calls. During a deploy a host's lanes open
+ * up to a dozen at once, and each one left open idle is a socket with its buffers: at 1,000 hosts
+ * Node's default (256 idle per host) kept thousands, 4 per host still 3,000–5,000 sockets with the
+ * heartbeat's and the event streams'. One is kept (a burst's others close as they finish); the
+ * heartbeat has its own (kept-connection.ts). dockerode's few calls (streams, the lock, volumes) stay on
+ * Node's global agent: given an agent in its options, docker-modem copies them deeply on each
+ * call.
+ */
+export const FREE_PER_HOST = 1;
+
+/** Kept-alive connections as Node's default agents keep them (5 s idle, newest first), FREE_PER_HOST per host. */
+const KEEP = {
+  keepAlive: true,
+  scheduling: "lifo",
+  timeout: 5_000,
+  maxFreeSockets: FREE_PER_HOST,
+} as const;
+
+/**
+ * The host's own agent (none over SSH: its channels have theirs). Not one for all hosts: when an
+ * idle socket times out, Node's agent looks for it in the free lists of every host it serves
+ * (`Object.keys` of them all, then a search of each): with one agent at 300 hosts, that scan ran
+ * each time any host's idle connection closed (3.6 MiB of garbage a minute, idle). An agent is
+ * about 1.5 KiB; the heartbeat's spare requests share it.
+ */
+export function hostAgent(conn: ConnectionOptions): http.Agent | undefined {
+  if (conn.agent !== undefined) return undefined;
+  return conn.protocol === "https" ? new https.Agent(KEEP) : new http.Agent(KEEP);
+}
+
 /**
  * Per Docker host, beside the kept connection: the ping and a renewal may overlap (the kept
- * connection carries one, this the other); more idle connections than that are closed.
+ * connection carries one, the host's agent the other); it keeps this many idle, shared with
+ * the Engine API's calls.
  */
-export const LIGHT_FREE_PER_HOST = 1;
+export const LIGHT_FREE_PER_HOST = FREE_PER_HOST;
 
 export interface LightAnswer {
   readonly status: number;
@@ -36,19 +65,19 @@ export interface LightAnswer {
 
 export class LightRequests {
   private readonly target: RequestTarget;
-  /** This host's kept-open connections (none over SSH: its channels have their own agent). */
-  private readonly agent: http.Agent | undefined;
   /** The beat's own connection, written to directly (not over SSH); see kept-connection.ts. */
   private readonly kept: KeptConnection | undefined;
   private lastArchive: { id: string; dir: string; path: string; head: string } | undefined;
 
-  constructor(host: string, conn: ConnectionOptions) {
-    const keep = { keepAlive: true, timeout: KEEP_IDLE_MS, maxFreeSockets: LIGHT_FREE_PER_HOST };
-    const tls = conn.protocol === "https";
-    this.agent = conn.agent !== undefined ? undefined : tls ? new https.Agent(keep) : new http.Agent(keep);
+  constructor(
+    host: string,
+    conn: ConnectionOptions,
+    /** The host's kept-alive connections (its Engine API's: hostAgent); none over SSH. */
+    private readonly agent: http.Agent | undefined = hostAgent(conn),
+  ) {
     this.kept = conn.agent !== undefined ? undefined : new KeptConnection(host, conn);
-    // SSH: its channels' own agent (kept open already); else ours, kept open longer.
-    this.target = requestTarget(host, conn, this.agent);
+    // SSH: its channels' own agent (kept open already); else the host's.
+    this.target = requestTarget(host, conn, agent);
   }
 
   /** Close the kept-open connections (the host is closed). */
