@@ -20,7 +20,8 @@ export interface Diagnostic {
  * config-invalid (an operator configuration that could not be loaded, where no config-* code of
  * CONFIG_ERROR_CODES says more), repo-dir-unreadable, no-desired-state
  * (the repository has no commit the operator would apply, or Git cannot be reached), status-unreadable
- * (no status branch to read), status-stale (status older than the bound).
+ * (no status branch to read), status-stale (status older than the bound), suspend-switch-unreachable
+ * (suspend/resume could not set or clear the fleet's switch in etcd).
  */
 export const CLI_ERROR_CODES = [
   "config-invalid",
@@ -28,6 +29,7 @@ export const CLI_ERROR_CODES = [
   "no-desired-state",
   "status-unreadable",
   "status-stale",
+  "suspend-switch-unreachable",
 ] as const;
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];

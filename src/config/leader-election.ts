@@ -45,3 +45,14 @@ export function parseLeaderElection(raw: unknown, problem: Problem): LeaderElect
 export function leaderKey(config: LeaderElectionConfig, pinnedCluster: string | undefined): string {
   return config.key ?? `gitfleet/${pinnedCluster ?? "default"}/leader`;
 }
+
+/**
+ * The fleet-wide suspend switch's key: beside the leader key (`gitfleet/prod/leader` →
+ * `gitfleet/prod/suspended`), so that one key prefix holds a fleet's whole state in etcd.
+ */
+export function suspendKey(leader: string): string {
+  const slash = leader.lastIndexOf("/");
+  const beside = `${leader.slice(0, Math.max(0, slash))}/suspended`;
+  // A leader key with no folder, or itself named .../suspended, gets the switch under it instead.
+  return slash <= 0 || beside === leader ? `${leader}/suspended` : beside;
+}

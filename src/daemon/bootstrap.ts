@@ -35,16 +35,17 @@ import { Operator, type Companion, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
 import { openGitDesired, type GitDesired, type GitDesiredOptions } from "./git-desired.js";
-import { ChangeGate, type Desired } from "../desired/change-gate.js";
+import { ChangeGate, suspendedEither, type ChangeGateOptions, type Desired } from "../desired/change-gate.js";
 import { readSuspend } from "../adapters/system/suspend-switch.js";
 import { readStatusView } from "../status/readback.js";
 import { parseIsoTime } from "../status/format.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
 import { outwardCompanions } from "./bootstrap-outward.js";
 import { reduceMemoryOnce, startHeapTarget, type HeapTarget } from "../adapters/system/heap-target.js";
-import { createEtcdHttp } from "../adapters/etcd/etcd-http.js";
+import { createEtcdHttp, type EtcdHttp } from "../adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
-import { leaderKey } from "../config/leader-election.js";
+import { etcdSuspendSwitch } from "../adapters/etcd/etcd-suspend.js";
+import { leaderKey, suspendKey } from "../config/leader-election.js";
 import type { HolderIdentity } from "../model/leadership.js";
 
 /** The desired commit the status branch records, loaded from the repository (a restart under a closed gate). */
@@ -96,10 +97,11 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     cacheDir: config.workDir,
     logger: o.logger,
   });
+  const etcd = etcdClientOf(config);
   // Suspend and deny windows hold new commits back (inside the digests: what it holds is digested too).
   const gated = new ChangeGate(gitSource, {
     clock: systemTime,
-    suspended: () => readSuspend(config.workDir),
+    suspended: suspendSwitchOf(config, etcd),
     resume: () => recordedDesired(sink, gitSource),
   });
   const source = secretDigestingSource(gated, secrets, await ensureLabelKey(secrets));
@@ -136,10 +138,33 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
     ...(config.tasks !== undefined ? { admission: config.tasks } : {}),
     hostBook: fileHostBook(config.workDir),
     endpointAllowed: (docker) => endpointAllowed(config.ceiling, docker),
-    ...(await guardOf(config, o.logger)),
+    ...(await guardOf(config, etcd, o.logger)),
   };
   built.operator = new Operator(options);
   return built.operator;
+}
+
+/** The etcd client of a standby group (none in single-instance mode). */
+function etcdClientOf(config: OperatorConfig): EtcdHttp | undefined {
+  const election = config.leaderElection;
+  if (election === undefined) return undefined;
+  return createEtcdHttp({
+    endpoints: election.etcdEndpoints,
+    // One renewal must be able to fail and another still land before the deadline.
+    timeoutMs: Math.max(200, Math.floor(election.timing.renewDeadlineMs / 3)),
+  });
+}
+
+/**
+ * The suspend switch the change gate reads: the work_dir file, and in a standby group also
+ * the fleet's key in etcd, so that a suspend holds whichever instance leads.
+ */
+function suspendSwitchOf(config: OperatorConfig, etcd: EtcdHttp | undefined): ChangeGateOptions["suspended"] {
+  const local = (): ReturnType<ChangeGateOptions["suspended"]> => readSuspend(config.workDir);
+  const election = config.leaderElection;
+  if (election === undefined || etcd === undefined) return local;
+  const shared = etcdSuspendSwitch(etcd, suspendKey(leaderKey(election, config.ceiling.cluster)));
+  return suspendedEither(local, () => shared.read());
 }
 
 /**
@@ -148,18 +173,14 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
  */
 async function guardOf(
   config: OperatorConfig,
+  client: EtcdHttp | undefined,
   logger: Logger,
 ): Promise<Pick<OperatorOptions, "lock" | "leaderElection">> {
   const me = await operatorIdentity(config.workDir);
   const election = config.leaderElection;
-  if (election === undefined) {
+  if (election === undefined || client === undefined) {
     return { lock: new ClusterLock({ me, time: systemTime, logger, pidAlive }) };
   }
-  const client = createEtcdHttp({
-    endpoints: election.etcdEndpoints,
-    // One renewal must be able to fail and another still land before the deadline.
-    timeoutMs: Math.max(200, Math.floor(election.timing.renewDeadlineMs / 3)),
-  });
   const holder: HolderIdentity = { instance: me.instance, host: me.host, pid: me.pid };
   return {
     leaderElection: {

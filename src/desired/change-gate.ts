@@ -6,6 +6,12 @@
 // at the first poll after the switch is off and no window is open. Status
 // names the waiting commit and why (SourceSnapshot.waiting).
 //
+// The switch may live in more than one place (the work_dir file; with standby
+// operators also a key in etcd): any one set suspends, and one that cannot be
+// read counts as set. A switch that is unknown must never let a commit through,
+// so the gate fails closed: the new commit waits, named with why, while the
+// applied one keeps being reconciled.
+//
 // The windows in force are those of the applied commit: a commit cannot lift
 // the freeze it arrives in. A rejected tip is passed on as it is (nothing of
 // it is applied either way).
@@ -24,7 +30,10 @@ export interface SuspendNote {
 
 export interface ChangeGateOptions {
   readonly clock: Clock;
-  /** The operator-side switch: set while suspended (read on every poll). */
+  /**
+   * The operator-side switch: set while suspended (read whenever a new commit is due). A
+   * rejection means it could not be read: the commit waits (see suspendedEither).
+   */
   readonly suspended: () => Promise<SuspendNote | undefined>;
   /**
    * The commit the status branch records as desired, loaded: after a restart, the commit a
@@ -74,7 +83,12 @@ export class ChangeGate implements DesiredSource {
 
   /** Why a new commit waits now; undefined when it may be applied. */
   private async holdReason(now: number): Promise<string | undefined> {
-    const note = await this.o.suspended();
+    let note: SuspendNote | undefined;
+    try {
+      note = await this.o.suspended();
+    } catch (err) {
+      return `the suspend switch could not be read (${errorText(err)}): new commits wait until it can be`;
+    }
     if (note !== undefined) {
       const who = note.by !== undefined ? ` by ${note.by}` : "";
       const when = note.at !== undefined ? ` at ${isoTime(note.at)}` : "";
@@ -97,4 +111,27 @@ export class ChangeGate implements DesiredSource {
 
 function commitInfo(d: Desired): CommitInfo {
   return { commit: d.commit, author: d.author, message: d.message, timestamp: d.timestamp };
+}
+
+/**
+ * A switch kept in several places: suspended when any of them is set, in order (the first
+ * set one is the note shown). One that cannot be read rejects, unless one read before it
+ * is set: then the answer is known without it.
+ */
+export function suspendedEither(
+  ...readers: readonly (() => Promise<SuspendNote | undefined>)[]
+): () => Promise<SuspendNote | undefined> {
+  return async () => {
+    for (const read of readers) {
+      const note = await read();
+      if (note !== undefined) return note;
+    }
+    return undefined;
+  };
+}
+
+function errorText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === "string" ? `${code}: ${message}` : message;
 }

@@ -1,5 +1,5 @@
 // A minimal client for etcd's v3 JSON gateway (/v3/..., etcd 3.4 and later):
-// the five calls leader election needs, over plain HTTP(S) with a deadline on
+// the calls leader election and the shared suspend switch need, over plain HTTP(S) with a deadline on
 // every request and failover across the configured endpoints. No gRPC stack and
 // no new dependency: the gateway is part of every etcd server.
 
@@ -31,6 +31,10 @@ export interface EtcdHttp {
     leaseId: string,
   ): Promise<{ readonly created: boolean; readonly kv: KeyValue | undefined }>;
   get(key: string): Promise<KeyValue | undefined>;
+  /** Puts key=value with no lease: it stays until deleted. */
+  put(key: string, value: string): Promise<void>;
+  /** Deletes key; resolves whether it existed. */
+  remove(key: string): Promise<boolean>;
 }
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
@@ -54,6 +58,14 @@ function toKv(raw: RawKv | undefined): KeyValue | undefined {
   };
 }
 
+/**
+ * Text as errors may show it: a URL's user:password@ (should an endpoint carry one; fetch
+ * refuses it and repeats the URL in its error) never reaches a log or status.
+ */
+export function redactUserinfo(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
+}
+
 // eslint-disable-next-line max-lines-per-function -- the client's methods as one object literal around a shared call(); each is a few lines
 export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
   if (options.endpoints.length === 0) throw new EtcdError("etcd-unreachable", "no etcd endpoint configured");
@@ -64,6 +76,7 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
     for (let i = 0; i < options.endpoints.length; i++) {
       const index = (preferred + i) % options.endpoints.length;
       const endpoint = (options.endpoints[index] ?? "").replace(/\/+$/, "");
+      const shown = redactUserinfo(endpoint);
       let res: Response;
       try {
         res = await fetch(`${endpoint}${path}`, {
@@ -73,13 +86,13 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (err) {
-        lastError = `${endpoint}: ${err instanceof Error ? err.message : String(err)}`;
+        lastError = `${shown}: ${redactUserinfo(err instanceof Error ? err.message : String(err))}`;
         continue;
       }
       const text = await res.text().catch(() => "");
       if (!res.ok) {
         // 503 from a member that lost its quorum: another member may still have it.
-        lastError = `${endpoint}: HTTP ${res.status} ${text.slice(0, 200)}`;
+        lastError = `${shown}: HTTP ${res.status} ${text.slice(0, 200)}`;
         if (res.status >= 500) continue;
         throw new EtcdError("etcd-bad-response", lastError);
       }
@@ -89,7 +102,7 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
         preferred = index;
         return parsed as Record<string, unknown>;
       } catch {
-        throw new EtcdError("etcd-bad-response", `${endpoint}${path}: not a JSON answer`);
+        throw new EtcdError("etcd-bad-response", `${shown}${path}: not a JSON answer`);
       }
     }
     throw new EtcdError("etcd-unreachable", `no etcd endpoint answered (${lastError})`);
@@ -127,6 +140,13 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
     async get(key) {
       const res = await call("/v3/kv/range", { key: b64(key) });
       return toKv((res["kvs"] as RawKv[] | undefined)?.[0]);
+    },
+    async put(key, value) {
+      await call("/v3/kv/put", { key: b64(key), value: b64(value) });
+    },
+    async remove(key) {
+      const res = await call("/v3/kv/deleterange", { key: b64(key) });
+      return Number(res["deleted"] ?? 0) > 0;
     },
   };
 }

@@ -2,7 +2,9 @@
 // work_dir (`suspended.json`: reason, by, at). `gitfleet suspend` writes it,
 // `gitfleet resume` removes it, and the running operator reads it on every
 // poll, so it survives restarts and needs no connection to the process. It
-// is the operator's, not the repository's: nothing in Git can lift it.
+// is the operator's, not the repository's: nothing in Git can lift it. With
+// standby operators the same note is also kept in etcd (../etcd/etcd-suspend.ts),
+// in the same JSON form, so that it holds whichever instance leads.
 
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -15,6 +17,38 @@ export function suspendFile(workDir: string): string {
   return path.join(workDir, SUSPEND_FILE);
 }
 
+/** Who sets the switch, as status shows it: `user@host`. */
+export function suspendNote(reason: string | undefined, now: number): SuspendNote {
+  return { by: `${os.userInfo().username}@${os.hostname()}`, at: now, ...(reason ? { reason } : {}) };
+}
+
+/** The stored form, file and etcd alike: `{"reason": "...", "by": "user@host", "at": "<ISO 8601>"}`. */
+export function formatSuspendNote(note: SuspendNote): string {
+  const at = note.at !== undefined ? new Date(note.at).toISOString() : undefined;
+  return `${JSON.stringify({ reason: note.reason ?? "", by: note.by ?? "", ...(at !== undefined ? { at } : {}) }, null, 2)}\n`;
+}
+
+/**
+ * What a stored switch says. Anything stored still suspends, even text that is not
+ * JSON: a switch someone set by hand must not be ignored for its spelling.
+ */
+export function parseSuspendNote(text: string): SuspendNote {
+  let doc: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== "object" || parsed === null) return {};
+    doc = parsed as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  const at = typeof doc["at"] === "string" ? Date.parse(doc["at"]) : NaN;
+  return {
+    ...(typeof doc["reason"] === "string" && doc["reason"] !== "" ? { reason: doc["reason"] } : {}),
+    ...(typeof doc["by"] === "string" ? { by: doc["by"] } : {}),
+    ...(Number.isFinite(at) ? { at } : {}),
+  };
+}
+
 /** The switch as set, or undefined when not suspended. A file that is not JSON still suspends. */
 export async function readSuspend(workDir: string): Promise<SuspendNote | undefined> {
   let text: string;
@@ -24,32 +58,15 @@ export async function readSuspend(workDir: string): Promise<SuspendNote | undefi
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     return { reason: `suspend file unreadable: ${(err as Error).message}` };
   }
-  try {
-    const doc = JSON.parse(text) as Record<string, unknown>;
-    const at = typeof doc["at"] === "string" ? Date.parse(doc["at"]) : NaN;
-    return {
-      ...(typeof doc["reason"] === "string" && doc["reason"] !== "" ? { reason: doc["reason"] } : {}),
-      ...(typeof doc["by"] === "string" ? { by: doc["by"] } : {}),
-      ...(Number.isFinite(at) ? { at } : {}),
-    };
-  } catch {
-    return {};
-  }
+  return parseSuspendNote(text);
 }
 
-export async function writeSuspend(
-  workDir: string,
-  reason: string | undefined,
-  now: number,
-): Promise<SuspendNote> {
-  const note = { by: `${os.userInfo().username}@${os.hostname()}`, at: now, ...(reason ? { reason } : {}) };
+export async function writeSuspend(workDir: string, note: SuspendNote): Promise<void> {
   const file = suspendFile(workDir);
-  const doc = { reason: note.reason ?? "", by: note.by, at: new Date(now).toISOString() };
   await mkdir(workDir, { recursive: true });
   // Written whole then renamed: the operator never reads half a file.
-  await writeFile(`${file}.tmp`, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(`${file}.tmp`, formatSuspendNote(note), { mode: 0o600 });
   await rename(`${file}.tmp`, file);
-  return note;
 }
 
 /** True when a switch was removed. */

@@ -3,17 +3,23 @@
 // applied last (healing, failover, draining go on) and a newer commit waits,
 // named in status with the reason. The switch is a file in the operator's
 // work_dir, so it survives restarts and is run on the operator's machine with
-// its configuration; the running operator reads it on every poll.
+// its configuration; the running operator reads it on every poll. With
+// standby operators (leader_election) it is also a key in etcd, read by every
+// instance, so that it holds whichever instance leads.
 
 import type { Command } from "commander";
+import { createEtcdHttp } from "../../adapters/etcd/etcd-http.js";
+import { etcdSuspendSwitch, type SharedSuspendSwitch } from "../../adapters/etcd/etcd-suspend.js";
 import {
   clearSuspend,
   readSuspend,
   suspendFile,
+  suspendNote,
   writeSuspend,
 } from "../../adapters/system/suspend-switch.js";
-import { ConfigError, loadOperatorConfig } from "../../config/index.js";
-import { configErrors } from "../diagnostics.js";
+import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
+import { leaderKey, suspendKey } from "../../config/leader-election.js";
+import { cliError, configErrors } from "../diagnostics.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
 import { json, VERBS_FORMAT_VERSION } from "../verbs/status-doc.js";
@@ -26,13 +32,16 @@ interface SwitchOptions {
 
 const HELP = `
 The switch is the file suspended.json in the operator's work_dir (from --config): run this where
-the operator runs. A running operator notices it at its next poll; it survives restarts. While
+the operator runs. With leader_election (standby operators) it is also the key <prefix>/suspended
+beside the leader key in etcd, which every instance reads: the fleet stays suspended whichever
+instance leads. A running operator notices it at its next poll; it survives restarts. While
 suspended, new commits wait (status/cluster.yaml: waiting_commit, with this reason); the applied
 commit keeps being reconciled: failed replicas are replaced, down hosts failed over.
 
 Exit codes:
   0  done (also when it was already so)
-  2  bad usage, the configuration cannot be read, or the work_dir cannot be written`;
+  2  bad usage, the configuration cannot be read, the work_dir cannot be written, or etcd cannot
+     be reached to set or clear the fleet's switch (resume then changes nothing)`;
 
 export function registerSuspend(program: Command): void {
   program
@@ -56,15 +65,39 @@ export function registerSuspend(program: Command): void {
     });
 }
 
-// eslint-disable-next-line max-lines-per-function -- suspend and resume: the configuration, the switch file and each outcome's text and JSON, in order
+/** Where the switch lives for this configuration: the work_dir file, and etcd in a standby group. */
+interface Switches {
+  readonly workDir: string;
+  readonly file: string;
+  readonly shared: SharedSuspendSwitch | undefined;
+}
+
+/** A switch that was set or cleared in one place but not the other: the message says which. */
+class SharedSwitchError extends Error {}
+
+// A person waits on this, not a lease: a few seconds per endpoint before saying etcd is unreachable.
+const CLI_ETCD_TIMEOUT_MS = 5_000;
+
+function switchesOf(config: OperatorConfig): Switches {
+  const election = config.leaderElection;
+  const shared =
+    election === undefined
+      ? undefined
+      : etcdSuspendSwitch(
+          createEtcdHttp({ endpoints: election.etcdEndpoints, timeoutMs: CLI_ETCD_TIMEOUT_MS }),
+          suspendKey(leaderKey(election, config.ceiling.cluster)),
+        );
+  return { workDir: config.workDir, file: suspendFile(config.workDir), shared };
+}
+
 export async function switchCommand(
   verb: "suspend" | "resume",
   options: SwitchOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
-  let workDir: string;
+  let switches: Switches;
   try {
-    workDir = (await loadOperatorConfig(options.config, { cwd: io.cwd })).workDir;
+    switches = switchesOf(await loadOperatorConfig(options.config, { cwd: io.cwd }));
   } catch (err) {
     if (options.json === true)
       io.out(json({ format_version: VERBS_FORMAT_VERSION, errors: configErrors(err) }));
@@ -72,55 +105,93 @@ export async function switchCommand(
     io.err(`gitfleet ${verb}: ${what}:\n${(err as Error).message}\n`);
     return EXIT_USAGE;
   }
-  const file = suspendFile(workDir);
   try {
-    const before = await readSuspend(workDir);
-    if (verb === "suspend") {
-      const note = await writeSuspend(workDir, options.reason, Date.now());
-      if (options.json === true)
-        io.out(
-          json({
-            format_version: VERBS_FORMAT_VERSION,
-            suspended: true,
-            was_suspended: before !== undefined,
-            file,
-            reason: note.reason ?? null,
-            by: note.by ?? null,
-            errors: [],
-          }),
-        );
-      else
-        io.out(`suspended (${file}): new commits wait until gitfleet resume; healing and failover go on\n`);
-    } else {
-      const was = await clearSuspend(workDir);
-      if (options.json === true)
-        io.out(
-          json({
-            format_version: VERBS_FORMAT_VERSION,
-            suspended: false,
-            was_suspended: was,
-            file,
-            errors: [],
-          }),
-        );
-      else
-        io.out(
-          was
-            ? `resumed: a waiting commit is applied at the next poll\n`
-            : `not suspended (${file} absent)\n`,
-        );
-    }
+    if (verb === "suspend") await suspend(switches, options, io);
+    else await resume(switches, options, io);
     return EXIT_OK;
   } catch (err) {
-    const message = `cannot ${verb}: ${(err as Error).message}`;
+    const shared = err instanceof SharedSwitchError;
+    const message = shared ? err.message : `cannot ${verb}: ${(err as Error).message}`;
     if (options.json === true)
       io.out(
         json({
           format_version: VERBS_FORMAT_VERSION,
-          errors: [{ path: "", line: 0, col: 0, code: "config-invalid", message }],
+          errors: [cliError(shared ? "suspend-switch-unreachable" : "config-invalid", message)],
         }),
       );
     io.err(`gitfleet ${verb}: ${message}\n`);
     return EXIT_USAGE;
   }
+}
+
+async function suspend(s: Switches, options: SwitchOptions, io: CommandIo): Promise<void> {
+  const note = suspendNote(options.reason, Date.now());
+  const beforeLocal = await readSuspend(s.workDir);
+  // The file first: should etcd not answer, this instance at least is held.
+  await writeSuspend(s.workDir, note);
+  let beforeShared = false;
+  if (s.shared !== undefined) {
+    try {
+      beforeShared = (await s.shared.read()) !== undefined;
+      await s.shared.write(note);
+    } catch (err) {
+      throw new SharedSwitchError(
+        `suspended this instance only (${s.file}): the fleet's switch in etcd (${s.shared.key}) ` +
+          `could not be set (${(err as Error).message}); another instance that takes the lead ` +
+          `would apply new commits once etcd answers again: run gitfleet suspend again`,
+      );
+    }
+  }
+  const where = s.shared !== undefined ? `${s.file} and etcd key ${s.shared.key}` : s.file;
+  if (options.json === true)
+    io.out(
+      json({
+        format_version: VERBS_FORMAT_VERSION,
+        suspended: true,
+        was_suspended: beforeLocal !== undefined || beforeShared,
+        file: s.file,
+        etcd_key: s.shared?.key ?? null,
+        reason: note.reason ?? null,
+        by: note.by ?? null,
+        errors: [],
+      }),
+    );
+  else
+    io.out(
+      `suspended (${where}): new commits wait until gitfleet resume` +
+        `${s.shared !== undefined ? ", whichever instance leads" : ""}; healing and failover go on\n`,
+    );
+}
+
+async function resume(s: Switches, options: SwitchOptions, io: CommandIo): Promise<void> {
+  let wasShared = false;
+  if (s.shared !== undefined) {
+    // etcd first: if it cannot be cleared, nothing is, and the fleet stays suspended as it was.
+    try {
+      wasShared = await s.shared.clear();
+    } catch (err) {
+      throw new SharedSwitchError(
+        `did not resume: the fleet's switch in etcd (${s.shared.key}) could not be cleared ` +
+          `(${(err as Error).message}); nothing was changed, new commits still wait`,
+      );
+    }
+  }
+  const was = (await clearSuspend(s.workDir)) || wasShared;
+  if (options.json === true)
+    io.out(
+      json({
+        format_version: VERBS_FORMAT_VERSION,
+        suspended: false,
+        was_suspended: was,
+        file: s.file,
+        etcd_key: s.shared?.key ?? null,
+        errors: [],
+      }),
+    );
+  else
+    io.out(
+      was
+        ? `resumed: a waiting commit is applied at the next poll\n`
+        : `not suspended (${s.file} absent${s.shared !== undefined ? `, etcd key ${s.shared.key} absent` : ""})\n`,
+    );
 }

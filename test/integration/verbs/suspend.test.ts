@@ -29,6 +29,7 @@ describe("suspend and resume", () => {
       suspended: true,
       was_suspended: false,
       reason: "incident 42",
+      etcd_key: null, // no leader_election: the work_dir file only
     });
     const note = await readSuspend(workDir);
     expect(note?.reason).toBe("incident 42");

@@ -28,12 +28,23 @@ export interface SimFleetOptions {
   readonly heapTarget?: string;
   /** The operator configuration's `tasks:` as YAML flow ("{total: 512}"; absent: its defaults). */
   readonly tasks?: string;
+  /** The operator configuration's `leader_election:` as YAML flow (absent: single instance). */
+  readonly leaderElection?: string;
   readonly logger?: Logger;
+}
+
+/** Another operator of the same fleet (a standby group's member): its own configuration and work_dir. */
+export interface SimInstance {
+  readonly config: string;
+  readonly workDir: string;
+  readonly operator: Operator;
 }
 
 export const SIM_CLUSTER = "sim";
 
 export class SimFleet {
+  private readonly instances: SimInstance[] = [];
+
   private constructor(
     readonly dir: string,
     readonly repo: string,
@@ -59,25 +70,23 @@ export class SimFleet {
     await gitCli(repo, ["commit", "-q", "-m", "fleet"]);
     await mkdir(path.join(dir, "secrets"), { mode: 0o700 });
     const config = path.join(dir, "gitfleet.yaml");
-    await writeFile(
-      config,
-      [
-        `repository: {path: ${repo}, branch: main}`,
-        `status: {branch: gitfleet/status}`,
-        `secrets_dir: ${path.join(dir, "secrets")}`,
-        `work_dir: ${path.join(dir, "work")}`,
-        `ceiling: {endpoints: ["tcp://127.0.0.1:*"]}`,
-        ...(o.heapTarget !== undefined ? [`heap_target: "${o.heapTarget}"`] : []),
-        ...(o.tasks !== undefined ? [`tasks: ${o.tasks}`] : []),
-        "",
-      ].join("\n"),
-    );
-    const logger = o.logger ?? pino({ level: "warn" });
-    const operator = await buildOperator(await loadOperatorConfig(config, { cwd: dir, env: {} }), {
-      logger,
-      wrapDrivers: withoutEdge,
-    });
+    await writeFile(config, operatorYaml(dir, "work", o));
+    const operator = await simOperator(dir, config, o);
     return new SimFleet(dir, repo, operator, o);
+  }
+
+  /**
+   * Another operator on the same repository and hosts, with its own work_dir (as every member
+   * of a standby group has) and `leader_election:` (absent: the first operator's).
+   */
+  async instance(name: string, leaderElection?: string): Promise<SimInstance> {
+    const o = { ...this.o, ...(leaderElection !== undefined ? { leaderElection } : {}) };
+    const config = path.join(this.dir, `${name}.yaml`);
+    await writeFile(config, operatorYaml(this.dir, `${name}-work`, o));
+    const made = { config, workDir: path.join(this.dir, `${name}-work`) };
+    const instance = { ...made, operator: await simOperator(this.dir, config, o) };
+    this.instances.push(instance);
+    return instance;
   }
 
   /** Commit a new version (image tag) of one service; returns when committed. */
@@ -90,9 +99,32 @@ export class SimFleet {
   }
 
   async close(): Promise<void> {
+    for (const i of this.instances) await i.operator.stop();
     await this.operator.stop();
     await removeDir(this.dir);
   }
+}
+
+function operatorYaml(dir: string, workDir: string, o: SimFleetOptions): string {
+  return [
+    `repository: {path: ${path.join(dir, "repo")}, branch: main}`,
+    `status: {branch: gitfleet/status}`,
+    `secrets_dir: ${path.join(dir, "secrets")}`,
+    `work_dir: ${path.join(dir, workDir)}`,
+    `ceiling: {endpoints: ["tcp://127.0.0.1:*"]}`,
+    ...(o.heapTarget !== undefined ? [`heap_target: "${o.heapTarget}"`] : []),
+    ...(o.tasks !== undefined ? [`tasks: ${o.tasks}`] : []),
+    ...(o.leaderElection !== undefined ? [`leader_election: ${o.leaderElection}`] : []),
+    "",
+  ].join("\n");
+}
+
+async function simOperator(dir: string, config: string, o: SimFleetOptions): Promise<Operator> {
+  const logger = o.logger ?? pino({ level: "warn" });
+  return buildOperator(await loadOperatorConfig(config, { cwd: dir, env: {} }), {
+    logger,
+    wrapDrivers: withoutEdge,
+  });
 }
 
 /** The production drivers without their HAProxy edge (see the header). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseOperatorConfig, type ConfigIssue } from "../../../src/config/index.js";
+import { leaderKey, suspendKey } from "../../../src/config/leader-election.js";
 import { BASELINE_CEILING } from "../../../src/model/ceiling.js";
 import { DEFAULT_SPEC_LIMITS } from "../../../src/spec/index.js";
 
@@ -542,6 +543,17 @@ describe("leader election", () => {
     expect(messages(text)[0]).toContain(
       "set leader_election.key, or pin the cluster name in ceiling.cluster",
     );
+  });
+
+  it("keeps the fleet's suspend switch beside the leader key, never on it", () => {
+    const pinned = parse(
+      "repository: {path: /srv/fleet}\nceiling: {cluster: prod}\nleader_election: {etcd: {endpoints: [http://e:2379]}}\n",
+    );
+    expect(suspendKey(leaderKey(pinned.leaderElection!, "prod"))).toBe("gitfleet/prod/suspended");
+    expect(suspendKey("fleets/prod/leader")).toBe("fleets/prod/suspended");
+    expect(suspendKey("leader")).toBe("leader/suspended");
+    expect(suspendKey("/leader")).toBe("/leader/suspended");
+    expect(suspendKey("fleets/suspended")).toBe("fleets/suspended/suspended");
   });
 });
 

@@ -3,7 +3,12 @@
 // through once the gate opens; after a restart the recorded commit is held.
 
 import { describe, expect, it } from "vitest";
-import { ChangeGate, type Desired, type SuspendNote } from "../../../src/desired/change-gate.js";
+import {
+  ChangeGate,
+  suspendedEither,
+  type Desired,
+  type SuspendNote,
+} from "../../../src/desired/change-gate.js";
 import type { DesiredSource, SourceSnapshot } from "../../../src/ports/index.js";
 import type { DesiredState } from "../../../src/model/spec.js";
 import type { SyncWindow } from "../../../src/model/sync-window.js";
@@ -88,5 +93,52 @@ describe("ChangeGate", () => {
       resume: async () => desired("c1"),
     });
     expect((await open.poll()).desired?.commit).toBe("c3");
+  });
+
+  it("holds a new commit when the switch cannot be read, the applied one flowing, and says why", async () => {
+    const w = world(T0);
+    let readable = false;
+    const gate = new ChangeGate(w.inner, {
+      ...w.options,
+      suspended: async () => {
+        if (!readable)
+          throw Object.assign(new Error("no etcd endpoint answered"), { code: "etcd-unreachable" });
+        return undefined;
+      },
+    });
+    // The first commit is no change to hold: it goes through without asking the switch.
+    expect((await gate.poll()).desired?.commit).toBe("c1");
+    w.tip = desired("c2");
+    const held = await gate.poll();
+    expect(held.desired?.commit).toBe("c1");
+    expect(held.waiting?.reason).toBe(
+      "the suspend switch could not be read (etcd-unreachable: no etcd endpoint answered): new commits wait until it can be",
+    );
+    readable = true;
+    expect((await gate.poll()).desired?.commit).toBe("c2");
+  });
+});
+
+describe("suspendedEither", () => {
+  const set: SuspendNote = { reason: "incident 42" };
+  const fails = async (): Promise<SuspendNote | undefined> => {
+    throw new Error("etcd down");
+  };
+  const unset = async (): Promise<SuspendNote | undefined> => undefined;
+
+  it("is suspended when any switch is set, with the first set one's note", async () => {
+    expect(await suspendedEither(unset, async () => set)()).toBe(set);
+    expect(
+      await suspendedEither(
+        async () => set,
+        async () => ({ reason: "other" }),
+      )(),
+    ).toBe(set);
+    expect(await suspendedEither(unset, unset)()).toBeUndefined();
+  });
+
+  it("rejects when a switch cannot be read, unless one read before it is set", async () => {
+    await expect(suspendedEither(unset, fails)()).rejects.toThrow("etcd down");
+    expect(await suspendedEither(async () => set, fails)()).toBe(set);
   });
 });
