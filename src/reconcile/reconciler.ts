@@ -25,7 +25,7 @@ import type { Time } from "../ports/time.js";
 import { VolumeSizes } from "../report/volume-sizes.js";
 import type { ObservedCluster, ObservedReplica } from "../model/observed.js";
 import type { Placement } from "../schedule/types.js";
-import type { StatusInput, WaitNote } from "../status/index.js";
+import type { RenderWork, StatusInput, WaitNote } from "../status/index.js";
 import { parseHolds, type HoldRecord } from "../status/parse-holds.js";
 import { EdgeStep } from "../execute/edge/edge-step.js";
 import type { ExecutionResult } from "../execute/index.js";
@@ -495,6 +495,11 @@ export class Reconciler {
         out.push({ name: h.name, lock, down: health.downSignal(h.name, now) });
     }
     return out;
+  }
+
+  /** What the last status report rendered (nothing when its input was the one before's). */
+  get statusRender(): RenderWork {
+    return this.status.lastRender;
   }
 
   /** Write the status that waits for its commit interval now (shutdown). */

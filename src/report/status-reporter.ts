@@ -8,7 +8,13 @@
 import type { Logger } from "../ports/logger.js";
 import type { StatusSink } from "../ports/index.js";
 import { redactCredentials } from "../redact.js";
-import { ClusterViews, describeChange, render, YamlMemo, type StatusInput } from "../status/index.js";
+import {
+  ClusterViews,
+  describeChange,
+  StatusMemo,
+  type RenderWork,
+  type StatusInput,
+} from "../status/index.js";
 import { WarnThrottle } from "../log-throttle.js";
 import { errorMessage } from "../ports/host.js";
 import type { Time } from "../ports/time.js";
@@ -21,15 +27,24 @@ export interface StatusPace {
 
 export class StatusReporter {
   private last: ReadonlyMap<string, string> = new Map();
-  /** Each YAML file's text, redacted, kept while its document is unchanged. */
-  private readonly yaml = new YamlMemo(redactCredentials);
+  /**
+   * The files of the last input, redacted (no status line carries a URL's credentials, whatever
+   * error text it quotes), kept while the input is unchanged; and each YAML file's text while its
+   * document is.
+   */
+  private readonly files = new StatusMemo(redactCredentials);
   /** The cluster file's parsed view for the commit message, kept from one write to the next. */
-  private readonly views = new ClusterViews((path, text) => this.yaml.docOf(path, text));
+  private readonly views = new ClusterViews((path, text) => this.files.docOf(path, text));
   /** Every pass fails to write during a Git outage: warned once a minute. */
   private readonly warnings = new WarnThrottle();
   /** The rendered files of the last write that reached Git. */
   get lastFiles(): ReadonlyMap<string, string> {
     return this.last;
+  }
+
+  /** What the last write rendered (nothing when its input was the one before's). */
+  get lastRender(): RenderWork {
+    return this.files.lastWork;
   }
 
   /** When the last commit reached Git (ms since epoch); undefined before the first. */
@@ -50,13 +65,7 @@ export class StatusReporter {
   /** True when Git has the status now (written, or already equal). */
   write(input: StatusInput): Promise<boolean> {
     // Rendered now, so the files say what was true when asked, not when the queue drains.
-    // No status line carries a URL's credentials, whatever error text it quotes.
-    const files = new Map(
-      [...render(input, this.yaml)].map(([p, text]) => [
-        p,
-        p.endsWith(".md") ? redactCredentials(text) : text,
-      ]),
-    );
+    const files = this.files.render(input);
     const wait = this.waitMs();
     if (wait > 0 && !same(files, this.last)) {
       this.pending = files;
@@ -124,5 +133,5 @@ export class StatusReporter {
 }
 
 function same(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  return a === b || (a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
 }

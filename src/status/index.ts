@@ -3,6 +3,8 @@
 
 export { render, renderStatus, YamlMemo, type Rendered } from "./render.js";
 export { ClusterViews, describeChange } from "./describe.js";
+export { StatusMemo, type RenderWork } from "./status-memo.js";
+export { sameData } from "./same-data.js";
 export {
   summarise,
   syncState,
