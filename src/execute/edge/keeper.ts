@@ -56,6 +56,13 @@ export interface EdgePassResult {
   readonly endpoints: ReadonlyMap<string, readonly EndpointInput[]>;
   /** Per service, what the edges cannot serve as specified on some host (a port held by another container). */
   readonly conflicts: ReadonlyMap<string, readonly string[]>;
+  /**
+   * How many sets of edges the step planned (each indexes every replica it serves): the ingress
+   * edges, the names edges, a stack network's, or, for the status endpoints when no host's edge
+   * was planned, the services that publish a port. None when no host has an edge and no service
+   * publishes a port.
+   */
+  readonly planned?: number;
 }
 
 /** Every host's edge plan; what the hosts share (indexes, servers as others dial them) is made once. */
@@ -84,17 +91,34 @@ interface PlanScope {
 }
 
 class PassEdges {
-  private readonly fleet: FleetEdges;
+  /** Made at the first plan asked for: indexing every replica is most of a plan's cost. */
+  private fleetEdges: FleetEdges | undefined;
   private readonly observed: ReadonlyMap<string, ObservedHost>;
   private readonly specs: ReadonlyMap<string, HostSpec>;
 
   constructor(
     private readonly input: EdgePassInput,
-    scope?: PlanScope,
+    private readonly scope?: PlanScope,
   ) {
+    this.observed = new Map(input.hosts.map((h) => [h.name, h]));
+    this.specs = new Map(input.desired.cluster.hosts.map((h) => [h.name, h]));
+  }
+
+  /** Whether a plan was made (the replicas indexed). */
+  get planned(): boolean {
+    return this.fleetEdges !== undefined;
+  }
+
+  private get fleet(): FleetEdges {
+    this.fleetEdges ??= this.index();
+    return this.fleetEdges;
+  }
+
+  private index(): FleetEdges {
+    const { input, scope } = this;
     const { desired } = input;
     const down = new Set(input.hosts.filter((h) => h.state === "down").map((h) => h.name));
-    this.fleet = new FleetEdges({
+    return new FleetEdges({
       cluster: desired.cluster.name,
       hosts: desired.cluster.hosts.map((h) => ({
         name: h.name,
@@ -106,8 +130,6 @@ class PassEdges {
       ...(scope?.names !== undefined ? { names: scope.names } : {}),
       ...(scope?.imagePorts !== undefined ? { imagePorts: scope.imagePorts } : {}),
     });
-    this.observed = new Map(input.hosts.map((h) => [h.name, h]));
-    this.specs = new Map(desired.cluster.hosts.map((h) => [h.name, h]));
   }
 
   planFor(name: string, held?: (host: string) => readonly ForeignPort[]): EdgePlan {
@@ -261,12 +283,8 @@ export async function reconcileEdges(
       }
     }),
   );
-  // Every edge has the same servers (only how it dials its own host's differs): one plan says them.
   const first = input.desired.cluster.hosts[0];
-  const endpoints = serviceEndpoints(
-    first !== undefined ? planner.planFor(first.name, heldOf) : undefined,
-    input.desired.services,
-  );
+  const status = statusEndpoints(input, planner, first?.name);
   const conflicts = planner.conflicts(heldOf);
   // A stack's service no name reaches (no port listed, its image exposes none): said in status too.
   const unreachable = unreachableByName(input.desired.services, observedImagePorts(input.replicas));
@@ -281,7 +299,32 @@ export async function reconcileEdges(
       const list = conflicts.get(service) ?? [];
       if (!list.includes(m)) conflicts.set(service, [...list, m]);
     }
-  return { outcomes, errors, endpoints, conflicts };
+  const planned = [planner, names, ...networks.values(), ...(status.planner ? [status.planner] : [])].filter(
+    (p) => p.planned,
+  ).length;
+  return { outcomes, errors, endpoints: status.endpoints, conflicts, planned };
+}
+
+/**
+ * Every edge has the same servers (only how it dials its own host's differs): the first host's
+ * plan says them. Only a service that publishes a TCP port has endpoints: when no host's edge
+ * was planned in this step (no host has one: a plan holds every replica, 3 MiB at 300 hosts),
+ * only those services are planned, and none when no service publishes a port.
+ */
+function statusEndpoints(
+  input: EdgePassInput,
+  planner: PassEdges,
+  first: string | undefined,
+): { readonly endpoints: Map<string, EndpointInput[]>; readonly planner?: PassEdges } {
+  const services = input.desired.services;
+  if (first === undefined) return { endpoints: new Map() };
+  if (planner.planned) return { endpoints: serviceEndpoints(planner.planFor(first), services) };
+  const publishing = services.filter((s) =>
+    s.ports.some((p) => p.published !== undefined && p.protocol === "tcp"),
+  );
+  if (publishing.length === 0) return { endpoints: new Map() };
+  const scoped = new PassEdges(input, { services: publishing });
+  return { endpoints: serviceEndpoints(scoped.planFor(first), publishing), planner: scoped };
 }
 
 /** The edges' `port-in-use` issues, per service, each message once, in host order. */

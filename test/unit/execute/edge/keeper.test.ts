@@ -162,6 +162,30 @@ describe("the edge step of a pass", () => {
     expect(result.endpoints).toEqual(serviceEndpoints(plans.get("h1"), state.services));
     expect(result.endpoints.get("api")?.[0]?.backends).toEqual(["10.0.0.3:32002", "10.0.0.4:32003"]);
     expect(result.outcomes.size).toBe(0);
+    // No host has an edge: only the services that publish a port were planned, once.
+    expect(result.planned).toBe(1);
+  });
+
+  it("plans no edge when no host has one and no service publishes a port, and reports as a plan would", async () => {
+    const internal = service("internal", { replicas: 2 });
+    const state = desiredState(hosts, [internal]);
+    const reps = [replica(internal, "1", "h1"), replica(internal, "2", "h22")];
+    const squat: ForeignPort = { port: 8080, protocol: "tcp", owner: "y" };
+    const observed = [
+      observedHost("h1", { foreignPorts: [squat] }),
+      observedHost("h22"),
+      observedHost("h333"),
+    ];
+    const input = { desired: state, hosts: observed, replicas: reps, fresh: new Set(["h1", "h22", "h333"]) };
+    const plans = edgePlans(input);
+    const result = await reconcileEdges(input, () => undefined, logger);
+    expect(result.planned).toBe(0);
+    expect(result.endpoints).toEqual(serviceEndpoints(plans.get("h1"), state.services));
+    expect(result.conflicts).toEqual(portConflicts(plans));
+    // With an edge on one host, that host's edges are planned (the ingress and the names edges).
+    const withEdge = await reconcileEdges(input, (h) => (h === "h22" ? new FakeEdge() : undefined), logger);
+    expect(withEdge.planned).toBe(2);
+    expect(withEdge.endpoints).toEqual(result.endpoints);
   });
 });
 
