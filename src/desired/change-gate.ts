@@ -97,7 +97,8 @@ export class ChangeGate implements DesiredSource {
     const open = openWindow(this.admitted?.state.cluster.syncWindows ?? [], now);
     if (open === undefined) return undefined;
     const what = open.window.description !== undefined ? ` (${open.window.description})` : "";
-    return `deny window "${open.window.schedule}"${what} open until ${isoTime(open.closesAt)}`;
+    const zone = open.window.timeZone !== undefined ? ` in ${open.window.timeZone}` : "";
+    return `deny window "${open.window.schedule}"${zone}${what} open until ${isoTime(open.closesAt)}`;
   }
 
   private pass(snap: SourceSnapshot, next: Desired | undefined, changed: boolean): SourceSnapshot {

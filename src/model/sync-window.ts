@@ -1,5 +1,6 @@
-// Deny windows (as Argo CD's sync windows): a cron schedule, in UTC, says
-// when a window opens and a duration how long it stays open. While one is
+// Deny windows (as Argo CD's sync windows): a cron schedule, in UTC or in the
+// window's IANA time zone, says when a window opens and a duration (elapsed
+// time, not wall-clock time) how long it stays open. While one is
 // open, new commits wait; healing and failover go on. Pure: the schedule is
 // parsed here (the loader reports what does not parse) and "is a window open
 // at t" is answered by looking back over the window's duration for a firing
@@ -10,13 +11,24 @@
 // ranges `a-b`, steps `*/n` and `a-b/n`, lists `a,b`, month and weekday names
 // (jan, mon), 7 for Sunday. Day of month and day of week both restricted
 // means either, as in cron.
+//
+// In a time zone with daylight saving time, the day the clocks change has
+// wall times that do not exist or exist twice; cron's answer, kept here: a
+// window whose opening time falls in the hour the clocks skip opens when they
+// skip it (at the change: 02:30 on a spring-forward day at 02:00 opens at
+// 03:00 new time), so a freeze is never lost for a day; a window whose opening
+// time happens twice opens once, at the first (02:30 on a fall-back day opens
+// at 02:30 summer time, and its duration runs from then).
 
 import { civilFromDays } from "./civil-date.js";
+import { offsetSpans, type OffsetSpan } from "./time-zone.js";
 
 export interface SyncWindow {
   readonly schedule: string;
   readonly durationMs: number;
   readonly description?: string;
+  /** IANA zone name the schedule reads in (absent: UTC); checked by the loader (knownTimeZone). */
+  readonly timeZone?: string;
 }
 
 export interface OpenWindow {
@@ -131,16 +143,55 @@ export function cronFires(cron: Cron, ms: number): boolean {
 export function openWindow(windows: readonly SyncWindow[], now: number): OpenWindow | undefined {
   let best: OpenWindow | undefined;
   for (const window of windows) {
-    const parsed = parseCron(window.schedule);
-    if (!parsed.ok || window.durationMs <= 0) continue;
-    const step = parsed.cron.withSeconds ? 1000 : 60_000;
-    // Firing times in (now - duration, now], newest first: the first found closes last.
-    for (let t = Math.floor(now / step) * step; t > now - window.durationMs; t -= step) {
-      if (!cronFires(parsed.cron, t)) continue;
-      const open = { window, openedAt: t, closesAt: t + window.durationMs };
-      if (best === undefined || open.closesAt > best.closesAt) best = open;
-      break;
-    }
+    const open = lastOpening(window, now);
+    if (open !== undefined && (best === undefined || open.closesAt > best.closesAt)) best = open;
   }
   return best;
+}
+
+/** The window's newest opening that is still open at `now`. */
+function lastOpening(window: SyncWindow, now: number): OpenWindow | undefined {
+  const parsed = parseCron(window.schedule);
+  if (!parsed.ok || window.durationMs <= 0) return undefined;
+  const step = parsed.cron.withSeconds ? 1000 : 60_000;
+  const opens =
+    window.timeZone === undefined
+      ? (t: number) => cronFires(parsed.cron, t)
+      : zonedOpenings(
+          parsed.cron,
+          step,
+          offsetSpans(window.timeZone, now - window.durationMs - DAY, now + 1),
+        );
+  // Opening times in (now - duration, now], newest first: the first found closes last.
+  for (let t = Math.floor(now / step) * step; t > now - window.durationMs; t -= step)
+    if (opens(t)) return { window, openedAt: t, closesAt: t + window.durationMs };
+  return undefined;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Whether the window opens at instant t (a multiple of step), its fields read on the zone's
+ * wall clock. `spans` reach a day before the instants asked about, so the offset before a
+ * change is known for every t.
+ */
+function zonedOpenings(cron: Cron, step: number, spans: readonly OffsetSpan[]): (t: number) => boolean {
+  return (t) => {
+    let k = spans.length - 1;
+    while (k > 0 && spans[k]!.start > t) k--;
+    const span = spans[k]!;
+    const before = spans[k - 1];
+    if (cronFires(cron, t + span.offsetMs)) {
+      // A wall time the clocks turned back to (it was shown before the change) opened already.
+      const repeated = before !== undefined && t < span.start + (before.offsetMs - span.offsetMs);
+      if (!repeated) return true;
+    }
+    if (before === undefined || before.offsetMs >= span.offsetMs) return false;
+    // The first instant on or after a change forward opens the window for each skipped wall time.
+    if (span.start > t || span.start <= t - step) return false;
+    const firstSkipped = Math.ceil((span.start + before.offsetMs) / step) * step;
+    for (let wall = firstSkipped; wall < span.start + span.offsetMs; wall += step)
+      if (cronFires(cron, wall)) return true;
+    return false;
+  };
 }

@@ -32,6 +32,7 @@ export const SPEC_ERROR_CODES = [
   "invalid-name",
   "bad-duration",
   "bad-cron",
+  "bad-time-zone",
   "bad-size",
   "bad-cpus",
   "bad-port",

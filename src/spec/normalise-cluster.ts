@@ -4,6 +4,7 @@
 import type { Ceiling } from "../model/ceiling.js";
 import type { ClusterPolicy, ClusterSpec, HostSpec, SyncWindow, VolumeDecl } from "../model/spec.js";
 import { parseCron } from "../model/sync-window.js";
+import { knownTimeZone } from "../model/time-zone.js";
 import { parseDuration } from "./units.js";
 import { DEFAULT_VOLUME_HELPER_IMAGE } from "../model/volumes.js";
 import { docLocator, durationMs, nanoCpus, sizeBytes, type Ctx, type Layer } from "./context.js";
@@ -88,11 +89,19 @@ function normaliseSyncWindows(ctx: Ctx, raw: NonNullable<RawCluster["sync_window
         "bad-duration",
         `sync_windows[${i}].duration "${w.duration}" ${d.ok ? "must be more than 0 and at most 7 days (168h)" : `is not a usable duration: ${d.reason}`}`,
       );
-    if (cron.ok && d.ok)
+    const zoneOk = w.time_zone === undefined || knownTimeZone(w.time_zone);
+    if (!zoneOk)
+      ctx.problems.add(
+        ctx.at(["sync_windows", i, "time_zone"]),
+        "bad-time-zone",
+        `sync_windows[${i}].time_zone "${w.time_zone}" is not an IANA time zone name this Node knows (such as Europe/Berlin or America/New_York; leave it out for UTC)`,
+      );
+    if (cron.ok && d.ok && zoneOk)
       out.push({
         schedule: w.schedule,
         durationMs: d.value,
         ...(w.description !== undefined ? { description: w.description } : {}),
+        ...(w.time_zone !== undefined ? { timeZone: w.time_zone } : {}),
       });
   }
   return out;

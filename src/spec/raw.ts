@@ -165,6 +165,7 @@ export interface RawCluster {
   readonly sync_windows?: readonly {
     readonly kind?: "deny";
     readonly schedule: string;
+    readonly time_zone?: string;
     readonly duration: string;
     readonly description?: string;
   }[];

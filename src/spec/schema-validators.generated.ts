@@ -5028,7 +5028,7 @@ vErrors.push(err47);
 errors++;
 }
 for(const key8 in data27){
-if(!((((key8 === "kind") || (key8 === "schedule")) || (key8 === "duration")) || (key8 === "description"))){
+if(!(((((key8 === "kind") || (key8 === "schedule")) || (key8 === "time_zone")) || (key8 === "duration")) || (key8 === "description"))){
 const err48 = {instancePath:instancePath+"/sync_windows/" + i2,schemaPath:"#/properties/sync_windows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema52.properties.sync_windows.items,data:data27};
 if(vErrors === null){
 vErrors = [err48];
@@ -5077,11 +5077,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data27.duration !== undefined){
-let data30 = data27.duration;
+if(data27.time_zone !== undefined){
+let data30 = data27.time_zone;
 if(typeof data30 === "string"){
-if(!pattern9.test(data30)){
-const err52 = {instancePath:instancePath+"/sync_windows/" + i2+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$"},message:"must match pattern \""+"^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$"+"\"",schema:"^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$",parentSchema:schema68,data:data30};
+if(func3(data30) < 1){
+const err52 = {instancePath:instancePath+"/sync_windows/" + i2+"/time_zone",schemaPath:"#/properties/sync_windows/items/properties/time_zone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema52.properties.sync_windows.items.properties.time_zone,data:data30};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -5092,7 +5092,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/sync_windows/" + i2+"/duration",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data30};
+const err53 = {instancePath:instancePath+"/sync_windows/" + i2+"/time_zone",schemaPath:"#/properties/sync_windows/items/properties/time_zone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.sync_windows.items.properties.time_zone.type,parentSchema:schema52.properties.sync_windows.items.properties.time_zone,data:data30};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -5102,10 +5102,11 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data27.description !== undefined){
-let data31 = data27.description;
-if(typeof data31 !== "string"){
-const err54 = {instancePath:instancePath+"/sync_windows/" + i2+"/description",schemaPath:"#/properties/sync_windows/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.sync_windows.items.properties.description.type,parentSchema:schema52.properties.sync_windows.items.properties.description,data:data31};
+if(data27.duration !== undefined){
+let data31 = data27.duration;
+if(typeof data31 === "string"){
+if(!pattern9.test(data31)){
+const err54 = {instancePath:instancePath+"/sync_windows/" + i2+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$"},message:"must match pattern \""+"^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$"+"\"",schema:"^(?:0|(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+)$",parentSchema:schema68,data:data31};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -5115,9 +5116,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
 else {
-const err55 = {instancePath:instancePath+"/sync_windows/" + i2,schemaPath:"#/properties/sync_windows/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.sync_windows.items.type,parentSchema:schema52.properties.sync_windows.items,data:data27};
+const err55 = {instancePath:instancePath+"/sync_windows/" + i2+"/duration",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data31};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -5127,9 +5127,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/sync_windows",schemaPath:"#/properties/sync_windows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.sync_windows.type,parentSchema:schema52.properties.sync_windows,data:data26};
+if(data27.description !== undefined){
+let data32 = data27.description;
+if(typeof data32 !== "string"){
+const err56 = {instancePath:instancePath+"/sync_windows/" + i2+"/description",schemaPath:"#/properties/sync_windows/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.sync_windows.items.properties.description.type,parentSchema:schema52.properties.sync_windows.items.properties.description,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -5141,12 +5142,36 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+const err57 = {instancePath:instancePath+"/sync_windows/" + i2,schemaPath:"#/properties/sync_windows/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.sync_windows.items.type,parentSchema:schema52.properties.sync_windows.items,data:data27};
 if(vErrors === null){
 vErrors = [err57];
 }
 else {
 vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/sync_windows",schemaPath:"#/properties/sync_windows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.sync_windows.type,parentSchema:schema52.properties.sync_windows,data:data26};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }

@@ -79,6 +79,18 @@ describe("ChangeGate", () => {
     expect((await gate.poll()).desired?.commit).toBe("c2");
   });
 
+  it("names a window's time zone in the reason; its times are the zone's wall clock", async () => {
+    const w = world(T0); // 21:59Z is 22:59 in Berlin (CET)
+    w.tip = desired("c1", [{ ...nightly, schedule: "0 23 * * *", timeZone: "Europe/Berlin" }]);
+    const gate = new ChangeGate(w.inner, w.options);
+    await gate.poll();
+    w.tip = desired("c2");
+    w.advance(2 * 60_000); // 23:01 in Berlin
+    expect((await gate.poll()).waiting?.reason).toBe(
+      'deny window "0 23 * * *" in Europe/Berlin (nightly batch) open until 2026-12-06T23:00:00Z',
+    );
+  });
+
   it("after a restart under a closed gate keeps the commit status recorded, not the newest", async () => {
     const w = world(T0);
     w.note = { reason: "freeze" };

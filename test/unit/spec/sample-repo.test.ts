@@ -17,6 +17,25 @@ async function sampleState(): Promise<DesiredState> {
 }
 
 describe("sample-repo", () => {
+  it("has a sync_windows example (commented out: the demo applies every commit) that loads as written", async () => {
+    const files = new Map(await readRepoDir(sampleDir));
+    const cluster = files.get("cluster.yaml");
+    const text = typeof cluster === "string" ? cluster : new TextDecoder().decode(cluster as Uint8Array);
+    const start = text.indexOf("# sync_windows:");
+    expect(start).toBeGreaterThan(0);
+    files.set("cluster.yaml", text.slice(0, start) + text.slice(start).replace(/^# ?/gm, ""));
+    const r = loadSpec(files);
+    if (!r.ok) throw new Error(r.errors.map(formatSpecError).join("\n"));
+    expect(r.state.cluster.syncWindows).toEqual([
+      {
+        schedule: "0 17 * * fri",
+        timeZone: "Europe/Berlin",
+        durationMs: 63 * 3600_000,
+        description: "weekend freeze",
+      },
+    ]);
+  });
+
   it("is valid: one local host, at least four services", async () => {
     const state = await sampleState();
     expect(state.cluster.hosts.map((h) => [h.name, h.docker, h.address])).toEqual([

@@ -35,4 +35,22 @@ describe("sync_windows", () => {
       errorsOf(withWindows('  - {schedule: "0 0 * * *", duration: 1h, kind: allow}')).map((x) => x.code),
     ).toContain("schema");
   });
+
+  it("take an IANA time_zone; one this Node does not know is bad-time-zone at its line:col", () => {
+    const state = stateOf(
+      withWindows('  - {schedule: "0 17 * * fri", time_zone: Europe/Berlin, duration: 63h}'),
+    );
+    expect(state.cluster.syncWindows).toEqual([
+      { schedule: "0 17 * * fri", durationMs: 63 * 3600_000, timeZone: "Europe/Berlin" },
+    ]);
+    for (const zone of ["Europe/Berln", "+01:00", "CEST"]) {
+      const line = `  - {schedule: "0 17 * * fri", time_zone: "${zone}", duration: 63h}`;
+      const e = expectOnlyError(
+        withWindows(line),
+        `cluster.yaml:13:${line.indexOf(`"${zone}"`) + 1}`,
+        "bad-time-zone",
+      );
+      expect(e.message).toContain(`time_zone "${zone}" is not an IANA time zone name`);
+    }
+  });
 });
