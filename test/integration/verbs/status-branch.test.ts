@@ -65,7 +65,7 @@ function statusOf(over: Partial<StatusInput> = {}): Map<string, string> {
 }
 
 const run = (args: readonly string[], cwd?: string) =>
-  gitfleet(args, { env, timeoutMs: 60_000, ...(cwd !== undefined ? { cwd } : {}) });
+  gitfleet(args, { env, ...(cwd !== undefined ? { cwd } : {}) });
 
 beforeAll(async () => {
   h = await startHarness({
