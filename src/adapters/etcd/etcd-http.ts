@@ -1,8 +1,8 @@
 // A minimal client for etcd's v3 JSON gateway (/v3/..., etcd 3.4 and later):
 // the calls leader election and the fleet's suspend switch need, over plain
 // HTTP(S) with a deadline on every request and failover across the configured
-// endpoints. No gRPC stack and
-// no new dependency: the gateway is part of every etcd server.
+// endpoints. No gRPC stack and no new dependency: the gateway is part of every
+// etcd server.
 
 import { EtcdError } from "./errors.js";
 
