@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { pollUntil } from "../../support/poll.js";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 
@@ -38,15 +39,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(probe: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (probe()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return probe();
-}
-
 describe("a bench's children end with the bench", () => {
   it.each([
     ["an uncaught error", `setTimeout(() => { throw new Error("tsc failed: injected"); }, 10);`],
@@ -56,7 +48,8 @@ describe("a bench's children end with the bench", () => {
     expect(code).toBe(1);
     expect(childPid).toBeGreaterThan(0);
     try {
-      expect(await until(() => !alive(childPid), 10_000)).toBe(true);
+      const ending = { timeoutMs: 10_000, intervalMs: 50 };
+      expect(await pollUntil("the bench's child to end", () => !alive(childPid), ending)).toBe(true);
     } finally {
       if (alive(childPid)) process.kill(childPid, "SIGKILL");
     }

@@ -3,6 +3,7 @@
 
 import { pino } from "pino";
 import { DockerHost, type DockerHostOptions } from "../../../src/adapters/docker/index.js";
+import { pollUntil } from "../../support/poll.js";
 
 export function testCluster(tag: string): string {
   return `it${tag}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -34,16 +35,7 @@ export async function localHost(
   return { host, log };
 }
 
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The shared poll with these tests' pace: 15 s unless told, every 200 ms. */
+export function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000) {
+  return pollUntil(what, probe, { timeoutMs, intervalMs: 200 });
 }

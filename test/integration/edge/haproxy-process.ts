@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { showProc } from "../../../src/adapters/edge/master.js";
 import { localEdgeTarget } from "./local-target.js";
+import { pollUntil } from "../../support/poll.js";
 import type { EdgeTarget } from "../../../src/ports/edge.js";
 
 export interface RunningHaproxy {
@@ -31,14 +32,6 @@ export function targetIn(dir: string): EdgeTarget {
   return localEdgeTarget({ ...edgePaths(dir), haproxyBin: HAPROXY_BIN, timeoutMs: 10_000 });
 }
 
-async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Start HAProxy on the configuration already written in `dir`. */
 export async function startHaproxy(dir: string): Promise<RunningHaproxy> {
   const paths = edgePaths(dir);
@@ -50,15 +43,18 @@ export async function startHaproxy(dir: string): Promise<RunningHaproxy> {
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const target = targetIn(dir);
-  await waitUntil(
+  // Until HAProxy has made them its sockets refuse: asked again, like a false answer.
+  const soon = { timeoutMs: 10_000, intervalMs: 25 };
+  const refused = () => false;
+  await pollUntil(
     "the HAProxy worker",
-    async () => (await showProc(paths.masterSocket)).workers.length > 0,
-    10_000,
+    () => showProc(paths.masterSocket).then((p) => p.workers.length > 0, refused),
+    soon,
   );
-  await waitUntil(
+  await pollUntil(
     "the stats socket",
-    async () => (await target.runtime("show info")).includes("Pid:"),
-    10_000,
+    () => target.runtime("show info").then((info) => info.includes("Pid:"), refused),
+    soon,
   );
   return {
     target,

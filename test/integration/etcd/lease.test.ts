@@ -13,6 +13,7 @@ import { LeaderElector, type LeadershipChange } from "../../../src/daemon/leader
 import { systemTime } from "../../../src/adapters/system/clock.js";
 import type { LeaseStore, LeaseTiming } from "../../../src/model/leadership.js";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
+import { pollUntil } from "../../support/poll.js";
 
 const logger = pino({ level: "silent" });
 const FAST: LeaseTiming = { ttlMs: 2_000, renewEveryMs: 300, renewDeadlineMs: 1_400 };
@@ -103,7 +104,7 @@ describe("leader elector", () => {
       });
     const a = make("a", cuttable);
     a.start();
-    await waitFor(() => a.mayAct(), 5_000);
+    await pollUntil("a to lead", () => a.mayAct(), { timeoutMs: 5_000, intervalMs: 20 });
     const b = make("b", store(key));
     b.start();
     await new Promise((r) => setTimeout(r, 1_000));
@@ -111,10 +112,14 @@ describe("leader elector", () => {
 
     cut = true;
     let fencedAt = 0;
-    await waitFor(() => {
-      if (fencedAt === 0 && !a.mayAct()) fencedAt = Date.now();
-      return b.mayAct();
-    }, 10_000);
+    await pollUntil(
+      "b to lead",
+      () => {
+        if (fencedAt === 0 && !a.mayAct()) fencedAt = Date.now();
+        return b.mayAct();
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
     const elected = events.find((e) => e.who === "b" && e.change.kind === "elected");
     expect(fencedAt).toBeGreaterThan(0);
     expect(elected).toBeDefined();
@@ -162,11 +167,3 @@ describe("the fleet's suspend switch in etcd", () => {
     expect((err as EtcdError).message).toContain("http://***@127.0.0.1:1");
   });
 });
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

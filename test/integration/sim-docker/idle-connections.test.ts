@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { DockerHost } from "../../../src/adapters/docker/index.js";
 import { ENGINE_FREE_PER_HOST } from "../../../src/adapters/docker/engine-api.js";
 import { LIGHT_FREE_PER_HOST } from "../../../src/adapters/docker/light.js";
+import { pollUntil } from "../../support/poll.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
 
 const open: { close(): unknown }[] = [];
@@ -16,14 +17,8 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-/** Polls until `ok`; well within the agent's 5 s idle timeout, which would close them all anyway. */
-async function until(ok: () => boolean, ms = 4_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Well within the agent's 5 s idle timeout, which would close them all anyway. */
+const BEFORE_IDLE_TIMEOUT = { timeoutMs: 4_000, intervalMs: 20 };
 
 /** One simulated host with `containers` containers, a DockerHost on it, and its connection count. */
 async function oneHost(containers: number) {
@@ -61,7 +56,10 @@ describe("a host's idle connections", () => {
     // The burst did open several connections at once...
     expect(count.peak).toBeGreaterThanOrEqual(4);
     // ...and all but the kept ones are closed as they come back idle.
-    await until(() => count.open <= ENGINE_FREE_PER_HOST);
+    await pollUntil("the idle connections closed", () => count.open <= ENGINE_FREE_PER_HOST, {
+      ...BEFORE_IDLE_TIMEOUT,
+      seen: () => `${count.open} open`,
+    });
     // Still so a moment later (nothing reopens them).
     await new Promise((r) => setTimeout(r, 200));
     expect(count.open).toBeLessThanOrEqual(ENGINE_FREE_PER_HOST);
@@ -74,7 +72,10 @@ describe("a host's idle connections", () => {
     await Promise.all([host.ping(), host.ping(), host.ping(), host.ping()]);
     expect(count.peak).toBeGreaterThanOrEqual(3);
     const kept = 1;
-    await until(() => count.open <= kept + LIGHT_FREE_PER_HOST);
+    await pollUntil("the spare connections closed", () => count.open <= kept + LIGHT_FREE_PER_HOST, {
+      ...BEFORE_IDLE_TIMEOUT,
+      seen: () => `${count.open} open`,
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(count.open).toBeLessThanOrEqual(kept + LIGHT_FREE_PER_HOST);
   });

@@ -4,6 +4,7 @@
 
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { pollUntil } from "../../support/poll.js";
 import { HostCaller } from "../../../src/adapters/docker/call.js";
 import { fleetCallLimiter, type Limiter } from "../../../src/adapters/docker/limiter.js";
 
@@ -39,10 +40,8 @@ class Gate {
   }
 }
 
-async function until(probe: () => boolean): Promise<void> {
-  for (let i = 0; i < 2_000 && !probe(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(probe()).toBe(true);
-}
+// The calls run on the event loop: a few turns later they have got where they are going.
+const TURNS = { intervalMs: 5 };
 
 describe("HostCaller with the fleet's limiter", () => {
   it("bounds the calls in flight across hosts, each host's lane still its own", async () => {
@@ -50,12 +49,12 @@ describe("HostCaller with the fleet's limiter", () => {
     const gate = new Gate();
     const hosts = [caller("h1", fleet), caller("h2", fleet)];
     const all = hosts.flatMap((h) => Array.from({ length: 5 }, () => h.run("create", gate.call)));
-    await until(() => gate.running === 3);
+    await pollUntil("three calls running", () => gate.running === 3, TURNS);
     expect(fleet.inFlight).toBe(3);
     expect(fleet.queued).toBeGreaterThan(0);
     while (gate.started < 10) {
       gate.answerAll();
-      await until(() => gate.running > 0 || gate.started === 10);
+      await pollUntil("the next calls started", () => gate.running > 0 || gate.started === 10, TURNS);
     }
     gate.answerAll();
     expect(await Promise.all(all)).toEqual(Array(10).fill("ok"));
@@ -68,7 +67,7 @@ describe("HostCaller with the fleet's limiter", () => {
     const gate = new Gate();
     const h = caller("h1", fleet);
     const busy = h.run("create", gate.call);
-    await until(() => fleet.inFlight === 1);
+    await pollUntil("the fleet's slot taken", () => fleet.inFlight === 1, TURNS);
     await expect(h.run("ping", () => Promise.resolve("pong"), { lane: "ping" })).resolves.toBe("pong");
     gate.answerAll();
     await busy;
@@ -80,7 +79,7 @@ describe("HostCaller with the fleet's limiter", () => {
     const h1 = caller("h1", fleet);
     const h2 = caller("h2", fleet);
     const busy = h1.run("create", gate.call);
-    await until(() => fleet.inFlight === 1);
+    await pollUntil("the fleet's slot taken", () => fleet.inFlight === 1, TURNS);
     let called = false;
     const late = h2.run(
       "list",

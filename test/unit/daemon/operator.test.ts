@@ -6,6 +6,7 @@ import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
 import { fakeOperator } from "../../support/fakes/fake-operator.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
+import { pollUntil } from "../../support/poll.js";
 
 function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
   const time = new FakeTime();
@@ -16,10 +17,7 @@ function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
   const op = fakeOperator({ time, fleet, source, sink }, o);
   /** Run fake time until cond holds (checked every 50 ms). */
   const until = async (cond: () => boolean, limitMs = 600_000): Promise<void> => {
-    const wait = async (): Promise<void> => {
-      while (!cond()) await time.sleep(50);
-    };
-    await time.run(wait(), limitMs);
+    await time.run(pollUntil(String(cond), cond, { timeoutMs: limitMs, intervalMs: 50, time }));
   };
   return { time, fleet, source, sink, op, until };
 }

@@ -10,6 +10,7 @@ import { FakeFleet } from "../../support/fakes/fake-fleet.js";
 import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
 import { fakeOperator } from "../../support/fakes/fake-operator.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
+import { pollUntil } from "../../support/poll.js";
 
 const HOSTS = ["h1", "h2", "h3"];
 const state = (...services: ServiceSpec[]): DesiredState =>
@@ -36,13 +37,8 @@ function setup(first: ServiceSpec) {
   const sink = new FakeSink(time);
   const op = fakeOperator({ time, fleet, source, sink }, { heartbeat: true });
   const until = async (what: string, cond: () => boolean, limitMs = 120_000): Promise<void> => {
-    const wait = async (): Promise<void> => {
-      while (!cond()) await time.sleep(50);
-    };
-    await time.run(wait(), limitMs).catch(() => {
-      const seen = fleet.containers("web").map((c) => `${fleet.hostOf(c.id)}:${c.image}:${c.state}`);
-      throw new Error(`timed out waiting for ${what} (${seen.join(", ")})`);
-    });
+    const seen = () => fleet.containers("web").map((c) => `${fleet.hostOf(c.id)}:${c.image}:${c.state}`);
+    await time.run(pollUntil(what, cond, { timeoutMs: limitMs, intervalMs: 50, time, seen }));
   };
   const running = (spec: ServiceSpec) =>
     fleet

@@ -12,6 +12,7 @@ import { FakeSink, FakeSource } from "../../support/fakes/fake-ports.js";
 import { fakeOperator } from "../../support/fakes/fake-operator.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
 import { replica, service as serviceInput, syncedInput } from "../status/fixtures.js";
+import { pollUntil } from "../../support/poll.js";
 
 /** The real operator on fake hosts, each pass fed to a real prom-client registry. */
 function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
@@ -25,10 +26,7 @@ function setup(desired: DesiredState, o: { heartbeat?: boolean } = {}) {
   const reporter = new MetricsReporter((s) => metrics.apply(s));
   op.onPass((out) => reporter.passed(passReport(out, time.now())));
   const until = async (cond: () => boolean, limitMs = 600_000): Promise<void> => {
-    const wait = async (): Promise<void> => {
-      while (!cond()) await time.sleep(50);
-    };
-    await time.run(wait(), limitMs);
+    await time.run(pollUntil(String(cond), cond, { timeoutMs: limitMs, intervalMs: 50, time }));
   };
   return { time, fleet, source, op, metrics, until };
 }
