@@ -25,6 +25,7 @@ export const SPEC_ERROR_CODES = [
   "bad-interpolation",
   "bad-env-file",
   "unclosed-quote",
+  "text-after-quote",
   // schema (shape of one document)
   "schema",
   "unknown-key",

@@ -16,14 +16,22 @@
 // line but has other text after it (`C="z"` closing `A="open` two lines up)
 // is taken the same way: an unclosed quote on its first line (Compose fails
 // such a file too, with an unexpected character after the quote).
+//
+// After a quote closed on its own line only a comment may follow (`A="x" # note`, `A="x"#note`,
+// as in Compose). Other text is a `text-after-quote` error at that text: Compose reads it as
+// the next statement on the same line (`A="x" B=y` sets B too, `A="x" junk` takes junk from the
+// shell, `A="x" two words` fails), which a shell reader (`A="x"y` is xy there) would not guess.
 
 import { interpolateText, type VariableLookup } from "./interpolate.js";
 
 export interface DotEnvProblem {
   readonly line: number;
   readonly col: number;
-  /** `unclosed-quote` for a quote never closed; `bad-env-file` for every other line that cannot be read. */
-  readonly code: "bad-env-file" | "unclosed-quote";
+  /**
+   * `unclosed-quote` for a quote never closed; `text-after-quote` for a value closed on its line with more
+   * than a comment after it; `bad-env-file` for every other line that cannot be read.
+   */
+  readonly code: "bad-env-file" | "unclosed-quote" | "text-after-quote";
   readonly message: string;
 }
 
@@ -90,6 +98,16 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
     const quote = rest[0];
     if (quote === "'" || quote === '"') {
       const q = readQuoted(all, n, rest, quote);
+      if (!q.ok && q.trailing !== undefined) {
+        problems.push({
+          line: lineNo,
+          col: restCol + q.trailing,
+          code: "text-after-quote",
+          message: trailingMessage(key, quote),
+        });
+        unreadable.add(key);
+        continue;
+      }
       if (!q.ok) {
         // Read on from the next line: the lines after an unclosed quote are their own.
         problems.push({
@@ -138,8 +156,13 @@ export function parseDotEnv(text: string, outer: VariableLookup = () => undefine
 
 type Quoted =
   | { readonly ok: true; readonly inner: string; readonly lastLine: number }
-  /** `after`: where a later line's quote was found with text after it (so it cannot end the value). */
-  | { readonly ok: false; readonly after?: { readonly line: number; readonly col: number } };
+  | {
+      readonly ok: false;
+      /** Where a later line's quote was found with text after it (so it cannot end the value). */
+      readonly after?: { readonly line: number; readonly col: number };
+      /** Closed on its own line, but followed there by text that is not a comment: its index in `rest`. */
+      readonly trailing?: number;
+    };
 
 /** The quoted value `rest` opens on line index `n`: up to its closing quote, on this line or a later one. */
 function readQuoted(all: readonly string[], n: number, rest: string, quote: string): Quoted {
@@ -154,6 +177,10 @@ function readQuoted(all: readonly string[], n: number, rest: string, quote: stri
     closed = closingQuote(text, quote, from);
   }
   if (closed < 0) return { ok: false };
+  if (last === n) {
+    const tail = text.slice(closed + 1).search(/\S/);
+    if (tail >= 0 && text[closed + 1 + tail] !== "#") return { ok: false, trailing: closed + 1 + tail };
+  }
   if (last > n && !/^[ \t]*(#.*)?$/.test(text.slice(closed + 1))) {
     return { ok: false, after: { line: last + 1, col: closed - text.lastIndexOf("\n") } };
   }
@@ -170,6 +197,14 @@ function unclosedMessage(
     "close it where the value ends (a quoted value may span lines, up to a closing quote that ends its line)";
   if (q.after === undefined) return `${head} is never closed: ${fix}`;
   return `${head} is not closed on its line, and the next ${quote} (line ${q.after.line}, col ${q.after.col}) has more text after it, so it does not end the value: ${fix}`;
+}
+
+// The text itself is not quoted back: it may be part of a secret (the value of a key not set).
+function trailingMessage(key: string, quote: string): string {
+  return (
+    `text after the closing ${quote} of ${key}'s value: Compose would read it as more variables on this ` +
+    `line (a name alone taken from the shell); put it inside the quotes, on a line of its own, or after a # as a comment`
+  );
 }
 
 /** Index of the quote closing the one at text[0]; a backslash escapes the next character in either kind, as in Compose. */

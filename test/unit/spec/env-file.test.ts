@@ -111,6 +111,17 @@ describe("env_file", () => {
     ]);
   });
 
+  it("text after a closing quote in an env file is text-after-quote at that text; a comment there is not", () => {
+    const errors = errorsOf(
+      repo({
+        "stacks/s/compose.yaml": lines("services:", "  w:", "    image: x:1", "    env_file: app.env"),
+        "stacks/s/app.env": lines('MSG="hello" # greeting', "PASSWORD='hunter2' hunter3", "LEVEL=info"),
+      }),
+    );
+    expect(where(errors)).toEqual(["stacks/s/app.env:2:20 text-after-quote"]);
+    expect(errors.map((e) => e.message).join("\n")).not.toContain("hunter");
+  });
+
   it("keeps values of secret-named variables from env files out of messages", () => {
     const result = loadSpec(
       new Map(

@@ -164,6 +164,33 @@ describe("parseDotEnv: quotes across lines, as Compose reads them", () => {
     ]);
   });
 
+  it("a comment after a closing quote is a comment, with or without a blank before it (as in Compose)", () => {
+    const env = parseDotEnv(lines('A="x" # note', "B='y'# note", 'C="z"   ', "D='w' \t#"));
+    expect(env.problems).toEqual([]);
+    expect(Object.fromEntries(env.values)).toEqual({ A: "x", B: "y", C: "z", D: "w" });
+  });
+
+  it("other text after a quote closed on its line is text-after-quote, at that text (Compose reads it as more statements)", () => {
+    // Compose: A=x and junk from the shell; B=y and C=z; D=w then fails on "two words"; E=v and a bare y.
+    const env = parseDotEnv(
+      lines('A="x" junk', "B='y' C=z", 'D="w" two words', 'E="v"y', "F=1", '  export G = "g"  H'),
+      () => "from the shell",
+    );
+    expect(codes(env)).toEqual([
+      "1:7 text-after-quote",
+      "2:7 text-after-quote",
+      "3:7 text-after-quote",
+      "4:6 text-after-quote",
+      "6:19 text-after-quote",
+    ]);
+    expect(Object.fromEntries(env.values)).toEqual({ F: "1" });
+    expect([...env.unreadable]).toEqual(["A", "B", "D", "E", "G"]);
+    expect(env.problems[0]!.message).toBe(
+      "text after the closing \" of A's value: Compose would read it as more variables on this line " +
+        "(a name alone taken from the shell); put it inside the quotes, on a line of its own, or after a # as a comment",
+    );
+  });
+
   it("an escaped quote does not close the value, in single quotes too (Compose: VAR='Let\\'s go!')", () => {
     const env = parseDotEnv(lines("S='Let\\'s go!'", 'D="say \\"hi\\""', "N=1"));
     expect(env.problems).toEqual([]);
@@ -235,6 +262,15 @@ describe("interpolation in service documents, through the loader", () => {
     expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
       "services/.env:2:3 unclosed-quote",
       "services/.env:3:1 bad-env-file",
+    ]);
+  });
+
+  it("text after a closing quote in .env is text-after-quote there, and not again where the variable is used", () => {
+    const errors = errorsOf(
+      repo({ "services/web.yaml": web, "services/.env": lines('TAG="1.4" junk', "PORT=8080 # a comment") }),
+    );
+    expect(errors.map((e) => `${e.path}:${e.line}:${e.col} ${e.code}`)).toEqual([
+      "services/.env:1:11 text-after-quote",
     ]);
   });
 
