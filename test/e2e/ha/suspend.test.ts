@@ -1,0 +1,89 @@
+// gitfleet suspend in a standby group on the test bed: two `gitfleet run`
+// processes with their own work dirs and a real etcd. Suspended through the
+// leader's configuration, the leader is killed with -9; the standby that takes
+// over keeps the applied commit running and holds the new one (status names it
+// with the reason) until `gitfleet resume`, run with the new leader's
+// configuration, lets it through. (The same through the production wiring on
+// simulated hosts, with an unreadable switch too: test/integration/sim-docker/suspend-ha.test.ts.)
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { resetTestbed } from "../../support/testbed.js";
+import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
+import { gitfleet } from "../../support/cli.js";
+import { managed, OperatorWorld, waitFor } from "../operator/support.js";
+import { failureCluster, failureServices } from "../failures/support.js";
+import { Drills, type Instance, standbyGroup, webAt } from "./support.js";
+
+let world: OperatorWorld;
+let etcd: EtcdCluster;
+let group: Instance[];
+let d: Drills;
+
+beforeAll(async () => {
+  await resetTestbed();
+  etcd = await startEtcd(1);
+  world = await OperatorWorld.create({});
+  await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "fleet");
+  group = await standbyGroup(world, etcd, ["a", "b"]);
+  d = new Drills(world, etcd, group);
+  for (const g of group) g.start();
+  await d.currentLeader();
+  await d.converged();
+  await d.supervise();
+}, 300_000);
+
+afterAll(async () => {
+  for (const g of group ?? []) await g.stop().catch(() => undefined);
+  if (process.env["GITFLEET_E2E_LOG"])
+    world.output = group.map((g) => `=== ${g.name}\n${g.output}`).join("\n");
+  await world?.close();
+  await etcd?.stop();
+});
+
+const webImages = async (): Promise<string[]> =>
+  (await managed("web")).filter((c) => c.state === "running").map((c) => c.image);
+
+describe("suspend in a standby group", () => {
+  it("holds the new commit after kill -9 of the leader it was set on, until resume", async () => {
+    const old = await d.currentLeader();
+    const leader = d.byPid(old.pid);
+    const s = await gitfleet(["suspend", "-c", leader.configFile, "--reason", "incident 42", "--json"]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({
+      suspended: true,
+      etcd_key: expect.stringMatching(/\/suspended$/),
+    });
+
+    const c2 = await world.repo.commitAndPush(webAt(2), "web 2");
+    const faultAt = Date.now();
+    await leader.kill9();
+    const { leader: next } = await d.takeover(old, faultAt);
+    const survivor = d.byPid(next.pid);
+    expect(survivor).not.toBe(leader);
+    // The new leader polls each second: it has seen c2 and holds it, named in status with the reason.
+    const waiting = await waitFor(
+      "the new leader's status naming the held commit",
+      async () => {
+        const text = await world.status("status/cluster.yaml");
+        const doc = (text === "" ? {} : parse(text)) as {
+          leader?: { epoch?: number };
+          waiting_commit?: { commit?: string; reason?: string };
+        };
+        return doc.leader?.epoch === next.epoch && doc.waiting_commit?.commit === c2
+          ? doc.waiting_commit
+          : undefined;
+      },
+      60_000,
+    );
+    expect(waiting.reason).toMatch(/^suspended by .*incident 42/);
+    await new Promise((r) => setTimeout(r, 3_000)); // three more polls of the new leader
+    expect((await webImages()).every((i) => i.endsWith("web:1"))).toBe(true);
+
+    const r = await gitfleet(["resume", "-c", survivor.configFile, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ suspended: false, was_suspended: true });
+    await d.converged("web:2");
+    await d.supervise();
+  });
+});
