@@ -253,20 +253,23 @@ class DockerHostDriver implements HostDriver {
   }
 
   pull(image: string): Promise<"present" | "pulled"> {
-    this.quiet.forget("info");
-    return this.host
-      .ensureImage(image, (p) => this.o.logger.debug({ host: this.name, image, progress: p }, "pulling"))
-      .finally(() => this.quiet.forget("info"));
+    const progress = (p: unknown) => this.o.logger.debug({ host: this.name, image, progress: p }, "pulling");
+    // Of the quiet reads only "info" (which holds the host's images) is changed by a pull.
+    return this.changing(() => this.host.ensureImage(image, progress), "info");
   }
 
   create(req: CreateRequest): Promise<Created> {
     return this.changing(() => this.createNow(req));
   }
 
-  /** A change of ours: the quiet reads are stale from its start and again once it is done. */
-  private changing<T>(call: () => Promise<T>): Promise<T> {
-    this.quiet.changed();
-    return call().finally(() => this.quiet.changed());
+  /**
+   * A change of ours: the quiet reads (or only the read `only`) are stale from its start and again
+   * once it is done, as a read taken while it ran may have missed it.
+   */
+  private changing<T>(call: () => Promise<T>, only?: string): Promise<T> {
+    const stale = only === undefined ? () => this.quiet.changed() : () => this.quiet.forget(only);
+    stale();
+    return call().finally(stale);
   }
 
   private async createNow(req: CreateRequest): Promise<Created> {
