@@ -130,15 +130,31 @@ describe("startHeapTarget's looks", () => {
     }
   });
 
-  it("looks at its own pace when the heap is far below the threshold", () => {
+  it("far below the threshold, looks only as often as the heap could reach it (an idle operator: 3–4 a second)", () => {
     vi.useFakeTimers();
+    // 40 MiB in use, target 96 MiB (the default): 56 MiB of room, 280 ms at 200 MiB a second.
     const heap = fakeHeap(40 * MiB, 0);
-    const target = startHeapTarget(160 * MiB, 100, heap);
+    const target = startHeapTarget(96 * MiB, 100, heap);
     try {
       vi.advanceTimersByTime(10_000);
-      expect(heap.looks).toBeGreaterThanOrEqual(99);
-      expect(heap.looks).toBeLessThanOrEqual(102);
+      // A look every 100 ms would be 100 of them.
+      expect(heap.looks).toBeGreaterThanOrEqual(30);
+      expect(heap.looks).toBeLessThanOrEqual(40);
       expect(target.collections).toBe(0);
+    } finally {
+      target.stop();
+    }
+  });
+
+  it("a burst at 200 MiB a second from far below still collects near the target (fewer looks lose no bound)", () => {
+    vi.useFakeTimers();
+    const heap = fakeHeap(40 * MiB, 0.2 * MiB);
+    const target = startHeapTarget(96 * MiB, 100, heap);
+    try {
+      vi.advanceTimersByTime(5_000);
+      expect(target.collections).toBeGreaterThan(3);
+      // Passed by no more than a look every 25 ms lets it (5 MiB at this pace).
+      expect(heap.peak - 96 * MiB).toBeLessThan(6 * MiB);
     } finally {
       target.stop();
     }
