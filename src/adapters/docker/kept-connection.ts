@@ -16,12 +16,16 @@
 // into a buffer kept per connection. At 1,000 hosts a 16 KiB read buffer and
 // a 4 KiB write buffer per connection were 20 MiB of the operator's memory;
 // the shared one is 16 KiB, a connection's own buffers its requests' size.
+// A request is sent with a listener (send: no promise, no object made per
+// request; request() is the promise for other callers) and its deadline kept
+// by one sweep for all connections (deadline-sweep.ts), not a timer each.
 
 import net from "node:net";
 import tls from "node:tls";
 import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
 import { jsonOf, type LightAnswer } from "./light.js";
+import { DeadlineSweep, type Deadlined } from "./deadline-sweep.js";
 
 /** An idle kept connection is closed after this long (a heartbeat sends one every 5 s at most). */
 const KEEP_IDLE_MS = 30_000;
@@ -32,15 +36,27 @@ const READ_BUFFER_BYTES = 16 * 1024;
 let sharedReadBuffer: Buffer | undefined;
 const readBuffer = (): Buffer => (sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
 
-interface Pending {
-  readonly op: string;
-  readonly resolve: (a: LightAnswer) => void;
-  readonly reject: (e: DockerError) => void;
+/** Told once what became of a request (KeptConnection.send). */
+export interface AnswerListener {
+  /** A 2xx answer; `body` is valid only during the call (it may be the shared read buffer's). */
+  answered(status: number, body: Buffer): void;
+  failed(err: DockerError): void;
 }
 
-export class KeptConnection {
+/** The deadlines of every kept connection's request out. */
+const deadlines = new DeadlineSweep();
+
+/** For tests: requests queued for the deadline sweep (answered or not) since its last round. */
+export const queuedDeadlines = (): number => deadlines.queued;
+
+export class KeptConnection implements Deadlined {
   private socket: net.Socket | undefined;
-  private pending: Pending | undefined;
+  /** The request out (one at a time): its listener, name, deadline (performance.now() ms) and its length. */
+  private pending: AnswerListener | undefined;
+  private op = "request";
+  private at = 0;
+  private timeoutMs = 0;
+  swept = false;
   /** What arrived of the answer so far, while it is incomplete. */
   private received: Buffer | undefined;
   private closed = false;
@@ -48,12 +64,6 @@ export class KeptConnection {
   private readonly heads = new Map<string, { readonly length: number; readonly bytes: Buffer }>();
   /** Where a request with a body is put together for its one write (reused once written). */
   private out: Buffer | undefined;
-  /**
-   * The deadline: one timer per connection, moved to each request's start + its deadline
-   * (refresh) and left to fire after an answer (then it finds nothing pending): no timer made
-   * and cleared per request.
-   */
-  private deadline: { readonly timer: NodeJS.Timeout; readonly ms: number } | undefined;
 
   constructor(
     private readonly host: string,
@@ -67,8 +77,6 @@ export class KeptConnection {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.deadline?.timer);
-    this.deadline = undefined;
     this.drop();
   }
 
@@ -79,39 +87,38 @@ export class KeptConnection {
    */
   request(op: string, head: string, timeoutMs: number, body?: Buffer): Promise<LightAnswer> {
     return new Promise((resolve, reject) => {
-      if (!this.free) {
-        reject(new DockerError("unknown", "kept connection busy or closed", { host: this.host, op }));
-        return;
-      }
-      this.armDeadline(timeoutMs);
-      this.pending = { op, resolve, reject };
-      const socket = this.socket ?? this.connect();
-      socket.ref();
-      const length = body?.length ?? 0;
-      const headBytes = this.headBytes(head, length);
-      // Head and body in one write (one system call, no cork and writev).
-      socket.write(body === undefined || length === 0 ? headBytes : this.joined(socket, headBytes, body));
+      const answered = (status: number, b: Buffer): void => resolve({ status, body: copyOf(b) });
+      this.send(op, head, timeoutMs, { answered, failed: reject }, body);
     });
   }
 
-  /** The connection's timer set to fire timeoutMs from now (see `deadline`). */
-  private armDeadline(timeoutMs: number): void {
-    if (this.deadline?.ms === timeoutMs) {
-      this.deadline.timer.refresh();
+  /** As request(), its outcome told to `listener` (once; never synchronously). */
+  send(op: string, head: string, timeoutMs: number, listener: AnswerListener, body?: Buffer): void {
+    if (!this.free) {
+      const err = new DockerError("unknown", "kept connection busy or closed", { host: this.host, op });
+      queueMicrotask(() => listener.failed(err));
       return;
     }
-    clearTimeout(this.deadline?.timer);
-    const timer = setTimeout(() => {
-      const p = this.pending;
-      // Every request moves the timer to its own deadline: what is pending when it fires is late.
-      if (p === undefined) return;
-      this.fail(
-        new DockerError("timeout", `no answer within ${timeoutMs} ms`, { host: this.host, op: p.op }),
-      );
-    }, timeoutMs);
-    // The request's socket holds the process while it waits; the timer alone does not.
-    timer.unref();
-    this.deadline = { timer, ms: timeoutMs };
+    this.pending = listener;
+    this.op = op;
+    this.timeoutMs = timeoutMs;
+    this.at = performance.now() + timeoutMs;
+    deadlines.watch(this, this.at);
+    const socket = this.socket ?? this.connect();
+    socket.ref();
+    const length = body?.length ?? 0;
+    const headBytes = this.headBytes(head, length);
+    // Head and body in one write (one system call, no cork and writev).
+    socket.write(body === undefined || length === 0 ? headBytes : this.joined(socket, headBytes, body));
+  }
+
+  deadlineAt(): number | undefined {
+    return this.pending === undefined ? undefined : this.at;
+  }
+
+  expire(): void {
+    const op = this.op;
+    this.fail(new DockerError("timeout", `no answer within ${this.timeoutMs} ms`, { host: this.host, op }));
   }
 
   /**
@@ -173,12 +180,11 @@ export class KeptConnection {
       if (this.pending === undefined && this.socket === socket) this.drop();
     });
     socket.on("error", (err) => {
-      if (this.socket === socket) this.fail(toDockerError(err, this.host, this.pending?.op ?? "request"));
+      if (this.socket === socket) this.fail(toDockerError(err, this.host, this.opOut()));
     });
     socket.on("close", () => {
       if (this.socket !== socket) return;
-      const op = this.pending?.op ?? "request";
-      this.fail(new DockerError("connection-reset", "socket hang up", { host: this.host, op }));
+      this.fail(new DockerError("connection-reset", "socket hang up", { host: this.host, op: this.opOut() }));
     });
     this.socket = socket;
     return socket;
@@ -197,9 +203,7 @@ export class KeptConnection {
       return;
     }
     if (answer === "bad") {
-      this.fail(
-        new DockerError("unknown", "malformed HTTP answer", { host: this.host, op: this.pending.op }),
-      );
+      this.fail(new DockerError("unknown", "malformed HTTP answer", { host: this.host, op: this.op }));
       return;
     }
     const p = this.pending;
@@ -208,16 +212,20 @@ export class KeptConnection {
     if (answer.close) this.drop();
     else this.socket?.unref();
     if (answer.status >= 200 && answer.status < 300) {
-      // The body is the kept read buffer's until the next read: the caller gets a copy.
-      const body = kept && buf === d ? copyOf(answer.body) : answer.body;
-      p.resolve({ status: answer.status, body });
+      // The body may be the shared read buffer's: valid until the next read, so during the call.
+      p.answered(answer.status, answer.body);
       return;
     }
     const err = Object.assign(new Error(`HTTP ${answer.status}`), {
       statusCode: answer.status,
       json: jsonOf(answer.body),
     });
-    p.reject(toDockerError(err, this.host, p.op));
+    p.failed(toDockerError(err, this.host, this.op));
+  }
+
+  /** The name of the request out, for errors. */
+  private opOut(): string {
+    return this.pending === undefined ? "request" : this.op;
   }
 
   /** The request in flight fails with err; the connection is closed. */
@@ -226,7 +234,7 @@ export class KeptConnection {
     this.pending = undefined;
     this.drop();
     if (p === undefined) return;
-    p.reject(err);
+    p.failed(err);
   }
 
   private drop(): void {
@@ -256,12 +264,12 @@ export function parse(buf: Buffer): Parsed | "bad" | undefined {
     if (body === undefined || body === "bad") return body;
     return { status, body, close };
   }
-  if (length === undefined) {
+  if (length === NO_LENGTH) {
     // No length: only answers without a body (204, 304) can be complete here.
     return status === 204 || status === 304 ? { status, body: EMPTY, close } : "bad";
   }
-  const n = Number(length);
-  if (!Number.isInteger(n) || n < 0) return "bad";
+  const n = length;
+  if (n < 0) return "bad";
   if (buf.length < start + n) return undefined;
   return { status, body: buf.subarray(start, start + n), close: close || buf.length > start + n };
 }
@@ -292,17 +300,15 @@ function statusOf(buf: Buffer, end: number): number | undefined {
 }
 
 /**
- * The head's Connection (asks to close?), Transfer-Encoding (chunked?) and Content-Length (its
- * text), as the regular expressions `\r\nname:[ \t]*([^\r\n]*)` (case-insensitive, the first
- * line of each name) read them: only the lines of those names are turned into strings.
+ * The head's Connection (asks to close?), Transfer-Encoding (chunked?) and Content-Length, as the
+ * regular expressions `\r\nname:[ \t]*([^\r\n]*)` (case-insensitive, the first line of each
+ * name) read them, into HEAD (read at once by the caller): by bytes, no string made per answer.
  */
-function headers(
-  buf: Buffer,
-  end: number,
-): { readonly close: boolean; readonly chunked: boolean; readonly length: string | undefined } {
-  let connection: string | undefined;
-  let encoding: string | undefined;
-  let length: string | undefined;
+function headers(buf: Buffer, end: number): typeof HEAD {
+  HEAD.close = false;
+  HEAD.chunked = false;
+  HEAD.length = NO_LENGTH;
+  let seen = 0; // bits: connection 1, transfer-encoding 2, content-length 4
   for (let at = buf.indexOf(CRLF, 0); at >= 0 && at < end;) {
     const from = at + 2;
     let next = buf.indexOf(CRLF, from);
@@ -310,21 +316,51 @@ function headers(
     const colon = buf.indexOf(0x3a, from);
     if (colon > from && colon < next) {
       const name = colon - from;
-      if (name === 10 && connection === undefined && nameIs(buf, from, "connection"))
-        connection = valueOf(buf, colon + 1, next);
-      else if (name === 17 && encoding === undefined && nameIs(buf, from, "transfer-encoding"))
-        encoding = valueOf(buf, colon + 1, next);
-      else if (name === 14 && length === undefined && nameIs(buf, from, "content-length"))
-        length = valueOf(buf, colon + 1, next).trim();
+      if (name === 10 && (seen & 1) === 0 && nameIs(buf, from, "connection")) {
+        seen |= 1;
+        HEAD.close = holds(buf, colon + 1, next, "close");
+      } else if (name === 17 && (seen & 2) === 0 && nameIs(buf, from, "transfer-encoding")) {
+        seen |= 2;
+        HEAD.chunked = holds(buf, colon + 1, next, "chunked");
+      } else if (name === 14 && (seen & 4) === 0 && nameIs(buf, from, "content-length")) {
+        seen |= 4;
+        HEAD.length = decimal(buf, colon + 1, next);
+      }
     }
     at = next === end ? -1 : next;
   }
-  return {
-    close: connection !== undefined && /close/i.test(connection),
-    chunked: encoding !== undefined && /chunked/i.test(encoding),
-    length,
-  };
+  return HEAD;
 }
+
+/** headers()' answer, reused (parse reads it before the next call). */
+const HEAD = { close: false, chunked: false, length: -1 };
+/** No Content-Length; BAD_LENGTH: one that is not a non-negative integer. */
+const NO_LENGTH = -1;
+const BAD_LENGTH = -2;
+
+/** Whether buf holds `lower` (lower case ASCII) anywhere from `at` to `to`, whatever the case. */
+function holds(buf: Buffer, at: number, to: number, lower: string): boolean {
+  for (let i = at; i + lower.length <= to; i++) if (nameIs(buf, i, lower)) return true;
+  return false;
+}
+
+/** A value of decimal digits from `at` to `to` between blanks (as Number() reads a trimmed one), else BAD_LENGTH. */
+function decimal(buf: Buffer, at: number, to: number): number {
+  let from = at;
+  let end = to;
+  while (from < end && isBlank(buf[from])) from++;
+  while (end > from && isBlank(buf[end - 1])) end--;
+  if (from === end || end - from > 15) return BAD_LENGTH;
+  let n = 0;
+  for (let i = from; i < end; i++) {
+    const d = (buf[i] ?? 0) - 0x30;
+    if (d < 0 || d > 9) return BAD_LENGTH;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const isBlank = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
 
 const CRLF = Buffer.from("\r\n");
 
@@ -337,29 +373,46 @@ function nameIs(buf: Buffer, at: number, lower: string): boolean {
   return true;
 }
 
-/** A header's value from `at` to `to`, its leading spaces and tabs left out. */
-function valueOf(buf: Buffer, at: number, to: number): string {
-  let from = at;
-  while (from < to && (buf[from] === 0x20 || buf[from] === 0x09)) from++;
-  return buf.toString("latin1", from, to);
-}
-
-/** A chunked body from `at`: the data, undefined while incomplete. */
+/** A chunked body from `at`: the data, undefined while incomplete (read by bytes: no string per chunk). */
 function dechunk(buf: Buffer, at: number): Buffer | "bad" | undefined {
-  const parts: Buffer[] = [];
+  let parts: Buffer[] | undefined;
+  let first: Buffer | undefined;
   for (;;) {
-    const eol = buf.indexOf("\r\n", at);
+    const eol = buf.indexOf(CRLF, at);
     if (eol < 0) return undefined;
-    const size = Number.parseInt(buf.toString("latin1", at, eol).split(";")[0] ?? "", 16);
-    if (!Number.isInteger(size) || size < 0) return "bad";
+    const size = chunkSize(buf, at, eol);
+    if (size < 0) return "bad";
     const dataAt = eol + 2;
     if (size === 0) {
       // The last chunk: "0", then trailers (none expected) and a blank line.
       if (buf.indexOf(HEADER_END, eol) < 0) return undefined;
-      return parts.length === 0 ? EMPTY : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      return parts !== undefined ? Buffer.concat(parts) : (first ?? EMPTY);
     }
     if (buf.length < dataAt + size + 2) return undefined;
-    parts.push(buf.subarray(dataAt, dataAt + size));
+    const part = buf.subarray(dataAt, dataAt + size);
+    if (first === undefined) first = part;
+    else (parts ??= [first]).push(part);
     at = dataAt + size + 2;
   }
+}
+
+/** The chunk size in hex from `at` up to `eol` (or its extensions: ';', blanks), -1 when not one. */
+function chunkSize(buf: Buffer, at: number, eol: number): number {
+  let size = 0;
+  let digits = 0;
+  for (let i = at; i < eol; i++) {
+    const c = buf[i] ?? 0;
+    if (c === 0x3b || c === 0x20 || c === 0x09) break;
+    const d = hexDigit(c);
+    if (d < 0 || digits >= 12) return -1;
+    size = size * 16 + d;
+    digits++;
+  }
+  return digits > 0 ? size : -1;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
 }

@@ -6,7 +6,7 @@
 // request its own full deadline.
 
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KeptConnection } from "../../../src/adapters/docker/kept-connection.js";
 import { DockerError } from "../../../src/adapters/docker/errors.js";
 
@@ -111,6 +111,22 @@ describe("the kept connection's reads and deadline", () => {
       expect((await c.request("ping", "GET /_ping HTTP/1.1", deadline)).body.toString()).toBe("back");
     } finally {
       c.close();
+    }
+  });
+
+  it("keeps every connection's deadline with one timer: 40 connections' requests set one or two", async () => {
+    const cs = Array.from({ length: 40 }, () => connection());
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      for (let round = 0; round < 4; round++) {
+        answers.push(...cs.map(() => ({ parts: [[0, ok("OK")]] }) as Answer));
+        await Promise.all(cs.map((c) => c.request("ping", "GET /_ping HTTP/1.1", 5_000)));
+      }
+      // A timer per connection (moved to each of its requests' deadlines) would be 40.
+      expect(timers.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      timers.mockRestore();
+      for (const c of cs) c.close();
     }
   });
 });

@@ -33,4 +33,23 @@ describe("the kept connection's reading of an HTTP answer", () => {
     expect(parse(b("HTTP/1.1 200 OK\r\n\r\nOK"))).toBe("bad"); // no length: cannot tell where it ends
     expect(parse(b("SSH-2.0-OpenSSH\r\n\r\n"))).toBe("bad");
   });
+
+  it("reads the heads' names and values whatever their case and blanks, the first line of each name", () => {
+    const ok = (head: string, body = "OK") => parse(b(`HTTP/1.1 200 OK\r\n${head}\r\n\r\n${body}`));
+    expect(ok("content-LENGTH:\t 2 ")).toEqual({ status: 200, body: b("OK"), close: false });
+    expect(ok("Content-Length: 1\r\nContent-Length: 2")).toEqual({ status: 200, body: b("O"), close: true });
+    expect(ok("Content-Length: 2\r\nConnection: Keep-Alive")).toMatchObject({ close: false });
+    expect(ok("Content-Length: 2\r\nConnection: keep-alive, CLOSE")).toMatchObject({ close: true });
+    expect(ok("Content-Length: 2x")).toBe("bad");
+    expect(ok("Content-Length: -2")).toBe("bad");
+    // Chunk sizes in either case, with extensions.
+    const chunked = "Transfer-Encoding: gzip, Chunked";
+    expect(ok(chunked, "A;ext=1\r\n0123456789\r\n1\r\n!\r\n0\r\n\r\n")).toEqual({
+      status: 200,
+      body: b("0123456789!"),
+      close: false,
+    });
+    expect(ok(chunked, "a\r\n0123456789\r\n0\r\n\r\n")).toMatchObject({ body: b("0123456789") });
+    expect(ok(chunked, "zz\r\n0123456789\r\n0\r\n\r\n")).toBe("bad");
+  });
 });
