@@ -11,7 +11,7 @@
 
 import type { Logger } from "../ports/logger.js";
 import type { Fleet } from "../observe/fleet.js";
-import { errorMessage, type HostDriver } from "../ports/host.js";
+import { errorMessage, type BeatListener, type HostDriver } from "../ports/host.js";
 import { logHealthChange, type HealthChange, type HostHealth } from "../observe/host-health.js";
 import type { Time } from "../ports/time.js";
 import type { LockLease } from "../model/lock.js";
@@ -51,13 +51,17 @@ export function heartbeatInterval(downAfterMs: number): number {
 /** The slices one interval's pings are spread over. */
 const SLICES = 10;
 
-/** One host's beat in flight: what it carries, and its answer's handlers (made once per host, not per beat). */
-interface BeatState {
+/**
+ * One host's beat in flight: what it carries, and its answer's handlers (made once per host, not
+ * per beat); the host's driver with its beat methods as last read (read once per driver: the
+ * bench's drivers are proxies, and three reads a beat were a tenth of its CPU).
+ */
+interface BeatState extends BeatListener {
   /** When the beat was sent, and whether it carries the lock's renewal (landed() is told then). */
   sentAt: number;
   renewing: boolean;
-  readonly ok: (written: unknown) => void;
-  readonly fail: (err: unknown) => void;
+  driver: HostDriver | undefined;
+  send: Pick<HostDriver, "ping" | "pingRenewing" | "beat">;
 }
 
 export class Heartbeat {
@@ -65,6 +69,8 @@ export class Heartbeat {
   private readonly beats = new Map<string, BeatState>();
   /** Hosts pinged at least once. */
   private readonly known = new Set<string>();
+  /** The fleet's list of names last looked at whole (every host in it known since). */
+  private scanned: readonly string[] | undefined;
   private readonly stopper = new AbortController();
   private loop: Promise<void> | undefined;
 
@@ -95,9 +101,13 @@ export class Heartbeat {
       for (const k of [...this.known]) if (!live.has(k)) this.known.delete(k);
       for (const k of [...this.beats.keys()]) if (!live.has(k) && !this.inFlight.has(k)) this.beats.delete(k);
     }
-    for (let i = 0; i < names.length; i++) {
+    // A host new to the fleet is pinged at once, not when its slice comes round: all are looked
+    // at when the fleet's list is not the one last looked at whole (it is kept until a host is
+    // added or removed); otherwise only this slice's.
+    const allKnown = names === this.scanned;
+    if (!allKnown) this.scanned = names;
+    for (let i = allKnown ? n : 0; i < names.length; i += allKnown ? of : 1) {
       const name = names[i] as string;
-      // A host new to the fleet is pinged at once, not when its slice comes round.
       if ((i % of !== n && this.known.has(name)) || this.inFlight.has(name)) continue;
       const driver = fleet.driver(name);
       if (!this.known.has(name) && driver !== undefined) health.asking(name, now);
@@ -109,8 +119,14 @@ export class Heartbeat {
       this.inFlight.add(name);
       this.beatOnce(name, driver, now, beatMs);
     }
-    for (const name of names) this.report(health.evaluate(name, now));
+    // The clock applied to the hosts it can change (failing, or on probation) of the fleet's.
+    health.evaluateChanging(now, this.evaluated);
   }
+
+  /** A change the clock made (evaluateChanging), reported when the host is still in the fleet. */
+  private readonly evaluated = (change: HealthChange): void => {
+    if (this.known.has(change.host)) this.report(change);
+  };
 
   /**
    * One host's beat, its answer applied to the host's health. No async frame or closure per beat:
@@ -118,20 +134,25 @@ export class Heartbeat {
    */
   private beatOnce(name: string, driver: HostDriver, now: number, beatMs: number): void {
     const b = this.beatState(name);
+    if (b.driver !== driver) b.send = beatMethods((b.driver = driver));
+    const { send } = b;
     b.sentAt = now;
-    const renewal = driver.pingRenewing !== undefined ? this.o.lock?.due(name, now, beatMs) : undefined;
+    const renewal = send.pingRenewing !== undefined ? this.o.lock?.due(name, now, beatMs) : undefined;
     // The ping, or the lock's renewal when one is due here (a liveness probe all the same).
     b.renewing = renewal !== undefined;
-    let answer: Promise<unknown>;
     try {
-      answer =
-        renewal !== undefined && driver.pingRenewing !== undefined
-          ? driver.pingRenewing(renewal.id, renewal.lease)
-          : driver.ping();
+      if (send.beat !== undefined) {
+        send.beat(renewal, b);
+        return;
+      }
+      const answer =
+        renewal !== undefined && send.pingRenewing !== undefined
+          ? send.pingRenewing(renewal.id, renewal.lease)
+          : send.ping();
+      answer.then((w) => b.answered(w === true), b.failed);
     } catch (err) {
-      answer = Promise.reject(err);
+      queueMicrotask(() => b.failed(err));
     }
-    answer.then(b.ok, b.fail);
   }
 
   private beatState(name: string): BeatState {
@@ -141,7 +162,9 @@ export class Heartbeat {
     const state: BeatState = {
       sentAt: 0,
       renewing: false,
-      ok: (written) => {
+      driver: undefined,
+      send: NO_DRIVER,
+      answered: (written) => {
         try {
           if (state.renewing) this.o.lock?.landed(name, state.sentAt, written === true);
           this.report(health.ok(name, time.now()));
@@ -149,7 +172,7 @@ export class Heartbeat {
           this.inFlight.delete(name);
         }
       },
-      fail: (err) => {
+      failed: (err) => {
         try {
           if (state.renewing) this.o.lock?.landed(name, state.sentAt, false);
           this.report(health.fail(name, time.now(), errorMessage(err)));
@@ -175,4 +198,16 @@ export class Heartbeat {
     logHealthChange(this.o.logger, change);
     this.o.onChange(change);
   }
+}
+
+const NO_DRIVER: BeatState["send"] = { ping: () => Promise.reject(new Error("no Docker client")) };
+
+/** The driver's beat methods, read once and bound to it. */
+function beatMethods(d: HostDriver): BeatState["send"] {
+  const { ping, pingRenewing, beat } = d;
+  return {
+    ping: ping.bind(d),
+    ...(pingRenewing !== undefined ? { pingRenewing: pingRenewing.bind(d) } : {}),
+    ...(beat !== undefined ? { beat: beat.bind(d) } : {}),
+  };
 }

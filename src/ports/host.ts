@@ -55,6 +55,20 @@ export type DriverEvent =
   | { readonly kind: "connected" }
   | { readonly kind: "disconnected"; readonly error: string };
 
+/** Told once what became of a beat (HostDriver.beat). */
+export interface BeatListener {
+  /** The host answered; `written`: the renewal the beat carried was written (false for a ping). */
+  answered(written: boolean): void;
+  /** No answer in time, or (a ping) an error answer: as ping() and pingRenewing() reject. */
+  failed(err: unknown): void;
+}
+
+/** A lock renewal for a beat to carry (the cluster lock's due()). */
+export interface BeatRenewal {
+  readonly id: string;
+  readonly lease: LockLease;
+}
+
 export interface HostDriver {
   readonly name: string;
   /** Cheap liveness probe with a short deadline; rejects when the host does not answer. */
@@ -67,6 +81,13 @@ export interface HostDriver {
    * not write it (the record is gone, say): the lock then reads the record and judges.
    */
   pingRenewing?(id: string, lease: LockLease): Promise<boolean>;
+  /**
+   * The heartbeat's beat without a promise (90 a second at 300 hosts, and a promise chain per
+   * beat through each layer was much of an idle operator's garbage): pingRenewing() when
+   * `renewal` is given, else ping(), its outcome told to `listener`. Optional: the heartbeat
+   * uses those two without it.
+   */
+  beat?(renewal: BeatRenewal | undefined, listener: BeatListener): void;
   facts(): Promise<HostFacts>;
   /** Our replicas on the host, rebuilt from labels. */
   observe(): Promise<readonly ObservedReplica[]>;

@@ -16,7 +16,7 @@ import type { SecretStore } from "../../ports/index.js";
 import type { ClusterSpec, HostSpec } from "../../model/spec.js";
 import { DockerEdgeHost } from "../edge/edge-host.js";
 import type { EdgeHost } from "../../ports/edge.js";
-import { errorMessage } from "../../ports/host.js";
+import { errorMessage, type BeatListener, type BeatRenewal } from "../../ports/host.js";
 import type { VolumePort } from "../../ports/volumes.js";
 import type {
   ContainerStatus,
@@ -205,6 +205,33 @@ class DockerHostDriver implements HostDriver {
   pingRenewing(id: string, lease: LockLease): Promise<boolean> {
     return this.pinged(this.host.pingRenewing(id, lease));
   }
+
+  /** The heartbeat's beat (HostDriver.beat), as ping() and pingRenewing() through handlers made once. */
+  beat(renewal: BeatRenewal | undefined, listener: BeatListener): void {
+    if (this.beatOut !== undefined) {
+      const answer = renewal !== undefined ? this.pingRenewing(renewal.id, renewal.lease) : this.ping();
+      answer.then((w) => listener.answered(w === true), listener.failed.bind(listener));
+      return;
+    }
+    this.beatOut = listener;
+    this.host.beat(renewal, this.beatAnswer);
+  }
+
+  private beatOut: BeatListener | undefined;
+  private readonly beatAnswer: BeatListener = {
+    answered: (written) => {
+      const listener = this.beatOut;
+      this.beatOut = undefined;
+      this.quiet.pinged(true);
+      listener?.answered(written);
+    },
+    failed: (err) => {
+      const listener = this.beatOut;
+      this.beatOut = undefined;
+      this.quiet.pinged(false);
+      listener?.failed(err);
+    },
+  };
 
   private pinged<T>(answer: Promise<T>): Promise<T> {
     return answer.then(this.pingAnswered, this.pingFailed) as Promise<T>;

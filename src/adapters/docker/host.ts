@@ -21,6 +21,8 @@ import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
 import { createLock, LEASE_DIR, leaseTar, readLock, removeLock } from "./lock-container.js";
 import { LightRequests } from "./light.js";
+import type { AnswerListener } from "./kept-connection.js";
+import type { BeatListener, BeatRenewal } from "../../ports/host.js";
 import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
 import {
   detailFromInspect,
@@ -178,6 +180,54 @@ export class DockerHost {
     this.lastPingFailed = true;
     throw err;
   };
+
+  /**
+   * The heartbeat's beat (HostDriver.beat): pingRenewing() when `renewal` is given, else ping(),
+   * told to `listener` through handlers made once. One beat out at a time takes that way; another
+   * meanwhile (the heartbeat never sends two) goes through the promises.
+   */
+  beat(renewal: BeatRenewal | undefined, listener: BeatListener): void {
+    if (this.beatOut !== undefined) {
+      const answer = renewal !== undefined ? this.pingRenewing(renewal.id, renewal.lease) : this.ping();
+      answer.then((w) => listener.answered(w === true), listener.failed.bind(listener));
+      return;
+    }
+    this.beatOut = listener;
+    this.beatRenews = renewal !== undefined;
+    if (renewal === undefined) this.light.pingTo(this.pingTimeoutMs, this.beatAnswer);
+    else {
+      const tar = leaseTar(renewal.lease);
+      this.light.putArchiveTo("write-lease", renewal.id, LEASE_DIR, tar, this.pingTimeoutMs, this.beatAnswer);
+    }
+  }
+
+  /** The beat out (beat()), and whether it carries a renewal. */
+  private beatOut: BeatListener | undefined;
+  private beatRenews = false;
+  /** beat()'s answer, handled as ping()'s and pingRenewing()'s are. */
+  private readonly beatAnswer: AnswerListener = {
+    answered: () => {
+      const listener = this.takeBeat();
+      this.answered();
+      listener?.answered(this.beatRenews);
+    },
+    failed: (err) => {
+      const listener = this.takeBeat();
+      // A renewal the engine answered with an error: not written; a ping says whether it is healthy.
+      if (this.beatRenews && err.statusCode !== undefined) {
+        this.ping().then(() => listener?.answered(false), listener?.failed.bind(listener));
+        return;
+      }
+      this.lastPingFailed = true;
+      listener?.failed(err);
+    },
+  };
+
+  private takeBeat(): BeatListener | undefined {
+    const l = this.beatOut;
+    this.beatOut = undefined;
+    return l;
+  }
 
   /** Back after a silence: an event stream may have died without telling us. */
   private answered(): void {

@@ -18,7 +18,7 @@ import http from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "./connection.js";
 import { DockerError, toDockerError } from "./errors.js";
-import { KeptConnection } from "./kept-connection.js";
+import { KeptConnection, type AnswerListener } from "./kept-connection.js";
 
 /**
  * Idle connections kept per host for the Engine API's calls. During a deploy a host's lanes open
@@ -89,8 +89,28 @@ export class LightRequests {
   /** GET /_ping: resolves when the engine answers 200 within timeoutMs (never retried). */
   ping(timeoutMs: number): Promise<LightAnswer> {
     return this.kept?.free === true
-      ? this.kept.request("ping", "GET /_ping HTTP/1.1", timeoutMs)
+      ? this.kept.request("ping", PING_HEAD, timeoutMs)
       : this.request("ping", { method: "GET", path: "/_ping" }, timeoutMs);
+  }
+
+  /** ping(), told to `listener` (the heartbeat's beat: no promise while the kept connection is free). */
+  pingTo(timeoutMs: number, listener: AnswerListener): void {
+    if (this.kept?.free === true) this.kept.send("ping", PING_HEAD, timeoutMs, listener);
+    else relay(this.ping(timeoutMs), listener);
+  }
+
+  /** putArchive(), told to `listener` (as pingTo). */
+  putArchiveTo(
+    op: string,
+    id: string,
+    dir: string,
+    tar: Buffer,
+    timeoutMs: number,
+    listener: AnswerListener,
+  ): void {
+    if (this.kept?.free === true)
+      this.kept.send(op, this.archiveHead(id, dir).head, timeoutMs, listener, tar);
+    else relay(this.putArchive(op, id, dir, tar, timeoutMs), listener);
   }
 
   /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */
@@ -122,6 +142,16 @@ export class LightRequests {
   request(op: string, o: http.RequestOptions, timeoutMs: number, body?: Buffer): Promise<LightAnswer> {
     return sendRequest(this.target, op, o, { timeoutMs }, body);
   }
+}
+
+const PING_HEAD = "GET /_ping HTTP/1.1";
+
+/** A request's outcome told to a listener (when the kept connection is busy: rare). */
+function relay(answer: Promise<LightAnswer>, listener: AnswerListener): void {
+  answer.then(
+    (a) => listener.answered(a.status, a.body),
+    (err: unknown) => listener.failed(toDockerError(err, "", "request")),
+  );
 }
 
 /** Where a request goes: the host's name (for errors), Node's client, the connection's options. */

@@ -8,7 +8,7 @@ import { Heartbeat } from "../../../src/daemon/heartbeat.js";
 import { ClusterLock, type LockHost } from "../../../src/reconcile/cluster-lock.js";
 import { HostHealth } from "../../../src/observe/host-health.js";
 import type { Fleet } from "../../../src/observe/fleet.js";
-import type { HostDriver } from "../../../src/ports/host.js";
+import type { BeatListener, BeatRenewal, HostDriver } from "../../../src/ports/host.js";
 import type { LockIdentity, LockLease, LockRecord } from "../../../src/model/lock.js";
 import { FakeTime } from "../../support/fakes/fake-time.js";
 import { MemoryLock } from "../../support/fakes/memory-lock.js";
@@ -23,6 +23,10 @@ class BeatHost extends MemoryLock {
   renewingPings = 0;
   /** Frozen: no request is answered (each fails after the ping's deadline, 500 ms). */
   frozen = false;
+  /** Whether the driver has beat() (the production drivers' beat without promises). */
+  withBeat = false;
+  /** Beats sent through beat(). */
+  beats = 0;
 
   constructor(
     readonly name: string,
@@ -37,8 +41,23 @@ class BeatHost extends MemoryLock {
   }
 
   get driver(): HostDriver {
+    const renew = (id: string, lease: LockLease): boolean => {
+      if (this.record?.id !== id) return false; // the engine answered: no such container
+      this.record = { ...this.record, lease };
+      return true;
+    };
+    const beat = (renewal: BeatRenewal | undefined, l: BeatListener): void => {
+      this.beats++;
+      if (renewal !== undefined) this.renewingPings++;
+      else this.pings++;
+      this.answer().then(
+        () => l.answered(renewal !== undefined && renew(renewal.id, renewal.lease)),
+        (err: unknown) => l.failed(err),
+      );
+    };
     return {
       name: this.name,
+      ...(this.withBeat ? { beat } : {}),
       ping: async (): Promise<void> => {
         this.pings++;
         await this.answer();
@@ -46,9 +65,7 @@ class BeatHost extends MemoryLock {
       pingRenewing: async (id: string, lease: LockLease): Promise<boolean> => {
         this.renewingPings++;
         await this.answer();
-        if (this.record?.id !== id) return false; // the engine answered: no such container
-        this.record = { ...this.record, lease };
-        return true;
+        return renew(id, lease);
       },
     } as unknown as HostDriver;
   }
@@ -61,9 +78,10 @@ const me: LockIdentity = {
   started: 1,
 };
 
-async function setup() {
+async function setup(withBeat = false) {
   const time = new FakeTime();
   const hosts = ["h1", "h2", "h3"].map((n) => new BeatHost(n, time));
+  for (const h of hosts) h.withBeat = withBeat;
   const byName = new Map(hosts.map((h) => [h.name, h]));
   // The heartbeat asks the fleet for names and drivers only.
   const fleet = {
@@ -76,6 +94,13 @@ async function setup() {
   lock.beatEvery(() => INTERVAL_MS);
   const lockHosts: LockHost[] = hosts.map((h) => ({ name: h.name, lock: h }));
   expect(await lock.ensure(lockHosts)).toEqual({ held: true });
+  // Every time the clock is applied to a host (the heartbeat's rounds, and its beats' answers).
+  const evaluated: string[] = [];
+  const evaluate = health.evaluate.bind(health);
+  health.evaluate = (host, now) => {
+    evaluated.push(host);
+    return evaluate(host, now);
+  };
   const heartbeat = new Heartbeat({
     fleet,
     health,
@@ -85,7 +110,7 @@ async function setup() {
     logger: silent,
     lock,
   });
-  return { time, hosts, health, lock, lockHosts, heartbeat };
+  return { time, hosts, health, lock, lockHosts, heartbeat, evaluated };
 }
 
 const recordOf = (h: BeatHost): LockRecord | undefined => h.record;
@@ -148,6 +173,46 @@ describe("heartbeat with the cluster lock's renewals on its beats", () => {
     expect(downAt).toBeDefined();
     // Down 3 s after its last answer (a beat before the freeze), as with pings alone.
     expect((downAt ?? 0) - frozenAt).toBeLessThanOrEqual(DOWN_AFTER_MS);
+    await time.run(heartbeat.stop());
+  });
+
+  it("with the driver's beat() (no promise per beat): the same requests, renewals and down detection", async () => {
+    const { time, hosts, health, heartbeat } = await setup(true);
+    heartbeat.start();
+    await time.advance(4_900);
+    const h3 = hosts[2] as BeatHost;
+    h3.frozen = true;
+    const frozenAt = time.now();
+    let downAt: number | undefined;
+    while (downAt === undefined && time.now() - frozenAt < 10_000) {
+      await time.advance(50);
+      if (health.view("h3", time.now()).state === "down") downAt = time.now();
+    }
+    expect((downAt ?? 0) - frozenAt).toBeLessThanOrEqual(DOWN_AFTER_MS);
+    expect(downAt).toBeDefined();
+    for (const h of hosts) {
+      // Every request went through beat(): a ping or the renewal, one per beat.
+      expect(h.beats).toBe(h.pings + h.renewingPings);
+      expect(h.renewingPings).toBeGreaterThanOrEqual(1);
+    }
+    await time.advance(10_000);
+    const h1 = hosts[0] as BeatHost;
+    expect(h1.beats).toBeGreaterThanOrEqual(17);
+    expect(renewals(h1)).toBeGreaterThanOrEqual(3);
+    expect(health.view("h1", time.now()).state).toBe("up");
+    await time.run(heartbeat.stop());
+  });
+
+  it("applies the clock only to hosts it can change: none while all answer", async () => {
+    const { time, hosts, health, heartbeat, evaluated } = await setup();
+    heartbeat.start();
+    await time.advance(10_000);
+    // 100 rounds of 3 hosts, all up: no host looked at (each round looked at every host).
+    expect(evaluated).toEqual([]);
+    (hosts[1] as BeatHost).frozen = true;
+    await time.advance(5_000);
+    expect(health.view("h2", time.now()).state).toBe("down");
+    expect(new Set(evaluated)).toEqual(new Set(["h2"]));
     await time.run(heartbeat.stop());
   });
 });

@@ -65,6 +65,38 @@ describe("host health", () => {
     expect(h.fail("h2", T + 63_000, "refused")?.to).toBe("down");
   });
 
+  it("applies the clock to the hosts it can change only: failing (down after downAfterMs) or on probation (ended)", () => {
+    const h = new HostHealth(SETTINGS, T);
+    h.retain(["h1", "h2", "h3"]);
+    for (const n of ["h1", "h2", "h3"]) h.ok(n, T);
+    h.fail("h2", T + 1000, "timeout");
+    // Up and answering hosts are not looked at: counted through evaluate(), which it calls per host.
+    const looked: string[] = [];
+    const evaluate = h.evaluate.bind(h);
+    h.evaluate = (host, now) => {
+      looked.push(host);
+      return evaluate(host, now);
+    };
+    const changes: HealthChange[] = [];
+    h.evaluateChanging(T + 2999, (c) => changes.push(c));
+    expect(changes).toEqual([]);
+    expect(looked).toEqual(["h2"]);
+    h.evaluateChanging(T + 3000, (c) => changes.push(c));
+    expect(changes).toEqual([{ host: "h2", from: "up", to: "down", error: "timeout" }]);
+    // Down: nothing more to change until it answers; back, on probation until stableAfterMs.
+    looked.length = 0;
+    h.evaluateChanging(T + 4000, (c) => changes.push(c));
+    expect(looked).toEqual([]);
+    expect(h.ok("h2", T + 5000)?.to).toBe("up");
+    h.evaluateChanging(T + 14_999, (c) => changes.push(c));
+    expect(changes).toHaveLength(1);
+    h.evaluateChanging(T + 15_000, (c) => changes.push(c));
+    expect(changes[1]).toEqual({ host: "h2", from: "up", to: "up", probationEnded: true });
+    looked.length = 0;
+    h.evaluateChanging(T + 16_000, (c) => changes.push(c));
+    expect(looked).toEqual([]);
+  });
+
   it("declares a host that never answered down after downAfterMs since start", () => {
     const h = new HostHealth(SETTINGS, T);
     h.retain(["h1"]);
