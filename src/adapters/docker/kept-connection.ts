@@ -56,6 +56,8 @@ export class KeptConnection implements Deadlined {
   private op = "request";
   private at = 0;
   private timeoutMs = 0;
+  /** Whether the socket holds the process (a new one does, until its first answer). */
+  private holding = false;
   swept = false;
   /** What arrived of the answer so far, while it is incomplete. */
   private received: Buffer | undefined;
@@ -88,12 +90,24 @@ export class KeptConnection implements Deadlined {
   request(op: string, head: string, timeoutMs: number, body?: Buffer): Promise<LightAnswer> {
     return new Promise((resolve, reject) => {
       const answered = (status: number, b: Buffer): void => resolve({ status, body: copyOf(b) });
-      this.send(op, head, timeoutMs, { answered, failed: reject }, body);
+      this.send(op, head, timeoutMs, { answered, failed: reject }, body, true);
     });
   }
 
-  /** As request(), its outcome told to `listener` (once; never synchronously). */
-  send(op: string, head: string, timeoutMs: number, listener: AnswerListener, body?: Buffer): void {
+  /**
+   * As request(), its outcome told to `listener` (once; never synchronously). `hold`: the
+   * connection holds the process until the answer (a promise's caller may have nothing else
+   * that does); the heartbeat's beats do not ask it (its own timer holds the process), which
+   * spares a ref and an unref of the socket per beat.
+   */
+  send(
+    op: string,
+    head: string,
+    timeoutMs: number,
+    listener: AnswerListener,
+    body?: Buffer,
+    hold = false,
+  ): void {
     if (!this.free) {
       const err = new DockerError("unknown", "kept connection busy or closed", { host: this.host, op });
       queueMicrotask(() => listener.failed(err));
@@ -105,7 +119,10 @@ export class KeptConnection implements Deadlined {
     this.at = performance.now() + timeoutMs;
     deadlines.watch(this, this.at);
     const socket = this.socket ?? this.connect();
-    socket.ref();
+    if (hold && !this.holding) {
+      this.holding = true;
+      socket.ref();
+    }
     const length = body?.length ?? 0;
     const headBytes = this.headBytes(head, length);
     // Head and body in one write (one system call, no cork and writev).
@@ -172,6 +189,7 @@ export class KeptConnection implements Deadlined {
               ...(net.isIP(String(c.host)) === 0 ? { servername: c.host as string } : {}),
             })
           : net.connect({ host: c.host as string, port: Number(c.port), onread });
+    this.holding = true; // as any new socket
     socket.setNoDelay(true);
     socket.setTimeout(KEEP_IDLE_MS);
     if (c.socketPath === undefined && c.protocol === "https")
@@ -210,7 +228,10 @@ export class KeptConnection implements Deadlined {
     this.pending = undefined;
     this.received = undefined;
     if (answer.close) this.drop();
-    else this.socket?.unref();
+    else if (this.holding) {
+      this.holding = false;
+      this.socket?.unref();
+    }
     if (answer.status >= 200 && answer.status < 300) {
       // The body may be the shared read buffer's: valid until the next read, so during the call.
       p.answered(answer.status, answer.body);
