@@ -22,35 +22,53 @@ import type { WaitNote } from "../../status/index.js";
 export class RestartBook implements RestartHooks {
   private readonly inPlace = new Map<string, number>();
   private readonly attempts = new Map<string, number[]>();
-  private counts = new Map<string, number>();
+  /** Each slot's count: worked out from `counted` when first asked (a pass without replacements never asks). */
+  private counts: Map<string, number> | undefined = new Map();
+  /** The replicas the last apply gave, whose counts `counts` holds once worked out. */
+  private counted: readonly ObservedReplica[] = [];
   /** Ids and names of containers gitfleet stopped and did not start since. */
   private readonly ourStops = new Set<string>();
 
   constructor(private readonly now: () => number) {}
 
-  /** Observed replicas with in-place restarts added; also remembers each slot's count for replacements. */
-  apply(replicas: readonly ObservedReplica[]): ObservedReplica[] {
-    const out = replicas.map((r) => {
-      const extra = this.inPlace.get(r.id) ?? 0;
-      const ours = (this.ourStops.has(r.id) || this.ourStops.has(r.name)) && !isLive(r);
-      if (extra === 0 && !ours) return r;
-      return {
-        ...r,
-        restartCount: r.restartCount + extra,
-        ...(ours ? { stoppedByOperator: true } : {}),
-      };
-    });
+  /**
+   * Observed replicas with in-place restarts added (the same array when there is nothing to add,
+   * as in an idle pass); also what each slot's count for replacements is worked out from.
+   */
+  apply(replicas: readonly ObservedReplica[]): readonly ObservedReplica[] {
+    const out =
+      this.inPlace.size === 0 && this.ourStops.size === 0 ? replicas : replicas.map((r) => this.withOurs(r));
+    this.counted = out;
+    this.counts = undefined;
+    return out;
+  }
+
+  private withOurs(r: ObservedReplica): ObservedReplica {
+    const extra = this.inPlace.get(r.id) ?? 0;
+    const ours = (this.ourStops.has(r.id) || this.ourStops.has(r.name)) && !isLive(r);
+    if (extra === 0 && !ours) return r;
+    return {
+      ...r,
+      restartCount: r.restartCount + extra,
+      ...(ours ? { stoppedByOperator: true } : {}),
+    };
+  }
+
+  private slotCounts(): Map<string, number> {
+    if (this.counts !== undefined) return this.counts;
     const counts = new Map<string, number>();
-    for (const r of out) {
+    for (const r of this.counted) {
       const k = slotKey(r.service, r.slot);
       counts.set(k, Math.max(counts.get(k) ?? 0, r.restartCount));
     }
     this.counts = counts;
-    return out;
+    return counts;
   }
 
   /** Forget what belongs to containers and slots no longer seen (only call with a complete observation). */
   retain(replicas: readonly ObservedReplica[]): void {
+    // Nothing remembered (an idle fleet): no index of every replica to build.
+    if (this.inPlace.size === 0 && this.ourStops.size === 0 && this.attempts.size === 0) return;
     const ids = new Set(replicas.map((r) => r.id));
     const slots = new Set(replicas.map((r) => slotKey(r.service, r.slot)));
     for (const id of [...this.inPlace.keys()]) if (!ids.has(id)) this.inPlace.delete(id);
@@ -60,7 +78,7 @@ export class RestartBook implements RestartHooks {
   }
 
   restartsOf(service: string, slot: string): number {
-    return this.counts.get(slotKey(service, slot)) ?? 0;
+    return this.slotCounts().get(slotKey(service, slot)) ?? 0;
   }
 
   restarted(e: { service: string; slot: string; containerId?: string; inPlace: boolean }): void {
@@ -68,7 +86,8 @@ export class RestartBook implements RestartHooks {
     if (e.inPlace && e.containerId !== undefined) {
       this.inPlace.set(e.containerId, (this.inPlace.get(e.containerId) ?? 0) + 1);
     }
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    const counts = this.slotCounts();
+    counts.set(k, (counts.get(k) ?? 0) + 1);
     const list = this.attempts.get(k) ?? [];
     list.push(this.now());
     this.attempts.set(k, list.slice(-100));

@@ -22,10 +22,15 @@ export class SpecLibrary {
 
   /** Keep the desired specs and those of containers that exist (call with a complete observation). */
   retain(desired: DesiredState, replicas: readonly ObservedReplica[]): void {
-    const keep = new Set([
-      ...desired.services.map((s) => specKey(s.name, s.specHash)),
-      ...replicas.map((r) => specKey(r.service, r.specHash)),
-    ]);
-    for (const k of [...this.specs.keys()]) if (!keep.has(k)) this.specs.delete(k);
+    const wanted = new Set(desired.services.map((s) => specKey(s.name, s.specHash)));
+    // By service, then hash: no key string made per replica (every pass sees every replica).
+    const running = new Map<string, Set<string>>();
+    for (const r of replicas) {
+      let hashes = running.get(r.service);
+      if (hashes === undefined) running.set(r.service, (hashes = new Set()));
+      hashes.add(r.specHash);
+    }
+    for (const [k, s] of [...this.specs])
+      if (!wanted.has(k) && running.get(s.name)?.has(s.specHash) !== true) this.specs.delete(k);
   }
 }

@@ -70,3 +70,23 @@ describe("restart_policy holds", () => {
     expect(book.apply([r])[0]?.restartCount).toBe(2);
   });
 });
+
+describe("the restart book across passes", () => {
+  it("gives an idle pass its replicas back as they are, and a slot's count when a replacement asks", () => {
+    const web = service("web", { replicas: 2 });
+    const book = new RestartBook(() => T);
+    const replicas = [replica(web, "1", "h1", { restartCount: 3 }), replica(web, "2", "h1")];
+    // Nothing restarted in place, nothing stopped by us: the same array, no copy of each replica.
+    expect(book.apply(replicas)).toBe(replicas);
+    expect(book.restartsOf("web", "1")).toBe(3);
+    expect(book.restartsOf("web", "2")).toBe(0);
+    book.restarted({ service: "web", slot: "1", containerId: replicas[0]?.id ?? "", inPlace: true });
+    expect(book.restartsOf("web", "1")).toBe(4);
+    // Restarted in place: that replica shows the restart, the others are the same objects.
+    const after = book.apply(replicas);
+    expect(after).not.toBe(replicas);
+    expect(after[0]?.restartCount).toBe(4);
+    expect(after[1]).toBe(replicas[1]);
+    expect(book.restartsOf("web", "1")).toBe(4);
+  });
+});
