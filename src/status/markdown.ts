@@ -4,18 +4,23 @@
 import { recentEvents } from "./event-log.js";
 import { specPlace } from "../spec/errors.js";
 import { cpus, humanBytes, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
-import type { StatusModel } from "./summarise.js";
+import type { ServiceSummary, StatusModel } from "./summarise.js";
 import type { StatusInput } from "./types.js";
 
 export const MARKDOWN_FILE = "STATUS.md";
 
-export function renderMarkdown(input: StatusInput, model: StatusModel): string {
+/** Keeps a service's replica table while its summary is the same object (see status-memo.ts). */
+export interface SectionMemo {
+  section(s: ServiceSummary, make: () => readonly string[]): readonly string[];
+}
+
+export function renderMarkdown(input: StatusInput, model: StatusModel, memo?: SectionMemo): string {
   const out: string[] = [`# gitfleet status: ${cell(input.cluster)}`, ""];
   commits(out, input, model);
   hostsTable(out, model);
   servicesTable(out, model);
   attention(out, input, model);
-  replicaTables(out, model);
+  for (const s of model.services) out.push(...(memo?.section(s, () => replicaTable(s)) ?? replicaTable(s)));
   recentEventsTable(out, input);
   return out.join("\n");
 }
@@ -148,33 +153,33 @@ function attention(out: string[], input: StatusInput, model: StatusModel): void 
   }
 }
 
-/** Per service: its replicas and the endpoints in rotation. */
-function replicaTables(out: string[], model: StatusModel): void {
-  for (const s of model.services) {
-    if (s.replicas.length === 0 && !s.endpoints?.length) continue;
-    out.push(`## ${cell(s.name)}`, "");
-    if (s.replicas.length > 0) {
-      out.push("| Slot | Host | Container | State | Health | Restarts | Spec | Commit |");
-      out.push("|---|---|---|---|---|---:|---|---|");
-      for (const r of s.replicas) {
-        const why = [
-          ...(r.exitCode !== undefined && r.state !== "running" ? [String(r.exitCode)] : []),
-          ...(r.oomKilled === true && r.state !== "running" ? ["OOM-killed"] : []),
-          ...(r.stoppedByOperator === true ? ["stopped by gitfleet"] : []),
-        ];
-        const state = why.length > 0 ? `${r.state} (${why.join(", ")})` : r.state;
-        out.push(
-          `| ${cell(r.slot)} | ${cell(r.host)} | ${code(shortId(r.id))} | ${state} | ${r.health} | ${r.restartCount} | ${code(shortHash(r.specHash))} | ${code(shortCommit(r.commit))} |`,
-        );
-      }
-      out.push("");
+/** A service's section: its replicas and the endpoints in rotation (none when it has neither). */
+function replicaTable(s: ServiceSummary): string[] {
+  const out: string[] = [];
+  if (s.replicas.length === 0 && !s.endpoints?.length) return out;
+  out.push(`## ${cell(s.name)}`, "");
+  if (s.replicas.length > 0) {
+    out.push("| Slot | Host | Container | State | Health | Restarts | Spec | Commit |");
+    out.push("|---|---|---|---|---|---:|---|---|");
+    for (const r of s.replicas) {
+      const why = [
+        ...(r.exitCode !== undefined && r.state !== "running" ? [String(r.exitCode)] : []),
+        ...(r.oomKilled === true && r.state !== "running" ? ["OOM-killed"] : []),
+        ...(r.stoppedByOperator === true ? ["stopped by gitfleet"] : []),
+      ];
+      const state = why.length > 0 ? `${r.state} (${why.join(", ")})` : r.state;
+      out.push(
+        `| ${cell(r.slot)} | ${cell(r.host)} | ${code(shortId(r.id))} | ${state} | ${r.health} | ${r.restartCount} | ${code(shortHash(r.specHash))} | ${code(shortCommit(r.commit))} |`,
+      );
     }
-    for (const e of s.endpoints ?? []) {
-      const backends = e.backends.length > 0 ? [...e.backends].sort().join(", ") : "none";
-      out.push(`- Published ${e.published}/${e.protocol}: in rotation ${cell(backends)}`);
-    }
-    if (s.endpoints?.length) out.push("");
+    out.push("");
   }
+  for (const e of s.endpoints ?? []) {
+    const backends = e.backends.length > 0 ? [...e.backends].sort().join(", ") : "none";
+    out.push(`- Published ${e.published}/${e.protocol}: in rotation ${cell(backends)}`);
+  }
+  if (s.endpoints?.length) out.push("");
+  return out;
 }
 
 function recentEventsTable(out: string[], input: StatusInput): void {

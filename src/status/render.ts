@@ -1,7 +1,8 @@
 // render(input) → the status files, path → content. Pure and deterministic.
 
-import { renderMarkdown, MARKDOWN_FILE } from "./markdown.js";
-import { summarise, type StatusModel } from "./summarise.js";
+import type { StatusEvent } from "./event-log.js";
+import { renderMarkdown, MARKDOWN_FILE, type SectionMemo } from "./markdown.js";
+import { summarise, type ServiceSummary, type StatusModel, type SummaryMemo } from "./summarise.js";
 import type { StatusInput } from "./types.js";
 import { CLUSTER_FILE, clusterDoc, serviceDoc, serviceFile, toYaml } from "./yaml-files.js";
 
@@ -10,21 +11,35 @@ export interface Rendered {
   readonly model: StatusModel;
 }
 
-export function renderStatus(input: StatusInput, memo?: YamlMemo): Rendered {
-  const model = summarise(input);
+/**
+ * What a render keeps of each service to the next (status-memo.ts): its summary while what it
+ * is made from holds the same data, and its YAML file and Markdown section while its summary
+ * (and, for the file, its events) are the same.
+ */
+export interface ServiceMemo extends SummaryMemo, SectionMemo {
+  serviceText(s: ServiceSummary, events: readonly StatusEvent[] | undefined, make: () => string): string;
+  keepOnly(services: readonly ServiceSummary[]): void;
+}
+
+export function renderStatus(input: StatusInput, memo?: YamlMemo, services?: ServiceMemo): Rendered {
+  const model = summarise(input, services);
   const files = new Map<string, string>();
   const yaml = (path: string, doc: unknown): string => memo?.text(path, doc) ?? toYaml(doc);
   files.set(CLUSTER_FILE, yaml(CLUSTER_FILE, clusterDoc(input, model)));
-  for (const s of model.services)
-    files.set(serviceFile(s.name), yaml(serviceFile(s.name), serviceDoc(input, s)));
-  files.set(MARKDOWN_FILE, renderMarkdown(input, model));
+  for (const s of model.services) {
+    const path = serviceFile(s.name);
+    const make = (): string => yaml(path, serviceDoc(input, s));
+    files.set(path, services?.serviceText(s, input.events.rings[s.name], make) ?? make());
+  }
+  files.set(MARKDOWN_FILE, renderMarkdown(input, model, services));
   memo?.keepOnly(files);
+  services?.keepOnly(model.services);
   return { files, model };
 }
 
 /** Just the files (what the StatusSink takes). */
-export function render(input: StatusInput, memo?: YamlMemo): Map<string, string> {
-  return new Map(renderStatus(input, memo).files);
+export function render(input: StatusInput, memo?: YamlMemo, services?: ServiceMemo): Map<string, string> {
+  return new Map(renderStatus(input, memo, services).files);
 }
 
 /**

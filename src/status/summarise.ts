@@ -78,14 +78,29 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return out;
 }
 
-export function summarise(input: StatusInput): StatusModel {
+/** Keeps a service's summary while what it is made from holds the same data (see status-memo.ts). */
+export interface SummaryMemo {
+  summary(
+    name: string,
+    input: ServiceInput | undefined,
+    replicas: readonly ObservedReplica[],
+    make: () => ServiceSummary,
+  ): ServiceSummary;
+}
+
+export function summarise(input: StatusInput, memo?: SummaryMemo): StatusModel {
   // Indexed once: per service and per host (at 1,000 hosts, filtering all 10,000 replicas per host
   // was most of a no-change pass).
   const byService = groupBy(input.replicas, (r) => r.service);
   const byHost = groupBy(input.replicas, (r) => r.host);
   const wanted = new Map(input.services.map((s) => [s.spec.name, s]));
   const names = [...new Set([...wanted.keys(), ...byService.keys()])].sort(byString);
-  const services = names.map((name) => serviceSummary(name, wanted.get(name), byService.get(name) ?? []));
+  const services = names.map((name) => {
+    const spec = wanted.get(name);
+    const replicas = byService.get(name) ?? [];
+    const make = (): ServiceSummary => serviceSummary(name, spec, replicas);
+    return memo === undefined ? make() : memo.summary(name, spec, replicas, make);
+  });
 
   const reservation = new Map(input.services.map((s) => [s.spec.name, s.spec.deploy.reservations]));
   const hosts = [...input.hosts]

@@ -75,6 +75,40 @@ describe("StatusMemo", () => {
   });
 });
 
+describe("StatusMemo, one service changed", () => {
+  it("makes that service's summary, YAML file and Markdown section again, and no other's", () => {
+    const memo = new StatusMemo(shout);
+    const a = syncedInput();
+    memo.render(a);
+    expect([...memo.lastWork.services].sort()).toEqual(["api", "web"]);
+    // One replica of web turns unhealthy (a host read again: every replica a fresh object).
+    const b = copy({
+      ...a,
+      replicas: a.replicas.map((r, i) => (i === 1 ? { ...r, health: "unhealthy" as const } : r)),
+    });
+    const files = memo.render(b);
+    expect(memo.lastWork).toEqual({ reused: false, services: ["web"] });
+    expect(new Map(files)).toEqual(finished(b));
+    // An event of api: its file is written again from the summary kept.
+    const c = {
+      ...b,
+      events: appendEvent(b.events, {
+        time: 1_700_000_000_000,
+        kind: "failed",
+        service: "api",
+        message: "x",
+      }),
+    };
+    expect(new Map(memo.render(c))).toEqual(finished(c));
+    expect(memo.lastWork.services).toEqual([]);
+    // A service removed from the desired state and back: made again, as at first.
+    const d = { ...c, services: c.services.filter((s) => s.spec.name !== "api") };
+    expect(new Map(memo.render(d))).toEqual(finished(d));
+    expect(new Map(memo.render(c))).toEqual(finished(c));
+    expect(memo.lastWork.services).toEqual(["api"]);
+  });
+});
+
 describe("sameData", () => {
   it("compares plain data by content, keys in order, and anything else by identity", () => {
     expect(sameData({ a: 1, b: [1, { c: "x" }] }, { a: 1, b: [1, { c: "x" }] })).toBe(true);
