@@ -1,7 +1,7 @@
 // The real command line in a child process, as `npm exec gitfleet` runs the built one: exit
 // code, stdout and stderr as a user sees them.
 //
-// The sources are transpiled once per test process (esbuild, what tsx does to each file at
+// The sources are transpiled once per test file (esbuild, what tsx does to each file at
 // every start, and the layout of `npm run build`: dist/ beside package.json, schemas/ and
 // sample-repo/) and each run is plain node. Under tsx a run cost 1.3 s of CPU before doing
 // anything (its loader hooks, per module, in a worker thread) against 0.45 s: at load 30 a
@@ -30,9 +30,11 @@ let buildDir: string | undefined;
 // (vitest ends its workers with SIGTERM, before any exit handler could run.)
 afterAll(() => {
   if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+  buildDir = undefined;
+  built = undefined; // a next file in this process (vitest without isolation) builds its own
 });
 
-/** The entry point of this process's build of src/, built on first use. */
+/** The entry point of this test file's build of src/, built on first use. */
 function builtMain(): Promise<string> {
   built ??= (async () => {
     removeOrphans();
@@ -59,7 +61,7 @@ function builtMain(): Promise<string> {
   return built;
 }
 
-/** Builds left by test processes that were killed before their exit handler ran. */
+/** Builds left by test processes that were killed before the afterAll above ran. */
 function removeOrphans(): void {
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith(PREFIX)) continue;
