@@ -30,6 +30,7 @@ import { createInterface } from "node:readline";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { OPERATOR_NODE_FLAGS } from "../src/daemon/node-flags.js";
 import { tracked } from "./child-processes.js";
 import type { PhasePeak, Request, Stats } from "./fleet-operator-main.js";
 import { type BenchContext, type BenchSection, mib, ms, stats, spread } from "./harness.js";
@@ -399,9 +400,11 @@ class OperatorProcess {
         : [await compileOperator(ctx), []];
     const child = tracked(
       fork(file, [], {
-        // Profiling only: GITFLEET_FLEET_NODE_FLAGS adds node/V8 flags to the operator's process.
+        // The flags the image and the systemd unit start the operator with; then, for profiling and
+        // comparisons only, GITFLEET_FLEET_NODE_FLAGS (a flag given again there wins: V8 takes the last).
         execArgv: [
           ...execArgv,
+          ...OPERATOR_NODE_FLAGS,
           ...(process.env["GITFLEET_FLEET_NODE_FLAGS"]?.split(" ").filter(Boolean) ?? []),
         ],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -711,7 +714,7 @@ export function report(all: readonly Figures[]): string {
     x === undefined ? "not measured" : ok(x) ? "met" : "NOT met"; // a missing figure (NaN) is "NOT met"
   return [
     `Each host holds 10 replicas (10 services × one replica per host, spread by zone); the operator`,
-    `runs in a process of its own (one per fleet size, ${RUNTIME === "js" ? "JavaScript compiled by tsc as `npm run build` does, run by plain `node` as the Dockerfile runs `dist/cli/main.js`" : "under tsx, not as production runs it"}),`,
+    `runs in a process of its own (one per fleet size, ${RUNTIME === "js" ? "JavaScript compiled by tsc as `npm run build` does, run by plain `node` with the flags the Dockerfile runs `dist/cli/main.js` with (`src/daemon/node-flags.ts`)" : "under tsx, not as production runs it"}),`,
     `driven by the bench over IPC; its memory is read from \`/proc/<pid>/status\` (VmHWM: the peak resident set).`,
     `It has production wiring (\`buildOperator\`, local Git repository, heartbeat,`,
     `the default Git poll, cluster lock, status to Git) minus the HAProxy edge, which cannot run on a simulated`,
