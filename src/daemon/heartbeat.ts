@@ -57,6 +57,11 @@ const SLICES = 10;
  * bench's drivers are proxies, and three reads a beat were a tenth of its CPU).
  */
 interface BeatState extends BeatListener {
+  /**
+   * A beat is out (never two at once to one host). A flag, not a set of names: a set that
+   * grows by a slice's hosts and shrinks as they answer rehashed several times a second.
+   */
+  out: boolean;
   /** When the beat was sent, and whether it carries the lock's renewal (landed() is told then). */
   sentAt: number;
   renewing: boolean;
@@ -65,7 +70,6 @@ interface BeatState extends BeatListener {
 }
 
 export class Heartbeat {
-  private readonly inFlight = new Set<string>();
   private readonly beats = new Map<string, BeatState>();
   /** Hosts pinged at least once. */
   private readonly known = new Set<string>();
@@ -99,7 +103,7 @@ export class Heartbeat {
     if (this.known.size > names.length) {
       const live = new Set(names);
       for (const k of [...this.known]) if (!live.has(k)) this.known.delete(k);
-      for (const k of [...this.beats.keys()]) if (!live.has(k) && !this.inFlight.has(k)) this.beats.delete(k);
+      for (const [k, b] of [...this.beats]) if (!live.has(k) && !b.out) this.beats.delete(k);
     }
     // A host new to the fleet is pinged at once, not when its slice comes round: all are looked
     // at when the fleet's list is not the one last looked at whole (it is kept until a host is
@@ -108,7 +112,7 @@ export class Heartbeat {
     if (!allKnown) this.scanned = names;
     for (let i = allKnown ? n : 0; i < names.length; i += allKnown ? of : 1) {
       const name = names[i] as string;
-      if ((i % of !== n && this.known.has(name)) || this.inFlight.has(name)) continue;
+      if ((i % of !== n && this.known.has(name)) || this.beats.get(name)?.out === true) continue;
       const driver = fleet.driver(name);
       if (!this.known.has(name) && driver !== undefined) health.asking(name, now);
       this.known.add(name);
@@ -116,7 +120,6 @@ export class Heartbeat {
         this.report(health.fail(name, now, fleet.setupError(name) ?? "no Docker client"));
         continue;
       }
-      this.inFlight.add(name);
       this.beatOnce(name, driver, now, beatMs);
     }
     // The clock applied to the hosts it can change (failing, or on probation) of the fleet's.
@@ -134,6 +137,7 @@ export class Heartbeat {
    */
   private beatOnce(name: string, driver: HostDriver, now: number, beatMs: number): void {
     const b = this.beatState(name);
+    b.out = true;
     if (b.driver !== driver) b.send = beatMethods((b.driver = driver));
     const { send } = b;
     b.sentAt = now;
@@ -160,6 +164,7 @@ export class Heartbeat {
     if (b !== undefined) return b;
     const { health, time } = this.o;
     const state: BeatState = {
+      out: false,
       sentAt: 0,
       renewing: false,
       driver: undefined,
@@ -169,7 +174,7 @@ export class Heartbeat {
           if (state.renewing) this.o.lock?.landed(name, state.sentAt, written === true);
           this.report(health.ok(name, time.now()));
         } finally {
-          this.inFlight.delete(name);
+          state.out = false;
         }
       },
       failed: (err) => {
@@ -177,7 +182,7 @@ export class Heartbeat {
           if (state.renewing) this.o.lock?.landed(name, state.sentAt, false);
           this.report(health.fail(name, time.now(), errorMessage(err)));
         } finally {
-          this.inFlight.delete(name);
+          state.out = false;
         }
       },
     };

@@ -97,8 +97,9 @@ export class HostHealth {
   ok(host: string, now: number): HealthChange | undefined {
     const e = this.entry(host, now);
     e.lastOk = now;
-    delete e.firstFail;
-    delete e.error;
+    // Only when set (a host that answers every beat, 90 a second at 300 hosts, has neither).
+    if (e.firstFail !== undefined) delete e.firstFail;
+    if (e.error !== undefined) delete e.error;
     if (e.state === "up") {
       if (e.probationUntil === undefined) this.changing.delete(host);
       return undefined;

@@ -27,6 +27,8 @@ class BeatHost extends MemoryLock {
   withBeat = false;
   /** Beats sent through beat(). */
   beats = 0;
+  /** How long an answer takes (not frozen). */
+  answerMs = 5;
 
   constructor(
     readonly name: string,
@@ -36,7 +38,7 @@ class BeatHost extends MemoryLock {
   }
 
   private async answer(): Promise<void> {
-    await this.time.sleep(this.frozen ? 500 : 5);
+    await this.time.sleep(this.frozen ? 500 : this.answerMs);
     if (this.frozen) throw new Error(`${this.name}: ping: no answer within 500 ms`);
   }
 
@@ -213,6 +215,20 @@ describe("heartbeat with the cluster lock's renewals on its beats", () => {
     await time.advance(5_000);
     expect(health.view("h2", time.now()).state).toBe("down");
     expect(new Set(evaluated)).toEqual(new Set(["h2"]));
+    await time.run(heartbeat.stop());
+  });
+
+  it("never sends a host a second beat while one is out (an answer slower than the interval)", async () => {
+    const { time, hosts, health, heartbeat } = await setup(true);
+    const slow = hosts[0] as BeatHost;
+    slow.answerMs = 2_500; // 2.5 intervals, within the ping's deadline here
+    heartbeat.start();
+    await time.advance(10_000);
+    // One beat out at a time: answered at 2.5, 5, 7.5 and 10 s, the next sent at the next round.
+    expect(slow.beats).toBeGreaterThanOrEqual(3);
+    expect(slow.beats).toBeLessThanOrEqual(4);
+    expect((hosts[1] as BeatHost).beats).toBeGreaterThanOrEqual(9);
+    expect(health.view(slow.name, time.now()).state).toBe("up");
     await time.run(heartbeat.stop());
   });
 });
