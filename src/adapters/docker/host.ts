@@ -19,7 +19,7 @@ import { EngineApi } from "./engine-api.js";
 import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
-import { createLock, LEASE_DIR, leaseTar, readLock, removeLock } from "./lock-container.js";
+import { createLock, LEASE_DIR, leaseTar, leaseTarShared, readLock, removeLock } from "./lock-container.js";
 import { LightRequests } from "./light.js";
 import type { AnswerListener } from "./kept-connection.js";
 import type { BeatListener, BeatRenewal } from "../../ports/host.js";
@@ -196,7 +196,8 @@ export class DockerHost {
     this.beatRenews = renewal !== undefined;
     if (renewal === undefined) this.light.pingTo(this.pingTimeoutMs, this.beatAnswer);
     else {
-      const tar = leaseTar(renewal.lease);
+      // Shared, valid until the next renewal: putArchiveTo copies it before this returns.
+      const tar = leaseTarShared(renewal.lease);
       this.light.putArchiveTo("write-lease", renewal.id, LEASE_DIR, tar, this.pingTimeoutMs, this.beatAnswer);
     }
   }

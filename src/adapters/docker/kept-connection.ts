@@ -66,6 +66,9 @@ export class KeptConnection implements Deadlined {
   private readonly heads = new Map<string, { readonly length: number; readonly bytes: Buffer }>();
   /** Where a request with a body is put together for its one write (reused once written). */
   private out: Buffer | undefined;
+  /** The head bytes `out` starts with, and the view of `out` last written. */
+  private outHead: Buffer | undefined;
+  private outView: Buffer | undefined;
 
   constructor(
     private readonly host: string,
@@ -144,11 +147,19 @@ export class KeptConnection implements Deadlined {
    */
   private joined(socket: net.Socket, head: Buffer, body: Buffer): Buffer {
     const n = head.length + body.length;
-    if (this.out === undefined || this.out.length < n || socket.writableLength > 0)
+    if (this.out === undefined || this.out.length < n || socket.writableLength > 0) {
       this.out = Buffer.allocUnsafeSlow(n);
-    head.copy(this.out, 0);
+      this.outHead = undefined;
+      this.outView = undefined;
+    }
+    // The head is there already when it is the last one's (a host's renewals share theirs).
+    if (this.outHead !== head) {
+      head.copy(this.out, 0);
+      this.outHead = head;
+    }
     body.copy(this.out, head.length);
-    return this.out.subarray(0, n);
+    if (this.outView?.length !== n) this.outView = this.out.subarray(0, n);
+    return this.outView;
   }
 
   /** The head with Host and Content-Length, encoded once per text and length (never changed after). */
@@ -175,6 +186,8 @@ export class KeptConnection implements Deadlined {
       },
     };
     this.out = undefined;
+    this.outHead = undefined;
+    this.outView = undefined;
     const socket: net.Socket =
       c.socketPath !== undefined
         ? net.connect({ path: c.socketPath as string, onread })
@@ -296,6 +309,7 @@ export function parse(buf: Buffer): Parsed | "bad" | undefined {
 }
 
 const EMPTY = Buffer.alloc(0);
+const HTTP_1 = Buffer.from("HTTP/1.", "latin1");
 
 function copyOf(b: Buffer): Buffer {
   return b.length === 0 ? EMPTY : Buffer.from(b);
@@ -304,13 +318,9 @@ function copyOf(b: Buffer): Buffer {
 /** "HTTP/1.x NNN" at the start of buf (within the head's `end` bytes): NNN, else undefined. */
 function statusOf(buf: Buffer, end: number): number | undefined {
   // As /^HTTP\/1\.[01] (\d{3})/ reads it.
-  if (
-    end < 12 ||
-    buf.toString("latin1", 0, 7) !== "HTTP/1." ||
-    (buf[7] !== 0x30 && buf[7] !== 0x31) ||
-    buf[8] !== 0x20
-  )
-    return undefined;
+  if (end < 12) return undefined;
+  for (let i = 0; i < HTTP_1.length; i++) if (buf[i] !== HTTP_1[i]) return undefined;
+  if ((buf[7] !== 0x30 && buf[7] !== 0x31) || buf[8] !== 0x20) return undefined;
   let status = 0;
   for (let i = 9; i < 12; i++) {
     const digit = (buf[i] ?? 0) - 0x30;

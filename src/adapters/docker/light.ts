@@ -99,7 +99,10 @@ export class LightRequests {
     else relay(this.ping(timeoutMs), listener);
   }
 
-  /** putArchive(), told to `listener` (as pingTo). */
+  /**
+   * putArchive(), told to `listener` (as pingTo). `tar` is copied before this returns (the
+   * caller may reuse it: leaseTarShared).
+   */
   putArchiveTo(
     op: string,
     id: string,
@@ -110,7 +113,7 @@ export class LightRequests {
   ): void {
     if (this.kept?.free === true)
       this.kept.send(op, this.archiveHead(id, dir).head, timeoutMs, listener, tar);
-    else relay(this.putArchive(op, id, dir, tar, timeoutMs), listener);
+    else relay(this.putArchive(op, id, dir, Buffer.from(tar), timeoutMs), listener);
   }
 
   /** Put a one-file tar archive into a container (PUT /containers/{id}/archive?path=dir). */

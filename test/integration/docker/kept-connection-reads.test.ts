@@ -14,6 +14,8 @@ import { DockerError } from "../../../src/adapters/docker/errors.js";
 type Answer = { readonly parts: readonly (readonly [number, string])[] } | "never";
 
 const answers: Answer[] = [];
+/** Every byte the server received, in order (for the requests' bytes). */
+let received = "";
 let server: net.Server;
 let port = 0;
 
@@ -22,6 +24,7 @@ beforeAll(async () => {
     let seen = "";
     socket.on("data", (d: Buffer) => {
       seen += d.toString("latin1");
+      received += d.toString("latin1");
       for (let end = seen.indexOf("\r\n\r\n"); end >= 0; end = seen.indexOf("\r\n\r\n")) {
         seen = seen.slice(end + 4); // requests here carry no body
         void answer(socket, answers.shift() ?? "never");
@@ -127,6 +130,27 @@ describe("the kept connection's reads and deadline", () => {
     } finally {
       timers.mockRestore();
       for (const c of cs) c.close();
+    }
+  });
+
+  it("writes each request's head and body whole, when bodies and heads change between requests", async () => {
+    const c = connection();
+    try {
+      received = "";
+      const sent: string[] = [];
+      const put = async (head: string, body: string): Promise<void> => {
+        answers.push({ parts: [[0, ok("")]] });
+        await c.request("put", head, 5_000, Buffer.from(body, "latin1"));
+        sent.push(`${head}\r\nHost: docker\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      };
+      await put("PUT /a HTTP/1.1", "x".repeat(40));
+      await put("PUT /a HTTP/1.1", "y".repeat(40)); // the same head: only the body written over
+      await put("PUT /a HTTP/1.1", "z".repeat(30)); // a shorter body: its own length
+      await put("PUT /bb HTTP/1.1", "w".repeat(50)); // another head
+      await put("PUT /a HTTP/1.1", "v".repeat(40));
+      expect(received).toBe(sent.join(""));
+    } finally {
+      c.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { firstFileOfTar, singleFileTar } from "../../../src/adapters/docker/tar.js";
-import { leaseTar } from "../../../src/adapters/docker/lock-container.js";
+import { leaseTar, leaseTarShared } from "../../../src/adapters/docker/lock-container.js";
 
 function field(buf: Buffer, offset: number, length: number): string {
   return buf
@@ -48,5 +48,19 @@ describe("leaseTar (built from a kept archive per content length)", () => {
       expect(tar.equals(singleFileTar("gitfleet-lease.json", content))).toBe(true);
       expect(firstFileOfTar(tar)).toBe(content);
     }
+  });
+});
+
+describe("leaseTarShared (the heartbeat's, copied at once into its request)", () => {
+  it("is leaseTar's archive, in one buffer per content length written over at each call", () => {
+    const first = leaseTarShared({ renewals: 11, leaseMs: 15_000 });
+    expect(first.equals(leaseTar({ renewals: 11, leaseMs: 15_000 }))).toBe(true);
+    // The same length: the same buffer, now holding the new lease (no buffer made per renewal).
+    const second = leaseTarShared({ renewals: 12, leaseMs: 15_000 });
+    expect(second).toBe(first);
+    expect(second.equals(leaseTar({ renewals: 12, leaseMs: 15_000 }))).toBe(true);
+    const longer = leaseTarShared({ renewals: 100, leaseMs: 15_000 });
+    expect(longer).not.toBe(first);
+    expect(firstFileOfTar(longer)).toBe(`${JSON.stringify({ renewals: 100, lease_ms: 15_000 })}\n`);
   });
 });
