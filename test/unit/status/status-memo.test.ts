@@ -109,6 +109,61 @@ describe("StatusMemo, one service changed", () => {
   });
 });
 
+describe("StatusMemo, pass after pass", () => {
+  it("gives a full render's bytes through 300 random changes and repeats", () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const memo = new StatusMemo(shout);
+    let input = syncedInput();
+    for (let i = 0; i < 300; i++) {
+      const k = rnd(6);
+      const at = rnd(input.replicas.length);
+      if (k === 0)
+        input = {
+          ...input,
+          replicas: input.replicas.map((r, j) =>
+            j === at
+              ? { ...r, health: r.health === "healthy" ? ("unhealthy" as const) : ("healthy" as const) }
+              : r,
+          ),
+        };
+      else if (k === 1)
+        input = {
+          ...input,
+          replicas: input.replicas.map((r, j) =>
+            j === at
+              ? { ...r, state: r.state === "running" ? ("exited" as const) : ("running" as const) }
+              : r,
+          ),
+        };
+      else if (k === 2)
+        input = {
+          ...input,
+          hosts: input.hosts.map((h, j) =>
+            j === at % input.hosts.length
+              ? { ...h, state: h.state === "up" ? ("down" as const) : ("up" as const) }
+              : h,
+          ),
+        };
+      else if (k === 3)
+        input = {
+          ...input,
+          events: appendEvent(input.events, {
+            time: 1_700_000_000_000 + i,
+            kind: "failed",
+            service: rnd(2) === 0 ? "web" : "api",
+            message: `failure ${i}`,
+          }),
+        };
+      else if (k === 4) input = copy(input); // a host read again: same data, fresh objects
+      expect(new Map(memo.render(input))).toEqual(finished(input));
+    }
+  });
+});
+
 describe("sameData", () => {
   it("compares plain data by content, keys in order, and anything else by identity", () => {
     expect(sameData({ a: 1, b: [1, { c: "x" }] }, { a: 1, b: [1, { c: "x" }] })).toBe(true);
