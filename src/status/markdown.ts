@@ -9,9 +9,12 @@ import type { StatusInput } from "./types.js";
 
 export const MARKDOWN_FILE = "STATUS.md";
 
-/** Keeps a service's replica table while its summary is the same object (see status-memo.ts). */
+/**
+ * Keeps a service's replica table while its summary is the same object (see status-memo.ts), as
+ * one flat string: kept as lines, each a rope of its cells, 10,000 rows held about 6 MiB.
+ */
 export interface SectionMemo {
-  section(s: ServiceSummary, make: () => readonly string[]): readonly string[];
+  section(s: ServiceSummary, make: () => string): string;
 }
 
 export function renderMarkdown(input: StatusInput, model: StatusModel, memo?: SectionMemo): string {
@@ -20,7 +23,10 @@ export function renderMarkdown(input: StatusInput, model: StatusModel, memo?: Se
   hostsTable(out, model);
   servicesTable(out, model);
   attention(out, input, model);
-  for (const s of model.services) out.push(...(memo?.section(s, () => replicaTable(s)) ?? replicaTable(s)));
+  for (const s of model.services) {
+    const section = memo?.section(s, () => replicaTable(s)) ?? replicaTable(s);
+    if (section !== "") out.push(section);
+  }
   recentEventsTable(out, input);
   return out.join("\n");
 }
@@ -153,10 +159,10 @@ function attention(out: string[], input: StatusInput, model: StatusModel): void 
   }
 }
 
-/** A service's section: its replicas and the endpoints in rotation (none when it has neither). */
-function replicaTable(s: ServiceSummary): string[] {
+/** A service's section: its replicas and the endpoints in rotation ("" when it has neither). */
+function replicaTable(s: ServiceSummary): string {
   const out: string[] = [];
-  if (s.replicas.length === 0 && !s.endpoints?.length) return out;
+  if (s.replicas.length === 0 && !s.endpoints?.length) return "";
   out.push(`## ${cell(s.name)}`, "");
   if (s.replicas.length > 0) {
     out.push("| Slot | Host | Container | State | Health | Restarts | Spec | Commit |");
@@ -179,7 +185,7 @@ function replicaTable(s: ServiceSummary): string[] {
     out.push(`- Published ${e.published}/${e.protocol}: in rotation ${cell(backends)}`);
   }
   if (s.endpoints?.length) out.push("");
-  return out;
+  return out.join("\n");
 }
 
 function recentEventsTable(out: string[], input: StatusInput): void {

@@ -27,7 +27,7 @@ interface KeptService {
   readonly replicas: readonly ObservedReplica[];
   readonly summary: ServiceSummary;
   text?: { readonly events: readonly StatusEvent[] | undefined; readonly text: string };
-  section?: readonly string[];
+  section?: string;
 }
 
 /**
@@ -62,7 +62,7 @@ class ServiceParts implements ServiceMemo {
     return text;
   }
 
-  section(s: ServiceSummary, make: () => readonly string[]): readonly string[] {
+  section(s: ServiceSummary, make: () => string): string {
     const k = this.of(s);
     if (k?.section !== undefined) return k.section;
     const section = make();
