@@ -10,7 +10,8 @@
  * The young generation's semi-spaces at most 4 MiB each (V8's default on 64-bit: 16 MiB). A deploy
  * allocates 100–150 MiB a second at 1,000 hosts, so V8 grows both semi-spaces to their maximum and
  * keeps 32 MiB committed for them. Measured by the fleet-scale bench at 1,000 hosts (deploy-only
- * runs, bench/RESULTS.md): the deploy's peak RSS 287 → 257 MiB (three runs), for about four times
- * as many scavenges, each shorter. 2 MiB measured no lower (257 MiB) for twice as many again.
+ * runs; README, Issue 18 "Memory"): the deploy's peak RSS 283–290 → 243–262 MiB, for about four
+ * times as many scavenges, each shorter: 2–3.5 s more of a 32–36 s deploy at a like load. 2 MiB
+ * measured no lower; 8 MiB 255–256.
  */
 export const OPERATOR_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
