@@ -15,15 +15,11 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
+/** The next pass that finds the fleet converged (on `commit`, when given). */
 function nextConverged(fleet: SimFleet, commit?: string): Promise<PassOutcome> {
-  return new Promise((resolve) => {
-    const off = fleet.operator.onPass((o) => {
-      if (o.converged && (commit === undefined || o.snapshot?.desired?.commit === commit)) {
-        off();
-        resolve(o);
-      }
-    });
-  });
+  return fleet.nextPass(
+    (o) => o.converged && (commit === undefined || o.snapshot?.desired?.commit === commit),
+  );
 }
 
 describe("simulated Docker engine", () => {

@@ -15,19 +15,8 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-function nextPass(fleet: SimFleet, ok: (o: PassOutcome) => boolean = () => true): Promise<PassOutcome> {
-  return new Promise((resolve) => {
-    const off = fleet.operator.onPass((o) => {
-      if (ok(o)) {
-        off();
-        resolve(o);
-      }
-    });
-  });
-}
-
 async function pass(fleet: SimFleet, why: string): Promise<PassOutcome> {
-  const done = nextPass(fleet);
+  const done = fleet.nextPass();
   fleet.operator.markDue(why);
   return done;
 }
@@ -47,7 +36,7 @@ describe("an idle pass on the real operator", () => {
       hostDownAfter: "60s",
     });
     open.push(fleet);
-    const converged = nextPass(fleet, (o) => o.converged);
+    const converged = fleet.nextPass((o) => o.converged);
     await fleet.operator.start();
     await converged;
     // Settled: the passes after the deploy (its events, the status commit paced 5 s) are done.
@@ -69,7 +58,7 @@ describe("an idle pass on the real operator", () => {
 
     await fleet.changeService("s1", 2);
     const commit = (await gitCli(fleet.repo, ["rev-parse", "HEAD"])).trim();
-    const applied = nextPass(fleet, (o) => o.converged && o.snapshot?.desired?.commit === commit);
+    const applied = fleet.nextPass((o) => o.converged && o.snapshot?.desired?.commit === commit);
     fleet.operator.markDue("test: commit");
     await applied;
     expect(reconciler.statusRender.reused).toBe(false);

@@ -7,7 +7,6 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { PassOutcome } from "../../../src/reconcile/reconciler.js";
 import { gitfleet } from "../../support/cli.js";
 import { gitCli } from "../../support/git-fixtures.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
@@ -17,17 +16,6 @@ const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-function nextPass(fleet: SimFleet, ok: (o: PassOutcome) => boolean): Promise<PassOutcome> {
-  return new Promise((resolve) => {
-    const off = fleet.operator.onPass((o) => {
-      if (ok(o)) {
-        off();
-        resolve(o);
-      }
-    });
-  });
-}
 
 const images = (engine: SimDockerEngine) =>
   engine.hosts.flatMap((h) => h.host.list(false, ["gitfleet.service=s1"]).map((c) => c["Image"]));
@@ -44,7 +32,7 @@ describe("suspend on the real operator", () => {
     });
     open.push(fleet);
     const config = path.join(fleet.dir, "gitfleet.yaml");
-    const first = nextPass(fleet, (o) => o.converged);
+    const first = fleet.nextPass((o) => o.converged);
     await fleet.operator.start();
     await first;
 
@@ -52,7 +40,7 @@ describe("suspend on the real operator", () => {
     expect(s.code, s.stderr).toBe(0);
     await fleet.changeService("s1", 2);
     const commit = (await gitCli(fleet.repo, ["rev-parse", "HEAD"])).trim();
-    const held = nextPass(fleet, (o) => o.snapshot?.waiting?.commit.commit === commit);
+    const held = fleet.nextPass((o) => o.snapshot?.waiting?.commit.commit === commit);
     fleet.operator.markDue("test: commit");
     expect((await held).snapshot?.desired?.commit).not.toBe(commit);
     expect(images(engine)).toEqual([
@@ -74,8 +62,7 @@ describe("suspend on the real operator", () => {
     const victim = engine.hosts[0]!.host.list(false, ["gitfleet.service=s1"])[0]!;
     const host = engine.hosts[0]!.host;
     host.stop(host.find(String(victim["Id"]))!, "kill");
-    const healed = nextPass(
-      fleet,
+    const healed = fleet.nextPass(
       () =>
         images(engine).length === 3 &&
         !engine.hosts[0]!.host.list(false, []).some((c) => c["Id"] === victim["Id"]),
@@ -89,7 +76,7 @@ describe("suspend on the real operator", () => {
     ]);
 
     expect((await gitfleet(["resume", "-c", config])).code).toBe(0);
-    const applied = nextPass(fleet, (o) => o.converged && o.snapshot?.desired?.commit === commit);
+    const applied = fleet.nextPass((o) => o.converged && o.snapshot?.desired?.commit === commit);
     fleet.operator.markDue("test: resumed");
     await applied;
     expect(images(engine)).toEqual([

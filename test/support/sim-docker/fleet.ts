@@ -16,6 +16,7 @@ import { buildOperator } from "../../../src/daemon/bootstrap.js";
 import type { DriverFactory } from "../../../src/observe/fleet.js";
 import type { HostDriver } from "../../../src/ports/host.js";
 import type { Operator } from "../../../src/daemon/operator.js";
+import type { PassOutcome } from "../../../src/reconcile/reconciler.js";
 import { gitCli, removeDir, tempDir } from "../git-fixtures.js";
 
 export interface SimFleetOptions {
@@ -90,6 +91,18 @@ export class SimFleet {
   }
 
   /** Commit a new version (image tag) of one service; returns when committed. */
+  /** The operator's next pass that `ok` accepts (any pass by default); passes are not triggered here. */
+  nextPass(ok: (o: PassOutcome) => boolean = () => true): Promise<PassOutcome> {
+    return new Promise((resolve) => {
+      const off = this.operator.onPass((o) => {
+        if (ok(o)) {
+          off();
+          resolve(o);
+        }
+      });
+    });
+  }
+
   async changeService(name: string, version: number): Promise<void> {
     await writeFile(
       path.join(this.repo, "services", `${name}.yaml`),
