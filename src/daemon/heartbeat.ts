@@ -11,7 +11,7 @@
 
 import type { Logger } from "../ports/logger.js";
 import type { Fleet } from "../observe/fleet.js";
-import { errorMessage, type BeatListener, type HostDriver } from "../ports/host.js";
+import { beatThroughPromises, errorMessage, type BeatListener, type HostDriver } from "../ports/host.js";
 import { logHealthChange, type HealthChange, type HostHealth } from "../observe/host-health.js";
 import type { Time } from "../ports/time.js";
 import type { LockLease } from "../model/lock.js";
@@ -145,15 +145,8 @@ export class Heartbeat {
     // The ping, or the lock's renewal when one is due here (a liveness probe all the same).
     b.renewing = renewal !== undefined;
     try {
-      if (send.beat !== undefined) {
-        send.beat(renewal, b);
-        return;
-      }
-      const answer =
-        renewal !== undefined && send.pingRenewing !== undefined
-          ? send.pingRenewing(renewal.id, renewal.lease)
-          : send.ping();
-      answer.then((w) => b.answered(w === true), b.failed);
+      if (send.beat !== undefined) send.beat(renewal, b);
+      else beatThroughPromises(send, renewal, b);
     } catch (err) {
       queueMicrotask(() => b.failed(err));
     }

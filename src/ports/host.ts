@@ -63,6 +63,23 @@ export interface BeatListener {
   failed(err: unknown): void;
 }
 
+/**
+ * A beat through the promise methods: pingRenewing() when `renewal` is given and the driver can
+ * renew, else ping(), its outcome told to `listener`. For a driver without beat(), and for a second
+ * beat while a driver's one-at-a-time beat() is out.
+ */
+export function beatThroughPromises(
+  driver: Pick<HostDriver, "ping" | "pingRenewing">,
+  renewal: BeatRenewal | undefined,
+  listener: BeatListener,
+): void {
+  const answer =
+    renewal !== undefined && driver.pingRenewing !== undefined
+      ? driver.pingRenewing(renewal.id, renewal.lease)
+      : driver.ping();
+  answer.then((w) => listener.answered(w === true), listener.failed.bind(listener));
+}
+
 /** A lock renewal for a beat to carry (the cluster lock's due()). */
 export interface BeatRenewal {
   readonly id: string;

@@ -16,7 +16,7 @@ import type { SecretStore } from "../../ports/index.js";
 import type { ClusterSpec, HostSpec } from "../../model/spec.js";
 import { DockerEdgeHost } from "../edge/edge-host.js";
 import type { EdgeHost } from "../../ports/edge.js";
-import { errorMessage, type BeatListener, type BeatRenewal } from "../../ports/host.js";
+import { beatThroughPromises, errorMessage, type BeatListener, type BeatRenewal } from "../../ports/host.js";
 import type { VolumePort } from "../../ports/volumes.js";
 import type {
   ContainerStatus,
@@ -209,8 +209,7 @@ class DockerHostDriver implements HostDriver {
   /** The heartbeat's beat (HostDriver.beat), as ping() and pingRenewing() through handlers made once. */
   beat(renewal: BeatRenewal | undefined, listener: BeatListener): void {
     if (this.beatOut !== undefined) {
-      const answer = renewal !== undefined ? this.pingRenewing(renewal.id, renewal.lease) : this.ping();
-      answer.then((w) => listener.answered(w === true), listener.failed.bind(listener));
+      beatThroughPromises(this, renewal, listener);
       return;
     }
     this.beatOut = listener;

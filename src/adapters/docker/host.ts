@@ -22,7 +22,7 @@ import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
 import { createLock, LEASE_DIR, leaseTar, leaseTarShared, readLock, removeLock } from "./lock-container.js";
 import { LightRequests } from "./light.js";
 import type { AnswerListener } from "./kept-connection.js";
-import type { BeatListener, BeatRenewal } from "../../ports/host.js";
+import { beatThroughPromises, type BeatListener, type BeatRenewal } from "../../ports/host.js";
 import { ensureNetwork, removeNetwork, type NetworkOptions } from "./network.js";
 import {
   detailFromInspect,
@@ -188,8 +188,7 @@ export class DockerHost {
    */
   beat(renewal: BeatRenewal | undefined, listener: BeatListener): void {
     if (this.beatOut !== undefined) {
-      const answer = renewal !== undefined ? this.pingRenewing(renewal.id, renewal.lease) : this.ping();
-      answer.then((w) => listener.answered(w === true), listener.failed.bind(listener));
+      beatThroughPromises(this, renewal, listener);
       return;
     }
     this.beatOut = listener;
