@@ -115,6 +115,22 @@ async function setup(withBeat = false) {
   return { time, hosts, health, lock, lockHosts, heartbeat, evaluated };
 }
 
+/** Freezes `h` and advances the clock in 50 ms steps until it is down (10 s at most). */
+async function freezeUntilDown(
+  time: FakeTime,
+  health: HostHealth,
+  h: BeatHost,
+): Promise<{ frozenAt: number; downAt: number | undefined }> {
+  h.frozen = true;
+  const frozenAt = time.now();
+  let downAt: number | undefined;
+  while (downAt === undefined && time.now() - frozenAt < 10_000) {
+    await time.advance(50);
+    if (health.view(h.name, time.now()).state === "down") downAt = time.now();
+  }
+  return { frozenAt, downAt };
+}
+
 const recordOf = (h: BeatHost): LockRecord | undefined => h.record;
 const renewals = (h: BeatHost): number | undefined => h.record?.lease?.renewals;
 
@@ -164,13 +180,7 @@ describe("heartbeat with the cluster lock's renewals on its beats", () => {
     // Let a renewal come due, then freeze h3 just before its next beats.
     await time.advance(4_900);
     const h3 = hosts[2] as BeatHost;
-    h3.frozen = true;
-    const frozenAt = time.now();
-    let downAt: number | undefined;
-    while (downAt === undefined && time.now() - frozenAt < 10_000) {
-      await time.advance(50);
-      if (health.view("h3", time.now()).state === "down") downAt = time.now();
-    }
+    const { frozenAt, downAt } = await freezeUntilDown(time, health, h3);
     expect(h3.renewingPings).toBe(1); // its first beat after the freeze was its renewal, unanswered
     expect(downAt).toBeDefined();
     // Down 3 s after its last answer (a beat before the freeze), as with pings alone.
@@ -183,13 +193,7 @@ describe("heartbeat with the cluster lock's renewals on its beats", () => {
     heartbeat.start();
     await time.advance(4_900);
     const h3 = hosts[2] as BeatHost;
-    h3.frozen = true;
-    const frozenAt = time.now();
-    let downAt: number | undefined;
-    while (downAt === undefined && time.now() - frozenAt < 10_000) {
-      await time.advance(50);
-      if (health.view("h3", time.now()).state === "down") downAt = time.now();
-    }
+    const { frozenAt, downAt } = await freezeUntilDown(time, health, h3);
     expect((downAt ?? 0) - frozenAt).toBeLessThanOrEqual(DOWN_AFTER_MS);
     expect(downAt).toBeDefined();
     for (const h of hosts) {
