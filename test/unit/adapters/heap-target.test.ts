@@ -5,7 +5,7 @@
 
 import v8 from "node:v8";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startHeapTarget } from "../../../src/adapters/system/heap-target.js";
+import { startHeapTarget, type HeapTarget } from "../../../src/adapters/system/heap-target.js";
 
 const MiB = 1024 * 1024;
 const used = (): number => v8.getHeapStatistics().used_heap_size;
@@ -100,34 +100,35 @@ describe("startHeapTarget's looks", () => {
     };
   }
 
+  /** A target of `targetBytes` over `heap` (looking every 100 ms at its own pace), run for `ms` of fake time. */
+  function runTarget(targetBytes: number, heap: ReturnType<typeof fakeHeap>, ms: number): HeapTarget {
+    const target = startHeapTarget(targetBytes, 100, heap);
+    try {
+      vi.advanceTimersByTime(ms);
+    } finally {
+      target.stop();
+    }
+    return target;
+  }
+
   it("looks four times as often near the threshold: the heap passes the target by a quarter as much", () => {
     vi.useFakeTimers();
     // 150 MiB a second (a 1,000-host deploy), 60 MiB alive, target 160 MiB.
     const heap = fakeHeap(60 * MiB, 0.15 * MiB);
-    const target = startHeapTarget(160 * MiB, 100, heap);
-    try {
-      vi.advanceTimersByTime(10_000);
-      expect(target.collections).toBeGreaterThan(5);
-      // A look every 100 ms lets it pass by up to 15 MiB; every 25 ms, by under 4 MiB.
-      expect(heap.peak - 160 * MiB).toBeLessThan(4 * MiB);
-    } finally {
-      target.stop();
-    }
+    const target = runTarget(160 * MiB, heap, 10_000);
+    expect(target.collections).toBeGreaterThan(5);
+    // A look every 100 ms lets it pass by up to 15 MiB; every 25 ms, by under 4 MiB.
+    expect(heap.peak - 160 * MiB).toBeLessThan(4 * MiB);
   });
 
   it("looks at its own pace near the threshold while the heap grows slowly (an idle operator)", () => {
     vi.useFakeTimers();
     // 100 MiB alive, growing 1 MiB a second: within 32 MiB of the 160 MiB target for a minute.
     const heap = fakeHeap(140 * MiB, 0.001 * MiB);
-    const target = startHeapTarget(160 * MiB, 100, heap);
-    try {
-      vi.advanceTimersByTime(10_000);
-      // One look every 100 ms (each reads the heap once, and once at the start).
-      expect(heap.looks).toBeGreaterThanOrEqual(99);
-      expect(heap.looks).toBeLessThanOrEqual(102);
-    } finally {
-      target.stop();
-    }
+    runTarget(160 * MiB, heap, 10_000);
+    // One look every 100 ms (each reads the heap once, and once at the start).
+    expect(heap.looks).toBeGreaterThanOrEqual(99);
+    expect(heap.looks).toBeLessThanOrEqual(102);
   });
 
   it("far below the threshold, looks only as often as the heap could reach it (an idle operator: 5 a second)", () => {
@@ -135,29 +136,19 @@ describe("startHeapTarget's looks", () => {
     // 40 MiB in use, target 96 MiB (the default): 56 MiB of room, 280 ms at 200 MiB a second,
     // in whole looks 200 ms.
     const heap = fakeHeap(40 * MiB, 0);
-    const target = startHeapTarget(96 * MiB, 100, heap);
-    try {
-      vi.advanceTimersByTime(10_000);
-      // A look every 100 ms would be 100 of them.
-      expect(heap.looks).toBeGreaterThanOrEqual(48);
-      expect(heap.looks).toBeLessThanOrEqual(52);
-      expect(target.collections).toBe(0);
-    } finally {
-      target.stop();
-    }
+    const target = runTarget(96 * MiB, heap, 10_000);
+    // A look every 100 ms would be 100 of them.
+    expect(heap.looks).toBeGreaterThanOrEqual(48);
+    expect(heap.looks).toBeLessThanOrEqual(52);
+    expect(target.collections).toBe(0);
   });
 
   it("a burst at 200 MiB a second from far below still collects near the target (fewer looks lose no bound)", () => {
     vi.useFakeTimers();
     const heap = fakeHeap(40 * MiB, 0.2 * MiB);
-    const target = startHeapTarget(96 * MiB, 100, heap);
-    try {
-      vi.advanceTimersByTime(5_000);
-      expect(target.collections).toBeGreaterThan(3);
-      // Passed by no more than a look every 25 ms lets it (5 MiB at this pace).
-      expect(heap.peak - 96 * MiB).toBeLessThan(6 * MiB);
-    } finally {
-      target.stop();
-    }
+    const target = runTarget(96 * MiB, heap, 5_000);
+    expect(target.collections).toBeGreaterThan(3);
+    // Passed by no more than a look every 25 ms lets it (5 MiB at this pace).
+    expect(heap.peak - 96 * MiB).toBeLessThan(6 * MiB);
   });
 });
