@@ -9,18 +9,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type EtcdCluster } from "../../support/etcd.js";
+import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 import { gitCli } from "../../support/git-fixtures.js";
-import { dockerFor, TESTBED } from "../../support/testbed.js";
-import { complete, failureServices, replicas } from "../failures/support.js";
-import {
-  CLUSTER,
-  freePort,
-  managed,
-  type OperatorWorld,
-  STATUS_BRANCH,
-  waitFor,
-} from "../operator/support.js";
+import { dockerFor, resetTestbed, TESTBED } from "../../support/testbed.js";
+import { complete, failureCluster, failureServices, replicas } from "../failures/support.js";
+import { CLUSTER, freePort, managed, OperatorWorld, STATUS_BRANCH, waitFor } from "../operator/support.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -204,6 +197,50 @@ export async function standbyGroup(
     out.push(new Instance(name, file, proxies, `http://127.0.0.1:${metricsPort}`));
   }
   return out;
+}
+
+/** A standby group on the test bed, running the failure drills' fleet. */
+export interface GroupBed {
+  readonly world: OperatorWorld;
+  readonly etcd: EtcdCluster;
+  readonly group: Instance[];
+  readonly d: Drills;
+}
+
+/**
+ * The test bed reset, an etcd of `members`, the failure drills' fleet pushed and a standby group
+ * of `names` started, a leader found, the fleet converged and supervised. What was made is
+ * stopped again when a step fails.
+ */
+export async function startGroupBed(members: number, names: readonly string[]): Promise<GroupBed> {
+  await resetTestbed();
+  const made: { -readonly [K in keyof GroupBed]?: GroupBed[K] } & { etcd: EtcdCluster } = {
+    etcd: await startEtcd(members),
+  };
+  try {
+    const world = (made.world = await OperatorWorld.create({}));
+    await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "fleet");
+    const group = (made.group = await standbyGroup(world, made.etcd, names));
+    const d = new Drills(world, made.etcd, group);
+    for (const g of group) g.start();
+    await d.currentLeader();
+    await d.converged();
+    await d.supervise();
+    return { world, etcd: made.etcd, group, d };
+  } catch (err) {
+    await stopGroupBed(made);
+    throw err;
+  }
+}
+
+/** Stops what startGroupBed made (any part of it); with GITFLEET_E2E_LOG the instances' output goes to the world's log. */
+export async function stopGroupBed(bed: Partial<GroupBed>): Promise<void> {
+  const group = bed.group ?? [];
+  for (const g of group) await g.stop().catch(() => undefined);
+  if (process.env["GITFLEET_E2E_LOG"] && bed.world !== undefined)
+    bed.world.output = group.map((g) => `=== ${g.name}\n${g.output}`).join("\n");
+  await bed.world?.close();
+  await bed.etcd?.stop();
 }
 
 export interface LeaderSeen {

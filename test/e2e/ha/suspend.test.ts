@@ -8,12 +8,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { resetTestbed } from "../../support/testbed.js";
-import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
+import { type EtcdCluster } from "../../support/etcd.js";
 import { gitfleet } from "../../support/cli.js";
-import { managed, OperatorWorld, waitFor } from "../operator/support.js";
-import { failureCluster, failureServices } from "../failures/support.js";
-import { Drills, type Instance, standbyGroup, webAt } from "./support.js";
+import { managed, type OperatorWorld, waitFor } from "../operator/support.js";
+import { type Drills, type Instance, startGroupBed, stopGroupBed, webAt } from "./support.js";
 
 let world: OperatorWorld;
 let etcd: EtcdCluster;
@@ -21,24 +19,11 @@ let group: Instance[];
 let d: Drills;
 
 beforeAll(async () => {
-  await resetTestbed();
-  etcd = await startEtcd(1);
-  world = await OperatorWorld.create({});
-  await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "fleet");
-  group = await standbyGroup(world, etcd, ["a", "b"]);
-  d = new Drills(world, etcd, group);
-  for (const g of group) g.start();
-  await d.currentLeader();
-  await d.converged();
-  await d.supervise();
+  ({ world, etcd, group, d } = await startGroupBed(1, ["a", "b"]));
 }, 300_000);
 
 afterAll(async () => {
-  for (const g of group ?? []) await g.stop().catch(() => undefined);
-  if (process.env["GITFLEET_E2E_LOG"])
-    world.output = group.map((g) => `=== ${g.name}\n${g.output}`).join("\n");
-  await world?.close();
-  await etcd?.stop();
+  await stopGroupBed({ world, etcd, group });
 });
 
 const webImages = async (): Promise<string[]> =>

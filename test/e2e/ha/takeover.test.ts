@@ -8,12 +8,12 @@
 // time (epochs never go back on the status branch).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freezeHost, resetTestbed, TESTBED, thawHost } from "../../support/testbed.js";
-import { type EtcdCluster, raftLeader, startEtcd } from "../../support/etcd.js";
-import { OperatorWorld, waitFor } from "../operator/support.js";
-import { DESIRED, failureCluster, failureServices, others, servingOn } from "../failures/support.js";
+import { freezeHost, TESTBED, thawHost } from "../../support/testbed.js";
+import { type EtcdCluster, raftLeader } from "../../support/etcd.js";
+import { type OperatorWorld, waitFor } from "../operator/support.js";
+import { DESIRED, others, servingOn } from "../failures/support.js";
 import { managed } from "../operator/support.js";
-import { Drills, type Instance, leaderInEtcd, standbyGroup, webAt } from "./support.js";
+import { type Drills, type Instance, leaderInEtcd, startGroupBed, stopGroupBed, webAt } from "./support.js";
 
 let world: OperatorWorld;
 let etcd: EtcdCluster;
@@ -24,24 +24,11 @@ const takeovers: Record<string, number> = {};
 let normalFailoverMs: number | undefined;
 
 beforeAll(async () => {
-  await resetTestbed();
-  etcd = await startEtcd(3);
-  world = await OperatorWorld.create({});
-  await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "fleet");
-  group = await standbyGroup(world, etcd, ["a", "b", "c"]);
-  d = new Drills(world, etcd, group);
-  for (const g of group) g.start();
-  await d.currentLeader();
-  await d.converged();
-  await d.supervise();
+  ({ world, etcd, group, d } = await startGroupBed(3, ["a", "b", "c"]));
 }, 300_000);
 
 afterAll(async () => {
-  for (const g of group ?? []) await g.stop().catch(() => undefined);
-  if (process.env["GITFLEET_E2E_LOG"])
-    world.output = group.map((g) => `=== ${g.name}\n${g.output}`).join("\n");
-  await world?.close();
-  await etcd?.stop();
+  await stopGroupBed({ world, etcd, group });
   console.log(`takeover times (ms): ${JSON.stringify(takeovers)}`);
 });
 
