@@ -76,6 +76,8 @@ export class StatusBranchReader {
     private readonly cacheDir: string,
     /** For messages: the repository (no credentials) and branch. */
     readonly where: string,
+    /** The operator configuration it was opened with (none with --repository). */
+    readonly config: OperatorConfig | undefined,
   ) {}
 
   static async open(options: StatusBranchOptions, cwd: string): Promise<StatusBranchReader> {
@@ -88,7 +90,7 @@ export class StatusBranchReader {
     try {
       const sink = await GitStatusSink.create({ repository, branch, cacheDir });
       const shown = "url" in repository ? redact(repository.url) : repository.path;
-      return new StatusBranchReader(sink, cacheDir, `${shown} branch ${branch}`);
+      return new StatusBranchReader(sink, cacheDir, `${shown} branch ${branch}`, config);
     } catch (err) {
       await rm(cacheDir, { recursive: true, force: true });
       throw err;

@@ -56,3 +56,8 @@ export function suspendKey(leader: string): string {
   // A leader key with no folder, or itself named .../suspended, gets the switch under it instead.
   return slash <= 0 || beside === leader ? `${leader}/suspended` : beside;
 }
+
+/** The mark `gitfleet resume` leaves beside the switch (`gitfleet/prod/resumed`): its revision lifts older files. */
+export function resumedKey(leader: string): string {
+  return `${suspendKey(leader).slice(0, -"suspended".length)}resumed`;
+}

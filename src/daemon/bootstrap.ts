@@ -35,8 +35,9 @@ import { Operator, type Companion, type OperatorOptions } from "./operator.js";
 import { systemTime } from "../adapters/system/clock.js";
 import { secretDigestingSource } from "../desired/secret-digests.js";
 import { openGitDesired, type GitDesired, type GitDesiredOptions } from "./git-desired.js";
-import { ChangeGate, suspendedEither, type ChangeGateOptions, type Desired } from "../desired/change-gate.js";
-import { readSuspend } from "../adapters/system/suspend-switch.js";
+import { ChangeGate, type Desired } from "../desired/change-gate.js";
+import { sharedSwitchOf, suspendStateReader } from "../adapters/etcd/fleet-suspend.js";
+import { leaderKey } from "../config/leader-election.js";
 import { readStatusView } from "../status/readback.js";
 import { parseIsoTime } from "../status/format.js";
 import { cronTrigger, type Trigger } from "./triggers.js";
@@ -44,8 +45,6 @@ import { outwardCompanions } from "./bootstrap-outward.js";
 import { reduceMemoryOnce, startHeapTarget, type HeapTarget } from "../adapters/system/heap-target.js";
 import { createEtcdHttp, type EtcdHttp } from "../adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../adapters/etcd/etcd-lease.js";
-import { etcdSuspendSwitch } from "../adapters/etcd/etcd-suspend.js";
-import { leaderKey, suspendKey } from "../config/leader-election.js";
 import type { HolderIdentity } from "../model/leadership.js";
 
 /** The desired commit the status branch records, loaded from the repository (a restart under a closed gate). */
@@ -101,7 +100,7 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
   // Suspend and deny windows hold new commits back (inside the digests: what it holds is digested too).
   const gated = new ChangeGate(gitSource, {
     clock: systemTime,
-    suspended: suspendSwitchOf(config, etcd),
+    suspended: suspendStateReader(config.workDir, sharedSwitchOf(config, etcd, etcdTimeoutMs(config))),
     resume: () => recordedDesired(sink, gitSource),
   });
   const source = secretDigestingSource(gated, secrets, await ensureLabelKey(secrets));
@@ -148,23 +147,16 @@ export async function buildOperator(config: OperatorConfig, o: BootstrapOptions)
 function etcdClientOf(config: OperatorConfig): EtcdHttp | undefined {
   const election = config.leaderElection;
   if (election === undefined) return undefined;
-  return createEtcdHttp({
-    endpoints: election.etcdEndpoints,
-    // One renewal must be able to fail and another still land before the deadline.
-    timeoutMs: Math.max(200, Math.floor(election.timing.renewDeadlineMs / 3)),
-  });
+  return createEtcdHttp({ endpoints: election.etcdEndpoints, timeoutMs: etcdTimeoutMs(config) });
 }
 
 /**
- * The suspend switch the change gate reads: the work_dir file, and in a standby group also
- * the fleet's key in etcd, so that a suspend holds whichever instance leads.
+ * One etcd request's deadline: one renewal must be able to fail and another still land before
+ * the renew deadline. It is also the deadline of a whole read of the suspend switch, however
+ * many endpoints are tried, so that etcd not answering delays a poll by this much at most.
  */
-function suspendSwitchOf(config: OperatorConfig, etcd: EtcdHttp | undefined): ChangeGateOptions["suspended"] {
-  const local = (): ReturnType<ChangeGateOptions["suspended"]> => readSuspend(config.workDir);
-  const election = config.leaderElection;
-  if (election === undefined || etcd === undefined) return local;
-  const shared = etcdSuspendSwitch(etcd, suspendKey(leaderKey(election, config.ceiling.cluster)));
-  return suspendedEither(local, () => shared.read());
+function etcdTimeoutMs(config: OperatorConfig): number {
+  return Math.max(200, Math.floor((config.leaderElection?.timing.renewDeadlineMs ?? 0) / 3));
 }
 
 /**

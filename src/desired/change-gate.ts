@@ -7,34 +7,31 @@
 // names the waiting commit and why (SourceSnapshot.waiting).
 //
 // The switch may live in more than one place (the work_dir file; with standby
-// operators also a key in etcd): any one set suspends, and one that cannot be
-// read counts as set. A switch that is unknown must never let a commit through,
-// so the gate fails closed: the new commit waits, named with why, while the
-// applied one keeps being reconciled.
+// operators also a key in etcd; src/model/suspend.ts says what they mean
+// together). It is read on every poll, so status says the fleet is suspended
+// even with no commit waiting (SourceSnapshot.suspension). A switch that is
+// unknown must never let a commit through, so the gate fails closed: the new
+// commit waits, named with why, while the applied one keeps being reconciled.
 //
 // The windows in force are those of the applied commit: a commit cannot lift
 // the freeze it arrives in. A rejected tip is passed on as it is (nothing of
 // it is applied either way).
 
+import type { SuspendState } from "../model/suspend.js";
 import { openWindow } from "../model/sync-window.js";
 import type { CommitInfo, DesiredSource, SourceSnapshot, WaitingCommit } from "../ports/index.js";
 import type { Clock } from "../ports/time.js";
 import { isoTime } from "../status/format.js";
 
-export interface SuspendNote {
-  readonly reason?: string;
-  readonly by?: string;
-  /** ms since epoch. */
-  readonly at?: number;
-}
+export type { SuspendNote } from "../model/suspend.js";
 
 export interface ChangeGateOptions {
   readonly clock: Clock;
   /**
-   * The operator-side switch: set while suspended (read whenever a new commit is due). A
-   * rejection means it could not be read: the commit waits (see suspendedEither).
+   * The operator-side switch, read on every poll (status says the fleet is suspended even with
+   * no commit waiting). Unknown, or a rejection, means it could not be read: a new commit waits.
    */
-  readonly suspended: () => Promise<SuspendNote | undefined>;
+  readonly suspended: () => Promise<SuspendState>;
   /**
    * The commit the status branch records as desired, loaded: after a restart, the commit a
    * closed gate keeps applying (without it a restarted operator would apply the newest commit).
@@ -57,7 +54,7 @@ export class ChangeGate implements DesiredSource {
   ) {}
 
   async poll(): Promise<SourceSnapshot> {
-    const snap = await this.inner.poll();
+    const snap = { ...(await this.inner.poll()), suspension: await this.readSwitch() };
     const next = snap.desired;
     if (this.admitted === undefined && next !== undefined && !this.resumed) {
       this.resumed = true;
@@ -68,7 +65,7 @@ export class ChangeGate implements DesiredSource {
       // The first commit, or the same one (its state may be fresher: secret digests): through.
       return this.pass(snap, next, snap.changed);
     }
-    const reason = await this.holdReason(this.o.clock.now());
+    const reason = this.holdReason(this.o.clock.now(), snap.suspension);
     if (reason === undefined) return this.pass(snap, next, true);
     const since = this.waiting?.commit.commit === next.commit ? this.waiting.since : this.o.clock.now();
     this.waiting = { commit: commitInfo(next), reason, since };
@@ -81,14 +78,25 @@ export class ChangeGate implements DesiredSource {
     return this.last ?? this.inner.current();
   }
 
-  /** Why a new commit waits now; undefined when it may be applied. */
-  private async holdReason(now: number): Promise<string | undefined> {
-    let note: SuspendNote | undefined;
+  private async readSwitch(): Promise<SuspendState> {
     try {
-      note = await this.o.suspended();
+      return await this.o.suspended();
     } catch (err) {
-      return `the suspend switch could not be read (${errorText(err)}): new commits wait until it can be`;
+      const code = (err as { code?: unknown } | null)?.code;
+      return {
+        state: "unknown",
+        code: typeof code === "string" ? code : "internal",
+        error: errorText(err),
+        holds: [],
+      };
     }
+  }
+
+  /** Why a new commit waits now; undefined when it may be applied. */
+  private holdReason(now: number, suspension: SuspendState): string | undefined {
+    if (suspension.state === "unknown")
+      return `the suspend switch could not be read (${suspension.error}): new commits wait until it can be`;
+    const note = suspension.state === "suspended" ? suspension.holds[0]?.note : undefined;
     if (note !== undefined) {
       const who = note.by !== undefined ? ` by ${note.by}` : "";
       const when = note.at !== undefined ? ` at ${isoTime(note.at)}` : "";
@@ -112,23 +120,6 @@ export class ChangeGate implements DesiredSource {
 
 function commitInfo(d: Desired): CommitInfo {
   return { commit: d.commit, author: d.author, message: d.message, timestamp: d.timestamp };
-}
-
-/**
- * A switch kept in several places: suspended when any of them is set, in order (the first
- * set one is the note shown). One that cannot be read rejects, unless one read before it
- * is set: then the answer is known without it.
- */
-export function suspendedEither(
-  ...readers: readonly (() => Promise<SuspendNote | undefined>)[]
-): () => Promise<SuspendNote | undefined> {
-  return async () => {
-    for (const read of readers) {
-      const note = await read();
-      if (note !== undefined) return note;
-    }
-    return undefined;
-  };
 }
 
 function errorText(err: unknown): string {

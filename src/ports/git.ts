@@ -6,6 +6,7 @@
 // in-memory fakes.
 
 import type { DesiredState, LoadResult, RepoFiles, SpecError, SpecWarning } from "../model/spec.js";
+import type { SuspendState } from "../model/suspend.js";
 
 export interface CommitInfo {
   readonly commit: string;
@@ -62,6 +63,8 @@ export interface SourceSnapshot {
    * window is open (src/desired/change-gate.ts). `desired` stays the commit applied before it.
    */
   readonly waiting?: WaitingCommit;
+  /** What the suspend switch said at this poll (src/desired/change-gate.ts); absent without a gate. */
+  readonly suspension?: SuspendState;
 }
 
 export interface WaitingCommit {

@@ -108,6 +108,7 @@ export function statusInput(f: StatusFacts): StatusInput {
     ...(snapshot.desired !== undefined ? { desired: commitInfo(snapshot.desired) } : {}),
     ...(snapshot.rejected !== undefined ? { rejected: snapshot.rejected } : {}),
     ...(snapshot.waiting !== undefined ? { waitingCommit: snapshot.waiting } : {}),
+    ...(snapshot.suspension !== undefined ? { suspension: snapshot.suspension } : {}),
     ...(snapshot.desired?.warnings !== undefined && snapshot.desired.warnings.length > 0
       ? { warnings: snapshot.desired.warnings }
       : {}),

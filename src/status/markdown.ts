@@ -1,6 +1,7 @@
 // STATUS.md: the same facts for people, as GitHub-flavoured Markdown tables
 // that render on any forge.
 
+import { suspensionText, suspensionView } from "./suspension.js";
 import { recentEvents } from "./event-log.js";
 import { specPlace } from "../spec/errors.js";
 import { cpus, humanBytes, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
@@ -49,6 +50,8 @@ function commits(out: string[], input: StatusInput, model: StatusModel): void {
       "",
     );
   }
+  const suspended = input.suspension && suspensionText(suspensionView(input.suspension));
+  if (suspended) out.push(`> **Suspend:** ${cell(suspended)}`, "");
   if (input.rejected) {
     const r = input.rejected;
     out.push(`> **Rejected commit** \`${shortCommit(r.commit)}\` ${cell(subject(r.message))}: ${r.reason}`);

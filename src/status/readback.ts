@@ -6,6 +6,7 @@
 
 import { parse } from "yaml";
 import { parseIsoTime } from "./format.js";
+import { readSuspension, type SuspensionView } from "./suspension.js";
 import { CLUSTER_FILE } from "./yaml-files.js";
 
 export interface CommitRef {
@@ -75,6 +76,8 @@ export interface StatusView {
   /** A newer commit the operator has not applied yet, and why (suspended, a deny window). */
   readonly waiting?: CommitRef & { readonly reason: string; readonly since?: string };
   readonly git?: { readonly since?: string; readonly error?: string };
+  /** The suspend switch as the operator last read it (not suspended when the file does not say). */
+  readonly suspended: SuspensionView;
   readonly error?: string;
   readonly hosts: readonly HostView[];
   readonly services: readonly ServiceView[];
@@ -125,6 +128,7 @@ export function readStatusView(files: ReadonlyMap<string, string>): StatusView |
     ...(git !== undefined && git["reachable"] === false
       ? { git: { ...opt("since", str(git["since"])), ...opt("error", str(git["error"])) } }
       : {}),
+    suspended: readSuspension(cluster["suspended"]),
     ...opt("error", str(cluster["error"])),
     hosts: Object.entries(record(cluster["hosts"]) ?? {}).map(([name, h]) => hostView(name, record(h) ?? {})),
     services: names.map((n) => serviceView(n, record(summaries[n]) ?? {}, serviceDocs.get(n))),

@@ -2,6 +2,7 @@
 // pass. Rendering is pure: identical input gives byte-identical files, so a
 // pass in which nothing changed commits nothing.
 
+import type { SuspendState } from "../model/suspend.js";
 import type { HostState, ObservedReplica } from "../model/observed.js";
 import type { CommitInfo, RejectedCommit } from "../ports/index.js";
 import type { Resources, ServiceSpec, SpecWarning } from "../model/spec.js";
@@ -113,6 +114,8 @@ export interface StatusInput {
     /** ms since epoch. */
     readonly since: number;
   };
+  /** What the suspend switch said at the last poll (src/desired/change-gate.ts). */
+  readonly suspension?: SuspendState;
   /** The desired commit's warnings (path:line:col, code, message): applied, but worth a look. */
   readonly warnings?: readonly SpecWarning[];
   /** Git cannot be reached; the desired state is as old as `desired`. */

@@ -11,6 +11,7 @@ import type { StatusEvent } from "./event-log.js";
 import { eventsOf, recentEvents } from "./event-log.js";
 import { cpus, isoTime, shortCommit, shortHash, shortId, subject } from "./format.js";
 import type { ServiceSummary, StatusModel } from "./summarise.js";
+import { suspensionDoc } from "./suspension.js";
 import type { StatusInput, WaitNote } from "./types.js";
 
 export const CLUSTER_FILE = "status/cluster.yaml";
@@ -57,6 +58,8 @@ export function clusterDoc(input: StatusInput, model: StatusModel): Record<strin
       since: isoTime(w.since),
     };
   }
+  const suspended = suspensionDoc(input.suspension);
+  if (suspended !== undefined) doc["suspended"] = suspended;
   if (input.warnings !== undefined && input.warnings.length > 0) {
     doc["warnings"] = input.warnings.map((w) => `${specPlace(w)}: ${w.message} [${w.code}]`);
   }

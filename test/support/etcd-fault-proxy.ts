@@ -2,7 +2,8 @@
 // that can fail what a drill needs: every request (this instance cut off
 // etcd: a dead leader cannot resign, its lease runs out as after kill -9) or
 // only the reads of one key (etcd up for the lease, the suspend switch not
-// readable). Failing answers are 503, what a member without quorum answers.
+// readable), answered 503 (what a member without quorum answers) or never
+// answered at all (a member that hangs: the caller's deadline has to end it).
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,9 @@ export class EtcdFaultProxy {
   down = false;
   /** Reads (/v3/kv/range) of this key fail. */
   failReadsOf: string | undefined;
-  /** Reads of failReadsOf answered 503 so far (a test's proof that the fault was hit). */
+  /** Reads (as failReadsOf) of this key are never answered. */
+  hangReadsOf: string | undefined;
+  /** Reads of failReadsOf answered 503, or of hangReadsOf left hanging, so far (proof the fault was hit). */
   failedReads = 0;
 
   private constructor(
@@ -33,7 +36,8 @@ export class EtcdFaultProxy {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
-    if (this.down || this.failsRead(req.url ?? "", body)) {
+    if (this.reads(this.hangReadsOf, req.url ?? "", body)) return; // closed by close()
+    if (this.down || this.reads(this.failReadsOf, req.url ?? "", body)) {
       res.writeHead(503, { "content-type": "application/json" }).end('{"error":"injected: etcd down"}');
       return;
     }
@@ -50,10 +54,17 @@ export class EtcdFaultProxy {
     }
   }
 
-  private failsRead(url: string, body: string): boolean {
-    if (this.failReadsOf === undefined || url !== "/v3/kv/range") return false;
-    const key = (JSON.parse(body) as { key?: string }).key;
-    const hit = key === Buffer.from(this.failReadsOf, "utf8").toString("base64");
+  /** Whether the request reads `key`: a range of it, or a transaction with a range of it. */
+  private reads(key: string | undefined, url: string, body: string): boolean {
+    if (key === undefined) return false;
+    const k = Buffer.from(key, "utf8").toString("base64");
+    const doc = JSON.parse(body || "{}") as {
+      key?: string;
+      success?: { request_range?: { key?: string } }[];
+    };
+    const hit =
+      (url === "/v3/kv/range" && doc.key === k) ||
+      (url === "/v3/kv/txn" && (doc.success ?? []).some((op) => op.request_range?.key === k));
     if (hit) this.failedReads++;
     return hit;
   }

@@ -13,10 +13,17 @@ export interface EtcdHttpOptions {
   readonly timeoutMs: number;
 }
 
+export interface CallOptions {
+  /** Deadline for the whole call, all endpoints together (each attempt still has timeoutMs at most). */
+  readonly deadlineMs?: number;
+}
+
 export interface KeyValue {
   readonly key: string;
   readonly value: string;
   readonly createRevision: number;
+  /** The revision of the key's last change. */
+  readonly modRevision: number;
   readonly lease: string;
 }
 
@@ -31,9 +38,22 @@ export interface EtcdHttp {
     value: string,
     leaseId: string,
   ): Promise<{ readonly created: boolean; readonly kv: KeyValue | undefined }>;
-  get(key: string): Promise<KeyValue | undefined>;
-  /** Puts key=value with no lease: it stays until deleted. */
-  put(key: string, value: string): Promise<void>;
+  /**
+   * The key's value, undefined when absent. With `deadlineMs`, that is the whole read's
+   * deadline, across every endpoint tried (not one per endpoint): a caller on a schedule
+   * waits that long at most.
+   */
+  get(key: string, options?: CallOptions): Promise<KeyValue | undefined>;
+  /** Several keys read in one request (one transaction: one revision, one deadline). */
+  getAll(keys: readonly string[], options?: CallOptions): Promise<(KeyValue | undefined)[]>;
+  /** Puts key=value with no lease: it stays until deleted. Resolves the revision it made. */
+  put(key: string, value: string): Promise<number>;
+  /** Deletes `remove` and puts `put`=value (no lease) in one transaction: whether `remove` existed, and the revision. */
+  removeAndPut(
+    remove: string,
+    put: string,
+    value: string,
+  ): Promise<{ readonly removed: boolean; readonly revision: number }>;
   /** Deletes key; resolves whether it existed. */
   remove(key: string): Promise<boolean>;
 }
@@ -46,6 +66,7 @@ interface RawKv {
   key?: string;
   value?: string;
   create_revision?: string;
+  mod_revision?: string;
   lease?: string;
 }
 
@@ -55,8 +76,14 @@ function toKv(raw: RawKv | undefined): KeyValue | undefined {
     key: unb64(raw.key),
     value: unb64(raw.value),
     createRevision: Number(raw.create_revision ?? 0),
+    modRevision: Number(raw.mod_revision ?? 0),
     lease: raw.lease ?? "0",
   };
+}
+
+/** The store's revision an answer was made at (every answer has a header). */
+function revisionOf(res: Record<string, unknown>): number {
+  return Number((res["header"] as { revision?: string } | undefined)?.revision ?? 0);
 }
 
 /**
@@ -72,9 +99,15 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
   if (options.endpoints.length === 0) throw new EtcdError("etcd-unreachable", "no etcd endpoint configured");
   let preferred = 0;
 
-  async function call(path: string, body: unknown): Promise<Record<string, unknown>> {
+  async function call(path: string, body: unknown, o: CallOptions = {}): Promise<Record<string, unknown>> {
     let lastError = "";
+    const end = o.deadlineMs === undefined ? Infinity : Date.now() + o.deadlineMs;
     for (let i = 0; i < options.endpoints.length; i++) {
+      const left = Math.min(options.timeoutMs, end - Date.now());
+      if (left <= 0) {
+        lastError = `${lastError}${lastError === "" ? "" : "; "}deadline of ${o.deadlineMs} ms passed`;
+        break;
+      }
       const index = (preferred + i) % options.endpoints.length;
       const endpoint = (options.endpoints[index] ?? "").replace(/\/+$/, "");
       const shown = redactUserinfo(endpoint);
@@ -84,7 +117,7 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: AbortSignal.timeout(left),
         });
       } catch (err) {
         lastError = `${shown}: ${redactUserinfo(err instanceof Error ? err.message : String(err))}`;
@@ -138,12 +171,32 @@ export function createEtcdHttp(options: EtcdHttpOptions): EtcdHttp {
       const range = responses.find((r) => r.response_range !== undefined)?.response_range;
       return { created: res["succeeded"] === true, kv: toKv(range?.kvs?.[0]) };
     },
-    async get(key) {
-      const res = await call("/v3/kv/range", { key: b64(key) });
+    async get(key, o) {
+      const res = await call("/v3/kv/range", { key: b64(key) }, o);
       return toKv((res["kvs"] as RawKv[] | undefined)?.[0]);
     },
+    async getAll(keys, o) {
+      const res = await call(
+        "/v3/kv/txn",
+        { success: keys.map((k) => ({ request_range: { key: b64(k) } })) },
+        o,
+      );
+      const responses = (res["responses"] ?? []) as { response_range?: { kvs?: RawKv[] } }[];
+      return keys.map((_, i) => toKv(responses[i]?.response_range?.kvs?.[0]));
+    },
     async put(key, value) {
-      await call("/v3/kv/put", { key: b64(key), value: b64(value) });
+      return revisionOf(await call("/v3/kv/put", { key: b64(key), value: b64(value) }));
+    },
+    async removeAndPut(remove, put, value) {
+      const res = await call("/v3/kv/txn", {
+        success: [
+          { request_delete_range: { key: b64(remove) } },
+          { request_put: { key: b64(put), value: b64(value) } },
+        ],
+      });
+      const responses = (res["responses"] ?? []) as { response_delete_range?: { deleted?: string } }[];
+      const deleted = Number(responses[0]?.response_delete_range?.deleted ?? 0);
+      return { removed: deleted > 0, revision: revisionOf(res) };
     },
     async remove(key) {
       const res = await call("/v3/kv/deleterange", { key: b64(key) });

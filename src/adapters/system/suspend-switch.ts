@@ -6,10 +6,10 @@
 // standby operators the same note is also kept in etcd (../etcd/etcd-suspend.ts),
 // in the same JSON form, so that it holds whichever instance leads.
 
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { SuspendNote } from "../../desired/change-gate.js";
+import type { SuspendHold, SuspendNote } from "../../model/suspend.js";
 
 export const SUSPEND_FILE = "suspended.json";
 
@@ -22,10 +22,19 @@ export function suspendNote(reason: string | undefined, now: number): SuspendNot
   return { by: `${os.userInfo().username}@${os.hostname()}`, at: now, ...(reason ? { reason } : {}) };
 }
 
-/** The stored form, file and etcd alike: `{"reason": "...", "by": "user@host", "at": "<ISO 8601>"}`. */
+/**
+ * The stored form, file and etcd alike: `{"reason": "...", "by": "user@host", "at": "<ISO 8601>"}`,
+ * and in a standby's file the etcd `revision` the fleet's switch was set at.
+ */
 export function formatSuspendNote(note: SuspendNote): string {
   const at = note.at !== undefined ? new Date(note.at).toISOString() : undefined;
-  return `${JSON.stringify({ reason: note.reason ?? "", by: note.by ?? "", ...(at !== undefined ? { at } : {}) }, null, 2)}\n`;
+  const doc = {
+    reason: note.reason ?? "",
+    by: note.by ?? "",
+    ...(at !== undefined ? { at } : {}),
+    ...(note.revision !== undefined ? { revision: note.revision } : {}),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /**
@@ -46,19 +55,36 @@ export function parseSuspendNote(text: string): SuspendNote {
     ...(typeof doc["reason"] === "string" && doc["reason"] !== "" ? { reason: doc["reason"] } : {}),
     ...(typeof doc["by"] === "string" ? { by: doc["by"] } : {}),
     ...(Number.isFinite(at) ? { at } : {}),
+    ...(Number.isSafeInteger(doc["revision"]) ? { revision: doc["revision"] as number } : {}),
   };
 }
 
-/** The switch as set, or undefined when not suspended. A file that is not JSON still suspends. */
+/**
+ * The switch as set, or undefined when not suspended. A file that is not JSON still suspends;
+ * one without a time is as old as its last change (what a resume mark is compared with).
+ */
 export async function readSuspend(workDir: string): Promise<SuspendNote | undefined> {
+  const file = suspendFile(workDir);
   let text: string;
   try {
-    text = await readFile(suspendFile(workDir), "utf8");
+    text = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     return { reason: `suspend file unreadable: ${(err as Error).message}` };
   }
-  return parseSuspendNote(text);
+  const note = parseSuspendNote(text);
+  if (note.at !== undefined) return note;
+  const mtime = await stat(file).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+  return mtime === undefined ? note : { ...note, at: mtime };
+}
+
+/** The work_dir file as a hold (undefined when absent). */
+export async function fileHold(workDir: string): Promise<SuspendHold | undefined> {
+  const note = await readSuspend(workDir);
+  return note === undefined ? undefined : { switch: "file", where: suspendFile(workDir), note };
 }
 
 export async function writeSuspend(workDir: string, note: SuspendNote): Promise<void> {

@@ -6,7 +6,11 @@
 // most every 5 s), and says how old that commit is.
 
 import type { Command } from "commander";
+import type { OperatorConfig } from "../../config/index.js";
+import { suspendStateReader } from "../../adapters/etcd/fleet-suspend.js";
 import { isoTime } from "../../status/format.js";
+import { suspensionView, type SuspensionView } from "../../status/suspension.js";
+import { cliSharedSwitch } from "./suspend.js";
 import { parseDuration } from "../../spec/units.js";
 import { cliError, type Diagnostic } from "../diagnostics.js";
 import { EXIT_OK, EXIT_UNOBSERVED, EXIT_USAGE } from "../exit-codes.js";
@@ -22,13 +26,29 @@ export interface StatusCommandOptions extends StatusBranchOptions {
 
 const HELP = `
 Reads the status branch only (never the Docker hosts): as fresh as the last status commit, whose
-time and age are printed first.
+time and age are printed first. The one exception is the suspend switch: with the operator
+configuration (not --repository) it is read where it is kept, the work_dir file and with
+leader_election the fleet's etcd key; "unknown" when etcd does not answer, never "not suspended".
 
 Exit codes:
   0  status read and shown (whatever the cluster's sync state)
   2  bad usage, or the configuration cannot be read
   4  the status branch cannot be read or does not exist (status-unreadable), or it is older
      than --max-age (status-stale)`;
+
+/**
+ * The suspend switch: read where it is kept when the command has the operator configuration
+ * (its work_dir file, and with leader_election the fleet's etcd key: `source: switch`), else as
+ * the operator last wrote it to the status branch (`source: status-branch`).
+ */
+async function suspensionOf(
+  config: OperatorConfig | undefined,
+  recorded: SuspensionView,
+): Promise<SuspensionView & { readonly source: string }> {
+  if (config === undefined) return { ...recorded, source: "status-branch" };
+  const state = await suspendStateReader(config.workDir, cliSharedSwitch(config))();
+  return { ...suspensionView(state), source: "switch" };
+}
 
 export function registerStatus(program: Command): void {
   statusBranchOptions(
@@ -80,19 +100,20 @@ export async function statusCommand(
       const message = `the status commit ${read.commit.slice(0, 12)} is ${age(ageMs)} old (more than --max-age ${options.maxAge})`;
       return fail(EXIT_UNOBSERVED, [cliError("status-stale", message)], message);
     }
+    const view = { ...read.view, suspended: await suspensionOf(reader.config, read.view.suspended) };
     if (options.json === true)
       io.out(
         json({
           format_version: VERBS_FORMAT_VERSION,
           status_commit: source,
-          ...statusDoc(read.view),
+          ...statusDoc(view),
           errors: [],
         }),
       );
     else
       io.out(
         renderStatusTable({
-          view: read.view,
+          view,
           statusCommit: read.commit,
           statusTime: source.time,
           age: age(ageMs),

@@ -5,11 +5,12 @@
 // work_dir, so it survives restarts and is run on the operator's machine with
 // its configuration; the running operator reads it on every poll. With
 // standby operators (leader_election) it is also a key in etcd, read by every
-// instance, so that it holds whichever instance leads.
+// instance, so that it holds whichever instance leads, and resume is the
+// fleet's: its mark in etcd lifts every instance's file set before it.
 
 import type { Command } from "commander";
 import { createEtcdHttp } from "../../adapters/etcd/etcd-http.js";
-import { etcdSuspendSwitch, type SharedSuspendSwitch } from "../../adapters/etcd/etcd-suspend.js";
+import type { SharedSuspendSwitch } from "../../adapters/etcd/etcd-suspend.js";
 import {
   clearSuspend,
   readSuspend,
@@ -18,7 +19,7 @@ import {
   writeSuspend,
 } from "../../adapters/system/suspend-switch.js";
 import { ConfigError, loadOperatorConfig, type OperatorConfig } from "../../config/index.js";
-import { leaderKey, suspendKey } from "../../config/leader-election.js";
+import { sharedSwitchOf } from "../../adapters/etcd/fleet-suspend.js";
 import { cliError, configErrors } from "../diagnostics.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { processIo, type CommandIo } from "../io.js";
@@ -34,9 +35,11 @@ const HELP = `
 The switch is the file suspended.json in the operator's work_dir (from --config): run this where
 the operator runs. With leader_election (standby operators) it is also the key <prefix>/suspended
 beside the leader key in etcd, which every instance reads: the fleet stays suspended whichever
-instance leads. A running operator notices it at its next poll; it survives restarts. While
-suspended, new commits wait (status/cluster.yaml: waiting_commit, with this reason); the applied
-commit keeps being reconciled: failed replicas are replaced, down hosts failed over.
+instance leads. resume there also leaves the mark <prefix>/resumed: a suspended.json set before
+it, in any instance's work_dir, no longer holds. A running operator notices it at its next poll;
+it survives restarts. While suspended, new commits wait (status/cluster.yaml: suspended, and
+waiting_commit with this reason); the applied commit keeps being reconciled: failed replicas are
+replaced, down hosts failed over. gitfleet status -c shows what holds.
 
 Exit codes:
   0  done (also when it was already so)
@@ -79,15 +82,15 @@ class SharedSwitchError extends Error {}
 const CLI_ETCD_TIMEOUT_MS = 5_000;
 
 function switchesOf(config: OperatorConfig): Switches {
+  return { workDir: config.workDir, file: suspendFile(config.workDir), shared: cliSharedSwitch(config) };
+}
+
+/** The fleet's switch in etcd as a command reaches it (undefined without leader_election). */
+export function cliSharedSwitch(config: OperatorConfig): SharedSuspendSwitch | undefined {
   const election = config.leaderElection;
-  const shared =
-    election === undefined
-      ? undefined
-      : etcdSuspendSwitch(
-          createEtcdHttp({ endpoints: election.etcdEndpoints, timeoutMs: CLI_ETCD_TIMEOUT_MS }),
-          suspendKey(leaderKey(election, config.ceiling.cluster)),
-        );
-  return { workDir: config.workDir, file: suspendFile(config.workDir), shared };
+  if (election === undefined) return undefined;
+  const client = createEtcdHttp({ endpoints: election.etcdEndpoints, timeoutMs: CLI_ETCD_TIMEOUT_MS });
+  return sharedSwitchOf(config, client, CLI_ETCD_TIMEOUT_MS);
 }
 
 export async function switchCommand(
@@ -131,9 +134,12 @@ async function suspend(s: Switches, options: SwitchOptions, io: CommandIo): Prom
   await writeSuspend(s.workDir, note);
   let beforeShared = false;
   if (s.shared !== undefined) {
+    let revision: number;
     try {
-      beforeShared = (await s.shared.read()) !== undefined;
-      await s.shared.write(note);
+      const before = await s.shared.read();
+      if (!before.ok) throw new Error(`${before.code}: ${before.message}`);
+      beforeShared = before.hold !== undefined;
+      revision = await s.shared.write(note);
     } catch (err) {
       throw new SharedSwitchError(
         `suspended this instance only (${s.file}): the fleet's switch in etcd (${s.shared.key}) ` +
@@ -141,6 +147,8 @@ async function suspend(s: Switches, options: SwitchOptions, io: CommandIo): Prom
           `would apply new commits once etcd answers again: run gitfleet suspend again`,
       );
     }
+    // The revision goes in the file too: a later resume (a newer mark) lifts this file as well.
+    await writeSuspend(s.workDir, { ...note, revision });
   }
   const where = s.shared !== undefined ? `${s.file} and etcd key ${s.shared.key}` : s.file;
   if (options.json === true)
@@ -165,10 +173,12 @@ async function suspend(s: Switches, options: SwitchOptions, io: CommandIo): Prom
 
 async function resume(s: Switches, options: SwitchOptions, io: CommandIo): Promise<void> {
   let wasShared = false;
+  let revision: number | undefined;
   if (s.shared !== undefined) {
     // etcd first: if it cannot be cleared, nothing is, and the fleet stays suspended as it was.
+    // The resume mark set with it lifts every instance's file set before it, here or elsewhere.
     try {
-      wasShared = await s.shared.clear();
+      ({ removed: wasShared, revision } = await s.shared.resume(suspendNote(undefined, Date.now())));
     } catch (err) {
       throw new SharedSwitchError(
         `did not resume: the fleet's switch in etcd (${s.shared.key}) could not be cleared ` +
@@ -185,13 +195,19 @@ async function resume(s: Switches, options: SwitchOptions, io: CommandIo): Promi
         was_suspended: was,
         file: s.file,
         etcd_key: s.shared?.key ?? null,
+        resumed_key: s.shared?.resumedKey ?? null,
+        resumed_revision: revision ?? null,
         errors: [],
       }),
     );
   else
     io.out(
-      was
+      (was
         ? `resumed: a waiting commit is applied at the next poll\n`
-        : `not suspended (${s.file} absent${s.shared !== undefined ? `, etcd key ${s.shared.key} absent` : ""})\n`,
+        : `not suspended (${s.file} absent${s.shared !== undefined ? `, etcd key ${s.shared.key} absent` : ""})\n`) +
+        (s.shared !== undefined
+          ? `resume mark ${s.shared.resumedKey} at revision ${revision}: a suspended.json set before it ` +
+            `in any instance's work_dir no longer holds\n`
+          : ""),
     );
 }

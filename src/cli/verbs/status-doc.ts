@@ -24,6 +24,7 @@ export function statusDoc(view: StatusView | undefined): Record<string, unknown>
     applied_commit: view.applied ?? null,
     waiting_commit: view.waiting ?? null,
     rejected_commit: view.rejected ?? null,
+    suspended: view.suspended,
     ...(view.git !== undefined ? { git: { reachable: false, ...view.git } } : {}),
     ...(view.error !== undefined ? { error: view.error } : {}),
     hosts: view.hosts.map((h) => ({

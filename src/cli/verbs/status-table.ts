@@ -3,6 +3,7 @@
 // chats). Pure: the view and the status commit's age in, text out.
 
 import type { StatusView } from "../../status/readback.js";
+import { suspensionText } from "../../status/suspension.js";
 
 export interface TableInput {
   readonly view: StatusView;
@@ -27,6 +28,8 @@ export function renderStatusTable(t: TableInput): string {
   if (v.applied !== undefined) out.push(`applied  ${v.applied.slice(0, 12)}`);
   if (v.waiting !== undefined)
     out.push(`waiting  ${v.waiting.commit.slice(0, 12)}  ${v.waiting.message ?? ""}: ${v.waiting.reason}`);
+  const suspended = suspensionText(v.suspended);
+  if (suspended !== undefined) out.push(`suspend  ${suspended}`);
   if (v.rejected !== undefined) {
     out.push(`rejected ${v.rejected.commit.slice(0, 12)}  (${v.rejected.reason})`);
     for (const e of v.rejected.errors) out.push(`  ${e}`);

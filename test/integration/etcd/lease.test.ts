@@ -1,13 +1,12 @@
 // The etcd lease store and the leader elector against a real etcd: one leader
 // at a time, epochs that only grow, takeover after the TTL, and the old leader
-// fenced (it stops acting) before the new one is elected; and the fleet's suspend
-// switch kept beside the leader key (set, read, cleared; unreachable etcd redacted).
+// fenced (it stops acting) before the new one is elected. The fleet's suspend
+// switch beside the leader key: suspend-switch.test.ts.
 
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEtcdHttp } from "../../../src/adapters/etcd/etcd-http.js";
 import { etcdLeaseStore } from "../../../src/adapters/etcd/etcd-lease.js";
-import { etcdSuspendSwitch } from "../../../src/adapters/etcd/etcd-suspend.js";
 import { EtcdError } from "../../../src/adapters/etcd/errors.js";
 import { LeaderElector, type LeadershipChange } from "../../../src/daemon/leader-elector.js";
 import { systemTime } from "../../../src/adapters/system/clock.js";
@@ -131,39 +130,5 @@ describe("leader elector", () => {
     await b.stop();
     // b resigned: the key is free at once.
     expect(await store(key).leader()).toBeUndefined();
-  });
-});
-
-describe("the fleet's suspend switch in etcd", () => {
-  it("is set with its note, outlives the leader's lease, and is cleared once", async () => {
-    const leader = freshKey();
-    const sw = etcdSuspendSwitch(
-      createEtcdHttp({ endpoints: etcd.endpoints, timeoutMs: 1_000 }),
-      `${leader}-suspended`,
-    );
-    expect(await sw.read()).toBeUndefined();
-    const term = await store(leader).campaign("a", 2_000);
-    await sw.write({ reason: "incident 42", by: "ops@h1", at: Date.parse("2026-12-07T10:00:00.000Z") });
-    await store(leader).resign(term!);
-    expect(await sw.read()).toEqual({
-      reason: "incident 42",
-      by: "ops@h1",
-      at: Date.parse("2026-12-07T10:00:00Z"),
-    });
-    expect(await sw.clear()).toBe(true);
-    expect(await sw.clear()).toBe(false);
-    expect(await sw.read()).toBeUndefined();
-  });
-
-  it("rejects with etcd-unreachable when no member answers, never showing a URL's password", async () => {
-    const sw = etcdSuspendSwitch(
-      createEtcdHttp({ endpoints: ["http://ops:hunter2-secret@127.0.0.1:1"], timeoutMs: 1_000 }),
-      "k",
-    );
-    const err = await sw.read().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EtcdError);
-    expect((err as EtcdError).code).toBe("etcd-unreachable");
-    expect((err as EtcdError).message).not.toContain("hunter2");
-    expect((err as EtcdError).message).toContain("http://***@127.0.0.1:1");
   });
 });

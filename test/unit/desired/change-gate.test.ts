@@ -3,12 +3,8 @@
 // through once the gate opens; after a restart the recorded commit is held.
 
 import { describe, expect, it } from "vitest";
-import {
-  ChangeGate,
-  suspendedEither,
-  type Desired,
-  type SuspendNote,
-} from "../../../src/desired/change-gate.js";
+import { ChangeGate, type Desired, type SuspendNote } from "../../../src/desired/change-gate.js";
+import type { SuspendState } from "../../../src/model/suspend.js";
 import type { DesiredSource, SourceSnapshot } from "../../../src/ports/index.js";
 import type { DesiredState } from "../../../src/model/spec.js";
 import type { SyncWindow } from "../../../src/model/sync-window.js";
@@ -17,6 +13,12 @@ function desired(commit: string, windows: SyncWindow[] = []): Desired {
   const state = { cluster: { syncWindows: windows }, services: [] } as unknown as DesiredState;
   return { commit, author: "a", message: `commit ${commit}`, timestamp: 0, state, files: new Map() };
 }
+
+const notSuspended: SuspendState = { state: "not-suspended", lifted: [] };
+const stateOf = (note: SuspendNote | undefined): SuspendState =>
+  note === undefined
+    ? notSuspended
+    : { state: "suspended", holds: [{ switch: "file", where: "/w/suspended.json", note }], lifted: [] };
 
 function world(start: number) {
   let now = start;
@@ -35,7 +37,7 @@ function world(start: number) {
       note = n;
     },
     advance: (ms: number) => (now += ms),
-    options: { clock: { now: () => now }, suspended: async () => note },
+    options: { clock: { now: () => now }, suspended: async () => stateOf(note) },
   };
 }
 
@@ -101,7 +103,7 @@ describe("ChangeGate", () => {
     expect(first.waiting?.commit.commit).toBe("c3");
     const open = new ChangeGate(w.inner, {
       ...w.options,
-      suspended: async () => undefined,
+      suspended: async () => notSuspended,
       resume: async () => desired("c1"),
     });
     expect((await open.poll()).desired?.commit).toBe("c3");
@@ -115,11 +117,13 @@ describe("ChangeGate", () => {
       suspended: async () => {
         if (!readable)
           throw Object.assign(new Error("no etcd endpoint answered"), { code: "etcd-unreachable" });
-        return undefined;
+        return notSuspended;
       },
     });
-    // The first commit is no change to hold: it goes through without asking the switch.
-    expect((await gate.poll()).desired?.commit).toBe("c1");
+    // The first commit is no change to hold: it goes through, the switch said unknown.
+    const first = await gate.poll();
+    expect(first.desired?.commit).toBe("c1");
+    expect(first.suspension).toMatchObject({ state: "unknown", code: "etcd-unreachable" });
     w.tip = desired("c2");
     const held = await gate.poll();
     expect(held.desired?.commit).toBe("c1");
@@ -129,28 +133,18 @@ describe("ChangeGate", () => {
     readable = true;
     expect((await gate.poll()).desired?.commit).toBe("c2");
   });
-});
 
-describe("suspendedEither", () => {
-  const set: SuspendNote = { reason: "incident 42" };
-  const fails = async (): Promise<SuspendNote | undefined> => {
-    throw new Error("etcd down");
-  };
-  const unset = async (): Promise<SuspendNote | undefined> => undefined;
-
-  it("is suspended when any switch is set, with the first set one's note", async () => {
-    expect(await suspendedEither(unset, async () => set)()).toBe(set);
-    expect(
-      await suspendedEither(
-        async () => set,
-        async () => ({ reason: "other" }),
-      )(),
-    ).toBe(set);
-    expect(await suspendedEither(unset, unset)()).toBeUndefined();
-  });
-
-  it("rejects when a switch cannot be read, unless one read before it is set", async () => {
-    await expect(suspendedEither(unset, fails)()).rejects.toThrow("etcd down");
-    expect(await suspendedEither(async () => set, fails)()).toBe(set);
+  it("says it is suspended on every poll, also with no commit waiting", async () => {
+    const w = world(T0);
+    const gate = new ChangeGate(w.inner, w.options);
+    expect((await gate.poll()).suspension).toEqual(notSuspended);
+    w.note = { by: "ops@h1", reason: "incident 42" };
+    const snap = await gate.poll();
+    expect(snap.waiting).toBeUndefined();
+    expect(snap.suspension).toMatchObject({
+      state: "suspended",
+      holds: [{ note: { reason: "incident 42" } }],
+    });
+    expect(gate.current().suspension?.state).toBe("suspended");
   });
 });
