@@ -2,6 +2,7 @@
 // medians with their spread, the verdict against the target (gitfleet within
 // 1.3x of the floor) and where gitfleet's time goes.
 
+import { OPERATOR_NODE_FLAGS } from "../src/daemon/node-flags.js";
 import type { ColdPhases } from "./cold-start-phases.js";
 import { loadAverage, ms, stats } from "./harness.js";
 
@@ -74,7 +75,7 @@ export function coldReport(s: ColdSamples): string {
       "every host, so neither side pulls) on the three test-bed hosts. Each run starts from empty hosts: no " +
       "container or network of the cluster, no Git cache, no status branch.",
     "",
-    "- **gitfleet**: `gitfleet run` spawned as a child process as installed (`node dist/cli/main.js run`, built " +
+    `- **gitfleet**: \`gitfleet run\` spawned as a child process as installed (\`node ${OPERATOR_NODE_FLAGS.join(" ")} dist/cli/main.js run\`, the image's flags; built ` +
       "by `tsc -p tsconfig.build.json` before the runs; not through tsx, which transpiles at every start), reading the repository from a real Git server (git http-backend, smart HTTP, basic " +
       "auth) and driving the hosts' Docker APIs over TCP, default settings (4 Docker calls at a time per host). " +
       "Timed from the spawn to the last of its replicas started.",

@@ -8,14 +8,12 @@
 // parallel. Both sides are timed by the daemons' own start events.
 // Needs the Docker test bed, which others share: the bench takes its lock.
 
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { pathToFileURL } from "node:url";
 import type Docker from "dockerode";
 import { OperatorWorld } from "../test/e2e/operator/support.js";
+import { buildOperator } from "../test/support/operator-process.js";
 import { gitCli } from "../test/support/git-fixtures.js";
 import { dockerFor, dockerOverTcp, TESTBED, TESTBED_IMAGES } from "../test/support/testbed.js";
 import { coldPhases, type ColdPhases } from "./cold-start-phases.js";
@@ -36,29 +34,6 @@ const FLOOR_NETWORK = "gf-bench-cold-floor";
 const IMAGE = TESTBED_IMAGES.busybox;
 const COMMAND = ["sleep", "86400"];
 const TIMEOUT_MS = 180_000;
-
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-/**
- * gitfleet as installed: `tsc -p tsconfig.build.json` (what `npm run build` does) into a
- * scratch folder beside links to schemas/, package.json and node_modules/, so the operator
- * starts as `node dist/cli/main.js`, not through tsx (which transpiles at every start).
- */
-async function buildDist(ctx: BenchContext): Promise<{ main: string; dir: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "gitfleet-cold-"));
-  ctx.log(`building dist into ${dir}`);
-  const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
-  await promisify(execFile)(process.execPath, [
-    tsc,
-    "-p",
-    path.join(ROOT, "tsconfig.build.json"),
-    "--outDir",
-    path.join(dir, "dist"),
-  ]);
-  for (const f of ["schemas", "package.json", "node_modules"])
-    await symlink(path.join(ROOT, f), path.join(dir, f));
-  return { main: path.join(dir, "dist/cli/main.js"), dir };
-}
 
 function clusterYaml(): string {
   const hosts = TESTBED.hosts.map(
@@ -218,7 +193,7 @@ async function floorRun(all: readonly Host[], network: boolean): Promise<number>
 }
 
 export async function run(ctx: BenchContext): Promise<string> {
-  const dist = await buildDist(ctx);
+  const dist = await buildOperator((line) => ctx.log(line));
   return underLock(ctx, async () => {
     // Checked under the lock: an e2e test holding it may have a host stopped or cut off.
     const down = await testbedDown();

@@ -3,8 +3,10 @@
 // (v8.setFlagsFromString after start-up leaves the young generation as it
 // is), so they are given wherever `gitfleet run` is started: the image's
 // ENTRYPOINT (Dockerfile), the systemd unit's NODE_OPTIONS
-// (deploy/systemd/gitfleet.service), and the fleet-scale bench's operator
-// process. test/unit/misc/deploy-files.test.ts holds the first two to this list.
+// (deploy/systemd/gitfleet.service), the fleet-scale bench's operator
+// process, and the operator the other benches and the e2e tests start
+// (test/support/operator-process.ts). test/unit/misc/deploy-files.test.ts holds
+// the first two to this list, test/unit/misc/operator-process.test.ts the benches.
 
 /**
  * The young generation's semi-spaces at most 4 MiB each (V8's default on 64-bit: 16 MiB). A deploy

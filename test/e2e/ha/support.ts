@@ -4,18 +4,16 @@
 // so a drill can cut one operator off etcd (a black hole: connections hang, as
 // on a real partition) while it still reaches the Docker hosts.
 
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 import { gitCli } from "../../support/git-fixtures.js";
+import { spawnOperator } from "../../support/operator-process.js";
 import { dockerFor, resetTestbed, TESTBED } from "../../support/testbed.js";
 import { complete, failureCluster, failureServices, replicas } from "../failures/support.js";
 import { CLUSTER, freePort, managed, OperatorWorld, STATUS_BRANCH, waitFor } from "../operator/support.js";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** A TCP proxy that can be turned into a black hole and back. */
 export class CuttableProxy {
@@ -108,13 +106,9 @@ export class Instance {
   }
 
   start(): void {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), "run", "--config", this.configFile],
-      { cwd: ROOT, env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
+    const child = spawnOperator(["run", "--config", this.configFile], {
+      onOutput: (text) => (this.output += text),
+    });
     this.exited = new Promise((resolve) =>
       child.on("exit", (code) => {
         // An instance that lost the lease exits (its supervisor would start it again).

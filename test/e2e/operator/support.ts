@@ -4,17 +4,16 @@
 // operator itself as a child process (`gitfleet run`), whose logs are kept so
 // tests can check what it printed (and what it must never print).
 
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createBareRepo, gitCli, removeDir, tempDir, WorkRepo } from "../../support/git-fixtures.js";
 import { GitTestServer } from "../../support/git-server.js";
+import { spawnOperator } from "../../support/operator-process.js";
 import { dockerFor, TESTBED, type TestbedHost } from "../../support/testbed.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLUSTER = "e2e";
 export const STATUS_BRANCH = "gitfleet/status";
 
@@ -102,18 +101,15 @@ export class OperatorWorld {
   }
 
   /**
-   * Start `gitfleet run --config FILE` as a child process: from the sources through tsx, or
-   * `main`, a built dist/cli/main.js (as an installed gitfleet runs).
+   * Start `gitfleet run --config FILE` as a child process with the operator's Node flags
+   * (spawnOperator): from the sources through tsx, or `main`, a built dist/cli/main.js (as an
+   * installed gitfleet runs).
    */
   startOperator(main?: string): void {
-    const entry = main === undefined ? ["--import", "tsx", path.join(ROOT, "src/cli/main.ts")] : [main];
-    const child = spawn(process.execPath, [...entry, "run", "--config", this.configFile], {
-      cwd: ROOT,
-      env: { ...process.env, GITFLEET_LOG_LEVEL: "debug" },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = spawnOperator(["run", "--config", this.configFile], {
+      ...(main !== undefined ? { main } : {}),
+      onOutput: (text) => (this.output += text),
     });
-    child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     this.child = child;
   }
