@@ -4,22 +4,12 @@
 // time to live or a pull.
 // At 1,000 hosts every call per host and pass is 1,000 calls.
 
-import { afterEach, describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { DockerHost } from "../../../src/adapters/docker/index.js";
-import { SimDockerEngine } from "../../support/sim-docker/server.js";
-
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
+import { describe, expect, it } from "vitest";
+import { simDockerHost } from "../../support/sim-docker/docker-host.js";
 
 describe("reading a simulated host", () => {
   it("lists its containers once for replicas and foreign ports, and reads info once per TTL", async () => {
-    const engine = await SimDockerEngine.start(1);
-    open.push(engine);
-    const sim = engine.hosts[0];
-    if (sim === undefined) throw new Error("no host");
+    const { sim, host } = await simDockerHost();
     // A container that is not ours publishes 8080 on every address.
     sim.host.create("squatter", {
       Image: "nginx",
@@ -29,13 +19,6 @@ describe("reading a simulated host", () => {
     const squatter = sim.host.find("squatter");
     if (squatter === undefined) throw new Error("no squatter");
     sim.host.start(squatter);
-    const host = await DockerHost.create({
-      name: "h1",
-      docker: sim.docker,
-      cluster: "sim",
-      logger: pino({ level: "silent" }),
-    });
-    open.push(host);
     const calls = (route: string): number => sim.host.calls.get(route) ?? 0;
 
     const [replicas, foreign] = await Promise.all([host.observe(), host.foreignPorts("10.0.0.1")]);

@@ -4,41 +4,24 @@
 // streams', made 3,000–5,000 during a deploy): the Engine API's calls keep
 // ENGINE_FREE_PER_HOST idle per host.
 
-import { afterEach, describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { DockerHost } from "../../../src/adapters/docker/index.js";
+import { describe, expect, it } from "vitest";
 import { ENGINE_FREE_PER_HOST } from "../../../src/adapters/docker/engine-api.js";
 import { LIGHT_FREE_PER_HOST } from "../../../src/adapters/docker/light.js";
 import { pollUntil } from "../../support/poll.js";
-import { SimDockerEngine } from "../../support/sim-docker/server.js";
-
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0).reverse()) await o.close();
-});
+import { simDockerHost } from "../../support/sim-docker/docker-host.js";
 
 /** Well within the agent's 5 s idle timeout, which would close them all anyway. */
 const BEFORE_IDLE_TIMEOUT = { timeoutMs: 4_000, intervalMs: 20 };
 
 /** One simulated host with `containers` containers, a DockerHost on it, and its connection count. */
 async function oneHost(containers: number) {
-  const engine = await SimDockerEngine.start(1);
-  open.push(engine);
-  const sim = engine.hosts[0];
-  if (sim === undefined) throw new Error("no host");
+  const { engine, sim, host } = await simDockerHost();
   const ids: string[] = [];
   for (let i = 0; i < containers; i++) {
     const c = sim.host.create(`c${i}`, { Image: "nginx", Labels: {} });
     if (c === "conflict") throw new Error("conflict");
     ids.push(c.id);
   }
-  const host = await DockerHost.create({
-    name: "h1",
-    docker: sim.docker,
-    cluster: "sim",
-    logger: pino({ level: "silent" }),
-  });
-  open.push(host);
   const count = engine.connections.get(sim.host.name);
   if (count === undefined) throw new Error("no connection count");
   return { host, ids, count };
