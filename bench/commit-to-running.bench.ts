@@ -10,7 +10,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import type Docker from "dockerode";
-import { OperatorWorld, waitFor } from "../test/e2e/operator/support.js";
+import { BED_POLL, OperatorWorld } from "../test/e2e/operator/support.js";
+import { pollUntil } from "../test/support/poll.js";
 import { dockerFor, dockerOverTcp, hostNamed, TESTBED_IMAGES, testbed } from "../test/support/testbed.js";
 import { Floor, FLOOR_LABEL, type HealthSpec } from "./commit-floor.js";
 import { containerIds, healthOf, SAMPLE_MS, watchNew } from "./container-watch.js";
@@ -94,7 +95,7 @@ async function setPoll(world: OperatorWorld, schedule: string): Promise<void> {
 
 /** One web container, of this image, healthy, and the status branch says this commit is Synced. */
 async function settled(world: OperatorWorld, docker: Docker, commit: string, image: string): Promise<void> {
-  await waitFor(
+  await pollUntil(
     `web ${image} settled at ${commit.slice(0, 7)}`,
     async () => {
       const list = await docker.listContainers({ all: true, filters: { label: WEB } });
@@ -103,7 +104,7 @@ async function settled(world: OperatorWorld, docker: Docker, commit: string, ima
       const status = await world.status("status/cluster.yaml");
       return status.includes(commit) && status.includes("sync: Synced");
     },
-    90_000,
+    { ...BED_POLL, timeoutMs: 90_000 },
   );
   // A random pause, so pushes land at a random phase of the 1 s poll.
   await new Promise((r) => setTimeout(r, 300 + Math.random() * 1000));
@@ -210,7 +211,10 @@ async function measure(ctx: BenchContext): Promise<string> {
       await world.stopOperator();
       await setPoll(world, RARELY);
       world.startOperator();
-      await waitFor("the webhook listening", async () => (await world.notify("0000000")) === 202, 30_000);
+      await pollUntil("the webhook listening", async () => (await world.notify("0000000")) === 202, {
+        ...BED_POLL,
+        timeoutMs: 30_000,
+      });
       for (let i = 0; i < WEBHOOK_RUNS; i++, step++) {
         const g = await gitfleetRun(world, docker, step, true);
         ctx.log(`webhook run ${i}: running ${ms(g.running)} healthy ${ms(g.healthy ?? NaN)}`);

@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { publishedWebYaml, INGRESS_PORT } from "../test/e2e/edge/services.js";
 import { get } from "../test/e2e/edge/traffic.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../test/e2e/operator/support.js";
+import { BED_POLL, clusterYaml, managed, OperatorWorld, serving } from "../test/e2e/operator/support.js";
+import { pollUntil } from "../test/support/poll.js";
 import {
   BUILD_IMAGES_SCRIPT,
   hostNamed,
@@ -120,18 +121,24 @@ export async function deployWeb(ctx: BenchContext): Promise<EdgeWorld> {
     );
     world.startOperator();
     ctx.log("operator started; waiting for web 3/3 healthy, one per host");
-    const replicas = await waitFor("web 3/3 healthy on h1..h3", webOnEveryHost, 120_000);
+    const replicas = await pollUntil("web 3/3 healthy on h1..h3", webOnEveryHost, {
+      ...BED_POLL,
+      timeoutMs: 120_000,
+    });
     const ingress = TESTBED.hosts.map((h) => `http://${h.address}:${INGRESS_PORT}/`);
     ctx.log("waiting for every host's edge to reach every host's replica");
-    await waitFor("every edge serving every replica", () => edgesServe(ingress, replicas), 60_000);
+    await pollUntil("every edge serving every replica", () => edgesServe(ingress, replicas), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     // Measure a settled fleet: no rollout step or edge reload left in flight.
-    await waitFor(
+    await pollUntil(
       "the operator reporting Synced",
       async () => {
         const status = await world.status("status/cluster.yaml");
         return status.includes(commit) && status.includes("sync: Synced");
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     return { ingress, replicas, close };
   } catch (err) {

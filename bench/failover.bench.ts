@@ -9,7 +9,8 @@
 
 import Docker from "dockerode";
 import { failureCluster, servingOn, settled, others, busiest } from "../test/e2e/failures/support.js";
-import { OperatorWorld, waitFor } from "../test/e2e/operator/support.js";
+import { BED_POLL, OperatorWorld } from "../test/e2e/operator/support.js";
+import { pollUntil } from "../test/support/poll.js";
 import {
   dockerFor,
   freezeHost,
@@ -66,19 +67,28 @@ async function gitfleetRuns(ctx: BenchContext): Promise<number[]> {
     await world.push({ "cluster.yaml": failureCluster("2s"), "services/web.yaml": webOnly() }, "bench");
     world.startOperator();
     for (let i = 0; i < RUNS; i++) {
-      const before = await waitFor("gitfleet settled", () => settled(world, { web: 3 }), 120_000);
+      const before = await pollUntil("gitfleet settled", () => settled(world, { web: 3 }), {
+        ...BED_POLL,
+        timeoutMs: 120_000,
+      });
       const victim = busiest(before);
       const t0 = performance.now();
       await freezeHost(victim);
       try {
-        await waitFor("web serving on the survivors", () => servingOn(others(victim), { web: 3 }), 60_000);
+        await pollUntil("web serving on the survivors", () => servingOn(others(victim), { web: 3 }), {
+          ...BED_POLL,
+          timeoutMs: 60_000,
+        });
         samples.push(performance.now() - t0);
       } finally {
         await thawHost(victim);
       }
       ctx.log(`gitfleet run ${i + 1}: ${ms(samples.at(-1) ?? NaN)} (froze ${victim.name})`);
     }
-    await waitFor("gitfleet settled", () => settled(world, { web: 3 }), 120_000);
+    await pollUntil("gitfleet settled", () => settled(world, { web: 3 }), {
+      ...BED_POLL,
+      timeoutMs: 120_000,
+    });
   } finally {
     await world.close();
     await resetTestbed();
@@ -115,19 +125,25 @@ async function swarmRuns(ctx: BenchContext): Promise<number[]> {
     await manager.createService(swarmSpec());
     for (let i = 0; i < RUNS; i++) {
       // Exactly 3: a thawed worker's superseded tasks must be gone, or they would count as serving.
-      await waitFor("swarm: exactly 3 serving", () => swarmExactly(3), 180_000);
+      await pollUntil("swarm: exactly 3 serving", () => swarmExactly(3), { ...BED_POLL, timeoutMs: 180_000 });
       // Swarm never moves replicas back: freeze the worker holding the most (the manager must live);
       // when the workers hold none, start the replicas afresh (spread over the three nodes).
       let victim = await busiestWorker(workers);
       if (victim === undefined) {
         await scale(manager, 0);
         await scale(manager, 3);
-        victim = await waitFor("swarm: replicas on a worker", () => busiestWorker(workers), 180_000);
+        victim = await pollUntil("swarm: replicas on a worker", () => busiestWorker(workers), {
+          ...BED_POLL,
+          timeoutMs: 180_000,
+        });
       }
       const t0 = performance.now();
       await freezeHost(victim);
       try {
-        await waitFor("swarm: 3 serving on the survivors", () => swarmServing(others(victim)), 120_000);
+        await pollUntil("swarm: 3 serving on the survivors", () => swarmServing(others(victim)), {
+          ...BED_POLL,
+          timeoutMs: 120_000,
+        });
         samples.push(performance.now() - t0);
       } finally {
         await thawHost(victim);
@@ -176,10 +192,10 @@ async function scale(manager: Docker, replicas: number): Promise<void> {
     Mode: { Replicated: { Replicas: replicas } },
   });
   if (replicas === 0)
-    await waitFor(
+    await pollUntil(
       "swarm: scaled to 0",
       async () => (await swarmCount(TESTBED.hosts, true)).every((n) => n === 0),
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
 }
 

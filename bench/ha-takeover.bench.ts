@@ -21,7 +21,8 @@ import path from "node:path";
 import { type EtcdCluster, raftLeader, startEtcd } from "../test/support/etcd.js";
 import { resetTestbed } from "../test/support/testbed.js";
 import { failureCluster, failureServices } from "../test/e2e/failures/support.js";
-import { managed, OperatorWorld, waitFor } from "../test/e2e/operator/support.js";
+import { BED_POLL, managed, OperatorWorld } from "../test/e2e/operator/support.js";
+import { pollUntil } from "../test/support/poll.js";
 import {
   Drills,
   type Instance,
@@ -163,10 +164,10 @@ async function killLeader(d: Drills, state: { version: number }): Promise<Sample
   const old = await d.currentLeader();
   const version = toggle(state);
   await d.world.repo.commitAndPush(webAt(version), `web ${version}`);
-  await waitFor(
+  await pollUntil(
     "the rollout under way",
     async () => (await managed("web")).some((c) => c.image.endsWith(`web:${version}`)),
-    60_000,
+    { ...BED_POLL, timeoutMs: 60_000 },
   );
   const faultAt = Date.now();
   await d.byPid(old.pid).kill9();
@@ -226,8 +227,14 @@ async function cutLeader(d: Drills, state: { version: number }): Promise<Sample>
 async function killEtcdMember(d: Drills): Promise<Sample> {
   const failed: string[] = [];
   const before: LeaderSeen = await d.currentLeader();
-  const member = await waitFor("etcd's Raft leader", () => raftLeader(d.etcd), 10_000);
-  await waitFor("one instance acting", async () => (await d.isLeader()).includes(1), 10_000);
+  const member = await pollUntil("etcd's Raft leader", () => raftLeader(d.etcd), {
+    ...BED_POLL,
+    timeoutMs: 10_000,
+  });
+  await pollUntil("one instance acting", async () => (await d.isLeader()).includes(1), {
+    ...BED_POLL,
+    timeoutMs: 10_000,
+  });
   const faultAt = Date.now();
   member.kill();
   // Sample who acts every 100 ms for 10 s; etcd's answer to a read in parallel.

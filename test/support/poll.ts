@@ -9,6 +9,12 @@ export interface PollOptions {
   readonly intervalMs?: number;
   /** What the timeout error says was last seen, for a probe that answers only true or false. */
   readonly seen?: () => unknown;
+  /**
+   * A probe that throws is asked again, as one that answers "not yet" (a host or a server that
+   * is down for a while, say), and the timeout names the last error; by default the error ends
+   * the wait.
+   */
+  readonly retryThrown?: boolean;
   /** The clock to wait on: the real one unless told (a FakeTime, whose run() then drives the wait). */
   readonly time?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -23,8 +29,8 @@ type NotYet = undefined | null | false;
 
 /**
  * Asks `probe` until it answers something other than undefined, null or false, and returns
- * that answer. A probe that throws ends the wait with its error (catch inside the probe what
- * should be asked again). On timeout the error names `what` and the last answer.
+ * that answer. A probe that throws ends the wait with its error unless `retryThrown`. On
+ * timeout the error names `what` and the last answer (or error).
  */
 export async function pollUntil<T>(
   what: string,
@@ -36,11 +42,22 @@ export async function pollUntil<T>(
   const time = options.time ?? REAL_TIME;
   const deadline = time.now() + timeoutMs;
   for (;;) {
-    const answer = await probe();
+    let answer: T | undefined;
+    let thrown: { error: unknown } | undefined;
+    try {
+      answer = await probe();
+    } catch (error) {
+      if (options.retryThrown !== true) throw error;
+      thrown = { error };
+    }
     if (answer !== undefined && answer !== null && answer !== false) return answer as Exclude<T, NotYet>;
     if (time.now() > deadline) {
-      const last = options.seen ? options.seen() : answer;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last seen: ${show(last)})`);
+      const last = options.seen
+        ? `last seen: ${show(options.seen())}`
+        : thrown
+          ? `last error: ${String(thrown.error)}`
+          : `last seen: ${show(answer)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`);
     }
     await time.sleep(intervalMs);
   }

@@ -17,7 +17,8 @@ import {
   TESTBED,
   thawHost,
 } from "../../support/testbed.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
+import { BED_POLL, clusterYaml, managed, type Managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { connect } from "node:net";
 import {
   echoYaml,
@@ -111,8 +112,14 @@ beforeAll(async () => {
     "web published on 8080, toolbox everywhere, a PROXY-protocol service on 9100",
   );
   world.startOperator();
-  const web = await waitFor("web 3/3 healthy", () => webServing("gitfleet/web:1"), 90_000);
-  await waitFor("the ingress port on every host reaching every host", () => whoamiOnAllHosts(web), 60_000);
+  const web = await pollUntil("web 3/3 healthy", () => webServing("gitfleet/web:1"), {
+    ...BED_POLL,
+    timeoutMs: 90_000,
+  });
+  await pollUntil("the ingress port on every host reaching every host", () => whoamiOnAllHosts(web), {
+    ...BED_POLL,
+    timeoutMs: 60_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -185,7 +192,11 @@ describe("the edge on three Docker hosts", () => {
 
   it("passes the client's address to a TCP replica that opts into the PROXY protocol", async () => {
     for (const h of TESTBED.hosts) {
-      const hex = await waitFor(`PROXY header through ${h.name}`, () => firstLine(h.address, PROXIED_PORT));
+      const hex = await pollUntil(
+        `PROXY header through ${h.name}`,
+        () => firstLine(h.address, PROXIED_PORT),
+        BED_POLL,
+      );
       const bytes = hex.trim().split(/\s+/);
       // PROXY v2 signature, version 2 + PROXY command, TCP over IPv4, 12 bytes of addresses.
       expect(bytes.slice(0, 16).join(" ")).toBe("0d 0a 0d 0a 00 0d 0a 51 55 49 54 0a 21 11 00 0c");
@@ -219,10 +230,14 @@ describe("the edge on three Docker hosts", () => {
   });
 
   it("reaches a service that publishes nothing by name, on every host it runs on", async () => {
-    const internal = await waitFor("internal 2/2 running", async () => {
-      const list = serving(await managed("internal"));
-      return list.length === 2 ? list : undefined;
-    });
+    const internal = await pollUntil(
+      "internal 2/2 running",
+      async () => {
+        const list = serving(await managed("internal"));
+        return list.length === 2 ? list : undefined;
+      },
+      BED_POLL,
+    );
     const [toolbox] = (await managed("toolbox")).filter((c) => c.host === "h1");
     const answered = new Set<string>();
     for (let i = 0; i < 8; i++) {
@@ -243,10 +258,14 @@ describe("the edge on three Docker hosts", () => {
 
   it("shows the endpoints in rotation in the service's status", async () => {
     const web = serving(await managed("web"));
-    const text = await waitFor("endpoints in status", async () => {
-      const s = await world.status("status/services/web.yaml");
-      return web.every((c) => s.includes(c.endpoints[0] ?? "?")) ? s : undefined;
-    });
+    const text = await pollUntil(
+      "endpoints in status",
+      async () => {
+        const s = await world.status("status/services/web.yaml");
+        return web.every((c) => s.includes(c.endpoints[0] ?? "?")) ? s : undefined;
+      },
+      BED_POLL,
+    );
     expect(text).toContain("endpoints:");
   });
 
@@ -254,9 +273,13 @@ describe("the edge on three Docker hosts", () => {
     const stream = steadyStream(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/`);
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/web.yaml": publishedWebYaml("gitfleet/web:2") }, "web: v2");
-    await waitFor("web on v2", () => webServing("gitfleet/web:2"), 120_000);
+    await pollUntil("web on v2", () => webServing("gitfleet/web:2"), { ...BED_POLL, timeoutMs: 120_000 });
     // The edges learn the last change at the end of the pass: let it finish.
-    await waitFor("only v2 answers", async () => (await get(`http://10.231.0.12:8080/`)).body === "web v2");
+    await pollUntil(
+      "only v2 answers",
+      async () => (await get(`http://10.231.0.12:8080/`)).body === "web v2",
+      BED_POLL,
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     const report = await stream.stop();
     console.log(`rolling update: ${report.ok} ok, ${report.retried} retried once, ${report.failed} failed`, [
@@ -272,13 +295,13 @@ describe("the edge on three Docker hosts", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     await freezeHost(hostNamed("h3"));
     // Down after 3 s without heartbeat (cluster settings), then the next pass re-renders h1's edge.
-    const cfg = await waitFor(
+    const cfg = await pollUntil(
       "h1's edge without h3's replicas",
       async () => {
         const text = await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"]);
         return text.includes(`${hostNamed("h3").address}:`) ? undefined : text;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     const report = await stream.stop();
     await thawHost(hostNamed("h3"));
@@ -287,19 +310,24 @@ describe("the edge on three Docker hosts", () => {
     // A frozen dockerd leaves its containers serving: nothing has to fail meanwhile.
     expect(report.failures).toEqual([]);
     expect(report.ok).toBeGreaterThan(50);
-    await waitFor("web 3/3 again", () => webServing("gitfleet/web:2"), 90_000);
+    await pollUntil("web 3/3 again", () => webServing("gitfleet/web:2"), { ...BED_POLL, timeoutMs: 90_000 });
   }, 150_000);
 
   it("holds no request for long when a replica's host is cut off: redispatched to the live replicas", async () => {
     // The freeze may have moved h3's replica: cut whichever other host serves one (h1's edge is measured).
-    const web = await waitFor("a web replica off h1", async () =>
-      serving(await managed("web")).find((c) => c.host !== "h1"),
+    const web = await pollUntil(
+      "a web replica off h1",
+      async () => serving(await managed("web")).find((c) => c.host !== "h1"),
+      BED_POLL,
     );
     const victim = hostNamed(web.host);
-    await waitFor("h1's edge with that replica", async () =>
-      (await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"])).includes(
-        web.endpoints[0] ?? "?",
-      ),
+    await pollUntil(
+      "h1's edge with that replica",
+      async () =>
+        (await execOut("h1", "gf-e2e-edge", ["cat", "/usr/local/etc/haproxy/haproxy.cfg"])).includes(
+          web.endpoints[0] ?? "?",
+        ),
+      BED_POLL,
     );
     const stream = steadyStream(`http://${TESTBED.hosts[0].address}:${INGRESS_PORT}/cgi-bin/whoami`);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -349,10 +377,10 @@ describe("the edge on three Docker hosts", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/quiet.yaml": quietYaml() }, "quiet: a service with no port");
     for (const h of TESTBED.hosts)
-      await waitFor(
+      await pollUntil(
         `"quiet" among ${h.name}'s edge names`,
         async () => (await aliasesOn(h)).includes("quiet"),
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
     // The new name resolves to the edge from inside the cluster.
     const [toolbox] = (await managed("toolbox")).filter((c) => c.host === "h2");
@@ -362,10 +390,10 @@ describe("the edge on three Docker hosts", () => {
     expect(resolved).toContain(namesIp ?? "?");
     await world.push({ "services/quiet.yaml": null }, "quiet removed");
     for (const h of TESTBED.hosts)
-      await waitFor(
+      await pollUntil(
         `"quiet" gone from ${h.name}'s edge names`,
         async () => !(await aliasesOn(h)).includes("quiet"),
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
     await new Promise((r) => setTimeout(r, 1_000));
     await execOut("h2", h2toolbox?.id ?? "", ["touch", "/tmp/stop-names"]);
@@ -420,10 +448,10 @@ describe("the edge on three Docker hosts", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     await world.push({ "services/echo.yaml": echoYaml(9090) }, "echo published on 9090");
     for (const h of TESTBED.hosts) {
-      await waitFor(
+      await pollUntil(
         `echo on ${h.name}:9090`,
         async () => (await get(`http://${h.address}:9090/`).catch(() => undefined))?.body === "echo",
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
     }
     await new Promise((r) => setTimeout(r, 1_000));
@@ -482,12 +510,12 @@ describe("the edge on three Docker hosts", () => {
       { "cluster.yaml": clusterYaml().replace("image: gitfleet/haproxy:2.6}", `image: ${NEW_IMAGE}}`) },
       "edge: a new image",
     );
-    await waitFor(
+    await pollUntil(
       "every edge container on the new image, running",
       async () => samples.at(-1)?.replaced.length === parts.length,
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
-    await waitFor(
+    await pollUntil(
       "web through every host's new edge",
       async () => {
         const answers = await Promise.all(
@@ -495,7 +523,7 @@ describe("the edge on three Docker hosts", () => {
         );
         return answers.every((a) => a.status === 200);
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     await new Promise((r) => setTimeout(r, 1_000));
     const reports = await Promise.all(streams.map((s) => s.stop()));

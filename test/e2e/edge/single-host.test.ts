@@ -8,7 +8,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetTestbed, TESTBED } from "../../support/testbed.js";
-import { managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { INGRESS_PORT, publishedWebYaml } from "./services.js";
 
 const run = promisify(execFile);
@@ -46,10 +47,10 @@ beforeAll(async () => {
     "web on one host at 127.0.0.1",
   );
   world.startOperator();
-  await waitFor(
+  await pollUntil(
     "web 3/3 healthy on the one host",
     async () => (serving(await managed("web")).length === 3 ? true : undefined),
-    90_000,
+    { ...BED_POLL, timeoutMs: 90_000 },
   );
 }, 150_000);
 
@@ -61,8 +62,10 @@ describe("a single host at 127.0.0.1", () => {
   it("answers on the ingress port at 127.0.0.1 and balances over all its replicas", async () => {
     const web = serving(await managed("web"));
     const url = `http://127.0.0.1:${INGRESS_PORT}/cgi-bin/whoami`;
-    await waitFor("the ingress port answering", async () =>
-      (await getOnHost(url)).status === 200 ? true : undefined,
+    await pollUntil(
+      "the ingress port answering",
+      async () => ((await getOnHost(url)).status === 200 ? true : undefined),
+      BED_POLL,
     );
     const answered = new Set<string>();
     for (let i = 0; i < 9; i++) {
@@ -72,10 +75,14 @@ describe("a single host at 127.0.0.1", () => {
     }
     expect(answered).toEqual(new Set(web.map((c) => c.id)));
     // Status still names each replica by the host's address and its published port.
-    const status = await waitFor("endpoints in status", async () => {
-      const s = await world.status("status/services/web.yaml");
-      return s.includes("127.0.0.1:") ? s : undefined;
-    });
+    const status = await pollUntil(
+      "endpoints in status",
+      async () => {
+        const s = await world.status("status/services/web.yaml");
+        return s.includes("127.0.0.1:") ? s : undefined;
+      },
+      BED_POLL,
+    );
     for (const c of web) expect(status).toContain(c.endpoints[0] ?? "?");
   });
 });

@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, clusterYaml, managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { echoYaml, INGRESS_PORT, publishedWebYaml } from "./services.js";
 import { get, steadyStream } from "./traffic.js";
 
@@ -85,7 +86,7 @@ beforeAll(async () => {
   );
   world.startOperator();
   // Every host's edge up and serving (the first test compares the edges' container ids).
-  await waitFor(
+  await pollUntil(
     "web 3/3 through every host's edge",
     async () => {
       const web = serving(await managed("web"));
@@ -104,7 +105,7 @@ beforeAll(async () => {
         }
       return true;
     },
-    120_000,
+    { ...BED_POLL, timeoutMs: 120_000 },
   );
 }, 180_000);
 
@@ -123,11 +124,11 @@ describe("a port held on one host by a container gitfleet does not manage", () =
       "echo on ingress 9090, pinned on host port 9300",
     );
     for (const h of TESTBED.hosts.filter((x) => x.name !== "h2"))
-      await waitFor(
+      await pollUntil(
         `echo on ${h.name}:${SQUATTED_INGRESS}`,
         async () =>
           (await get(`http://${h.address}:${SQUATTED_INGRESS}/`).catch(() => undefined))?.body === "echo",
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
     // Several passes later: still the same containers, still serving.
     await new Promise((r) => setTimeout(r, 8_000));
@@ -141,10 +142,14 @@ describe("a port held on one host by a container gitfleet does not manage", () =
   }, 120_000);
 
   it("places the host-mode replicas on the other hosts only, with exact container counts", async () => {
-    const pinned = await waitFor("pinned on h1 and h3", async () => {
-      const list = await managed("pinned");
-      return serving(list).length === 2 ? list : undefined;
-    });
+    const pinned = await pollUntil(
+      "pinned on h1 and h3",
+      async () => {
+        const list = await managed("pinned");
+        return serving(list).length === 2 ? list : undefined;
+      },
+      BED_POLL,
+    );
     expect(pinned.map((c) => `${c.host}:${c.state}`).sort()).toEqual(["h1:running", "h3:running"]);
     expect((await managed("echo")).length).toBe(1);
     expect(serving(await managed("web")).length).toBe(3);
@@ -165,13 +170,13 @@ describe("a port held on one host by a container gitfleet does not manage", () =
   }, 90_000);
 
   it("says Degraded in status and names both conflicts", async () => {
-    const md = await waitFor(
+    const md = await pollUntil(
       "status naming the conflicts",
       async () => {
         const text = await world.status("STATUS.md");
         return text.includes("## Port conflicts") && text.includes("pinned") ? text : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(md).toContain("Degraded");
     expect(md).not.toMatch(/\bSynced\b/);
@@ -220,40 +225,43 @@ describe("a port held on one host by a container gitfleet does not manage", () =
       { stdio: "ignore" },
     );
     try {
-      await waitFor("the outside listener", async () =>
-        (await get(`http://${H2.address}:${OUTSIDE_PORT}/`).catch(() => undefined)) !== undefined
-          ? true
-          : undefined,
+      await pollUntil(
+        "the outside listener",
+        async () =>
+          (await get(`http://${H2.address}:${OUTSIDE_PORT}/`).catch(() => undefined)) !== undefined
+            ? true
+            : undefined,
+        BED_POLL,
       );
       const before = await edgeIds();
       const stream = steadyStream(`http://${H2.address}:${INGRESS_PORT}/`);
       await new Promise((r) => setTimeout(r, 1_000));
       await world.push({ "services/outside.yaml": outsideYaml() }, `outside on ingress ${OUTSIDE_PORT}`);
       for (const h of TESTBED.hosts.filter((x) => x.name !== "h2"))
-        await waitFor(
+        await pollUntil(
           `outside on ${h.name}:${OUTSIDE_PORT}`,
           async () =>
             (await get(`http://${h.address}:${OUTSIDE_PORT}/`).catch(() => undefined))?.body === "outside",
-          60_000,
+          { ...BED_POLL, timeoutMs: 60_000 },
         );
-      const md = await waitFor(
+      const md = await pollUntil(
         "status naming the port held outside Docker",
         async () => {
           const text = await world.status("STATUS.md");
           return text.includes(`ingress port ${OUTSIDE_PORT}/tcp is not served on h2`) ? text : undefined;
         },
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
       expect(md).toContain(
         `- **outside**: ingress port ${OUTSIDE_PORT}/tcp is not served on h2: the edge cannot bind it (held outside Docker or by a host-networked container)`,
       );
       // h2's edge keeps serving its other ports and applies later changes: web moves to v2 there too.
       await world.push({ "services/web.yaml": publishedWebYaml("gitfleet/web:2") }, "web: v2");
-      await waitFor(
+      await pollUntil(
         "web v2 through h2's edge",
         async () =>
           (await get(`http://${H2.address}:${INGRESS_PORT}/`).catch(() => undefined))?.body === "web v2",
-        120_000,
+        { ...BED_POLL, timeoutMs: 120_000 },
       );
       const report = await stream.stop();
       console.log(

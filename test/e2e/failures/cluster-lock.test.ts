@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
-import { CLUSTER, managed, OperatorWorld, waitFor, type Managed } from "../operator/support.js";
+import { BED_POLL, CLUSTER, managed, type Managed, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster, failureServices, replicas, servingOn, settled } from "./support.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -92,7 +93,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "lock drills");
   world.startOperator();
-  await waitFor("the drill services deployed", () => settled(world), 120_000);
+  await pollUntil("the drill services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -102,14 +103,19 @@ afterAll(async () => {
 
 describe("the cluster lock", () => {
   it("a second operator refuses to act, names the holder, and touches nothing", async () => {
-    await waitFor("a settled cluster", () => settled(world), 60_000);
+    await pollUntil("a settled cluster", () => settled(world), { ...BED_POLL, timeoutMs: 60_000 });
     const holder = await operatorPid(world.configFile);
-    await waitFor("the lock on every host", async () =>
-      JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(holder)) ? true : undefined,
+    await pollUntil(
+      "the lock on every host",
+      async () =>
+        JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(holder)) ? true : undefined,
+      BED_POLL,
     );
     // The first operator's own last status write (converged) is in, so any later change would be the second's.
-    await waitFor("status: converged", async () =>
-      (await world.status("status/cluster.yaml")).includes("kind: applied"),
+    await pollUntil(
+      "status: converged",
+      async () => (await world.status("status/cluster.yaml")).includes("kind: applied"),
+      BED_POLL,
     );
     const before = await snapshot();
     const statusTip = await world.status("status/cluster.yaml");
@@ -139,17 +145,20 @@ describe("the cluster lock", () => {
   }, 120_000);
 
   it("kill -9: another instance takes over within the lease; the same one restarted takes it back at once", async () => {
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const pid = await operatorPid(world.configFile);
     process.kill(pid, "SIGKILL");
     const killed = Date.now();
     const next = await SecondOperator.start(path.join(world.dir, "next-cache"));
     const nextPid = next.child.pid ?? 0;
-    await waitFor(
+    await pollUntil(
       "the new instance holds the lock everywhere",
       async () =>
         JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(nextPid)) ? true : undefined,
-      LEASE_MS * 3,
+      { ...BED_POLL, timeoutMs: LEASE_MS * 3 },
     );
     const takeover = Date.now() - killed;
     process.stderr.write(`[lock] taken over ${takeover} ms after kill -9 of the holder\n`);
@@ -162,14 +171,14 @@ describe("the cluster lock", () => {
     const target = replicas(before).find((c) => c.service === "web");
     if (target === undefined) throw new Error("a web replica expected");
     await dockerFor(hostNamed(target.host), { timeoutMs: 5_000 }).getContainer(target.id).kill();
-    await waitFor(
+    await pollUntil(
       "the killed replica replaced by the new instance",
       async () => {
         const all = await servingOn(TESTBED.hosts);
         const now = all?.find((c) => c.service === target.service && c.slot === target.slot);
         return now !== undefined && now.id !== target.id ? all : undefined;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
 
     // The same instance (same work dir) after kill -9: its own lock, taken back without waiting.
@@ -177,11 +186,11 @@ describe("the cluster lock", () => {
     const restartedAt = Date.now();
     const again = await SecondOperator.start(path.join(world.dir, "next-cache"));
     const againPid = again.child.pid ?? 0;
-    await waitFor(
+    await pollUntil(
       "the restarted instance holds the lock everywhere",
       async () =>
         JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(againPid)) ? true : undefined,
-      LEASE_MS,
+      { ...BED_POLL, timeoutMs: LEASE_MS },
     );
     const back = Date.now() - restartedAt;
     process.stderr.write(`[lock] the same instance took its lock back ${back} ms after its restart\n`);
@@ -193,10 +202,17 @@ describe("the cluster lock", () => {
     expect(await again.exit).toBe(0);
     expect(await lockHolders()).toEqual(Object.fromEntries(TESTBED.hosts.map((h) => [h.name, []])));
     world.startOperator();
-    const firstPid = await waitFor("the first operator running", () => operatorPid(world.configFile));
-    await waitFor("the first operator holds the lock again", async () =>
-      JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(firstPid)) ? true : undefined,
+    const firstPid = await pollUntil(
+      "the first operator running",
+      () => operatorPid(world.configFile),
+      BED_POLL,
     );
-    await waitFor("settled again", () => settled(world), 60_000);
+    await pollUntil(
+      "the first operator holds the lock again",
+      async () =>
+        JSON.stringify(await lockHolders()) === JSON.stringify(everywhere(firstPid)) ? true : undefined,
+      BED_POLL,
+    );
+    await pollUntil("settled again", () => settled(world), { ...BED_POLL, timeoutMs: 60_000 });
   }, 180_000);
 });

@@ -10,14 +10,15 @@ import { gitCli } from "../../support/git-fixtures.js";
 import { freezeHost, hostNamed, resetTestbed, TESTBED, thawHost } from "../../support/testbed.js";
 import { get, steadyStream } from "../edge/traffic.js";
 import {
+  BED_POLL,
   managed,
+  type Managed,
   managedOn,
   OperatorWorld,
   serving,
   STATUS_BRANCH,
-  waitFor,
-  type Managed,
 } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster } from "./support.js";
 
 const PORT = 8090;
@@ -66,9 +67,12 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), "services/solo.yaml": soloYaml() }, "solo on 8090");
   world.startOperator();
-  await waitFor("solo serving", async () => serving(await solo()).length === 1, 120_000);
+  await pollUntil("solo serving", async () => serving(await solo()).length === 1, {
+    ...BED_POLL,
+    timeoutMs: 120_000,
+  });
   // The edges take it into rotation after the replica turns healthy: wait until every host answers.
-  await waitFor(
+  await pollUntil(
     "solo answering through every host's edge",
     async () => {
       const answers = await Promise.all(
@@ -76,7 +80,7 @@ beforeAll(async () => {
       );
       return answers.every((a) => a.status === 200);
     },
-    60_000,
+    { ...BED_POLL, timeoutMs: 60_000 },
   );
 }, 180_000);
 
@@ -102,10 +106,10 @@ describe("healing under failure", () => {
       { "services/solo.yaml": soloYaml({ image: MISSING }) },
       "solo: an image that does not exist",
     );
-    await waitFor(
+    await pollUntil(
       "status: image-pull-failed",
       async () => (await soloStatus()).state === "image-pull-failed",
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     const start = Date.now();
     // Watch a minute of retries.
@@ -147,11 +151,17 @@ describe("healing under failure", () => {
   it("fails the only replica of a paused service over to a survivor with its last healthy spec", async () => {
     // Back to v1 (nothing to do: it runs), then a v2 that crashes: start-first, so v1 serves on.
     await world.push({ "services/solo.yaml": soloYaml() }, "solo: v1 again");
-    await waitFor("solo converged", async () => (await soloStatus()).state === "converged", 60_000);
+    await pollUntil("solo converged", async () => (await soloStatus()).state === "converged", {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const broken = soloYaml({ command: '["sh", "-c", "exit 3"]', order: "start-first" });
     const stream = steadyStream(await edgeAway());
     await world.push({ "services/solo.yaml": broken }, "solo: v2 crashes");
-    await waitFor("status: paused", async () => (await soloStatus()).state === "paused", 60_000);
+    await pollUntil("status: paused", async () => (await soloStatus()).state === "paused", {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const [v1] = serving(await solo());
     expect(v1).toBeDefined();
     const victim = hostNamed(v1?.host ?? "");
@@ -160,7 +170,7 @@ describe("healing under failure", () => {
     await freezeHost(victim);
     try {
       const away = TESTBED.hosts.filter((h) => h.name !== victim.name);
-      await waitFor(
+      await pollUntil(
         "solo serving on a survivor",
         async () => {
           // Listing the frozen host would hang: the survivors only.
@@ -169,18 +179,18 @@ describe("healing under failure", () => {
             .filter((c) => c.service === "solo");
           return serving(list).length === 1 ? list : undefined;
         },
-        30_000,
+        { ...BED_POLL, timeoutMs: 30_000 },
       );
       const failoverMs = Date.now() - frozenAt;
       process.stderr.write(`[healing] paused service failed over in ${failoverMs} ms\n`);
       expect(failoverMs).toBeLessThan(15_000);
-      const doc = await waitFor(
+      const doc = await pollUntil(
         "status names the last healthy spec",
         async () => {
           const d = await soloStatus();
           return d.failover !== undefined && d.state === "paused" ? d : undefined;
         },
-        30_000,
+        { ...BED_POLL, timeoutMs: 30_000 },
       );
       expect(doc.failover?.note).toMatch(
         /^rollout held: failover and healing use the last healthy spec [0-9a-f]{8}$/,
@@ -198,14 +208,14 @@ describe("healing under failure", () => {
     process.stderr.write(`[healing] during the freeze: ${report.failed} failed, ${report.ok} ok\n`);
     expect(late).toEqual([]);
     // Back: the stale v1 is fenced off; the crashed v2 container stays for inspection; one serves.
-    const settledSolo = await waitFor(
+    const settledSolo = await pollUntil(
       "one solo container serving, the stale one gone",
       async () => {
         const all = await solo();
         const v1s = all.filter((c) => c.specHash === v1?.specHash);
         return v1s.length === 1 && serving(v1s).length === 1 ? all : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(settledSolo.filter((c) => c.state === "running")).toHaveLength(1);
     expect(settledSolo.filter((c) => c.specHash !== v1?.specHash).map((c) => c.state)).toEqual(["exited"]);

@@ -16,7 +16,8 @@ import {
   thawHost,
   type TestbedHost,
 } from "../../support/testbed.js";
-import { OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import {
   busiest,
   DESIRED,
@@ -38,7 +39,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "failure drills");
   world.startOperator();
-  await waitFor("the drill services deployed", () => settled(world), 120_000);
+  await pollUntil("the drill services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -53,26 +54,41 @@ async function drill(
   fault: (h: TestbedHost) => Promise<void>,
   repair: (h: TestbedHost) => Promise<void>,
 ): Promise<void> {
-  const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+  const before = await pollUntil("a settled cluster", () => settled(world), {
+    ...BED_POLL,
+    timeoutMs: 60_000,
+  });
   const victim = busiest(before);
   expect(before.some((c) => c.host === victim.name)).toBe(true);
   const started = Date.now();
   await fault(victim);
-  await waitFor("every replica serving on the survivors", () => servingOn(others(victim)), 30_000);
+  await pollUntil("every replica serving on the survivors", () => servingOn(others(victim)), {
+    ...BED_POLL,
+    timeoutMs: 30_000,
+  });
   const ms = Date.now() - started;
   measured[name] = ms;
   expect(ms).toBeLessThan(TARGET_MS);
-  await waitFor(`status: ${victim.name} down`, async () => (await hostState(world, victim.name)) === "down");
+  await pollUntil(
+    `status: ${victim.name} down`,
+    async () => (await hostState(world, victim.name)) === "down",
+    BED_POLL,
+  );
 
   // Back: sample what serves while the stale containers are fenced off.
   const watch = servingLow(Object.keys(DESIRED));
   await repair(victim);
-  const after = await waitFor("one container per slot, status matching", () => settled(world), 60_000);
+  const after = await pollUntil("one container per slot, status matching", () => settled(world), {
+    ...BED_POLL,
+    timeoutMs: 60_000,
+  });
   expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
   // The replicas stay where they moved (no rebalance): the returned host holds nothing stale.
   expect(after.filter((c) => c.host === victim.name)).toEqual([]);
-  await waitFor(`status: ${victim.name} up again`, async () =>
-    (await hostState(world, victim.name)).startsWith("up"),
+  await pollUntil(
+    `status: ${victim.name} up again`,
+    async () => (await hostState(world, victim.name)).startsWith("up"),
+    BED_POLL,
   );
   expect(world.output).toContain(`host ${victim.name}: up → down`);
 }
@@ -93,7 +109,10 @@ describe("host failures", () => {
   }, 180_000);
 
   it("moves a flapping host's replicas once, and gives it no work while it flaps", async () => {
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const victim = busiest(before);
     const lost = before.filter((c) => c.host === victim.name).length;
     const from = world.output.length;
@@ -103,7 +122,10 @@ describe("host failures", () => {
       await thawHost(victim);
       await sleep(2_000); // shorter than host_stable_after: still on probation when it fails again
     }
-    const after = await waitFor("one container per slot, status matching", () => settled(world), 60_000);
+    const after = await pollUntil("one container per slot, status matching", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     expect(after.filter((c) => c.host === victim.name)).toEqual([]);
     const log = world.output.slice(from);
     const moves = log.match(/"msg":"[^"]* moved on /g) ?? [];

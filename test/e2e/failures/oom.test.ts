@@ -8,7 +8,8 @@
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
-import { managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
+import { BED_POLL, managed, type Managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster, settled } from "./support.js";
 
 /** Waits for /tmp/hog, then eats memory until its 32 MiB limit gets it OOM-killed. */
@@ -82,7 +83,10 @@ beforeAll(async () => {
     "oom drill",
   );
   world.startOperator();
-  await waitFor("hog and scratch deployed", () => settled(world, DESIRED), 120_000);
+  await pollUntil("hog and scratch deployed", () => settled(world, DESIRED), {
+    ...BED_POLL,
+    timeoutMs: 120_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -92,13 +96,19 @@ afterAll(async () => {
 
 describe("failed replicas", () => {
   it("moves an OOM-killed replica to another host, counts the restart and says why", async () => {
-    const before = await waitFor("settled", () => settled(world, DESIRED), 60_000);
+    const before = await pollUntil("settled", () => settled(world, DESIRED), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const victim = before.find((c) => c.service === "hog");
     if (victim === undefined) throw new Error("a hog replica expected");
     // The trigger file makes it exhaust its memory limit.
     const t0 = Date.now();
     expect(await execIn(victim, ["touch", "/tmp/hog"])).toBe(0);
-    const moved = await waitFor("hog replaced on another host", () => replacementOf(victim), 30_000);
+    const moved = await pollUntil("hog replaced on another host", () => replacementOf(victim), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     const ms = Date.now() - t0;
     process.stderr.write(`[oom] killed on ${victim.host} → serving on ${moved.host}: ${ms} ms\n`);
     expect(ms).toBeLessThan(30_000);
@@ -106,14 +116,14 @@ describe("failed replicas", () => {
     // Exactly one container for the slot across the cluster, and nothing else of hog anywhere.
     expect((await managed("hog")).map((c) => c.id)).toEqual([moved.id]);
 
-    const status = await waitFor(
+    const status = await pollUntil(
       "status shows the move and the restart",
       async () => {
         const s = await serviceStatus("hog");
         const r = s.replicas?.find((x) => x["slot"] === victim.slot);
         return r?.["host"] === moved.host && r["restarts"] === 1 ? s : undefined;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     const move = status.events?.find((e) => e.kind === "moved");
     expect(move?.message).toContain(`${victim.host} → ${moved.host}`);
@@ -124,14 +134,17 @@ describe("failed replicas", () => {
   }, 120_000);
 
   it("backs off a replica OOM-killed again soon after its restart, and names OOM in status", async () => {
-    const before = await waitFor("settled", () => settled(world, DESIRED), 60_000);
+    const before = await pollUntil("settled", () => settled(world, DESIRED), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const victim = before.find((c) => c.service === "hog");
     if (victim === undefined) throw new Error("a hog replica expected");
     const killedAt = Date.now();
     expect(await execIn(victim, ["touch", "/tmp/hog"])).toBe(0);
     // Its second failure within minutes of a restart: a crash loop, so the restart waits out a
     // backoff (5-10 s; restart_policy.delay alone is 1 s), and status says why and until when.
-    const waiting = await waitFor(
+    const waiting = await pollUntil(
       "status: hog waits as oom-killed",
       async () => {
         const s = (parse(await world.status("status/services/hog.yaml")) ?? {}) as {
@@ -141,7 +154,7 @@ describe("failed replicas", () => {
         };
         return s.state === "oom-killed" ? s : undefined;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     expect(waiting.waiting?.[0]).toMatchObject({ reason: "oom-killed", slot: victim.slot, attempts: 2 });
     expect(waiting.waiting?.[0]?.next_retry).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -149,7 +162,10 @@ describe("failed replicas", () => {
     expect(await world.status("STATUS.md")).toMatch(
       /## Waiting for a retry\n\n- \*\*hog\/1\*\* on h\d: oom-killed/,
     );
-    const moved = await waitFor("hog replaced after its backoff", () => replacementOf(victim), 40_000);
+    const moved = await pollUntil("hog replaced after its backoff", () => replacementOf(victim), {
+      ...BED_POLL,
+      timeoutMs: 40_000,
+    });
     const ms = Date.now() - killedAt;
     process.stderr.write(`[oom] second kill → serving again after ${ms} ms (backoff)\n`);
     expect(ms).toBeGreaterThan(4_000);
@@ -157,23 +173,29 @@ describe("failed replicas", () => {
   }, 120_000);
 
   it("replaces a killed non-root replica with a new container whose tmpfs it can write", async () => {
-    const before = await waitFor("settled", () => settled(world, DESIRED), 60_000);
+    const before = await pollUntil("settled", () => settled(world, DESIRED), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const victim = before.find((c) => c.service === "scratch");
     if (victim === undefined) throw new Error("a scratch replica expected");
     expect(await execIn(victim, ["sh", "-c", "echo hi > /scratch/probe"])).toBe(0);
     await dockerFor(hostNamed(victim.host)).getContainer(victim.id).kill();
-    const fresh = await waitFor("scratch replaced", () => replacementOf(victim), 30_000);
+    const fresh = await pollUntil("scratch replaced", () => replacementOf(victim), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     // Not an OOM kill: its host stays its host.
     expect(fresh.host).toBe(victim.host);
     // Its own start wrote there (or it would have exited); so can anything it runs.
     expect(await execIn(fresh, ["sh", "-c", "cat /scratch/started && echo hi > /scratch/probe"])).toBe(0);
-    await waitFor(
+    await pollUntil(
       "status counts the restart",
       async () => {
         const r = (await serviceStatus("scratch")).replicas?.find((x) => x["slot"] === victim.slot);
         return r?.["restarts"] === 1 && r["state"] === "running";
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
   }, 120_000);
 });

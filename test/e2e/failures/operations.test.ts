@@ -8,7 +8,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitCli } from "../../support/git-fixtures.js";
 import { dockerFor, hostNamed, killHost, resetTestbed, startHost } from "../../support/testbed.js";
-import { managed, OperatorWorld, serving, waitFor, type Managed } from "../operator/support.js";
+import { BED_POLL, managed, type Managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import {
   commitLabels,
   DESIRED,
@@ -30,7 +31,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "operations drills");
   world.startOperator();
-  await waitFor("the drill services deployed", () => settled(world), 120_000);
+  await pollUntil("the drill services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -53,15 +54,19 @@ describe("operations under failure", () => {
     const h2 = hostNamed("h2");
     const watch = servingLow(Object.keys(DESIRED));
     const commit = await world.push({ "cluster.yaml": drained("h2") }, "drain h2");
-    await waitFor("status: h2 draining", async () => (await hostState(world, "h2")) === "draining");
-    await waitFor("every replica off h2", () => servingOn(others(h2)), 60_000);
-    await waitFor("settled after the drain", () => settled(world), 60_000);
+    await pollUntil(
+      "status: h2 draining",
+      async () => (await hostState(world, "h2")) === "draining",
+      BED_POLL,
+    );
+    await pollUntil("every replica off h2", () => servingOn(others(h2)), { ...BED_POLL, timeoutMs: 60_000 });
+    await pollUntil("settled after the drain", () => settled(world), { ...BED_POLL, timeoutMs: 60_000 });
     expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
     expect(replicas(await managed()).filter((c) => c.host === "h2")).toEqual([]);
     expect(await world.status("status/cluster.yaml")).toContain(commit.slice(0, 7));
     // Undrain: h2 takes work again (a scale-up lands there, spread by zone).
     await world.push({ "cluster.yaml": failureCluster() }, "undrain h2");
-    await waitFor("status: h2 up", async () => (await hostState(world, "h2")) === "up");
+    await pollUntil("status: h2 up", async () => (await hostState(world, "h2")) === "up", BED_POLL);
     await world.push(
       {
         "services/web.yaml":
@@ -69,31 +74,36 @@ describe("operations under failure", () => {
       },
       "web: 4",
     );
-    await waitFor("web/4 on h2", async () =>
-      serving(await managed("web")).some((c) => c.host === "h2" && c.slot === "4"),
+    await pollUntil(
+      "web/4 on h2",
+      async () => serving(await managed("web")).some((c) => c.host === "h2" && c.slot === "4"),
+      BED_POLL,
     );
     await world.push({ "services/web.yaml": failureServices()["services/web.yaml"] ?? "" }, "web: 3");
-    await waitFor("settled after undrain", () => settled(world), 60_000);
+    await pollUntil("settled after undrain", () => settled(world), { ...BED_POLL, timeoutMs: 60_000 });
   }, 240_000);
 
   it("survives kill -9 of the operator during a rolling update of three replicas", async () => {
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const watch = servingLow(Object.keys(DESIRED));
     const v2 = failureServices()["services/web.yaml"]?.replace("gitfleet/web:1", "gitfleet/web:2") ?? "";
     await world.push({ "services/web.yaml": v2 }, "web: v2");
     // Kill it while the update is under way: one v2 replica exists, not all three.
-    await waitFor(
+    await pollUntil(
       "the rolling update under way",
       async () => {
         const n = (await managed("web")).filter((c) => c.image === "gitfleet/web:2").length;
         return n >= 1 && n < 3;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     await killOperator();
     await new Promise((r) => setTimeout(r, 2_000));
     world.startOperator();
-    const after = await waitFor(
+    const after = await pollUntil(
       "web all on v2, one container per slot",
       async () => {
         const all = await settled(world);
@@ -101,7 +111,7 @@ describe("operations under failure", () => {
           ? all
           : undefined;
       },
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
     expect(await watch.stop()).toBeGreaterThanOrEqual(Math.min(...Object.values(DESIRED)));
     // No orphans: every container is a slot's one container, and the others are untouched.
@@ -116,7 +126,10 @@ describe("operations under failure", () => {
 
   it("fails over and heals through a one-minute Git outage, and commits status once Git is back", async () => {
     const OUTAGE_MS = 60_000;
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     // The last good commit: what the operator applied before Git went away.
     const tip = (await gitCli(world.bare, ["rev-parse", "main"])).trim();
     const specs = new Set(before.map((c) => `${c.service}:${c.specHash}`));
@@ -125,11 +138,10 @@ describe("operations under failure", () => {
     await world.server.stop();
     const down = Date.now();
     await killHost(victim);
-    const failedOver = await waitFor(
-      "every replica serving on the survivors",
-      () => servingOn(survivors),
-      30_000,
-    );
+    const failedOver = await pollUntil("every replica serving on the survivors", () => servingOn(survivors), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     const ms = Date.now() - down;
     process.stderr.write(`[failover] during a Git outage: ${ms} ms\n`);
     expect(ms).toBeLessThan(10_000);
@@ -143,7 +155,7 @@ describe("operations under failure", () => {
     const startedAt = (await docker.getContainer(target.id).inspect()).State.StartedAt;
     await docker.getContainer(target.id).kill();
     const killed = Date.now();
-    const healed = await waitFor(
+    const healed = await pollUntil(
       `${target.service}/${target.slot} replaced`,
       async () => {
         const all = await servingOn(survivors);
@@ -153,7 +165,7 @@ describe("operations under failure", () => {
         const again = (await docker.getContainer(now.id).inspect()).State.StartedAt;
         return again !== startedAt ? all : undefined;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     process.stderr.write(`[healing] during a Git outage: ${Date.now() - killed} ms\n`);
     expect(Date.now() - down).toBeLessThan(OUTAGE_MS);
@@ -170,18 +182,20 @@ describe("operations under failure", () => {
     await expectLastGood(healed);
     // The rest of the minute; then the cluster must still be whole, on the same commit.
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - down))));
-    await expectLastGood(await waitFor("still serving at the end of the outage", () => servingOn(survivors)));
+    await expectLastGood(
+      await pollUntil("still serving at the end of the outage", () => servingOn(survivors), BED_POLL),
+    );
     await world.server.resume();
     const back = Date.now();
     process.stderr.write(`[git] down for ${back - down} ms\n`);
     // The failed status write is retried by the next pass: the next poll (20 s here) at the latest.
-    await waitFor(
+    await pollUntil(
       `status: ${victim.name} down`,
       async () => (await hostState(world, victim.name)) === "down",
-      45_000,
+      { ...BED_POLL, timeoutMs: 45_000 },
     );
     process.stderr.write(`[git] status committed ${Date.now() - back} ms after Git came back\n`);
     await startHost(victim);
-    await waitFor("settled after the outage", () => settled(world), 90_000);
+    await pollUntil("settled after the outage", () => settled(world), { ...BED_POLL, timeoutMs: 90_000 });
   }, 330_000);
 });

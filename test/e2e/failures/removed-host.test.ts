@@ -6,7 +6,8 @@
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
-import { CLUSTER, managed, managedOn, OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, CLUSTER, managed, managedOn, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster, failureServices, hostState, replicas, servingLow, settled } from "./support.js";
 
 const AGENT = `kind: Service
@@ -33,7 +34,10 @@ beforeAll(async () => {
     "removed-host drill",
   );
   world.startOperator();
-  await waitFor("the drill services deployed", () => settled(world, WITH_AGENT), 120_000);
+  await pollUntil("the drill services deployed", () => settled(world, WITH_AGENT), {
+    ...BED_POLL,
+    timeoutMs: 120_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -61,21 +65,28 @@ describe("a host removed from cluster.yaml", () => {
     const watch = servingLow(["web", "api"]);
     await world.push({ "cluster.yaml": withoutH3() }, "remove h3");
 
-    await waitFor("status: h3 draining, removed from cluster.yaml", async () => {
-      const doc = parse(await world.status("status/cluster.yaml")) as {
-        hosts?: Record<string, { state?: string; removed_from_cluster_yaml?: boolean }>;
-      } | null;
-      const h3 = doc?.hosts?.["h3"];
-      return h3?.removed_from_cluster_yaml === true && h3.state === "draining";
-    });
+    await pollUntil(
+      "status: h3 draining, removed from cluster.yaml",
+      async () => {
+        const doc = parse(await world.status("status/cluster.yaml")) as {
+          hosts?: Record<string, { state?: string; removed_from_cluster_yaml?: boolean }>;
+        } | null;
+        const h3 = doc?.hosts?.["h3"];
+        return h3?.removed_from_cluster_yaml === true && h3.state === "draining";
+      },
+      BED_POLL,
+    );
     expect(await world.status("STATUS.md")).toMatch(/\| h3 \| draining \(removed from cluster\.yaml\) \|/);
 
-    await waitFor(
+    await pollUntil(
       "nothing of the cluster left on h3",
       async () => ((await leftOnH3()).length === 0 ? true : undefined),
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
-    const after = await waitFor("settled on h1 and h2", () => settled(world, AFTER), 60_000);
+    const after = await pollUntil("settled on h1 and h2", () => settled(world, AFTER), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     expect(await watch.stop()).toBeGreaterThanOrEqual(2);
 
     // Exact counts on every host.
@@ -90,7 +101,7 @@ describe("a host removed from cluster.yaml", () => {
     expect(after.filter((c) => c.service === "api")).toHaveLength(2);
 
     // Status: h3 is gone from the hosts, and the events say what happened to it.
-    await waitFor("status: h3 gone", async () => (await hostState(world, "h3")) === "");
+    await pollUntil("status: h3 gone", async () => (await hostState(world, "h3")) === "", BED_POLL);
     const doc = await world.status("status/cluster.yaml");
     expect(doc).toContain("kind: host-removed");
     expect(doc).toContain("host h3 removed from cluster.yaml: its replicas move off (replacement first)");

@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitCli } from "../../support/git-fixtures.js";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
-import { managed, OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, managed, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { commitLabels, failureCluster, failureServices, replicas, servingOn, settled } from "./support.js";
 
 const run = promisify(execFile);
@@ -20,7 +21,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "restart drills");
   world.startOperator();
-  await waitFor("the drill services deployed", () => settled(world), 120_000);
+  await pollUntil("the drill services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -47,7 +48,10 @@ function linesSince(from: number): Array<{ level: number; msg: string; suppresse
 
 describe("restart during a Git outage", () => {
   it("resumes the cached commit, heals a killed replica, rate-limits its warnings, and reports staleness", async () => {
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const tip = (await gitCli(world.bare, ["rev-parse", "main"])).trim();
     const specs = new Set(before.map((c) => `${c.service}:${c.specHash}`));
 
@@ -55,8 +59,10 @@ describe("restart during a Git outage", () => {
     await killOperator();
     const from = world.output.length;
     world.startOperator();
-    await waitFor("the operator resumed from its cache", async () =>
-      world.output.slice(from).includes("resumed the last desired commit from the cache"),
+    await pollUntil(
+      "the operator resumed from its cache",
+      async () => world.output.slice(from).includes("resumed the last desired commit from the cache"),
+      BED_POLL,
     );
     // A restart changes nothing that runs: the same containers, none added.
     const afterRestart = replicas(await managed());
@@ -67,14 +73,14 @@ describe("restart during a Git outage", () => {
     if (target === undefined) throw new Error("a web replica expected");
     await dockerFor(hostNamed(target.host), { timeoutMs: 5_000 }).getContainer(target.id).kill();
     const killed = Date.now();
-    const healed = await waitFor(
+    const healed = await pollUntil(
       `${target.service}/${target.slot} replaced`,
       async () => {
         const all = await servingOn(TESTBED.hosts);
         const now = all?.find((c) => c.service === target.service && c.slot === target.slot);
         return now !== undefined && now.id !== target.id ? all : undefined;
       },
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     process.stderr.write(`[healing] after a restart during a Git outage: ${Date.now() - killed} ms\n`);
     // Exact counts: one container per slot on the hosts (the killed one replaced, not kept beside).
@@ -100,14 +106,14 @@ describe("restart during a Git outage", () => {
 
     // Git back: the status commit says the desired state was resumed from the cache.
     await world.server.resume();
-    await waitFor(
+    await pollUntil(
       "status: resumed from the cache",
       async () => {
         const doc = await world.status("status/cluster.yaml");
         return doc.includes(`resumed commit ${tip.slice(0, 7)} from the operator's cache`) && doc;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
-    await waitFor("settled after the outage", () => settled(world), 60_000);
+    await pollUntil("settled after the outage", () => settled(world), { ...BED_POLL, timeoutMs: 60_000 });
   }, 240_000);
 });

@@ -8,7 +8,8 @@
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
-import { OperatorWorld, waitFor, type Managed } from "../operator/support.js";
+import { BED_POLL, type Managed, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster, hostState, others, servingLow, servingOn, settled } from "./support.js";
 
 /** 100 MiB reserved per replica, at most one per host: two replicas on three hosts. */
@@ -79,7 +80,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": cluster([]), "services/heavy.yaml": HEAVY }, "shortage drill");
   world.startOperator();
-  await waitFor("heavy deployed", () => settled(world, { heavy: 2 }), 120_000);
+  await pollUntil("heavy deployed", () => settled(world, { heavy: 2 }), { ...BED_POLL, timeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -89,7 +90,10 @@ afterAll(async () => {
 
 describe("resource shortage", () => {
   it("moves a replica off a host whose capacity shrinks, reports what cannot fit, recovers", async () => {
-    const before = await waitFor("settled", () => settled(world, { heavy: 2 }), 60_000);
+    const before = await pollUntil("settled", () => settled(world, { heavy: 2 }), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const [shrinking, staying] = before;
     if (shrinking === undefined || staying === undefined) throw new Error("two heavy replicas expected");
     const victim = hostNamed(shrinking.host);
@@ -97,8 +101,11 @@ describe("resource shortage", () => {
     // Step 1: shrink the host of one replica. Two hosts left with room, one replica per host: it moves.
     let watch = servingLow("heavy");
     const shrunk = await world.push({ "cluster.yaml": cluster([victim.name]) }, `shrink ${victim.name}`);
-    await waitFor("heavy off the shrunk host", () => servingOn(others(victim), { heavy: 2 }), 60_000);
-    const moved = await waitFor(
+    await pollUntil("heavy off the shrunk host", () => servingOn(others(victim), { heavy: 2 }), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
+    const moved = await pollUntil(
       "settled on the shrink commit",
       async () => {
         const all = await settled(world, { heavy: 2 });
@@ -106,7 +113,7 @@ describe("resource shortage", () => {
           ? all
           : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     // Start-first: the replacement served before the old replica stopped.
     expect(await watch.stop()).toBe(2);
@@ -129,13 +136,13 @@ describe("resource shortage", () => {
       { "cluster.yaml": cluster([victim.name, second.host]) },
       `shrink ${second.host} too`,
     );
-    const heavy = await waitFor(
+    const heavy = await pollUntil(
       "heavy reported unschedulable",
       async () => {
         const s = await serviceStatus("heavy");
         return s.unschedulable !== undefined && s.running === 1 ? s : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(heavy.desired).toBe(2);
     expect(heavy.state).toBe("degraded");
@@ -145,17 +152,16 @@ describe("resource shortage", () => {
     expect(status.sync).toBe("Degraded");
     expect(status.unschedulable?.["heavy"]?.join("\n")).toMatch(/insufficient memory/);
     // The slot that fits keeps running, untouched; the other has no container anywhere.
-    const short = await waitFor(
-      "one heavy container, status agrees",
-      () => settled(world, { heavy: 1 }),
-      60_000,
-    );
+    const short = await pollUntil("one heavy container, status agrees", () => settled(world, { heavy: 1 }), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     expect(short.map((c) => `${c.slot}@${c.host}:${c.id}`)).toEqual([`${kept.slot}@${kept.host}:${kept.id}`]);
 
     // Step 3: capacity back. Both replicas run again and nothing is reported unschedulable.
     watch = servingLow("heavy");
     const restored = await world.push({ "cluster.yaml": cluster([]) }, "capacity restored");
-    const after = await waitFor(
+    const after = await pollUntil(
       "settled on the restore commit, unschedulable cleared",
       async () => {
         const all = await settled(world, { heavy: 2 });
@@ -164,7 +170,7 @@ describe("resource shortage", () => {
         const clear = c.unschedulable === undefined && s.unschedulable === undefined;
         return clear && sameCommit(c.applied_commit, restored) ? all : undefined;
       },
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
     expect(await watch.stop()).toBeGreaterThanOrEqual(1);
     expect(after.find((c) => c.slot === kept.slot)?.id).toBe(kept.id);
@@ -176,19 +182,22 @@ describe("resource shortage", () => {
     if (first === undefined || next === undefined) throw new Error("three test hosts expected");
     const desired = { heavy: 2, pinned: 1 };
     await world.push({ "cluster.yaml": cluster([], first.name), "services/pinned.yaml": PINNED }, "pinned");
-    const before = await waitFor("pinned on the labelled host", () => settled(world, desired), 60_000);
+    const before = await pollUntil("pinned on the labelled host", () => settled(world, desired), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     expect(before.find((c) => c.service === "pinned")?.host).toBe(first.name);
 
     const watch = servingLow("pinned");
     const relabel = await world.push({ "cluster.yaml": cluster([], next.name) }, `role=pinned: ${next.name}`);
-    const after = await waitFor(
+    const after = await pollUntil(
       "pinned moved to the relabelled host",
       async () => {
         const all = await settled(world, desired);
         const moved = all?.find((c) => c.service === "pinned")?.host === next.name;
         return moved && sameCommit((await clusterStatus()).applied_commit, relabel) ? all : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(await watch.stop()).toBe(1);
     // Other services are not touched by a label they do not use.

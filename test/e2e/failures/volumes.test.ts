@@ -21,7 +21,8 @@ import {
   thawHost,
   type TestbedHost,
 } from "../../support/testbed.js";
-import { managed, managedOn, OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, managed, managedOn, OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { failureCluster, others } from "./support.js";
 
 const run = promisify(execFile);
@@ -118,11 +119,11 @@ async function checksumOfVolume(h: TestbedHost, volume = MOVED): Promise<string>
 
 /** Writes a random file of `mb` MiB into db's /data; returns where db runs and the file's checksum. */
 async function writeFile(mb: number): Promise<{ host: TestbedHost; sum: string }> {
-  const [db] = await waitFor(
+  const [db] = await pollUntil(
     // Exactly one db container on the whole cluster (a flapping host's duplicate is gone), running.
     "one db container, running",
     async () => ((await managed("db")).length === 1 && (await dbOn()).length === 1 ? dbOn() : undefined),
-    60_000,
+    { ...BED_POLL, timeoutMs: 60_000 },
   );
   if (db === undefined) throw new Error("no db");
   await exec(db.host, db.id, `head -c ${mb * 1048576} /dev/urandom > /data/file && sync`);
@@ -152,7 +153,10 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": cluster(), "services/db.yaml": DB }, "db with a named volume");
   world.startOperator();
-  await waitFor("db running", async () => ((await dbOn()).length === 1 ? true : undefined), 120_000);
+  await pollUntil("db running", async () => ((await dbOn()).length === 1 ? true : undefined), {
+    ...BED_POLL,
+    timeoutMs: 120_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -167,10 +171,10 @@ describe("data stays with its volume", () => {
     await freezeHost(host);
     try {
       const waiting = `waiting for ${host.name}: holds volume dbdata`;
-      await waitFor(
+      await pollUntil(
         "status: db waiting for its host",
         async () => ((await serviceDoc())["unschedulable"] as string[] | undefined)?.includes(waiting),
-        30_000,
+        { ...BED_POLL, timeoutMs: 30_000 },
       );
       expect((await serviceDoc())["state"]).toBe("degraded");
       // Well past failover time, nothing of db runs on the survivors.
@@ -180,17 +184,19 @@ describe("data stays with its volume", () => {
     } finally {
       await thawHost(host);
     }
-    const back = await waitFor(
+    const back = await pollUntil(
       "db running on its host again",
       async () => {
         const list = await dbOn();
         return list.length === 1 && list[0]?.host.name === host.name ? list[0] : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(await checksumIn(back.host, back.id)).toBe(sum);
-    await waitFor("status: db converged", async () =>
-      (await serviceDoc())["state"] === "converged" ? true : undefined,
+    await pollUntil(
+      "status: db converged",
+      async () => ((await serviceDoc())["state"] === "converged" ? true : undefined),
+      BED_POLL,
     );
   }, 180_000);
 
@@ -204,28 +210,31 @@ describe("data stays with its volume", () => {
     await sleep(2_000); // the commit is applied (nothing to change in the containers)
     await freezeHost(before.host);
     try {
-      const moved = await waitFor(
+      const moved = await pollUntil(
         "db running on another host",
         async () => (await dbOn(others(before.host)))[0],
-        30_000,
+        { ...BED_POLL, timeoutMs: 30_000 },
       );
       expect(moved.host.name).not.toBe(before.host.name);
-      await waitFor("status: its data was left behind", async () =>
-        JSON.stringify((await serviceDoc())["events"] ?? []).includes(
-          `its data (volume dbdata, recreatable) was left on ${before.host.name}`,
-        ),
+      await pollUntil(
+        "status: its data was left behind",
+        async () =>
+          JSON.stringify((await serviceDoc())["events"] ?? []).includes(
+            `its data (volume dbdata, recreatable) was left on ${before.host.name}`,
+          ),
+        BED_POLL,
       );
     } finally {
       await thawHost(before.host);
     }
     // Back: the stale container goes, the volume stays and is listed as unused with its host.
-    await waitFor(
+    await pollUntil(
       "status lists the volume left on the old host",
       async () => {
         const unused = ((await clusterDoc())["unused_volumes"] ?? []) as Array<Record<string, unknown>>;
         return unused.find((v) => v["host"] === before.host.name && v["volume"] === VOLUME);
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     // Bound again from here on (where it runs now).
     await world.push({ "cluster.yaml": cluster() }, "dbdata is host-local again");
@@ -238,28 +247,36 @@ describe("data stays with its volume", () => {
     );
     // The new spec's replica, by what it mounts: the old one may show an empty /data too
     // (after the recreatable drill it runs on a fresh dbdata), and a file written there would be lost.
-    await waitFor("db on its new volume", async () => {
-      const [db] = await dbOn();
-      if (db === undefined || !(await mounts(db.host, db.id)).includes(MOVED)) return undefined;
-      return (await exec(db.host, db.id, "ls /data | wc -l")) === "0" ? true : undefined;
-    });
+    await pollUntil(
+      "db on its new volume",
+      async () => {
+        const [db] = await dbOn();
+        if (db === undefined || !(await mounts(db.host, db.id)).includes(MOVED)) return undefined;
+        return (await exec(db.host, db.id, "ls /data | wc -l")) === "0" ? true : undefined;
+      },
+      BED_POLL,
+    );
     const { host: from, sum } = await writeFile(2);
     await world.push(
       { "cluster.yaml": cluster({ hosts: { [from.name]: "drain: true, move_data: true" } }) },
       `drain ${from.name}, moving data`,
     );
-    const moved = await waitFor(
+    const moved = await pollUntil(
       "db running elsewhere",
       async () => (await dbOn()).find((d) => d.host.name !== from.name),
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
     expect(await checksumIn(moved.host, moved.id)).toBe(sum);
     // The source is kept, superseded, and listed.
     expect(await checksumOfVolume(from)).toBe(sum);
-    await waitFor("status lists the superseded source", async () => {
-      const unused = ((await clusterDoc())["unused_volumes"] ?? []) as Array<Record<string, unknown>>;
-      return unused.find((v) => v["host"] === from.name && v["why"] === `data moved to ${moved.host.name}`);
-    });
+    await pollUntil(
+      "status lists the superseded source",
+      async () => {
+        const unused = ((await clusterDoc())["unused_volumes"] ?? []) as Array<Record<string, unknown>>;
+        return unused.find((v) => v["host"] === from.name && v["why"] === `data moved to ${moved.host.name}`);
+      },
+      BED_POLL,
+    );
     expect(world.output).toContain(`copied from ${from.name} to ${moved.host.name} and verified`);
     await world.push({ "cluster.yaml": cluster() }, `undrain ${from.name}`);
   }, 180_000);
@@ -272,7 +289,7 @@ describe("data stays with its volume", () => {
       `drain ${from.name}, moving data`,
     );
     // Its target helper running: the source is being checksummed or streamed right now.
-    const target = await waitFor(
+    const target = await pollUntil(
       "the copy under way (its target helper running)",
       async () => {
         for (const h of others(from)) {
@@ -283,19 +300,21 @@ describe("data stays with its volume", () => {
         }
         return undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     await killHost(target);
     try {
-      await waitFor("the move reported failed", async () =>
-        world.output.slice(mark).includes("moving its data from") ? true : undefined,
+      await pollUntil(
+        "the move reported failed",
+        async () => (world.output.slice(mark).includes("moving its data from") ? true : undefined),
+        BED_POLL,
       );
       // Stop asking before the retry: the point is where db is after the failure.
       await world.push({ "cluster.yaml": cluster() }, `undrain ${from.name}`);
-      const back = await waitFor(
+      const back = await pollUntil(
         "db running on its source",
         async () => (await dbOn(others(target))).find((d) => d.host.name === from.name),
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
       expect(await checksumIn(back.host, back.id)).toBe(sum);
     } finally {
@@ -309,7 +328,7 @@ describe("data stays with its volume", () => {
       { "cluster.yaml": cluster({ hosts: { [from.name]: "drain: true, move_data: true" } }) },
       `drain ${from.name}, moving data`,
     );
-    await waitFor(
+    await pollUntil(
       "the copy under way",
       async () => {
         for (const h of others(from)) {
@@ -321,16 +340,16 @@ describe("data stays with its volume", () => {
         }
         return undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const { stdout } = await run("pgrep", ["-f", `run --config ${world.configFile}`]);
     for (const pid of stdout.split("\n").filter(Boolean).map(Number)) process.kill(pid, "SIGKILL");
     await sleep(1_000);
     world.startOperator();
-    const moved = await waitFor(
+    const moved = await pollUntil(
       "db running elsewhere after the restart",
       async () => (await dbOn()).find((d) => d.host.name !== from.name),
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
     expect(await checksumIn(moved.host, moved.id)).toBe(sum);
     expect(await checksumOfVolume(from)).toBe(sum);
@@ -342,10 +361,13 @@ describe("data stays with its volume", () => {
     if (db === undefined) throw new Error("no db");
     const shrunk = cluster({ hosts: { [db.host.name]: "capacity: {cpus: 0.1}" } });
     await world.push({ "cluster.yaml": shrunk }, `${db.host.name}: capacity 0.1 CPU`);
-    await waitFor("status: db stays, and says why", async () =>
-      JSON.stringify((await serviceDoc())["notes"] ?? []).includes(
-        `db/1 stays on ${db.host.name}: it holds its volumes there`,
-      ),
+    await pollUntil(
+      "status: db stays, and says why",
+      async () =>
+        JSON.stringify((await serviceDoc())["notes"] ?? []).includes(
+          `db/1 stays on ${db.host.name}: it holds its volumes there`,
+        ),
+      BED_POLL,
     );
     await sleep(3_000);
     expect(await dbOn()).toEqual([db]);

@@ -13,7 +13,8 @@ import { gitCli } from "../../support/git-fixtures.js";
 import { spawnOperator } from "../../support/operator-process.js";
 import { dockerFor, resetTestbed, TESTBED } from "../../support/testbed.js";
 import { complete, failureCluster, failureServices, replicas } from "../failures/support.js";
-import { CLUSTER, freePort, managed, OperatorWorld, STATUS_BRANCH, waitFor } from "../operator/support.js";
+import { BED_POLL, CLUSTER, freePort, managed, OperatorWorld, STATUS_BRANCH } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 
 /** A TCP proxy that can be turned into a black hole and back. */
 export class CuttableProxy {
@@ -289,7 +290,10 @@ export class Drills {
   }
 
   currentLeader(timeoutMs = 120_000): Promise<LeaderSeen> {
-    return waitFor("a leader in etcd", () => leaderInEtcd(this.etcd), timeoutMs);
+    return pollUntil("a leader in etcd", () => leaderInEtcd(this.etcd), {
+      ...BED_POLL,
+      timeoutMs: timeoutMs,
+    });
   }
 
   /** The next leader after `old`, and how long after `faultAt` etcd named it (polled every 50 ms). */
@@ -347,7 +351,7 @@ export class Drills {
   async supervise(timeoutMs = 120_000): Promise<void> {
     let waiting: Instance[] = [];
     try {
-      await waitFor(
+      await pollUntil(
         "every instance ready",
         async () => {
           // As long as it takes: one may exit meanwhile too (a lease lost under load).
@@ -356,7 +360,7 @@ export class Drills {
           waiting = this.group.filter((_, i) => !ready[i]);
           return waiting.length === 0;
         },
-        timeoutMs,
+        { ...BED_POLL, timeoutMs: timeoutMs },
       );
     } catch (err) {
       const tails = waiting.map((g) => `=== ${g.name}\n${g.output.split("\n").slice(-15).join("\n")}`);
@@ -366,7 +370,7 @@ export class Drills {
 
   /** Every slot serving, exactly one container each (of web on `image` when given). */
   async converged(image?: string, timeoutMs = 90_000): Promise<void> {
-    await waitFor(
+    await pollUntil(
       "every slot serving" + (image ? ` on ${image}` : ""),
       async () => {
         const all = replicas(await managed());
@@ -375,7 +379,7 @@ export class Drills {
           image === undefined || all.filter((c) => c.service === "web").every((c) => c.image.endsWith(image))
         );
       },
-      timeoutMs,
+      { ...BED_POLL, timeoutMs: timeoutMs },
     );
   }
 

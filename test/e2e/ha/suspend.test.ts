@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type EtcdCluster } from "../../support/etcd.js";
 import { gitfleet } from "../../support/cli.js";
-import { managed, type OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, managed, type OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { type Drills, type Instance, startGroupBed, stopGroupBed, webAt } from "./support.js";
 
 let world: OperatorWorld;
@@ -47,7 +48,7 @@ describe("suspend in a standby group", () => {
     const survivor = d.byPid(next.pid);
     expect(survivor).not.toBe(leader);
     // The new leader polls each second: it has seen c2 and holds it, named in status with the reason.
-    const waiting = await waitFor(
+    const waiting = await pollUntil(
       "the new leader's status naming the held commit",
       async () => {
         const text = await world.status("status/cluster.yaml");
@@ -59,7 +60,7 @@ describe("suspend in a standby group", () => {
           ? doc.waiting_commit
           : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(waiting.reason).toMatch(/^suspended by .*incident 42/);
     await new Promise((r) => setTimeout(r, 3_000)); // three more polls of the new leader

@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freezeHost, TESTBED, thawHost } from "../../support/testbed.js";
 import { type EtcdCluster, raftLeader } from "../../support/etcd.js";
-import { type OperatorWorld, waitFor } from "../operator/support.js";
+import { BED_POLL, type OperatorWorld } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 import { DESIRED, others, servingOn } from "../failures/support.js";
 import { managed } from "../operator/support.js";
 import { type Drills, type Instance, leaderInEtcd, startGroupBed, stopGroupBed, webAt } from "./support.js";
@@ -39,8 +40,10 @@ describe("standby operators on an etcd lease", () => {
     const made = await d.epochs();
     expect(made.length).toBeGreaterThan(0);
     expect(new Set(made.map((m) => m.epoch))).toEqual(new Set([leader.epoch]));
-    await waitFor("status with the leader", async () =>
-      (await world.status("status/cluster.yaml")).includes(`epoch: ${leader.epoch}`),
+    await pollUntil(
+      "status with the leader",
+      async () => (await world.status("status/cluster.yaml")).includes(`epoch: ${leader.epoch}`),
+      BED_POLL,
     );
     // The role in the metrics: 1 on the leader, 0 on both standbys; one term won so far.
     const leaderIndex = group.indexOf(d.byPid(leader.pid));
@@ -53,10 +56,10 @@ describe("standby operators on an etcd lease", () => {
   it("kill -9 of the leader mid-rollout: a standby takes over within 10 s and finishes the rollout", async () => {
     const old = await d.currentLeader();
     await world.repo.commitAndPush(webAt(2), "web 2");
-    await waitFor(
+    await pollUntil(
       "the rollout under way",
       async () => (await managed("web")).some((c) => c.image.endsWith("web:2")),
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const faultAt = Date.now();
     await d.byPid(old.pid).kill9();
@@ -68,7 +71,11 @@ describe("standby operators on an etcd lease", () => {
     expect(late.every((m) => m.epoch === leader.epoch)).toBe(true);
     // The takeover in the metrics: the new leader says 1 and counts its term; no other says 1.
     const next = d.byPid(leader.pid); // still ours
-    await waitFor("the new leader's metrics", async () => (await next.metric("gitfleet_is_leader")) === 1);
+    await pollUntil(
+      "the new leader's metrics",
+      async () => (await next.metric("gitfleet_is_leader")) === 1,
+      BED_POLL,
+    );
     expect(await next.metric("gitfleet_leader_changes_total")).toBe(1);
     expect((await d.isLeader()).filter((v) => v === 1)).toEqual([1]);
     await d.supervise();
@@ -86,10 +93,10 @@ describe("standby operators on an etcd lease", () => {
     await d.converged("web:1");
     const resumedAt = Date.now();
     paused.resume();
-    await waitFor(
+    await pollUntil(
       "the woken leader to know it lost",
       async () => paused.output.includes("leadership lost"),
-      20_000,
+      { ...BED_POLL, timeoutMs: 20_000 },
     );
     await new Promise((r) => setTimeout(r, 5_000));
     const afterWake = (await d.epochs()).filter((m) => m.created >= resumedAt - 1_000);
@@ -109,10 +116,10 @@ describe("standby operators on an etcd lease", () => {
     expect(ms).toBeLessThan(10_000);
     // It stopped acting at its renew deadline (the fencing gate, checked below by the epochs); the log line
     // comes when its hanging renew call gives up, which can be a moment after the standby took over.
-    await waitFor(
+    await pollUntil(
       "the cut leader logs its lost leadership",
       async () => cut.output.includes("leadership lost"),
-      15_000,
+      { ...BED_POLL, timeoutMs: 15_000 },
     );
     await world.repo.commitAndPush(webAt(2), "web 2 again");
     await d.converged("web:2");
@@ -124,22 +131,28 @@ describe("standby operators on an etcd lease", () => {
 
   it("the etcd member leading Raft killed: a leader still holds the fleet and a host failure is still failed over", async () => {
     const before = await d.currentLeader();
-    const member = await waitFor("etcd's Raft leader", () => raftLeader(etcd));
+    const member = await pollUntil("etcd's Raft leader", () => raftLeader(etcd), BED_POLL);
     const faultAt = Date.now();
     member.kill();
     // The two members left elect a Raft leader; the operator's lease lives on (or is taken over in time).
-    const after = await waitFor("a leader in etcd after the member died", () => leaderInEtcd(etcd), 10_000);
+    const after = await pollUntil("a leader in etcd after the member died", () => leaderInEtcd(etcd), {
+      ...BED_POLL,
+      timeoutMs: 10_000,
+    });
     if (after.epoch !== before.epoch) takeovers["etcd member killed"] = Date.now() - faultAt;
-    await waitFor(
+    await pollUntil(
       "one instance acting",
       async () => (await d.isLeader()).filter((v) => v === 1).length === 1,
-      10_000,
+      { ...BED_POLL, timeoutMs: 10_000 },
     );
     const victim = TESTBED.hosts[2]!;
     const frozenAt = Date.now();
     await freezeHost(victim);
     try {
-      await waitFor("failover off the frozen host", () => servingOn(others(victim), DESIRED), 60_000);
+      await pollUntil("failover off the frozen host", () => servingOn(others(victim), DESIRED), {
+        ...BED_POLL,
+        timeoutMs: 60_000,
+      });
       normalFailoverMs = Date.now() - frozenAt;
     } finally {
       await thawHost(victim);
@@ -158,11 +171,10 @@ describe("standby operators on an etcd lease", () => {
     try {
       const { ms } = await d.takeover(old, faultAt);
       takeovers["kill -9 + host frozen"] = ms;
-      await waitFor(
-        "failover off the frozen host",
-        () => servingOn(others(victim), DESIRED),
-        10_000 + 30_000,
-      );
+      await pollUntil("failover off the frozen host", () => servingOn(others(victim), DESIRED), {
+        ...BED_POLL,
+        timeoutMs: 10_000 + 30_000,
+      });
       const failedOverMs = Date.now() - faultAt;
       takeovers["failover during the takeover"] = failedOverMs;
       console.log(

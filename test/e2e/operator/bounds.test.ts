@@ -16,14 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { resetTestbed } from "../../support/testbed.js";
 import {
+  BED_POLL,
   clusterYaml,
   defaultCeiling,
   managed,
+  type Managed,
   OperatorWorld,
   serving,
-  waitFor,
-  type Managed,
 } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const MAX_FILE = 8 * 1024;
 const MAX_COMMIT = 64 * 1024;
@@ -168,10 +169,10 @@ beforeAll(async () => {
   );
   const first = await world.push(GOOD, "calm: two replicas");
   world.startOperator();
-  await waitFor(
+  await pollUntil(
     "calm 2/2 and Synced",
     async () => serving(await managed("calm")).length === 2 && (await synced(first)) !== undefined,
-    90_000,
+    { ...BED_POLL, timeoutMs: 90_000 },
   );
 }, 150_000);
 
@@ -190,13 +191,13 @@ describe("the running operator refuses commits past its bounds", () => {
         `try: ${bad.what}`,
       );
 
-      const status = await waitFor(
+      const status = await pollUntil(
         "status Rejected for the commit",
         async () => {
           const s = await clusterStatus();
           return s.sync === "Rejected" && s.rejected_commit?.commit === commit ? s : undefined;
         },
-        60_000,
+        { ...BED_POLL, timeoutMs: 60_000 },
       );
       const { at, code } = bad.expected();
       const errors = status.rejected_commit?.errors ?? [];
@@ -206,7 +207,10 @@ describe("the running operator refuses commits past its bounds", () => {
       ).not.toEqual([]);
       expect(status.desired_commit?.commit).not.toBe(commit);
       // Passes ran on the bad commit: give them time to act, then nothing may have moved.
-      await waitFor("a pass after the bad commit", async () => passesStarted() > passes, 30_000);
+      await pollUntil("a pass after the bad commit", async () => passesStarted() > passes, {
+        ...BED_POLL,
+        timeoutMs: 30_000,
+      });
       await new Promise((r) => setTimeout(r, 2_000));
       expect(ids(await managed())).toEqual(before);
       expect(serving(await managed("calm"))).toHaveLength(2);
@@ -215,7 +219,10 @@ describe("the running operator refuses commits past its bounds", () => {
         { ...GOOD, ...Object.fromEntries(bad.leaves.map((p) => [p, null])) },
         `back to calm after: ${bad.what}`,
       );
-      const back = await waitFor("the good commit Synced", () => synced(good), 60_000);
+      const back = await pollUntil("the good commit Synced", () => synced(good), {
+        ...BED_POLL,
+        timeoutMs: 60_000,
+      });
       expect(back.rejected_commit).toBeUndefined();
       expect(ids(await managed())).toEqual(before);
       expect(hostsLost()).toEqual([]);
@@ -227,10 +234,10 @@ describe("the running operator refuses commits past its bounds", () => {
       { "services/calm.yaml": calmYaml({ replicas: 3 }) },
       "calm: three replicas",
     );
-    await waitFor(
+    await pollUntil(
       "calm 3/3 and Synced",
       async () => serving(await managed("calm")).length === 3 && synced(three),
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(hostsLost()).toEqual([]);
     expect(await world.stopOperator()).toBe(0);

@@ -17,15 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { dockerFor, hostNamed, resetTestbed } from "../../support/testbed.js";
 import {
+  BED_POLL,
   CLUSTER,
   clusterYaml,
   defaultCeiling,
   managed,
+  type Managed,
   OperatorWorld,
   serving,
-  waitFor,
-  type Managed,
 } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const APP_SECRET = `app-${randomBytes(12).toString("hex")}`;
@@ -91,13 +92,13 @@ interface Refusal {
 async function refusedByOperator(r: Refusal, message: string): Promise<string> {
   const before = ids(await managed());
   const commit = await world.push(r.files, message);
-  await waitFor(
+  await pollUntil(
     "status Rejected for the commit",
     async () => {
       const s = await world.status("status/cluster.yaml");
       return s.includes(commit) && s.includes("sync: Rejected") ? s : undefined;
     },
-    30_000,
+    { ...BED_POLL, timeoutMs: 30_000 },
   );
   const status = await world.status("status/cluster.yaml");
   const doc = parse(status) as { rejected_commit?: { commit?: string; errors?: string[] } };
@@ -112,7 +113,7 @@ async function refusedByOperator(r: Refusal, message: string): Promise<string> {
 
 async function restoreGood(): Promise<void> {
   const commit = await world.push(GOOD, "back to the good commit");
-  await waitFor("status Synced again", () => synced(commit), 60_000);
+  await pollUntil("status Synced again", () => synced(commit), { ...BED_POLL, timeoutMs: 60_000 });
 }
 
 /** validate and plan, given the operator's own configuration, refuse the checkout as the operator does. */
@@ -137,12 +138,12 @@ beforeAll(async () => {
   await writeFile(path.join(world.secretsDir, "h1", "key.pem"), `${TLS_KEY}\n`, { mode: 0o600 });
   const first = await world.push(GOOD, "calm: two replicas");
   world.startOperator();
-  await waitFor(
+  await pollUntil(
     "calm 2/2 and Synced",
     async () => {
       return serving(await managed("calm")).length === 2 && (await synced(first));
     },
-    90_000,
+    { ...BED_POLL, timeoutMs: 90_000 },
   );
 }, 150_000);
 
@@ -266,7 +267,7 @@ describe("the operator configuration is the root of trust", () => {
 
     const commit = await world.push(privileged.files, "calm: privileged, now that the operator allows it");
     world.startOperator();
-    const taken = await waitFor(
+    const taken = await pollUntil(
       "the privileged commit taken as the desired state",
       async () => {
         const doc = parse(await world.status("status/cluster.yaml")) as {
@@ -275,13 +276,13 @@ describe("the operator configuration is the root of trust", () => {
         };
         return doc.desired_commit?.commit === commit ? doc : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(taken.rejected_commit).toBeUndefined();
     // The operator rolls it out: its containers are created privileged. (This machine's
     // own capability set lacks CAP_SYS_RESOURCE, so runc cannot start a privileged
     // container here; on a full host it runs. What is checked is that gitfleet asked.)
-    const created = await waitFor(
+    const created = await pollUntil(
       "a privileged calm container",
       async () => {
         for (const c of await managed("calm")) {
@@ -290,7 +291,7 @@ describe("the operator configuration is the root of trust", () => {
         }
         return undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const label = created.Config.Labels?.["gitfleet.commit"] ?? "";
     expect(label.length).toBeGreaterThanOrEqual(7);
@@ -304,13 +305,13 @@ describe("the operator configuration is the root of trust", () => {
     expect(before).toHaveLength(2);
     await writeFile(path.join(world.secretsDir, "env", "api-token"), `${ROTATED}\n`, { mode: 0o600 });
     expect(await world.notify("0000000")).toBe(202); // no commit: only the store changed
-    const after = await waitFor(
+    const after = await pollUntil(
       "calm replaced after the rotation",
       async () => {
         const list = serving(await managed("calm"));
         return list.length === 2 && list.every((c) => !before.some((b) => b.id === c.id)) ? list : undefined;
       },
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
     const sha = (t: string): string => createHash("sha256").update(t).digest("hex");
     for (const c of after) {

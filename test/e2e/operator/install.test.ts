@@ -10,7 +10,8 @@ import { parse, parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetTestbed } from "../../support/testbed.js";
 import { cacheYaml } from "./services.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "./support.js";
+import { BED_POLL, clusterYaml, managed, OperatorWorld, serving } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** What README's "Installing" section says to set, as YAML paths. */
@@ -64,17 +65,19 @@ describe("README's install section: examples/operator.yaml", () => {
   it("starts the operator, which converges on the repository and reports Synced", async () => {
     world.startOperator();
     // The push before the start is picked up by the first pass; the webhook brings the next one.
-    const cache = await waitFor(
+    const cache = await pollUntil(
       "cache on 3 hosts",
       async () => {
         const list = serving(await managed("cache"));
         return list.length === 3 ? list : undefined;
       },
-      200_000,
+      { ...BED_POLL, timeoutMs: 200_000 },
     );
     expect(cache.map((c) => c.host).sort()).toEqual(["h1", "h2", "h3"]);
-    await waitFor("status Synced", async () =>
-      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    await pollUntil(
+      "status Synced",
+      async () => (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+      BED_POLL,
     );
     expect(world.output).not.toMatch(/invalid configuration|cannot start/);
   });
@@ -84,13 +87,13 @@ describe("README's install section: examples/operator.yaml", () => {
       { "services/cache.yaml": cacheYaml().replace(/^name: cache$/m, "name: cache\nlabels: {tier: cache}") },
       "cache: a label",
     );
-    await waitFor(
+    await pollUntil(
       "the push applied",
       async () => {
         const s = await world.status("status/cluster.yaml");
         return s.includes(`commit: ${commit}`) && s.includes("sync: Synced");
       },
-      180_000,
+      { ...BED_POLL, timeoutMs: 180_000 },
     );
     // A push applied because the webhook announced it, not by the (minute) poll.
     expect(world.output).toMatch(/"reasons":\[[^\]]*"webhook"/);

@@ -9,7 +9,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killHost, resetTestbed, startHost } from "../../support/testbed.js";
 import { busiest, failureCluster, failureServices, settled } from "../failures/support.js";
-import { freePort, OperatorWorld, waitFor } from "./support.js";
+import { BED_POLL, freePort, OperatorWorld } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 let world: OperatorWorld;
 let prometheus: ChildProcess | undefined;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({}, { extra: [`metrics: {listen: "127.0.0.1:${port}"}`] });
   first = await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "metrics drill");
   world.startOperator();
-  await waitFor("the services deployed", () => settled(world), 120_000);
+  await pollUntil("the services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 120_000 });
 
   const promDir = path.join(world.dir, "prometheus");
   await mkdir(promDir);
@@ -62,12 +63,12 @@ beforeAll(async () => {
     ],
     { stdio: "ignore" },
   );
-  await waitFor(
+  await pollUntil(
     "prometheus ready",
     async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok,
-    60_000,
+    { ...BED_POLL, timeoutMs: 60_000 },
   );
-  await waitFor("the first scrape", atLeast('up{job="gitfleet"}', 1), 30_000);
+  await pollUntil("the first scrape", atLeast('up{job="gitfleet"}', 1), { ...BED_POLL, timeoutMs: 30_000 });
 }, 240_000);
 
 afterAll(async () => {
@@ -78,9 +79,14 @@ afterAll(async () => {
 
 describe("metrics scraped by Prometheus", () => {
   it("after the rollout: services Synced and Healthy at the pushed commit, replicas, rollouts, stages", async () => {
-    await waitFor("web healthy 3/3", atLeast('gitfleet_service_replicas_healthy{service="web"}', 3), 30_000);
-    const info = await waitFor("web's info", () =>
-      query('gitfleet_service_info{service="web",sync_status="Synced",health_status="Healthy"}'),
+    await pollUntil("web healthy 3/3", atLeast('gitfleet_service_replicas_healthy{service="web"}', 3), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
+    const info = await pollUntil(
+      "web's info",
+      () => query('gitfleet_service_info{service="web",sync_status="Synced",health_status="Healthy"}'),
+      BED_POLL,
     );
     expect(info.labels["commit"]).toBe(first);
     expect((await query('gitfleet_service_replicas_desired{service="api"}'))?.value).toBe(2);
@@ -112,40 +118,50 @@ describe("metrics scraped by Prometheus", () => {
       { "services/web.yaml": "kind: Service\nname: web\nimage: gitfleet/web:1\ndeploy: {replicas: -1}\n" },
       "broken",
     );
-    await waitFor(
-      "the rejection counted",
-      atLeast('gitfleet_commit_rejected_total{reason="invalid"}', 1),
-      60_000,
-    );
-    await waitFor(
-      "the cluster Rejected",
-      atLeast('gitfleet_cluster_info{sync_status="Rejected"}', 1),
-      30_000,
-    );
+    await pollUntil("the rejection counted", atLeast('gitfleet_commit_rejected_total{reason="invalid"}', 1), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
+    await pollUntil("the cluster Rejected", atLeast('gitfleet_cluster_info{sync_status="Rejected"}', 1), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     // More passes see the same rejection: it stays counted once.
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await query('gitfleet_commit_rejected_total{reason="invalid"}'))?.value).toBe(1);
     await world.push(failureServices(), "fixed");
-    await waitFor("Synced again", atLeast('gitfleet_cluster_info{sync_status="Synced"}', 1), 60_000);
+    await pollUntil("Synced again", atLeast('gitfleet_cluster_info{sync_status="Synced"}', 1), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
   });
 
   it("a host failure: host_up 0, failover timed; host_up 1 once it is back", async () => {
-    const before = await waitFor("a settled cluster", () => settled(world), 60_000);
+    const before = await pollUntil("a settled cluster", () => settled(world), {
+      ...BED_POLL,
+      timeoutMs: 60_000,
+    });
     const victim = busiest(before);
     await killHost(victim);
     try {
-      await waitFor(
+      await pollUntil(
         `${victim.name} down`,
         async () => (await query(`gitfleet_host_up{host="${victim.name}"}`))?.value === 0,
-        30_000,
+        { ...BED_POLL, timeoutMs: 30_000 },
       );
-      await waitFor("the failover timed", atLeast("gitfleet_failover_seconds_count", 1), 60_000);
+      await pollUntil("the failover timed", atLeast("gitfleet_failover_seconds_count", 1), {
+        ...BED_POLL,
+        timeoutMs: 60_000,
+      });
       const seconds = (await query("gitfleet_failover_seconds_sum"))?.value ?? 0;
       expect(seconds).toBeGreaterThan(0);
       expect(seconds).toBeLessThan(30);
     } finally {
       await startHost(victim);
     }
-    await waitFor(`${victim.name} up`, atLeast(`gitfleet_host_up{host="${victim.name}"}`, 1), 90_000);
+    await pollUntil(`${victim.name} up`, atLeast(`gitfleet_host_up{host="${victim.name}"}`, 1), {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
   });
 });

@@ -8,7 +8,8 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
 import { apiYaml, cacheYaml, webYaml } from "./services.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor, type Managed } from "./support.js";
+import { BED_POLL, clusterYaml, managed, type Managed, OperatorWorld, serving } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const SECRET = `s3cret-${randomBytes(8).toString("hex")}`;
 let world: OperatorWorld;
@@ -46,12 +47,15 @@ afterAll(async () => {
 
 describe("gitfleet run on three Docker hosts", () => {
   it("deploys the services across the hosts and reports them Synced", async () => {
-    const web = await waitFor("web 3/3 healthy", () => webServing("gitfleet/web:1", 3), 90_000);
+    const web = await pollUntil("web 3/3 healthy", () => webServing("gitfleet/web:1", 3), {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
     expect(new Set(web.map((c) => c.host))).toEqual(new Set(["h1", "h2", "h3"]));
     const cache = await managed("cache");
     expect(cache.map((c) => c.host).sort()).toEqual(["h1", "h2", "h3"]);
     expect(serving(await managed("api"))).toHaveLength(2);
-    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"));
+    await pollUntil("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), BED_POLL);
     const md = await world.status("STATUS.md");
     expect(md).toMatch(/\| web \| converged \| 3 \| 3 \| 3 \|/);
   });
@@ -68,14 +72,14 @@ describe("gitfleet run on three Docker hosts", () => {
   it("scales up and down, each push announced by the webhook", async () => {
     expect(await world.notify("0000000")).toBe(202);
     await world.push({ "services/web.yaml": webYaml({ replicas: 5 }) }, "web: 5 replicas");
-    const five = await waitFor("web 5/5", () => webServing("gitfleet/web:1", 5));
+    const five = await pollUntil("web 5/5", () => webServing("gitfleet/web:1", 5), BED_POLL);
     const perHost = TESTBED.hosts.map((h) => five.filter((c) => c.host === h.name).length).sort();
     expect(perHost).toEqual([1, 2, 2]);
     await world.push({ "services/web.yaml": webYaml({ replicas: 2 }) }, "web: 2 replicas");
-    const two = await waitFor("web 2/2", () => webServing("gitfleet/web:1", 2));
+    const two = await pollUntil("web 2/2", () => webServing("gitfleet/web:1", 2), BED_POLL);
     expect(two.map((c) => c.slot).sort()).toEqual(["1", "2"]);
     await world.push({ "services/web.yaml": webYaml() }, "web: 3 replicas");
-    await waitFor("web 3/3", () => webServing("gitfleet/web:1", 3));
+    await pollUntil("web 3/3", () => webServing("gitfleet/web:1", 3), BED_POLL);
     // Passes ran because of the webhook, not only the (slow) poll.
     expect(world.output).toMatch(/"reasons":\[[^\]]*"webhook"/);
   });
@@ -94,7 +98,10 @@ describe("gitfleet run on three Docker hosts", () => {
       }
     })();
     await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) }, "web: v2");
-    const after = await waitFor("web on v2", () => webServing("gitfleet/web:2", 3), 90_000);
+    const after = await pollUntil("web on v2", () => webServing("gitfleet/web:2", 3), {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
     done = true;
     await sampler;
     expect(Math.min(...samples)).toBeGreaterThanOrEqual(3);
@@ -103,8 +110,10 @@ describe("gitfleet run on three Docker hosts", () => {
     const endpoint = after[0]?.endpoints[0];
     const body = await (await fetch(`http://${endpoint}/`, { signal: AbortSignal.timeout(3_000) })).text();
     expect(body).toContain("v2");
-    await waitFor("status: update completed", () =>
-      statusSays("status/services/web.yaml", "update-completed"),
+    await pollUntil(
+      "status: update completed",
+      () => statusSays("status/services/web.yaml", "update-completed"),
+      BED_POLL,
     );
   });
 
@@ -118,11 +127,14 @@ describe("gitfleet run on three Docker hosts", () => {
       { "services/web.yaml": webYaml({ image: missing }) },
       "web: broken image",
     );
-    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
-    await waitFor(
+    await pollUntil("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
+    await pollUntil(
       "status image-pull-failed",
       () => statusSays("status/services/web.yaml", "state: image-pull-failed"),
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const doc = parse(await world.status("status/services/web.yaml")) as {
       image?: string;
@@ -134,8 +146,10 @@ describe("gitfleet run on three Docker hosts", () => {
     expect(ids(await managed("web"))).toEqual(before);
     const web = serving(await managed("web"));
     expect(web.map((c) => c.image)).toEqual(["gitfleet/web:2", "gitfleet/web:2", "gitfleet/web:2"]);
-    await waitFor("STATUS.md naming both images", async () =>
-      (await world.status("STATUS.md")).includes(`${missing} (running gitfleet/web:2)`),
+    await pollUntil(
+      "STATUS.md naming both images",
+      async () => (await world.status("STATUS.md")).includes(`${missing} (running gitfleet/web:2)`),
+      BED_POLL,
     );
     expect(world.output.slice(logFrom)).not.toMatch(/"msg":"web\/\d+ restarted/);
   });
@@ -146,23 +160,33 @@ describe("gitfleet run on three Docker hosts", () => {
       { "services/web.yaml": webYaml({ image: "gitfleet/web:2", healthTest: '["CMD", "false"]' }) },
       "web: a healthcheck that fails",
     );
-    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
-    const rolledBack = await waitFor(
+    await pollUntil("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
+    const rolledBack = await pollUntil(
       "status: rolled back for the failing healthcheck",
       async () =>
         /rolled back: [^\n]*(unhealthy|not healthy)/.exec(await world.status("status/services/web.yaml")),
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(rolledBack[0]).toContain("1/3 rolling tasks failed");
     expect(await world.status("status/services/web.yaml")).toContain("state: rolled-back");
-    await waitFor("the failed replica gone", async () => ids(await managed("web")).join() === before.join());
+    await pollUntil(
+      "the failed replica gone",
+      async () => ids(await managed("web")).join() === before.join(),
+      BED_POLL,
+    );
     expect(serving(await managed("web")).every((c) => c.image === "gitfleet/web:2")).toBe(true);
     // Back to the good spec: the hold is lifted, nothing has to change.
     await world.push(
       { "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) },
       "web: good healthcheck again",
     );
-    await waitFor("status Synced again", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+    await pollUntil("status Synced again", () => statusSays("status/cluster.yaml", "sync: Synced"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     expect(ids(await managed("web"))).toEqual(before);
   });
 
@@ -172,14 +196,20 @@ describe("gitfleet run on three Docker hosts", () => {
       { "services/web.yaml": webYaml({ image: "gitfleet/web:1", replicas: -1 }) },
       "web: an invalid replica count",
     );
-    await waitFor("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), 30_000);
+    await pollUntil("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     const cluster = await world.status("status/cluster.yaml");
     expect(cluster).toMatch(/services\/web\.yaml:\d+:\d+: /);
     await new Promise((r) => setTimeout(r, 3_000)); // a few more polls
     expect(ids(await managed())).toEqual(before);
     expect((await managed("web")).every((c) => c.image === "gitfleet/web:2")).toBe(true);
     await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:2" }) }, "web: valid again");
-    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+    await pollUntil("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
   });
 
   it("keeps a rolled-back spec held across an operator restart; a new commit deploys", async () => {
@@ -188,25 +218,32 @@ describe("gitfleet run on three Docker hosts", () => {
       { "services/web.yaml": webYaml({ image: "gitfleet/web:1", healthTest: '["CMD", "false"]' }) },
       "web: a failing healthcheck again",
     );
-    await waitFor("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), 30_000);
-    await waitFor(
+    await pollUntil("the operator to take the commit", () => statusSays("status/cluster.yaml", commit), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
+    await pollUntil(
       "status rolled-back",
       () => statusSays("status/services/web.yaml", "state: rolled-back"),
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const doc = parse(await world.status("status/services/web.yaml")) as { spec_hash?: string };
     const broken = doc.spec_hash ?? "";
     expect(broken).toMatch(/^[0-9a-f]{16,}$/);
-    await waitFor("the failed replica gone", async () => ids(await managed("web")).join() === before.join());
+    await pollUntil(
+      "the failed replica gone",
+      async () => ids(await managed("web")).join() === before.join(),
+      BED_POLL,
+    );
 
     // The restarted process has no memory: only the status branch remembers the rollback.
     expect(await world.stopOperator()).toBe(0);
     const logFrom = world.output.length;
     world.startOperator();
-    await waitFor(
+    await pollUntil(
       "the hold restored from the status branch",
       async () => world.output.slice(logFrom).includes("rollout of web stays rolled-back"),
-      30_000,
+      { ...BED_POLL, timeoutMs: 30_000 },
     );
     // Two poll intervals (20 s each), with webhook deliveries for extra passes in between.
     const until = Date.now() + 40_000;
@@ -226,8 +263,14 @@ describe("gitfleet run on three Docker hosts", () => {
 
     // A new commit with a good spec lifts the hold and deploys.
     await world.push({ "services/web.yaml": webYaml({ image: "gitfleet/web:1" }) }, "web: back to web:1");
-    await waitFor("web:1 3/3 healthy", () => webServing("gitfleet/web:1", 3), 90_000);
-    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+    await pollUntil("web:1 3/3 healthy", () => webServing("gitfleet/web:1", 3), {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
+    await pollUntil("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
   });
 
   it("replaces a killed container on its host and counts the restart", async () => {
@@ -237,18 +280,26 @@ describe("gitfleet run on three Docker hosts", () => {
       .getContainer(victim?.id ?? "")
       .kill();
     // A new container for the slot, not the old one started again (Docker 20.10's tmpfs quirk).
-    await waitFor("the killed replica's slot serving again", async () => {
-      const web = await managed("web");
-      const slot = web.filter((c) => c.slot === victim?.slot);
-      return slot.length === 1 && serving(slot).some((c) => c.host === "h2" && c.id !== victim?.id);
-    });
-    await waitFor("status counts the restart", async () => {
-      const doc = parse(await world.status("status/services/web.yaml")) as {
-        replicas?: Array<Record<string, unknown>>;
-      };
-      const replica = doc.replicas?.find((r) => r["slot"] === victim?.slot && r["host"] === "h2");
-      return replica?.["restarts"] === 1 && replica["state"] === "running";
-    });
+    await pollUntil(
+      "the killed replica's slot serving again",
+      async () => {
+        const web = await managed("web");
+        const slot = web.filter((c) => c.slot === victim?.slot);
+        return slot.length === 1 && serving(slot).some((c) => c.host === "h2" && c.id !== victim?.id);
+      },
+      BED_POLL,
+    );
+    await pollUntil(
+      "status counts the restart",
+      async () => {
+        const doc = parse(await world.status("status/services/web.yaml")) as {
+          replicas?: Array<Record<string, unknown>>;
+        };
+        const replica = doc.replicas?.find((r) => r["slot"] === victim?.slot && r["host"] === "h2");
+        return replica?.["restarts"] === 1 && replica["state"] === "running";
+      },
+      BED_POLL,
+    );
     expect(await world.status("STATUS.md")).toContain("restarted");
   });
 
@@ -275,14 +326,18 @@ describe("gitfleet run on three Docker hosts", () => {
       },
       "remove api",
     );
-    await waitFor("api pruned", async () => (await managed("api")).length === 0);
+    await pollUntil("api pruned", async () => (await managed("api")).length === 0, BED_POLL);
     await new Promise((r) => setTimeout(r, 2_000));
     for (const id of foreign) expect((await h2.getContainer(id).inspect()).State.Running).toBe(true);
     // web's start-first update to v2 in the same commit may still run old and new side by side.
-    await waitFor("web 3/3 on v2, nothing else", async () => {
-      const web = await managed("web");
-      return web.length === 3 && serving(web).every((c) => c.image === "gitfleet/web:2") ? web : undefined;
-    });
+    await pollUntil(
+      "web 3/3 on v2, nothing else",
+      async () => {
+        const web = await managed("web");
+        return web.length === 3 && serving(web).every((c) => c.image === "gitfleet/web:2") ? web : undefined;
+      },
+      BED_POLL,
+    );
     expect(serving(await managed("web"))).toHaveLength(3);
   });
 
@@ -297,7 +352,10 @@ describe("gitfleet run on three Docker hosts", () => {
       },
       "move specs (into the wrong folder)",
     );
-    await waitFor("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), 30_000);
+    await pollUntil("status Rejected", () => statusSays("status/cluster.yaml", "sync: Rejected"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
     const cluster = parse(await world.status("status/cluster.yaml")) as {
       rejected_commit?: { commit?: string; reason?: string; errors?: string[] };
     };
@@ -315,12 +373,15 @@ describe("gitfleet run on three Docker hosts", () => {
       "really remove everything",
     );
     // Only the edges (no service label) stay.
-    await waitFor(
+    await pollUntil(
       "every service removed",
       async () => (await managed()).filter((c) => c.service !== "").length === 0,
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
-    await waitFor("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), 30_000);
+    await pollUntil("status Synced", () => statusSays("status/cluster.yaml", "sync: Synced"), {
+      ...BED_POLL,
+      timeoutMs: 30_000,
+    });
 
     // Back as it was, for the last scenario.
     await world.push(
@@ -331,7 +392,10 @@ describe("gitfleet run on three Docker hosts", () => {
       },
       "web back",
     );
-    await waitFor("web 3/3 on v2", () => webServing("gitfleet/web:2", 3), 90_000);
+    await pollUntil("web 3/3 on v2", () => webServing("gitfleet/web:2", 3), {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
   });
 
   it("keeps secrets out of Git and logs, and stops cleanly on SIGTERM", async () => {

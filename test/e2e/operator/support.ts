@@ -11,6 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createBareRepo, gitCli, removeDir, tempDir, WorkRepo } from "../../support/git-fixtures.js";
 import { GitTestServer } from "../../support/git-server.js";
+import type { PollOptions } from "../../support/poll.js";
 import { spawnOperator } from "../../support/operator-process.js";
 import { dockerFor, TESTBED, type TestbedHost } from "../../support/testbed.js";
 
@@ -228,25 +229,12 @@ export function serving(list: readonly Managed[]): Managed[] {
   return list.filter((c) => c.state === "running" && (c.health === "healthy" || c.health === ""));
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/**
+ * How the tests and benches on the test bed wait (pollUntil's options, a timeout added where
+ * 60 s is not the right one): every 250 ms, and a probe that throws is asked again, since a
+ * host, a replica or the operator's listener is often down for a while on the way.
+ */
+export const BED_POLL = { intervalMs: 250, retryThrown: true } as const satisfies PollOptions;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,8 @@ import { parse } from "yaml";
 import { gitfleet } from "../../support/cli.js";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
 import { commitLabels, failureCluster, failureServices, settled } from "../failures/support.js";
-import { managed, OperatorWorld, serving, waitFor } from "./support.js";
+import { BED_POLL, managed, OperatorWorld, serving } from "./support.js";
+import { pollUntil } from "../../support/poll.js";
 
 let world: OperatorWorld;
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   world = await OperatorWorld.create({});
   await world.push({ "cluster.yaml": failureCluster(), ...failureServices() }, "deploy web and api");
   world.startOperator();
-  await waitFor("the services deployed", () => settled(world), 180_000);
+  await pollUntil("the services deployed", () => settled(world), { ...BED_POLL, timeoutMs: 180_000 });
 }, 240_000);
 
 afterAll(async () => {
@@ -86,7 +87,12 @@ describe("gitfleet wait on the test bed", () => {
     expect(w.code, w.stderr).toBe(1);
     expect(JSON.parse(w.stdout)).toMatchObject({ outcome: "rolled-back", services: ["web"] });
     // The rollback left web:2 serving.
-    expect(await waitFor("web 2 serving", () => webServing("gitfleet/web:2", 3), 60_000)).toBeDefined();
+    expect(
+      await pollUntil("web 2 serving", () => webServing("gitfleet/web:2", 3), {
+        ...BED_POLL,
+        timeoutMs: 60_000,
+      }),
+    ).toBeDefined();
     const fixed = await world.push(
       { "services/web.yaml": web({ image: "gitfleet/web:2" }) },
       "back to web 2",
@@ -115,25 +121,29 @@ describe("a deny window", () => {
     const timeout = await wait(held, "8s");
     expect(timeout.code, timeout.stderr).toBe(124);
     expect(timeout.stderr).toContain("deny window");
-    const cluster = await waitFor("status names the waiting commit", async () => {
-      const doc = parse(await world.status("status/cluster.yaml")) as {
-        waiting_commit?: { commit?: string; reason?: string };
-      };
-      return doc.waiting_commit?.commit === held ? doc.waiting_commit : undefined;
-    });
+    const cluster = await pollUntil(
+      "status names the waiting commit",
+      async () => {
+        const doc = parse(await world.status("status/cluster.yaml")) as {
+          waiting_commit?: { commit?: string; reason?: string };
+        };
+        return doc.waiting_commit?.commit === held ? doc.waiting_commit : undefined;
+      },
+      BED_POLL,
+    );
     expect(cluster.reason).toContain('deny window "' + cron + '" (e2e freeze) open until');
 
     // Healing goes on: a killed replica is replaced, at the commit that is applied.
     const before = await webServing("gitfleet/web:2", 3);
     const victim = before![0]!;
     await dockerFor(hostNamed(victim.host)).getContainer(victim.id).kill();
-    const after = await waitFor(
+    const after = await pollUntil(
       "the killed replica replaced",
       async () => {
         const list = await webServing("gitfleet/web:2", 3);
         return list !== undefined && !list.some((c) => c.id === victim.id) ? list : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     const labels = await commitLabels(TESTBED.hosts);
     expect(after.map((c) => labels.get(c.id))).not.toContain(held);
@@ -144,6 +154,8 @@ describe("a deny window", () => {
     const applied = await wait(held, "300s");
     expect(applied.code, applied.stderr).toBe(0);
     expect(Date.now()).toBeGreaterThanOrEqual(closes);
-    expect(await waitFor("web 4/4", () => webServing("gitfleet/web:2", 4), 60_000)).toHaveLength(4);
+    expect(
+      await pollUntil("web 4/4", () => webServing("gitfleet/web:2", 4), { ...BED_POLL, timeoutMs: 60_000 }),
+    ).toHaveLength(4);
   }, 900_000);
 });

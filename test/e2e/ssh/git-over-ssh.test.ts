@@ -7,7 +7,8 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostNamed, resetTestbed, TESTBED_SSH } from "../../support/testbed.js";
-import { CLUSTER, managedOn, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, CLUSTER, managedOn, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const h2 = hostNamed("h2");
 let world: OperatorWorld;
@@ -52,13 +53,15 @@ afterAll(async () => {
 
 describe("gitfleet run with its repository over SSH", () => {
   it("deploys the commit read over SSH and pushes status back over SSH", async () => {
-    await waitFor(
+    await pollUntil(
       "probe serving on h2 (its edge carries the cluster label too)",
       async () => serving(await managedOn(h2)).filter((c) => c.service === "probe").length === 1,
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
-    await waitFor("status Synced on the status branch", async () =>
-      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    await pollUntil(
+      "status Synced on the status branch",
+      async () => (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+      BED_POLL,
     );
     // Nothing went through the HTTP server: every read and the status push used SSH.
     expect(world.server.count("info-refs-upload")).toBe(0);

@@ -10,7 +10,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED_SSH } from "../../support/testbed.js";
-import { CLUSTER, type Managed, managedOn, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, CLUSTER, type Managed, managedOn, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 
 const sh = promisify(execFile);
 const h1 = hostNamed("h1");
@@ -72,14 +73,17 @@ const probesServing = (list: readonly Managed[]): Managed[] =>
 
 describe("gitfleet run with an engine reached over SSH", () => {
   it("with a changed host key, h1 is left alone and status names the host and the key seen", async () => {
-    await waitFor("probe serving on h2", async () => probesServing(await managedOn(h2)).length === 1, 90_000);
-    const said = await waitFor(
+    await pollUntil("probe serving on h2", async () => probesServing(await managedOn(h2)).length === 1, {
+      ...BED_POLL,
+      timeoutMs: 90_000,
+    });
+    const said = await pollUntil(
       "host-key refusal in status",
       async () => {
         const md = await world.status("STATUS.md");
         return md.includes("has CHANGED") ? md : undefined;
       },
-      60_000,
+      { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(said).toContain(`host key of ${TESTBED_SSH.address} port 22 has CHANGED`);
     expect(said).toContain(realFingerprint);
@@ -90,17 +94,19 @@ describe("gitfleet run with an engine reached over SSH", () => {
 
   it("once the right key is pinned, h1 converges over SSH without a restart", async () => {
     await writeSecret("ssh/known_hosts", await readFile(TESTBED_SSH.knownHosts));
-    const onH1 = await waitFor(
+    const onH1 = await pollUntil(
       "probe serving on h1",
       async () => {
         const s = probesServing(await managedOn(h1));
         return s.length === 1 ? s : undefined;
       },
-      90_000,
+      { ...BED_POLL, timeoutMs: 90_000 },
     );
     expect(onH1[0]?.service).toBe("probe");
-    await waitFor("status Synced", async () =>
-      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    await pollUntil(
+      "status Synced",
+      async () => (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+      BED_POLL,
     );
     // The private key never reaches a log.
     const key = (await readFile(TESTBED_SSH.clientKey, "utf8")).split("\n")[1] ?? "";

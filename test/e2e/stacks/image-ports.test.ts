@@ -7,7 +7,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, resetTestbed, TESTBED, TESTBED_IMAGES } from "../../support/testbed.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, clusterYaml, managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 
 let world: OperatorWorld;
 const IMAGE = "gitfleet/exposing:1";
@@ -67,21 +68,21 @@ afterAll(async () => {
 
 describe("a stack's service that lists no port, whose image EXPOSEs one", () => {
   it("is reached by its Compose name on that port from every host", async () => {
-    const [db] = await waitFor(
+    const [db] = await pollUntil(
       "shop_db running",
       async () => {
         const list = serving(await managed("shop_db"));
         return list.length === 1 ? list : undefined;
       },
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
-    const clients = await waitFor(
+    const clients = await pollUntil(
       "shop_client healthy on every host",
       async () => {
         const list = serving(await managed("shop_client"));
         return list.length === 3 && list.every((c) => c.health === "healthy") ? list : undefined;
       },
-      180_000,
+      { ...BED_POLL, timeoutMs: 180_000 },
     );
     // Two of the three clients run on a host without the database: reached across hosts.
     expect(clients.filter((c) => c.host !== db?.host)).toHaveLength(2);

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerFor, hostNamed, resetTestbed, TESTBED } from "../../support/testbed.js";
 import { publicStack, standInImages, standInTag } from "../../support/compose-stand-in.js";
-import { clusterYaml, managed, OperatorWorld, serving, waitFor } from "../operator/support.js";
+import { BED_POLL, clusterYaml, managed, OperatorWorld, serving } from "../operator/support.js";
+import { pollUntil } from "../../support/poll.js";
 
 let world: OperatorWorld;
 const DB_PASSWORD = `pw-${Date.now().toString(36)}`;
@@ -79,26 +80,28 @@ afterAll(async () => {
 
 describe("a Compose file as a stack on three Docker hosts", () => {
   it("converges healthy, each service reaching the others by its Compose name from every host", async () => {
-    const web = await waitFor(
+    const web = await pollUntil(
       "shop_web 2/2 healthy",
       async () => {
         const list = serving(await managed("shop_web"));
         return list.length === 2 ? list : undefined;
       },
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
     expect(web).toHaveLength(2);
-    const clients = await waitFor(
+    const clients = await pollUntil(
       "shop_client healthy on every host",
       async () => {
         const list = serving(await managed("shop_client"));
         return list.length === 3 && list.every((c) => c.health === "healthy") ? list : undefined;
       },
-      120_000,
+      { ...BED_POLL, timeoutMs: 120_000 },
     );
     expect(new Set(clients.map((c) => c.host))).toEqual(new Set(["h1", "h2", "h3"]));
-    await waitFor("status Synced", async () =>
-      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    await pollUntil(
+      "status Synced",
+      async () => (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+      BED_POLL,
     );
   });
 
@@ -179,14 +182,14 @@ describe("public Compose files as stacks on three Docker hosts", () => {
       const names = wave.map((w) => w.stack).join(", ");
       await world.push(files, `public Compose files, wave ${i + 1}: ${names}`);
       const expected = wave.flatMap((st) => Object.keys(st.services));
-      const all = await waitFor(
+      const all = await pollUntil(
         `wave ${i + 1}: every service of ${names} running and healthy`,
         async () => {
           const list = (await managed()).filter((c) => expected.includes(c.service) && c.state === "running");
           const healthy = new Set(list.filter((c) => c.health === "healthy").map((c) => c.service));
           return expected.every((s) => healthy.has(s)) ? list : undefined;
         },
-        360_000,
+        { ...BED_POLL, timeoutMs: 360_000 },
       );
       for (const st of wave) converged.add(st.stack);
       if (i === 0) {
@@ -207,8 +210,10 @@ describe("public Compose files as stacks on three Docker hosts", () => {
       }
     }
     expect(converged.size).toBeGreaterThanOrEqual(12);
-    await waitFor("status Synced", async () =>
-      (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+    await pollUntil(
+      "status Synced",
+      async () => (await world.status("status/cluster.yaml")).includes("sync: Synced"),
+      BED_POLL,
     );
   }, 900_000);
 });

@@ -29,6 +29,21 @@ describe("pollUntil", () => {
     ).rejects.toThrow("refused");
   });
 
+  it("with retryThrown, asks a probe that throws again, and a timeout names its last error", async () => {
+    let asked = 0;
+    const flaky = (): Promise<string> =>
+      ++asked < 3 ? Promise.reject(new Error(`refused ${asked}`)) : Promise.resolve("up");
+    expect(await pollUntil("the server", flaky, { intervalMs: 1, retryThrown: true })).toBe("up");
+    expect(asked).toBe(3);
+    await expect(
+      pollUntil("never", () => Promise.reject(new Error("refused")), {
+        timeoutMs: 30,
+        intervalMs: 5,
+        retryThrown: true,
+      }),
+    ).rejects.toThrow(/^timed out after 30 ms waiting for never \(last error: Error: refused\)$/);
+  });
+
   it("waits on the clock it is given: fake time, driven by its run()", async () => {
     const time = new FakeTime(0);
     const at = await time.run(pollUntil("a minute", () => time.now() >= 60_000 && time.now(), { time }));
