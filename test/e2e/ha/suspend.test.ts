@@ -3,7 +3,8 @@
 // leader's configuration, the leader is killed with -9; the standby that takes
 // over keeps the applied commit running and holds the new one (status names it
 // with the reason) until `gitfleet resume`, run with the new leader's
-// configuration, lets it through. (The same through the production wiring on
+// configuration, lets it through, and lifts the killed leader's own file too
+// (status lists it as lifted). (The same through the production wiring on
 // simulated hosts, with an unreadable switch too: test/integration/sim-docker/suspend-ha.test.ts.)
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,12 +64,26 @@ describe("suspend in a standby group", () => {
       { ...BED_POLL, timeoutMs: 60_000 },
     );
     expect(waiting.reason).toMatch(/^suspended by .*incident 42/);
+    // `gitfleet status` with the new leader's configuration reads the fleet's key itself.
+    const live = await gitfleet(["status", "-c", survivor.configFile, "--json"]);
+    expect(JSON.parse(live.stdout).suspended).toMatchObject({
+      state: "suspended",
+      source: "switch",
+      holds: [{ switch: "etcd", reason: "incident 42" }],
+    });
     await new Promise((r) => setTimeout(r, 3_000)); // three more polls of the new leader
     expect((await webImages()).every((i) => i.endsWith("web:1"))).toBe(true);
 
     const r = await gitfleet(["resume", "-c", survivor.configFile, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ suspended: false, was_suspended: true });
+    // The killed leader's own suspended.json is still in its work_dir: set before the resume, it
+    // no longer holds (it would have held that instance, were it to lead again): status lists it as lifted.
+    const killed = await gitfleet(["status", "-c", leader.configFile, "--json"]);
+    expect(JSON.parse(killed.stdout).suspended).toMatchObject({
+      state: "not-suspended",
+      lifted: [{ switch: "file", reason: "incident 42" }],
+    });
     await d.converged("web:2");
     await d.supervise();
   });

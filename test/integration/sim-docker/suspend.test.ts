@@ -2,7 +2,8 @@
 // change gate, status sink) on three simulated Docker hosts: suspended, a new
 // commit waits and the status branch names it with the reason while the old
 // commit keeps running; a failed replica is still replaced; after
-// `gitfleet resume` the commit is applied.
+// `gitfleet resume` the commit is applied. Before any commit waits, status
+// (the branch and `gitfleet status -c`) already says it is suspended.
 
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,6 +21,17 @@ afterEach(async () => {
 const images = (engine: SimDockerEngine) =>
   engine.hosts.flatMap((h) => h.host.list(false, ["gitfleet.service=s1"]).map((c) => c["Image"]));
 
+/** status/cluster.yaml's `suspended:` once the status branch has it (the reporter commits at its pace). */
+async function recordedIn(repo: string, present: boolean): Promise<unknown> {
+  for (let i = 0; ; i++) {
+    const doc = parse(await gitCli(repo, ["show", "gitfleet/status:status/cluster.yaml"])) as {
+      suspended?: unknown;
+    };
+    if ((doc.suspended !== undefined) === present || i >= 100) return doc.suspended;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe("suspend on the real operator", () => {
   it("holds a new commit with the reason in status, heals meanwhile, applies it on resume", async () => {
     const engine = await SimDockerEngine.start(3);
@@ -32,12 +44,26 @@ describe("suspend on the real operator", () => {
     });
     open.push(fleet);
     const config = path.join(fleet.dir, "gitfleet.yaml");
+    const recorded = (present = true): Promise<unknown> => recordedIn(fleet.repo, present);
     const first = fleet.nextPass((o) => o.converged);
     await fleet.operator.start();
     await first;
 
     const s = await gitfleet(["suspend", "-c", config, "--reason", "incident 42"]);
     expect(s.code, s.stderr).toBe(0);
+    // Nothing waits yet, and status says suspended all the same: the branch and the live switch.
+    const noted = fleet.nextPass((o) => o.status?.suspension?.state === "suspended");
+    fleet.operator.markDue("test: suspended");
+    await noted;
+    expect(await recorded()).toMatchObject({
+      state: "suspended",
+      holds: [{ switch: "file", reason: "incident 42", by: expect.stringMatching(/@/) }],
+    });
+    const live = await gitfleet(["status", "-c", config, "--json"]);
+    expect(JSON.parse(live.stdout)).toMatchObject({
+      waiting_commit: null,
+      suspended: { state: "suspended", source: "switch", holds: [{ switch: "file", reason: "incident 42" }] },
+    });
     await fleet.changeService("s1", 2);
     const commit = (await gitCli(fleet.repo, ["rev-parse", "HEAD"])).trim();
     const held = fleet.nextPass((o) => o.snapshot?.waiting?.commit.commit === commit);
@@ -84,5 +110,8 @@ describe("suspend on the real operator", () => {
       "registry.invalid/s1:2",
       "registry.invalid/s1:2",
     ]);
+    expect(await recorded(false)).toBeUndefined();
+    const after = await gitfleet(["status", "-c", config, "--json"]);
+    expect(JSON.parse(after.stdout).suspended).toMatchObject({ state: "not-suspended", holds: [] });
   });
 });
