@@ -81,6 +81,14 @@ export async function readSuspend(workDir: string): Promise<SuspendNote | undefi
   return mtime === undefined ? note : { ...note, at: mtime };
 }
 
+/** Whether the work_dir is on this machine: else its switch cannot be seen from here (absent is not "off"). */
+export async function workDirHere(workDir: string): Promise<boolean> {
+  return stat(workDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
 /** The work_dir file as a hold (undefined when absent). */
 export async function fileHold(workDir: string): Promise<SuspendHold | undefined> {
   const note = await readSuspend(workDir);

@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import type { OperatorConfig } from "../../config/index.js";
 import { suspendStateReader } from "../../adapters/etcd/fleet-suspend.js";
+import { workDirHere } from "../../adapters/system/suspend-switch.js";
 import { isoTime } from "../../status/format.js";
 import { suspensionView, type SuspensionView } from "../../status/suspension.js";
 import { cliSharedSwitch } from "./suspend.js";
@@ -27,8 +28,9 @@ export interface StatusCommandOptions extends StatusBranchOptions {
 const HELP = `
 Reads the status branch only (never the Docker hosts): as fresh as the last status commit, whose
 time and age are printed first. The one exception is the suspend switch: with the operator
-configuration (not --repository) it is read where it is kept, the work_dir file and with
-leader_election the fleet's etcd key; "unknown" when etcd does not answer, never "not suspended".
+configuration (not --repository), on the machine where its work_dir is, it is read where it is
+kept, the work_dir file and with leader_election the fleet's etcd key; "unknown" when etcd does
+not answer, never "not suspended".
 
 Exit codes:
   0  status read and shown (whatever the cluster's sync state)
@@ -37,15 +39,17 @@ Exit codes:
      than --max-age (status-stale)`;
 
 /**
- * The suspend switch: read where it is kept when the command has the operator configuration
- * (its work_dir file, and with leader_election the fleet's etcd key: `source: switch`), else as
- * the operator last wrote it to the status branch (`source: status-branch`).
+ * The suspend switch: read where it is kept when the command runs with the operator configuration
+ * where its work_dir is (its file, and with leader_election the fleet's etcd key: `source:
+ * switch`), else as the operator last wrote it to the status branch (`source: status-branch`): a
+ * work_dir absent here says nothing about the file on the operator's machine.
  */
 async function suspensionOf(
   config: OperatorConfig | undefined,
   recorded: SuspensionView,
 ): Promise<SuspensionView & { readonly source: string }> {
-  if (config === undefined) return { ...recorded, source: "status-branch" };
+  if (config === undefined || !(await workDirHere(config.workDir)))
+    return { ...recorded, source: "status-branch" };
   const state = await suspendStateReader(config.workDir, cliSharedSwitch(config))();
   return { ...suspensionView(state), source: "switch" };
 }

@@ -5,6 +5,7 @@
 // `gitfleet resume` the commit is applied. Before any commit waits, status
 // (the branch and `gitfleet status -c`) already says it is suspended.
 
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -64,6 +65,16 @@ describe("suspend on the real operator", () => {
       waiting_commit: null,
       suspended: { state: "suspended", source: "switch", holds: [{ switch: "file", reason: "incident 42" }] },
     });
+    // The same configuration on a machine without its work_dir: the file cannot be seen from
+    // there, so status says what the operator recorded, never "not suspended" for want of a file.
+    const elsewhere = path.join(fleet.dir, "laptop.yaml");
+    const text = await readFile(config, "utf8");
+    await writeFile(
+      elsewhere,
+      text.replace(/^work_dir: .*$/m, `work_dir: ${path.join(fleet.dir, "absent")}`),
+    );
+    const away = await gitfleet(["status", "-c", elsewhere, "--json"]);
+    expect(JSON.parse(away.stdout).suspended).toMatchObject({ state: "suspended", source: "status-branch" });
     await fleet.changeService("s1", 2);
     const commit = (await gitCli(fleet.repo, ["rev-parse", "HEAD"])).trim();
     const held = fleet.nextPass((o) => o.snapshot?.waiting?.commit.commit === commit);
