@@ -149,7 +149,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     expect(held.snapshot?.suspension).toMatchObject({ state: "unknown", code: "etcd-unreachable" });
     expect(held.snapshot?.waiting?.reason).toContain("could not be read");
     expect(held.stagesMs?.load).toBeGreaterThanOrEqual(1_400);
-    expect(held.stagesMs?.load).toBeLessThan(3_500);
+    expect(held.stagesMs?.load).toBeLessThan(4_000); // three timeouts in turn: 4.5 s and more
     await recorded(fleet.repo, (v) => v?.state === "unknown" && v.error_code === "etcd-unreachable");
     for (const p of proxies) p.hangReadsOf = undefined;
     const r = await gitfleet(["resume", "-c", config]);
