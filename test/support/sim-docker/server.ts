@@ -320,6 +320,7 @@ function answer(
       const b = json();
       const v = { Name: String(b["Name"]), Labels: (b["Labels"] ?? {}) as Record<string, string> };
       host.volumes.set(v.Name, v);
+      host.emitEvent("volume", "create", v.Name, { driver: "local" });
       return send(res, 201, v);
     }
     case "volume-get": {
@@ -327,12 +328,16 @@ function answer(
       return v === undefined ? send(res, 404, { message: "no such volume" }) : send(res, 200, v);
     }
     case "volume-delete":
-      host.volumes.delete(route.id ?? "");
+      if (host.volumes.delete(route.id ?? "")) host.emitEvent("volume", "destroy", route.id ?? "");
       return send(res, 204);
     case "events":
       res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
       res.flushHeaders();
-      host.subscribe(res, labelFilter(q));
+      host.subscribe(res, {
+        labels: labelFilter(q),
+        types: filterValues(q, "type"),
+        events: filterValues(q, "event"),
+      });
       return;
     default:
       unknown.set(route.name, (unknown.get(route.name) ?? 0) + 1);
