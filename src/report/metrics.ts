@@ -8,6 +8,7 @@
 
 import { summarise, type ServiceSummary, type StatusModel } from "../status/index.js";
 import type { RolloutStatus } from "../execute/context.js";
+import type { SuspendState } from "../model/suspend.js";
 import type { PassReport } from "./pass-report.js";
 
 export type ServiceSync = "Synced" | "OutOfSync";
@@ -34,6 +35,8 @@ export interface MetricsSample {
   readonly gitUp?: boolean;
   /** Unix seconds at which the commit now applied was first seen applied. */
   readonly lastApplyTimestamp?: number;
+  /** The suspend switch as the last poll read it (absent before the first pass that polled). */
+  readonly suspended?: SuspendState["state"];
   /** Counters: what they gain. */
   readonly rollouts: readonly { readonly service: string; readonly result: RolloutResultLabel }[];
   readonly gitFetchFailures: number;
@@ -105,6 +108,7 @@ export function nextMetrics(
     hosts: new Map(model?.hosts.map((h) => [h.name, h.state !== "down"]) ?? []),
     ...(snapshot !== undefined ? { gitUp: snapshot.outage === undefined } : {}),
     ...(applied !== undefined ? { lastApplyTimestamp: applied.at / 1000 } : {}),
+    ...(snapshot?.suspension !== undefined ? { suspended: snapshot.suspension.state } : {}),
     rollouts: report.rollouts.flatMap((r) => {
       const result = rolloutResult(r.status);
       return result === undefined ? [] : [{ service: r.service, result }];

@@ -7,6 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MetricsSample } from "../../report/metrics.js";
 import type { RejectReason } from "../../ports/index.js";
+import { SuspendGauges } from "./suspend-gauges.js";
 
 /** Passes take milliseconds when nothing changes and minutes for a rolling update. */
 const STAGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -47,6 +48,7 @@ export class GitfleetMetrics {
   private readonly failover: Histogram;
   private readonly isLeader: Gauge;
   private readonly leaderChanges: Counter;
+  private readonly suspend: SuspendGauges;
   /** Asked at each scrape: whether this instance acts on the fleet now. */
   private leadingNow: () => boolean = () => false;
 
@@ -147,9 +149,10 @@ export class GitfleetMetrics {
       help: "Leadership terms this instance won (its first election and each takeover); summed over the instances, increase() counts the leader changes",
       registers,
     });
+    this.suspend = new SuspendGauges(this.registry, () => this.leadingNow());
   }
 
-  /** Where gitfleet_is_leader is read from at each scrape. */
+  /** Where gitfleet_is_leader is read from at each scrape (and whether the suspend gauges show). */
   leadership(leading: () => boolean): void {
     this.leadingNow = leading;
   }
@@ -187,6 +190,7 @@ export class GitfleetMetrics {
     }
     if (s.gitUp !== undefined) this.gitUp.set(s.gitUp ? 1 : 0);
     if (s.lastApplyTimestamp !== undefined) this.lastApply.set(s.lastApplyTimestamp);
+    if (s.suspended !== undefined) this.suspend.set(s.suspended);
     for (const r of s.rollouts) this.rollouts.inc({ service: r.service, result: r.result });
     if (s.gitFetchFailures > 0) this.gitFailures.inc(s.gitFetchFailures);
     for (const r of s.commitsRejected) this.rejected.inc({ reason: r.reason });

@@ -117,6 +117,29 @@ describe("the operations listener", () => {
     expect(text).toContain('gitfleet_rollouts_total{service="api",result="rolled_back"} 1');
   });
 
+  it("says the suspend switch while this instance acts: 1/0, and no gitfleet_suspended while unknown", async () => {
+    const { base, metrics } = await start();
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const lint = await promtool(["check", "metrics"], text);
+      expect(lint.out).toBe("");
+      expect(lint.code).toBe(0);
+      return text.split("\n").filter((l) => /^gitfleet_suspen/.test(l));
+    };
+    let leading = false;
+    metrics.leadership(() => leading);
+    metrics.apply({ ...SAMPLE, suspended: "suspended" });
+    expect(await scrape()).toEqual([]); // a standby: it does not poll, its reading would go stale
+    leading = true;
+    expect(await scrape()).toEqual(["gitfleet_suspended 1", "gitfleet_suspend_switch_up 1"]);
+    metrics.apply({ ...SAMPLE, suspended: "unknown" });
+    expect(await scrape()).toEqual(["gitfleet_suspend_switch_up 0"]);
+    metrics.apply({ ...SAMPLE, suspended: "not-suspended" });
+    expect(await scrape()).toEqual(["gitfleet_suspended 0", "gitfleet_suspend_switch_up 1"]);
+    metrics.apply(SAMPLE); // a pass that did not poll (no snapshot): the last reading stays
+    expect(await scrape()).toEqual(["gitfleet_suspended 0", "gitfleet_suspend_switch_up 1"]);
+  });
+
   it("answers the probes 200 or 503 with the reason, and refuses what is not a GET", async () => {
     const { base } = await start({ ready: false });
     const live = await fetch(`${base}/healthz`);

@@ -31,6 +31,8 @@ export interface SimFleetOptions {
   readonly tasks?: string;
   /** The operator configuration's `leader_election:` as YAML flow (absent: single instance). */
   readonly leaderElection?: string;
+  /** The operator configuration's `metrics.listen` ("127.0.0.1:PORT"; absent: no metrics listener). */
+  readonly metricsListen?: string;
   readonly logger?: Logger;
 }
 
@@ -81,7 +83,9 @@ export class SimFleet {
    * of a standby group has) and `leader_election:` (absent: the first operator's).
    */
   async instance(name: string, leaderElection?: string): Promise<SimInstance> {
-    const o = { ...this.o, ...(leaderElection !== undefined ? { leaderElection } : {}) };
+    // Without the first operator's metrics listener (its port is taken).
+    const { metricsListen: _taken, ...mine } = this.o;
+    const o = { ...mine, ...(leaderElection !== undefined ? { leaderElection } : {}) };
     const config = path.join(this.dir, `${name}.yaml`);
     await writeFile(config, operatorYaml(this.dir, `${name}-work`, o));
     const made = { config, workDir: path.join(this.dir, `${name}-work`) };
@@ -128,6 +132,7 @@ function operatorYaml(dir: string, workDir: string, o: SimFleetOptions): string 
     ...(o.heapTarget !== undefined ? [`heap_target: "${o.heapTarget}"`] : []),
     ...(o.tasks !== undefined ? [`tasks: ${o.tasks}`] : []),
     ...(o.leaderElection !== undefined ? [`leader_election: ${o.leaderElection}`] : []),
+    ...(o.metricsListen !== undefined ? [`metrics: {listen: "${o.metricsListen}"}`] : []),
     "",
   ].join("\n");
 }

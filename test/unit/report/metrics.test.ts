@@ -152,6 +152,31 @@ describe("nextMetrics (pure)", () => {
     expect(m.sample.gitFetchFailures).toBe(1);
   });
 
+  it("takes the suspend switch as the poll read it, and nothing from a pass that did not poll", () => {
+    const r = (snapshot?: SourceSnapshot) => ({
+      at: 1,
+      stagesMs: {},
+      rollouts: [],
+      ...(snapshot !== undefined ? { snapshot } : {}),
+    });
+    const polled = (suspension: SourceSnapshot["suspension"]): SourceSnapshot => ({
+      rewritten: false,
+      changed: false,
+      ...(suspension !== undefined ? { suspension } : {}),
+    });
+    const unknown = {
+      state: "unknown",
+      code: "etcd-unreachable",
+      error: "etcd-unreachable: x",
+      holds: [],
+    } as const;
+    expect(nextMetrics(EMPTY_METRICS_MEMORY, r(polled(unknown))).sample.suspended).toBe("unknown");
+    const free = polled({ state: "not-suspended", lifted: [] });
+    expect(nextMetrics(EMPTY_METRICS_MEMORY, r(free)).sample.suspended).toBe("not-suspended");
+    expect(nextMetrics(EMPTY_METRICS_MEMORY, r()).sample).not.toHaveProperty("suspended");
+    expect(nextMetrics(EMPTY_METRICS_MEMORY, r(polled(undefined))).sample).not.toHaveProperty("suspended");
+  });
+
   it("maps each service state to Argo CD's sync and health axes", () => {
     const model = summarise(syncedInput());
     const web = model.services.find((s) => s.name === "web");
