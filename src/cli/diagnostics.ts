@@ -21,7 +21,8 @@ export interface Diagnostic {
  * CONFIG_ERROR_CODES says more), repo-dir-unreadable, no-desired-state
  * (the repository has no commit the operator would apply, or Git cannot be reached), status-unreadable
  * (no status branch to read), status-stale (status older than the bound), suspend-switch-unreachable
- * (suspend/resume could not set or clear the fleet's switch in etcd).
+ * (suspend/resume could not set or clear the fleet's switch in etcd), suspend-switch-unknown (status
+ * cannot say whether the fleet is suspended: the switch could not be read).
  */
 export const CLI_ERROR_CODES = [
   "config-invalid",
@@ -30,6 +31,7 @@ export const CLI_ERROR_CODES = [
   "status-unreadable",
   "status-stale",
   "suspend-switch-unreachable",
+  "suspend-switch-unknown",
 ] as const;
 
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];

@@ -36,7 +36,8 @@ Exit codes:
   0  status read and shown (whatever the cluster's sync state)
   2  bad usage, or the configuration cannot be read
   4  the status branch cannot be read or does not exist (status-unreadable), or it is older
-     than --max-age (status-stale)`;
+     than --max-age (status-stale), or the suspend switch is unknown (suspend-switch-unknown:
+     read live, or as the operator last recorded it; the status is still shown)`;
 
 /**
  * The suspend switch: read where it is kept when the command runs with the operator configuration
@@ -52,6 +53,17 @@ async function suspensionOf(
     return { ...recorded, source: "status-branch" };
   const state = await suspendStateReader(config.workDir, cliSharedSwitch(config))();
   return { ...suspensionView(state), source: "switch" };
+}
+
+/**
+ * Why the status cannot say whether the fleet is suspended (undefined when it can). Everything
+ * else is shown, but the exit is 4, as for a status that cannot be read: a script must not take
+ * "new commits may be held back, or not" for green.
+ */
+function unknownSwitch(s: SuspensionView & { readonly source: string }): string | undefined {
+  if (s.state !== "unknown") return undefined;
+  const where = s.source === "switch" ? "could not be read" : "could not be read by the operator";
+  return `the suspend switch ${where} (${s.error ?? s.error_code ?? "no reason given"}): suspended or not is unknown`;
 }
 
 export function registerStatus(program: Command): void {
@@ -105,13 +117,14 @@ export async function statusCommand(
       return fail(EXIT_UNOBSERVED, [cliError("status-stale", message)], message);
     }
     const view = { ...read.view, suspended: await suspensionOf(reader.config, read.view.suspended) };
+    const unknown = unknownSwitch(view.suspended);
     if (options.json === true)
       io.out(
         json({
           format_version: VERBS_FORMAT_VERSION,
           status_commit: source,
           ...statusDoc(view),
-          errors: [],
+          errors: unknown !== undefined ? [cliError("suspend-switch-unknown", unknown)] : [],
         }),
       );
     else
@@ -124,7 +137,9 @@ export async function statusCommand(
           where: reader.where,
         }),
       );
-    return EXIT_OK;
+    if (unknown === undefined) return EXIT_OK;
+    io.err(`gitfleet status: ${unknown}\n`);
+    return EXIT_UNOBSERVED;
   } finally {
     await reader.close();
   }

@@ -7,7 +7,10 @@
 //   new commit waits, and the poll is delayed by one read deadline, not one per
 //   endpoint;
 // - a suspended.json left in an instance's own work_dir holds it until a
-//   resume run with any instance's configuration, which lifts it for all.
+//   resume run with any instance's configuration, which lifts it for all;
+// - its /metrics (metrics.listen) says each of these: gitfleet_suspended 1/0,
+//   and while etcd hangs no gitfleet_suspended and gitfleet_suspend_switch_up 0;
+// - `gitfleet status` exits 4 (suspend-switch-unknown) while the switch is unknown.
 
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -19,6 +22,7 @@ import { gitfleet } from "../../support/cli.js";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 import { EtcdFaultProxy } from "../../support/etcd-fault-proxy.js";
 import { gitCli } from "../../support/git-fixtures.js";
+import { freePort } from "../edge/http-backends.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
 import { SimFleet } from "../../support/sim-docker/fleet.js";
 
@@ -75,10 +79,34 @@ async function recorded(
   throw new Error("status/cluster.yaml never said so");
 }
 
-async function statusJson(args: string[]): Promise<{ suspended: Suspended; waiting_commit: unknown }> {
+interface StatusJson {
+  suspended: Suspended;
+  waiting_commit: unknown;
+  errors: { code: string }[];
+}
+
+async function statusJson(args: string[], exit = 0): Promise<StatusJson> {
   const r = await gitfleet(["status", ...args, "--json"]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { suspended: Suspended; waiting_commit: unknown };
+  expect(r.code, r.stderr).toBe(exit);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+type SwitchMetrics = { suspended: number | undefined; up: number | undefined };
+
+/** gitfleet_suspended and gitfleet_suspend_switch_up from the real /metrics once `ok` accepts them. */
+async function scraped(base: string, ok: (m: SwitchMetrics) => boolean): Promise<SwitchMetrics> {
+  const sample = (text: string, name: string): number | undefined => {
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  };
+  let last: SwitchMetrics | undefined;
+  for (let i = 0; i < 300; i++) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    last = { suspended: sample(text, "gitfleet_suspended"), up: sample(text, "gitfleet_suspend_switch_up") };
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`/metrics never said so (last: ${JSON.stringify(last)})`);
 }
 
 const head = async (repo: string): Promise<string> => (await gitCli(repo, ["rev-parse", "HEAD"])).trim();
@@ -95,6 +123,8 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     open.push(...proxies);
     const key = `gitfleet-test/suspend-status-${process.pid}/leader`;
     const switchKey = `gitfleet-test/suspend-status-${process.pid}/suspended`;
+    const metricsPort = await freePort();
+    const metrics = `http://127.0.0.1:${metricsPort}`;
     const fleet = await SimFleet.create({
       endpoints: engine.hosts.map((h) => h.docker),
       services: 1,
@@ -104,6 +134,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
         key,
         proxies.map((p) => p.url),
       ),
+      metricsListen: `127.0.0.1:${metricsPort}`,
     });
     open.push(fleet);
     const config = path.join(fleet.dir, "gitfleet.yaml");
@@ -113,6 +144,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     const a = fleet.operator;
     await a.start();
     await passWhere(a, (o) => o.converged && a.leading());
+    await scraped(metrics, (m) => m.suspended === 0 && m.up === 1);
 
     // 1. Suspended, nothing waiting: the status files and `gitfleet status` say so, with each hold.
     const s = await gitfleet(["suspend", "-c", config, "--reason", "incident 42"]);
@@ -135,13 +167,17 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     expect(text.stdout).toMatch(/^suspend {2}suspended by .*: incident 42/m);
     const md = await gitCli(fleet.repo, ["show", "gitfleet/status:STATUS.md"]);
     expect(md).toContain("**Suspend:** suspended by");
+    await scraped(metrics, (m) => m.suspended === 1 && m.up === 1);
 
     // 2. etcd hangs on the switch (every endpoint): unknown, never "not suspended"; a new commit
     //    waits; the poll's load stage is held up by one read deadline (1.5 s), not three.
     for (const p of proxies) p.hangReadsOf = switchKey;
-    const unknown = await statusJson(["-c", config]);
+    const unknown = await statusJson(["-c", config], 4);
     expect(unknown.suspended).toMatchObject({ state: "unknown", error_code: "etcd-unreachable" });
-    expect((await gitfleet(["status", "-c", config])).stdout).toMatch(/^suspend {2}unknown: /m);
+    expect(unknown.errors.map((e) => e.code)).toEqual(["suspend-switch-unknown"]);
+    const unknownText = await gitfleet(["status", "-c", config]);
+    expect(unknownText.code).toBe(4);
+    expect(unknownText.stdout).toMatch(/^suspend {2}unknown: /m);
     await fleet.changeService("s1", 2);
     const c2 = await head(fleet.repo);
     const held = await passWhere(a, (o) => o.snapshot?.waiting?.commit.commit === c2);
@@ -151,11 +187,17 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     expect(held.stagesMs?.load).toBeGreaterThanOrEqual(1_400);
     expect(held.stagesMs?.load).toBeLessThan(4_000); // three timeouts in turn: 4.5 s and more
     await recorded(fleet.repo, (v) => v?.state === "unknown" && v.error_code === "etcd-unreachable");
+    // Unknown is never 0 (not suspended): no gitfleet_suspended sample, and the switch is down.
+    await scraped(metrics, (m) => m.suspended === undefined && m.up === 0);
+    // As the operator recorded it (--repository): unknown too, and exit 4.
+    const fromBranchUnknown = await statusJson(["--repository", fleet.repo], 4);
+    expect(fromBranchUnknown.suspended).toMatchObject({ state: "unknown", source: "status-branch" });
     for (const p of proxies) p.hangReadsOf = undefined;
     const r = await gitfleet(["resume", "-c", config]);
     expect(r.code, r.stderr).toBe(0);
     await passWhere(a, (o) => o.converged && o.snapshot?.desired?.commit === c2);
     await recorded(fleet.repo, (v) => v === undefined);
+    await scraped(metrics, (m) => m.suspended === 0 && m.up === 1);
 
     // 3. A suspended.json left in this instance's work_dir (no revision: an older release's) holds
     //    it; resume run with the other instance's configuration lifts it for the whole group.

@@ -241,6 +241,35 @@ describe("status, wait and plan --against status, from the status branch alone",
     expect(JSON.parse(s.stdout)).toMatchObject({ cluster: "verbs" });
   });
 
+  it("status exits 4 (suspend-switch-unknown) when the operator could not read the suspend switch, 0 when suspended", async () => {
+    const hold = {
+      switch: "file" as const,
+      where: "/var/lib/gitfleet/suspended.json",
+      note: { reason: "x" },
+    };
+    await sink.write(statusOf({ suspension: { state: "suspended", holds: [hold], lifted: [] } }), "held");
+    const held = await run(["status", "--repository", h.url, "--json"]);
+    expect(held.code, held.stderr).toBe(0);
+    expect(JSON.parse(held.stdout)).toMatchObject({ suspended: { state: "suspended" }, errors: [] });
+    const unknown = {
+      state: "unknown" as const,
+      code: "etcd-unreachable",
+      error: "etcd-unreachable: timeout",
+      holds: [],
+    };
+    await sink.write(statusOf({ suspension: unknown }), "unknown");
+    const j = await run(["status", "--repository", h.url, "--json"]);
+    expect(j.code).toBe(4);
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      cluster: "verbs",
+      suspended: { state: "unknown", error_code: "etcd-unreachable", source: "status-branch" },
+      errors: [{ code: "suspend-switch-unknown" }],
+    });
+    const text = await run(["status", "--repository", h.url]);
+    expect(text.code).toBe(4);
+    expect(text.stdout).toMatch(/web\s+converged/); // the rest of the status is still shown
+  });
+
   it("wait: bad usage exits 2, an unreadable repository 4", async () => {
     expect((await run(["wait", "HEAD", "--repository", h.url])).code).toBe(2);
     const nowhere = await run(["wait", commit, "--repository", path.join(h.dir, "missing.git")]);
