@@ -97,14 +97,19 @@ export class GitfleetMetrics {
     });
     this.gitUp = new Gauge({
       name: "gitfleet_git_up",
-      help: "1 when the last poll of the Git repository succeeded",
+      help: "1 when the last poll of the Git repository succeeded, 0 when it failed; no sample before the first poll (and on a standby, which does not poll)",
       registers,
     });
     this.lastApply = new Gauge({
       name: "gitfleet_last_apply_timestamp_seconds",
-      help: "When the commit now applied was first seen applied and healthy (Unix time)",
+      help: "When the commit now applied was first seen applied and healthy (Unix time); no sample before that",
       registers,
     });
+    // prom-client starts a gauge without labels at 0: a restarted operator would say "Git
+    // down" (and an apply in 1970) until its first poll. Absent until the first reading, as
+    // Prometheus' `up` convention has it (the suspend gauges likewise).
+    this.gitUp.remove();
+    this.lastApply.remove();
     this.rollouts = new Counter({
       name: "gitfleet_rollouts_total",
       help: "Rollouts (one service's changes in one pass) by result: succeeded, rolled_back, paused, failed",

@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GitfleetMetrics } from "../../../src/adapters/http/metrics-registry.js";
 import { OpsServer } from "../../../src/adapters/http/ops-server.js";
 import type { MetricsSample } from "../../../src/report/metrics.js";
+import { MetricsReporter } from "../../../src/report/metrics-reporter.js";
+import type { PassReport } from "../../../src/report/pass-report.js";
+import type { SourceSnapshot } from "../../../src/ports/index.js";
 
 const SAMPLE: MetricsSample = {
   cluster: { cluster: "prod", sync: "Degraded", commit: "0123456789abcdef0123456789abcdef01234567" },
@@ -56,10 +59,10 @@ afterEach(async () => {
 });
 
 async function start(
-  o: { live?: boolean; ready?: boolean } = {},
+  o: { live?: boolean; ready?: boolean; fresh?: boolean } = {},
 ): Promise<{ base: string; metrics: GitfleetMetrics }> {
   const metrics = new GitfleetMetrics();
-  metrics.apply(SAMPLE);
+  if (o.fresh !== true) metrics.apply(SAMPLE);
   server = new OpsServer({
     metrics: () => metrics.exposition(),
     live: () => ({ ok: o.live ?? true, reason: "the reconcile loop turns" }),
@@ -138,6 +141,36 @@ describe("the operations listener", () => {
     expect(await scrape()).toEqual(["gitfleet_suspended 0", "gitfleet_suspend_switch_up 1"]);
     metrics.apply(SAMPLE); // a pass that did not poll (no snapshot): the last reading stays
     expect(await scrape()).toEqual(["gitfleet_suspended 0", "gitfleet_suspend_switch_up 1"]);
+  });
+
+  it("has no gitfleet_git_up (nor last apply) before the first poll, and the poll's answer after it", async () => {
+    const { base, metrics } = await start({ fresh: true });
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const lint = await promtool(["check", "metrics"], text);
+      expect(lint.out).toBe("");
+      expect(lint.code).toBe(0);
+      expect(text).toContain("# TYPE gitfleet_git_up gauge"); // declared, for rules and dashboards
+      return text.split("\n").filter((l) => /^gitfleet_(git_up|last_apply_timestamp_seconds) /.test(l));
+    };
+    // A restarted operator: a 0 here would read as "Git down" to an alert or a dashboard.
+    expect(await scrape()).toEqual([]);
+    const reporter = new MetricsReporter((s) => metrics.apply(s));
+    const pass = (snapshot?: SourceSnapshot): PassReport => ({
+      at: Date.now(),
+      stagesMs: { pass: 5 },
+      ...(snapshot !== undefined ? { snapshot } : {}),
+      rollouts: [],
+    });
+    reporter.passed(pass()); // a pass that did not poll (a standby's): still no reading
+    expect(await scrape()).toEqual([]);
+    const polled = { rewritten: false, changed: false };
+    reporter.passed(pass({ ...polled, outage: { since: Date.now(), error: "ECONNREFUSED", attempts: 1 } }));
+    expect(await scrape()).toEqual(["gitfleet_git_up 0"]);
+    reporter.passed(pass(polled));
+    expect(await scrape()).toEqual(["gitfleet_git_up 1"]);
+    reporter.passed(pass()); // the last reading stays
+    expect(await scrape()).toEqual(["gitfleet_git_up 1"]);
   });
 
   it("answers the probes 200 or 503 with the reason, and refuses what is not a GET", async () => {
