@@ -3,10 +3,12 @@
 // it), and every metric they query is one gitfleet really exports.
 
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { GitfleetMetrics } from "../../../src/adapters/http/metrics-registry.js";
 
 const DIR = fileURLToPath(new URL("../../../deploy/", import.meta.url));
@@ -74,11 +76,16 @@ describe("deploy/prometheus/gitfleet-alerts.yaml", () => {
   });
 });
 
+interface Panel {
+  title: string;
+  targets: Array<{ expr: string }>;
+  fieldConfig?: { defaults: { mappings: Array<{ options: Record<string, { text: string }> }> } };
+}
+
 describe("deploy/grafana/gitfleet-dashboard.json", () => {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { panels: Panel[] };
+
   it("queries only metrics gitfleet exports, in every panel", async () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8")) as {
-      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
-    };
     const have = await exported();
     for (const p of dashboard.panels) {
       expect(p.targets.length, p.title).toBeGreaterThan(0);
@@ -90,6 +97,62 @@ describe("deploy/grafana/gitfleet-dashboard.json", () => {
           p.title,
         ).toEqual([]);
       }
+    }
+  });
+});
+
+describe("the dashboard's Suspend switch panel", () => {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { panels: Panel[] };
+  const panel = dashboard.panels.find((p) => p.title === "Suspend switch");
+
+  it("reads both suspend gauges, which gitfleet exports", async () => {
+    const names = panel?.targets.flatMap((t) => metricNames(t.expr)) ?? [];
+    expect(new Set(names)).toEqual(new Set(["gitfleet_suspended", "gitfleet_suspend_switch_up"]));
+    const have = await exported();
+    expect(names.filter((n) => !have.has(n))).toEqual([]);
+  });
+
+  it("shows Suspended, Not suspended, or Unknown (switch unreadable, or no reading) under Prometheus' engine", async () => {
+    const expr = (panel?.targets[0]?.expr ?? "").replaceAll("$instance", ".*");
+    const mappings = panel?.fieldConfig?.defaults.mappings[0]?.options ?? {};
+    /** The value the panel maps to this text (NaN, which never matches, when none does). */
+    const valueOf = (shows: string) =>
+      Number(Object.entries(mappings).find(([, o]) => o.text === shows)?.[0]);
+    const cases: Array<[minute: number, shows: string]> = [
+      [0, "Suspended"],
+      [1, "Not suspended"],
+      [2, "Unknown"], // switch_up 0: gitfleet_suspended has no sample (its last 0 still in the lookback)
+      [3, "Unknown"], // no instance acting: no suspend series at all (a standby's is_leader 0 only)
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "gitfleet-dash-"));
+    try {
+      const file = join(dir, "panel.test.yaml");
+      writeFileSync(
+        file,
+        stringify({
+          rule_files: [],
+          tests: [
+            {
+              interval: "1m",
+              input_series: [
+                { series: 'gitfleet_suspended{instance="a"}', values: "1 0 _ _" },
+                { series: 'gitfleet_suspend_switch_up{instance="a"}', values: "1 1 0 stale" },
+                { series: 'gitfleet_is_leader{instance="b"}', values: "0 0 0 0" },
+              ],
+              promql_expr_test: cases.map(([minute, shows]) => ({
+                expr,
+                eval_time: `${minute}m`,
+                exp_samples: [{ labels: "{}", value: valueOf(shows) }],
+              })),
+            },
+          ],
+        }),
+      );
+      const r = await promtool("test", "rules", file);
+      expect(r.out).toContain("SUCCESS");
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
