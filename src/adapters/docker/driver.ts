@@ -418,11 +418,7 @@ class DockerHostDriver implements HostDriver {
   watch(onEvent: (e: DriverEvent) => void): () => void {
     const stop = this.host.watchEvents((e: HostEvent) => {
       if (e.kind === "connected" || e.kind === "disconnected") this.quiet.stream(e.kind === "connected");
-      else {
-        this.quiet.changed(staleAfter(e));
-        if (e.kind === "container" || e.kind === "foreign-container" || e.kind === "image")
-          this.host.containersChanged();
-      }
+      else this.quiet.changed(staleAfter(e));
       // The operator's triggers see our containers only, as they always did.
       if (e.kind === "connected" || e.kind === "disconnected" || e.kind === "container")
         onEvent(toDriverEvent(e));

@@ -445,17 +445,9 @@ export class DockerHost {
   }
 
   /**
-   * A container changed (an event): the listing in flight, if any, began before it and must not
-   * answer a read that asks after it (that read would keep the old state until the next resync).
-   */
-  containersChanged(): void {
-    this.listingAll = undefined;
-  }
-
-  /**
    * Every container of the host, ours and others'. A pass reads our replicas and the ports other
    * containers hold at the same moment: callers while a listing is in flight share it, so that
-   * is one call, not two (a listing that ended is never reused, nor one begun before an event).
+   * is one call, not two (a listing that ended is never reused).
    */
   private allContainers(): Promise<ContainerInfo[]> {
     if (this.listingAll !== undefined) return this.listingAll;
