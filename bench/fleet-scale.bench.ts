@@ -725,21 +725,6 @@ const FINDINGS = [
   "  and the goal is judged on it. It is 2.0 % at 300 hosts in this table: not met. What is left is the",
   "  steady state (90 beats a second at 300 hosts: a socket write and read each, and an event-loop",
   "  wake-up for most answers); runs of the same code differ by up to 2× on this machine.",
-  "- Session 11. Idle, taken apart at 300 hosts: a bare floor (300 kept sockets, the same 90 `GET /_ping`",
-  "  a second and nothing else) takes 0.5 % of a core; the operator with one replica per host",
-  "  (`bench/beat-probe.ts`) 1.1–1.2 %; with this table's 3,000 replicas 1.7–2.1 % once the reads came",
-  "  of resync age. That rise was the quiet reads' resync: each of a host's reads (replicas, foreign",
-  "  ports, capacity and images) was taken again on its own after 2.5–5 min, about 80 hosts' lists per",
-  "  poll's pass. Only because the watch was incomplete: the events stream asked for our containers",
-  "  only, so a volume, an image or another container's port changed by hand waited for the resync. Now",
-  "  one stream per host tells every change a pass reads (all containers' state changes, volumes,",
-  "  images; no `exec_*` of health checks), each event makes stale only the reads it changes, and a",
-  "  quiet host resyncs once per 15–30 min cycle, all its reads in one pass (as an informer trusts its",
-  "  watch). Side by side (beat-probe, 3,000 replicas, 60 s windows): before 0.90–1.69 %, rising with",
-  "  the resyncs; after 0.76–0.92 %, flat. In this table the operator idle a minute takes 0.9 % of a",
-  "  core at 300 hosts (goal < 2 %: met), the minute right after the no-change passes 1.5 %. The",
-  "  windows hold no resync; an operator running for hours re-reads about 13 of 300 hosts a minute,",
-  "  about 0.1 point by the measured cost of the old resync (~80 hosts a minute, 0.3–0.6 points).",
 ];
 
 const ms_ = (v: number): string => (Number.isFinite(v) ? ms(v) : "–");
