@@ -5,9 +5,7 @@
 // At 1,000 hosts every call per host and pass is 1,000 calls.
 
 import { describe, expect, it } from "vitest";
-import type { HostEvent } from "../../../src/adapters/docker/index.js";
 import { simDockerHost } from "../../support/sim-docker/docker-host.js";
-import { pollUntil } from "../../support/poll.js";
 
 describe("reading a simulated host", () => {
   it("lists its containers once for replicas and foreign ports, and reads info once per TTL", async () => {
@@ -36,42 +34,5 @@ describe("reading a simulated host", () => {
     await host.info();
     expect(calls("info")).toBe(1);
     expect(calls("images")).toBe(1);
-  });
-
-  it("tells the watch what dockerd would under its filters: no exec, no network; other containers, volumes, images", async () => {
-    const { sim, host } = await simDockerHost();
-    const seen: HostEvent[] = [];
-    const stop = host.watchEvents((e) => void seen.push(e));
-    try {
-      await pollUntil(
-        "connected",
-        async () => (seen.some((e) => e.kind === "connected") ? true : undefined),
-        {
-          timeoutMs: 10_000,
-          intervalMs: 20,
-        },
-      );
-      const ours = { "gitfleet.cluster": "sim" };
-      sim.host.emitEvent("container", "exec_start: sh -c true", "c1", ours);
-      sim.host.emitEvent("container", "attach", "c1", ours);
-      sim.host.emitEvent("network", "connect", "n1");
-      sim.host.emitEvent("container", "health_status: unhealthy", "c1", ours);
-      sim.host.emitEvent("container", "start", "f1", { other: "yes" });
-      sim.host.emitEvent("image", "untag", "sha256:ab");
-      sim.host.emitEvent("volume", "create", "data");
-      await pollUntil(
-        "the last event",
-        async () => (seen.some((e) => e.kind === "volume") ? true : undefined),
-        {
-          timeoutMs: 10_000,
-          intervalMs: 20,
-        },
-      );
-      expect(
-        seen.filter((e) => e.kind !== "connected").map((e) => `${e.kind} ${"action" in e ? e.action : ""}`),
-      ).toEqual(["container health_status", "foreign-container start", "image untag", "volume create"]);
-    } finally {
-      stop();
-    }
   });
 });
