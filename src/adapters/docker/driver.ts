@@ -8,15 +8,7 @@ import Docker from "./dockerode.js";
 import type { Logger } from "pino";
 import { DockerError } from "./errors.js";
 import type { Limiter } from "./limiter.js";
-import {
-  DockerHost,
-  resolveSecretEnv,
-  resolveSecretFiles,
-  type ChangeEvent,
-  type ContainerEvent,
-  type HostEvent,
-} from "./index.js";
-import { SUPERSEDED_ROLE } from "../../model/volumes.js";
+import { DockerHost, resolveSecretEnv, resolveSecretFiles, type HostEvent } from "./index.js";
 import { secretsMayGoTo, type Ceiling } from "../../model/ceiling.js";
 import type { LockLease } from "../../model/lock.js";
 import type { ObservedReplica } from "../../model/observed.js";
@@ -38,97 +30,71 @@ import type {
 
 const NETWORK_CHECK_MS = 30_000;
 /**
- * The slow periodic resync: a quiet host's reads are all taken again once per cycle of between half
- * and all of this. The event stream tells every change of what a pass reads (our containers, other
- * containers' ports, volumes, images: events.ts WATCHED), a reconnect or a failed ping re-reads at
- * once, so this is not how soon a change is seen but a bound on a missed event's life. As
- * Kubernetes informers trust their watch and relist only on a watch error (controller-runtime's
- * resync defaults to 10 h), 30 minutes: at 5 minutes, before the watch saw volumes, images and
- * other containers, 300 hosts re-listed about 80 hosts a minute, a third to half of an idle
- * operator's 2 % of a core.
+ * The slow periodic resync: a quiet host's reads are taken again at least this often. As an
+ * informer trusts its watch and relists on a watch error: the event stream tells every change of
+ * our containers, a reconnect or a failed ping re-reads at once, and this only bounds how late a
+ * change no container event tells (a volume, a foreign container's port) is seen. It was 30 s:
+ * at 300 hosts every Git poll's pass (once a minute) then listed every host again through
+ * dockerode, most of an idle operator's CPU after its heartbeat.
  */
-export const QUIET_RESYNC_MS = 30 * 60_000;
-
-/** What a pass reads of a host and keeps while the host is quiet. */
-export type QuietKey = "replicas" | "foreign-ports" | "info" | "volumes";
-const ALL_KEYS: readonly QuietKey[] = ["replicas", "foreign-ports", "info", "volumes"];
-
-/**
- * Which kept reads an event of the stream makes stale. Our container: the replicas (and the
- * volumes, for a volume's superseded marker). Another container: the ports it may publish, not
- * for a health check's result. A volume: the volumes. An image: the images (info) and the
- * replicas, whose listing shows an image's tag or, untagged, its id.
- */
-export function staleAfter(e: ContainerEvent | ChangeEvent): readonly QuietKey[] {
-  switch (e.kind) {
-    case "container":
-      return e.role === SUPERSEDED_ROLE ? ["replicas", "volumes"] : ["replicas"];
-    case "foreign-container":
-      return e.action === "health_status" ? [] : ["foreign-ports"];
-    case "volume":
-      return ["volumes"];
-    case "image":
-      return ["info", "replicas"];
-  }
-}
+export const QUIET_RESYNC_MS = 5 * 60_000;
 
 /**
  * What a pass reads of a host (its replicas, foreign ports, volumes, capacity and images), kept while the
- * host is quiet: its event stream is up, its last ping answered, and neither an event that
- * changes that read (staleAfter) nor a change of ours came since the read began. A reconnect,
- * a failed ping or a change of ours starts every read afresh. And once per resync cycle (one
- * random length per host and cycle, QUIET_RESYNC_MS) all of them are read again together: in
- * one pass, so that the replicas and the foreign ports share one container listing.
+ * host is quiet: its event stream is up and has said nothing, its last ping answered,
+ * and gitfleet changed nothing there since the read began. Any container event, a
+ * reconnect, a failed ping or a change of ours starts the next read afresh, and so does
+ * age (QUIET_RESYNC_MS). At 1,000 hosts a no-change pass then reads only what moved,
+ * not 2,000 listings. What Docker does not tell through container events (a volume or
+ * a foreign container changed by hand) is seen at the next resync.
  */
 export class QuietReads {
-  /** Bumped by what makes a read stale: a read taken at an older value is. */
-  private readonly seqs = new Map<QuietKey, number>(ALL_KEYS.map((k) => [k, 0]));
+  /** Bumped by every event and every change: a read taken at an older value is stale. */
+  private seq = 0;
   private streamUp = false;
   private pingOk = false;
-  private cycle = 0;
-  private cycleEnd = -Infinity;
-  private readonly entries = new Map<QuietKey, { seq: number; cycle: number; value: Promise<unknown> }>();
+  private readonly entries = new Map<string, { seq: number; until: number; value: Promise<unknown> }>();
 
   constructor(
     private readonly now: () => number = Date.now,
-    /** Spreads the hosts' resyncs: each cycle lasts between half and all of QUIET_RESYNC_MS. */
+    /** Spreads the resyncs: each read is kept for between half and all of QUIET_RESYNC_MS. */
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** These reads (all by default) are stale. */
-  changed(keys: readonly QuietKey[] = ALL_KEYS): void {
-    for (const k of keys) this.seqs.set(k, (this.seqs.get(k) ?? 0) + 1);
+  changed(): void {
+    this.seq++;
   }
 
-  /** The stream (re)connected or was lost: what happened meanwhile is not known. */
-  stream(up: boolean): void {
-    this.changed();
-    this.streamUp = up;
+  event(kind: "connected" | "disconnected" | "container"): void {
+    this.seq++;
+    if (kind === "connected") this.streamUp = true;
+    if (kind === "disconnected") this.streamUp = false;
   }
 
   /** The stream is gone (unsubscribed): nothing tells of changes any more. */
   unwatched(): void {
-    this.stream(false);
+    this.seq++;
+    this.streamUp = false;
   }
 
   pinged(ok: boolean): void {
-    if (!ok) this.changed();
+    if (!ok) this.seq++;
     this.pingOk = ok;
   }
 
-  read<T>(key: QuietKey, load: () => Promise<T>): Promise<T> {
+  /** This read is stale (a pull of ours changes the images a host has, which no container event tells). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  read<T>(key: string, load: () => Promise<T>): Promise<T> {
     const now = this.now();
-    if (now >= this.cycleEnd) {
-      // Not all hosts at once: hosts read in the same pass would otherwise all be read again in one later pass.
-      this.cycle++;
-      this.cycleEnd = now + QUIET_RESYNC_MS * (1 - this.random() / 2);
-    }
-    const seq = this.seqs.get(key) ?? 0;
     const e = this.entries.get(key);
-    if (e !== undefined && this.streamUp && this.pingOk && e.seq === seq && e.cycle === this.cycle)
+    if (e !== undefined && this.streamUp && this.pingOk && e.seq === this.seq && now < e.until)
       return e.value as Promise<T>;
     const value = load();
-    const entry = { seq, cycle: this.cycle, value };
+    // Not all at once: hosts read in the same pass would otherwise all be read again in one later pass.
+    const entry = { seq: this.seq, until: now + QUIET_RESYNC_MS * (1 - this.random() / 2), value };
     this.entries.set(key, entry);
     value.catch(() => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -315,7 +281,7 @@ class DockerHostDriver implements HostDriver {
   pull(image: string): Promise<"present" | "pulled"> {
     const progress = (p: unknown) => this.o.logger.debug({ host: this.name, image, progress: p }, "pulling");
     // Of the quiet reads only "info" (which holds the host's images) is changed by a pull.
-    return this.changing(() => this.host.ensureImage(image, progress), ["info"]);
+    return this.changing(() => this.host.ensureImage(image, progress), "info");
   }
 
   create(req: CreateRequest): Promise<Created> {
@@ -326,8 +292,8 @@ class DockerHostDriver implements HostDriver {
    * A change of ours: the quiet reads (or only the read `only`) are stale from its start and again
    * once it is done, as a read taken while it ran may have missed it.
    */
-  private changing<T>(call: () => Promise<T>, only?: readonly QuietKey[]): Promise<T> {
-    const stale = (): void => this.quiet.changed(only);
+  private changing<T>(call: () => Promise<T>, only?: string): Promise<T> {
+    const stale = only === undefined ? () => this.quiet.changed() : () => this.quiet.forget(only);
     stale();
     return call().finally(stale);
   }
@@ -417,11 +383,8 @@ class DockerHostDriver implements HostDriver {
 
   watch(onEvent: (e: DriverEvent) => void): () => void {
     const stop = this.host.watchEvents((e: HostEvent) => {
-      if (e.kind === "connected" || e.kind === "disconnected") this.quiet.stream(e.kind === "connected");
-      else this.quiet.changed(staleAfter(e));
-      // The operator's triggers see our containers only, as they always did.
-      if (e.kind === "connected" || e.kind === "disconnected" || e.kind === "container")
-        onEvent(toDriverEvent(e));
+      this.quiet.event(e.kind);
+      onEvent(toDriverEvent(e));
     });
     return () => {
       stop();
@@ -434,7 +397,7 @@ class DockerHostDriver implements HostDriver {
   }
 }
 
-function toDriverEvent(e: Exclude<HostEvent, ChangeEvent>): DriverEvent {
+function toDriverEvent(e: HostEvent): DriverEvent {
   if (e.kind === "connected") return { kind: "connected" };
   if (e.kind === "disconnected") return { kind: "disconnected", error: e.error };
   return {

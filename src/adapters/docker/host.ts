@@ -16,7 +16,7 @@ import { connectionOptions, type ConnectionOptions, type Endpoint } from "./conn
 import type { HostContext } from "./context.js";
 import { DockerError } from "./errors.js";
 import { EngineApi } from "./engine-api.js";
-import { EventWatcher, WATCHED, type EventCallback } from "./events.js";
+import { EventWatcher, type EventCallback } from "./events.js";
 import { ensureImage, imageExists, pull } from "./images.js";
 import { removeContainer, startContainer, stopContainer } from "./lifecycle.js";
 import { createLock, LEASE_DIR, leaseTar, leaseTarShared, readLock, removeLock } from "./lock-container.js";
@@ -316,22 +316,16 @@ export class DockerHost {
   }
 
   /**
-   * Subscribe to the host's changes (events.ts WATCHED): our containers' events, and as
-   * ChangeEvents those of other containers, volumes and images. The callback gets "connected"
-   * after every (re)connect (resync then: events in between are lost) and must not block.
-   * Returns the unsubscribe function.
+   * Subscribe to our containers' events. The callback gets "connected" after
+   * every (re)connect (resync then: events in between are lost) and must not
+   * block. Returns the unsubscribe function.
    */
   watchEvents(onEvent: EventCallback): () => void {
-    const filters = JSON.stringify(WATCHED);
+    const filters = JSON.stringify({ type: ["container"], label: [`${LABELS.cluster}=${this.cluster}`] });
     const watcher = new EventWatcher({
       host: this.name,
       logger: this.ctx.logger,
-      cluster: this.cluster,
-      onEvent: (e) => {
-        // The images a host has changed: the next info() reads them, not its INFO_TTL_MS copy.
-        if (e.kind === "image") this.infoCache = undefined;
-        onEvent(e);
-      },
+      onEvent,
       // Only the connect is bounded; the open stream lives as long as it must.
       open: () =>
         this.ctx.calls.run("events", () => this.ctx.streaming.getEvents({ filters }), {

@@ -5,7 +5,7 @@ export type { DockerHostOptions, HostInfo, ManagedContainer } from "./host.js";
 export type { NetworkOptions } from "./network.js";
 export { DockerError } from "./errors.js";
 export type { DockerErrorCode } from "./errors.js";
-export type { ChangeEvent, ContainerEvent, HostEvent, EventCallback } from "./events.js";
+export type { ContainerEvent, HostEvent, EventCallback } from "./events.js";
 export type { PullProgress } from "./pull.js";
 export type { CreateResult, ReplicaSpec } from "./replica.js";
 export { MissingSecretError, resolveSecretEnv, resolveSecretFiles } from "./replica.js";

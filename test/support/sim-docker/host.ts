@@ -24,15 +24,9 @@ export interface SimContainer {
   readonly archives: Map<string, Buffer>;
 }
 
-/** An events subscription's filters as dockerd applies them: keys ANDed, values within a key ORed. */
-export interface EventFilters {
-  readonly labels: readonly string[];
-  readonly types: readonly string[];
-  readonly events: readonly string[];
-}
-
-interface Subscriber extends EventFilters {
+interface Subscriber {
   readonly res: ServerResponse;
+  readonly labels: readonly string[];
 }
 
 let nextIp = 2;
@@ -191,9 +185,9 @@ export class SimHost {
     };
   }
 
-  /** An open `GET /events` response: the events its filters let through, one JSON line each. */
-  subscribe(res: ServerResponse, filters: EventFilters): void {
-    const s = { res, ...filters };
+  /** An open `GET /events` response: container events whose labels match, one JSON line each. */
+  subscribe(res: ServerResponse, labels: readonly string[]): void {
+    const s = { res, labels };
     this.subscribers.add(s);
     res.on("close", () => this.subscribers.delete(s));
   }
@@ -205,37 +199,20 @@ export class SimHost {
   }
 
   private emit(c: SimContainer, action: string): void {
-    this.emitEvent("container", action, c.id, { ...c.labels, name: c.name, image: c.image });
-  }
-
-  /** An event of any type (a volume or an image changed, or a container made by hand). */
-  emitEvent(type: string, action: string, id: string, attributes: Record<string, string> = {}): void {
     if (this.subscribers.size === 0) return;
     const now = Date.now();
     const line = `${JSON.stringify({
-      Type: type,
+      Type: "container",
       Action: action,
       status: action,
-      id,
-      Actor: { ID: id, Attributes: attributes },
+      id: c.id,
+      Actor: { ID: c.id, Attributes: { ...c.labels, name: c.name, image: c.image } },
       scope: "local",
       time: Math.floor(now / 1000),
       timeNano: now * 1e6,
     })}\n`;
-    for (const s of this.subscribers) if (passes(s, type, action, attributes)) s.res.write(line);
+    for (const s of this.subscribers) if (s.labels.every((l) => hasLabel(c.labels, l))) s.res.write(line);
   }
-}
-
-/** dockerd's events filter (daemon/events/filter.go): `event` by prefix once health_status is asked for. */
-function passes(f: EventFilters, type: string, action: string, attributes: Record<string, string>): boolean {
-  const fuzzy = f.events.some((e) => e === "health_status" || e === "exec_create" || e === "exec_start");
-  const eventOk =
-    f.events.length === 0 || f.events.some((e) => (fuzzy ? action.startsWith(e) : action === e));
-  return (
-    eventOk &&
-    (f.types.length === 0 || f.types.includes(type)) &&
-    f.labels.every((l) => hasLabel(attributes, l))
-  );
 }
 
 function hasLabel(labels: Readonly<Record<string, string>>, filter: string): boolean {

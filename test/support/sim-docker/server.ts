@@ -320,7 +320,6 @@ function answer(
       const b = json();
       const v = { Name: String(b["Name"]), Labels: (b["Labels"] ?? {}) as Record<string, string> };
       host.volumes.set(v.Name, v);
-      host.emitEvent("volume", "create", v.Name, { driver: "local" });
       return send(res, 201, v);
     }
     case "volume-get": {
@@ -328,16 +327,12 @@ function answer(
       return v === undefined ? send(res, 404, { message: "no such volume" }) : send(res, 200, v);
     }
     case "volume-delete":
-      if (host.volumes.delete(route.id ?? "")) host.emitEvent("volume", "destroy", route.id ?? "");
+      host.volumes.delete(route.id ?? "");
       return send(res, 204);
     case "events":
       res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
       res.flushHeaders();
-      host.subscribe(res, {
-        labels: labelFilter(q),
-        types: filterValues(q, "type"),
-        events: filterValues(q, "event"),
-      });
+      host.subscribe(res, labelFilter(q));
       return;
     default:
       unknown.set(route.name, (unknown.get(route.name) ?? 0) + 1);
