@@ -12,14 +12,12 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { createEtcdHttp } from "../../../src/adapters/etcd/etcd-http.js";
-import type { Operator } from "../../../src/daemon/operator.js";
-import type { PassOutcome } from "../../../src/reconcile/reconciler.js";
 import { gitfleet } from "../../support/cli.js";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 import { EtcdFaultProxy } from "../../support/etcd-fault-proxy.js";
 import { gitCli } from "../../support/git-fixtures.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
-import { SimFleet } from "../../support/sim-docker/fleet.js";
+import { passWhere, SimFleet } from "../../support/sim-docker/fleet.js";
 
 let etcd: EtcdCluster;
 beforeAll(async () => {
@@ -28,28 +26,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await etcd?.stop();
 });
+/** How long a test waits for the pass it names. */
+const PASS_MS = 60_000;
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-/** The next pass of `operator` that `ok` accepts (marking it due again until then, as polls would). */
-async function passWhere(operator: Operator, ok: (o: PassOutcome) => boolean): Promise<PassOutcome> {
-  let found: PassOutcome | undefined;
-  const off = operator.onPass((o) => {
-    if (found === undefined && ok(o)) found = o;
-  });
-  try {
-    for (let i = 0; i < 600 && found === undefined; i++) {
-      if (i % 5 === 0) operator.markDue("test: look again");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    off();
-  }
-  if (found === undefined) throw new Error("no such pass within 60 s");
-  return found;
-}
 
 const images = (engine: SimDockerEngine): string[] =>
   engine.hosts.flatMap((h) => h.host.list(false, ["gitfleet.service=s1"]).map((c) => String(c["Image"])));
@@ -88,9 +70,9 @@ describe("suspend in a standby group", () => {
     const a = fleet.operator;
     const b = await fleet.instance("b", election(key, proxyB.url));
     await a.start();
-    await passWhere(a, (o) => o.converged && a.leading());
+    await passWhere(a, (o) => o.converged && a.leading(), PASS_MS);
     await b.operator.start();
-    await passWhere(b.operator, (o) => o.standby === true);
+    await passWhere(b.operator, (o) => o.standby === true, PASS_MS);
 
     // Suspended through A's configuration: A's file and the fleet's key in etcd.
     const s = await gitfleet([
@@ -119,6 +101,7 @@ describe("suspend in a standby group", () => {
     const held = await passWhere(
       b.operator,
       (o) => b.operator.leading() && o.snapshot?.waiting?.commit.commit === c2,
+      PASS_MS,
     );
     expect(held.snapshot?.desired?.commit).not.toBe(c2);
     expect(held.snapshot?.waiting?.reason).toMatch(/^suspended by .*incident 42/);
@@ -134,7 +117,7 @@ describe("suspend in a standby group", () => {
       await createEtcdHttp({ endpoints: etcd.endpoints, timeoutMs: 5_000 }).get(switchKey),
     ).toBeDefined();
     await access(path.join(fleet.dir, "work", "suspended.json"));
-    await passWhere(b.operator, (o) => o.snapshot?.waiting?.commit.commit === c2);
+    await passWhere(b.operator, (o) => o.snapshot?.waiting?.commit.commit === c2, PASS_MS);
 
     // Resume through B's configuration: the key goes, B applies the waiting commit.
     const r = await gitfleet(["resume", "-c", b.config, "--json"]);
@@ -144,14 +127,14 @@ describe("suspend in a standby group", () => {
       was_suspended: true,
       etcd_key: switchKey,
     });
-    await passWhere(b.operator, (o) => o.converged && o.snapshot?.desired?.commit === c2);
+    await passWhere(b.operator, (o) => o.converged && o.snapshot?.desired?.commit === c2, PASS_MS);
     expect(images(engine)).toEqual(Array(3).fill("registry.invalid/s1:2"));
 
     // etcd answers for the lease but not for the switch: B still leads, a new commit waits.
     proxyB.failReadsOf = switchKey;
     await fleet.changeService("s1", 3);
     const c3 = (await gitCli(fleet.repo, ["rev-parse", "HEAD"])).trim();
-    const unknown = await passWhere(b.operator, (o) => o.snapshot?.waiting?.commit.commit === c3);
+    const unknown = await passWhere(b.operator, (o) => o.snapshot?.waiting?.commit.commit === c3, PASS_MS);
     expect(b.operator.leading()).toBe(true);
     expect(proxyB.failedReads).toBeGreaterThan(0);
     expect(unknown.snapshot?.waiting?.reason).toContain("the suspend switch could not be read");
@@ -160,7 +143,7 @@ describe("suspend in a standby group", () => {
     expect((await waitingInStatus(fleet.repo, c3)).reason).toContain("could not be read");
 
     proxyB.failReadsOf = undefined;
-    await passWhere(b.operator, (o) => o.converged && o.snapshot?.desired?.commit === c3);
+    await passWhere(b.operator, (o) => o.converged && o.snapshot?.desired?.commit === c3, PASS_MS);
     expect(images(engine)).toEqual(Array(3).fill("registry.invalid/s1:3"));
   });
 });

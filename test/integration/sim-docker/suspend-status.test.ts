@@ -16,15 +16,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Operator } from "../../../src/daemon/operator.js";
-import type { PassOutcome } from "../../../src/reconcile/reconciler.js";
 import { gitfleet } from "../../support/cli.js";
 import { type EtcdCluster, startEtcd } from "../../support/etcd.js";
 import { EtcdFaultProxy } from "../../support/etcd-fault-proxy.js";
 import { gitCli } from "../../support/git-fixtures.js";
 import { freePort } from "../edge/http-backends.js";
 import { SimDockerEngine } from "../../support/sim-docker/server.js";
-import { SimFleet } from "../../support/sim-docker/fleet.js";
+import { passWhere, SimFleet } from "../../support/sim-docker/fleet.js";
 
 let etcd: EtcdCluster;
 beforeAll(async () => {
@@ -33,27 +31,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await etcd?.stop();
 });
+/** How long a test waits for the pass it names. */
+const PASS_MS = 90_000;
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
-
-async function passWhere(operator: Operator, ok: (o: PassOutcome) => boolean): Promise<PassOutcome> {
-  let found: PassOutcome | undefined;
-  const off = operator.onPass((o) => {
-    if (found === undefined && ok(o)) found = o;
-  });
-  try {
-    for (let i = 0; i < 900 && found === undefined; i++) {
-      if (i % 5 === 0) operator.markDue("test: look again");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    off();
-  }
-  if (found === undefined) throw new Error("no such pass within 90 s");
-  return found;
-}
 
 interface Suspended {
   state: string;
@@ -143,7 +126,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     const other = await fleet.instance("c", election(key, etcd.endpoints.slice()));
     const a = fleet.operator;
     await a.start();
-    await passWhere(a, (o) => o.converged && a.leading());
+    await passWhere(a, (o) => o.converged && a.leading(), PASS_MS);
     await scraped(metrics, (m) => m.suspended === 0 && m.up === 1);
 
     // 1. Suspended, nothing waiting: the status files and `gitfleet status` say so, with each hold.
@@ -180,7 +163,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     expect(unknownText.stdout).toMatch(/^suspend {2}unknown: /m);
     await fleet.changeService("s1", 2);
     const c2 = await head(fleet.repo);
-    const held = await passWhere(a, (o) => o.snapshot?.waiting?.commit.commit === c2);
+    const held = await passWhere(a, (o) => o.snapshot?.waiting?.commit.commit === c2, PASS_MS);
     expect(a.leading()).toBe(true);
     expect(held.snapshot?.suspension).toMatchObject({ state: "unknown", code: "etcd-unreachable" });
     expect(held.snapshot?.waiting?.reason).toContain("could not be read");
@@ -195,7 +178,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     for (const p of proxies) p.hangReadsOf = undefined;
     const r = await gitfleet(["resume", "-c", config]);
     expect(r.code, r.stderr).toBe(0);
-    await passWhere(a, (o) => o.converged && o.snapshot?.desired?.commit === c2);
+    await passWhere(a, (o) => o.converged && o.snapshot?.desired?.commit === c2, PASS_MS);
     await recorded(fleet.repo, (v) => v === undefined);
     await scraped(metrics, (m) => m.suspended === 0 && m.up === 1);
 
@@ -208,7 +191,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
     );
     await fleet.changeService("s1", 3);
     const c3 = await head(fleet.repo);
-    const stuck = await passWhere(a, (o) => o.snapshot?.waiting?.commit.commit === c3);
+    const stuck = await passWhere(a, (o) => o.snapshot?.waiting?.commit.commit === c3, PASS_MS);
     expect(stuck.snapshot?.waiting?.reason).toContain("left over");
     expect((await statusJson(["-c", config])).suspended.holds).toMatchObject([
       { switch: "file", reason: "left over" },
@@ -219,7 +202,7 @@ describe("suspend as status shows it, and resume for the whole group", () => {
       suspended: false,
       resumed_revision: expect.any(Number),
     });
-    await passWhere(a, (o) => o.converged && o.snapshot?.desired?.commit === c3);
+    await passWhere(a, (o) => o.converged && o.snapshot?.desired?.commit === c3, PASS_MS);
     const after = await statusJson(["-c", config]);
     expect(after.suspended).toMatchObject({
       state: "not-suspended",

@@ -198,3 +198,28 @@ function serviceYaml(name: string, replicas: number, version: number): string {
     "",
   ].join("\n");
 }
+
+/**
+ * The next pass of `operator` that `ok` accepts, marking it due again every half second until
+ * then (as polls would); rejects after `timeoutMs`.
+ */
+export async function passWhere(
+  operator: Operator,
+  ok: (o: PassOutcome) => boolean,
+  timeoutMs: number,
+): Promise<PassOutcome> {
+  let found: PassOutcome | undefined;
+  const off = operator.onPass((o) => {
+    if (found === undefined && ok(o)) found = o;
+  });
+  try {
+    for (let i = 0; i < timeoutMs / 100 && found === undefined; i++) {
+      if (i % 5 === 0) operator.markDue("test: look again");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    off();
+  }
+  if (found === undefined) throw new Error(`no such pass within ${timeoutMs / 1000} s`);
+  return found;
+}
